@@ -1,0 +1,125 @@
+# rnixd: a privilege-separated, Nix-compatible store and build daemon.
+# GNU make.  Everything built lands under obj/; sources stay clean.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/rnixd
+MANDIR	?= $(PREFIX)/share/man
+
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+OBJ	:= obj
+
+# pkg-config is only consulted when building, not for deps/clean.
+COMMON_PKGS := libbsd-overlay libcrypto
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
+
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+	   -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I common $(PKG_CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=all
+
+COMMON_SRCS := $(sort $(wildcard common/*.c))
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
+COMMON_ASAN_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/asan/%.o)
+LIBCOMMON := $(OBJ)/libcommon.a
+LIBCOMMON_ASAN := $(OBJ)/asan/libcommon.a
+
+# Unit tests: regress/<dir>/t_<name>.c, each one program, built plain
+# and with ASan+UBSan.
+UNIT_SRCS := $(sort $(wildcard regress/*/t_*.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=$(OBJ)/%)
+UNIT_ASAN_BINS := $(UNIT_SRCS:%.c=$(OBJ)/asan/%)
+# Helper programs for shell tests and benchmarks: regress/<dir>/h_*.c
+HELPER_SRCS := $(sort $(wildcard regress/*/h_*.c bench/*.c))
+HELPER_BINS := $(HELPER_SRCS:%.c=$(OBJ)/%)
+
+.PHONY: all deps check check-asan regress bench lint man-lint demo \
+	install clean
+.SUFFIXES:
+
+all: $(LIBCOMMON) progs
+
+$(OBJ)/%.o: %.c $(wildcard common/*.h) | objdirs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OBJ)/asan/%.o: %.c $(wildcard common/*.h) | objdirs
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIBCOMMON_ASAN): $(COMMON_ASAN_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+objdirs:
+	@mkdir -p $(OBJ)/bin $(OBJ)/libexec $(OBJ)/asan
+.PHONY: objdirs
+
+# One executable per process directory, built once it has sources:
+# prog_rule(name, directory, extra pkg-config packages joined by +).
+define prog_rule
+$(1)_DIR := $(2)
+$(1)_SRCS := $$(sort $$(wildcard $(2)/*.c))
+$(1)_OBJS := $$($(1)_SRCS:%.c=$(OBJ)/%.o)
+$(1)_PKGS := $(subst +, ,$(3))
+$(1)_BIN := $(if $(filter parent,$(2)),$(OBJ)/bin/$(1),$(OBJ)/libexec/$(1))
+$$($(1)_BIN): $$($(1)_OBJS) $(LIBCOMMON)
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$($(1)_OBJS) $(LIBCOMMON) \
+	    $$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS)) $$(PKG_LIBS)
+PROG_BINS += $$(if $$($(1)_SRCS),$$($(1)_BIN))
+endef
+$(eval $(call prog_rule,rnixd,parent,))
+$(eval $(call prog_rule,rnixd-storeproc,storeproc,sqlite3+libevent+libseccomp))
+$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
+$(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
+
+progs: $(PROG_BINS)
+.PHONY: progs
+
+# Unit tests may need libseccomp (sandbox tests); linking it is harmless.
+TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
+
+$(OBJ)/regress/%: regress/%.c $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCOMMON) $(TEST_LIBS)
+
+$(OBJ)/asan/regress/%: regress/%.c $(LIBCOMMON_ASAN)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(LIBCOMMON_ASAN) $(TEST_LIBS)
+
+$(OBJ)/bench/%: bench/%.c $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCOMMON) $(PKG_LIBS)
+
+regress: all $(UNIT_BINS) $(UNIT_ASAN_BINS) $(HELPER_BINS)
+
+deps:
+	@sh mk/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory regress
+	@sh regress/run
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(HELPER_BINS)
+	@sh bench/run
+
+lint:
+	@sh mk/lint.sh
+
+man-lint:
+	mandoc -Tlint -Wwarning man/*
+
+install: all
+	sh mk/install.sh "$(DESTDIR)" "$(SBINDIR)" "$(LIBEXECDIR)" "$(MANDIR)"
+
+clean:
+	rm -rf $(OBJ)

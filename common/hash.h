@@ -1,0 +1,91 @@
+/*
+ * Hashing through OpenSSL EVP, and the textual forms Nix gives hashes:
+ * base16, Nix's own base32, base64 and SRI.
+ */
+#ifndef RNIXD_HASH_H
+#define RNIXD_HASH_H
+
+#include <stddef.h>
+
+enum hash_algo {
+	HASH_MD5,
+	HASH_SHA1,
+	HASH_SHA256,
+	HASH_SHA512
+};
+
+#define HASH_MAX_LEN		64	/* sha512 */
+#define HASH_STR_MAX		(7 + 1 + 128 + 1)	/* "sha512:" + base16 + NUL */
+
+struct hash {
+	enum hash_algo	h_algo;
+	size_t		h_len;
+	unsigned char	h_bytes[HASH_MAX_LEN];
+};
+
+/* Streaming context; hc_md is an EVP_MD_CTX kept opaque to callers. */
+struct hash_ctx {
+	enum hash_algo	 hc_algo;
+	void		*hc_md;
+};
+
+enum hash_enc {
+	HASH_ENC_BASE16,
+	HASH_ENC_BASE32,
+	HASH_ENC_BASE64,
+	HASH_ENC_SRI		/* "<algo>-<base64>", always prefixed */
+};
+
+/* "md5", "sha1", "sha256", "sha512". */
+const char	*hash_algo_name(enum hash_algo);
+int		 hash_algo_parse(const char *, enum hash_algo *);
+size_t		 hash_algo_len(enum hash_algo);
+
+/* Streaming; hash_init returns -1 only when OpenSSL fails. */
+int		 hash_init(struct hash_ctx *, enum hash_algo);
+void		 hash_update(struct hash_ctx *, const void *, size_t);
+void		 hash_final(struct hash_ctx *, struct hash *);
+void		 hash_abort(struct hash_ctx *);
+void		 hash_buf(enum hash_algo, const void *, size_t, struct hash *);
+
+/* Encoded lengths of a digest of n bytes, without NUL. */
+size_t		 base16_len(size_t);
+size_t		 base32_len(size_t);
+size_t		 base64_len(size_t);
+
+/*
+ * Raw encoders write a NUL-terminated string into out (outsz must fit
+ * the encoded length + 1) and return -1 if it does not fit.  Decoders
+ * take exactly inlen characters, write exactly outlen bytes and return
+ * -1 on any bad character, wrong length or spilled bits.
+ */
+int		 base16_encode(const unsigned char *, size_t, char *, size_t);
+int		 base16_decode(const char *, size_t, unsigned char *, size_t);
+int		 base32_encode(const unsigned char *, size_t, char *, size_t);
+int		 base32_decode(const char *, size_t, unsigned char *, size_t);
+int		 base64_encode(const unsigned char *, size_t, char *, size_t);
+int		 base64_decode(const char *, size_t, unsigned char *, size_t);
+
+/*
+ * hash_format: the digest in the given encoding; with_prefix adds
+ * "<algo>:" (ignored for SRI, which always carries "<algo>-").
+ * Returns -1 if outsz is too small.
+ */
+int		 hash_format(const struct hash *, enum hash_enc, int,
+		    char *, size_t);
+
+/*
+ * hash_parse accepts every form Nix accepts for outputHash and for
+ * narHash: "<algo>:<digest>", "<algo>-<base64>" (SRI) or, when algo is
+ * given (not NULL), a bare digest of that algo.  The digest encoding is
+ * chosen by length: base16, then base32, then base64.  If both the
+ * string and the caller name an algorithm, they must agree.  On error
+ * returns -1 and sets *errstr to a static message.
+ */
+int		 hash_parse(const char *, const enum hash_algo *,
+		    struct hash *, const char **);
+
+/* XOR-fold a digest into outlen bytes (Nix compressHash). */
+void		 hash_compress(const struct hash *, unsigned char *, size_t);
+
+#endif /* RNIXD_HASH_H */

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install what building and testing rnixd needs, and only what is missing.
+# Debian only, as root; anywhere else, say what is needed and stop.
+
+PKGS="gcc make libc6-dev pkg-config libevent-dev libbsd-dev libseccomp-dev
+libsqlite3-dev libssl-dev mandoc nix-bin busybox-static sqlite3 python3
+procps iproute2 util-linux passwd"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case "$st" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ ! -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
+	echo "deps: not a Debian system; install the equivalents of:$missing" >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing" >&2
+	echo "deps: run 'make deps' as root, or: apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q || exit 1
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing || exit 1
