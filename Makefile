@@ -60,7 +60,7 @@ $(LIBCOMMON_ASAN): $(COMMON_ASAN_OBJS)
 	ar rcs $@ $^
 
 objdirs:
-	@mkdir -p $(OBJ)/bin $(OBJ)/libexec $(OBJ)/asan
+	@mkdir -p $(OBJ)/bin $(OBJ)/libexec/rnixd $(OBJ)/asan
 .PHONY: objdirs
 
 # One executable per process directory, built once it has sources:
@@ -70,7 +70,7 @@ $(1)_DIR := $(2)
 $(1)_SRCS := $$(sort $$(wildcard $(2)/*.c))
 $(1)_OBJS := $$($(1)_SRCS:%.c=$(OBJ)/%.o)
 $(1)_PKGS := $(subst +, ,$(3))
-$(1)_BIN := $(if $(filter parent,$(2)),$(OBJ)/bin/$(1),$(OBJ)/libexec/$(1))
+$(1)_BIN := $(if $(filter parent,$(2)),$(OBJ)/bin/$(1),$(OBJ)/libexec/rnixd/$(1))
 $$($(1)_BIN): $$($(1)_OBJS) $(LIBCOMMON)
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$($(1)_OBJS) $(LIBCOMMON) \
 	    $$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS)) $$(PKG_LIBS)

@@ -1,0 +1,139 @@
+/*
+ * The seccomp allow-lists of the children, built with libseccomp.
+ * Each list is what the process does after its privilege drop and no
+ * more; the comment on each group says who needs it.  Adding a call
+ * here widens what an attacker inside that process can do: say why.
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+/* Every child: memory, its sockets, time, signals, exit, syslog. */
+static const int sandbox_base[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(close), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigaction), SCMP_SYS(sigaltstack),
+	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(madvise), SCMP_SYS(futex),
+	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrandom),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time),
+	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+	SCMP_SYS(fcntl), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	/* imsg with fd passing */
+	SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
+	/* syslog(3) sends on its socket and reconnects after an error */
+	SCMP_SYS(sendto), SCMP_SYS(connect),
+	/* glibc's time zone code looks for /etc/localtime */
+	SCMP_SYS(openat),
+};
+
+/* storeproc: files and SQLite inside its confined view of the store. */
+static const int sandbox_store[] = {
+	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync), SCMP_SYS(ftruncate), SCMP_SYS(fallocate),
+	SCMP_SYS(getdents64), SCMP_SYS(flock), SCMP_SYS(fstatfs),
+	SCMP_SYS(mkdirat), SCMP_SYS(mkdir), SCMP_SYS(rmdir),
+	SCMP_SYS(unlinkat), SCMP_SYS(unlink),
+	SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(rename),
+	SCMP_SYS(linkat), SCMP_SYS(symlinkat), SCMP_SYS(readlinkat),
+	SCMP_SYS(readlink), SCMP_SYS(access), SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2), SCMP_SYS(fchmod), SCMP_SYS(fchmodat),
+	SCMP_SYS(fchown), SCMP_SYS(fchownat), SCMP_SYS(utimensat),
+	SCMP_SYS(fgetxattr), SCMP_SYS(flistxattr), SCMP_SYS(fremovexattr),
+	SCMP_SYS(llistxattr), SCMP_SYS(lremovexattr),
+	SCMP_SYS(getcwd), SCMP_SYS(umask), SCMP_SYS(geteuid),
+	SCMP_SYS(getuid), SCMP_SYS(getegid), SCMP_SYS(getgid),
+	SCMP_SYS(pipe2), SCMP_SYS(sched_yield),
+};
+
+/* builderproc: sockets and its event loop; it has no files to touch. */
+static const int sandbox_builder[] = {
+	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(getsockopt),
+	SCMP_SYS(shutdown), SCMP_SYS(socketpair), SCMP_SYS(pipe2),
+	SCMP_SYS(recvfrom), SCMP_SYS(getsockname),
+};
+
+/*
+ * mountproc: sandbox creation and path injection into running
+ * sandboxes; it forks helpers that setns(), but never execs.
+ */
+static const int sandbox_mount[] = {
+	SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(setns),
+	SCMP_SYS(unshare), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
+	SCMP_SYS(chdir), SCMP_SYS(fchdir), SCMP_SYS(open_tree),
+	SCMP_SYS(move_mount), SCMP_SYS(mkdirat), SCMP_SYS(symlinkat),
+	SCMP_SYS(unlinkat), SCMP_SYS(getdents64), SCMP_SYS(fchownat),
+	SCMP_SYS(fchown), SCMP_SYS(fchmodat), SCMP_SYS(fchmod),
+	SCMP_SYS(readlinkat), SCMP_SYS(clone), SCMP_SYS(clone3),
+	SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(kill),
+	SCMP_SYS(set_robust_list), SCMP_SYS(socketpair), SCMP_SYS(pipe2),
+	SCMP_SYS(prctl), SCMP_SYS(getuid), SCMP_SYS(geteuid),
+};
+
+static void
+sandbox_allow(scmp_filter_ctx ctx, const int *calls, size_t ncalls)
+{
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < ncalls; i++) {
+		/* A call this architecture lacks is not an error. */
+		if (calls[i] < 0)
+			continue;
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i],
+		    0)) < 0)
+			fatalx("seccomp_rule_add %d: %s", calls[i],
+			    strerror(-rc));
+	}
+}
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+void
+sandbox_enter(enum proc_type proc)
+{
+	scmp_filter_ctx	ctx;
+	int		rc;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+		fatalx("seccomp_init failed");
+	sandbox_allow(ctx, sandbox_base, NELEM(sandbox_base));
+	switch (proc) {
+	case PROC_STORE:
+		sandbox_allow(ctx, sandbox_store, NELEM(sandbox_store));
+		break;
+	case PROC_BUILDER:
+		sandbox_allow(ctx, sandbox_builder, NELEM(sandbox_builder));
+		break;
+	case PROC_MOUNT:
+		sandbox_allow(ctx, sandbox_mount, NELEM(sandbox_mount));
+		break;
+	default:
+		fatalx("%s: no sandbox for process %d", __func__, proc);
+	}
+	/*
+	 * Only AF_UNIX sockets may be made, for syslog's reconnect; no
+	 * process of ours talks to the network.
+	 */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
+		fatalx("seccomp_rule_add socket: %s", strerror(-rc));
+	if ((rc = seccomp_load(ctx)) < 0)
+		fatalx("seccomp_load: %s", strerror(-rc));
+	seccomp_release(ctx);
+}
