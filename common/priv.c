@@ -101,8 +101,12 @@ priv_drop(uid_t uid, gid_t gid, const int *caps, size_t ncaps)
 		fatal("capset");
 	if (keep != 0 && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
 		fatal("PR_SET_KEEPCAPS");
-	/* Paranoia: the drop must be irreversible. */
-	if (uid != 0 && (setuid(0) != -1 || seteuid(0) != -1))
+	/*
+	 * Paranoia: the drop must be irreversible, unless CAP_SETUID was
+	 * kept on purpose (mountproc switches to build users).
+	 */
+	if (uid != 0 && (keep & ((uint64_t)1 << CAP_SETUID)) == 0 &&
+	    (setuid(0) != -1 || seteuid(0) != -1))
 		fatalx("could regain root after dropping privileges");
 	if (priv_effective_caps() != keep)
 		fatalx("capabilities not as required after the drop");

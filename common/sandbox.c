@@ -24,6 +24,9 @@ static const int sandbox_base[] = {
 	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(madvise), SCMP_SYS(futex),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrandom),
+	/* libevent and libc look at their ids (issetugid-like checks) */
+	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid),
+	SCMP_SYS(getegid),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time),
 	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
@@ -52,8 +55,7 @@ static const int sandbox_store[] = {
 	SCMP_SYS(fchown), SCMP_SYS(fchownat), SCMP_SYS(utimensat),
 	SCMP_SYS(fgetxattr), SCMP_SYS(flistxattr), SCMP_SYS(fremovexattr),
 	SCMP_SYS(llistxattr), SCMP_SYS(lremovexattr),
-	SCMP_SYS(getcwd), SCMP_SYS(umask), SCMP_SYS(geteuid),
-	SCMP_SYS(getuid), SCMP_SYS(getegid), SCMP_SYS(getgid),
+	SCMP_SYS(getcwd), SCMP_SYS(umask),
 	SCMP_SYS(pipe2), SCMP_SYS(sched_yield),
 };
 
@@ -80,7 +82,7 @@ static const int sandbox_mount[] = {
 	SCMP_SYS(readlinkat), SCMP_SYS(clone), SCMP_SYS(clone3),
 	SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(kill),
 	SCMP_SYS(set_robust_list), SCMP_SYS(socketpair), SCMP_SYS(pipe2),
-	SCMP_SYS(prctl), SCMP_SYS(getuid), SCMP_SYS(geteuid),
+	SCMP_SYS(prctl),
 };
 
 static void

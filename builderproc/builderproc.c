@@ -1,0 +1,169 @@
+/*
+ * builderproc: serves the Nix worker protocol to clients of the daemon
+ * socket.  It parses every byte clients send, so it runs with nothing
+ * worth stealing: an unprivileged user, no capabilities, an empty
+ * read-only root, and a seccomp allow-list of socket calls.
+ */
+#include <event.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builderproc.h"
+#include "child.h"
+#include "log.h"
+#include "priv.h"
+#include "sandbox.h"
+
+struct rnixd_conf	*builder_conf;
+struct imsgev		 iev_parent;
+struct imsgev		 iev_store;
+struct imsgev		 iev_mount;
+
+static struct child_setup	setup;
+static struct imsgbuf		ibuf_store;
+static struct imsgbuf		ibuf_mount;
+static int			pongs_missing;
+
+static int	builder_dispatch_parent(struct imsgev *, struct imsg *);
+static int	builder_dispatch_store(struct imsgev *, struct imsg *);
+static int	builder_dispatch_mount(struct imsgev *, struct imsg *);
+
+int
+main(int argc, char *argv[])
+{
+	struct passwd	*pw;
+	char		 root[PATH_MAX];
+
+	setproctitle_init(argc, argv, environ);
+	child_init(PROC_BUILDER, argc, argv, &setup);
+	builder_conf = &setup.cs_conf;
+	if (setup.cs_peer[PROC_STORE] == -1 ||
+	    setup.cs_peer[PROC_MOUNT] == -1 || setup.cs_listen == -1)
+		fatalx("setup incomplete");
+	if ((pw = getpwnam(builder_conf->conf_builder_user)) == NULL)
+		fatalx("unknown builder-user %s",
+		    builder_conf->conf_builder_user);
+	if ((size_t)snprintf(root, sizeof(root), "%s/rnixd/empty",
+	    builder_conf->conf_state_dir) >= sizeof(root))
+		fatalx("state-dir too long");
+	if (chroot(root) == -1 || chdir("/") == -1)
+		fatal("chroot %s", root);
+	priv_drop(pw->pw_uid, pw->pw_gid, NULL, 0);
+	/*
+	 * From here on: accept clients, read and write sockets, imsg with
+	 * the parent, storeproc and mountproc.  No files, no exec, no
+	 * network sockets, no capabilities.
+	 */
+	sandbox_enter(PROC_BUILDER);
+	setproctitle("builder");
+
+	event_init();
+	signal(SIGPIPE, SIG_IGN);
+	if (imsgbuf_init(&ibuf_store, setup.cs_peer[PROC_STORE]) == -1 ||
+	    imsgbuf_init(&ibuf_mount, setup.cs_peer[PROC_MOUNT]) == -1)
+		fatal("imsgbuf_init");
+	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
+	    builder_dispatch_parent);
+	imsgev_init(&iev_store, &ibuf_store, PROC_STORE,
+	    builder_dispatch_store);
+	imsgev_init(&iev_mount, &ibuf_mount, PROC_MOUNT,
+	    builder_dispatch_mount);
+	/* Serve only once both siblings answer: the links are alive. */
+	pongs_missing = 2;
+	imsgev_compose(&iev_store, IMSG_STORE_PING, 0, -1, NULL, 0);
+	imsgev_compose(&iev_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
+	event_dispatch();
+	fatalx("event loop ended");
+}
+
+static void
+builder_pong(const char *from)
+{
+	if (pongs_missing <= 0) {
+		log_warnx("unexpected pong from %s", from);
+		return;
+	}
+	if (--pongs_missing == 0) {
+		session_listen(setup.cs_listen);
+		imsgev_compose(&iev_parent, IMSG_CTL_READY, 0, -1, NULL, 0);
+		log_debug("%s running", proc_name(setup.cs_proc));
+	}
+}
+
+static void
+builder_handle_config(struct imsg *imsg)
+{
+	struct rnixd_conf	conf;
+	int			rc;
+
+	if ((rc = child_cfg_handle(&setup.cs_cfgbuf, imsg, &conf)) == -1)
+		fatalx("bad configuration from parent");
+	if (rc == 0)
+		return;
+	if (strcmp(conf.conf_state_dir, builder_conf->conf_state_dir) != 0 ||
+	    strcmp(conf.conf_store_dir, builder_conf->conf_store_dir) != 0)
+		log_warnx("store-dir and state-dir changes need a restart");
+	config_free(builder_conf);
+	*builder_conf = conf;
+}
+
+static int
+builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
+{
+	struct msg_cred_reply	reply;
+
+	(void)iev;
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CFG_START:
+	case IMSG_CFG_TEXT:
+	case IMSG_CFG_DONE:
+		builder_handle_config(imsg);
+		return (0);
+	case IMSG_CTL_CRED_REPLY:
+		if (imsg_get_data(imsg, &reply, sizeof(reply)) == -1 ||
+		    memchr(reply.mcr_name, '\0', sizeof(reply.mcr_name)) ==
+		    NULL)
+			return (-1);
+		session_handle_cred(&reply);
+		return (0);
+	default:
+		log_warnx("unexpected %s from parent",
+		    imsg_type_name(imsg_get_type(imsg)));
+		return (-1);
+	}
+}
+
+static int
+builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
+{
+	(void)iev;
+	switch (imsg_get_type(imsg)) {
+	case IMSG_STORE_PONG:
+		builder_pong("storeproc");
+		return (0);
+	default:
+		log_warnx("unexpected %s from storeproc",
+		    imsg_type_name(imsg_get_type(imsg)));
+		return (-1);
+	}
+}
+
+static int
+builder_dispatch_mount(struct imsgev *iev, struct imsg *imsg)
+{
+	(void)iev;
+	switch (imsg_get_type(imsg)) {
+	case IMSG_MOUNT_PONG:
+		builder_pong("mountproc");
+		return (0);
+	default:
+		log_warnx("unexpected %s from mountproc",
+		    imsg_type_name(imsg_get_type(imsg)));
+		return (-1);
+	}
+}

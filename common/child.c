@@ -1,0 +1,182 @@
+/*
+ * Child start-up, shared by storeproc, builderproc and mountproc.
+ * Everything received here comes from our own parent, so a malformed
+ * message is a broken invariant and fatal.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "log.h"
+
+static void	child_parse_flags(struct child_setup *, int, char **);
+static int	child_setup_handle(struct child_setup *, struct imsg *);
+
+void
+child_init(enum proc_type proc, int argc, char **argv,
+    struct child_setup *cs)
+{
+	struct stat	st;
+	struct imsg	imsg;
+	int		ready = 0, rc;
+	enum proc_type	p;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->cs_proc = proc;
+	cs->cs_listen = -1;
+	for (p = 0; p < PROC_MAX; p++)
+		cs->cs_peer[p] = -1;
+	child_parse_flags(cs, argc, argv);
+	if (fstat(PROC_PARENT_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
+		errx(1, "%s must be started by rnixd", proc_name(proc));
+
+	log_init(cs->cs_debug, LOG_DAEMON);
+	log_setverbose(cs->cs_verbose);
+	log_procinit(proc_name(proc));
+	if (imsgbuf_init(&cs->cs_parent, PROC_PARENT_FD) == -1)
+		fatal("imsgbuf_init");
+
+	while (!ready) {
+		struct pollfd	pfd = { PROC_PARENT_FD, POLLIN, 0 };
+
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		switch (imsgbuf_read(&cs->cs_parent)) {
+		case -1:
+			if (errno == EAGAIN)
+				continue;
+			fatal("imsgbuf_read");
+		case 0:
+			fatalx("parent went away during setup");
+		}
+		while (!ready && (rc = imsgbuf_get(&cs->cs_parent, &imsg))
+		    == 1) {
+			ready = child_setup_handle(cs, &imsg);
+			imsg_free(&imsg);
+		}
+		if (!ready && rc == -1)
+			fatal("imsgbuf_get");
+	}
+}
+
+static void
+child_parse_flags(struct child_setup *cs, int argc, char **argv)
+{
+	int	ch;
+
+	while ((ch = getopt(argc, argv, "dv")) != -1) {
+		switch (ch) {
+		case 'd':
+			cs->cs_debug = 1;
+			break;
+		case 'v':
+			cs->cs_verbose++;
+			break;
+		default:
+			errx(1, "%s must be started by rnixd",
+			    proc_name(cs->cs_proc));
+		}
+	}
+}
+
+/* Returns 1 at the READY barrier, 0 otherwise. */
+static int
+child_setup_handle(struct child_setup *cs, struct imsg *imsg)
+{
+	struct msg_peer	peer;
+	int		fd;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CFG_START:
+	case IMSG_CFG_TEXT:
+	case IMSG_CFG_DONE:
+		if (child_cfg_handle(&cs->cs_cfgbuf, imsg, &cs->cs_conf) == -1)
+			fatalx("bad configuration from parent");
+		return (0);
+	case IMSG_CTL_PEER:
+		if (imsg_get_data(imsg, &peer, sizeof(peer)) == -1 ||
+		    peer.mp_proc <= PROC_PARENT || peer.mp_proc >= PROC_MAX ||
+		    cs->cs_peer[peer.mp_proc] != -1 ||
+		    (fd = imsg_get_fd(imsg)) == -1)
+			fatalx("bad CTL_PEER from parent");
+		cs->cs_peer[peer.mp_proc] = fd;
+		return (0);
+	case IMSG_CTL_LISTEN:
+		if (cs->cs_listen != -1 ||
+		    (cs->cs_listen = imsg_get_fd(imsg)) == -1)
+			fatalx("bad CTL_LISTEN from parent");
+		return (0);
+	case IMSG_CTL_READY:
+		if (cs->cs_conf.conf_store_dir == NULL)
+			fatalx("READY before a configuration");
+		return (1);
+	default:
+		fatalx("unexpected %s from parent during setup",
+		    imsg_type_name(imsg_get_type(imsg)));
+	}
+}
+
+int
+child_cfg_handle(struct child_cfgbuf *cc, struct imsg *imsg,
+    struct rnixd_conf *conf)
+{
+	const void	*data;
+	size_t		 len;
+	char		*p;
+	int		 rc;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CFG_START:
+		free(cc->cc_text);
+		cc->cc_text = NULL;
+		cc->cc_len = 0;
+		cc->cc_open = 1;
+		return (0);
+	case IMSG_CFG_TEXT:
+		data = imsg_get_buf(imsg, &len);
+		if (!cc->cc_open || data == NULL ||
+		    cc->cc_len + len > CONFIG_FILE_MAX) {
+			log_warnx("bad CFG_TEXT");
+			return (-1);
+		}
+		if ((p = realloc(cc->cc_text, cc->cc_len + len)) == NULL)
+			fatal("realloc");
+		memcpy(p + cc->cc_len, data, len);
+		cc->cc_text = p;
+		cc->cc_len += len;
+		return (0);
+	case IMSG_CFG_DONE:
+		if (!cc->cc_open) {
+			log_warnx("CFG_DONE without CFG_START");
+			return (-1);
+		}
+		cc->cc_open = 0;
+		rc = config_parse_buf("pushed configuration", cc->cc_text,
+		    cc->cc_len, conf, stderr);
+		free(cc->cc_text);
+		cc->cc_text = NULL;
+		cc->cc_len = 0;
+		return (rc == 0 ? 1 : -1);
+	default:
+		return (-1);
+	}
+}
+
+void
+child_report_ready(struct child_setup *cs)
+{
+	if (imsg_compose(&cs->cs_parent, IMSG_CTL_READY, 0, 0, -1, NULL, 0)
+	    == -1)
+		fatal("imsg_compose");
+}

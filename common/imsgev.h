@@ -1,0 +1,33 @@
+/*
+ * An imsg channel driven by libevent, for the children that run an
+ * event loop (storeproc, builderproc).  mountproc polls by hand and
+ * does not link libevent.
+ */
+#ifndef RNIXD_IMSGEV_H
+#define RNIXD_IMSGEV_H
+
+#include <event.h>
+
+#include "imsg.h"
+#include "proc.h"
+
+struct imsgev {
+	struct imsgbuf	*iev_ibuf;
+	struct event	 iev_ev;
+	short		 iev_events;
+	enum proc_type	 iev_peer;
+	/* Called with each message; returns -1 if the peer is broken. */
+	int		(*iev_dispatch)(struct imsgev *, struct imsg *);
+};
+
+/*
+ * Drive an initialised imsgbuf (kept by pointer, so the parent channel
+ * child_init() used goes on with what it already buffered).  Fatal on
+ * failure: these channels are the process's lifelines.
+ */
+void	imsgev_init(struct imsgev *, struct imsgbuf *, enum proc_type,
+	    int (*)(struct imsgev *, struct imsg *));
+void	imsgev_compose(struct imsgev *, uint32_t, uint32_t, int,
+	    const void *, size_t);
+
+#endif /* RNIXD_IMSGEV_H */

@@ -1,0 +1,113 @@
+/*
+ * Credential questions from builderproc.  builderproc sees no
+ * /etc/passwd or /etc/group (it is chrooted into an empty directory),
+ * so for each new client it asks here: given the peer's uid, what is
+ * the user called, is it allowed, is it trusted, is it a build user?
+ * The answer follows nix-daemon's rules: trusted-users are always
+ * allowed, members of build-users-group never are.
+ */
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "parent.h"
+
+#define CRED_NGROUPS_MAX	256
+
+struct cred_user {
+	char	 cu_name[CRED_NAME_MAX];
+	gid_t	 cu_groups[CRED_NGROUPS_MAX];
+	int	 cu_ngroups;
+};
+
+/* "*", a user name, or "@group" (the user is a member of group). */
+static int
+parent_cred_match(const struct cred_user *cu, const struct config_list *list)
+{
+	struct group	*gr;
+	size_t		 i;
+	int		 j;
+
+	for (i = 0; i < list->cl_nwords; i++) {
+		const char	*word = list->cl_words[i];
+
+		if (strcmp(word, "*") == 0 || strcmp(word, cu->cu_name) == 0)
+			return (1);
+		if (word[0] != '@' || (gr = getgrnam(word + 1)) == NULL)
+			continue;
+		for (j = 0; j < cu->cu_ngroups; j++)
+			if (cu->cu_groups[j] == gr->gr_gid)
+				return (1);
+	}
+	return (0);
+}
+
+static int
+parent_cred_lookup(uid_t uid, gid_t gid, struct cred_user *cu)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(uid)) == NULL) {
+		/* A uid without a name can still be allowed by "*". */
+		snprintf(cu->cu_name, sizeof(cu->cu_name), "%u", uid);
+		cu->cu_groups[0] = gid;
+		cu->cu_ngroups = 1;
+		return (0);
+	}
+	if (strlcpy(cu->cu_name, pw->pw_name, sizeof(cu->cu_name)) >=
+	    sizeof(cu->cu_name))
+		return (-1);
+	cu->cu_ngroups = CRED_NGROUPS_MAX;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, cu->cu_groups,
+	    &cu->cu_ngroups) == -1)
+		cu->cu_ngroups = CRED_NGROUPS_MAX;	/* truncated list */
+	return (0);
+}
+
+static int
+parent_cred_is_build_user(const struct cred_user *cu)
+{
+	struct group	*gr;
+	int		 i;
+
+	if ((gr = getgrnam(parent_conf->conf_build_users_group)) == NULL)
+		return (0);
+	for (i = 0; i < cu->cu_ngroups; i++)
+		if (cu->cu_groups[i] == gr->gr_gid)
+			return (1);
+	return (0);
+}
+
+void
+parent_handle_cred_req(struct child *ch, struct imsg *imsg)
+{
+	struct msg_cred_req	req;
+	struct msg_cred_reply	reply;
+	struct cred_user	cu;
+
+	/* Only builderproc serves clients; anything else is a broken peer. */
+	if (ch->ch_proc != PROC_BUILDER ||
+	    imsg_get_data(imsg, &req, sizeof(req)) == -1)
+		fatalx("bad CTL_CRED_REQ from %s", proc_name(ch->ch_proc));
+	memset(&reply, 0, sizeof(reply));
+	reply.mcr_id = req.mcq_id;
+	if (parent_cred_lookup(req.mcq_uid, req.mcq_gid, &cu) == 0) {
+		strlcpy(reply.mcr_name, cu.cu_name, sizeof(reply.mcr_name));
+		if (parent_cred_is_build_user(&cu))
+			reply.mcr_flags |= CRED_BUILD_USER;
+		else if (parent_cred_match(&cu,
+		    &parent_conf->conf_trusted_users))
+			reply.mcr_flags |= CRED_TRUSTED | CRED_ALLOWED;
+		else if (parent_cred_match(&cu,
+		    &parent_conf->conf_allowed_users))
+			reply.mcr_flags |= CRED_ALLOWED;
+	}
+	log_debug("client uid %u (%s): flags %#x", req.mcq_uid, reply.mcr_name,
+	    reply.mcr_flags);
+	if (imsg_compose(&ch->ch_ibuf, IMSG_CTL_CRED_REPLY, 0, 0, -1, &reply,
+	    sizeof(reply)) == -1)
+		fatal("imsg_compose");
+}

@@ -1,0 +1,178 @@
+/*
+ * What the parent prepares on the filesystem as root before any child
+ * runs: the users it will drop to, the store, state and log
+ * directories with the owners the privilege design needs, and the
+ * daemon socket.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parent.h"
+
+static int
+parent_lookup_user(const char *setting, const char *name, uid_t *uid,
+    gid_t *gid)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(name)) == NULL) {
+		log_warnx("unknown user '%s' (%s in rnixd.conf); create it "
+		    "with 'make install' or useradd(8)", name, setting);
+		return (-1);
+	}
+	if (pw->pw_uid == 0) {
+		log_warnx("user '%s' (%s) must not be root", name, setting);
+		return (-1);
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return (0);
+}
+
+int
+parent_lookup_ids(const struct rnixd_conf *conf, struct parent_ids *ids)
+{
+	struct group	*gr;
+	int		 rc = 0;
+
+	if (parent_lookup_user("store-user", conf->conf_store_user,
+	    &ids->pi_store_uid, &ids->pi_store_gid) == -1)
+		rc = -1;
+	if (parent_lookup_user("builder-user", conf->conf_builder_user,
+	    &ids->pi_builder_uid, &ids->pi_builder_gid) == -1)
+		rc = -1;
+	if (parent_lookup_user("mount-user", conf->conf_mount_user,
+	    &ids->pi_mount_uid, &ids->pi_mount_gid) == -1)
+		rc = -1;
+	if ((gr = getgrnam(conf->conf_build_users_group)) == NULL) {
+		log_warnx("unknown group '%s' (build-users-group in "
+		    "rnixd.conf)", conf->conf_build_users_group);
+		rc = -1;
+	} else
+		ids->pi_build_gid = gr->gr_gid;
+	if (rc == 0 && (ids->pi_store_uid == ids->pi_builder_uid ||
+	    ids->pi_store_uid == ids->pi_mount_uid ||
+	    ids->pi_builder_uid == ids->pi_mount_uid)) {
+		log_warnx("store-user, builder-user and mount-user must be "
+		    "three different users");
+		rc = -1;
+	}
+	return (rc);
+}
+
+/* mkdir -p, each new component with mode; existing ones are left. */
+static void
+parent_mkdir_p(const char *path, mode_t mode)
+{
+	char	 buf[PATH_MAX];
+	char	*p;
+
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+		fatalx("path too long: %s", path);
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) == -1 && errno != EEXIST)
+			fatal("mkdir %s", buf);
+		if (p[0] == '\0' && path[p - buf] == '\0')
+			break;
+		*p = '/';
+	}
+}
+
+static void
+parent_own_dir(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat	st;
+
+	parent_mkdir_p(path, 0755);
+	if (lstat(path, &st) == -1)
+		fatal("lstat %s", path);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("%s is not a directory", path);
+	if ((st.st_uid != uid || st.st_gid != gid) &&
+	    chown(path, uid, gid) == -1)
+		fatal("chown %s", path);
+	if ((st.st_mode & 07777) != mode && chmod(path, mode) == -1)
+		fatal("chmod %s", path);
+}
+
+/*
+ * The store and state belong to the store user: storeproc is the only
+ * writer.  The store is 1775 with the build group, as Nix has it, so
+ * build users can traverse it.  The socket's directory stays root's.
+ */
+void
+parent_make_dirs(const struct rnixd_conf *conf, const struct parent_ids *ids)
+{
+	char	path[PATH_MAX];
+
+	parent_own_dir(conf->conf_store_dir, ids->pi_store_uid,
+	    ids->pi_build_gid, 01775);
+	parent_own_dir(conf->conf_state_dir, ids->pi_store_uid,
+	    ids->pi_store_gid, 0755);
+	parent_own_dir(conf->conf_log_dir, ids->pi_store_uid,
+	    ids->pi_store_gid, 0755);
+	/* builderproc's root: empty, and nobody may write it. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/rnixd/empty",
+	    conf->conf_state_dir) >= sizeof(path))
+		fatalx("state-dir too long");
+	parent_own_dir(path, 0, 0, 0555);
+	if (strlcpy(path, conf->conf_daemon_socket, sizeof(path)) >=
+	    sizeof(path))
+		fatalx("daemon-socket too long");
+	*strrchr(path, '/') = '\0';
+	if (path[0] != '\0')
+		parent_mkdir_p(path, 0755);
+}
+
+/*
+ * Mode 0666: who may connect is decided per connection from
+ * SO_PEERCRED and allowed-users, as nix-daemon does.
+ */
+int
+parent_listen(const struct rnixd_conf *conf)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+	mode_t			old_umask;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, conf->conf_daemon_socket,
+	    sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
+		fatalx("daemon-socket too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		fatal("socket");
+	if (unlink(sun.sun_path) == -1 && errno != ENOENT)
+		fatal("unlink %s", sun.sun_path);
+	old_umask = umask(0111);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fatal("bind %s", sun.sun_path);
+	umask(old_umask);
+	if (chmod(sun.sun_path, 0666) == -1)
+		fatal("chmod %s", sun.sun_path);
+	if (listen(fd, 128) == -1)
+		fatal("listen %s", sun.sun_path);
+	return (fd);
+}
+
+void
+parent_unlink_socket(const struct rnixd_conf *conf)
+{
+	if (unlink(conf->conf_daemon_socket) == -1 && errno != ENOENT)
+		log_warn("unlink %s", conf->conf_daemon_socket);
+}
