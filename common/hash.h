@@ -15,7 +15,8 @@ enum hash_algo {
 };
 
 #define HASH_MAX_LEN		64	/* sha512 */
-#define HASH_STR_MAX		(7 + 1 + 128 + 1)	/* "sha512:" + base16 + NUL */
+/* "sha512:" + base16 + NUL, the longest form */
+#define HASH_STR_MAX		(7 + 1 + 128 + 1)
 
 struct hash {
 	enum hash_algo	h_algo;
@@ -41,7 +42,11 @@ const char	*hash_algo_name(enum hash_algo);
 int		 hash_algo_parse(const char *, enum hash_algo *);
 size_t		 hash_algo_len(enum hash_algo);
 
-/* Streaming; hash_init returns -1 only when OpenSSL fails. */
+/*
+ * Streaming; hash_init returns -1 only when OpenSSL refuses the algo.
+ * Every context that hash_init set up ends in hash_final or hash_abort,
+ * which free it.  Allocation failure is fatal.
+ */
 int		 hash_init(struct hash_ctx *, enum hash_algo);
 void		 hash_update(struct hash_ctx *, const void *, size_t);
 void		 hash_final(struct hash_ctx *, struct hash *);
@@ -69,23 +74,35 @@ int		 base64_decode(const char *, size_t, unsigned char *, size_t);
 /*
  * hash_format: the digest in the given encoding; with_prefix adds
  * "<algo>:" (ignored for SRI, which always carries "<algo>-").
- * Returns -1 if outsz is too small.
+ * Returns 0, or -1 (and an empty string) if outsz is too small.
+ * HASH_STR_MAX fits every form.
  */
 int		 hash_format(const struct hash *, enum hash_enc, int,
 		    char *, size_t);
 
 /*
  * hash_parse accepts every form Nix accepts for outputHash and for
- * narHash: "<algo>:<digest>", "<algo>-<base64>" (SRI) or, when algo is
- * given (not NULL), a bare digest of that algo.  The digest encoding is
- * chosen by length: base16, then base32, then base64.  If both the
- * string and the caller name an algorithm, they must agree.  On error
- * returns -1 and sets *errstr to a static message.
+ * narHash: "<algo>:<digest>", "<algo>-<base64>" (SRI, '=' padding
+ * optional as in Nix) or, when algo is given (not NULL), a bare digest
+ * of that algo.  The digest encoding is chosen by length: base16 (a-f
+ * or A-F), then base32, then base64.  If both the string and the caller
+ * name an algorithm, they must agree.  Unlike Nix it refuses
+ * non-canonical spellings: set spill bits in base32 or base64, text
+ * after the padding.  On error returns -1 and, if errstr is not NULL,
+ * points *errstr at a message in Nix's words that quotes the input; it
+ * lives in a static buffer until the next hash_parse* call.
  */
 int		 hash_parse(const char *, const enum hash_algo *,
 		    struct hash *, const char **);
+/*
+ * A bare digest of len characters, in base16, base32 or base64 chosen
+ * by length, never SRI (Nix parseNonSRIUnprefixed: the hash of a "ca"
+ * string or of a .drv output).  Errors as hash_parse.
+ */
+int		 hash_parse_digest(const char *, size_t, enum hash_algo,
+		    struct hash *, const char **);
 
-/* XOR-fold a digest into outlen bytes (Nix compressHash). */
+/* XOR-fold a digest into outlen bytes (Nix compressHash), not a cut. */
 void		 hash_compress(const struct hash *, unsigned char *, size_t);
 
 #endif /* RNIXD_HASH_H */

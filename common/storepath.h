@@ -16,14 +16,21 @@
 #define STOREPATH_MAX		(STOREDIR_MAX + 1 + STOREPATH_HASH_LEN + 1 + \
 				    STOREPATH_NAME_MAX + 1)
 
-/* 1..211 chars of [A-Za-z0-9+-._?=]; returns 0 if valid. */
+/*
+ * 1..211 chars of [A-Za-z0-9+-._?=]; returns 0 if valid, else -1 and
+ * *errstr (static, errstr may be NULL).  As in Nix 2.8, ".", ".." and
+ * names starting with '.' or '-' are valid.
+ */
 int	storepath_check_name(const char *, const char **);
-/* Checks the hash32 part (32 chars of Nix base32). */
+/* Checks the hash32 part (32 chars of Nix base32); 0 if valid. */
 int	storepath_check_hashpart(const char *, size_t);
 
 /*
- * Validate a full path string against a store dir; on success, if the
- * pointers are not NULL, *hashpart and *name point into path.
+ * Validate a full path string against a store dir (absolute, no
+ * trailing '/'); on success, if the pointers are not NULL, *hashpart
+ * and *name point into path.  No canonicalisation: "//", "/./", a
+ * trailing '/' or a subpath are errors, and the '-' after the hash part
+ * is required (Nix does not check it).  Errors as storepath_check_name.
  */
 int	storepath_parse(const char *storedir, const char *path,
 	    const char **hashpart, const char **name, const char **errstr);
@@ -31,18 +38,26 @@ int	storepath_parse(const char *storedir, const char *path,
 int	storepath_parse_base(const char *base, const char **errstr);
 
 /*
- * makeStorePath: type is "text", "source", "output:out", ... with any
- * references already appended by the caller's helper below.
- * inner is the inner sha256.  Writes the full path to out.
+ * The makeStorePath family writes the full path to out and returns 0,
+ * or -1 if an argument is invalid (name, store dir, hash algo, a ref
+ * that is not a store path in storedir) or out is too small
+ * (STOREPATH_MAX always fits).  Refs are full paths; they are sorted
+ * here and a duplicate counts once, as in Nix's StorePathSet.
+ *
+ * storepath_make: type is "text", "source", "output:out", ... as is;
+ * inner is the inner hash (sha256 in every Nix use).
  */
 int	storepath_make(const char *storedir, const char *type,
 	    const struct hash *inner, const char *name, char *out, size_t);
 
-/* "text" + ":ref"... (refs sorted by caller or not; sorted here). */
+/* "text" + ":ref"..., sha256 of the contents only. */
 int	storepath_make_text(const char *storedir, const char *name,
 	    const struct hash *sha256_of_contents, char *const *refs,
 	    size_t nrefs, char *out, size_t);
-/* "source" + refs + optional ":self", for recursive sha256 ingestion. */
+/*
+ * "source" + refs + optional ":self", for recursive sha256 ingestion
+ * (nar_sha256 must be sha256).
+ */
 int	storepath_make_source(const char *storedir, const char *name,
 	    const struct hash *nar_sha256, char *const *refs, size_t nrefs,
 	    int self, char *out, size_t);
@@ -54,17 +69,50 @@ enum ca_method {
 /*
  * makeFixedOutputPath: recursive sha256 is a "source" path (with refs
  * and self); every other case is "output:out" of the inner
- * "fixed:out:[r:]<algo>:<base16>:" string and may have no refs.
+ * "fixed:out:[r:]<algo>:<base16>:" string and may have no refs (self
+ * is ignored there, as Nix does).
  */
 int	storepath_make_fixed(const char *storedir, const char *name,
 	    enum ca_method, const struct hash *, char *const *refs,
 	    size_t nrefs, int self, char *out, size_t);
-/* Output of an input-addressed derivation: "output:<id>". */
+/*
+ * Output of an input-addressed derivation: "output:<id>", named
+ * drvname for "out" and "<drvname>-<id>" otherwise.
+ */
 int	storepath_make_output(const char *storedir, const char *drvname,
 	    const char *outname, const struct hash *drvhash, char *out, size_t);
 
 /* "text:sha256:<b32>", "fixed:[r:]<algo>:<b32>" */
 int	ca_format_text(const struct hash *, char *, size_t);
 int	ca_format_fixed(enum ca_method, const struct hash *, char *, size_t);
+
+/* A parsed "ca" string (ValidPathInfo.ca, the ca column). */
+enum ca_kind {
+	CA_TEXT,		/* text:sha256:..., ca_method is CA_FLAT */
+	CA_FIXED		/* fixed:[r:]<algo>:... */
+};
+struct content_address {
+	enum ca_kind	ca_kind;
+	enum ca_method	ca_method;
+	struct hash	ca_hash;
+};
+/* "fixed:r:" + "sha512:" + base32 of 64 bytes + NUL */
+#define CA_STR_MAX		(8 + 7 + 103 + 1)
+
+/*
+ * Nix parseContentAddress: "text:sha256:<digest>" or
+ * "fixed:[r:]<algo>:<digest>", the digest in base16, base32 or base64
+ * (never SRI).  -1 and *errstr (static) on error.
+ */
+int	ca_parse(const char *, struct content_address *, const char **);
+/* The canonical form: the digest in base32. */
+int	ca_format(const struct content_address *, char *, size_t);
+/*
+ * Nix makeFixedOutputPathFromCA: the path a content address gives
+ * name; text paths take refs but never self.
+ */
+int	storepath_make_ca(const char *storedir, const char *name,
+	    const struct content_address *, char *const *refs, size_t nrefs,
+	    int self, char *out, size_t);
 
 #endif /* RNIXD_STOREPATH_H */
