@@ -114,24 +114,27 @@ session_new(int fd)
 	    cred.pid);
 }
 
+/* Take a batch per wakeup, so a burst of clients drains the backlog fast. */
 static void
 session_accept(int fd, short events, void *arg)
 {
-	int	cfd;
+	int	cfd, i;
 
 	(void)events;
 	(void)arg;
-	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC))
-	    == -1) {
-		if (errno == EMFILE || errno == ENFILE) {
-			log_warnx("out of descriptors, pausing accept");
-			session_accept_pause(1);
-		} else if (errno != EAGAIN && errno != EINTR &&
-		    errno != ECONNABORTED)
-			log_warn("accept4");
-		return;
+	for (i = 0; i < SESSION_ACCEPT_BATCH; i++) {
+		if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC)) == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warnx("out of descriptors, pausing accept");
+				session_accept_pause(1);
+			} else if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("accept4");
+			return;
+		}
+		session_new(cfd);
 	}
-	session_new(cfd);
 }
 
 void

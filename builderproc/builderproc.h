@@ -17,6 +17,8 @@
 
 /* Bytes of one request buffered before it is complete. */
 #define SESSION_INBUF_MAX	(16 * 1024 * 1024)
+/* Connections accepted per wakeup of the listening socket. */
+#define SESSION_ACCEPT_BATCH	64
 /* Bytes of replies queued to a client that does not read. */
 #define SESSION_OUTBUF_MAX	(64 * 1024 * 1024)
 

@@ -18,8 +18,7 @@ imsgev_update(struct imsgev *iev)
 
 	if (imsgbuf_queuelen(iev->iev_ibuf) > 0)
 		events |= EV_WRITE;
-	if (events == iev->iev_events && event_initialized(&iev->iev_ev))
-		return;
+	/* One-shot events: re-arm after every wakeup, not only on change. */
 	if (event_initialized(&iev->iev_ev))
 		event_del(&iev->iev_ev);
 	iev->iev_events = events;

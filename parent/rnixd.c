@@ -213,24 +213,22 @@ parent_log_lost(enum proc_type proc, int status)
 }
 
 /*
- * A child that closes its channel is dying; give it a moment so that
- * "lost child" can name how it died.
+ * A child that closes its channel is dying, or saw a sibling die first.
+ * Give them a moment, so that "lost child" names every child that is
+ * gone and how, the first casualty included.
  */
 static void
 parent_wait_lost(struct child *ch)
 {
-	int	status, tries;
+	int	tries;
 
 	for (tries = 0; tries < 20 && ch->ch_pid > 0; tries++) {
-		if (waitpid(ch->ch_pid, &status, WNOHANG) == ch->ch_pid) {
-			parent_log_lost(ch->ch_proc, status);
-			ch->ch_pid = 0;
-			return;
-		}
 		usleep(50 * 1000);
+		parent_reap();
 	}
-	log_warnx("lost child: %s closed its channel",
-	    proc_name(ch->ch_proc));
+	if (ch->ch_pid > 0)
+		log_warnx("lost child: %s closed its channel",
+		    proc_name(ch->ch_proc));
 }
 
 static int

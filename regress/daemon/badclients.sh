@@ -1,0 +1,32 @@
+#!/bin/sh
+# Broken and hostile clients close their own connection only: garbage,
+# a wrong magic, a truncated handshake, an old protocol, an unknown op,
+# a SetOptions with an absurd count, a request sent byte by byte, and
+# 1000 connect-and-close.  Afterwards nix store ping still works and
+# builderproc holds as many descriptors as before.
+. "$RNIXD_TOP/regress/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3"
+test_init
+rnixd_start
+
+bpid=$(child_pid builderproc) || fail "no builderproc"
+nfds() { ls "/proc/$bpid/fd" | wc -l; }
+nix_ping >/dev/null || fail "first ping"
+fds_before=$(nfds)
+
+for c in garbage wrong-magic truncated old-client bad-op huge-setoptions \
+    setoptions-ok; do
+	python3 h_badclient.py "$SOCKET" "$c" || fail "case $c"
+done
+python3 h_badclient.py "$SOCKET" connect-close 1000 || fail "connect-close"
+
+nix_ping >/dev/null || fail "nix store ping after bad clients"
+kill -0 "$bpid" || fail "builderproc died"
+n=0
+while [ "$(nfds)" -ne "$fds_before" ]; do
+	n=$((n + 1))
+	[ $n -gt 50 ] && fail "builderproc fds: $(nfds), before: $fds_before"
+	sleep 0.1
+done
+echo "builderproc fds back to $fds_before, ping works: ok"

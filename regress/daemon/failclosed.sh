@@ -1,0 +1,42 @@
+#!/bin/sh
+# Fail closed: kill -9 of any child takes the whole daemon down within a
+# few seconds, logging "lost child" and removing the socket; a restarted
+# rnixd serves the same store.
+. "$RNIXD_TOP/regress/lib.sh"
+require_root
+test_init
+
+for name in storeproc builderproc mountproc; do
+	rnixd_start
+	echo "marker" >"$STORE/.marker-$name"
+	pid=$(child_pid "$name") || fail "$name not running"
+	parent=$RNIXD_PID
+	all=$(pgrep -P "$parent")
+	kill -KILL "$pid"
+	n=0
+	while kill -0 "$parent" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt 50 ] && fail "parent still alive 5s after $name died"
+		sleep 0.1
+	done
+	wait "$parent"
+	status=$?
+	[ $status -ne 0 ] || fail "parent exited 0 after losing $name"
+	RNIXD_PID=""
+	grep -q "lost child: $name terminated; signal 9" "$TROOT/rnixd.log" ||
+	    fail "no 'lost child: $name' in the log"
+	[ -e "$SOCKET" ] && fail "socket left behind after losing $name"
+	for p in $all; do
+		kill -0 "$p" 2>/dev/null && fail "child $p outlived the parent"
+	done
+	echo "kill -9 $name: parent exited $status, socket removed," \
+	    "no child left: ok"
+done
+
+rnixd_start
+nix_ping >/dev/null || fail "restarted daemon does not answer"
+for name in storeproc builderproc mountproc; do
+	[ "$(cat "$STORE/.marker-$name")" = marker ] ||
+	    fail "store content lost ($name)"
+done
+echo "restart serves the same store: ok"
