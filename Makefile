@@ -33,9 +33,12 @@ LIBCOMMON_ASAN := $(OBJ)/asan/libcommon.a
 UNIT_SRCS := $(sort $(wildcard regress/*/t_*.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(OBJ)/%)
 UNIT_ASAN_BINS := $(UNIT_SRCS:%.c=$(OBJ)/asan/%)
-# Helper programs for shell tests and benchmarks: regress/<dir>/h_*.c
-HELPER_SRCS := $(sort $(wildcard regress/*/h_*.c bench/*.c))
+# Helper programs for shell tests: regress/<dir>/h_*.c
+HELPER_SRCS := $(sort $(wildcard regress/*/h_*.c))
 HELPER_BINS := $(HELPER_SRCS:%.c=$(OBJ)/%)
+# Benchmark programs: bench/*.c
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:%.c=$(OBJ)/%)
 
 .PHONY: all deps check check-asan regress bench lint man-lint demo \
 	install clean
@@ -109,7 +112,7 @@ check: deps
 	@sh regress/run
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(HELPER_BINS)
+	@$(MAKE) --no-print-directory all $(HELPER_BINS) $(BENCH_BINS)
 	@sh bench/run
 
 lint:

@@ -41,3 +41,13 @@ grep -q "rnixd.conf:6: " "$TROOT/rnixd.log" || fail "reload error lacks file:lin
 kill -0 "$RNIXD_PID" || fail "daemon died on a broken reload"
 nix_ping >/dev/null || fail "no service after a broken reload"
 echo "SIGHUP good and broken: ok"
+
+# Golden canonical forms: rnixd -nv prints what regress/config/good/*.ok
+# holds (the same files h_config is checked against).
+for conf in "$RNIXD_TOP"/regress/config/good/*.conf; do
+	"$RNIXD" -nv -f "$conf" >"$TROOT/nv.out" 2>&1 ||
+	    fail "-nv $(basename "$conf") failed"
+	diff -u "${conf%.conf}.ok" "$TROOT/nv.out" ||
+	    fail "-nv $(basename "$conf") differs from its golden"
+done
+echo "-nv goldens: ok"

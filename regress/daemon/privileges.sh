@@ -58,3 +58,20 @@ grep -q "^Uid:	0	0	0	0$" /proc/$RNIXD_PID/status || fail "parent not root"
     fail "store dir $(stat -c %U:%a "$STORE"), expected _rnixd:1775"
 nix_ping >/dev/null || fail "nix store ping failed"
 echo "parent root, socket 0666, store _rnixd 1775, nix store ping: ok"
+
+# Children get only their own descriptors: above stderr, sockets, pipes and
+# event-loop inodes, never a file or directory left open by the parent.
+for name in storeproc builderproc mountproc; do
+	pid=$(child_pid "$name")
+	for fd in /proc/$pid/fd/*; do
+		n=${fd##*/}
+		[ "$n" -le 2 ] && continue
+		target=$(readlink "$fd") || continue
+		case "$target" in
+		socket:*|anon_inode:*) ;;
+		pipe:*) ;;	# libevent's internal signal pipe
+		*) fail "$name holds fd $n -> $target" ;;
+		esac
+	done
+done
+echo "children hold only sockets and event inodes: ok"
