@@ -87,16 +87,22 @@ $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 progs: $(PROG_BINS)
 .PHONY: progs
 
-# Unit tests may need libseccomp (sandbox tests); linking it is harmless.
-TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
+# Unit tests may need libseccomp, libevent (imsgev) or sqlite3; linking
+# them is harmless.  A unit test of a process's own file (storeproc's
+# database code, say) names it in a "// link: <file.c> ..." line.
+TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp libevent \
+	    sqlite3 2>/dev/null)
+test_links = $(shell sed -n 's|^/\* link: \(.*\) \*/$$|\1|p' $(1))
 
-$(OBJ)/regress/%: regress/%.c $(LIBCOMMON)
+$(OBJ)/regress/%: regress/%.c $(LIBCOMMON) $(wildcard */*.c)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCOMMON) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(call test_links,$<) $(LIBCOMMON) \
+	    $(TEST_LIBS)
 
-$(OBJ)/asan/regress/%: regress/%.c $(LIBCOMMON_ASAN)
+$(OBJ)/asan/regress/%: regress/%.c $(LIBCOMMON_ASAN) $(wildcard */*.c)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(LIBCOMMON_ASAN) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(call test_links,$<) \
+	    $(LIBCOMMON_ASAN) $(TEST_LIBS)
 
 $(OBJ)/bench/%: bench/%.c $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -122,7 +128,13 @@ man-lint:
 	mandoc -Tlint -Wwarning man/*
 
 install: all
-	sh mk/install.sh "$(DESTDIR)" "$(SBINDIR)" "$(LIBEXECDIR)" "$(MANDIR)"
+	@sh mk/install.sh "$(DESTDIR)" "$(SBINDIR)" "$(LIBEXECDIR)" "$(MANDIR)"
+
+# Removes what install put in place; not the config, users or store.
+uninstall:
+	@sh mk/install.sh -u "$(DESTDIR)" "$(SBINDIR)" "$(LIBEXECDIR)" \
+	    "$(MANDIR)"
+.PHONY: uninstall
 
 clean:
 	rm -rf $(OBJ)
