@@ -45,6 +45,50 @@ enum imsg_type {
 	IMSG_MOUNT_PING,
 	IMSG_MOUNT_PONG,
 
+	/*
+	 * builderproc -> storeproc requests; peerid is the session id and
+	 * every request gets exactly one final reply with the same peerid:
+	 * its own reply type, STORE_OK or STORE_ERROR.  STORE_LOG lines
+	 * may come before it.  Payloads: msg_store.h.
+	 */
+	IMSG_STORE_QUERY_INFO,		/* -> STORE_INFO */
+	IMSG_STORE_QUERY_VALID,		/* -> STORE_PATHS */
+	IMSG_STORE_QUERY_ALL,		/* -> STORE_PATHS */
+	IMSG_STORE_QUERY_REFERRERS,	/* -> STORE_PATHS */
+	IMSG_STORE_QUERY_DERIVERS,	/* -> STORE_PATHS */
+	IMSG_STORE_QUERY_HASHPART,	/* -> STORE_PATHS (0 or 1) */
+	IMSG_STORE_QUERY_OUTPUTS,	/* -> STORE_OUTPUTS */
+	IMSG_STORE_QUERY_MISSING,	/* -> STORE_MISSING */
+	IMSG_STORE_ADD,			/* + fd: stream -> STORE_INFO */
+	IMSG_STORE_ADD_NAR,		/* + fd: NAR -> STORE_OK */
+	IMSG_STORE_NAR_FROM_PATH,	/* + fd: we write the NAR -> STORE_OK */
+	IMSG_STORE_TEMP_ROOT,		/* -> STORE_OK */
+	IMSG_STORE_INDIRECT_ROOT,	/* -> STORE_OK */
+	IMSG_STORE_FIND_ROOTS,		/* -> STORE_ROOTS */
+	IMSG_STORE_GC,			/* -> STORE_GC_RESULT */
+	IMSG_STORE_ADD_SIGS,		/* -> STORE_OK */
+	IMSG_STORE_VERIFY,		/* -> STORE_VERIFY_RESULT */
+	IMSG_STORE_ENSURE,		/* -> STORE_OK */
+	IMSG_STORE_SESSION_END,		/* no reply: drop its temp roots */
+	/* storeproc -> builderproc replies */
+	IMSG_STORE_OK,
+	IMSG_STORE_ERROR,
+	IMSG_STORE_LOG,
+	IMSG_STORE_INFO,
+	IMSG_STORE_PATHS,
+	IMSG_STORE_OUTPUTS,
+	IMSG_STORE_MISSING,
+	IMSG_STORE_ROOTS,
+	IMSG_STORE_GC_RESULT,
+	IMSG_STORE_VERIFY_RESULT,
+
+	/*
+	 * storeproc <-> parent: what storeproc's confined view cannot see.
+	 * Indirect GC roots are symlinks anywhere on the host.
+	 */
+	IMSG_CTL_READLINKS,		/* store->parent: user link paths */
+	IMSG_CTL_READLINKS_REPLY,	/* parent->store: their targets */
+
 	IMSG_TYPE_MAX
 };
 

@@ -1,0 +1,214 @@
+/*
+ * The builderproc <-> storeproc messages (IMSG_STORE_*, proc.h) and
+ * the parent <-> storeproc root lookups (IMSG_CTL_READLINKS*): one
+ * send and one receive function per message, side by side in
+ * msg_store.c.
+ *
+ * Payloads are encoded with the worker-protocol primitives of wire.h
+ * (u64 little-endian, strings padded to 8 bytes), so the rules for
+ * strings, sets and path info are the ones the client link already
+ * enforces.  Every receive function checks the whole payload: exact
+ * length (no trailing bytes), counts and lengths within the limits
+ * below, strings without NUL, store paths valid for the store dir
+ * given, an fd present exactly when the message needs one.  It returns
+ * 0, or -1 with *errstr set and nothing allocated; the caller logs the
+ * sender and type and answers with STORE_ERROR where a reply is due.
+ *
+ * Send functions compose on the given imsgev (imsgev.h) with the
+ * session id as peerid; they are fatal only when composing fails
+ * (allocation), as every imsgev_compose() is.
+ */
+#ifndef RNIXD_MSG_STORE_H
+#define RNIXD_MSG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imsgev.h"
+#include "wire.h"
+
+#define MSG_STORE_MAXSIZE	(IMSG_HEADER_SIZE + 16 * 1024 * 1024)
+#define MSG_PATHS_MAX		(1 << 16)	/* paths in one message */
+#define MSG_NAME_MAX		211		/* store path name */
+#define MSG_METHOD_MAX		32		/* "fixed:r:sha512" */
+#define MSG_ERROR_MAX		(64 * 1024)	/* error and log text */
+#define MSG_LINKPATH_MAX	4096		/* indirect root link path */
+
+/*
+ * Content-address method of STORE_ADD, as AddToStore's camStr:
+ * "text:sha256", "fixed:<algo>" (flat: the stream is the file's
+ * bytes), "fixed:r:<algo>" (recursive: the stream is a NAR).  Parsed
+ * and checked by the receiver.
+ */
+struct msg_add {
+	char		 *ma_name;
+	char		 *ma_method;
+	char		**ma_refs;
+	size_t		  ma_nrefs;
+	int		  ma_repair;
+};
+
+/*
+ * STORE_ADD_NAR: the client's claimed path info (with path); storeproc
+ * checks narHash and narSize against what it reads, the path against
+ * the ca if there is one, and signatures unless dontCheckSigs is set by
+ * a trusted session.  ma_trusted says builderproc authenticated the
+ * client as trusted (storeproc cannot know otherwise).
+ */
+struct msg_add_nar {
+	struct wire_path_info	 man_info;
+	int			 man_repair;
+	int			 man_dont_check_sigs;
+	int			 man_trusted;
+};
+
+/* STORE_OUTPUTS: QueryDerivationOutputMap; mo_path NULL if unknown. */
+struct msg_output {
+	char	*mo_name;
+	char	*mo_path;
+};
+
+/* STORE_MISSING: QueryMissing's reply. */
+struct msg_missing {
+	char		**mm_will_build;
+	size_t		  mm_nwill_build;
+	char		**mm_will_substitute;
+	size_t		  mm_nwill_substitute;
+	char		**mm_unknown;
+	size_t		  mm_nunknown;
+	uint64_t	  mm_download_size;
+	uint64_t	  mm_nar_size;
+};
+
+/* STORE_GC: CollectGarbage's request, action as on the wire (0..3). */
+struct msg_gc {
+	uint64_t	  mg_action;
+	char		**mg_paths;
+	size_t		  mg_npaths;
+	int		  mg_ignore_liveness;
+	uint64_t	  mg_max_freed;
+};
+
+/* STORE_GC_RESULT */
+struct msg_gc_result {
+	char		**mgr_paths;
+	size_t		  mgr_npaths;
+	uint64_t	  mgr_bytes_freed;
+};
+
+/* STORE_ROOTS: FindRoots; link is a path, target a store path. */
+struct msg_root {
+	char	*mr_link;
+	char	*mr_target;
+};
+
+/* CTL_READLINKS_REPLY item: target NULL if the link is gone. */
+struct msg_readlink {
+	char	*mrl_link;
+	char	*mrl_target;
+};
+
+/* Frees every string of a received struct and zeroes it. */
+void	msg_add_free(struct msg_add *);
+void	msg_add_nar_free(struct msg_add_nar *);
+void	msg_outputs_free(struct msg_output *, size_t);
+void	msg_missing_free(struct msg_missing *);
+void	msg_gc_free(struct msg_gc *);
+void	msg_gc_result_free(struct msg_gc_result *);
+void	msg_roots_free(struct msg_root *, size_t);
+void	msg_readlinks_free(struct msg_readlink *, size_t);
+
+/* One store path: QUERY_INFO, QUERY_REFERRERS, QUERY_DERIVERS,
+ * QUERY_OUTPUTS, TEMP_ROOT, ENSURE, NAR_FROM_PATH (+ fd). */
+void	msg_send_path(struct imsgev *, uint32_t type, uint32_t sid,
+	    const char *path, int fd);
+int	msg_recv_path(struct imsg *, const char *storedir, char **path,
+	    int *fd, const char **errstr);
+
+/* A set of store paths: QUERY_VALID, STORE_PATHS, QUERY_MISSING
+ * (DerivedPath strings, checked as store paths with an optional
+ * "!outputs" suffix when derived is set). */
+void	msg_send_paths(struct imsgev *, uint32_t type, uint32_t sid,
+	    char *const *paths, size_t npaths);
+int	msg_recv_paths(struct imsg *, const char *storedir, int derived,
+	    char ***paths, size_t *npaths, const char **errstr);
+
+/* No payload: QUERY_ALL, FIND_ROOTS, SESSION_END, STORE_OK. */
+void	msg_send_empty(struct imsgev *, uint32_t type, uint32_t sid);
+int	msg_recv_empty(struct imsg *, const char **errstr);
+
+/* A text: STORE_ERROR, STORE_LOG, QUERY_HASHPART (32 base32 chars),
+ * INDIRECT_ROOT (an absolute path). */
+void	msg_send_text(struct imsgev *, uint32_t type, uint32_t sid,
+	    const char *);
+int	msg_recv_text(struct imsg *, size_t maxlen, char **,
+	    const char **errstr);
+
+void	msg_send_add(struct imsgev *, uint32_t sid, const struct msg_add *,
+	    int fd);
+int	msg_recv_add(struct imsg *, const char *storedir, struct msg_add *,
+	    int *fd, const char **errstr);
+
+void	msg_send_add_nar(struct imsgev *, uint32_t sid,
+	    const struct msg_add_nar *, int fd);
+int	msg_recv_add_nar(struct imsg *, const char *storedir,
+	    struct msg_add_nar *, int *fd, const char **errstr);
+
+/* STORE_INFO: found, then path info with path when found. */
+void	msg_send_info(struct imsgev *, uint32_t sid, int found,
+	    const struct wire_path_info *);
+int	msg_recv_info(struct imsg *, const char *storedir, int *found,
+	    struct wire_path_info *, const char **errstr);
+
+void	msg_send_outputs(struct imsgev *, uint32_t sid,
+	    const struct msg_output *, size_t);
+int	msg_recv_outputs(struct imsg *, const char *storedir,
+	    struct msg_output **, size_t *, const char **errstr);
+
+void	msg_send_missing(struct imsgev *, uint32_t sid,
+	    const struct msg_missing *);
+int	msg_recv_missing(struct imsg *, const char *storedir,
+	    struct msg_missing *, const char **errstr);
+
+void	msg_send_gc(struct imsgev *, uint32_t sid, const struct msg_gc *);
+int	msg_recv_gc(struct imsg *, const char *storedir, struct msg_gc *,
+	    const char **errstr);
+
+void	msg_send_gc_result(struct imsgev *, uint32_t sid,
+	    const struct msg_gc_result *);
+int	msg_recv_gc_result(struct imsg *, const char *storedir,
+	    struct msg_gc_result *, const char **errstr);
+
+void	msg_send_roots(struct imsgev *, uint32_t sid,
+	    const struct msg_root *, size_t);
+int	msg_recv_roots(struct imsg *, const char *storedir,
+	    struct msg_root **, size_t *, const char **errstr);
+
+/* ADD_SIGS: a path and its new signatures. */
+void	msg_send_add_sigs(struct imsgev *, uint32_t sid, const char *path,
+	    char *const *sigs, size_t nsigs);
+int	msg_recv_add_sigs(struct imsg *, const char *storedir, char **path,
+	    char ***sigs, size_t *nsigs, const char **errstr);
+
+/* VERIFY: two flags; VERIFY_RESULT: one. */
+void	msg_send_verify(struct imsgev *, uint32_t sid, int check_contents,
+	    int repair);
+int	msg_recv_verify(struct imsg *, int *check_contents, int *repair,
+	    const char **errstr);
+void	msg_send_verify_result(struct imsgev *, uint32_t sid,
+	    int errors_found);
+int	msg_recv_verify_result(struct imsg *, int *errors_found,
+	    const char **errstr);
+
+/* CTL_READLINKS: absolute link paths; the reply pairs each with its
+ * symlink target (NULL when it is not a symlink any more). */
+void	msg_send_readlinks(struct imsgev *, char *const *links, size_t);
+int	msg_recv_readlinks(struct imsg *, char ***links, size_t *,
+	    const char **errstr);
+/* The parent polls by hand: it composes on its imsgbuf. */
+void	msg_send_readlinks_reply(struct imsgbuf *,
+	    const struct msg_readlink *, size_t);
+int	msg_recv_readlinks_reply(struct imsg *, struct msg_readlink **,
+	    size_t *, const char **errstr);
+
+#endif /* RNIXD_MSG_STORE_H */
