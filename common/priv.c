@@ -70,7 +70,7 @@ priv_drop_bounding(uint64_t keep)
 		if (keep & ((uint64_t)1 << cap))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
-			/* The kernel does not know capabilities past the last. */
+			/* Past the last capability the kernel knows. */
 			if (errno == EINVAL)
 				break;
 			fatal("PR_CAPBSET_DROP %d", cap);
@@ -85,7 +85,7 @@ priv_drop(uid_t uid, gid_t gid, const int *caps, size_t ncaps)
 
 	if (priv_caps_mask(caps, ncaps, &keep) == -1)
 		fatalx("bad capability list");
-	/* Needs CAP_SETPCAP, which the bounding set drop itself removes last. */
+	/* Needs CAP_SETPCAP, which this drop itself removes last. */
 	priv_drop_bounding(keep);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
 		fatal("PR_CAP_AMBIENT_CLEAR_ALL");

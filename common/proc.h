@@ -27,7 +27,7 @@ enum imsg_type {
 	/* Framework: peers, barrier, log level, peer credentials. */
 	IMSG_CTL_PEER,		/* parent->child: fd to a sibling */
 	IMSG_CTL_LISTEN,	/* parent->builder: the daemon socket */
-	IMSG_CTL_READY,		/* parent->child: setup done; child->parent: running */
+	IMSG_CTL_READY,		/* parent->child: set up; child->parent: up */
 	IMSG_CTL_VERBOSE,	/* parent->child: new -v level */
 	IMSG_CTL_CRED_REQ,	/* builder->parent: who is this uid? */
 	IMSG_CTL_CRED_REPLY,	/* parent->builder: name, trust */

@@ -133,7 +133,8 @@ mount_loop(void)
 		for (i = 0; i < 2; i++) {
 			if ((pfd[i].revents & POLLOUT) &&
 			    imsgbuf_write(peers[i].mp_ibuf) == -1)
-				fatal("write to %s", proc_name(peers[i].mp_proc));
+				fatal("write to %s",
+				    proc_name(peers[i].mp_proc));
 			if (pfd[i].revents & (POLLIN | POLLHUP))
 				mount_read_peer(&peers[i]);
 		}
