@@ -35,6 +35,9 @@ struct parent_ids {
 extern struct rnixd_conf	*parent_conf;
 extern struct child		 children[PROC_MAX];
 
+/* rnixd.c */
+void	parent_log_lost(enum proc_type, int);
+
 /* parent_fs.c */
 int	parent_lookup_ids(const struct rnixd_conf *, struct parent_ids *);
 void	parent_make_dirs(const struct rnixd_conf *, const struct parent_ids *);

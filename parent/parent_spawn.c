@@ -187,9 +187,15 @@ parent_stop_children(void)
 			kill(children[proc].ch_pid, SIGTERM);
 	for (tries = 0; tries < 50; tries++) {
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			for (proc = PROC_STORE; proc < PROC_MAX; proc++)
-				if (children[proc].ch_pid == pid)
-					children[proc].ch_pid = 0;
+			for (proc = PROC_STORE; proc < PROC_MAX; proc++) {
+				if (children[proc].ch_pid != pid)
+					continue;
+				children[proc].ch_pid = 0;
+				/* Not our SIGTERM: it died on its own. */
+				if (!WIFSIGNALED(status) ||
+				    WTERMSIG(status) != SIGTERM)
+					parent_log_lost(proc, status);
+			}
 		if (pid == -1 && errno == ECHILD)
 			return;
 		usleep(100 * 1000);

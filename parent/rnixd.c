@@ -201,7 +201,7 @@ parent_loop(int sigfd)
 	}
 }
 
-static void
+void
 parent_log_lost(enum proc_type proc, int status)
 {
 	if (WIFSIGNALED(status))

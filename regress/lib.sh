@@ -54,10 +54,16 @@ daemon-socket = $SOCKET
 EOT
 }
 
-# Wait up to $2 seconds (default 10) for a line matching $1 in the log.
+# Wait up to $2 seconds (default 10) for a line matching $1 in the log,
+# looking only past byte $LOG_MARK (set by log_mark; 0 = whole log).
+LOG_MARK=0
+log_mark() {
+	LOG_MARK=$(stat -c %s "$TROOT/rnixd.log" 2>/dev/null || echo 0)
+}
 wait_log() {
 	n=0
-	while ! grep -q -- "$1" "$TROOT/rnixd.log" 2>/dev/null; do
+	while ! tail -c +$((LOG_MARK + 1)) "$TROOT/rnixd.log" 2>/dev/null |
+	    grep -q -- "$1"; do
 		n=$((n + 1))
 		[ $n -gt $((${2:-10} * 10)) ] && return 1
 		sleep 0.1
@@ -66,6 +72,7 @@ wait_log() {
 }
 
 rnixd_start() {
+	log_mark
 	"$RNIXD" -d -v -f "$CONF" "$@" >>"$TROOT/rnixd.log" 2>&1 &
 	RNIXD_PID=$!
 	wait_log "ready, serving" 10 || fail "rnixd did not get ready"
@@ -100,4 +107,81 @@ child_pid() {
 
 nix_ping() {
 	nix store ping --store "unix://$SOCKET" "$@"
+}
+
+# Store tests: rnixd and real Nix side by side on the same inputs.
+#
+# Store paths depend on the logical store dir, so the reference must use
+# the very string rnixd uses, $TROOT/nix/store.  Real Nix 2.8 in local
+# mode takes the logical store dir and the physical location apart:
+#	local?store=$STORE&real=$REF/store&state=...&log=...
+# names every path $STORE/<hash>-<name>, exactly as rnixd does, while
+# its files, DB and roots live under $REF.  So paths, NAR hashes and
+# .drv files compare as plain strings, with no prefix mapping.  Only
+# the files differ in place: a reference path P lives at $(ref_real P);
+# commands that read the path as a plain file (nix-store --dump) need
+# that.  The client reaches rnixd as unix://$SOCKET?store=$STORE: it
+# must know the store dir to compute paths, and reads $STORE itself.
+# NIX_CONF_DIR points at an empty dir to keep host settings out.
+store_init() {
+	test_init
+	REF="$TROOT/ref"
+	RSTORE="unix://$SOCKET?store=$STORE"
+	REFSTORE="local?store=$STORE&real=$REF/store&state=$REF/var/nix&log=$REF/log"
+	STATE="$TROOT/nix/var/nix"
+	DB="$STATE/db/db.sqlite"
+	mkdir -p "$TROOT/nixconf" "$TROOT/cache" "$TROOT/src"
+	unset NIX_REMOTE NIX_STORE_DIR NIX_STATE_DIR NIX_LOG_DIR NIX_PATH
+	export NIX_CONF_DIR="$TROOT/nixconf" XDG_CACHE_HOME="$TROOT/cache"
+}
+
+# on_rnixd|on_ref command...: run a Nix command against one store.
+on_rnixd() {
+	NIX_REMOTE="$RSTORE" "$@"
+}
+
+on_ref() {
+	NIX_REMOTE="$REFSTORE" "$@"
+}
+
+# The physical location of a reference store path.
+ref_real() {
+	echo "$REF/store/${1#"$STORE"/}"
+}
+
+# Both stores run the same command; their outputs must be equal.
+# Usage: same_output what command...  (prints the output once)
+same_output() {
+	what=$1
+	shift
+	a=$(on_rnixd "$@" 2>"$TROOT/err.rnixd") ||
+	    fail "$what: rnixd: $* failed: $(cat "$TROOT/err.rnixd")"
+	b=$(on_ref "$@" 2>"$TROOT/err.ref") ||
+	    fail "$what: reference: $* failed: $(cat "$TROOT/err.ref")"
+	[ "$a" = "$b" ] || fail "$what: $*: rnixd gave
+$a
+real Nix gave
+$b"
+	printf '%s\n' "$a"
+}
+
+# nix path-info --json without registrationTime (it differs by run).
+pathinfo_json() {
+	nix path-info --json "$@" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for i in v:
+    i.pop("registrationTime", None)
+print(json.dumps(v, sort_keys=True, indent=1))'
+}
+
+# Temp files an add left in the store dir (must be none).
+store_temps() {
+	find "$STORE" -maxdepth 1 -name '.rnixd-*' 2>/dev/null
+}
+
+db_integrity() {
+	r=$(sqlite3 "$DB" 'PRAGMA integrity_check') ||
+	    fail "sqlite3 cannot read $DB"
+	[ "$r" = ok ] || fail "integrity_check: $r"
 }
