@@ -76,7 +76,8 @@ $(1)_PKGS := $(subst +, ,$(3))
 $(1)_BIN := $(if $(filter parent,$(2)),$(OBJ)/bin/$(1),$(OBJ)/libexec/rnixd/$(1))
 $$($(1)_BIN): $$($(1)_OBJS) $(LIBCOMMON)
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$($(1)_OBJS) $(LIBCOMMON) \
-	    $$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS)) $$(PKG_LIBS)
+	    $$(if $$($(1)_PKGS),$$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS))) \
+	    $$(PKG_LIBS)
 PROG_BINS += $$(if $$($(1)_SRCS),$$($(1)_BIN))
 endef
 $(eval $(call prog_rule,rnixd,parent,))
