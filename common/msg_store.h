@@ -16,7 +16,14 @@
  *
  * Send functions compose on the given imsgev (imsgev.h) with the
  * session id as peerid; they are fatal only when composing fails
- * (allocation), as every imsgev_compose() is.
+ * (allocation), as every imsgev_compose() is.  A payload must fit both
+ * MSG_STORE_MAXSIZE and the channel's imsgbuf_set_maxsize() (set it to
+ * MSG_STORE_MAXSIZE on both ends), and its counts the limits below.
+ * One that does not is never sent: a reply is replaced by STORE_ERROR
+ * "reply too large" (the session still gets its one final answer, and
+ * one huge query cannot kill a process); a request sender returns -1
+ * instead of 0 so the caller can answer its client with an error.  An
+ * fd given to a sender is always consumed (sent or closed).
  */
 #ifndef RNIXD_MSG_STORE_H
 #define RNIXD_MSG_STORE_H
@@ -24,7 +31,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash.h"
 #include "imsgev.h"
+#include "storepath.h"
 #include "wire.h"
 
 #define MSG_STORE_MAXSIZE	(IMSG_HEADER_SIZE + 16 * 1024 * 1024)
@@ -33,12 +42,15 @@
 #define MSG_METHOD_MAX		32		/* "fixed:r:sha512" */
 #define MSG_ERROR_MAX		(64 * 1024)	/* error and log text */
 #define MSG_LINKPATH_MAX	4096		/* indirect root link path */
+#define MSG_DERIVED_MAX		(STOREPATH_MAX + 4096)	/* a DerivedPath */
 
 /*
  * Content-address method of STORE_ADD, as AddToStore's camStr:
  * "text:sha256", "fixed:<algo>" (flat: the stream is the file's
- * bytes), "fixed:r:<algo>" (recursive: the stream is a NAR).  Parsed
- * and checked by the receiver.
+ * bytes), "fixed:r:<algo>" (recursive: the stream is a NAR), algo one
+ * of md5, sha1, sha256, sha512.  Parsed and checked by the receiver;
+ * msg_parse_method() gives its parts.  ma_name is a valid store path
+ * name.
  */
 struct msg_add {
 	char		 *ma_name;
@@ -48,12 +60,17 @@ struct msg_add {
 	int		  ma_repair;
 };
 
+/* 0, or -1 and *errstr (static) if the method is none of the above. */
+int	msg_parse_method(const char *, enum ca_kind *, enum ca_method *,
+	    enum hash_algo *, const char **errstr);
+
 /*
  * STORE_ADD_NAR: the client's claimed path info (with path); storeproc
  * checks narHash and narSize against what it reads, the path against
  * the ca if there is one, and signatures unless dontCheckSigs is set by
- * a trusted session.  ma_trusted says builderproc authenticated the
- * client as trusted (storeproc cannot know otherwise).
+ * a trusted session.  man_trusted says builderproc authenticated the
+ * client as trusted (storeproc cannot know otherwise).  The receiver
+ * checks the wire rules only: narHash and ca are storeproc's to parse.
  */
 struct msg_add_nar {
 	struct wire_path_info	 man_info;
@@ -62,7 +79,10 @@ struct msg_add_nar {
 	int			 man_trusted;
 };
 
-/* STORE_OUTPUTS: QueryDerivationOutputMap; mo_path NULL if unknown. */
+/*
+ * STORE_OUTPUTS: QueryDerivationOutputMap; mo_path NULL if unknown,
+ * mo_name a valid output name (store path name characters).
+ */
 struct msg_output {
 	char	*mo_name;
 	char	*mo_path;
@@ -96,7 +116,10 @@ struct msg_gc_result {
 	uint64_t	  mgr_bytes_freed;
 };
 
-/* STORE_ROOTS: FindRoots; link is a path, target a store path. */
+/*
+ * STORE_ROOTS: FindRoots; link is a path (or a label such as
+ * "{temp:1}": 1..MSG_LINKPATH_MAX bytes, no NUL), target a store path.
+ */
 struct msg_root {
 	char	*mr_link;
 	char	*mr_target;
@@ -118,17 +141,24 @@ void	msg_gc_result_free(struct msg_gc_result *);
 void	msg_roots_free(struct msg_root *, size_t);
 void	msg_readlinks_free(struct msg_readlink *, size_t);
 
-/* One store path: QUERY_INFO, QUERY_REFERRERS, QUERY_DERIVERS,
- * QUERY_OUTPUTS, TEMP_ROOT, ENSURE, NAR_FROM_PATH (+ fd). */
-void	msg_send_path(struct imsgev *, uint32_t type, uint32_t sid,
+/*
+ * One store path: QUERY_INFO, QUERY_REFERRERS, QUERY_DERIVERS,
+ * QUERY_OUTPUTS, TEMP_ROOT, ENSURE, NAR_FROM_PATH (+ fd, required).
+ * The receiver's fd may be NULL for the types that carry none.
+ */
+int	msg_send_path(struct imsgev *, uint32_t type, uint32_t sid,
 	    const char *path, int fd);
 int	msg_recv_path(struct imsg *, const char *storedir, char **path,
 	    int *fd, const char **errstr);
 
-/* A set of store paths: QUERY_VALID, STORE_PATHS, QUERY_MISSING
- * (DerivedPath strings, checked as store paths with an optional
- * "!outputs" suffix when derived is set). */
-void	msg_send_paths(struct imsgev *, uint32_t type, uint32_t sid,
+/*
+ * A set of store paths: QUERY_VALID, STORE_PATHS, QUERY_MISSING
+ * (DerivedPath strings when derived is set: a store path, or
+ * "<drvpath>!<outputs>" with a ".drv" path and outputs "*" or a
+ * comma-separated list of output names; at most MSG_DERIVED_MAX
+ * bytes).  Sent in the order given.
+ */
+int	msg_send_paths(struct imsgev *, uint32_t type, uint32_t sid,
 	    char *const *paths, size_t npaths);
 int	msg_recv_paths(struct imsg *, const char *storedir, int derived,
 	    char ***paths, size_t *npaths, const char **errstr);
@@ -137,19 +167,23 @@ int	msg_recv_paths(struct imsg *, const char *storedir, int derived,
 void	msg_send_empty(struct imsgev *, uint32_t type, uint32_t sid);
 int	msg_recv_empty(struct imsg *, const char **errstr);
 
-/* A text: STORE_ERROR, STORE_LOG, QUERY_HASHPART (32 base32 chars),
- * INDIRECT_ROOT (an absolute path). */
-void	msg_send_text(struct imsgev *, uint32_t type, uint32_t sid,
+/*
+ * A text: STORE_ERROR, STORE_LOG (at most MSG_ERROR_MAX bytes: the
+ * sender cuts longer ones), QUERY_HASHPART (exactly 32 Nix base32
+ * chars), INDIRECT_ROOT (an absolute path, at most MSG_LINKPATH_MAX).
+ * The receiver applies the type's rule and maxlen both.
+ */
+int	msg_send_text(struct imsgev *, uint32_t type, uint32_t sid,
 	    const char *);
 int	msg_recv_text(struct imsg *, size_t maxlen, char **,
 	    const char **errstr);
 
-void	msg_send_add(struct imsgev *, uint32_t sid, const struct msg_add *,
+int	msg_send_add(struct imsgev *, uint32_t sid, const struct msg_add *,
 	    int fd);
 int	msg_recv_add(struct imsg *, const char *storedir, struct msg_add *,
 	    int *fd, const char **errstr);
 
-void	msg_send_add_nar(struct imsgev *, uint32_t sid,
+int	msg_send_add_nar(struct imsgev *, uint32_t sid,
 	    const struct msg_add_nar *, int fd);
 int	msg_recv_add_nar(struct imsg *, const char *storedir,
 	    struct msg_add_nar *, int *fd, const char **errstr);
@@ -170,7 +204,7 @@ void	msg_send_missing(struct imsgev *, uint32_t sid,
 int	msg_recv_missing(struct imsg *, const char *storedir,
 	    struct msg_missing *, const char **errstr);
 
-void	msg_send_gc(struct imsgev *, uint32_t sid, const struct msg_gc *);
+int	msg_send_gc(struct imsgev *, uint32_t sid, const struct msg_gc *);
 int	msg_recv_gc(struct imsg *, const char *storedir, struct msg_gc *,
 	    const char **errstr);
 
@@ -184,8 +218,8 @@ void	msg_send_roots(struct imsgev *, uint32_t sid,
 int	msg_recv_roots(struct imsg *, const char *storedir,
 	    struct msg_root **, size_t *, const char **errstr);
 
-/* ADD_SIGS: a path and its new signatures. */
-void	msg_send_add_sigs(struct imsgev *, uint32_t sid, const char *path,
+/* ADD_SIGS: a path and its new signatures (wire.h's sig limits). */
+int	msg_send_add_sigs(struct imsgev *, uint32_t sid, const char *path,
 	    char *const *sigs, size_t nsigs);
 int	msg_recv_add_sigs(struct imsg *, const char *storedir, char **path,
 	    char ***sigs, size_t *nsigs, const char **errstr);
@@ -200,9 +234,14 @@ void	msg_send_verify_result(struct imsgev *, uint32_t sid,
 int	msg_recv_verify_result(struct imsg *, int *errors_found,
 	    const char **errstr);
 
-/* CTL_READLINKS: absolute link paths; the reply pairs each with its
- * symlink target (NULL when it is not a symlink any more). */
-void	msg_send_readlinks(struct imsgev *, char *const *links, size_t);
+/*
+ * CTL_READLINKS: absolute link paths; the reply pairs each with its
+ * symlink target (NULL when it is not a symlink any more; at most
+ * MSG_LINKPATH_MAX bytes).  A reply too large for the channel is sent
+ * as STORE_ERROR (peerid 0) instead, which storeproc must take as the
+ * answer; 1000 links per request always fit.
+ */
+int	msg_send_readlinks(struct imsgev *, char *const *links, size_t);
 int	msg_recv_readlinks(struct imsg *, char ***links, size_t *,
 	    const char **errstr);
 /* The parent polls by hand: it composes on its imsgbuf. */

@@ -1,0 +1,1267 @@
+/*
+ * Payloads of the builderproc <-> storeproc messages and of the parent's
+ * symlink lookups, one send and one receive function per message.
+ *
+ * A receive function trusts nothing: the payload is parsed with the
+ * wire.h getters, a getter that runs out of bytes means a truncated
+ * payload, anything left over afterwards is an error, and every field
+ * is checked against the limits of msg_store.h before the caller sees
+ * it.  On failure nothing stays allocated and a received fd is closed,
+ * so a dispatcher only has to log and answer.
+ *
+ * A send function encodes into a wire_out bounded by what the channel
+ * can carry, so an oversized payload shows up as an encoding error and
+ * never reaches imsg_compose(), whose failure is fatal.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg_store.h"
+
+#define MSG_TRUNCATED		"truncated payload"
+#define MSG_TRAILING		"trailing bytes in payload"
+#define MSG_TOO_LARGE		"reply too large"
+#define MSG_TOO_MANY		"too many items"
+
+static size_t	msg_payload_max(const struct imsgbuf *);
+static int	msg_is_reply(uint32_t);
+static int	msg_type_has_fd(uint32_t);
+static void	msg_out_init(struct wire_out *, const struct imsgbuf *);
+static void	msg_out_limit(struct wire_out *, size_t, size_t);
+static int	msg_finish(struct imsgev *, uint32_t, uint32_t, int,
+		    struct wire_out *);
+static int	msg_begin(struct imsg *, struct wire_in *, int, int *,
+		    const char **);
+static int	msg_got(struct wire_in *, int, const char **);
+static int	msg_end(struct wire_in *, const char **);
+static int	msg_fail(int, const char **, const char *);
+static void	msg_close(int);
+static int	msg_get_flag(struct wire_in *, int *, const char **);
+static int	msg_get_link(struct wire_in *, int, char **, const char **);
+static int	msg_check_outputs(const char *, const char **);
+static int	msg_check_derived(const char *, const char *, const char **);
+static int	msg_check_text(uint32_t, const char *, size_t, size_t,
+		    const char **);
+static size_t	msg_text_cut(const char *, size_t, size_t);
+static int	msg_get_path_info(struct wire_in *, const char *,
+		    struct wire_path_info *, const char **);
+static int	msg_get_paths(struct wire_in *, const char *, char ***,
+		    size_t *, const char **);
+static int	msg_put_opt(struct wire_out *, const char *);
+static int	msg_get_derived(struct wire_in *, const char *, char ***,
+		    size_t *, const char **);
+static int	msg_get_add(struct wire_in *, const char *, struct msg_add *,
+		    const char **);
+static int	msg_get_output(struct wire_in *, const char *,
+		    struct msg_output *, const char **);
+static int	msg_get_root(struct wire_in *, const char *, struct msg_root *,
+		    const char **);
+static int	msg_get_readlink(struct wire_in *, struct msg_readlink *,
+		    const char **);
+
+/* Encoding. */
+
+/* The largest payload that both the contract and the channel take. */
+static size_t
+msg_payload_max(const struct imsgbuf *ib)
+{
+	size_t	max = MSG_STORE_MAXSIZE;
+
+	if (ib->ib_maxsize < max)
+		max = ib->ib_maxsize;
+	return (max - IMSG_HEADER_SIZE);
+}
+
+/* The replies of storeproc: each ends a request, so one must go out. */
+static int
+msg_is_reply(uint32_t type)
+{
+	return (type >= IMSG_STORE_OK && type <= IMSG_STORE_VERIFY_RESULT);
+}
+
+static int
+msg_type_has_fd(uint32_t type)
+{
+	return (type == IMSG_STORE_ADD || type == IMSG_STORE_ADD_NAR ||
+	    type == IMSG_STORE_NAR_FROM_PATH);
+}
+
+static void
+msg_out_init(struct wire_out *out, const struct imsgbuf *ib)
+{
+	wire_out_init(out, msg_payload_max(ib));
+}
+
+/* A count the receiver would refuse fails the encoding like a size. */
+static void
+msg_out_limit(struct wire_out *out, size_t count, size_t max)
+{
+	if (count > max && !out->wo_error) {
+		out->wo_error = 1;
+		out->wo_errstr = MSG_TOO_MANY;
+	}
+}
+
+/*
+ * Queue what out holds and free it.  If the encoding failed, nothing
+ * of it is sent: a reply becomes STORE_ERROR, a request returns -1.
+ */
+static int
+msg_finish(struct imsgev *iev, uint32_t type, uint32_t sid, int fd,
+    struct wire_out *out)
+{
+	if (out->wo_error) {
+		log_warnx("%s to %s not sent: %s", imsg_type_name(type),
+		    proc_name(iev->iev_peer), out->wo_errstr);
+		msg_close(fd);
+		fd = -1;
+		if (!msg_is_reply(type) || type == IMSG_STORE_ERROR) {
+			wire_out_free(out);
+			return (-1);
+		}
+		wire_out_reset(out);
+		type = IMSG_STORE_ERROR;
+		if (wire_put_string(out, MSG_TOO_LARGE) == -1)
+			fatalx("%s: channel too small", __func__);
+	}
+	imsgev_compose(iev, type, sid, fd, out->wo_buf, out->wo_len);
+	wire_out_free(out);
+	return (0);
+}
+
+/* An OptStorePath or optional text: NULL is "". */
+static int
+msg_put_opt(struct wire_out *out, const char *s)
+{
+	return (wire_put_string(out, s != NULL ? s : ""));
+}
+
+/* Decoding. */
+
+/*
+ * Start on a payload: take the fd out of the imsg at once so that every
+ * error path below owns it, and check that it is there exactly when
+ * the message needs one.
+ */
+static int
+msg_begin(struct imsg *imsg, struct wire_in *in, int wantfd, int *fd,
+    const char **errstr)
+{
+	const void	*buf;
+	size_t		 len;
+
+	*fd = imsg_get_fd(imsg);
+	if (wantfd && *fd == -1)
+		return (msg_fail(-1, errstr, "missing fd"));
+	if (!wantfd && *fd != -1) {
+		msg_close(*fd);
+		*fd = -1;
+		return (msg_fail(-1, errstr, "unexpected fd"));
+	}
+	buf = imsg_get_buf(imsg, &len);
+	wire_in_init(in, buf, len);
+	return (0);
+}
+
+/* A wire getter's answer: the payload is all there is, so 0 is short. */
+static int
+msg_got(struct wire_in *in, int r, const char **errstr)
+{
+	if (r == 1)
+		return (0);
+	*errstr = r == 0 ? MSG_TRUNCATED : in->wi_errstr;
+	return (-1);
+}
+
+static int
+msg_end(struct wire_in *in, const char **errstr)
+{
+	if (in->wi_off != in->wi_len) {
+		*errstr = MSG_TRAILING;
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+msg_fail(int fd, const char **errstr, const char *why)
+{
+	msg_close(fd);
+	*errstr = why;
+	return (-1);
+}
+
+static void
+msg_close(int fd)
+{
+	if (fd != -1)
+		(void)close(fd);
+}
+
+/* Our senders write booleans as 0 or 1; anything else is garbage. */
+static int
+msg_get_flag(struct wire_in *in, int *flag, const char **errstr)
+{
+	uint64_t	v;
+
+	if (msg_got(in, wire_get_u64(in, &v), errstr) == -1)
+		return (-1);
+	if (v > 1) {
+		*errstr = "flag is neither 0 nor 1";
+		return (-1);
+	}
+	*flag = (int)v;
+	return (0);
+}
+
+/* A link path (absolute, if asked) or root label. */
+static int
+msg_get_link(struct wire_in *in, int absolute, char **link,
+    const char **errstr)
+{
+	char	*s;
+
+	if (msg_got(in, wire_get_string(in, &s, NULL, MSG_LINKPATH_MAX),
+	    errstr) == -1)
+		return (-1);
+	if (s[0] == '\0' || (absolute && s[0] != '/')) {
+		free(s);
+		*errstr = absolute ? "link path is not absolute" :
+		    "link path is empty";
+		return (-1);
+	}
+	*link = s;
+	return (0);
+}
+
+/* "*" or "name[,name...]", each name usable in a store path name. */
+static int
+msg_check_outputs(const char *outputs, const char **errstr)
+{
+	char		 name[MSG_NAME_MAX + 1];
+	const char	*p = outputs;
+	size_t		 len;
+
+	if (strcmp(outputs, "*") == 0)
+		return (0);
+	for (;;) {
+		len = strcspn(p, ",");
+		if (len == 0 || len > MSG_NAME_MAX)
+			goto bad;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (storepath_check_name(name, NULL) == -1)
+			goto bad;
+		if (p[len] == '\0')
+			return (0);
+		p += len + 1;
+	}
+ bad:
+	*errstr = "invalid output name in derived path";
+	return (-1);
+}
+
+/* A DerivedPath: an opaque store path or "<drvpath>!<outputs>". */
+static int
+msg_check_derived(const char *storedir, const char *s, const char **errstr)
+{
+	char		 path[STOREPATH_MAX];
+	const char	*bang;
+	size_t		 len;
+
+	if ((bang = strchr(s, '!')) == NULL)
+		return (storepath_parse(storedir, s, NULL, NULL, errstr));
+	len = bang - s;
+	if (len >= sizeof(path)) {
+		*errstr = "store path too long";
+		return (-1);
+	}
+	memcpy(path, s, len);
+	path[len] = '\0';
+	if (storepath_parse(storedir, path, NULL, NULL, errstr) == -1)
+		return (-1);
+	if (len < 4 || strcmp(path + len - 4, ".drv") != 0) {
+		*errstr = "derived path does not name a derivation";
+		return (-1);
+	}
+	return (msg_check_outputs(bang + 1, errstr));
+}
+
+/* The rule of each text message, on top of the caller's maxlen. */
+static int
+msg_check_text(uint32_t type, const char *s, size_t len, size_t maxlen,
+    const char **errstr)
+{
+	switch (type) {
+	case IMSG_STORE_QUERY_HASHPART:
+		if (len != STOREPATH_HASH_LEN ||
+		    storepath_check_hashpart(s, len) == -1) {
+			*errstr = "invalid hash part";
+			return (-1);
+		}
+		break;
+	case IMSG_STORE_INDIRECT_ROOT:
+		if (s[0] != '/') {
+			*errstr = "indirect root is not an absolute path";
+			return (-1);
+		}
+		if (len > MSG_LINKPATH_MAX) {
+			*errstr = "indirect root path too long";
+			return (-1);
+		}
+		break;
+	case IMSG_STORE_ERROR:
+	case IMSG_STORE_LOG:
+		if (len > MSG_ERROR_MAX) {
+			*errstr = "text too long";
+			return (-1);
+		}
+		break;
+	}
+	if (len > maxlen) {
+		*errstr = "text too long";
+		return (-1);
+	}
+	return (0);
+}
+
+/* Cut a text to max bytes, not inside a UTF-8 sequence. */
+static size_t
+msg_text_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return (len);
+	len = max;
+	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	return (len);
+}
+
+/* Path info with path, its refs within our own limit. */
+static int
+msg_get_path_info(struct wire_in *in, const char *storedir,
+    struct wire_path_info *pi, const char **errstr)
+{
+	if (msg_got(in, wire_get_path_info(in, storedir, pi, 1),
+	    errstr) == -1)
+		return (-1);
+	if (pi->pi_nrefs > MSG_PATHS_MAX) {
+		wire_path_info_free(pi);
+		*errstr = MSG_TOO_MANY;
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+msg_get_paths(struct wire_in *in, const char *storedir, char ***paths,
+    size_t *npaths, const char **errstr)
+{
+	return (msg_got(in, wire_get_storepaths(in, storedir, paths, npaths,
+	    MSG_PATHS_MAX), errstr));
+}
+
+/* One store path, with an fd for NAR_FROM_PATH. */
+
+int
+msg_send_path(struct imsgev *iev, uint32_t type, uint32_t sid,
+    const char *path, int fd)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	(void)wire_put_string(&out, path);
+	return (msg_finish(iev, type, sid, fd, &out));
+}
+
+int
+msg_recv_path(struct imsg *imsg, const char *storedir, char **path,
+    int *fd, const char **errstr)
+{
+	struct wire_in	 in;
+	char		*p;
+	int		 rfd;
+
+	if (msg_begin(imsg, &in, msg_type_has_fd(imsg_get_type(imsg)), &rfd,
+	    errstr) == -1)
+		return (-1);
+	if (rfd != -1 && fd == NULL)
+		return (msg_fail(rfd, errstr, "unexpected fd"));
+	if (msg_got(&in, wire_get_storepath(&in, storedir, &p),
+	    errstr) == -1)
+		return (msg_fail(rfd, errstr, *errstr));
+	if (msg_end(&in, errstr) == -1) {
+		free(p);
+		return (msg_fail(rfd, errstr, *errstr));
+	}
+	*path = p;
+	if (fd != NULL)
+		*fd = rfd;
+	return (0);
+}
+
+/* A list of store paths or DerivedPaths. */
+
+int
+msg_send_paths(struct imsgev *iev, uint32_t type, uint32_t sid,
+    char *const *paths, size_t npaths)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, npaths, MSG_PATHS_MAX);
+	(void)wire_put_strings(&out, paths, npaths);
+	return (msg_finish(iev, type, sid, -1, &out));
+}
+
+static int
+msg_get_derived(struct wire_in *in, const char *storedir, char ***paths,
+    size_t *npaths, const char **errstr)
+{
+	char	**items;
+	size_t	  nitems, i;
+
+	if (msg_got(in, wire_get_strings(in, &items, &nitems, MSG_PATHS_MAX,
+	    MSG_DERIVED_MAX), errstr) == -1)
+		return (-1);
+	for (i = 0; i < nitems; i++) {
+		if (msg_check_derived(storedir, items[i], errstr) == -1) {
+			wire_strings_free(items, nitems);
+			return (-1);
+		}
+	}
+	*paths = items;
+	*npaths = nitems;
+	return (0);
+}
+
+int
+msg_recv_paths(struct imsg *imsg, const char *storedir, int derived,
+    char ***paths, size_t *npaths, const char **errstr)
+{
+	struct wire_in	  in;
+	char		**items;
+	size_t		  nitems;
+	int		  fd, r;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
+		return (-1);
+	if (derived)
+		r = msg_get_derived(&in, storedir, &items, &nitems, errstr);
+	else
+		r = msg_get_paths(&in, storedir, &items, &nitems, errstr);
+	if (r == -1)
+		return (-1);
+	if (msg_end(&in, errstr) == -1) {
+		wire_strings_free(items, nitems);
+		return (-1);
+	}
+	*paths = items;
+	*npaths = nitems;
+	return (0);
+}
+
+/* No payload. */
+
+void
+msg_send_empty(struct imsgev *iev, uint32_t type, uint32_t sid)
+{
+	imsgev_compose(iev, type, sid, -1, NULL, 0);
+}
+
+int
+msg_recv_empty(struct imsg *imsg, const char **errstr)
+{
+	struct wire_in	in;
+	int		fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
+		return (-1);
+	return (msg_end(&in, errstr));
+}
+
+/* A text; errors and log lines are cut to fit rather than lost. */
+
+int
+msg_send_text(struct imsgev *iev, uint32_t type, uint32_t sid,
+    const char *text)
+{
+	struct wire_out	out;
+	size_t		len, max;
+
+	len = strlen(text);
+	if (type == IMSG_STORE_ERROR || type == IMSG_STORE_LOG) {
+		max = msg_payload_max(iev->iev_ibuf);
+		max = max < 8 ? 0 : max - 8;
+		if (max > MSG_ERROR_MAX)
+			max = MSG_ERROR_MAX;
+		len = msg_text_cut(text, len, max);
+	}
+	msg_out_init(&out, iev->iev_ibuf);
+	(void)wire_put_bytes(&out, text, len);
+	return (msg_finish(iev, type, sid, -1, &out));
+}
+
+int
+msg_recv_text(struct imsg *imsg, size_t maxlen, char **text,
+    const char **errstr)
+{
+	struct wire_in	 in;
+	char		*s;
+	size_t		 len;
+	int		 fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
+		return (-1);
+	if (maxlen > MSG_STORE_MAXSIZE)
+		maxlen = MSG_STORE_MAXSIZE;
+	if (msg_got(&in, wire_get_string(&in, &s, NULL, maxlen),
+	    errstr) == -1)
+		return (-1);
+	len = strlen(s);
+	if (msg_check_text(imsg_get_type(imsg), s, len, maxlen,
+	    errstr) == -1 || msg_end(&in, errstr) == -1) {
+		free(s);
+		return (-1);
+	}
+	*text = s;
+	return (0);
+}
+
+/* STORE_ADD: name, method, refs, repair; the stream comes on the fd. */
+
+int
+msg_parse_method(const char *method, enum ca_kind *kind,
+    enum ca_method *how, enum hash_algo *algo, const char **errstr)
+{
+	const char	*p;
+
+	if (strcmp(method, "text:sha256") == 0) {
+		*kind = CA_TEXT;
+		*how = CA_FLAT;
+		*algo = HASH_SHA256;
+		return (0);
+	}
+	if (strncmp(method, "fixed:", 6) != 0) {
+		*errstr = "content address method is not 'text:sha256' or "
+		    "'fixed:[r:]<algo>'";
+		return (-1);
+	}
+	p = method + 6;
+	*how = CA_FLAT;
+	if (strncmp(p, "r:", 2) == 0) {
+		*how = CA_RECURSIVE;
+		p += 2;
+	}
+	if (hash_algo_parse(p, algo) == -1) {
+		*errstr = "unknown hash algorithm in content address method";
+		return (-1);
+	}
+	*kind = CA_FIXED;
+	return (0);
+}
+
+int
+msg_send_add(struct imsgev *iev, uint32_t sid, const struct msg_add *ma,
+    int fd)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, ma->ma_nrefs, MSG_PATHS_MAX);
+	(void)wire_put_string(&out, ma->ma_name);
+	(void)wire_put_string(&out, ma->ma_method);
+	(void)wire_put_strings(&out, ma->ma_refs, ma->ma_nrefs);
+	(void)wire_put_bool(&out, ma->ma_repair);
+	return (msg_finish(iev, IMSG_STORE_ADD, sid, fd, &out));
+}
+
+static int
+msg_get_add(struct wire_in *in, const char *storedir, struct msg_add *ma,
+    const char **errstr)
+{
+	enum ca_kind	kind;
+	enum ca_method	how;
+	enum hash_algo	algo;
+
+	if (msg_got(in, wire_get_string(in, &ma->ma_name, NULL,
+	    MSG_NAME_MAX), errstr) == -1)
+		return (-1);
+	if (storepath_check_name(ma->ma_name, errstr) == -1)
+		return (-1);
+	if (msg_got(in, wire_get_string(in, &ma->ma_method, NULL,
+	    MSG_METHOD_MAX), errstr) == -1)
+		return (-1);
+	if (msg_parse_method(ma->ma_method, &kind, &how, &algo,
+	    errstr) == -1)
+		return (-1);
+	if (msg_get_paths(in, storedir, &ma->ma_refs, &ma->ma_nrefs,
+	    errstr) == -1)
+		return (-1);
+	return (msg_get_flag(in, &ma->ma_repair, errstr));
+}
+
+int
+msg_recv_add(struct imsg *imsg, const char *storedir, struct msg_add *ma,
+    int *fd, const char **errstr)
+{
+	struct wire_in	in;
+	struct msg_add	new;
+	int		rfd;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 1, &rfd, errstr) == -1)
+		return (-1);
+	if (msg_get_add(&in, storedir, &new, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
+		msg_add_free(&new);
+		return (msg_fail(rfd, errstr, *errstr));
+	}
+	*ma = new;
+	*fd = rfd;
+	return (0);
+}
+
+void
+msg_add_free(struct msg_add *ma)
+{
+	free(ma->ma_name);
+	free(ma->ma_method);
+	wire_strings_free(ma->ma_refs, ma->ma_nrefs);
+	memset(ma, 0, sizeof(*ma));
+}
+
+/* STORE_ADD_NAR: claimed path info and flags; the NAR on the fd. */
+
+int
+msg_send_add_nar(struct imsgev *iev, uint32_t sid,
+    const struct msg_add_nar *man, int fd)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, man->man_info.pi_nrefs, MSG_PATHS_MAX);
+	(void)wire_put_path_info(&out, &man->man_info, 1);
+	(void)wire_put_bool(&out, man->man_repair);
+	(void)wire_put_bool(&out, man->man_dont_check_sigs);
+	(void)wire_put_bool(&out, man->man_trusted);
+	return (msg_finish(iev, IMSG_STORE_ADD_NAR, sid, fd, &out));
+}
+
+int
+msg_recv_add_nar(struct imsg *imsg, const char *storedir,
+    struct msg_add_nar *man, int *fd, const char **errstr)
+{
+	struct wire_in		in;
+	struct msg_add_nar	new;
+	int			rfd;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 1, &rfd, errstr) == -1)
+		return (-1);
+	if (msg_get_path_info(&in, storedir, &new.man_info, errstr) == -1)
+		return (msg_fail(rfd, errstr, *errstr));
+	if (msg_get_flag(&in, &new.man_repair, errstr) == -1 ||
+	    msg_get_flag(&in, &new.man_dont_check_sigs, errstr) == -1 ||
+	    msg_get_flag(&in, &new.man_trusted, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
+		msg_add_nar_free(&new);
+		return (msg_fail(rfd, errstr, *errstr));
+	}
+	*man = new;
+	*fd = rfd;
+	return (0);
+}
+
+void
+msg_add_nar_free(struct msg_add_nar *man)
+{
+	wire_path_info_free(&man->man_info);
+	memset(man, 0, sizeof(*man));
+}
+
+/* STORE_INFO: found, then the path info with path. */
+
+void
+msg_send_info(struct imsgev *iev, uint32_t sid, int found,
+    const struct wire_path_info *pi)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	(void)wire_put_bool(&out, found);
+	if (found) {
+		msg_out_limit(&out, pi->pi_nrefs, MSG_PATHS_MAX);
+		(void)wire_put_path_info(&out, pi, 1);
+	}
+	(void)msg_finish(iev, IMSG_STORE_INFO, sid, -1, &out);
+}
+
+int
+msg_recv_info(struct imsg *imsg, const char *storedir, int *found,
+    struct wire_path_info *pi, const char **errstr)
+{
+	struct wire_in		in;
+	struct wire_path_info	new;
+	int			fd, isfound;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_get_flag(&in, &isfound, errstr) == -1)
+		return (-1);
+	if (isfound &&
+	    msg_get_path_info(&in, storedir, &new, errstr) == -1)
+		return (-1);
+	if (msg_end(&in, errstr) == -1) {
+		wire_path_info_free(&new);
+		return (-1);
+	}
+	*found = isfound;
+	*pi = new;
+	return (0);
+}
+
+/* STORE_OUTPUTS: count, then (output name, OptStorePath) pairs. */
+
+void
+msg_send_outputs(struct imsgev *iev, uint32_t sid,
+    const struct msg_output *outputs, size_t noutputs)
+{
+	struct wire_out	out;
+	size_t		i;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, noutputs, MSG_PATHS_MAX);
+	(void)wire_put_u64(&out, noutputs);
+	for (i = 0; i < noutputs && !out.wo_error; i++) {
+		(void)wire_put_string(&out, outputs[i].mo_name);
+		(void)msg_put_opt(&out, outputs[i].mo_path);
+	}
+	(void)msg_finish(iev, IMSG_STORE_OUTPUTS, sid, -1, &out);
+}
+
+static int
+msg_get_output(struct wire_in *in, const char *storedir,
+    struct msg_output *mo, const char **errstr)
+{
+	if (msg_got(in, wire_get_string(in, &mo->mo_name, NULL,
+	    MSG_NAME_MAX), errstr) == -1)
+		return (-1);
+	if (storepath_check_name(mo->mo_name, NULL) == -1) {
+		*errstr = "invalid output name";
+		return (-1);
+	}
+	return (msg_got(in, wire_get_opt_storepath(in, storedir,
+	    &mo->mo_path), errstr));
+}
+
+int
+msg_recv_outputs(struct imsg *imsg, const char *storedir,
+    struct msg_output **outputs, size_t *noutputs, const char **errstr)
+{
+	struct wire_in		 in;
+	struct msg_output	*items;
+	uint64_t		 n, i;
+	int			 fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_u64(&in, &n), errstr) == -1)
+		return (-1);
+	if (n > MSG_PATHS_MAX)
+		return (msg_fail(-1, errstr, MSG_TOO_MANY));
+	/* n is bounded, but refuse to allocate for a payload too short. */
+	if (n > (in.wi_len - in.wi_off) / 16)
+		return (msg_fail(-1, errstr, MSG_TRUNCATED));
+	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
+		return (msg_fail(-1, errstr, "out of memory"));
+	for (i = 0; i < n; i++) {
+		if (msg_get_output(&in, storedir, &items[i], errstr) == -1)
+			break;
+	}
+	if (i < n || msg_end(&in, errstr) == -1) {
+		msg_outputs_free(items, n);
+		return (-1);
+	}
+	*outputs = items;
+	*noutputs = n;
+	return (0);
+}
+
+void
+msg_outputs_free(struct msg_output *outputs, size_t noutputs)
+{
+	size_t	i;
+
+	if (outputs == NULL)
+		return;
+	for (i = 0; i < noutputs; i++) {
+		free(outputs[i].mo_name);
+		free(outputs[i].mo_path);
+	}
+	free(outputs);
+}
+
+/* STORE_MISSING: three path sets and two sizes. */
+
+void
+msg_send_missing(struct imsgev *iev, uint32_t sid,
+    const struct msg_missing *mm)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, mm->mm_nwill_build, MSG_PATHS_MAX);
+	msg_out_limit(&out, mm->mm_nwill_substitute, MSG_PATHS_MAX);
+	msg_out_limit(&out, mm->mm_nunknown, MSG_PATHS_MAX);
+	(void)wire_put_strings(&out, mm->mm_will_build, mm->mm_nwill_build);
+	(void)wire_put_strings(&out, mm->mm_will_substitute,
+	    mm->mm_nwill_substitute);
+	(void)wire_put_strings(&out, mm->mm_unknown, mm->mm_nunknown);
+	(void)wire_put_u64(&out, mm->mm_download_size);
+	(void)wire_put_u64(&out, mm->mm_nar_size);
+	(void)msg_finish(iev, IMSG_STORE_MISSING, sid, -1, &out);
+}
+
+int
+msg_recv_missing(struct imsg *imsg, const char *storedir,
+    struct msg_missing *mm, const char **errstr)
+{
+	struct wire_in		in;
+	struct msg_missing	new;
+	int			fd;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
+		return (-1);
+	if (msg_get_paths(&in, storedir, &new.mm_will_build,
+	    &new.mm_nwill_build, errstr) == -1 ||
+	    msg_get_paths(&in, storedir, &new.mm_will_substitute,
+	    &new.mm_nwill_substitute, errstr) == -1 ||
+	    msg_get_paths(&in, storedir, &new.mm_unknown, &new.mm_nunknown,
+	    errstr) == -1 ||
+	    msg_got(&in, wire_get_u64(&in, &new.mm_download_size),
+	    errstr) == -1 ||
+	    msg_got(&in, wire_get_u64(&in, &new.mm_nar_size), errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
+		msg_missing_free(&new);
+		return (-1);
+	}
+	*mm = new;
+	return (0);
+}
+
+void
+msg_missing_free(struct msg_missing *mm)
+{
+	wire_strings_free(mm->mm_will_build, mm->mm_nwill_build);
+	wire_strings_free(mm->mm_will_substitute, mm->mm_nwill_substitute);
+	wire_strings_free(mm->mm_unknown, mm->mm_nunknown);
+	memset(mm, 0, sizeof(*mm));
+}
+
+/* STORE_GC: action, paths to delete, ignoreLiveness, maxFreed. */
+
+int
+msg_send_gc(struct imsgev *iev, uint32_t sid, const struct msg_gc *mg)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, mg->mg_npaths, MSG_PATHS_MAX);
+	(void)wire_put_u64(&out, mg->mg_action);
+	(void)wire_put_strings(&out, mg->mg_paths, mg->mg_npaths);
+	(void)wire_put_bool(&out, mg->mg_ignore_liveness);
+	(void)wire_put_u64(&out, mg->mg_max_freed);
+	return (msg_finish(iev, IMSG_STORE_GC, sid, -1, &out));
+}
+
+int
+msg_recv_gc(struct imsg *imsg, const char *storedir, struct msg_gc *mg,
+    const char **errstr)
+{
+	struct wire_in	in;
+	struct msg_gc	new;
+	int		fd;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_u64(&in, &new.mg_action), errstr) == -1)
+		return (-1);
+	/* returnLive, returnDead, deleteDead, deleteSpecific */
+	if (new.mg_action > 3)
+		return (msg_fail(-1, errstr, "invalid garbage collector "
+		    "action"));
+	if (msg_get_paths(&in, storedir, &new.mg_paths, &new.mg_npaths,
+	    errstr) == -1)
+		return (-1);
+	if (msg_get_flag(&in, &new.mg_ignore_liveness, errstr) == -1 ||
+	    msg_got(&in, wire_get_u64(&in, &new.mg_max_freed),
+	    errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
+		msg_gc_free(&new);
+		return (-1);
+	}
+	*mg = new;
+	return (0);
+}
+
+void
+msg_gc_free(struct msg_gc *mg)
+{
+	wire_strings_free(mg->mg_paths, mg->mg_npaths);
+	memset(mg, 0, sizeof(*mg));
+}
+
+/* STORE_GC_RESULT: the paths deleted (or live, or dead), bytes freed. */
+
+void
+msg_send_gc_result(struct imsgev *iev, uint32_t sid,
+    const struct msg_gc_result *mgr)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, mgr->mgr_npaths, MSG_PATHS_MAX);
+	(void)wire_put_strings(&out, mgr->mgr_paths, mgr->mgr_npaths);
+	(void)wire_put_u64(&out, mgr->mgr_bytes_freed);
+	(void)msg_finish(iev, IMSG_STORE_GC_RESULT, sid, -1, &out);
+}
+
+int
+msg_recv_gc_result(struct imsg *imsg, const char *storedir,
+    struct msg_gc_result *mgr, const char **errstr)
+{
+	struct wire_in		in;
+	struct msg_gc_result	new;
+	int			fd;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_get_paths(&in, storedir, &new.mgr_paths, &new.mgr_npaths,
+	    errstr) == -1)
+		return (-1);
+	if (msg_got(&in, wire_get_u64(&in, &new.mgr_bytes_freed),
+	    errstr) == -1 || msg_end(&in, errstr) == -1) {
+		msg_gc_result_free(&new);
+		return (-1);
+	}
+	*mgr = new;
+	return (0);
+}
+
+void
+msg_gc_result_free(struct msg_gc_result *mgr)
+{
+	wire_strings_free(mgr->mgr_paths, mgr->mgr_npaths);
+	memset(mgr, 0, sizeof(*mgr));
+}
+
+/* STORE_ROOTS: count, then (link, store path) pairs. */
+
+void
+msg_send_roots(struct imsgev *iev, uint32_t sid,
+    const struct msg_root *roots, size_t nroots)
+{
+	struct wire_out	out;
+	size_t		i;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, nroots, MSG_PATHS_MAX);
+	(void)wire_put_u64(&out, nroots);
+	for (i = 0; i < nroots && !out.wo_error; i++) {
+		(void)wire_put_string(&out, roots[i].mr_link);
+		(void)wire_put_string(&out, roots[i].mr_target);
+	}
+	(void)msg_finish(iev, IMSG_STORE_ROOTS, sid, -1, &out);
+}
+
+static int
+msg_get_root(struct wire_in *in, const char *storedir, struct msg_root *mr,
+    const char **errstr)
+{
+	if (msg_get_link(in, 0, &mr->mr_link, errstr) == -1)
+		return (-1);
+	return (msg_got(in, wire_get_storepath(in, storedir, &mr->mr_target),
+	    errstr));
+}
+
+int
+msg_recv_roots(struct imsg *imsg, const char *storedir,
+    struct msg_root **roots, size_t *nroots, const char **errstr)
+{
+	struct wire_in	 in;
+	struct msg_root	*items;
+	uint64_t	 n, i;
+	int		 fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_u64(&in, &n), errstr) == -1)
+		return (-1);
+	if (n > MSG_PATHS_MAX)
+		return (msg_fail(-1, errstr, MSG_TOO_MANY));
+	if (n > (in.wi_len - in.wi_off) / 16)
+		return (msg_fail(-1, errstr, MSG_TRUNCATED));
+	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
+		return (msg_fail(-1, errstr, "out of memory"));
+	for (i = 0; i < n; i++) {
+		if (msg_get_root(&in, storedir, &items[i], errstr) == -1)
+			break;
+	}
+	if (i < n || msg_end(&in, errstr) == -1) {
+		msg_roots_free(items, n);
+		return (-1);
+	}
+	*roots = items;
+	*nroots = n;
+	return (0);
+}
+
+void
+msg_roots_free(struct msg_root *roots, size_t nroots)
+{
+	size_t	i;
+
+	if (roots == NULL)
+		return;
+	for (i = 0; i < nroots; i++) {
+		free(roots[i].mr_link);
+		free(roots[i].mr_target);
+	}
+	free(roots);
+}
+
+/* STORE_ADD_SIGS: a store path and signatures. */
+
+int
+msg_send_add_sigs(struct imsgev *iev, uint32_t sid, const char *path,
+    char *const *sigs, size_t nsigs)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, nsigs, WIRE_SIGS_MAX);
+	(void)wire_put_string(&out, path);
+	(void)wire_put_strings(&out, sigs, nsigs);
+	return (msg_finish(iev, IMSG_STORE_ADD_SIGS, sid, -1, &out));
+}
+
+int
+msg_recv_add_sigs(struct imsg *imsg, const char *storedir, char **path,
+    char ***sigs, size_t *nsigs, const char **errstr)
+{
+	struct wire_in	  in;
+	char		 *p, **items;
+	size_t		  nitems;
+	int		  fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_storepath(&in, storedir, &p), errstr) == -1)
+		return (-1);
+	if (msg_got(&in, wire_get_strings(&in, &items, &nitems,
+	    WIRE_SIGS_MAX, WIRE_SIG_MAX), errstr) == -1) {
+		free(p);
+		return (-1);
+	}
+	if (msg_end(&in, errstr) == -1) {
+		free(p);
+		wire_strings_free(items, nitems);
+		return (-1);
+	}
+	*path = p;
+	*sigs = items;
+	*nsigs = nitems;
+	return (0);
+}
+
+/* STORE_VERIFY and STORE_VERIFY_RESULT: flags only. */
+
+void
+msg_send_verify(struct imsgev *iev, uint32_t sid, int check_contents,
+    int repair)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	(void)wire_put_bool(&out, check_contents);
+	(void)wire_put_bool(&out, repair);
+	if (msg_finish(iev, IMSG_STORE_VERIFY, sid, -1, &out) == -1)
+		fatalx("%s: channel too small", __func__);
+}
+
+int
+msg_recv_verify(struct imsg *imsg, int *check_contents, int *repair,
+    const char **errstr)
+{
+	struct wire_in	in;
+	int		fd, check, rep;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_get_flag(&in, &check, errstr) == -1 ||
+	    msg_get_flag(&in, &rep, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1)
+		return (-1);
+	*check_contents = check;
+	*repair = rep;
+	return (0);
+}
+
+void
+msg_send_verify_result(struct imsgev *iev, uint32_t sid, int errors_found)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	(void)wire_put_bool(&out, errors_found);
+	(void)msg_finish(iev, IMSG_STORE_VERIFY_RESULT, sid, -1, &out);
+}
+
+int
+msg_recv_verify_result(struct imsg *imsg, int *errors_found,
+    const char **errstr)
+{
+	struct wire_in	in;
+	int		fd, found;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_get_flag(&in, &found, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1)
+		return (-1);
+	*errors_found = found;
+	return (0);
+}
+
+/* CTL_READLINKS: link paths to storeproc's parent, targets back. */
+
+int
+msg_send_readlinks(struct imsgev *iev, char *const *links, size_t nlinks)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, nlinks, MSG_PATHS_MAX);
+	(void)wire_put_strings(&out, links, nlinks);
+	return (msg_finish(iev, IMSG_CTL_READLINKS, 0, -1, &out));
+}
+
+int
+msg_recv_readlinks(struct imsg *imsg, char ***links, size_t *nlinks,
+    const char **errstr)
+{
+	struct wire_in	  in;
+	char		**items;
+	size_t		  nitems, i;
+	int		  fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_strings(&in, &items, &nitems,
+	    MSG_PATHS_MAX, MSG_LINKPATH_MAX), errstr) == -1)
+		return (-1);
+	for (i = 0; i < nitems; i++)
+		if (items[i][0] != '/')
+			break;
+	if (i < nitems || msg_end(&in, errstr) == -1) {
+		if (i < nitems)
+			*errstr = "link path is not absolute";
+		wire_strings_free(items, nitems);
+		return (-1);
+	}
+	*links = items;
+	*nlinks = nitems;
+	return (0);
+}
+
+/*
+ * The parent has no imsgev: it composes on its imsgbuf and cannot go
+ * through msg_finish(), so the too-large fallback is repeated here.
+ */
+void
+msg_send_readlinks_reply(struct imsgbuf *ib, const struct msg_readlink *rl,
+    size_t nlinks)
+{
+	struct wire_out	out;
+	uint32_t	type = IMSG_CTL_READLINKS_REPLY;
+	size_t		i;
+
+	msg_out_init(&out, ib);
+	msg_out_limit(&out, nlinks, MSG_PATHS_MAX);
+	(void)wire_put_u64(&out, nlinks);
+	for (i = 0; i < nlinks && !out.wo_error; i++) {
+		(void)wire_put_string(&out, rl[i].mrl_link);
+		(void)msg_put_opt(&out, rl[i].mrl_target);
+	}
+	if (out.wo_error) {
+		log_warnx("%s not sent: %s", imsg_type_name(type),
+		    out.wo_errstr);
+		wire_out_reset(&out);
+		type = IMSG_STORE_ERROR;
+		if (wire_put_string(&out, MSG_TOO_LARGE) == -1)
+			fatalx("%s: channel too small", __func__);
+	}
+	if (imsg_compose(ib, type, 0, 0, -1, out.wo_buf, out.wo_len) == -1)
+		fatal("imsg_compose %s", imsg_type_name(type));
+	wire_out_free(&out);
+}
+
+static int
+msg_get_readlink(struct wire_in *in, struct msg_readlink *mrl,
+    const char **errstr)
+{
+	if (msg_get_link(in, 1, &mrl->mrl_link, errstr) == -1 ||
+	    msg_got(in, wire_get_string(in, &mrl->mrl_target, NULL,
+	    MSG_LINKPATH_MAX), errstr) == -1)
+		return (-1);
+	/* A symlink's target is never empty: "" says there is none. */
+	if (mrl->mrl_target[0] == '\0') {
+		free(mrl->mrl_target);
+		mrl->mrl_target = NULL;
+	}
+	return (0);
+}
+
+int
+msg_recv_readlinks_reply(struct imsg *imsg, struct msg_readlink **links,
+    size_t *nlinks, const char **errstr)
+{
+	struct wire_in		 in;
+	struct msg_readlink	*items;
+	uint64_t		 n, i;
+	int			 fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_u64(&in, &n), errstr) == -1)
+		return (-1);
+	if (n > MSG_PATHS_MAX)
+		return (msg_fail(-1, errstr, MSG_TOO_MANY));
+	if (n > (in.wi_len - in.wi_off) / 16)
+		return (msg_fail(-1, errstr, MSG_TRUNCATED));
+	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
+		return (msg_fail(-1, errstr, "out of memory"));
+	for (i = 0; i < n; i++) {
+		if (msg_get_readlink(&in, &items[i], errstr) == -1)
+			break;
+	}
+	if (i < n || msg_end(&in, errstr) == -1) {
+		msg_readlinks_free(items, n);
+		return (-1);
+	}
+	*links = items;
+	*nlinks = n;
+	return (0);
+}
+
+void
+msg_readlinks_free(struct msg_readlink *links, size_t nlinks)
+{
+	size_t	i;
+
+	if (links == NULL)
+		return;
+	for (i = 0; i < nlinks; i++) {
+		free(links[i].mrl_link);
+		free(links[i].mrl_target);
+	}
+	free(links);
+}
