@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "imsgev.h"
 #include "log.h"
@@ -48,6 +49,8 @@ void
 imsgev_init(struct imsgev *iev, struct imsgbuf *ibuf, enum proc_type peer,
     int (*dispatch)(struct imsgev *, struct imsg *))
 {
+	/* event_initialized() must not read stack garbage. */
+	memset(&iev->iev_ev, 0, sizeof(iev->iev_ev));
 	iev->iev_ibuf = ibuf;
 	iev->iev_peer = peer;
 	iev->iev_dispatch = dispatch;
