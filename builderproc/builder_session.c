@@ -1,11 +1,14 @@
 /*
  * Worker-protocol sessions on the daemon socket.  Each client gets a
  * session: its peer credentials go to the parent for a verdict, then
- * the handshake, then one operation after another.  Bytes are buffered
- * until a whole request has arrived (the wire_get_* functions say 0
- * until then and consume nothing), so a slow or hostile client costs
- * memory bounded by SESSION_INBUF_MAX and never blocks anyone else.
- * Anything wrong with a client closes that client only.
+ * the handshake, then one operation after another (builder_ops.c).
+ * Bytes are buffered until a whole request has arrived (the wire_get_*
+ * functions say 0 until then and consume nothing, and wi_need says how
+ * much to wait for), so a slow or hostile client costs memory bounded
+ * by SESSION_INBUF_MAX and never blocks anyone else.  While an
+ * operation waits for storeproc the session parses nothing more; other
+ * sessions go on.  Anything wrong with a client closes that client
+ * only.
  */
 #include <sys/socket.h>
 
@@ -17,6 +20,7 @@
 
 #include "builderproc.h"
 #include "log.h"
+#include "msg_store.h"
 
 static struct session_tree	sessions = RB_INITIALIZER(&sessions);
 static unsigned int		nsessions;
@@ -24,14 +28,13 @@ static uint32_t			session_next_id = 1;
 static struct event		ev_accept;
 static struct event		ev_accept_pause;
 
-
 static void	session_accept(int, short, void *);
 static void	session_accept_pause_end(int, short, void *);
 static void	session_read(int, short, void *);
 static void	session_write(int, short, void *);
-static void	session_process(struct session *);
-static void	session_close(struct session *);
 static void	session_flush(struct session *);
+static void	session_fail(struct session *, const char *);
+static void	session_update_read(struct session *, int);
 
 RB_GENERATE(session_tree, session, s_entry, session_cmp)
 
@@ -45,6 +48,21 @@ unsigned int
 session_count(void)
 {
 	return (nsessions);
+}
+
+struct session *
+session_find(uint32_t id)
+{
+	struct session	key;
+
+	key.s_id = id;
+	return (RB_FIND(session_tree, &sessions, &key));
+}
+
+int
+session_trusted(const struct session *s)
+{
+	return ((s->s_cred & CRED_TRUSTED) != 0);
 }
 
 void
@@ -99,11 +117,12 @@ session_new(int fd)
 	s->s_pid = cred.pid;
 	s->s_state = SESSION_CRED;
 	wire_out_init(&s->s_out, SESSION_OUTBUF_MAX);
+	wire_out_init(&s->s_reply, SESSION_OUTBUF_MAX);
 	RB_INSERT(session_tree, &sessions, s);
 	nsessions++;
 	event_set(&s->s_ev_read, fd, EV_READ | EV_PERSIST, session_read, s);
 	event_set(&s->s_ev_write, fd, EV_WRITE, session_write, s);
-	event_add(&s->s_ev_read, NULL);
+	session_update_read(s, 1);
 
 	req.mcq_id = s->s_id;
 	req.mcq_uid = cred.uid;
@@ -140,11 +159,10 @@ session_accept(int fd, short events, void *arg)
 void
 session_handle_cred(const struct msg_cred_reply *reply)
 {
-	struct session	key, *s;
+	struct session	*s;
 
-	key.s_id = reply->mcr_id;
 	/* The client may be gone already: then there is nothing to do. */
-	if ((s = RB_FIND(session_tree, &sessions, &key)) == NULL ||
+	if ((s = session_find(reply->mcr_id)) == NULL ||
 	    s->s_state != SESSION_CRED)
 		return;
 	s->s_cred = reply->mcr_flags;
@@ -154,33 +172,61 @@ session_handle_cred(const struct msg_cred_reply *reply)
 }
 
 static void
+session_update_read(struct session *s, int on)
+{
+	if (on && !s->s_reading)
+		event_add(&s->s_ev_read, NULL);
+	else if (!on && s->s_reading)
+		event_del(&s->s_ev_read);
+	s->s_reading = on;
+}
+
+/* Room for a read at the end of the buffer; -1 when it is full. */
+static int
+session_make_room(struct session *s)
+{
+	unsigned char	*p;
+	size_t		 cap;
+
+	if (s->s_inoff > 0 && s->s_incap - s->s_inlen < SESSION_READ_CHUNK) {
+		memmove(s->s_in, s->s_in + s->s_inoff,
+		    s->s_inlen - s->s_inoff);
+		s->s_inlen -= s->s_inoff;
+		s->s_inoff = 0;
+	}
+	if (s->s_incap - s->s_inlen >= SESSION_READ_CHUNK)
+		return (0);
+	if (s->s_incap >= SESSION_INBUF_MAX + SESSION_READ_CHUNK)
+		return (-1);
+	cap = s->s_incap == 0 ? SESSION_READ_CHUNK : s->s_incap * 2;
+	if (cap > SESSION_INBUF_MAX + SESSION_READ_CHUNK)
+		cap = SESSION_INBUF_MAX + SESSION_READ_CHUNK;
+	if ((p = realloc(s->s_in, cap)) == NULL)
+		return (-1);
+	s->s_in = p;
+	s->s_incap = cap;
+	return (0);
+}
+
+static void
 session_read(int fd, short events, void *arg)
 {
 	struct session	*s = arg;
-	unsigned char	*p;
 	ssize_t		 n;
 
 	(void)events;
-	if (s->s_incap - s->s_inlen < 4096) {
-		if (s->s_incap >= SESSION_INBUF_MAX) {
-			log_warnx("session %u: request too large", s->s_id);
-			session_close(s);
-			return;
-		}
-		if ((p = realloc(s->s_in, s->s_incap + 65536)) == NULL) {
-			log_warn("session %u", s->s_id);
-			session_close(s);
-			return;
-		}
-		s->s_in = p;
-		s->s_incap += 65536;
+	if (session_make_room(s) == -1) {
+		log_warnx("session %u: input buffer full", s->s_id);
+		session_close(s);
+		return;
 	}
 	n = read(fd, s->s_in + s->s_inlen, s->s_incap - s->s_inlen);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
 		if (n == -1)
-			log_warn("session %u: read", s->s_id);
+			log_debug("session %u: read: %s", s->s_id,
+			    strerror(errno));
 		log_debug("session %u: client went away", s->s_id);
 		session_close(s);
 		return;
@@ -207,6 +253,11 @@ session_write(int fd, short events, void *arg)
 		return;
 	}
 	wire_out_drain(&s->s_out, n);
+	/* Below the mark again: a waiting download or reader resumes. */
+	if (s->s_out.wo_len < SESSION_OUT_HIGH) {
+		session_process(s);
+		return;
+	}
 	session_flush(s);
 }
 
@@ -227,16 +278,21 @@ session_flush(struct session *s)
 		session_close(s);
 }
 
-static void
+void
 session_close(struct session *s)
 {
 	event_del(&s->s_ev_read);
 	event_del(&s->s_ev_write);
 	close(s->s_fd);
+	/* Closing an upload's pipe makes storeproc drop the partial add. */
+	ops_clear(s);
+	if (s->s_state != SESSION_CRED && s->s_state != SESSION_HELLO)
+		msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, s->s_id);
 	RB_REMOVE(session_tree, &sessions, s);
 	nsessions--;
 	free(s->s_in);
 	wire_out_free(&s->s_out);
+	wire_out_free(&s->s_reply);
 	wire_options_free(&s->s_opts);
 	log_debug("session %u: closed", s->s_id);
 	free(s);
@@ -247,16 +303,22 @@ static void
 session_fail(struct session *s, const char *msg)
 {
 	log_debug("session %u: %s", s->s_id, msg);
-	wire_put_error(&s->s_out, msg);
+	if (s->s_hello.wh_minor < 26)
+		wire_put_error_legacy(&s->s_out, msg, 1);
+	else
+		wire_put_error(&s->s_out, msg);
+	ops_clear(s);
 	s->s_state = SESSION_CLOSING;
-	event_del(&s->s_ev_read);
+	session_update_read(s, 0);
 }
 
 static void
 session_consume(struct session *s, size_t used)
 {
-	memmove(s->s_in, s->s_in + used, s->s_inlen - used);
-	s->s_inlen -= used;
+	s->s_inoff += used;
+	s->s_need = 0;
+	if (s->s_inoff == s->s_inlen)
+		s->s_inoff = s->s_inlen = 0;
 }
 
 /* Returns 1 when more requests may follow in the buffer, 0 to wait. */
@@ -267,14 +329,16 @@ session_hello(struct session *s)
 	char		msg[256];
 	int		rc;
 
-	wire_in_init(&in, s->s_in, s->s_inlen);
-	if ((rc = wire_get_client_hello(&in, &s->s_hello)) == 0)
+	wire_in_init(&in, s->s_in + s->s_inoff, s->s_inlen - s->s_inoff);
+	if ((rc = wire_get_client_hello(&in, &s->s_hello)) == 0) {
+		s->s_need = in.wi_need;
 		return (0);
+	}
 	if (rc == -1) {
 		/* No protocol was agreed on: there is no way to say why. */
 		log_debug("session %u: %s", s->s_id, in.wi_errstr);
 		s->s_state = SESSION_CLOSING;
-		event_del(&s->s_ev_read);
+		session_update_read(s, 0);
 		return (0);
 	}
 	session_consume(s, in.wi_off);
@@ -303,87 +367,97 @@ session_hello(struct session *s)
 	return (1);
 }
 
-static int
-session_op_set_options(struct session *s, struct wire_in *in)
-{
-	struct wire_options	opts;
-	int			rc;
-
-	memset(&opts, 0, sizeof(opts));
-	if ((rc = wire_get_set_options(in, s->s_hello.wh_minor, &opts)) != 1)
-		return (rc);
-	/*
-	 * Untrusted clients may not change daemon settings; their
-	 * overrides are dropped, as nix-daemon ignores most of them.
-	 */
-	wire_options_free(&s->s_opts);
-	s->s_opts = opts;
-	wire_put_stderr_last(&s->s_out);
-	return (1);
-}
-
 /* Returns 1 when more requests may follow in the buffer, 0 to wait. */
 static int
 session_op(struct session *s)
 {
 	struct wire_in	in;
 	uint64_t	op;
-	char		msg[128];
 	int		rc;
 
-	wire_in_init(&in, s->s_in, s->s_inlen);
-	if ((rc = wire_get_u64(&in, &op)) != 1)
-		return (0);
-	switch (op) {
-	case WOP_SET_OPTIONS:
-		rc = session_op_set_options(s, &in);
-		break;
-	default:
-		/*
-		 * Without the op's arguments parsed there is no telling
-		 * where the next request starts: answer, then close, as
-		 * nix-daemon does for an operation it does not know.
-		 */
-		if (wire_op_name(op) != NULL)
-			snprintf(msg, sizeof(msg), "operation %s (%llu) is "
-			    "not supported by rnixd", wire_op_name(op),
-			    (unsigned long long)op);
-		else
-			snprintf(msg, sizeof(msg), "invalid operation %llu",
-			    (unsigned long long)op);
-		session_fail(s, msg);
+	wire_in_init(&in, s->s_in + s->s_inoff, s->s_inlen - s->s_inoff);
+	if ((rc = wire_get_u64(&in, &op)) != 1) {
+		s->s_need = in.wi_need;
 		return (0);
 	}
-	if (rc == 0)
+	if ((rc = ops_start(s, op, &in)) == 0) {
+		s->s_need = in.wi_need;
 		return (0);
+	}
 	if (rc == -1) {
-		snprintf(msg, sizeof(msg), "bad %s request: %s",
-		    wire_op_name(op), in.wi_errstr);
-		session_fail(s, msg);
+		session_fail(s, in.wi_errstr);
 		return (0);
 	}
 	session_consume(s, in.wi_off);
 	return (1);
 }
 
-static void
+/*
+ * Advance the operation in progress.  Returns 1 when it is over and
+ * the next request may be parsed, 0 while it waits (for client bytes,
+ * pipe room or storeproc).
+ */
+static int
+session_op_progress(struct session *s)
+{
+	int	rc;
+
+	if (s->s_up != NULL) {
+		rc = upload_run(s);
+		if (rc == UPLOAD_LOST) {
+			session_fail(s, s->s_error != NULL ? s->s_error :
+			    "bad framed stream");
+			return (0);
+		}
+		if (rc != UPLOAD_DONE)
+			return (0);
+	}
+	if (s->s_down != NULL) {
+		if (!download_run(s))
+			return (0);
+		download_free(s);
+	}
+	if (s->s_wait)
+		return (0);
+	ops_finish(s);
+	return (s->s_state == SESSION_OPS);
+}
+
+/* Parse and run what the buffer holds, as far as it goes. */
+void
 session_process(struct session *s)
 {
+	size_t	avail;
 	int	more = 1;
 
-	while (more && s->s_inlen > 0) {
-		switch (s->s_state) {
-		case SESSION_HELLO:
-			more = session_hello(s);
+	while (more) {
+		if (s->s_state != SESSION_HELLO && s->s_state != SESSION_OPS)
 			break;
-		case SESSION_OPS:
-			more = session_op(s);
-			break;
-		case SESSION_CRED:
-		case SESSION_CLOSING:
-			more = 0;
+		if (s->s_op != NULL) {
+			more = session_op_progress(s);
+			continue;
+		}
+		avail = s->s_inlen - s->s_inoff;
+		if (s->s_need > SESSION_INBUF_MAX) {
+			session_fail(s, "request too large");
 			break;
 		}
+		if (avail == 0 || avail < s->s_need)
+			break;
+		if (s->s_state == SESSION_HELLO)
+			more = session_hello(s);
+		else
+			more = session_op(s);
 	}
+	if (s->s_state == SESSION_OPS && s->s_op == NULL &&
+	    s->s_inlen - s->s_inoff >= SESSION_INBUF_MAX) {
+		session_fail(s, "request too large");
+		log_warnx("session %u: request too large", s->s_id);
+	}
+	session_update_read(s, s->s_state != SESSION_CLOSING &&
+	    s->s_inlen - s->s_inoff < SESSION_INBUF_MAX &&
+	    s->s_out.wo_len < SESSION_OUT_HIGH &&
+	    !(s->s_up != NULL && s->s_inlen > s->s_inoff &&
+	    s->s_need == 0));
 	session_flush(s);
 }

@@ -16,6 +16,7 @@
 #include "builderproc.h"
 #include "child.h"
 #include "log.h"
+#include "msg_store.h"
 #include "priv.h"
 #include "sandbox.h"
 
@@ -67,6 +68,9 @@ main(int argc, char *argv[])
 	if (imsgbuf_init(&ibuf_store, setup.cs_peer[PROC_STORE]) == -1 ||
 	    imsgbuf_init(&ibuf_mount, setup.cs_peer[PROC_MOUNT]) == -1)
 		fatal("imsgbuf_init");
+	/* Path sets and path infos can be large; storeproc agrees. */
+	if (imsgbuf_set_maxsize(&ibuf_store, MSG_STORE_MAXSIZE) == -1)
+		fatal("imsgbuf_set_maxsize");
 	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
 	    builder_dispatch_parent);
 	imsgev_init(&iev_store, &ibuf_store, PROC_STORE,
@@ -145,6 +149,18 @@ builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STORE_PONG:
 		builder_pong("storeproc");
+		return (0);
+	case IMSG_STORE_OK:
+	case IMSG_STORE_ERROR:
+	case IMSG_STORE_LOG:
+	case IMSG_STORE_INFO:
+	case IMSG_STORE_PATHS:
+	case IMSG_STORE_OUTPUTS:
+	case IMSG_STORE_MISSING:
+	case IMSG_STORE_ROOTS:
+	case IMSG_STORE_GC_RESULT:
+	case IMSG_STORE_VERIFY_RESULT:
+		store_route_reply(imsg);
 		return (0);
 	default:
 		log_warnx("unexpected %s from storeproc",

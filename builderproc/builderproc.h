@@ -21,6 +21,10 @@
 #define SESSION_ACCEPT_BATCH	64
 /* Bytes of replies queued to a client that does not read. */
 #define SESSION_OUTBUF_MAX	(64 * 1024 * 1024)
+/* Bytes read from a client, or a NAR pipe, at once. */
+#define SESSION_READ_CHUNK	(64 * 1024)
+/* Stop reading a NarFromPath pipe while this much waits for the client. */
+#define SESSION_OUT_HIGH	(256 * 1024)
 
 enum session_state {
 	SESSION_CRED,		/* waiting for the parent's answer */
@@ -28,6 +32,11 @@ enum session_state {
 	SESSION_OPS,		/* serving operations */
 	SESSION_CLOSING		/* flush what is queued, then close */
 };
+
+struct msg_add_nar;
+struct op_desc;
+struct upload;
+struct download;
 
 struct session {
 	RB_ENTRY(session)	 s_entry;
@@ -43,10 +52,28 @@ struct session {
 	struct wire_options	 s_opts;
 	struct event		 s_ev_read;
 	struct event		 s_ev_write;
+	int			 s_reading;	/* s_ev_read is armed */
 	unsigned char		*s_in;
-	size_t			 s_inlen;
+	size_t			 s_inoff;	/* consumed up to here */
+	size_t			 s_inlen;	/* received up to here */
 	size_t			 s_incap;
+	size_t			 s_need;	/* bytes a retry needs at least */
 	struct wire_out		 s_out;
+
+	/*
+	 * The operation in progress.  It ends when no store request is
+	 * outstanding and no upload or download is left; then either
+	 * s_error goes out, or STDERR_LAST and s_reply.
+	 */
+	const struct op_desc	*s_op;
+	int			 s_wait;	/* a store request is out */
+	char			*s_error;	/* the op failed: this text */
+	int			 s_error_close;	/* and the stream is lost */
+	struct wire_out		 s_reply;
+	char			*s_arg;		/* request data the reply needs */
+	int			 s_flag;
+	struct upload		*s_up;
+	struct download		*s_down;
 };
 
 RB_HEAD(session_tree, session);
@@ -64,5 +91,82 @@ void	session_listen(int);
 void	session_accept_pause(int);
 void	session_handle_cred(const struct msg_cred_reply *);
 unsigned int	session_count(void);
+struct session	*session_find(uint32_t);
+void	session_process(struct session *);
+void	session_close(struct session *);
+int	session_trusted(const struct session *);
+
+/* builder_ops.c */
+#define OPF_LAST_SENT	0x01	/* STDERR_LAST went out: data follows */
+int		 ops_start(struct session *, uint64_t, struct wire_in *);
+int		 ops_reply(struct session *, struct imsg *);
+void		 ops_error(struct session *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+void		 ops_put_error(struct session *, const char *);
+int		 ops_out_raw(struct wire_out *, const void *, size_t);
+void		 ops_finish(struct session *);
+void		 ops_clear(struct session *);
+int		 ops_expect(struct session *, struct imsg *, uint32_t);
+const char	*ops_storedir(void);
+uint64_t	 ops_current(const struct session *);
+const char	*ops_name(const struct session *);
+void		 ops_request_path(struct session *, uint32_t, char *);
+void		 ops_request_paths(struct session *, uint32_t, char **,
+		    size_t);
+const char	*ops_check_derived(const char *);
+int		 ops_read_derived(struct wire_in *, char ***, size_t *);
+int		 reply_ok_one(struct session *, struct imsg *);
+int		 reply_ok_none(struct session *, struct imsg *);
+
+/* builder_modify.c */
+int	op_add_to_store(struct session *, struct wire_in *);
+int	op_add_text_to_store(struct session *, struct wire_in *);
+int	op_add_to_store_nar(struct session *, struct wire_in *);
+int	op_add_multiple(struct session *, struct wire_in *);
+int	op_nar_from_path(struct session *, struct wire_in *);
+int	op_ensure_path(struct session *, struct wire_in *);
+int	op_add_temp_root(struct session *, struct wire_in *);
+int	op_add_indirect_root(struct session *, struct wire_in *);
+int	op_find_roots(struct session *, struct wire_in *);
+int	op_collect_garbage(struct session *, struct wire_in *);
+int	op_verify_store(struct session *, struct wire_in *);
+int	op_add_signatures(struct session *, struct wire_in *);
+int	op_build_paths(struct session *, struct wire_in *);
+int	op_build_derivation(struct session *, struct wire_in *);
+int	op_one_string(struct session *, struct wire_in *);
+int	op_add_build_log(struct session *, struct wire_in *);
+int	op_export_path(struct session *, struct wire_in *);
+int	op_unsupported(struct session *, struct wire_in *);
+int	op_set_options(struct session *, struct wire_in *);
+const char	*ops_add_nar_check(struct session *, struct msg_add_nar *);
+int	reply_added(struct session *, struct imsg *);
+int	reply_multiple(struct session *, struct imsg *);
+int	reply_roots(struct session *, struct imsg *);
+int	reply_gc(struct session *, struct imsg *);
+int	reply_verify(struct session *, struct imsg *);
+
+/* builder_upload.c */
+#define UPLOAD_MODE_SINGLE	0	/* the payload, to one pipe */
+#define UPLOAD_MODE_MULTI	1	/* AddMultipleToStore's paths */
+#define UPLOAD_MODE_DISCARD	2	/* the op failed: drop it */
+#define UPLOAD_REPAIR		0x01
+#define UPLOAD_DONT_CHECK_SIGS	0x02
+
+#define UPLOAD_DONE	0	/* the stream ended and went to storeproc */
+#define UPLOAD_INPUT	1	/* needs more bytes from the client */
+#define UPLOAD_BLOCKED	2	/* the pipe is full or storeproc is busy */
+#define UPLOAD_LOST	(-1)	/* the framing broke: close the session */
+
+int	upload_start(struct session *, int, int, int *);
+int	upload_text(struct session *, const char *, size_t, int *);
+int	upload_run(struct session *);
+void	upload_store_done(struct session *, int);
+void	upload_free(struct session *);
+int	download_start(struct session *, int *);
+int	download_run(struct session *);
+void	download_free(struct session *);
+
+/* builder_store.c */
+void	store_route_reply(struct imsg *);
 
 #endif /* RNIXD_BUILDERPROC_H */

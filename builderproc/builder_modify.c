@@ -1,0 +1,770 @@
+/*
+ * The worker-protocol operations that change the store or the
+ * session: adds (the payload goes through builder_upload.c), roots,
+ * garbage collection, signatures, verification, SetOptions, and the
+ * operations rnixd does not serve yet, whose arguments are read so
+ * the connection stays usable.  Conventions: builder_ops.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builderproc.h"
+#include "log.h"
+#include "msg_store.h"
+
+#define OPS_NOT_PRIVILEGED_REPAIR	"you are not privileged to repair paths"
+#define OPS_OUTPUTS_MAX			4096	/* BasicDerivation outputs */
+
+static int	ops_skip_strings(struct wire_in *, uint64_t, size_t);
+
+/* Ops 7, 8: what storeproc added, as the op's reply wants it. */
+int
+reply_added(struct session *s, struct imsg *imsg)
+{
+	struct wire_path_info	 info;
+	const char		*errstr;
+	int			 found;
+
+	if (ops_expect(s, imsg, IMSG_STORE_INFO) == -1 ||
+	    msg_recv_info(imsg, ops_storedir(), &found, &info, &errstr) == -1)
+		return (-1);
+	if (!found)
+		return (-1);
+	if (ops_current(s) == WOP_ADD_TEXT_TO_STORE)
+		wire_put_string(&s->s_reply, info.pi_path);
+	else
+		wire_put_path_info(&s->s_reply, &info, 1);
+	wire_path_info_free(&info);
+	return (0);
+}
+
+/* The payload will be dropped: the op failed before it was sent. */
+static void
+ops_add_refuse(struct session *s, int framed, const char *why)
+{
+	int	fd;
+
+	ops_error(s, "%s", why);
+	if (framed)
+		upload_start(s, UPLOAD_MODE_DISCARD, 0, &fd);
+}
+
+/* Send STORE_ADD with the read end of a new upload pipe. */
+static void
+ops_add_send(struct session *s, struct msg_add *ma, int mode)
+{
+	int	fd;
+
+	if (upload_start(s, mode, 0, &fd) == -1) {
+		ops_error(s, "cannot create a pipe to the store");
+		return;
+	}
+	if (msg_send_add(&iev_store, s->s_id, ma, fd) == -1) {
+		ops_error(s, "request too large");
+		upload_store_done(s, 0);
+		return;
+	}
+	s->s_wait = 1;
+}
+
+/* Is the AddToStore request sound?  NULL if so, else why not. */
+static const char *
+ops_add_check(struct session *s, const struct msg_add *ma)
+{
+	enum ca_kind	 kind;
+	enum ca_method	 method;
+	enum hash_algo	 algo;
+	const char	*errstr;
+
+	if (storepath_check_name(ma->ma_name, &errstr) == -1)
+		return (errstr);
+	if (msg_parse_method(ma->ma_method, &kind, &method, &algo,
+	    &errstr) == -1)
+		return (errstr);
+	if (ma->ma_nrefs > MSG_PATHS_MAX)
+		return ("too many references");
+	if (ma->ma_repair && !session_trusted(s))
+		return (OPS_NOT_PRIVILEGED_REPAIR);
+	return (NULL);
+}
+
+int
+op_add_to_store(struct session *s, struct wire_in *in)
+{
+	struct msg_add	 ma;
+	const char	*why;
+	int		 rc;
+
+	if (s->s_hello.wh_minor < 25) {
+		in->wi_errstr = "AddToStore of protocol 1.24 or older is not "
+		    "supported";
+		return (-1);
+	}
+	memset(&ma, 0, sizeof(ma));
+	if ((rc = wire_get_string(in, &ma.ma_name, NULL, 1024)) != 1 ||
+	    (rc = wire_get_string(in, &ma.ma_method, NULL, 1024)) != 1 ||
+	    (rc = wire_get_storepaths(in, ops_storedir(), &ma.ma_refs,
+	    &ma.ma_nrefs, WIRE_PATHS_MAX)) != 1 ||
+	    (rc = wire_get_bool(in, &ma.ma_repair)) != 1) {
+		msg_add_free(&ma);
+		return (rc);
+	}
+	if ((why = ops_add_check(s, &ma)) != NULL)
+		ops_add_refuse(s, 1, why);
+	else
+		ops_add_send(s, &ma, UPLOAD_MODE_SINGLE);
+	msg_add_free(&ma);
+	return (1);
+}
+
+/* Obsolete, but simple: the text is a text:sha256 add's payload. */
+int
+op_add_text_to_store(struct session *s, struct wire_in *in)
+{
+	struct msg_add	 ma;
+	const char	*why;
+	char		*text;
+	size_t		 len;
+	int		 rc, fd;
+
+	memset(&ma, 0, sizeof(ma));
+	text = NULL;
+	if ((rc = wire_get_string(in, &ma.ma_name, NULL, 1024)) != 1 ||
+	    (rc = wire_get_string(in, &text, &len, SESSION_INBUF_MAX)) != 1 ||
+	    (rc = wire_get_storepaths(in, ops_storedir(), &ma.ma_refs,
+	    &ma.ma_nrefs, WIRE_PATHS_MAX)) != 1) {
+		free(text);
+		msg_add_free(&ma);
+		return (rc);
+	}
+	if ((ma.ma_method = strdup("text:sha256")) == NULL)
+		fatal("strdup");
+	if ((why = ops_add_check(s, &ma)) != NULL)
+		ops_error(s, "%s", why);
+	else if (upload_text(s, text, len, &fd) == -1)
+		ops_error(s, "cannot create a pipe to the store");
+	else if (msg_send_add(&iev_store, s->s_id, &ma, fd) == -1) {
+		ops_error(s, "request too large");
+		upload_store_done(s, 0);
+	} else
+		s->s_wait = 1;
+	free(text);
+	msg_add_free(&ma);
+	return (1);
+}
+
+/* AddToStoreNar: what the client claims, with trust applied. */
+const char *
+ops_add_nar_check(struct session *s, struct msg_add_nar *man)
+{
+	struct wire_path_info		*pi = &man->man_info;
+	struct content_address		 ca;
+	struct hash			 h;
+	const enum hash_algo		 sha256 = HASH_SHA256;
+	const char			*errstr;
+
+	if (!session_trusted(s)) {
+		man->man_dont_check_sigs = 0;
+		pi->pi_ultimate = 0;
+	}
+	man->man_trusted = session_trusted(s);
+	if (man->man_repair && !session_trusted(s))
+		return (OPS_NOT_PRIVILEGED_REPAIR);
+	if (hash_parse(pi->pi_narhash, &sha256, &h, &errstr) == -1)
+		return (errstr);
+	if (pi->pi_ca != NULL && ca_parse(pi->pi_ca, &ca, &errstr) == -1)
+		return (errstr);
+	if (pi->pi_nrefs > MSG_PATHS_MAX)
+		return ("too many references");
+	return (NULL);
+}
+
+int
+op_add_to_store_nar(struct session *s, struct wire_in *in)
+{
+	struct msg_add_nar	 man;
+	const char		*why;
+	int			 rc, fd;
+
+	if (s->s_hello.wh_minor < 23) {
+		in->wi_errstr = "AddToStoreNar of protocol 1.22 or older is "
+		    "not supported";
+		return (-1);
+	}
+	memset(&man, 0, sizeof(man));
+	if ((rc = wire_get_path_info(in, ops_storedir(), &man.man_info,
+	    1)) != 1)
+		return (rc);
+	if ((rc = wire_get_bool(in, &man.man_repair)) != 1 ||
+	    (rc = wire_get_bool(in, &man.man_dont_check_sigs)) != 1) {
+		wire_path_info_free(&man.man_info);
+		return (rc);
+	}
+	if ((why = ops_add_nar_check(s, &man)) != NULL)
+		ops_add_refuse(s, 1, why);
+	else if (upload_start(s, UPLOAD_MODE_SINGLE, 0, &fd) == -1)
+		ops_error(s, "cannot create a pipe to the store");
+	else if (msg_send_add_nar(&iev_store, s->s_id, &man, fd) == -1) {
+		ops_error(s, "request too large");
+		upload_store_done(s, 0);
+	} else
+		s->s_wait = 1;
+	wire_path_info_free(&man.man_info);
+	return (1);
+}
+
+/*
+ * AddMultipleToStore: the payload holds the paths; builder_upload.c
+ * splits it and sends one STORE_ADD_NAR per path.
+ */
+int
+op_add_multiple(struct session *s, struct wire_in *in)
+{
+	int	repair, dont_check_sigs, rc, fd, flags = 0;
+
+	if ((rc = wire_get_bool(in, &repair)) != 1 ||
+	    (rc = wire_get_bool(in, &dont_check_sigs)) != 1)
+		return (rc);
+	if (repair && !session_trusted(s)) {
+		ops_add_refuse(s, 1, OPS_NOT_PRIVILEGED_REPAIR);
+		return (1);
+	}
+	if (repair)
+		flags |= UPLOAD_REPAIR;
+	if (dont_check_sigs && session_trusted(s))
+		flags |= UPLOAD_DONT_CHECK_SIGS;
+	if (upload_start(s, UPLOAD_MODE_MULTI, flags, &fd) == -1)
+		ops_error(s, "cannot create a pipe to the store");
+	return (1);
+}
+
+int
+reply_multiple(struct session *s, struct imsg *imsg)
+{
+	const char	*errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_OK) == -1 ||
+	    msg_recv_empty(imsg, &errstr) == -1)
+		return (-1);
+	upload_store_done(s, 1);
+	return (0);
+}
+
+/* NarFromPath: storeproc writes the NAR into a pipe, we stream it. */
+int
+op_nar_from_path(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc, fd;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	s->s_arg = path;
+	if (download_start(s, &fd) == -1)
+		ops_error(s, "cannot create a pipe to the store");
+	else if (msg_send_path(&iev_store, IMSG_STORE_NAR_FROM_PATH, s->s_id,
+	    path, fd) == -1) {
+		/* The write end is closed: the pipe reads as empty. */
+		ops_error(s, "request too large");
+	} else
+		s->s_wait = 1;
+	return (1);
+}
+
+int
+op_ensure_path(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	ops_request_path(s, IMSG_STORE_ENSURE, path);
+	return (1);
+}
+
+int
+op_add_temp_root(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	ops_request_path(s, IMSG_STORE_TEMP_ROOT, path);
+	return (1);
+}
+
+/*
+ * Nix's absPath() and canonPath() as nix-daemon applies them, its
+ * working directory being "/": no ".", ".." or empty components.
+ * Symlinks are not resolved (Nix does not either, here).
+ */
+static int
+ops_canon_path(const char *path, char *out, size_t outsz)
+{
+	size_t	len = 0, n;
+
+	out[0] = '\0';
+	while (*path != '\0') {
+		path += strspn(path, "/");
+		n = strcspn(path, "/");
+		if (n == 0 || (n == 1 && path[0] == '.')) {
+			path += n;
+			continue;
+		}
+		if (n == 2 && path[0] == '.' && path[1] == '.') {
+			while (len > 0 && out[--len] != '/')
+				;
+			out[len] = '\0';
+		} else {
+			if (len + 1 + n >= outsz)
+				return (-1);
+			out[len++] = '/';
+			memcpy(out + len, path, n);
+			len += n;
+			out[len] = '\0';
+		}
+		path += n;
+	}
+	if (len == 0)
+		strlcpy(out, "/", outsz);
+	return (0);
+}
+
+int
+op_add_indirect_root(struct session *s, struct wire_in *in)
+{
+	char	*path, canon[MSG_LINKPATH_MAX + 1];
+	int	 rc;
+
+	if ((rc = wire_get_string(in, &path, NULL, MSG_LINKPATH_MAX)) != 1)
+		return (rc);
+	if (ops_canon_path(path, canon, sizeof(canon)) == -1 ||
+	    strcmp(canon, "/") == 0)
+		ops_error(s, "invalid indirect root '%s'", path);
+	else if (msg_send_text(&iev_store, IMSG_STORE_INDIRECT_ROOT,
+	    s->s_id, canon) == -1)
+		ops_error(s, "invalid indirect root '%s'", path);
+	else
+		s->s_wait = 1;
+	free(path);
+	return (1);
+}
+
+int
+op_find_roots(struct session *s, struct wire_in *in)
+{
+	(void)in;
+	msg_send_empty(&iev_store, IMSG_STORE_FIND_ROOTS, s->s_id);
+	s->s_wait = 1;
+	return (1);
+}
+
+static int
+ops_root_cmp(const void *a, const void *b)
+{
+	const struct msg_root	*ra = a, *rb = b;
+	int			 c;
+
+	if ((c = strcmp(ra->mr_target, rb->mr_target)) != 0)
+		return (c);
+	return (strcmp(ra->mr_link, rb->mr_link));
+}
+
+/*
+ * Untrusted clients learn nothing of other processes: temp roots
+ * ("{temp:N}") and runtime roots (/proc/...) lose their names, as in
+ * Nix; roots under gcroots/ keep theirs.
+ */
+static void
+ops_roots_censor(struct msg_root *roots, size_t nroots)
+{
+	size_t	i;
+
+	for (i = 0; i < nroots; i++) {
+		if (roots[i].mr_link[0] == '/' &&
+		    strncmp(roots[i].mr_link, "/proc/", 6) != 0)
+			continue;
+		free(roots[i].mr_link);
+		if ((roots[i].mr_link = strdup("{censored}")) == NULL)
+			fatal("strdup");
+	}
+}
+
+int
+reply_roots(struct session *s, struct imsg *imsg)
+{
+	struct msg_root	*roots;
+	const char	*errstr;
+	size_t		 nroots, i, nsent;
+
+	if (ops_expect(s, imsg, IMSG_STORE_ROOTS) == -1 ||
+	    msg_recv_roots(imsg, ops_storedir(), &roots, &nroots,
+	    &errstr) == -1)
+		return (-1);
+	if (!session_trusted(s))
+		ops_roots_censor(roots, nroots);
+	qsort(roots, nroots, sizeof(*roots), ops_root_cmp);
+	/* A root is a (target, link) set entry: duplicates count once. */
+	for (i = 0, nsent = 0; i < nroots; i++)
+		if (i == 0 || ops_root_cmp(&roots[i - 1], &roots[i]) != 0)
+			nsent++;
+	wire_put_u64(&s->s_reply, nsent);
+	for (i = 0; i < nroots; i++) {
+		if (i > 0 && ops_root_cmp(&roots[i - 1], &roots[i]) == 0)
+			continue;
+		wire_put_string(&s->s_reply, roots[i].mr_link);
+		wire_put_string(&s->s_reply, roots[i].mr_target);
+	}
+	msg_roots_free(roots, nroots);
+	return (0);
+}
+
+int
+op_collect_garbage(struct session *s, struct wire_in *in)
+{
+	struct msg_gc	mg;
+	uint64_t	obsolete;
+	int		rc, i;
+
+	memset(&mg, 0, sizeof(mg));
+	if ((rc = wire_get_u64(in, &mg.mg_action)) != 1 ||
+	    (rc = wire_get_storepaths(in, ops_storedir(), &mg.mg_paths,
+	    &mg.mg_npaths, WIRE_PATHS_MAX)) != 1)
+		return (rc);
+	if ((rc = wire_get_bool(in, &mg.mg_ignore_liveness)) != 1 ||
+	    (rc = wire_get_u64(in, &mg.mg_max_freed)) != 1)
+		goto done;
+	for (i = 0; i < 3; i++)
+		if ((rc = wire_get_u64(in, &obsolete)) != 1)
+			goto done;
+	if (mg.mg_ignore_liveness)
+		ops_error(s, "you are not allowed to ignore liveness");
+	else if (mg.mg_action > 3)
+		ops_error(s, "invalid garbage collector action %llu",
+		    (unsigned long long)mg.mg_action);
+	else if (msg_send_gc(&iev_store, s->s_id, &mg) == -1)
+		ops_error(s, "too many paths in one request");
+	else
+		s->s_wait = 1;
+ done:
+	msg_gc_free(&mg);
+	return (rc);
+}
+
+int
+reply_gc(struct session *s, struct imsg *imsg)
+{
+	struct msg_gc_result	 mgr;
+	const char		*errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_GC_RESULT) == -1 ||
+	    msg_recv_gc_result(imsg, ops_storedir(), &mgr, &errstr) == -1)
+		return (-1);
+	wire_put_string_set(&s->s_reply, mgr.mgr_paths, mgr.mgr_npaths);
+	wire_put_u64(&s->s_reply, mgr.mgr_bytes_freed);
+	wire_put_u64(&s->s_reply, 0);		/* obsolete */
+	msg_gc_result_free(&mgr);
+	return (0);
+}
+
+int
+op_verify_store(struct session *s, struct wire_in *in)
+{
+	int	check_contents, repair, rc;
+
+	if ((rc = wire_get_bool(in, &check_contents)) != 1 ||
+	    (rc = wire_get_bool(in, &repair)) != 1)
+		return (rc);
+	if (repair && !session_trusted(s))
+		ops_error(s, OPS_NOT_PRIVILEGED_REPAIR);
+	else {
+		msg_send_verify(&iev_store, s->s_id, check_contents, repair);
+		s->s_wait = 1;
+	}
+	return (1);
+}
+
+int
+reply_verify(struct session *s, struct imsg *imsg)
+{
+	const char	*errstr;
+	int		 errors;
+
+	if (ops_expect(s, imsg, IMSG_STORE_VERIFY_RESULT) == -1 ||
+	    msg_recv_verify_result(imsg, &errors, &errstr) == -1)
+		return (-1);
+	wire_put_bool(&s->s_reply, errors);
+	return (0);
+}
+
+int
+op_add_signatures(struct session *s, struct wire_in *in)
+{
+	char	*path, **sigs;
+	size_t	 nsigs;
+	int	 rc;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	if ((rc = wire_get_strings(in, &sigs, &nsigs, WIRE_SIGS_MAX,
+	    WIRE_SIG_MAX)) != 1) {
+		free(path);
+		return (rc);
+	}
+	if (!session_trusted(s))
+		ops_error(s, "you are not privileged to add signatures");
+	else if (msg_send_add_sigs(&iev_store, s->s_id, path, sigs,
+	    nsigs) == -1)
+		ops_error(s, "request too large");
+	else
+		s->s_wait = 1;
+	free(path);
+	wire_strings_free(sigs, nsigs);
+	return (1);
+}
+
+/* Read and drop count strings of at most maxlen bytes each. */
+static int
+ops_skip_strings(struct wire_in *in, uint64_t count, size_t maxlen)
+{
+	char		*str;
+	size_t		 len;
+	uint64_t	 i;
+	int		 rc;
+
+	for (i = 0; i < count; i++) {
+		if ((rc = wire_get_string(in, &str, &len, maxlen)) != 1)
+			return (rc);
+		free(str);
+	}
+	return (1);
+}
+
+static void
+ops_not_yet(struct session *s)
+{
+	ops_error(s, "operation '%s' is not yet supported by rnixd",
+	    ops_name(s));
+}
+
+/* Ops 9, 46: list<DerivedPath>, then the build mode. */
+int
+op_build_paths(struct session *s, struct wire_in *in)
+{
+	char		**paths;
+	size_t		  npaths;
+	uint64_t	  mode;
+	int		  rc;
+
+	if ((rc = ops_read_derived(in, &paths, &npaths)) != 1)
+		return (rc);
+	wire_strings_free(paths, npaths);
+	if (s->s_hello.wh_minor >= 15 && (rc = wire_get_u64(in, &mode)) != 1)
+		return (rc);
+	ops_not_yet(s);
+	return (1);
+}
+
+/* Op 36: drvPath, BasicDerivation (worker-protocol.md 6.3), mode. */
+int
+op_build_derivation(struct session *s, struct wire_in *in)
+{
+	struct wire_pair	 *env;
+	char			 *path, **list;
+	size_t			  n;
+	uint64_t		  noutputs, mode;
+	int			  rc;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	free(path);
+	if ((rc = wire_get_u64(in, &noutputs)) != 1)
+		return (rc);
+	if (noutputs > OPS_OUTPUTS_MAX) {
+		in->wi_errstr = "too many derivation outputs";
+		return (-1);
+	}
+	if ((rc = ops_skip_strings(in, noutputs * 4, STOREPATH_MAX)) != 1 ||
+	    (rc = wire_get_storepaths(in, ops_storedir(), &list, &n,
+	    WIRE_PATHS_MAX)) != 1)
+		return (rc);
+	wire_strings_free(list, n);
+	if ((rc = ops_skip_strings(in, 2, SESSION_INBUF_MAX)) != 1 ||
+	    (rc = wire_get_strings(in, &list, &n, WIRE_PATHS_MAX,
+	    SESSION_INBUF_MAX)) != 1)
+		return (rc);
+	wire_strings_free(list, n);
+	if ((rc = wire_get_string_map(in, &env, &n, WIRE_PATHS_MAX,
+	    SESSION_INBUF_MAX, SESSION_INBUF_MAX)) != 1)
+		return (rc);
+	wire_pairs_free(env, n);
+	if ((rc = wire_get_u64(in, &mode)) != 1)
+		return (rc);
+	ops_not_yet(s);
+	return (1);
+}
+
+/* Ops 42, 43: one string (a Realisation, a DrvOutput). */
+int
+op_one_string(struct session *s, struct wire_in *in)
+{
+	int	rc;
+
+	if ((rc = ops_skip_strings(in, 1, SESSION_INBUF_MAX)) != 1)
+		return (rc);
+	ops_not_yet(s);
+	return (1);
+}
+
+/* Op 45: a drv base name and a framed log, dropped. */
+int
+op_add_build_log(struct session *s, struct wire_in *in)
+{
+	int	rc;
+
+	if ((rc = ops_skip_strings(in, 1, SESSION_INBUF_MAX)) != 1)
+		return (rc);
+	ops_not_yet(s);
+	ops_add_refuse(s, 1, s->s_error);
+	return (1);
+}
+
+/* Op 16: a store path and an obsolete flag. */
+int
+op_export_path(struct session *s, struct wire_in *in)
+{
+	char		*path;
+	uint64_t	 flag;
+	int		 rc;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	free(path);
+	if ((rc = wire_get_u64(in, &flag)) != 1)
+		return (rc);
+	ops_error(s, "operation '%s' is not supported by rnixd",
+	    ops_name(s));
+	return (1);
+}
+
+/* Ops 27, 34: obsolete or not offered; they have no arguments. */
+int
+op_unsupported(struct session *s, struct wire_in *in)
+{
+	(void)in;
+	ops_error(s, "operation '%s' is not supported by rnixd",
+	    ops_name(s));
+	return (1);
+}
+
+/* A warning as nix-daemon logs it to the client, at lvlWarn. */
+static void
+ops_warn(struct session *s, const struct wire_options *opts,
+    const char *msg)
+{
+	char	*line;
+
+	log_debug("session %u: %s", s->s_id, msg);
+	if (opts->opt_verbosity < WIRE_LVL_WARN)
+		return;
+	if (asprintf(&line, "\x1b[35;1mwarning:\x1b[0m %s\n", msg) == -1)
+		fatal("asprintf");
+	wire_put_stderr_next(&s->s_out, line);
+	free(line);
+}
+
+/*
+ * The substituters an untrusted client may pick are those the daemon
+ * trusts; rnixd has none, so each one named is refused.
+ */
+static void
+ops_options_substituters(struct session *s, const struct wire_options *opts,
+    const char *value)
+{
+	char	*msg, *tok;
+	size_t	 len;
+
+	for (;;) {
+		value += strspn(value, " \t\n\r");
+		if ((len = strcspn(value, " \t\n\r")) == 0)
+			break;
+		if ((tok = strndup(value, len)) == NULL)
+			fatal("strndup");
+		if (asprintf(&msg, "ignoring untrusted substituter '%s', you "
+		    "are not a trusted user.\nRun `man nix.conf` for more "
+		    "information on the `substituters` configuration "
+		    "option.", tok) == -1)
+			fatal("asprintf");
+		ops_warn(s, opts, msg);
+		free(msg);
+		free(tok);
+		value += len;
+	}
+}
+
+/* Is this override one nix-daemon takes from anyone? */
+static int
+ops_option_unrestricted(const struct wire_pair *wp)
+{
+	return (strcmp(wp->wp_key, "timeout") == 0 ||
+	    strcmp(wp->wp_key, "repeat") == 0 ||
+	    strcmp(wp->wp_key, "connect-timeout") == 0 ||
+	    (strcmp(wp->wp_key, "builders") == 0 && wp->wp_value[0] == '\0'));
+}
+
+/*
+ * Apply nix-daemon's rules (worker-protocol.md 6.1): trusted clients
+ * set anything but experimental-features; untrusted ones only a few
+ * harmless settings, the rest is dropped with a warning.
+ */
+static void
+ops_options_filter(struct session *s, struct wire_options *opts)
+{
+	struct wire_pair	*wp;
+	char			*msg;
+	size_t			 i, kept = 0;
+
+	for (i = 0; i < opts->opt_noverrides; i++) {
+		wp = &opts->opt_overrides[i];
+		if (strcmp(wp->wp_key, "experimental-features") == 0 ||
+		    strcmp(wp->wp_key, "ssh-auth-sock") == 0)
+			;
+		else if (session_trusted(s) || ops_option_unrestricted(wp)) {
+			opts->opt_overrides[kept++] = *wp;
+			continue;
+		} else if (strcmp(wp->wp_key, "substituters") == 0 ||
+		    strcmp(wp->wp_key, "binary-caches") == 0 ||
+		    strcmp(wp->wp_key, "extra-substituters") == 0 ||
+		    strcmp(wp->wp_key, "extra-binary-caches") == 0)
+			ops_options_substituters(s, opts, wp->wp_value);
+		else {
+			if (asprintf(&msg, "ignoring the client-specified "
+			    "setting '%s', because it is a restricted setting "
+			    "and you are not a trusted user", wp->wp_key) == -1)
+				fatal("asprintf");
+			ops_warn(s, opts, msg);
+			free(msg);
+		}
+		free(wp->wp_key);
+		free(wp->wp_value);
+	}
+	opts->opt_noverrides = kept;
+}
+
+int
+op_set_options(struct session *s, struct wire_in *in)
+{
+	struct wire_options	opts;
+	int			rc;
+
+	memset(&opts, 0, sizeof(opts));
+	if ((rc = wire_get_set_options(in, s->s_hello.wh_minor, &opts)) != 1)
+		return (rc);
+	ops_options_filter(s, &opts);
+	wire_options_free(&s->s_opts);
+	s->s_opts = opts;
+	return (1);
+}

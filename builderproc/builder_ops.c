@@ -1,0 +1,778 @@
+/*
+ * The worker-protocol operations, one small function per op: a start
+ * function that reads the request from the session's input, checks it
+ * and the client's trust, and either answers at once or sends one
+ * request to storeproc; and, for the latter, a reply function that
+ * turns storeproc's final answer into the client's reply.  Both write
+ * the reply into s_reply; ops_finish() sends STDERR_LAST and it, or
+ * the error instead, once nothing of the op is outstanding.
+ *
+ * Start functions return what the wire getters return: 1 (request
+ * read: in->wi_off says how far), 0 (it is not all there yet: nothing
+ * was done) or -1 (bad request, in->wi_errstr says why: the position
+ * in the stream is lost, the session closes after the error, as
+ * nix-daemon does).  Errors after a whole request was read keep the
+ * connection usable.  This file has the table and the queries;
+ * builder_modify.c the operations that change the store.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builderproc.h"
+#include "log.h"
+#include "msg_store.h"
+
+static int	op_is_valid_path(struct session *, struct wire_in *);
+static int	op_has_substitutes(struct session *, struct wire_in *);
+static int	op_query_info(struct session *, struct wire_in *);
+static int	op_query_referrers(struct session *, struct wire_in *);
+static int	op_query_outputs(struct session *, struct wire_in *);
+static int	op_query_all(struct session *, struct wire_in *);
+static int	op_query_hash_part(struct session *, struct wire_in *);
+static int	op_query_valid_paths(struct session *, struct wire_in *);
+static int	op_query_derivers(struct session *, struct wire_in *);
+static int	op_query_missing(struct session *, struct wire_in *);
+static int	op_subst_info(struct session *, struct wire_in *);
+static int	op_subst_infos(struct session *, struct wire_in *);
+static int	op_subst_paths(struct session *, struct wire_in *);
+static int	op_sync_with_gc(struct session *, struct wire_in *);
+
+static int	reply_is_valid_path(struct session *, struct imsg *);
+static int	reply_info(struct session *, struct imsg *);
+static int	reply_paths(struct session *, struct imsg *);
+static int	reply_outputs(struct session *, struct imsg *);
+static int	reply_hash_part(struct session *, struct imsg *);
+static int	reply_missing(struct session *, struct imsg *);
+static void	ops_put_outputs(struct session *, struct msg_output *,
+		    size_t);
+
+struct op_desc {
+	int	(*od_start)(struct session *, struct wire_in *);
+	int	(*od_reply)(struct session *, struct imsg *);
+};
+
+/* Unlisted numbers are invalid, as they are for nix-daemon 2.8. */
+static const struct op_desc ops_table[] = {
+	[WOP_IS_VALID_PATH] = { op_is_valid_path, reply_is_valid_path },
+	[WOP_HAS_SUBSTITUTES] = { op_has_substitutes, NULL },
+	[WOP_QUERY_PATH_HASH] = { op_query_info, reply_info },
+	[WOP_QUERY_REFERENCES] = { op_query_info, reply_info },
+	[WOP_QUERY_REFERRERS] = { op_query_referrers, reply_paths },
+	[WOP_ADD_TO_STORE] = { op_add_to_store, reply_added },
+	[WOP_ADD_TEXT_TO_STORE] = { op_add_text_to_store, reply_added },
+	[WOP_BUILD_PATHS] = { op_build_paths, NULL },
+	[WOP_ENSURE_PATH] = { op_ensure_path, reply_ok_one },
+	[WOP_ADD_TEMP_ROOT] = { op_add_temp_root, reply_ok_one },
+	[WOP_ADD_INDIRECT_ROOT] = { op_add_indirect_root, reply_ok_one },
+	[WOP_SYNC_WITH_GC] = { op_sync_with_gc, NULL },
+	[WOP_FIND_ROOTS] = { op_find_roots, reply_roots },
+	[WOP_EXPORT_PATH] = { op_export_path, NULL },
+	[WOP_QUERY_DERIVER] = { op_query_info, reply_info },
+	[WOP_SET_OPTIONS] = { op_set_options, NULL },
+	[WOP_COLLECT_GARBAGE] = { op_collect_garbage, reply_gc },
+	[WOP_QUERY_SUBSTITUTABLE_PATH_INFO] = { op_subst_info, NULL },
+	[WOP_QUERY_DERIVATION_OUTPUTS] = { op_query_outputs, reply_outputs },
+	[WOP_QUERY_ALL_VALID_PATHS] = { op_query_all, reply_paths },
+	[WOP_QUERY_PATH_INFO] = { op_query_info, reply_info },
+	[WOP_IMPORT_PATHS] = { op_unsupported, NULL },
+	[WOP_QUERY_DERIVATION_OUTPUT_NAMES] = { op_query_outputs,
+	    reply_outputs },
+	[WOP_QUERY_PATH_FROM_HASH_PART] = { op_query_hash_part,
+	    reply_hash_part },
+	[WOP_QUERY_SUBSTITUTABLE_PATH_INFOS] = { op_subst_infos, NULL },
+	[WOP_QUERY_VALID_PATHS] = { op_query_valid_paths, reply_paths },
+	[WOP_QUERY_SUBSTITUTABLE_PATHS] = { op_subst_paths, NULL },
+	[WOP_QUERY_VALID_DERIVERS] = { op_query_derivers, reply_paths },
+	[WOP_OPTIMISE_STORE] = { op_unsupported, NULL },
+	[WOP_VERIFY_STORE] = { op_verify_store, reply_verify },
+	[WOP_BUILD_DERIVATION] = { op_build_derivation, NULL },
+	[WOP_ADD_SIGNATURES] = { op_add_signatures, reply_ok_one },
+	[WOP_NAR_FROM_PATH] = { op_nar_from_path, reply_ok_none },
+	[WOP_ADD_TO_STORE_NAR] = { op_add_to_store_nar, reply_ok_none },
+	[WOP_QUERY_MISSING] = { op_query_missing, reply_missing },
+	[WOP_QUERY_DERIVATION_OUTPUT_MAP] = { op_query_outputs,
+	    reply_outputs },
+	[WOP_REGISTER_DRV_OUTPUT] = { op_one_string, NULL },
+	[WOP_QUERY_REALISATION] = { op_one_string, NULL },
+	[WOP_ADD_MULTIPLE_TO_STORE] = { op_add_multiple, reply_multiple },
+	[WOP_ADD_BUILD_LOG] = { op_add_build_log, NULL },
+	[WOP_BUILD_PATHS_WITH_RESULTS] = { op_build_paths, NULL },
+};
+
+const char *
+ops_storedir(void)
+{
+	return (builder_conf->conf_store_dir);
+}
+
+uint64_t
+ops_current(const struct session *s)
+{
+	return (s->s_op - ops_table);
+}
+
+const char *
+ops_name(const struct session *s)
+{
+	return (wire_op_name(ops_current(s)));
+}
+
+/* Begin op number op; see the return values above. */
+int
+ops_start(struct session *s, uint64_t op, struct wire_in *in)
+{
+	static char	msg[64];
+	int		rc;
+
+	if (op >= sizeof(ops_table) / sizeof(ops_table[0]) ||
+	    ops_table[op].od_start == NULL) {
+		snprintf(msg, sizeof(msg), "invalid operation %llu",
+		    (unsigned long long)op);
+		in->wi_errstr = msg;
+		return (-1);
+	}
+	s->s_op = &ops_table[op];
+	log_debug("session %u: %s", s->s_id, wire_op_name(op));
+	if ((rc = s->s_op->od_start(s, in)) != 1)
+		ops_clear(s);
+	return (rc);
+}
+
+/* storeproc's final answer to the op's request; -1 if malformed. */
+int
+ops_reply(struct session *s, struct imsg *imsg)
+{
+	if (s->s_op == NULL || s->s_op->od_reply == NULL)
+		return (-1);
+	return (s->s_op->od_reply(s, imsg));
+}
+
+/* The op failed; the first reason counts. */
+void
+ops_error(struct session *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (s->s_error != NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s->s_error, fmt, ap) == -1)
+		s->s_error = NULL;
+	va_end(ap);
+	if (s->s_error == NULL)
+		fatal("vasprintf");
+}
+
+/* Put an error to the client in the format its version reads. */
+void
+ops_put_error(struct session *s, const char *msg)
+{
+	if (s->s_hello.wh_minor < 26)
+		wire_put_error_legacy(&s->s_out, msg, 1);
+	else
+		wire_put_error(&s->s_out, msg);
+}
+
+/* Append reply bytes already encoded: wire_out has no raw put. */
+int
+ops_out_raw(struct wire_out *out, const void *p, size_t len)
+{
+	unsigned char	*np;
+	size_t		 cap;
+
+	if (out->wo_error)
+		return (-1);
+	if (len > out->wo_max - out->wo_len) {
+		out->wo_error = 1;
+		out->wo_errstr = "output too large";
+		return (-1);
+	}
+	if (len > out->wo_cap - out->wo_len) {
+		cap = out->wo_cap * 2;
+		if (cap < out->wo_len + len)
+			cap = out->wo_len + len;
+		if (cap > out->wo_max)
+			cap = out->wo_max;
+		if ((np = realloc(out->wo_buf, cap)) == NULL) {
+			out->wo_error = 1;
+			out->wo_errstr = "out of memory";
+			return (-1);
+		}
+		out->wo_buf = np;
+		out->wo_cap = cap;
+	}
+	if (len > 0)
+		memcpy(out->wo_buf + out->wo_len, p, len);
+	out->wo_len += len;
+	return (0);
+}
+
+/* The op is over: answer the client and get ready for the next. */
+void
+ops_finish(struct session *s)
+{
+	if (s->s_reply.wo_error)
+		ops_error(s, "reply too large");
+	if (s->s_flag & OPF_LAST_SENT) {
+		/* Mid-stream there is no way to report an error. */
+		if (s->s_error != NULL) {
+			log_warnx("session %u: %s: %s", s->s_id, ops_name(s),
+			    s->s_error);
+			s->s_state = SESSION_CLOSING;
+		}
+	} else if (s->s_error != NULL) {
+		log_debug("session %u: %s: %s", s->s_id, ops_name(s),
+		    s->s_error);
+		ops_put_error(s, s->s_error);
+		if (s->s_error_close)
+			s->s_state = SESSION_CLOSING;
+	} else {
+		wire_put_stderr_last(&s->s_out);
+		ops_out_raw(&s->s_out, s->s_reply.wo_buf, s->s_reply.wo_len);
+	}
+	ops_clear(s);
+}
+
+/* Forget the op in progress, closing its pipes. */
+void
+ops_clear(struct session *s)
+{
+	upload_free(s);
+	download_free(s);
+	s->s_op = NULL;
+	s->s_wait = 0;
+	s->s_flag = 0;
+	s->s_error_close = 0;
+	free(s->s_error);
+	s->s_error = NULL;
+	free(s->s_arg);
+	s->s_arg = NULL;
+	wire_out_reset(&s->s_reply);
+}
+
+/* Is the reply of the expected type?  If not, it is malformed. */
+int
+ops_expect(struct session *s, struct imsg *imsg, uint32_t type)
+{
+	if (imsg_get_type(imsg) == type)
+		return (0);
+	log_warnx("session %u: %s answered with %s", s->s_id, ops_name(s),
+	    imsg_type_name(imsg_get_type(imsg)));
+	return (-1);
+}
+
+/*
+ * Send a one-path request, keeping the path for the reply.  Takes
+ * path.
+ */
+void
+ops_request_path(struct session *s, uint32_t type, char *path)
+{
+	free(s->s_arg);
+	s->s_arg = path;
+	if (msg_send_path(&iev_store, type, s->s_id, path, -1) == -1) {
+		ops_error(s, "request too large");
+		return;
+	}
+	s->s_wait = 1;
+}
+
+void
+ops_request_paths(struct session *s, uint32_t type, char **paths,
+    size_t npaths)
+{
+	if (msg_send_paths(&iev_store, type, s->s_id, paths, npaths) == -1)
+		ops_error(s, "too many paths in one request");
+	else
+		s->s_wait = 1;
+}
+
+/* Replies carrying nothing but success. */
+int
+reply_ok_one(struct session *s, struct imsg *imsg)
+{
+	const char	*errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_OK) == -1 ||
+	    msg_recv_empty(imsg, &errstr) == -1)
+		return (-1);
+	wire_put_u64(&s->s_reply, 1);
+	return (0);
+}
+
+int
+reply_ok_none(struct session *s, struct imsg *imsg)
+{
+	const char	*errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_OK) == -1 ||
+	    msg_recv_empty(imsg, &errstr) == -1)
+		return (-1);
+	return (0);
+}
+
+/* Ops 1, 4, 5, 18, 26: one store path asked about. */
+static int
+op_read_path(struct wire_in *in, char **path)
+{
+	return (wire_get_storepath(in, ops_storedir(), path));
+}
+
+static int
+op_is_valid_path(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = op_read_path(in, &path)) != 1)
+		return (rc);
+	ops_request_paths(s, IMSG_STORE_QUERY_VALID, &path, 1);
+	s->s_arg = path;
+	return (1);
+}
+
+static int
+reply_is_valid_path(struct session *s, struct imsg *imsg)
+{
+	char		**paths;
+	size_t		  npaths;
+	const char	 *errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
+	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    &errstr) == -1)
+		return (-1);
+	wire_put_bool(&s->s_reply, npaths == 1 &&
+	    strcmp(paths[0], s->s_arg) == 0);
+	wire_strings_free(paths, npaths);
+	return (0);
+}
+
+/* No substituters: nothing is ever substitutable. */
+static int
+op_has_substitutes(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = op_read_path(in, &path)) != 1)
+		return (rc);
+	free(path);
+	wire_put_bool(&s->s_reply, 0);
+	return (1);
+}
+
+static int
+op_query_info(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = op_read_path(in, &path)) != 1)
+		return (rc);
+	ops_request_path(s, IMSG_STORE_QUERY_INFO, path);
+	return (1);
+}
+
+static int
+reply_info(struct session *s, struct imsg *imsg)
+{
+	struct wire_path_info	 info;
+	const char		*errstr;
+	int			 found;
+
+	if (ops_expect(s, imsg, IMSG_STORE_INFO) == -1 ||
+	    msg_recv_info(imsg, ops_storedir(), &found, &info, &errstr) == -1)
+		return (-1);
+	if (!found && ops_current(s) == WOP_QUERY_PATH_INFO &&
+	    s->s_hello.wh_minor >= 17) {
+		wire_put_bool(&s->s_reply, 0);
+		return (0);
+	}
+	if (!found) {
+		ops_error(s, "path '%s' is not valid", s->s_arg);
+		return (0);
+	}
+	switch (ops_current(s)) {
+	case WOP_QUERY_PATH_INFO:
+		if (s->s_hello.wh_minor >= 17)
+			wire_put_bool(&s->s_reply, 1);
+		wire_put_path_info(&s->s_reply, &info, 0);
+		break;
+	case WOP_QUERY_PATH_HASH:
+		wire_put_string(&s->s_reply, info.pi_narhash);
+		break;
+	case WOP_QUERY_REFERENCES:
+		wire_put_string_set(&s->s_reply, info.pi_refs, info.pi_nrefs);
+		break;
+	case WOP_QUERY_DERIVER:
+		wire_put_string(&s->s_reply, info.pi_deriver != NULL ?
+		    info.pi_deriver : "");
+		break;
+	}
+	wire_path_info_free(&info);
+	return (0);
+}
+
+static int
+op_query_referrers(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = op_read_path(in, &path)) != 1)
+		return (rc);
+	ops_request_path(s, IMSG_STORE_QUERY_REFERRERS, path);
+	return (1);
+}
+
+static int
+op_query_derivers(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = op_read_path(in, &path)) != 1)
+		return (rc);
+	ops_request_path(s, IMSG_STORE_QUERY_DERIVERS, path);
+	return (1);
+}
+
+static int
+op_query_all(struct session *s, struct wire_in *in)
+{
+	(void)in;
+	msg_send_empty(&iev_store, IMSG_STORE_QUERY_ALL, s->s_id);
+	s->s_wait = 1;
+	return (1);
+}
+
+/* Every path set storeproc answers with goes out as a set. */
+static int
+reply_paths(struct session *s, struct imsg *imsg)
+{
+	char		**paths;
+	size_t		  npaths;
+	const char	 *errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
+	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    &errstr) == -1)
+		return (-1);
+	wire_put_string_set(&s->s_reply, paths, npaths);
+	wire_strings_free(paths, npaths);
+	return (0);
+}
+
+static int
+op_query_valid_paths(struct session *s, struct wire_in *in)
+{
+	char	**paths;
+	size_t	  npaths;
+	int	  rc, substitute = 0;
+
+	if ((rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
+	    MSG_PATHS_MAX)) != 1)
+		return (rc);
+	if (s->s_hello.wh_minor >= 27 &&
+	    (rc = wire_get_bool(in, &substitute)) != 1) {
+		wire_strings_free(paths, npaths);
+		return (rc);
+	}
+	/* There are no substituters to ask, so substitute changes nothing. */
+	if (npaths == 0)
+		wire_put_u64(&s->s_reply, 0);
+	else
+		ops_request_paths(s, IMSG_STORE_QUERY_VALID, paths, npaths);
+	wire_strings_free(paths, npaths);
+	return (1);
+}
+
+/* Ops 22, 28, 41: what storeproc knows of a derivation's outputs. */
+static int
+op_query_outputs(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = op_read_path(in, &path)) != 1)
+		return (rc);
+	ops_request_path(s, IMSG_STORE_QUERY_OUTPUTS, path);
+	return (1);
+}
+
+static int
+ops_output_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct msg_output *)a)->mo_name,
+	    ((const struct msg_output *)b)->mo_name));
+}
+
+static int
+reply_outputs(struct session *s, struct imsg *imsg)
+{
+	struct msg_output	*outs;
+	const char		*errstr;
+	size_t			 nouts, i;
+
+	if (ops_expect(s, imsg, IMSG_STORE_OUTPUTS) == -1 ||
+	    msg_recv_outputs(imsg, ops_storedir(), &outs, &nouts,
+	    &errstr) == -1)
+		return (-1);
+	qsort(outs, nouts, sizeof(*outs), ops_output_cmp);
+	for (i = 0; i < nouts; i++)
+		if (i > 0 && strcmp(outs[i - 1].mo_name, outs[i].mo_name) == 0)
+			break;
+	if (i < nouts) {
+		msg_outputs_free(outs, nouts);
+		return (-1);
+	}
+	ops_put_outputs(s, outs, nouts);
+	msg_outputs_free(outs, nouts);
+	return (0);
+}
+
+/* Sorted by name already: a map, a name set or a path set by the op. */
+static void
+ops_put_outputs(struct session *s, struct msg_output *outs, size_t nouts)
+{
+	struct wire_out	*out = &s->s_reply;
+	char		**paths;
+	size_t		  i;
+
+	if (ops_current(s) != WOP_QUERY_DERIVATION_OUTPUTS) {
+		wire_put_u64(out, nouts);
+		for (i = 0; i < nouts; i++) {
+			wire_put_string(out, outs[i].mo_name);
+			if (ops_current(s) == WOP_QUERY_DERIVATION_OUTPUT_MAP)
+				wire_put_string(out, outs[i].mo_path != NULL ?
+				    outs[i].mo_path : "");
+		}
+		return;
+	}
+	for (i = 0; i < nouts; i++) {
+		if (outs[i].mo_path == NULL) {
+			ops_error(s, "output '%s' of derivation '%s' has no "
+			    "store path mapped to it", outs[i].mo_name,
+			    s->s_arg);
+			return;
+		}
+	}
+	if ((paths = calloc(nouts + 1, sizeof(*paths))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < nouts; i++)
+		paths[i] = outs[i].mo_path;
+	wire_put_string_set(out, paths, nouts);
+	free(paths);
+}
+
+static int
+op_query_hash_part(struct session *s, struct wire_in *in)
+{
+	char	*part;
+	size_t	 len;
+	int	 rc;
+
+	if ((rc = wire_get_string(in, &part, &len, 1024)) != 1)
+		return (rc);
+	if (len != STOREPATH_HASH_LEN || strlen(part) != len)
+		ops_error(s, "invalid hash part");
+	else if (storepath_check_hashpart(part, len) != 0)
+		/* Not base32: no path can have it. */
+		wire_put_string(&s->s_reply, "");
+	else if (msg_send_text(&iev_store, IMSG_STORE_QUERY_HASHPART,
+	    s->s_id, part) == -1)
+		ops_error(s, "invalid hash part");
+	else
+		s->s_wait = 1;
+	free(part);
+	return (1);
+}
+
+static int
+reply_hash_part(struct session *s, struct imsg *imsg)
+{
+	char		**paths;
+	size_t		  npaths;
+	const char	 *errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
+	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    &errstr) == -1)
+		return (-1);
+	if (npaths > 1) {
+		wire_strings_free(paths, npaths);
+		return (-1);
+	}
+	wire_put_string(&s->s_reply, npaths == 1 ? paths[0] : "");
+	wire_strings_free(paths, npaths);
+	return (0);
+}
+
+/*
+ * A DerivedPath: an opaque store path, or "<drv>!<outputs>" with
+ * outputs "*" or names joined by ','.  Returns NULL if it is one, else
+ * why not.
+ */
+const char *
+ops_check_derived(const char *dp)
+{
+	const char	*bang, *p, *errstr;
+	char		*drv;
+	size_t		 len;
+	int		 rc;
+
+	if ((bang = strchr(dp, '!')) == NULL)
+		return (storepath_parse(ops_storedir(), dp, NULL, NULL,
+		    &errstr) == 0 ? NULL : errstr);
+	if ((drv = strndup(dp, bang - dp)) == NULL)
+		fatal("strndup");
+	rc = storepath_parse(ops_storedir(), drv, NULL, NULL, &errstr);
+	len = strlen(drv);
+	free(drv);
+	if (rc != 0)
+		return (errstr);
+	if (len < 4 || strncmp(dp + len - 4, ".drv", 4) != 0)
+		return ("derived path is not a derivation");
+	if (strcmp(bang + 1, "*") == 0)
+		return (NULL);
+	for (p = bang + 1; ; p += len + 1) {
+		len = strcspn(p, ",");
+		if (len == 0 || len > MSG_NAME_MAX ||
+		    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
+		    "UVWXYZ0123456789+-._?=") < len)
+			return ("invalid output name in derived path");
+		if (p[len] == '\0')
+			return (NULL);
+	}
+}
+
+/* list<DerivedPath>, checked. */
+int
+ops_read_derived(struct wire_in *in, char ***paths, size_t *npaths)
+{
+	const char	*why;
+	size_t		 start = in->wi_off, i;
+	int		 rc;
+
+	if ((rc = wire_get_strings(in, paths, npaths, MSG_PATHS_MAX,
+	    MSG_DERIVED_MAX)) != 1)
+		return (rc);
+	for (i = 0; i < *npaths; i++) {
+		if ((why = ops_check_derived((*paths)[i])) != NULL) {
+			wire_strings_free(*paths, *npaths);
+			in->wi_off = start;
+			in->wi_errstr = why;
+			return (-1);
+		}
+	}
+	return (1);
+}
+
+static int
+op_query_missing(struct session *s, struct wire_in *in)
+{
+	char	**paths;
+	size_t	  npaths;
+	int	  rc;
+
+	if ((rc = ops_read_derived(in, &paths, &npaths)) != 1)
+		return (rc);
+	ops_request_paths(s, IMSG_STORE_QUERY_MISSING, paths, npaths);
+	wire_strings_free(paths, npaths);
+	return (1);
+}
+
+static int
+reply_missing(struct session *s, struct imsg *imsg)
+{
+	struct msg_missing	 mm;
+	struct wire_out		*out = &s->s_reply;
+	const char		*errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_MISSING) == -1 ||
+	    msg_recv_missing(imsg, ops_storedir(), &mm, &errstr) == -1)
+		return (-1);
+	wire_put_string_set(out, mm.mm_will_build, mm.mm_nwill_build);
+	wire_put_string_set(out, mm.mm_will_substitute,
+	    mm.mm_nwill_substitute);
+	wire_put_string_set(out, mm.mm_unknown, mm.mm_nunknown);
+	wire_put_u64(out, mm.mm_download_size);
+	wire_put_u64(out, mm.mm_nar_size);
+	msg_missing_free(&mm);
+	return (0);
+}
+
+/* Substitutable queries: there are no substituters, so nothing. */
+static int
+op_subst_info(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = op_read_path(in, &path)) != 1)
+		return (rc);
+	free(path);
+	wire_put_u64(&s->s_reply, 0);
+	return (1);
+}
+
+static int
+op_subst_infos(struct session *s, struct wire_in *in)
+{
+	struct wire_pair	*pairs;
+	char			**paths;
+	const char		*errstr;
+	size_t			 n, i, start = in->wi_off;
+	int			 rc;
+
+	if (s->s_hello.wh_minor < 22) {
+		if ((rc = wire_get_storepaths(in, ops_storedir(), &paths, &n,
+		    WIRE_PATHS_MAX)) != 1)
+			return (rc);
+		wire_strings_free(paths, n);
+		wire_put_u64(&s->s_reply, 0);
+		return (1);
+	}
+	if ((rc = wire_get_string_map(in, &pairs, &n, WIRE_PATHS_MAX,
+	    STOREPATH_MAX - 1, WIRE_CA_MAX)) != 1)
+		return (rc);
+	for (i = 0; i < n; i++)
+		if (storepath_parse(ops_storedir(), pairs[i].wp_key, NULL,
+		    NULL, &errstr) != 0)
+			break;
+	wire_pairs_free(pairs, n);
+	if (i < n) {
+		in->wi_off = start;
+		in->wi_errstr = errstr;
+		return (-1);
+	}
+	wire_put_u64(&s->s_reply, 0);
+	return (1);
+}
+
+static int
+op_subst_paths(struct session *s, struct wire_in *in)
+{
+	char	**paths;
+	size_t	  npaths;
+	int	  rc;
+
+	if ((rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
+	    WIRE_PATHS_MAX)) != 1)
+		return (rc);
+	wire_strings_free(paths, npaths);
+	wire_put_u64(&s->s_reply, 0);
+	return (1);
+}
+
+/* Obsolete: the collector needs no waiting for. */
+static int
+op_sync_with_gc(struct session *s, struct wire_in *in)
+{
+	(void)in;
+	wire_put_u64(&s->s_reply, 1);
+	return (1);
+}

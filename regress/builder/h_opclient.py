@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""Worker-protocol requests, good and hostile, for builderproc's decoder.
+
+Usage: h_opclient.py SOCKET STOREDIR CASE...
+Each case opens its own connection, sends one op's request (truncated,
+oversized, badly padded, with invalid store paths, or refused by trust)
+and checks the daemon's answer: the reply, an error that keeps the
+connection usable (proved by a SyncWithGC afterwards), or an error and
+then end of file.  Exit 0 if every case behaved; the cases that need
+storeproc are not here.  CASE "list" prints the case names.
+"""
+import os
+import select
+import socket
+import struct
+import sys
+
+MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
+STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
+B32 = "0123456789abcdfghijklmnpqrsvwxyz"
+STORE = ""
+
+
+def u64(n):
+    return struct.pack("<Q", n)
+
+
+def string(b):
+    if isinstance(b, str):
+        b = b.encode()
+    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
+
+
+def strings(items):
+    return u64(len(items)) + b"".join(string(i) for i in items)
+
+
+def frames(data, size=4096):
+    out = b""
+    for i in range(0, len(data), size):
+        chunk = data[i:i + size]
+        out += u64(len(chunk)) + chunk
+    return out + u64(0)
+
+
+def spath(name="x", h=None):
+    return "%s/%s-%s" % (STORE, h or B32[1] * 32, name)
+
+
+def path_info(path, narhash="0" * 64, refs=(), ca=""):
+    return (string(path) + string("") + string(narhash) + strings(refs) +
+            u64(0) + u64(0) + u64(0) + strings([]) + string(ca))
+
+
+class Conn:
+    def __init__(self, sockpath):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(sockpath)
+        self.s.settimeout(10)
+        self.s.sendall(u64(MAGIC1))
+        self.expect_u64(MAGIC2, "magic 2")
+        self.expect_u64(VERSION, "daemon version")
+        self.s.sendall(u64(VERSION) + u64(0) + u64(0))
+        if self.string() != b"2.8.0":
+            raise AssertionError("daemon version string")
+        self.expect_u64(STDERR_LAST, "end of handshake")
+        opts = u64(19) + u64(0) * 3 + u64(3) + u64(1) + u64(0) + u64(1)
+        opts += u64(0) * 3 + u64(2) + u64(1) + u64(0)
+        self.s.sendall(opts)
+        self.expect_u64(STDERR_LAST, "SetOptions")
+
+    def recv(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.s.recv(n - len(buf))
+            if not chunk:
+                raise EOFError("daemon closed after %d of %d bytes" %
+                               (len(buf), n))
+            buf += chunk
+        return buf
+
+    def u64(self):
+        return struct.unpack("<Q", self.recv(8))[0]
+
+    def expect_u64(self, want, what):
+        got = self.u64()
+        if got != want:
+            raise AssertionError("%s: got %#x, expected %#x" %
+                                 (what, got, want))
+
+    def string(self):
+        n = self.u64()
+        data = self.recv(n + (-n % 8))
+        if any(data[n:]):
+            raise AssertionError("daemon sent non-zero padding")
+        return data[:n]
+
+    def strings(self):
+        return [self.string() for _ in range(self.u64())]
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def stderr(self):
+        """Skip log lines; return 'last' or the error message."""
+        while True:
+            code = self.u64()
+            if code == STDERR_NEXT:
+                self.string()
+            elif code == STDERR_LAST:
+                return "last"
+            elif code == STDERR_ERROR:
+                if self.string() != b"Error":
+                    raise AssertionError("error type is not 'Error'")
+                self.u64()
+                self.string()
+                msg = self.string().decode()
+                if self.u64() != 0:
+                    raise AssertionError("havePos set")
+                for _ in range(self.u64()):
+                    self.u64()
+                    self.string()
+                return "error: " + msg
+            else:
+                raise AssertionError("unexpected stderr code %#x" % code)
+
+    def expect_last(self):
+        r = self.stderr()
+        if r != "last":
+            raise AssertionError("expected STDERR_LAST, got %s" % r)
+
+    def expect_error(self, *words):
+        r = self.stderr()
+        if not r.startswith("error: "):
+            raise AssertionError("expected an error, got %s" % r)
+        for w in words:
+            if w not in r:
+                raise AssertionError("error %r does not say %r" % (r, w))
+        return r
+
+    def expect_usable(self):
+        """SyncWithGC answers 1 on a connection still in step."""
+        self.send(u64(13))
+        self.expect_last()
+        if self.u64() != 1:
+            raise AssertionError("SyncWithGC did not answer 1")
+
+    def expect_eof(self):
+        try:
+            data = self.s.recv(4096)
+        except ConnectionResetError:
+            return
+        if data:
+            raise AssertionError("expected end of file, got %r" % data[:64])
+
+    def expect_silence(self, seconds=0.3):
+        r, _, _ = select.select([self.s], [], [], seconds)
+        if r:
+            raise AssertionError("daemon answered a truncated request")
+
+
+# An error, then the daemon closes: the stream position is lost.
+def fatal_case(op, body, *words):
+    def run(sock):
+        c = Conn(sock)
+        c.send(u64(op) + body)
+        c.expect_error(*words)
+        c.expect_eof()
+    return run
+
+
+# An error, then the connection goes on.
+def error_case(op, body, *words):
+    def run(sock):
+        c = Conn(sock)
+        c.send(u64(op) + body)
+        c.expect_error(*words)
+        c.expect_usable()
+    return run
+
+
+# A request cut short: no answer; the daemon waits, then sees EOF.
+def truncated_case(op, body):
+    def run(sock):
+        for cut in sorted({1, len(body) // 2, len(body) - 1}):
+            if cut <= 0 or cut >= len(body):
+                continue
+            c = Conn(sock)
+            c.send(u64(op) + body[:cut])
+            c.expect_silence()
+            c.s.close()
+    return run
+
+
+def reply_case(op, body, check):
+    def run(sock):
+        c = Conn(sock)
+        # Byte by byte: the decoder must reassemble the request.
+        req = u64(op) + body
+        for i in range(len(req)):
+            c.send(req[i:i + 1])
+        c.expect_last()
+        check(c)
+        c.expect_usable()
+    return run
+
+
+def want_u64(v):
+    def check(c):
+        got = c.u64()
+        if got != v:
+            raise AssertionError("reply %d, expected %d" % (got, v))
+    return check
+
+
+def want_string(v):
+    def check(c):
+        got = c.string()
+        if got != v:
+            raise AssertionError("reply %r, expected %r" % (got, v))
+    return check
+
+
+def cases():
+    p = spath()
+    drv = spath("x.drv")
+    bad_pad = u64(3) + b"abc\0\0\0\0\1"
+    huge = u64(1 << 40)
+    c = {}
+    # Store paths in one-path ops.
+    for op in (1, 3, 4, 5, 6, 10, 11, 18, 21, 22, 26, 28, 33, 38, 41):
+        c["path-%d-bad" % op] = fatal_case(op, string("/etc/passwd"))
+        c["path-%d-short" % op] = fatal_case(op, string(STORE + "/bad"))
+        c["path-%d-huge" % op] = fatal_case(op, huge)
+        c["path-%d-pad" % op] = fatal_case(op, bad_pad)
+        c["path-%d-trunc" % op] = truncated_case(op, string(p))
+    # Sets of store paths.
+    for op, tail in ((31, u64(0)), (32, b"")):
+        c["set-%d-bad" % op] = fatal_case(op, strings([p, "/etc"]) + tail)
+        c["set-%d-count" % op] = fatal_case(op, u64(1 << 50))
+        c["set-%d-trunc" % op] = truncated_case(op, strings([p, p]) + tail)
+    c["missing-bad"] = fatal_case(40, strings([p + "!"]))
+    c["missing-notdrv"] = fatal_case(40, strings([p + "!out"]))
+    c["missing-badout"] = fatal_case(40, strings([drv + "!out,"]))
+    c["missing-trunc"] = truncated_case(40, strings([drv + "!out"]))
+    # Answered without storeproc.
+    c["has-substitutes"] = reply_case(3, string(p), want_u64(0))
+    c["sync-with-gc"] = reply_case(13, b"", want_u64(1))
+    c["subst-info"] = reply_case(21, string(p), want_u64(0))
+    c["subst-infos"] = reply_case(30, u64(1) + string(p) + string(""),
+                                  want_u64(0))
+    c["subst-infos-bad"] = fatal_case(30, u64(1) + string("/x") + string(""))
+    c["subst-paths"] = reply_case(32, strings([p]), want_u64(0))
+    c["valid-paths-empty"] = reply_case(31, strings([]) + u64(0),
+                                        want_u64(0))
+    c["hash-part-nonb32"] = reply_case(29, string("e" * 32), want_string(b""))
+    c["hash-part-short"] = error_case(29, string("abc"), "hash part")
+    c["hash-part-huge"] = fatal_case(29, huge)
+    # Not yet served: an error naming the op, the connection goes on.
+    c["build-paths"] = error_case(9, strings([drv + "!out", p]) + u64(0),
+                                  "BuildPaths")
+    c["build-paths-results"] = error_case(
+        46, strings([drv + "!*"]) + u64(0), "BuildPathsWithResults")
+    c["build-paths-bad"] = fatal_case(9, strings(["nope"]) + u64(0))
+    c["build-paths-trunc"] = truncated_case(9, strings([drv + "!out"]) +
+                                            u64(0))
+    basic = (u64(1) + string("out") + string(spath("o")) + string("") +
+             string("") + strings([p]) + string("x86_64-linux") +
+             string("/bin/sh") + strings(["-c", "true"]) + u64(1) +
+             string("out") + string(spath("o")) + u64(0))
+    c["build-derivation"] = error_case(36, string(drv) + basic,
+                                       "BuildDerivation")
+    c["build-derivation-trunc"] = truncated_case(36, string(drv) + basic)
+    c["build-derivation-outputs"] = fatal_case(36, string(drv) + u64(1 << 40))
+    c["register-drv-output"] = error_case(42, string("{}"),
+                                          "RegisterDrvOutput")
+    c["query-realisation"] = error_case(43, string("sha256:00!out"),
+                                        "QueryRealisation")
+    c["add-build-log"] = error_case(45, string("x.drv") +
+                                    frames(b"log\n" * 1000), "AddBuildLog")
+    c["export-path"] = error_case(16, string(p) + u64(0), "ExportPath")
+    c["optimise-store"] = error_case(34, b"", "OptimiseStore")
+    c["import-paths"] = error_case(27, b"", "ImportPaths")
+    for op in (0, 2, 15, 17, 24, 25, 47, 99, 1 << 63):
+        c["invalid-op-%d" % op] = fatal_case(op, b"", "invalid operation")
+    # Semantics checked before storeproc is asked.
+    c["gc-ignore-liveness"] = error_case(
+        20, u64(2) + strings([]) + u64(1) + u64(0) + u64(0) * 3,
+        "ignore liveness")
+    c["gc-action"] = error_case(
+        20, u64(7) + strings([]) + u64(0) + u64(0) + u64(0) * 3, "action")
+    c["gc-trunc"] = truncated_case(
+        20, u64(2) + strings([p]) + u64(0) + u64(0) + u64(0) * 3)
+    c["indirect-root-slash"] = error_case(12, string("/.."), "indirect root")
+    c["indirect-root-huge"] = fatal_case(12, string("/" + "a" * 5000))
+    # Uploads: the frames are read to the end before the error.
+    c["add-bad-method"] = error_case(
+        7, string("x") + string("fixed:r:sha3") + strings([]) + u64(0) +
+        frames(os.urandom(100000)), "")
+    c["add-bad-name"] = error_case(
+        7, string("a/b") + string("fixed:r:sha256") + strings([]) + u64(0) +
+        frames(b"x" * 5000), "name")
+    c["add-broken-frames"] = fatal_case(
+        7, string("x") + string("fixed:r:sha256") + strings([]) + u64(0) +
+        u64(1 << 40), "frame")
+    c["add-nar-bad-hash"] = error_case(
+        39, path_info(p, narhash="zz") + u64(0) + u64(0) +
+        frames(b"x" * 10000), "")
+    c["add-nar-bad-ca"] = error_case(
+        39, path_info(p, ca="fixed:nope") + u64(0) + u64(0) +
+        frames(b"x" * 100), "")
+    c["add-nar-trunc"] = truncated_case(39, path_info(p) + u64(0) + u64(0))
+    c["add-nar-badpath"] = fatal_case(39, path_info("/tmp/x") + u64(0) +
+                                      u64(0) + frames(b""))
+    c["multi-empty"] = reply_case(44, u64(0) + u64(0) + frames(u64(0)),
+                                  lambda conn: None)
+    c["multi-garbage"] = error_case(
+        44, u64(0) + u64(0) + frames(u64(1) + b"\xff" * 300),
+        "AddMultipleToStore")
+    c["multi-short"] = error_case(44, u64(0) + u64(0) + frames(u64(2)),
+                                  "AddMultipleToStore")
+    c["multi-bad-hash"] = error_case(
+        44, u64(0) + u64(0) + frames(u64(1) + path_info(p, narhash="q") +
+                                     b"\0" * 64), "AddMultipleToStore")
+    c["multi-broken-frames"] = fatal_case(44, u64(0) + u64(0) + u64(1 << 62))
+    c["setoptions-trunc"] = truncated_case(19, u64(0) * 12 + u64(1) +
+                                           string("a") + string("b"))
+    return c
+
+
+# Refused to untrusted clients, answered without storeproc.
+def untrusted_cases():
+    p = spath()
+    c = {}
+    c["untrusted-add-signatures"] = error_case(
+        37, string(p) + strings(["k:sig"]), "not privileged")
+    c["untrusted-verify-repair"] = error_case(35, u64(1) + u64(1),
+                                              "not privileged")
+    c["untrusted-add-repair"] = error_case(
+        7, string("x") + string("fixed:r:sha256") + strings([]) + u64(1) +
+        frames(b"x" * 70000), "not privileged")
+    c["untrusted-add-nar-repair"] = error_case(
+        39, path_info(p) + u64(1) + u64(0) + frames(b"x" * 10), "privileged")
+    c["untrusted-multi-repair"] = error_case(
+        44, u64(1) + u64(0) + frames(u64(0)), "privileged")
+
+    def setoptions(sock):
+        conn = Conn(sock)
+        body = u64(19) + u64(0) * 3 + u64(3) + u64(0) * 8
+        body += u64(3) + string("sandbox") + string("false")
+        body += string("substituters") + string("http://a http://b")
+        body += string("timeout") + string("5")
+        conn.send(body)
+        warnings = []
+        while True:
+            code = conn.u64()
+            if code == STDERR_LAST:
+                break
+            if code != STDERR_NEXT:
+                raise AssertionError("unexpected %#x" % code)
+            warnings.append(conn.string().decode())
+        text = "".join(warnings)
+        if len(warnings) != 3 or "'sandbox'" not in text or \
+                "'http://b'" not in text or "timeout" in text:
+            raise AssertionError("warnings: %r" % warnings)
+        conn.expect_usable()
+    c["untrusted-setoptions"] = setoptions
+    return c
+
+
+def main():
+    global STORE
+    sock, STORE = sys.argv[1], sys.argv[2]
+    table = cases()
+    table.update(untrusted_cases())
+    names = sys.argv[3:]
+    if names == ["list"]:
+        print("\n".join(sorted(table)))
+        return
+    if names == ["all"]:
+        names = sorted(n for n in table if not n.startswith("untrusted"))
+    if names == ["untrusted"]:
+        names = sorted(n for n in table if n.startswith("untrusted"))
+    failed = 0
+    for name in names:
+        try:
+            table[name](sock)
+            print("%s: ok" % name)
+        except Exception as e:      # report every case, then fail
+            print("%s: FAIL: %s" % (name, e))
+            failed += 1
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
