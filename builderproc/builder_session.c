@@ -404,6 +404,7 @@ session_op_progress(struct session *s)
 
 	if (s->s_up != NULL) {
 		rc = upload_run(s);
+		s->s_blocked = rc == UPLOAD_BLOCKED;
 		if (rc == UPLOAD_LOST) {
 			session_fail(s, s->s_error != NULL ? s->s_error :
 			    "bad framed stream");
@@ -457,7 +458,6 @@ session_process(struct session *s)
 	session_update_read(s, s->s_state != SESSION_CLOSING &&
 	    s->s_inlen - s->s_inoff < SESSION_INBUF_MAX &&
 	    s->s_out.wo_len < SESSION_OUT_HIGH &&
-	    !(s->s_up != NULL && s->s_inlen > s->s_inoff &&
-	    s->s_need == 0));
+	    !(s->s_up != NULL && s->s_blocked));
 	session_flush(s);
 }

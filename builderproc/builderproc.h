@@ -72,6 +72,7 @@ struct session {
 	struct wire_out		 s_reply;
 	char			*s_arg;		/* request data the reply needs */
 	int			 s_flag;
+	int			 s_blocked;	/* upload cannot go on */
 	struct upload		*s_up;
 	struct download		*s_down;
 };

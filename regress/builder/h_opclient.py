@@ -36,11 +36,11 @@ def strings(items):
 
 
 def frames(data, size=4096):
-    out = b""
+    out = []
     for i in range(0, len(data), size):
         chunk = data[i:i + size]
-        out += u64(len(chunk)) + chunk
-    return out + u64(0)
+        out.append(u64(len(chunk)) + chunk)
+    return b"".join(out) + u64(0)
 
 
 def spath(name="x", h=None):
@@ -70,14 +70,14 @@ class Conn:
         self.expect_u64(STDERR_LAST, "SetOptions")
 
     def recv(self, n):
-        buf = b""
+        buf = bytearray()
         while len(buf) < n:
-            chunk = self.s.recv(n - len(buf))
+            chunk = self.s.recv(min(n - len(buf), 1 << 20))
             if not chunk:
                 raise EOFError("daemon closed after %d of %d bytes" %
                                (len(buf), n))
             buf += chunk
-        return buf
+        return bytes(buf)
 
     def u64(self):
         return struct.unpack("<Q", self.recv(8))[0]
@@ -368,12 +368,206 @@ def untrusted_cases():
     return c
 
 
+# Streams through storeproc: NarFromPath, AddToStoreNar and
+# AddMultipleToStore with a path that exists, checked against its info.
+
+def nar_read(conn):
+    """One NAR from the socket, parsed to find where it ends."""
+    out = []
+
+    def tok():
+        n = conn.u64()
+        data = conn.recv(n + (-n % 8))
+        out.append(struct.pack("<Q", n) + data)
+        return data[:n]
+
+    def node():
+        if tok() != b"(" or tok() != b"type":
+            raise AssertionError("bad NAR node")
+        kind = tok()
+        if kind == b"regular":
+            t = tok()
+            if t == b"executable":
+                tok()
+                t = tok()
+            if t != b"contents":
+                raise AssertionError("bad NAR file")
+            tok()
+        elif kind == b"symlink":
+            tok()
+            tok()
+        elif kind == b"directory":
+            while True:
+                t = tok()
+                if t == b")":
+                    return
+                if t != b"entry" or tok() != b"(" or tok() != b"name":
+                    raise AssertionError("bad NAR entry")
+                tok()
+                if tok() != b"node":
+                    raise AssertionError("bad NAR entry node")
+                node()
+                if tok() != b")":
+                    raise AssertionError("bad NAR entry end")
+        else:
+            raise AssertionError("bad NAR type %r" % kind)
+        if tok() != b")":
+            raise AssertionError("bad NAR node end")
+
+    if tok() != b"nix-archive-1":
+        raise AssertionError("not a NAR")
+    node()
+    return b"".join(out)
+
+
+def read_info(conn):
+    info = {"deriver": conn.string(), "narhash": conn.string(),
+            "refs": conn.strings(), "regtime": conn.u64(),
+            "narsize": conn.u64(), "ultimate": conn.u64(),
+            "sigs": conn.strings(), "ca": conn.string()}
+    return info
+
+
+def info_bytes(path, info):
+    return (string(path) + string(info["deriver"]) +
+            string(info["narhash"]) + strings(info["refs"]) + u64(0) +
+            u64(info["narsize"]) + u64(0) + strings(info["sigs"]) +
+            string(info["ca"]))
+
+
+def query_info(conn, path):
+    conn.send(u64(26) + string(path))
+    conn.expect_last()
+    return read_info(conn) if conn.u64() else None
+
+
+def is_valid(conn, path):
+    conn.send(u64(1) + string(path))
+    conn.expect_last()
+    return conn.u64() == 1
+
+
+def delete_path(sock, path):
+    """Delete from a connection of its own: an add made path a temp
+    root of the adding session until that session ends, which
+    builderproc notices a moment after the close."""
+    import time
+    for _ in range(50):
+        conn = Conn(sock)
+        conn.send(u64(20) + u64(3) + strings([path]) + u64(0) +
+                  u64((1 << 64) - 1) + u64(0) * 3)
+        r = conn.stderr()
+        if r == "last":
+            break
+        if "still alive" not in r:
+            raise AssertionError("delete %s: %s" % (path, r))
+        conn.s.close()
+        time.sleep(0.1)
+    deleted = conn.strings()
+    conn.u64()
+    conn.u64()
+    if deleted != [path.encode()] or is_valid(conn, path):
+        raise AssertionError("delete %s: deleted %r" % (path, deleted))
+
+
+def odd_frames(data):
+    """Frames of varying sizes, as the real client's are."""
+    out, i, sizes = [], 0, [1, 7, 4096, 65537, 24672, 8192]
+    while i < len(data):
+        n = sizes[len(out) % len(sizes)]
+        out.append(u64(len(data[i:i + n])) + data[i:i + n])
+        i += n
+    return b"".join(out) + u64(0)
+
+
+def case_roundtrip(sock, path):
+    import hashlib
+    conn = Conn(sock)
+    info = query_info(conn, path)
+    if info is None:
+        raise AssertionError("%s is not valid" % path)
+    conn.send(u64(38) + string(path))
+    conn.expect_last()
+    nar = nar_read(conn)
+    if hashlib.sha256(nar).hexdigest().encode() != info["narhash"] or \
+            len(nar) != info["narsize"]:
+        raise AssertionError("NarFromPath: NAR does not match its info")
+    conn.expect_usable()
+    conn.s.close()
+    # AddToStoreNar of what we read, after deleting the path.
+    delete_path(sock, path)
+    conn = Conn(sock)
+    conn.send(u64(39) + info_bytes(path, info) + u64(0) + u64(0) +
+              odd_frames(nar))
+    conn.expect_last()
+    if not is_valid(conn, path) or query_info(conn, path)["narhash"] != \
+            info["narhash"]:
+        raise AssertionError("AddToStoreNar did not restore %s" % path)
+    conn.s.close()
+    # AddMultipleToStore: a broken copy fails, nothing is registered.
+    delete_path(sock, path)
+    conn = Conn(sock)
+    bad = bytearray(nar)
+    bad[-80] ^= 1
+    body = u64(1) + info_bytes(path, info) + bytes(bad)
+    conn.send(u64(44) + u64(0) + u64(0) + frames(body, 1000))
+    conn.expect_error()
+    if is_valid(conn, path):
+        raise AssertionError("a corrupt NAR was registered")
+    # A NAR cut short: the stream ends before the path is complete.
+    body = u64(1) + info_bytes(path, info) + nar[:len(nar) // 2]
+    conn.send(u64(44) + u64(0) + u64(0) + frames(body, 1000))
+    conn.expect_error("AddMultipleToStore")
+    # And a good one, with trailing bytes that are ignored.
+    body = u64(1) + info_bytes(path, info) + nar + b"tail"
+    conn.send(u64(44) + u64(0) + u64(0) + odd_frames(body))
+    conn.expect_last()
+    if query_info(conn, path)["narhash"] != info["narhash"]:
+        raise AssertionError("AddMultipleToStore did not restore %s" % path)
+    conn.expect_usable()
+
+
+def case_nar_invalid(sock, path):
+    """NarFromPath of a path that is not valid: an error, then usable."""
+    conn = Conn(sock)
+    conn.send(u64(38) + string(spath("nonexistent")))
+    conn.expect_error()
+    conn.expect_usable()
+
+
+def case_abandon(sock, path):
+    """A client that goes away mid-upload leaves nothing behind."""
+    conn = Conn(sock)
+    info = query_info(conn, path)
+    conn.send(u64(38) + string(path))
+    conn.expect_last()
+    nar = nar_read(conn)
+    conn.s.close()
+    delete_path(sock, path)
+    conn = Conn(sock)
+    conn.send(u64(39) + info_bytes(path, info) + u64(0) + u64(0) +
+              u64(len(nar) // 2) + nar[:len(nar) // 2])
+    conn.s.close()
+    conn = Conn(sock)
+    if is_valid(conn, path):
+        raise AssertionError("half an upload was registered")
+    conn.send(u64(39) + info_bytes(path, info) + u64(0) + u64(0) +
+              frames(nar, 65536))
+    conn.expect_last()
+    conn.expect_usable()
+
+
 def main():
     global STORE
     sock, STORE = sys.argv[1], sys.argv[2]
     table = cases()
     table.update(untrusted_cases())
     names = sys.argv[3:]
+    if len(names) == 2 and names[0] in ("roundtrip", "nar-invalid",
+                                        "abandon"):
+        globals()["case_" + names[0].replace("-", "_")](sock, names[1])
+        print("%s %s: ok" % tuple(names))
+        return
     if names == ["list"]:
         print("\n".join(sorted(table)))
         return
