@@ -57,7 +57,7 @@ struct session {
 	size_t			 s_inoff;	/* consumed up to here */
 	size_t			 s_inlen;	/* received up to here */
 	size_t			 s_incap;
-	size_t			 s_need;	/* bytes a retry needs at least */
+	size_t			 s_need;	/* a retry needs this much */
 	struct wire_out		 s_out;
 
 	/*
@@ -70,7 +70,7 @@ struct session {
 	char			*s_error;	/* the op failed: this text */
 	int			 s_error_close;	/* and the stream is lost */
 	struct wire_out		 s_reply;
-	char			*s_arg;		/* request data the reply needs */
+	char			*s_arg;		/* what the reply needs */
 	int			 s_flag;
 	int			 s_blocked;	/* upload cannot go on */
 	struct upload		*s_up;
