@@ -392,7 +392,8 @@ reply_info(struct session *s, struct imsg *imsg)
 		return (0);
 	}
 	if (!found) {
-		ops_error(s, "path '%s' is not valid", s->s_arg);
+		ops_error(s, "path '" OPS_HL("%s") "' is not valid",
+		    s->s_arg);
 		return (0);
 	}
 	switch (ops_current(s)) {
@@ -554,9 +555,9 @@ ops_put_outputs(struct session *s, struct msg_output *outs, size_t nouts)
 	}
 	for (i = 0; i < nouts; i++) {
 		if (outs[i].mo_path == NULL) {
-			ops_error(s, "output '%s' of derivation '%s' has no "
-			    "store path mapped to it", outs[i].mo_name,
-			    s->s_arg);
+			ops_error(s, "output '" OPS_HL("%s") "' of derivation "
+			    "'" OPS_HL("%s") "' has no store path mapped to "
+			    "it", outs[i].mo_name, s->s_arg);
 			return;
 		}
 	}

@@ -98,6 +98,8 @@ void	session_close(struct session *);
 int	session_trusted(const struct session *);
 
 /* builder_ops.c */
+/* Nix shows the arguments of its messages in bold magenta. */
+#define OPS_HL(fmt)	"\x1b[35;1m" fmt "\x1b[0m"
 #define OPF_LAST_SENT	0x01	/* STDERR_LAST went out: data follows */
 int		 ops_start(struct session *, uint64_t, struct wire_in *);
 int		 ops_reply(struct session *, struct imsg *);

@@ -98,6 +98,13 @@ class Conn:
     def strings(self):
         return [self.string() for _ in range(self.u64())]
 
+    def fields(self):
+        for _ in range(self.u64()):
+            if self.u64() == 0:
+                self.u64()
+            else:
+                self.string()
+
     def send(self, data):
         self.s.sendall(data)
 
@@ -107,6 +114,19 @@ class Conn:
             code = self.u64()
             if code == STDERR_NEXT:
                 self.string()
+            elif code == 0x53545254:        # START_ACTIVITY
+                self.u64()
+                self.u64()
+                self.u64()
+                self.string()
+                self.fields()
+                self.u64()
+            elif code == 0x53544f50:        # STOP_ACTIVITY
+                self.u64()
+            elif code == 0x52534c54:        # RESULT
+                self.u64()
+                self.u64()
+                self.fields()
             elif code == STDERR_LAST:
                 return "last"
             elif code == STDERR_ERROR:
@@ -428,6 +448,13 @@ def read_info(conn):
     return info
 
 
+def read_info_path(conn):
+    path = conn.string()
+    info = read_info(conn)
+    info["path"] = path
+    return info
+
+
 def info_bytes(path, info):
     return (string(path) + string(info["deriver"]) +
             string(info["narhash"]) + strings(info["refs"]) + u64(0) +
@@ -557,6 +584,35 @@ def case_abandon(sock, path):
     conn.expect_usable()
 
 
+def case_roots(sock, path):
+    """Temp roots show as {temp:N} to root, {censored} to others;
+    AddIndirectRoot takes the link path canonicalised, as Nix's
+    absPath() does; gcroots/ links keep their names for everyone."""
+    link = os.environ["ROOTLINK"]
+    conn = Conn(sock)
+    conn.send(u64(11) + string(path))
+    conn.expect_last()
+    conn.u64()
+    parent, base = os.path.split(link)
+    conn.send(u64(12) + string(parent + "/./x/..//" + base))
+    conn.expect_last()
+    if conn.u64() != 1:
+        raise AssertionError("AddIndirectRoot did not answer 1")
+    conn.send(u64(14))
+    conn.expect_last()
+    roots = [(conn.string().decode(), conn.string().decode())
+             for _ in range(conn.u64())]
+    mine = [lnk for lnk, target in roots if target == path]
+    labels = [lnk for lnk, _ in roots if lnk.startswith("{")]
+    temp = "{temp:" if os.getuid() == 0 else "{censored}"
+    if link not in mine or not any(lnk.startswith(temp) for lnk in mine) \
+            or not all(lnk.startswith(temp) for lnk in labels):
+        raise AssertionError("roots of %s: %r" % (path, roots))
+    if roots != sorted(roots, key=lambda r: (r[1], r[0])):
+        raise AssertionError("roots not sorted: %r" % roots)
+    conn.expect_usable()
+
+
 def main():
     global STORE
     sock, STORE = sys.argv[1], sys.argv[2]
@@ -564,7 +620,7 @@ def main():
     table.update(untrusted_cases())
     names = sys.argv[3:]
     if len(names) == 2 and names[0] in ("roundtrip", "nar-invalid",
-                                        "abandon"):
+                                        "abandon", "roots"):
         globals()["case_" + names[0].replace("-", "_")](sock, names[1])
         print("%s %s: ok" % tuple(names))
         return

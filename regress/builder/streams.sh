@@ -7,7 +7,9 @@
 # away mid-upload leaves no path and no temp file.  For a file, a tree
 # and a 20 MB file, as root and as an untrusted user (the paths are
 # content-addressed, so no signature is needed).  Then a 256 MiB
-# nix-store --add must leave builderproc's memory flat.
+# nix-store --add must leave builderproc's memory flat.  FindRoots
+# censors temp roots for untrusted clients only, and AddIndirectRoot
+# canonicalises the link path.
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v python3 >/dev/null || skip "needs python3"
@@ -61,4 +63,16 @@ done
 wait $addpid || fail "nix-store --add of 256 MiB"
 echo "builderproc RSS: $before kB before, at most $max kB during the add"
 [ $((max - before)) -lt 32768 ] || fail "builderproc grew by $((max - before)) kB"
+
+# Roots: as root and as nobody, each with a user link of its own.
+f=$(echo $paths | cut -d' ' -f1)
+ln -s "$f" "$TROOT/rootlink"
+ROOTLINK="$TROOT/rootlink" python3 h_opclient.py "$SOCKET" "$STORE" \
+    roots "$f" || fail "roots as root"
+mkdir "$TROOT/nobody"
+ln -s "$f" "$TROOT/nobody/rootlink"
+ROOTLINK="$TROOT/nobody/rootlink" setpriv --reuid=nobody --regid=nogroup \
+    --clear-groups "$upy" "$TROOT/h_opclient.py" "$SOCKET" "$STORE" \
+    roots "$f" || fail "roots as nobody"
+echo "roots: ok"
 echo "streams: ok"
