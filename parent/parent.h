@@ -52,4 +52,7 @@ void	parent_stop_children(void);
 /* parent_cred.c */
 void	parent_handle_cred_req(struct child *, struct imsg *);
 
+/* parent_roots.c */
+void	parent_handle_readlinks(struct child *, struct imsg *);
+
 #endif /* RNIXD_PARENT_H */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "msg_store.h"
 #include "parent.h"
 
 struct rnixd_conf	*parent_conf;
@@ -106,6 +107,10 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	parent_spawn_children(debug, verbose, listenfd);
+	/* storeproc's root lookups outgrow the default message size. */
+	if (imsgbuf_set_maxsize(&children[PROC_STORE].ch_ibuf,
+	    MSG_STORE_MAXSIZE) == -1)
+		fatal("imsgbuf_set_maxsize");
 	setproctitle("parent");
 	log_info("startup");
 	parent_loop(sigfd);
@@ -257,6 +262,9 @@ parent_dispatch_child(struct child *ch)
 			break;
 		case IMSG_CTL_CRED_REQ:
 			parent_handle_cred_req(ch, &imsg);
+			break;
+		case IMSG_CTL_READLINKS:
+			parent_handle_readlinks(ch, &imsg);
 			break;
 		default:
 			log_warnx("unexpected %s from %s",

@@ -3,9 +3,14 @@
  * requests from builderproc and trusts none of them.
  */
 #include <linux/capability.h>
+#include <sys/stat.h>
 
+#include <errno.h>
 #include <event.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +22,14 @@
 #include "priv.h"
 #include "sandbox.h"
 #include "storeproc.h"
+#include "store_db.h"
 
 static struct child_setup	 setup;
 static struct imsgev		 iev_parent;
 static struct imsgev		 iev_builder;
 static struct imsgbuf		 ibuf_builder;
 
+static void	store_own_state(const struct rnixd_conf *, struct passwd *);
 static int	store_dispatch_parent(struct imsgev *, struct imsg *);
 static int	store_dispatch_builder(struct imsgev *, struct imsg *);
 
@@ -37,18 +44,29 @@ static const int store_caps[] = { CAP_CHOWN, CAP_FOWNER };
 int
 main(int argc, char *argv[])
 {
-	struct passwd	*pw;
+	struct passwd		*pw;
+	struct rnixd_conf	*conf = &setup.cs_conf;
+	struct store_db		*db;
+	const char		*errstr;
 
 	setproctitle_init(argc, argv, environ);
 	child_init(PROC_STORE, argc, argv, &setup);
 	if (setup.cs_peer[PROC_BUILDER] == -1)
 		fatalx("no link to builderproc");
-	if ((pw = getpwnam(setup.cs_conf.conf_store_user)) == NULL)
-		fatalx("unknown store-user %s", setup.cs_conf.conf_store_user);
+	if ((pw = getpwnam(conf->conf_store_user)) == NULL)
+		fatalx("unknown store-user %s", conf->conf_store_user);
 
-	store_confine(&setup.cs_conf);
+	store_confine(conf);
+	store_own_state(conf, pw);
 	priv_drop(pw->pw_uid, pw->pw_gid, store_caps,
 	    sizeof(store_caps) / sizeof(store_caps[0]));
+	/* As the store user, so that new database files are its own. */
+	if (db_open(conf->conf_state_dir, conf->conf_store_dir, &db,
+	    &errstr) == -1)
+		fatalx("database: %s", errstr);
+	store_env_init(conf->conf_store_dir, conf->conf_state_dir, db,
+	    &iev_builder, &iev_parent);
+	store_cleanup_tmp();
 	/*
 	 * From here on: files inside the store, state and log dirs, the
 	 * database, and imsg with the parent and builderproc.  No exec, no
@@ -61,6 +79,10 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (imsgbuf_init(&ibuf_builder, setup.cs_peer[PROC_BUILDER]) == -1)
 		fatal("imsgbuf_init");
+	/* Path sets and path infos outgrow the default message size. */
+	if (imsgbuf_set_maxsize(&ibuf_builder, MSG_STORE_MAXSIZE) == -1 ||
+	    imsgbuf_set_maxsize(&setup.cs_parent, MSG_STORE_MAXSIZE) == -1)
+		fatal("imsgbuf_set_maxsize");
 	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
 	    store_dispatch_parent);
 	imsgev_init(&iev_builder, &ibuf_builder, PROC_BUILDER,
@@ -69,6 +91,35 @@ main(int argc, char *argv[])
 	log_debug("%s running", proc_name(setup.cs_proc));
 	event_dispatch();
 	fatalx("event loop ended");
+}
+
+/*
+ * A state dir that real Nix used as root has root's database and
+ * roots directories; storeproc, the store user from here on, must own
+ * them.  Nothing is followed: a symlink is left alone.
+ */
+static void
+store_own_state(const struct rnixd_conf *conf, struct passwd *pw)
+{
+	static const char *const names[] = {
+		"db", "db/db.sqlite", "db/db.sqlite-wal", "db/db.sqlite-shm",
+		"db/schema", "db/big-lock", "db/reserved", "gcroots",
+		"gcroots/auto", "temproots"
+	};
+	char		path[PATH_MAX];
+	struct stat	st;
+	size_t		i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s",
+		    conf->conf_state_dir, names[i]) >= sizeof(path))
+			fatalx("state-dir too long");
+		if (lstat(path, &st) == -1 || S_ISLNK(st.st_mode) ||
+		    (st.st_uid == pw->pw_uid && st.st_gid == pw->pw_gid))
+			continue;
+		if (lchown(path, pw->pw_uid, pw->pw_gid) == -1)
+			log_warn("chown %s", path);
+	}
 }
 
 static void
@@ -99,6 +150,12 @@ store_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CFG_DONE:
 		store_handle_config(imsg);
 		return (0);
+	case IMSG_CTL_READLINKS_REPLY:
+		store_handle_readlinks_reply(imsg);
+		return (0);
+	case IMSG_STORE_ERROR:
+		store_handle_readlinks_error(imsg);
+		return (0);
 	default:
 		log_warnx("unexpected %s from parent",
 		    imsg_type_name(imsg_get_type(imsg)));
@@ -124,6 +181,63 @@ store_dispatch_builder(struct imsgev *iev, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STORE_PING:
 		store_handle_ping(iev, imsg);
+		break;
+	case IMSG_STORE_QUERY_INFO:
+		store_handle_query_info(imsg);
+		break;
+	case IMSG_STORE_QUERY_VALID:
+		store_handle_query_valid(imsg);
+		break;
+	case IMSG_STORE_QUERY_ALL:
+		store_handle_query_all(imsg);
+		break;
+	case IMSG_STORE_QUERY_REFERRERS:
+		store_handle_query_referrers(imsg);
+		break;
+	case IMSG_STORE_QUERY_DERIVERS:
+		store_handle_query_derivers(imsg);
+		break;
+	case IMSG_STORE_QUERY_HASHPART:
+		store_handle_query_hashpart(imsg);
+		break;
+	case IMSG_STORE_QUERY_OUTPUTS:
+		store_handle_query_outputs(imsg);
+		break;
+	case IMSG_STORE_QUERY_MISSING:
+		store_handle_query_missing(imsg);
+		break;
+	case IMSG_STORE_ADD:
+		store_handle_add(imsg);
+		break;
+	case IMSG_STORE_ADD_NAR:
+		store_handle_add_nar(imsg);
+		break;
+	case IMSG_STORE_NAR_FROM_PATH:
+		store_handle_nar_from_path(imsg);
+		break;
+	case IMSG_STORE_TEMP_ROOT:
+		store_handle_temp_root(imsg);
+		break;
+	case IMSG_STORE_INDIRECT_ROOT:
+		store_handle_indirect_root(imsg);
+		break;
+	case IMSG_STORE_FIND_ROOTS:
+		store_handle_find_roots(imsg);
+		break;
+	case IMSG_STORE_GC:
+		store_handle_gc(imsg);
+		break;
+	case IMSG_STORE_ADD_SIGS:
+		store_handle_add_sigs(imsg);
+		break;
+	case IMSG_STORE_VERIFY:
+		store_handle_verify(imsg);
+		break;
+	case IMSG_STORE_ENSURE:
+		store_handle_ensure(imsg);
+		break;
+	case IMSG_STORE_SESSION_END:
+		store_handle_session_end(imsg);
 		break;
 	default:
 		log_warnx("unexpected %s from builderproc",

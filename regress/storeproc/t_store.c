@@ -1,0 +1,1164 @@
+/*
+ * storeproc's request handlers, driven through real imsg channels in
+ * one process: this program plays builderproc (requests, upload pipes)
+ * and the parent (CTL_READLINKS, with the parent's own handler), and
+ * runs the handlers on a scratch store without confinement or
+ * privilege drop.  Checks adds of every method (good and hostile
+ * input), imports with their claims, queries, GC and verify.  Where
+ * the real nix-hash is installed, every added path's narHash is also
+ * checked against what it computes from the files.
+ */
+/* link: storeproc/store_add.c storeproc/store_canon.c */
+/* link: storeproc/store_db.c storeproc/store_gc.c storeproc/store_nar.c */
+/* link: storeproc/store_query.c storeproc/store_util.c */
+/* link: storeproc/store_verify.c parent/parent_roots.c */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drv.h"
+#include "hash.h"
+#include "log.h"
+#include "msg_store.h"
+#include "nar.h"
+#include "storepath.h"
+#include "../../parent/parent.h"
+#include "../../storeproc/storeproc.h"
+#include "../../storeproc/store_db.h"
+
+/* What came back for the last request. */
+struct reply {
+	int			 r_done;
+	uint32_t		 r_type;
+	char			*r_text;	/* STORE_ERROR */
+	char			 r_log[65536];	/* STORE_LOG lines */
+	int			 r_found;
+	struct wire_path_info	 r_info;
+	char			**r_paths;
+	size_t			 r_npaths;
+	struct msg_output	*r_outs;
+	size_t			 r_nouts;
+	struct msg_missing	 r_missing;
+	struct msg_root		*r_roots;
+	size_t			 r_nroots;
+	struct msg_gc_result	 r_gc;
+	int			 r_errors;
+};
+
+/* A pipe end fed from the event loop, as builderproc would. */
+struct feeder {
+	int		 f_fd;
+	const char	*f_buf;
+	size_t		 f_len;
+	size_t		 f_off;
+	size_t		 f_stop;	/* close after this many bytes */
+	struct event	 f_ev;
+};
+
+static struct reply	 R;
+static char		 top[256], storedir[300], statedir[300];
+static struct imsgbuf	 ib_store_b, ib_client, ib_store_p;
+static struct imsgev	 iev_store_b, iev_client, iev_store_p, iev_parent;
+static struct child	 parent_child;
+static uint32_t		 next_sid = 1;
+static int		 have_nixhash;
+
+static void
+reply_reset(void)
+{
+	free(R.r_text);
+	wire_path_info_free(&R.r_info);
+	wire_strings_free(R.r_paths, R.r_npaths);
+	msg_outputs_free(R.r_outs, R.r_nouts);
+	msg_missing_free(&R.r_missing);
+	msg_roots_free(R.r_roots, R.r_nroots);
+	msg_gc_result_free(&R.r_gc);
+	memset(&R, 0, sizeof(R));
+}
+
+static void
+reply_decode(struct imsg *imsg)
+{
+	const char	*e = NULL;
+	char		*text;
+	int		 rc = 0;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_STORE_LOG:
+		if (msg_recv_text(imsg, MSG_ERROR_MAX, &text, &e) == -1)
+			errx(1, "bad STORE_LOG: %s", e);
+		strlcat(R.r_log, text, sizeof(R.r_log));
+		strlcat(R.r_log, "\n", sizeof(R.r_log));
+		free(text);
+		return;
+	case IMSG_STORE_ERROR:
+		rc = msg_recv_text(imsg, MSG_ERROR_MAX, &R.r_text, &e);
+		break;
+	case IMSG_STORE_OK:
+		rc = msg_recv_empty(imsg, &e);
+		break;
+	case IMSG_STORE_INFO:
+		wire_path_info_free(&R.r_info);
+		rc = msg_recv_info(imsg, storedir, &R.r_found, &R.r_info, &e);
+		break;
+	case IMSG_STORE_PATHS:
+		rc = msg_recv_paths(imsg, storedir, 0, &R.r_paths,
+		    &R.r_npaths, &e);
+		break;
+	case IMSG_STORE_OUTPUTS:
+		rc = msg_recv_outputs(imsg, storedir, &R.r_outs, &R.r_nouts,
+		    &e);
+		break;
+	case IMSG_STORE_MISSING:
+		rc = msg_recv_missing(imsg, storedir, &R.r_missing, &e);
+		break;
+	case IMSG_STORE_ROOTS:
+		rc = msg_recv_roots(imsg, storedir, &R.r_roots, &R.r_nroots,
+		    &e);
+		break;
+	case IMSG_STORE_GC_RESULT:
+		rc = msg_recv_gc_result(imsg, storedir, &R.r_gc, &e);
+		break;
+	case IMSG_STORE_VERIFY_RESULT:
+		rc = msg_recv_verify_result(imsg, &R.r_errors, &e);
+		break;
+	default:
+		errx(1, "unexpected reply %s",
+		    imsg_type_name(imsg_get_type(imsg)));
+	}
+	if (rc == -1)
+		errx(1, "bad %s: %s", imsg_type_name(imsg_get_type(imsg)), e);
+	R.r_type = imsg_get_type(imsg);
+	R.r_done++;
+}
+
+static int
+client_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	(void)iev;
+	reply_decode(imsg);
+	return (0);
+}
+
+/* The same table as storeproc.c's store_dispatch_builder. */
+static int
+store_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	(void)iev;
+	switch (imsg_get_type(imsg)) {
+	case IMSG_STORE_QUERY_INFO: store_handle_query_info(imsg); break;
+	case IMSG_STORE_QUERY_VALID: store_handle_query_valid(imsg); break;
+	case IMSG_STORE_QUERY_ALL: store_handle_query_all(imsg); break;
+	case IMSG_STORE_QUERY_REFERRERS:
+		store_handle_query_referrers(imsg); break;
+	case IMSG_STORE_QUERY_DERIVERS:
+		store_handle_query_derivers(imsg); break;
+	case IMSG_STORE_QUERY_HASHPART:
+		store_handle_query_hashpart(imsg); break;
+	case IMSG_STORE_QUERY_OUTPUTS: store_handle_query_outputs(imsg); break;
+	case IMSG_STORE_QUERY_MISSING: store_handle_query_missing(imsg); break;
+	case IMSG_STORE_ADD: store_handle_add(imsg); break;
+	case IMSG_STORE_ADD_NAR: store_handle_add_nar(imsg); break;
+	case IMSG_STORE_NAR_FROM_PATH:
+		store_handle_nar_from_path(imsg); break;
+	case IMSG_STORE_TEMP_ROOT: store_handle_temp_root(imsg); break;
+	case IMSG_STORE_INDIRECT_ROOT:
+		store_handle_indirect_root(imsg); break;
+	case IMSG_STORE_FIND_ROOTS: store_handle_find_roots(imsg); break;
+	case IMSG_STORE_GC: store_handle_gc(imsg); break;
+	case IMSG_STORE_ADD_SIGS: store_handle_add_sigs(imsg); break;
+	case IMSG_STORE_VERIFY: store_handle_verify(imsg); break;
+	case IMSG_STORE_ENSURE: store_handle_ensure(imsg); break;
+	case IMSG_STORE_SESSION_END: store_handle_session_end(imsg); break;
+	default:
+		errx(1, "store got %s", imsg_type_name(imsg_get_type(imsg)));
+	}
+	return (0);
+}
+
+static int
+store_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
+{
+	(void)iev;
+	if (imsg_get_type(imsg) != IMSG_CTL_READLINKS_REPLY)
+		errx(1, "store got %s from parent",
+		    imsg_type_name(imsg_get_type(imsg)));
+	store_handle_readlinks_reply(imsg);
+	return (0);
+}
+
+static int
+parent_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	(void)iev;
+	if (imsg_get_type(imsg) != IMSG_CTL_READLINKS)
+		errx(1, "parent got %s", imsg_type_name(imsg_get_type(imsg)));
+	parent_handle_readlinks(&parent_child, imsg);
+	return (0);
+}
+
+static void
+wait_reply(void)
+{
+	alarm(60);
+	while (!R.r_done)
+		if (event_loop(EVLOOP_ONCE) == -1)
+			err(1, "event_loop");
+	alarm(0);
+}
+
+static void
+feeder_write(int fd, short ev, void *arg)
+{
+	struct feeder	*f = arg;
+	size_t		 want;
+	ssize_t		 n;
+
+	(void)ev;
+	want = f->f_stop - f->f_off;
+	if (want > 7777)	/* odd chunks, to cross every boundary */
+		want = 7777;
+	if (want > 0 && (n = write(fd, f->f_buf + f->f_off, want)) == -1) {
+		if (errno == EAGAIN)
+			return;
+		/* storeproc refused early and closed: fine. */
+		f->f_off = f->f_stop;
+	} else if (want > 0)
+		f->f_off += n;
+	if (f->f_off < f->f_stop)
+		return;
+	event_del(&f->f_ev);
+	close(f->f_fd);
+	f->f_fd = -1;
+}
+
+/* A pipe: the read end goes with the request, we feed the write end. */
+static int
+feeder_start(struct feeder *f, const void *buf, size_t len, size_t stop)
+{
+	int	p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		err(1, "pipe2");
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	memset(f, 0, sizeof(*f));
+	f->f_fd = p[1];
+	f->f_buf = buf;
+	f->f_len = len;
+	f->f_stop = stop < len ? stop : len;
+	event_set(&f->f_ev, p[1], EV_WRITE | EV_PERSIST, feeder_write, f);
+	event_add(&f->f_ev, NULL);
+	return (p[0]);
+}
+
+static void
+feeder_end(struct feeder *f)
+{
+	if (f->f_fd != -1) {
+		event_del(&f->f_ev);
+		close(f->f_fd);
+	}
+}
+
+/* STORE_ADD of buf (cut after stop bytes); returns the session id. */
+static uint32_t
+send_add(struct feeder *f, const char *name, const char *method,
+    char **refs, size_t nrefs, const void *buf, size_t len, size_t stop)
+{
+	struct msg_add	ma;
+	uint32_t	sid = next_sid++;
+
+	memset(&ma, 0, sizeof(ma));
+	ma.ma_name = (char *)name;
+	ma.ma_method = (char *)method;
+	ma.ma_refs = refs;
+	ma.ma_nrefs = nrefs;
+	if (msg_send_add(&iev_client, sid, &ma,
+	    feeder_start(f, buf, len, stop)) == -1)
+		errx(1, "msg_send_add");
+	return (sid);
+}
+
+static void
+do_add(const char *name, const char *method, char **refs, size_t nrefs,
+    const void *buf, size_t len, size_t stop)
+{
+	struct feeder	f;
+
+	reply_reset();
+	send_add(&f, name, method, refs, nrefs, buf, len, stop);
+	wait_reply();
+	feeder_end(&f);
+}
+
+static void
+expect_type(uint32_t type, const char *what)
+{
+	if (R.r_type != type)
+		errx(1, "%s: got %s (%s), expected %s", what,
+		    imsg_type_name(R.r_type), R.r_text ? R.r_text : "",
+		    imsg_type_name(type));
+}
+
+static void
+expect_error(const char *substr, const char *what)
+{
+	expect_type(IMSG_STORE_ERROR, what);
+	if (strstr(R.r_text, substr) == NULL)
+		errx(1, "%s: got \"%s\", expected \"%s\"", what, R.r_text,
+		    substr);
+}
+
+/* Nothing of ours may be left behind in the store dir. */
+static void
+expect_no_temp(const char *what)
+{
+	struct dirent	*de;
+	DIR		*d;
+
+	if ((d = opendir(storedir)) == NULL)
+		err(1, "opendir");
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".rnixd-", 7) == 0)
+			errx(1, "%s: temporary %s left", what, de->d_name);
+	closedir(d);
+}
+
+struct buf {
+	char	*b_data;
+	size_t	 b_len;
+};
+
+static int
+buf_sink(void *arg, const void *p, size_t n)
+{
+	struct buf	*b = arg;
+
+	if ((b->b_data = realloc(b->b_data, b->b_len + n)) == NULL)
+		err(1, "realloc");
+	memcpy(b->b_data + b->b_len, p, n);
+	b->b_len += n;
+	return (0);
+}
+
+static void
+nar_of(const char *path, struct buf *b)
+{
+	const char	*e;
+
+	memset(b, 0, sizeof(*b));
+	if (nar_dump_path(AT_FDCWD, path, buf_sink, b, &e) == -1)
+		errx(1, "nar_dump_path %s: %s", path, e);
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		err(1, "%s", path);
+	close(fd);
+}
+
+/* narHash of a path as nix-hash computes it from the files. */
+static void
+check_nixhash(const char *path, const char *narhash)
+{
+	char	cmd[1024], out[128];
+	FILE	*p;
+
+	if (!have_nixhash)
+		return;
+	snprintf(cmd, sizeof(cmd), "nix-hash --type sha256 '%s'",
+	    path);
+	if ((p = popen(cmd, "r")) == NULL || fgets(out, sizeof(out), p) ==
+	    NULL)
+		errx(1, "nix-hash %s failed", path);
+	pclose(p);
+	out[strcspn(out, "\n")] = '\0';
+	if (strcmp(out, narhash) != 0)
+		errx(1, "narHash of %s: got %s, nix-hash says %s", path,
+		    narhash, out);
+}
+
+/* Every file and dir canonical: mtime 1, mode 0444 or 0555. */
+static void
+check_canon(const char *path)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	char		 sub[2048];
+
+	if (lstat(path, &st) == -1)
+		err(1, "lstat %s", path);
+	if (st.st_mtim.tv_sec != 1)
+		errx(1, "%s: mtime %lld, expected 1", path,
+		    (long long)st.st_mtim.tv_sec);
+	if (S_ISLNK(st.st_mode))
+		return;
+	if ((st.st_mode & 07777) != 0444 && (st.st_mode & 07777) != 0555)
+		errx(1, "%s: mode %o, expected 0444 or 0555", path,
+		    st.st_mode & 07777);
+	if (!S_ISDIR(st.st_mode))
+		return;
+	if ((d = opendir(path)) == NULL)
+		err(1, "opendir %s", path);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    strcmp(de->d_name, "..") == 0))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		check_canon(sub);
+	}
+	closedir(d);
+}
+
+static void
+setup(void)
+{
+	struct store_db	*db;
+	const char	*e;
+	int		 sv[2], pv[2];
+	char		 cmd[600];
+
+	strlcpy(top, "/tmp/rnixd-t_store.XXXXXX", sizeof(top));
+	if (mkdtemp(top) == NULL)
+		err(1, "mkdtemp");
+	snprintf(storedir, sizeof(storedir), "%s/nix/store", top);
+	snprintf(statedir, sizeof(statedir), "%s/nix/var/nix", top);
+	if ((size_t)snprintf(cmd, sizeof(cmd), "mkdir -p %s %s", storedir,
+	    statedir) >= sizeof(cmd) || system(cmd) != 0)
+		errx(1, "%s failed", cmd);
+	if (db_open(statedir, storedir, &db, &e) == -1)
+		errx(1, "db_open: %s", e);
+	event_init();
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pv) == -1)
+		err(1, "socketpair");
+	if (imsgbuf_init(&ib_store_b, sv[0]) == -1 ||
+	    imsgbuf_init(&ib_client, sv[1]) == -1 ||
+	    imsgbuf_init(&ib_store_p, pv[0]) == -1 ||
+	    imsgbuf_init(&parent_child.ch_ibuf, pv[1]) == -1)
+		err(1, "imsgbuf_init");
+	imsgbuf_set_maxsize(&ib_store_b, MSG_STORE_MAXSIZE);
+	imsgbuf_set_maxsize(&ib_client, MSG_STORE_MAXSIZE);
+	imsgbuf_set_maxsize(&ib_store_p, MSG_STORE_MAXSIZE);
+	imsgbuf_set_maxsize(&parent_child.ch_ibuf, MSG_STORE_MAXSIZE);
+	parent_child.ch_proc = PROC_STORE;
+	imsgev_init(&iev_store_b, &ib_store_b, PROC_BUILDER, store_dispatch);
+	imsgev_init(&iev_client, &ib_client, PROC_STORE, client_dispatch);
+	imsgev_init(&iev_store_p, &ib_store_p, PROC_PARENT,
+	    store_dispatch_parent);
+	imsgev_init(&iev_parent, &parent_child.ch_ibuf, PROC_STORE,
+	    parent_dispatch);
+	store_env_init(storedir, statedir, db, &iev_store_b, &iev_store_p);
+	store_cleanup_tmp();
+	have_nixhash = system("nix-hash --version >/dev/null 2>&1") == 0;
+}
+
+/*
+ * The tests.
+ */
+static char	added_text[STOREPATH_MAX], added_tree[STOREPATH_MAX];
+static char	added_ref[STOREPATH_MAX];
+static char	*added_text_p = added_text;
+
+static void
+test_add_text(void)
+{
+	struct hash	h;
+	char		want[STOREPATH_MAX], *refs[1];
+	uint64_t	regtime;
+
+	printf("add text:sha256\n");
+	hash_buf(HASH_SHA256, "hello\n", 6, &h);
+	storepath_make_text(storedir, "hello.txt", &h, NULL, 0, want,
+	    sizeof(want));
+	do_add("hello.txt", "text:sha256", NULL, 0, "hello\n", 6, SIZE_MAX);
+	expect_type(IMSG_STORE_INFO, "add text");
+	if (strcmp(R.r_info.pi_path, want) != 0)
+		errx(1, "add text: got %s, expected %s", R.r_info.pi_path,
+		    want);
+	if (R.r_info.pi_ca == NULL || strncmp(R.r_info.pi_ca,
+	    "text:sha256:", 12) != 0 || R.r_info.pi_narsize != 120)
+		errx(1, "add text: got ca %s size %llu", R.r_info.pi_ca,
+		    (unsigned long long)R.r_info.pi_narsize);
+	check_nixhash(want, R.r_info.pi_narhash);
+	check_canon(want);
+	strlcpy(added_text, want, sizeof(added_text));
+	regtime = R.r_info.pi_regtime;
+
+	printf("add text again: the old info\n");
+	sleep(1);
+	do_add("hello.txt", "text:sha256", NULL, 0, "hello\n", 6, SIZE_MAX);
+	expect_type(IMSG_STORE_INFO, "add text again");
+	if (R.r_info.pi_regtime != regtime)
+		errx(1, "add again: got regtime %llu, expected %llu",
+		    (unsigned long long)R.r_info.pi_regtime,
+		    (unsigned long long)regtime);
+
+	printf("add text with a reference\n");
+	refs[0] = added_text;
+	hash_buf(HASH_SHA256, added_text, strlen(added_text), &h);
+	storepath_make_text(storedir, "ref", &h, refs, 1, want, sizeof(want));
+	do_add("ref", "text:sha256", refs, 1, added_text, strlen(added_text),
+	    SIZE_MAX);
+	expect_type(IMSG_STORE_INFO, "add ref");
+	if (strcmp(R.r_info.pi_path, want) != 0 || R.r_info.pi_nrefs != 1 ||
+	    strcmp(R.r_info.pi_refs[0], added_text) != 0)
+		errx(1, "add ref: got %s with %zu refs", R.r_info.pi_path,
+		    R.r_info.pi_nrefs);
+	strlcpy(added_ref, want, sizeof(added_ref));
+}
+
+static void
+make_tree(const char *dir)
+{
+	char	p[1024];
+
+	if (mkdir(dir, 0755) == -1)
+		err(1, "mkdir %s", dir);
+	snprintf(p, sizeof(p), "%s/a", dir);
+	write_file(p, "six b\n", 0644);
+	snprintf(p, sizeof(p), "%s/bin", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/bin/run", dir);
+	write_file(p, "#!/bin/sh\necho run tree\n", 0700);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	if (symlink("bin/run", p) == -1)
+		err(1, "symlink");
+}
+
+static void
+test_add_nar(void)
+{
+	struct buf	nar;
+	struct hash	h;
+	char		tree[512], want[STOREPATH_MAX];
+
+	printf("add fixed:r:sha256 (a tree)\n");
+	snprintf(tree, sizeof(tree), "%s/tree", top);
+	make_tree(tree);
+	nar_of(tree, &nar);
+	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
+	storepath_make_fixed(storedir, "tree", CA_RECURSIVE, &h, NULL, 0, 0,
+	    want, sizeof(want));
+	do_add("tree", "fixed:r:sha256", NULL, 0, nar.b_data, nar.b_len,
+	    SIZE_MAX);
+	expect_type(IMSG_STORE_INFO, "add tree");
+	if (strcmp(R.r_info.pi_path, want) != 0 ||
+	    R.r_info.pi_narsize != nar.b_len)
+		errx(1, "add tree: got %s, expected %s", R.r_info.pi_path,
+		    want);
+	check_nixhash(want, R.r_info.pi_narhash);
+	check_canon(want);
+	strlcpy(added_tree, want, sizeof(added_tree));
+
+	printf("add fixed:r:sha1 (output:out path)\n");
+	hash_buf(HASH_SHA1, nar.b_data, nar.b_len, &h);
+	storepath_make_fixed(storedir, "tree1", CA_RECURSIVE, &h, NULL, 0, 0,
+	    want, sizeof(want));
+	do_add("tree1", "fixed:r:sha1", NULL, 0, nar.b_data, nar.b_len,
+	    SIZE_MAX);
+	expect_type(IMSG_STORE_INFO, "add sha1 tree");
+	if (strcmp(R.r_info.pi_path, want) != 0 ||
+	    strncmp(R.r_info.pi_ca, "fixed:r:sha1:", 13) != 0)
+		errx(1, "add sha1 tree: got %s %s, expected %s",
+		    R.r_info.pi_path, R.r_info.pi_ca, want);
+	check_nixhash(want, R.r_info.pi_narhash);
+
+	printf("add fixed:r:sha1 with references: refused\n");
+	do_add("tree1", "fixed:r:sha1", &added_text_p, 1, nar.b_data,
+	    nar.b_len, SIZE_MAX);
+	expect_error("cannot have references", "sha1 refs");
+	expect_no_temp("sha1 refs");
+	free(nar.b_data);
+}
+
+static void
+test_add_flat(void)
+{
+	struct hash	h;
+	char		want[STOREPATH_MAX];
+	struct stat	st;
+	const char	*algos[] = { "md5", "sha1", "sha256", "sha512" };
+	enum hash_algo	 ids[] = { HASH_MD5, HASH_SHA1, HASH_SHA256,
+			    HASH_SHA512 };
+	char		method[32];
+	size_t		i;
+
+	for (i = 0; i < 4; i++) {
+		printf("add fixed:%s (flat)\n", algos[i]);
+		hash_buf(ids[i], "flat\n", 5, &h);
+		storepath_make_fixed(storedir, "flat", CA_FLAT, &h, NULL, 0,
+		    0, want, sizeof(want));
+		snprintf(method, sizeof(method), "fixed:%s", algos[i]);
+		do_add("flat", method, NULL, 0, "flat\n", 5, SIZE_MAX);
+		expect_type(IMSG_STORE_INFO, method);
+		if (strcmp(R.r_info.pi_path, want) != 0)
+			errx(1, "%s: got %s, expected %s", method,
+			    R.r_info.pi_path, want);
+		if (lstat(want, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_size != 5 || (st.st_mode & 07777) != 0444)
+			errx(1, "%s: not a 0444 5-byte file", method);
+		check_nixhash(want, R.r_info.pi_narhash);
+	}
+}
+
+static void
+test_add_hostile(void)
+{
+	static const struct {
+		const char	*h_what;
+		const char	*h_err;
+	} cases[] = {
+		{ "bad magic", "" },
+		{ "truncated", "" },
+		{ "trailing", "" },
+		{ "dotdot", "" },
+	};
+	struct buf	nar, bad;
+	char		tree[512];
+	size_t		i;
+
+	snprintf(tree, sizeof(tree), "%s/tree", top);
+	nar_of(tree, &nar);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		printf("add a hostile NAR: %s\n", cases[i].h_what);
+		memset(&bad, 0, sizeof(bad));
+		buf_sink(&bad, nar.b_data, nar.b_len);
+		switch (i) {
+		case 0:
+			bad.b_data[9] = 'X';
+			break;
+		case 1:
+			bad.b_len -= 9;
+			break;
+		case 2:
+			buf_sink(&bad, "\0\0\0\0\0\0\0\0", 8);
+			break;
+		case 3:
+			/* The entry "a" becomes ".". */
+			memcpy((char *)memmem(bad.b_data, bad.b_len,
+			    "\x01\0\0\0\0\0\0\0a\0\0\0\0\0\0\0", 16) + 8,
+			    ".", 1);
+			break;
+		}
+		do_add("bad", "fixed:r:sha256", NULL, 0, bad.b_data,
+		    bad.b_len, SIZE_MAX);
+		expect_type(IMSG_STORE_ERROR, cases[i].h_what);
+		expect_no_temp(cases[i].h_what);
+		free(bad.b_data);
+	}
+
+	printf("add cut off mid-stream (client gone)\n");
+	do_add("cut", "fixed:r:sha256", NULL, 0, nar.b_data, nar.b_len, 100);
+	expect_error("truncated", "cut");
+	expect_no_temp("cut");
+
+	printf("add with an unknown method\n");
+	do_add("x", "fixed:r:sha3", NULL, 0, "x", 1, SIZE_MAX);
+	expect_type(IMSG_STORE_ERROR, "bad method");
+	expect_no_temp("bad method");
+	free(nar.b_data);
+}
+
+/* Two adds of the same path at once both succeed. */
+static void
+test_add_concurrent(void)
+{
+	struct feeder	f1, f2;
+	struct hash	h;
+	char		want[STOREPATH_MAX], junk[STOREPATH_MAX + 8];
+	char		*big;
+	struct stat	st;
+	size_t		len = 300000, i;
+	int		done = 0;
+
+	printf("two adds of one path at once, over a stale directory\n");
+	if ((big = malloc(len)) == NULL)
+		err(1, "malloc");
+	for (i = 0; i < len; i++)
+		big[i] = "abcdefgh\n"[i % 9];
+	hash_buf(HASH_SHA256, big, len, &h);
+	storepath_make_fixed(storedir, "big", CA_FLAT, &h, NULL, 0, 0, want,
+	    sizeof(want));
+	/* A crash between rename and commit leaves this. */
+	mkdir(want, 0755);
+	snprintf(junk, sizeof(junk), "%s/junk", want);
+	write_file(junk, "junk", 0644);
+	reply_reset();
+	send_add(&f1, "big", "fixed:sha256", NULL, 0, big, len, SIZE_MAX);
+	send_add(&f2, "big", "fixed:sha256", NULL, 0, big, len, SIZE_MAX);
+	alarm(60);
+	while (R.r_done < 2) {
+		done = R.r_done;
+		event_loop(EVLOOP_ONCE);
+		if (R.r_done > done) {
+			expect_type(IMSG_STORE_INFO, "concurrent add");
+			if (strcmp(R.r_info.pi_path, want) != 0)
+				errx(1, "concurrent: got %s",
+				    R.r_info.pi_path);
+		}
+	}
+	alarm(0);
+	feeder_end(&f1);
+	feeder_end(&f2);
+	snprintf(junk, sizeof(junk), "%s/junk", want);
+	if (lstat(want, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size != (off_t)len)
+		errx(1, "concurrent: %s is not the %zu-byte file", want, len);
+	free(big);
+	expect_no_temp("concurrent");
+}
+
+static void
+send_add_nar(const char *path, const char *narhash, uint64_t narsize,
+    const char *ca, int trusted, int dontcheck, const void *nar,
+    size_t len)
+{
+	struct msg_add_nar	man;
+	struct feeder		f;
+
+	reply_reset();
+	memset(&man, 0, sizeof(man));
+	man.man_info.pi_path = (char *)path;
+	man.man_info.pi_narhash = (char *)narhash;
+	man.man_info.pi_narsize = narsize;
+	man.man_info.pi_ca = (char *)ca;
+	man.man_trusted = trusted;
+	man.man_dont_check_sigs = dontcheck;
+	if (msg_send_add_nar(&iev_client, next_sid++, &man,
+	    feeder_start(&f, nar, len, SIZE_MAX)) == -1)
+		errx(1, "msg_send_add_nar");
+	wait_reply();
+	feeder_end(&f);
+}
+
+static void
+test_add_nar_info(void)
+{
+	struct buf	 nar;
+	struct hash	 h;
+	char		 tree[512], path[STOREPATH_MAX], hex[80], ca[128];
+	char		 fake[STOREPATH_MAX];
+
+	snprintf(tree, sizeof(tree), "%s/tree", top);
+	nar_of(tree, &nar);
+	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
+	hash_format(&h, HASH_ENC_BASE16, 0, hex, sizeof(hex));
+	ca_format_fixed(CA_RECURSIVE, &h, ca, sizeof(ca));
+	storepath_make_fixed(storedir, "imported", CA_RECURSIVE, &h, NULL, 0,
+	    0, path, sizeof(path));
+	/* An input-addressed path, as nix-store --import brings them. */
+	snprintf(fake, sizeof(fake), "%s/0123456789abcdfghijklmnpqrsvwxyz-ia",
+	    storedir);
+
+	printf("import unsigned, untrusted: refused\n");
+	send_add_nar(fake, hex, nar.b_len, NULL, 0, 1, nar.b_data, nar.b_len);
+	expect_error("lacks a valid signature", "unsigned");
+	printf("import unsigned, trusted but checking: refused\n");
+	send_add_nar(fake, hex, nar.b_len, NULL, 1, 0, nar.b_data, nar.b_len);
+	expect_error("lacks a valid signature", "unsigned trusted");
+	printf("import with a wrong narHash\n");
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	send_add_nar(fake, hex, nar.b_len, NULL, 1, 1, nar.b_data, nar.b_len);
+	expect_error("hash mismatch importing path", "bad hash");
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	expect_no_temp("bad hash");
+	printf("import with a wrong narSize\n");
+	send_add_nar(fake, hex, nar.b_len + 8, NULL, 1, 1, nar.b_data,
+	    nar.b_len);
+	expect_error("size mismatch importing path", "bad size");
+	printf("import unsigned, trusted, dontCheckSigs: ok\n");
+	send_add_nar(fake, hex, nar.b_len, NULL, 1, 1, nar.b_data, nar.b_len);
+	expect_type(IMSG_STORE_OK, "trusted import");
+	check_nixhash(fake, hex);
+	printf("import content-addressed, untrusted: ok\n");
+	send_add_nar(path, hex, nar.b_len, ca, 0, 0, nar.b_data, nar.b_len);
+	expect_type(IMSG_STORE_OK, "ca import");
+	printf("import with a ca that does not give the path\n");
+	send_add_nar(fake, hex, nar.b_len, ca, 1, 1, nar.b_data, nar.b_len);
+	expect_error("claims to be content-addressed", "ca mismatch");
+	free(nar.b_data);
+}
+
+/* A one-output derivation with no inputs, right or wrong. */
+static char *
+make_drv(const char *name, int wrong, char *drvpath, size_t sz)
+{
+	struct drv_hasher	 dh;
+	struct drv		*d;
+	const char		*e;
+	char			 (*outs)[STOREPATH_MAX], *text;
+	size_t			 len;
+
+	if ((d = drv_new()) == NULL ||
+	    drv_add_output(d, "out", "", "", "", &e) == -1 ||
+	    drv_add_env(d, "builder", "/bin/sh", &e) == -1 ||
+	    drv_add_env(d, "name", name, &e) == -1 ||
+	    drv_add_env(d, "out", "", &e) == -1 ||
+	    drv_add_env(d, "system", "x86_64-linux", &e) == -1 ||
+	    drv_set_platform(d, "x86_64-linux", &e) == -1 ||
+	    drv_set_builder(d, "/bin/sh", &e) == -1 ||
+	    drv_add_arg(d, "-c", &e) == -1 ||
+	    drv_add_arg(d, "echo hi > $out", &e) == -1)
+		errx(1, "make_drv: %s", e);
+	outs = calloc(1, sizeof(*outs));
+	drv_hasher_init(&dh, storedir, NULL, NULL);
+	if (drv_output_paths(&dh, name, d, outs, &e) == -1)
+		errx(1, "drv_output_paths: %s", e);
+	drv_hasher_clear(&dh);
+	if (wrong)
+		outs[0][strlen(storedir) + 1] = outs[0][strlen(storedir) + 1]
+		    == 'a' ? 'b' : 'a';
+	free(d->d_outputs[0].do_path);
+	d->d_outputs[0].do_path = strdup(outs[0]);
+	free(d->d_env[drv_find_env(d, "out")].de_value);
+	d->d_env[drv_find_env(d, "out")].de_value = strdup(outs[0]);
+	free(outs);
+	if (drv_unparse(d, 0, NULL, 0, &text, &len, &e) == -1 ||
+	    drv_store_path(storedir, name, d, drvpath, sz, &e) == -1)
+		errx(1, "drv_unparse: %s", e);
+	drv_free(d);
+	return (text);
+}
+
+static char	drv_path[STOREPATH_MAX];
+
+static void
+test_drv(void)
+{
+	char	*text, bad[STOREPATH_MAX], *req[2];
+	char	 missing[STOREPATH_MAX + 8];
+
+	printf("add a .drv: DerivationOutputs, QUERY_OUTPUTS\n");
+	text = make_drv("hello", 0, drv_path, sizeof(drv_path));
+	do_add("hello.drv", "text:sha256", NULL, 0, text, strlen(text),
+	    SIZE_MAX);
+	expect_type(IMSG_STORE_INFO, "add drv");
+	if (strcmp(R.r_info.pi_path, drv_path) != 0)
+		errx(1, "add drv: got %s, expected %s", R.r_info.pi_path,
+		    drv_path);
+	free(text);
+	reply_reset();
+	msg_send_path(&iev_client, IMSG_STORE_QUERY_OUTPUTS, next_sid++,
+	    drv_path, -1);
+	wait_reply();
+	expect_type(IMSG_STORE_OUTPUTS, "outputs");
+	if (R.r_nouts != 1 || strcmp(R.r_outs[0].mo_name, "out") != 0 ||
+	    R.r_outs[0].mo_path == NULL)
+		errx(1, "outputs: got %zu", R.r_nouts);
+
+	printf("add a .drv with a wrong output path: refused\n");
+	text = make_drv("wrong", 1, bad, sizeof(bad));
+	do_add("wrong.drv", "text:sha256", NULL, 0, text, strlen(text),
+	    SIZE_MAX);
+	expect_error("incorrect output", "wrong drv");
+	expect_no_temp("wrong drv");
+	free(text);
+
+	printf("QUERY_MISSING: the drv must be built, a path is unknown\n");
+	snprintf(missing, sizeof(missing), "%s!out", drv_path);
+	req[0] = missing;
+	req[1] = bad;
+	reply_reset();
+	msg_send_paths(&iev_client, IMSG_STORE_QUERY_MISSING, next_sid++, req,
+	    2);
+	wait_reply();
+	expect_type(IMSG_STORE_MISSING, "missing");
+	if (R.r_missing.mm_nwill_build != 1 || strcmp(
+	    R.r_missing.mm_will_build[0], drv_path) != 0 ||
+	    R.r_missing.mm_nunknown != 1 ||
+	    strcmp(R.r_missing.mm_unknown[0], bad) != 0)
+		errx(1, "missing: got %zu to build, %zu unknown",
+		    R.r_missing.mm_nwill_build, R.r_missing.mm_nunknown);
+}
+
+static void
+test_queries(void)
+{
+	char	*paths[3], hp[40], invalid[STOREPATH_MAX];
+
+	printf("QUERY_INFO of a path outside the store: refused\n");
+	reply_reset();
+	msg_send_path(&iev_client, IMSG_STORE_QUERY_INFO, next_sid++,
+	    "/nonexistent", -1);
+	wait_reply();
+	expect_type(IMSG_STORE_ERROR, "outside the store");
+	printf("QUERY_INFO of an invalid path: not found\n");
+	snprintf(invalid, sizeof(invalid), "%s/"
+	    "11111111111111111111111111111111-no", storedir);
+	reply_reset();
+	msg_send_path(&iev_client, IMSG_STORE_QUERY_INFO, next_sid++,
+	    invalid, -1);
+	wait_reply();
+	expect_type(IMSG_STORE_INFO, "invalid info");
+	if (R.r_found)
+		errx(1, "invalid path found");
+	printf("QUERY_VALID\n");
+	paths[0] = added_text;
+	paths[1] = drv_path;
+	paths[2] = invalid;
+	reply_reset();
+	msg_send_paths(&iev_client, IMSG_STORE_QUERY_VALID, next_sid++, paths,
+	    3);
+	wait_reply();
+	expect_type(IMSG_STORE_PATHS, "valid");
+	if (R.r_npaths != 2)
+		errx(1, "valid: got %zu paths, expected 2", R.r_npaths);
+	printf("QUERY_REFERRERS\n");
+	reply_reset();
+	msg_send_path(&iev_client, IMSG_STORE_QUERY_REFERRERS, next_sid++,
+	    added_text, -1);
+	wait_reply();
+	if (R.r_npaths != 1 || strcmp(R.r_paths[0], added_ref) != 0)
+		errx(1, "referrers: got %zu", R.r_npaths);
+	printf("QUERY_HASHPART\n");
+	memcpy(hp, added_text + strlen(storedir) + 1, 32);
+	hp[32] = '\0';
+	reply_reset();
+	msg_send_text(&iev_client, IMSG_STORE_QUERY_HASHPART, next_sid++, hp);
+	wait_reply();
+	if (R.r_npaths != 1 || strcmp(R.r_paths[0], added_text) != 0)
+		errx(1, "hashpart: got %zu", R.r_npaths);
+	printf("ENSURE valid and invalid\n");
+	reply_reset();
+	msg_send_path(&iev_client, IMSG_STORE_ENSURE, next_sid++, added_text,
+	    -1);
+	wait_reply();
+	expect_type(IMSG_STORE_OK, "ensure valid");
+	reply_reset();
+	paths[0] = strdup(added_text);
+	paths[0][strlen(storedir) + 1] = paths[0][strlen(storedir) + 1] ==
+	    'a' ? 'b' : 'a';
+	msg_send_path(&iev_client, IMSG_STORE_ENSURE, next_sid++, paths[0],
+	    -1);
+	wait_reply();
+	expect_error("does not exist and cannot be created", "ensure");
+	free(paths[0]);
+	printf("ADD_SIGS\n");
+	reply_reset();
+	paths[0] = "cache.example.org-1:c2ln";
+	msg_send_add_sigs(&iev_client, next_sid++, added_text, paths, 1);
+	wait_reply();
+	expect_type(IMSG_STORE_OK, "add sigs");
+	reply_reset();
+	msg_send_path(&iev_client, IMSG_STORE_QUERY_INFO, next_sid++,
+	    added_text, -1);
+	wait_reply();
+	if (R.r_info.pi_nsigs != 1)
+		errx(1, "sigs: got %zu, expected 1", R.r_info.pi_nsigs);
+}
+
+static void
+test_nar_from_path(void)
+{
+	struct buf	want, got;
+	char		chunk[4096];
+	ssize_t		n;
+	int		p[2];
+
+	printf("NAR_FROM_PATH\n");
+	nar_of(added_tree, &want);
+	memset(&got, 0, sizeof(got));
+	if (pipe2(p, O_CLOEXEC) == -1)
+		err(1, "pipe");
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	reply_reset();
+	msg_send_path(&iev_client, IMSG_STORE_NAR_FROM_PATH, next_sid++,
+	    added_tree, p[1]);
+	alarm(60);
+	for (;;) {
+		while ((n = read(p[0], chunk, sizeof(chunk))) > 0)
+			buf_sink(&got, chunk, n);
+		if (n == 0)
+			break;
+		event_loop(EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	wait_reply();
+	close(p[0]);
+	expect_type(IMSG_STORE_OK, "nar from path");
+	if (got.b_len != want.b_len || memcmp(got.b_data, want.b_data,
+	    got.b_len) != 0)
+		errx(1, "nar from path: got %zu bytes, expected %zu",
+		    got.b_len, want.b_len);
+	free(want.b_data);
+	free(got.b_data);
+}
+
+static void
+gc_request(uint64_t action, char *path, uint64_t maxfreed)
+{
+	struct msg_gc	mg;
+
+	memset(&mg, 0, sizeof(mg));
+	mg.mg_action = action;
+	mg.mg_paths = path != NULL ? &path : NULL;
+	mg.mg_npaths = path != NULL;
+	mg.mg_max_freed = maxfreed;
+	reply_reset();
+	msg_send_gc(&iev_client, next_sid++, &mg);
+	wait_reply();
+}
+
+static int
+gc_has(const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < R.r_gc.mgr_npaths; i++)
+		if (strcmp(R.r_gc.mgr_paths[i], path) == 0)
+			return (1);
+	return (0);
+}
+
+static void
+test_gc(void)
+{
+	char		link[512], autodir[600];
+	struct stat	st;
+	uint32_t	sid;
+
+	printf("GC: temporary roots keep added paths alive\n");
+	gc_request(1, NULL, UINT64_MAX);
+	expect_type(IMSG_STORE_GC_RESULT, "print dead");
+	if (gc_has(added_text))
+		errx(1, "temp root %s listed dead", added_text);
+	for (sid = 1; sid < next_sid; sid++) {
+		msg_send_empty(&iev_client, IMSG_STORE_SESSION_END, sid);
+		event_loop(EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	}
+	printf("GC: an indirect root\n");
+	snprintf(link, sizeof(link), "%s/result", top);
+	if (symlink(added_ref, link) == -1)
+		err(1, "symlink");
+	reply_reset();
+	msg_send_text(&iev_client, IMSG_STORE_INDIRECT_ROOT, next_sid++,
+	    link);
+	wait_reply();
+	expect_type(IMSG_STORE_OK, "indirect root");
+	reply_reset();
+	msg_send_empty(&iev_client, IMSG_STORE_FIND_ROOTS, next_sid++);
+	wait_reply();
+	expect_type(IMSG_STORE_ROOTS, "find roots");
+	if (R.r_nroots != 1 || strcmp(R.r_roots[0].mr_link, link) != 0 ||
+	    strcmp(R.r_roots[0].mr_target, added_ref) != 0)
+		errx(1, "find roots: got %zu roots", R.r_nroots);
+	gc_request(0, NULL, UINT64_MAX);
+	if (!gc_has(added_ref) || !gc_has(added_text) || gc_has(added_tree))
+		errx(1, "print live: wrong set of %zu", R.r_gc.mgr_npaths);
+	printf("GC: deleting a live path is refused\n");
+	gc_request(3, added_text, UINT64_MAX);
+	expect_error("since it is still alive", "delete live");
+	printf("GC: deleting a dead path\n");
+	gc_request(3, added_tree, UINT64_MAX);
+	expect_type(IMSG_STORE_GC_RESULT, "delete dead");
+	/* 6 + 24 bytes of files and a 7-byte symlink */
+	if (!gc_has(added_tree) || R.r_gc.mgr_bytes_freed != 37 ||
+	    lstat(added_tree, &st) == 0)
+		errx(1, "delete dead: got %llu bytes freed, expected 37",
+		    (unsigned long long)R.r_gc.mgr_bytes_freed);
+	printf("GC: a stale indirect root goes away\n");
+	unlink(link);
+	gc_request(2, NULL, UINT64_MAX);
+	expect_type(IMSG_STORE_GC_RESULT, "gc");
+	if (!gc_has(added_ref) || !gc_has(added_text) ||
+	    strstr(R.r_log, "removing stale link") == NULL ||
+	    strstr(R.r_log, "deleting garbage...") == NULL)
+		errx(1, "gc: got %zu paths, log:\n%s", R.r_gc.mgr_npaths,
+		    R.r_log);
+	snprintf(autodir, sizeof(autodir), "%s/gcroots/auto", statedir);
+	if (rmdir(autodir) == -1)
+		errx(1, "auto link left in %s", autodir);
+	if (lstat(added_text, &st) == 0)
+		errx(1, "%s not deleted", added_text);
+}
+
+static void
+test_verify(void)
+{
+	char	path[STOREPATH_MAX + 16];
+	int	fd;
+
+	do_add("verify.txt", "text:sha256", NULL, 0, "verify me\n", 10,
+	    SIZE_MAX);
+	expect_type(IMSG_STORE_INFO, "add for verify");
+	strlcpy(drv_path, R.r_info.pi_path, sizeof(drv_path));
+	printf("VERIFY: a sound store\n");
+	reply_reset();
+	msg_send_verify(&iev_client, next_sid++, 1, 0);
+	wait_reply();
+	expect_type(IMSG_STORE_VERIFY_RESULT, "verify");
+	if (R.r_errors != 0)
+		errx(1, "verify: errors in a sound store:\n%s", R.r_log);
+	printf("VERIFY: a modified file\n");
+	snprintf(path, sizeof(path), "%s", drv_path);
+	chmod(path, 0644);
+	if ((fd = open(path, O_WRONLY | O_APPEND)) == -1 ||
+	    write(fd, "x", 1) != 1)
+		err(1, "%s", path);
+	close(fd);
+	reply_reset();
+	msg_send_verify(&iev_client, next_sid++, 1, 0);
+	wait_reply();
+	if (R.r_errors != 1 || strstr(R.r_log, "was modified!") == NULL)
+		errx(1, "verify modified: got %d, log:\n%s", R.r_errors,
+		    R.r_log);
+	printf("VERIFY: a vanished path leaves the database\n");
+	unlink(path);
+	reply_reset();
+	msg_send_verify(&iev_client, next_sid++, 0, 0);
+	wait_reply();
+	if (strstr(R.r_log, "disappeared, removing from database") == NULL)
+		errx(1, "verify vanished: log:\n%s", R.r_log);
+	reply_reset();
+	msg_send_path(&iev_client, IMSG_STORE_QUERY_INFO, next_sid++,
+	    drv_path, -1);
+	wait_reply();
+	if (R.r_found)
+		errx(1, "vanished %s still valid", drv_path);
+}
+
+int
+main(void)
+{
+	char	cmd[1400];
+
+	log_init(1, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	setup();
+	test_add_text();
+	test_add_nar();
+	test_add_flat();
+	test_add_hostile();
+	test_add_concurrent();
+	test_add_nar_info();
+	test_drv();
+	test_queries();
+	test_nar_from_path();
+	test_gc();
+	test_verify();
+	reply_reset();
+	db_close(store_env.se_db);
+	(void)snprintf(cmd, sizeof(cmd), "chmod -R u+w %s && rm -rf %s", top,
+	    top);
+	if (system(cmd) != 0)
+		warnx("cannot remove %s", top);
+	return (0);
+}
