@@ -6,10 +6,12 @@
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -138,4 +140,148 @@ sandbox_enter(enum proc_type proc)
 	if ((rc = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rc));
 	seccomp_release(ctx);
+}
+
+/*
+ * Builders run 32-bit code too (i686 derivations on x86_64): the
+ * filters must see those calls, or a 32-bit chmod would pass.
+ */
+static int
+sandbox_add_arches(scmp_filter_ctx ctx)
+{
+#if defined(__x86_64__)
+	if (seccomp_arch_add(ctx, SCMP_ARCH_X86) != 0 ||
+	    seccomp_arch_add(ctx, SCMP_ARCH_X32) != 0)
+		return (-1);
+#elif defined(__aarch64__)
+	if (seccomp_arch_add(ctx, SCMP_ARCH_ARM) != 0)
+		return (-1);
+#endif
+	return (0);
+}
+
+/*
+ * The spawner and builders: everything a build may do is a large set
+ * (compilers, test suites, nested user namespaces), so the list is
+ * every call this libseccomp knows, less the calls below, which act
+ * on the whole host and which neither a spawner nor a builder needs.
+ * A listed call kills the process; a call newer than this build of
+ * rnixd fails with ENOSYS, which libcs fall back from.
+ */
+static const char *const sandbox_spawner_deny[] = {
+	"kexec_load", "kexec_file_load", "init_module", "finit_module",
+	"delete_module", "create_module", "reboot", "swapon", "swapoff",
+	"acct", "settimeofday", "clock_settime", "clock_adjtime",
+	"adjtimex", "iopl", "ioperm", "open_by_handle_at", "lookup_dcookie",
+	"quotactl", "quotactl_fd", "syslog", "vhangup", "nfsservctl",
+	"uselib", "_sysctl", "get_kernel_syms", "query_module", "vm86",
+	"vm86old", "add_key", "request_key", "keyctl", "bpf",
+	"perf_event_open", "fanotify_init", "mount_setattr",
+};
+
+#define SANDBOX_SYSCALL_SCAN	1024
+
+static int
+sandbox_spawner_denied(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NELEM(sandbox_spawner_deny); i++)
+		if (strcmp(name, sandbox_spawner_deny[i]) == 0)
+			return (1);
+	return (0);
+}
+
+static void
+sandbox_spawner_allow(scmp_filter_ctx ctx, uint32_t arch)
+{
+	const char	*name;
+	int		 nr, num;
+
+	for (num = 0; num < SANDBOX_SYSCALL_SCAN; num++) {
+		if ((name = seccomp_syscall_resolve_num_arch(arch, num)) ==
+		    NULL)
+			continue;
+		nr = seccomp_syscall_resolve_name(name);
+		if (!sandbox_spawner_denied(name) && nr != __NR_SCMP_ERROR)
+			/* A name some added arch lacks is not an error. */
+			(void)seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		free((void *)name);
+	}
+}
+
+void
+sandbox_enter_spawner(void)
+{
+	scmp_filter_ctx	ctx;
+	size_t		i;
+	int		rc, nr;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS))) == NULL)
+		fatalx("seccomp_init failed");
+	if (sandbox_add_arches(ctx) == -1)
+		fatalx("seccomp_arch_add failed");
+	sandbox_spawner_allow(ctx, SCMP_ARCH_NATIVE);
+#if defined(__x86_64__)
+	sandbox_spawner_allow(ctx, SCMP_ARCH_X86);
+#endif
+	for (i = 0; i < NELEM(sandbox_spawner_deny); i++) {
+		nr = seccomp_syscall_resolve_name(sandbox_spawner_deny[i]);
+		if (nr != __NR_SCMP_ERROR)
+			(void)seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, nr,
+			    0);
+	}
+	if ((rc = seccomp_load(ctx)) < 0)
+		fatalx("seccomp_load: %s", strerror(-rc));
+	seccomp_release(ctx);
+}
+
+/* Every extended attribute call: a NAR cannot hold xattrs. */
+static const int sandbox_xattr_calls[] = {
+	SCMP_SYS(setxattr), SCMP_SYS(lsetxattr), SCMP_SYS(fsetxattr),
+	SCMP_SYS(getxattr), SCMP_SYS(lgetxattr), SCMP_SYS(fgetxattr),
+	SCMP_SYS(listxattr), SCMP_SYS(llistxattr), SCMP_SYS(flistxattr),
+	SCMP_SYS(removexattr), SCMP_SYS(lremovexattr),
+	SCMP_SYS(fremovexattr),
+};
+
+static int
+sandbox_deny_modes(scmp_filter_ctx ctx, scmp_datum_t bit)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(chmod), 1,
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, bit, bit)) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fchmod), 1,
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, bit, bit)) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fchmodat), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, bit, bit)) != 0)
+		return (-1);
+	return (0);
+}
+
+int
+sandbox_builder_filter(void)
+{
+	scmp_filter_ctx	ctx;
+	size_t		i;
+	int		rc = -1;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return (-1);
+	if (sandbox_add_arches(ctx) == -1 ||
+	    sandbox_deny_modes(ctx, S_ISUID) == -1 ||
+	    sandbox_deny_modes(ctx, S_ISGID) == -1)
+		goto out;
+	for (i = 0; i < NELEM(sandbox_xattr_calls); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTSUP),
+		    sandbox_xattr_calls[i], 0) != 0)
+			goto out;
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0 ||
+	    seccomp_load(ctx) != 0)
+		goto out;
+	rc = 0;
+out:
+	seccomp_release(ctx);
+	return (rc);
 }

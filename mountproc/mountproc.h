@@ -5,6 +5,11 @@
 #ifndef RNIXD_MOUNTPROC_H
 #define RNIXD_MOUNTPROC_H
 
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
 #include "imsg.h"
 #include "proc.h"
 
@@ -13,5 +18,67 @@ struct mount_peer {
 	struct imsgbuf	*mp_ibuf;
 	int		(*mp_dispatch)(struct mount_peer *, struct imsg *);
 };
+
+/* The ids a builder has inside its user namespace, as in Nix 2.8. */
+#define MOUNT_SANDBOX_UID	1000
+#define MOUNT_SANDBOX_GID	100
+#define MOUNT_SANDBOX_BUILD	"/build"
+
+/* mbd_flags */
+#define MOUNT_F_NETWORK		0x01	/* fixed-output: host network */
+#define MOUNT_F_KVM		0x02	/* bind /dev/kvm if it exists */
+
+/* One sandbox-paths entry: host source bound at target. */
+struct mount_bind {
+	char	*mb_target;
+	char	*mb_source;
+	int	 mb_optional;
+};
+
+/*
+ * Everything a sandbox is made from.  The environment is complete (the
+ * derivation's plus Nix's variables): builderproc computes it, since it
+ * is the process that reads the .drv; mountproc only checks its shape.
+ */
+struct mount_build {
+	uint64_t		 mbd_id;
+	uid_t			 mbd_uid;	/* host build user */
+	gid_t			 mbd_gid;	/* build-users-group */
+	unsigned int		 mbd_flags;
+	const char		*mbd_store_dir;	/* as the builder sees it */
+	const char		*mbd_real_store_dir;	/* on the host */
+	const char		*mbd_builds_dir;	/* 0700, holds roots */
+	char			*mbd_builder;
+	char			**mbd_args;	/* without argv[0] */
+	size_t			 mbd_nargs;
+	char			**mbd_env;	/* "NAME=value" */
+	size_t			 mbd_nenv;
+	char			**mbd_inputs;	/* store paths, closure */
+	size_t			 mbd_ninputs;
+	struct mount_bind	*mbd_binds;
+	size_t			 mbd_nbinds;
+};
+
+/* A started sandbox, as the spawner keeps it until cleanup. */
+struct mount_run {
+	uint64_t	 mr_id;
+	uid_t		 mr_uid;
+	pid_t		 mr_pid;	/* pid 1 of the sandbox, our child */
+	int		 mr_logfd;	/* pty master: builder stdout/stderr */
+	int		 mr_mntns;	/* pre-pivot mount namespace */
+	int		 mr_userns;
+	int		 mr_buildsfd;	/* mbd_builds_dir */
+	int		 mr_storefd;	/* the store dir inside the root */
+	char		 mr_name[24];	/* per-build directory in builds dir */
+};
+
+/* mount_sandbox.c */
+int	sandbox_build_check(const struct mount_build *, char *, size_t);
+int	sandbox_build_start(const struct mount_build *, struct mount_run *,
+	    char *, size_t);
+void	sandbox_build_kill(struct mount_run *);
+int	sandbox_build_cleanup(struct mount_run *, char *, size_t);
+int	sandbox_kill_user(uid_t);
+void	mount_build_free(struct mount_build *);
 
 #endif /* RNIXD_MOUNTPROC_H */

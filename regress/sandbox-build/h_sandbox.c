@@ -1,0 +1,243 @@
+/*
+ * Starts one build sandbox directly, without a scheduler, the way the
+ * spawner does it, for the shell tests:
+ *
+ *	h_sandbox -B builds -s storedir -r realstore -u uid -g gid
+ *	    [-c cores] [-i input]... [-p target[=source][?]]... [-Kkn]
+ *	    [-o outdir] [-e name=value]... drvfile
+ *
+ * The environment is the derivation's plus Nix 2.8's variables (what
+ * builderproc will compute).  The log goes to stdout; each output the
+ * builder made is moved to outdir; the exit line "status N" (or
+ * "signal N") is printed on stderr and the program exits 0 when the
+ * builder exited 0, 1 otherwise.
+ */
+/* link: mountproc/mount_sandbox.c */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../mountproc/mountproc.h"
+#include "drv.h"
+
+static char	**envv;
+static size_t	  nenv;
+
+static void
+env_set(const char *key, const char *value)
+{
+	size_t	i, klen = strlen(key);
+	char	*s;
+
+	if (asprintf(&s, "%s=%s", key, value) == -1)
+		err(1, "asprintf");
+	for (i = 0; i < nenv; i++)
+		if (strncmp(envv[i], key, klen) == 0 && envv[i][klen] == '=') {
+			free(envv[i]);
+			envv[i] = s;
+			return;
+		}
+	if ((envv = reallocarray(envv, nenv + 2, sizeof(*envv))) == NULL)
+		err(1, NULL);
+	envv[nenv++] = s;
+	envv[nenv] = NULL;
+}
+
+static int
+env_cmp(const void *a, const void *b)
+{
+	const char	*x = *(char *const *)a, *y = *(char *const *)b;
+	size_t		 xl = strcspn(x, "="), yl = strcspn(y, "=");
+	int		 rc;
+
+	/* Nix keeps its environment in a std::map: sorted by key. */
+	if ((rc = memcmp(x, y, xl < yl ? xl : yl)) != 0)
+		return (rc);
+	return ((xl > yl) - (xl < yl));
+}
+
+static struct drv *
+load_drv(const char *storedir, const char *path)
+{
+	struct drv	*drv;
+	const char	*errstr;
+	char		*text;
+	size_t		 len = 0;
+	FILE		*f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		err(1, "%s", path);
+	if ((text = malloc(DRV_TEXT_MAX)) == NULL)
+		err(1, NULL);
+	len = fread(text, 1, DRV_TEXT_MAX, f);
+	fclose(f);
+	if (drv_parse(storedir, text, len, &drv, &errstr) == -1)
+		errx(1, "%s: %s", path, errstr);
+	free(text);
+	return (drv);
+}
+
+static void
+nix_env(const struct drv *drv, const char *storedir, const char *cores,
+    int fixed)
+{
+	size_t	i;
+
+	for (i = 0; i < drv->d_nenv; i++)
+		env_set(drv->d_env[i].de_key, drv->d_env[i].de_value);
+	env_set("PATH", "/path-not-set");
+	env_set("HOME", "/homeless-shelter");
+	env_set("NIX_STORE", storedir);
+	env_set("NIX_BUILD_CORES", cores);
+	env_set("NIX_BUILD_TOP", MOUNT_SANDBOX_BUILD);
+	env_set("TMPDIR", MOUNT_SANDBOX_BUILD);
+	env_set("TEMPDIR", MOUNT_SANDBOX_BUILD);
+	env_set("TMP", MOUNT_SANDBOX_BUILD);
+	env_set("TEMP", MOUNT_SANDBOX_BUILD);
+	env_set("PWD", MOUNT_SANDBOX_BUILD);
+	if (fixed)
+		env_set("NIX_OUTPUT_CHECKED", "1");
+	env_set("NIX_LOG_FD", "2");
+	env_set("TERM", "xterm-256color");
+}
+
+static void
+add_bind(struct mount_build *mb, char *spec)
+{
+	struct mount_bind	*b;
+	size_t			 len = strlen(spec);
+	char			*eq;
+
+	if ((b = reallocarray(mb->mbd_binds, mb->mbd_nbinds + 1,
+	    sizeof(*b))) == NULL)
+		err(1, NULL);
+	mb->mbd_binds = b;
+	b += mb->mbd_nbinds++;
+	b->mb_optional = len > 0 && spec[len - 1] == '?';
+	if (b->mb_optional)
+		spec[len - 1] = '\0';
+	if ((eq = strchr(spec, '=')) != NULL)
+		*eq++ = '\0';
+	b->mb_target = strdup(spec);
+	b->mb_source = strdup(eq != NULL ? eq : spec);
+}
+
+static void
+add_str(char ***v, size_t *n, const char *s)
+{
+	if ((*v = reallocarray(*v, *n + 1, sizeof(**v))) == NULL ||
+	    ((*v)[(*n)++] = strdup(s)) == NULL)
+		err(1, NULL);
+}
+
+static int
+run(struct mount_build *mb, struct drv *drv, const char *outdir, int keep)
+{
+	struct mount_run	 mr;
+	char			 ebuf[512], buf[8192];
+	const char		*base;
+	ssize_t			 n;
+	size_t			 i;
+	int			 status, outfd = -1;
+
+	if (sandbox_build_start(mb, &mr, ebuf, sizeof(ebuf)) == -1)
+		errx(2, "%s", ebuf);
+	/* A pty master reads EIO, not EOF, once the slaves are gone. */
+	while ((n = read(mr.mr_logfd, buf, sizeof(buf))) > 0 ||
+	    (n == -1 && errno == EINTR))
+		if (n > 0 && write(1, buf, n) != n)
+			err(2, "write");
+	while (waitpid(mr.mr_pid, &status, 0) == -1)
+		if (errno != EINTR)
+			err(2, "waitpid");
+	mr.mr_pid = -1;
+	if (WIFEXITED(status))
+		fprintf(stderr, "status %d\n", WEXITSTATUS(status));
+	else
+		fprintf(stderr, "signal %d\n", WTERMSIG(status));
+	/* Kill leftovers before looking at what they may still change. */
+	sandbox_build_kill(&mr);
+	if (outdir != NULL && (outfd = open(outdir, O_RDONLY |
+	    O_DIRECTORY)) == -1)
+		err(2, "%s", outdir);
+	for (i = 0; outfd != -1 && i < drv->d_noutputs; i++) {
+		base = strrchr(drv->d_outputs[i].do_path, '/') + 1;
+		if (renameat(mr.mr_storefd, base, outfd, base) == -1 &&
+		    errno != ENOENT)
+			err(2, "moving %s", base);
+	}
+	if (!keep && sandbox_build_cleanup(&mr, ebuf, sizeof(ebuf)) == -1)
+		errx(2, "cleanup: %s", ebuf);
+	return (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct mount_build	 mb;
+	struct drv		*drv;
+	struct drv_type		 dt;
+	const char		*outdir = NULL, *cores = "1", *errstr;
+	int			 ch, keep = 0, network = -1;
+	size_t			 i;
+
+	memset(&mb, 0, sizeof(mb));
+	mb.mbd_id = getpid();
+	while ((ch = getopt(argc, argv, "B:c:e:g:i:Kkno:p:r:s:u:")) != -1) {
+		switch (ch) {
+		case 'B': mb.mbd_builds_dir = optarg; break;
+		case 'c': cores = optarg; break;
+		case 'e': add_str(&mb.mbd_env, &mb.mbd_nenv, optarg); break;
+		case 'g': mb.mbd_gid = strtoul(optarg, NULL, 10); break;
+		case 'i': add_str(&mb.mbd_inputs, &mb.mbd_ninputs, optarg);
+			break;
+		case 'K': mb.mbd_flags |= MOUNT_F_KVM; break;
+		case 'k': keep = 1; break;
+		case 'n': network = 1; break;
+		case 'o': outdir = optarg; break;
+		case 'p': add_bind(&mb, optarg); break;
+		case 'r': mb.mbd_real_store_dir = optarg; break;
+		case 's': mb.mbd_store_dir = optarg; break;
+		case 'u': mb.mbd_uid = strtoul(optarg, NULL, 10); break;
+		default:
+			errx(2, "usage");
+		}
+	}
+	if (argc - optind != 1 || mb.mbd_store_dir == NULL ||
+	    mb.mbd_builds_dir == NULL)
+		errx(2, "usage");
+	if (mb.mbd_real_store_dir == NULL)
+		mb.mbd_real_store_dir = mb.mbd_store_dir;
+	drv = load_drv(mb.mbd_store_dir, argv[optind]);
+	if (drv_type(drv, &dt, &errstr) == -1)
+		errx(2, "%s", errstr);
+	if (network == -1)
+		network = dt.dt_kind == DRV_FIXED;
+	if (network)
+		mb.mbd_flags |= MOUNT_F_NETWORK;
+	/* -e entries are added last and override. */
+	nix_env(drv, mb.mbd_store_dir, cores, dt.dt_kind == DRV_FIXED);
+	for (i = 0; i < mb.mbd_nenv; i++) {
+		char *eq = strchr(mb.mbd_env[i], '=');
+
+		if (eq == NULL)
+			errx(2, "-e wants name=value");
+		*eq = '\0';
+		env_set(mb.mbd_env[i], eq + 1);
+	}
+	qsort(envv, nenv, sizeof(*envv), env_cmp);
+	mb.mbd_env = envv;
+	mb.mbd_nenv = nenv;
+	if ((mb.mbd_builder = strdup(drv->d_builder)) == NULL)
+		err(1, NULL);
+	mb.mbd_args = drv->d_args;
+	mb.mbd_nargs = drv->d_nargs;
+	return (run(&mb, drv, outdir, keep));
+}
