@@ -430,8 +430,14 @@ op_collect_garbage(struct session *s, struct wire_in *in)
 	int		rc, i;
 
 	memset(&mg, 0, sizeof(mg));
-	if ((rc = wire_get_u64(in, &mg.mg_action)) != 1 ||
-	    (rc = wire_get_storepaths(in, ops_storedir(), &mg.mg_paths,
+	if ((rc = wire_get_u64(in, &mg.mg_action)) != 1)
+		return (rc);
+	/* Nothing sane follows an action that is none of the four. */
+	if (mg.mg_action > 3) {
+		in->wi_errstr = "invalid garbage collector action";
+		return (-1);
+	}
+	if ((rc = wire_get_storepaths(in, ops_storedir(), &mg.mg_paths,
 	    &mg.mg_npaths, WIRE_PATHS_MAX)) != 1)
 		return (rc);
 	if ((rc = wire_get_bool(in, &mg.mg_ignore_liveness)) != 1 ||
@@ -442,9 +448,6 @@ op_collect_garbage(struct session *s, struct wire_in *in)
 			goto done;
 	if (mg.mg_ignore_liveness)
 		ops_error(s, "you are not allowed to ignore liveness");
-	else if (mg.mg_action > 3)
-		ops_error(s, "invalid garbage collector action %llu",
-		    (unsigned long long)mg.mg_action);
 	else if (msg_send_gc(&iev_store, s->s_id, &mg) == -1)
 		ops_error(s, "too many paths in one request");
 	else

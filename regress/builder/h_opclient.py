@@ -307,8 +307,7 @@ def cases():
     c["gc-ignore-liveness"] = error_case(
         20, u64(2) + strings([]) + u64(1) + u64(0) + u64(0) * 3,
         "ignore liveness")
-    c["gc-action"] = error_case(
-        20, u64(7) + strings([]) + u64(0) + u64(0) + u64(0) * 3, "action")
+    c["gc-action"] = fatal_case(20, u64(1 << 40), "action")
     c["gc-trunc"] = truncated_case(
         20, u64(2) + strings([p]) + u64(0) + u64(0) + u64(0) * 3)
     c["indirect-root-slash"] = error_case(12, string("/.."), "indirect root")
