@@ -71,7 +71,7 @@ struct add_result {
 	char			 ar_ca[CA_STR_MAX];
 };
 
-TAILQ_HEAD(, store_add)	store_adds = TAILQ_HEAD_INITIALIZER(store_adds);
+static TAILQ_HEAD(, store_add)	store_adds = TAILQ_HEAD_INITIALIZER(store_adds);
 static unsigned char	add_buf[NAR_BUFSIZE];
 
 static void	add_read(int, short, void *);
@@ -130,6 +130,22 @@ add_free(struct store_add *sa)
 		msg_add_free(&sa->sa_add);
 	TAILQ_REMOVE(&store_adds, sa, sa_entry);
 	free(sa);
+}
+
+/*
+ * The session is gone: its uploads in flight are dropped unanswered,
+ * whatever the pipes still hold, and nothing of them is registered.
+ */
+void
+store_add_abort_session(uint32_t sid)
+{
+	struct store_add	*sa, *next;
+
+	TAILQ_FOREACH_SAFE(sa, &store_adds, sa_entry, next)
+		if (sa->sa_sid == sid) {
+			log_debug("session %u: add dropped", sid);
+			add_free(sa);
+		}
 }
 
 /* "text:sha256", "fixed:<algo>", "fixed:r:<algo>". */

@@ -173,6 +173,7 @@ store_handle_session_end(struct imsg *imsg)
 		return;
 	}
 	key.gs_sid = imsg_get_peerid(imsg);
+	store_add_abort_session(key.gs_sid);
 	if ((gs = RB_FIND(gc_sessions, &gc_sessions, &key)) == NULL)
 		return;
 	RB_REMOVE(gc_sessions, &gc_sessions, gs);
@@ -219,11 +220,17 @@ gc_canon_string(const char *in, char *out, size_t outsz)
 	return (0);
 }
 
-/* mkdir -p below the state dir; a component that exists is fine. */
+/*
+ * mkdir -p below the state dir.  An administrator may have made
+ * gcroots/ as root (Nix's daemon is root, so its users do): the state
+ * dir is the store user's, so storeproc takes such a directory over
+ * (CAP_CHOWN) to be able to write into it.
+ */
 static int
 gc_mkdirs(const char *rel)
 {
-	char	buf[PATH_MAX], *p;
+	struct stat	st;
+	char		buf[PATH_MAX], *p;
 
 	if (strlcpy(buf, rel, sizeof(buf)) >= sizeof(buf))
 		return (-1);
@@ -231,9 +238,20 @@ gc_mkdirs(const char *rel)
 		if (*p != '/' && *p != '\0')
 			continue;
 		*p = '\0';
-		if (mkdirat(store_env.se_statefd, buf, 0755) == -1 &&
-		    errno != EEXIST)
-			return (-1);
+		if (mkdirat(store_env.se_statefd, buf, 0755) == -1) {
+			if (errno != EEXIST || fstatat(store_env.se_statefd,
+			    buf, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+			    !S_ISDIR(st.st_mode))
+				return (-1);
+			if (st.st_uid != store_env.se_uid) {
+				log_info("taking over %s/%s",
+				    store_env.se_statedir, buf);
+				if (fchownat(store_env.se_statefd, buf,
+				    store_env.se_uid, store_env.se_gid,
+				    AT_SYMLINK_NOFOLLOW) == -1)
+					return (-1);
+			}
+		}
 		if (p[0] == '\0' && rel[p - buf] == '\0')
 			return (0);
 		*p = '/';

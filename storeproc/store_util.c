@@ -48,7 +48,7 @@ store_env_init(const char *storedir, const char *statedir,
 }
 
 /*
- * Temporary names left by a crash: restores, NAR dumps and replaced
+ * At startup.  Temporary names left by a crash: restores, NAR dumps and replaced
  * paths.  Nothing else uses the prefix, and nothing of ours is in
  * flight at startup.
  */
@@ -74,6 +74,13 @@ store_cleanup_tmp(void)
 			log_warnx("%s", errstr);
 	}
 	closedir(dir);
+	/*
+	 * Nix's hard-link farm.  rnixd does not optimise, but Nix makes
+	 * it with every store and GC reports its size, so have it too.
+	 */
+	if (mkdirat(store_env.se_storefd, ".links", 0755) == -1 &&
+	    errno != EEXIST)
+		log_warn("mkdir %s/.links", store_env.se_storedir);
 }
 
 void

@@ -83,6 +83,7 @@ int	store_canon_path(int, const char *, const char **);
 /* store_add.c */
 void	store_handle_add(struct imsg *);
 void	store_handle_add_nar(struct imsg *);
+void	store_add_abort_session(uint32_t);
 
 /* store_query.c */
 void	store_handle_query_info(struct imsg *);
