@@ -48,8 +48,8 @@ store_env_init(const char *storedir, const char *statedir,
 }
 
 /*
- * At startup.  Temporary names left by a crash: restores, NAR dumps and replaced
- * paths.  Nothing else uses the prefix, and nothing of ours is in
+ * At startup.  Temporary names left by a crash: restores, NAR dumps
+ * and replaced paths.  Nothing else uses the prefix, and nothing of ours is in
  * flight at startup.
  */
 void
