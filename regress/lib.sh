@@ -122,7 +122,8 @@ nix_ping() {
 # commands that read the path as a plain file (nix-store --dump) need
 # that.  The client reaches rnixd as unix://$SOCKET?store=$STORE: it
 # must know the store dir to compute paths, and reads $STORE itself.
-# NIX_CONF_DIR points at an empty dir to keep host settings out.
+# NIX_CONF_DIR points at a dir of our own to keep host settings out; its
+# nix.conf only turns off substituters (no network in tests).
 store_init() {
 	test_init
 	REF="$TROOT/ref"
@@ -131,6 +132,7 @@ store_init() {
 	STATE="$TROOT/nix/var/nix"
 	DB="$STATE/db/db.sqlite"
 	mkdir -p "$TROOT/nixconf" "$TROOT/cache" "$TROOT/src"
+	echo 'substituters =' >"$TROOT/nixconf/nix.conf"
 	unset NIX_REMOTE NIX_STORE_DIR NIX_STATE_DIR NIX_LOG_DIR NIX_PATH
 	export NIX_CONF_DIR="$TROOT/nixconf" XDG_CACHE_HOME="$TROOT/cache"
 }
@@ -165,14 +167,17 @@ $b"
 	printf '%s\n' "$a"
 }
 
-# nix path-info --json without registrationTime (it differs by run).
+# nix path-info --json without registrationTime (it differs by run) and
+# the other keys named in $PI_DROP.
 pathinfo_json() {
-	nix path-info --json "$@" | python3 -c '
-import json, sys
+	nix path-info --json "$@" >"$TROOT/pathinfo.json" || return 1
+	python3 -c '
+import json, os, sys
 v = json.load(sys.stdin)
 for i in v:
-    i.pop("registrationTime", None)
-print(json.dumps(v, sort_keys=True, indent=1))'
+    for k in ["registrationTime"] + os.environ.get("PI_DROP", "").split():
+        i.pop(k, None)
+print(json.dumps(v, sort_keys=True, indent=1))' <"$TROOT/pathinfo.json"
 }
 
 # Temp files an add left in the store dir (must be none).
@@ -180,8 +185,54 @@ store_temps() {
 	find "$STORE" -maxdepth 1 -name '.rnixd-*' 2>/dev/null
 }
 
+# sqlite3 on a DB the daemon may be writing: wait for its locks.
+dbq() {
+	sqlite3 -cmd '.timeout 10000' "$@"
+}
+
 db_integrity() {
-	r=$(sqlite3 "$DB" 'PRAGMA integrity_check') ||
+	r=$(dbq "$DB" 'PRAGMA integrity_check') ||
 	    fail "sqlite3 cannot read $DB"
 	[ "$r" = ok ] || fail "integrity_check: $r"
+}
+
+# The real nix-daemon in the foreground on socket $1 serving store URI
+# $2 (a local store); its pid in RNIXD_PID so rnixd_stop ends it too.
+nixdaemon_start() {
+	NIX_DAEMON_SOCKET_PATH="$1" NIX_REMOTE="$2" nix-daemon \
+	    >>"$TROOT/rnixd.log" 2>&1 &
+	RNIXD_PID=$!
+	n=0
+	while ! [ -S "$1" ]; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && fail "nix-daemon did not get ready"
+		sleep 0.1
+	done
+}
+
+# Start the daemon the store tests talk to: rnixd, or with
+# STORE_TEST_DAEMON=nix the real nix-daemon on the same root and socket,
+# to check the tests themselves against the reference.
+store_start() {
+	if [ "${STORE_TEST_DAEMON:-rnixd}" = nix ]; then
+		nixdaemon_start "$SOCKET" \
+		    "local?store=$STORE&state=$STATE&log=$TROOT/nix/var/log/nix"
+	else
+		rnixd_start "$@"
+	fi
+}
+
+is_rnixd() {
+	[ "${STORE_TEST_DAEMON:-rnixd}" != nix ]
+}
+
+# Copy regress/store/drvs.nix with the sources it names into $1.
+drvs_setup() {
+	mkdir -p "$1/drvs-src/tree/sub"
+	cp "$RNIXD_TOP/regress/store/drvs.nix" "$1/"
+	printf 'hello\n' >"$1/drvs-src/hello.txt"
+	printf 'a\n' >"$1/drvs-src/tree/a"
+	printf '#!/bin/sh\n' >"$1/drvs-src/tree/sub/run"
+	chmod 755 "$1/drvs-src/tree/sub/run"
+	ln -s ../a "$1/drvs-src/tree/sub/link"
 }

@@ -1,0 +1,321 @@
+"""A small Nix 2.8 worker-protocol client and NAR writer for the store
+tests: the parts of the protocol the tests drive by hand (temp roots held
+open, broken and hostile requests, many sessions at once, uploads cut
+off in the middle).  Layouts are those of ref/worker-protocol.md.
+"""
+import hashlib
+import os
+import socket
+import stat
+import struct
+
+MAGIC1, MAGIC2, VERSION = 0x6E697863, 0x6478696F, 0x122
+STDERR_NEXT = 0x6F6C6D67
+STDERR_READ = 0x64617461
+STDERR_WRITE = 0x64617416
+STDERR_LAST = 0x616C7473
+STDERR_ERROR = 0x63787470
+START_ACTIVITY = 0x53545254
+STOP_ACTIVITY = 0x53544F50
+RESULT = 0x52534C54
+
+OP = dict(IsValidPath=1, QueryReferrers=6, AddToStore=7, AddTextToStore=8,
+          EnsurePath=10, AddTempRoot=11, AddIndirectRoot=12, FindRoots=14,
+          SetOptions=19, CollectGarbage=20, QueryPathInfo=26,
+          QueryPathFromHashPart=29, QueryValidPaths=31, QueryValidDerivers=33,
+          VerifyStore=35, AddSignatures=37, NarFromPath=38, AddToStoreNar=39,
+          QueryMissing=40, QueryDerivationOutputMap=41,
+          AddMultipleToStore=44)
+
+
+class DaemonError(Exception):
+    """The daemon answered STDERR_ERROR: args[0] is its message."""
+
+
+class Closed(Exception):
+    """The daemon closed the connection."""
+
+
+def u64(n):
+    return struct.pack("<Q", n)
+
+
+def string(b):
+    if isinstance(b, str):
+        b = b.encode()
+    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
+
+
+def strings(items):
+    return u64(len(items)) + b"".join(string(i) for i in items)
+
+
+def framed(data, size=32768):
+    out = []
+    for i in range(0, len(data), size):
+        chunk = data[i:i + size]
+        out.append(u64(len(chunk)) + chunk)
+    out.append(u64(0))
+    return b"".join(out)
+
+
+# --- NAR -------------------------------------------------------------------
+
+def nar_tree(path):
+    """The NAR serialisation of a file system object (no symlink follow)."""
+    return string("nix-archive-1") + _nar_node(path)
+
+
+def _nar_node(path):
+    st = os.lstat(path)
+    out = [string("("), string("type")]
+    if stat.S_ISREG(st.st_mode):
+        out.append(string("regular"))
+        if st.st_mode & 0o100:
+            out += [string("executable"), string("")]
+        with open(path, "rb") as f:
+            out += [string("contents"), string(f.read())]
+    elif stat.S_ISLNK(st.st_mode):
+        out += [string("symlink"), string("target"),
+                string(os.fsencode(os.readlink(path)))]
+    elif stat.S_ISDIR(st.st_mode):
+        out.append(string("directory"))
+        for name in sorted(os.listdir(os.fsencode(path))):
+            out += [string("entry"), string("("), string("name"),
+                    string(name), string("node"),
+                    _nar_node(os.path.join(os.fsencode(path), name)),
+                    string(")")]
+    else:
+        raise ValueError("cannot archive %s" % path)
+    out.append(string(")"))
+    return b"".join(out)
+
+
+def nar_file(data, executable=False):
+    """The NAR of a single regular file with these contents."""
+    out = [string("nix-archive-1"), string("("), string("type"),
+           string("regular")]
+    if executable:
+        out += [string("executable"), string("")]
+    out += [string("contents"), string(data), string(")")]
+    return b"".join(out)
+
+
+# --- store paths -----------------------------------------------------------
+
+B32 = "0123456789abcdfghijklmnpqrsvwxyz"
+
+
+def b32(h):
+    n = (len(h) * 8 - 1) // 5 + 1
+    out = []
+    for k in range(n - 1, -1, -1):
+        b = k * 5
+        i, j = b // 8, b % 8
+        c = h[i] >> j
+        if i + 1 < len(h):
+            c |= h[i + 1] << (8 - j)
+        out.append(B32[c & 0x1F])
+    return "".join(out)
+
+
+def _compress(h, size=20):
+    out = bytearray(size)
+    for i, c in enumerate(h):
+        out[i % size] ^= c
+    return bytes(out)
+
+
+def make_store_path(storedir, kind, digest_hex, name):
+    s = "%s:sha256:%s:%s:%s" % (kind, digest_hex, storedir, name)
+    return "%s/%s-%s" % (storedir,
+                         b32(_compress(hashlib.sha256(s.encode()).digest())),
+                         name)
+
+
+def source_path(storedir, nar, name):
+    """Where nix-store --add (AddToStore fixed:r:sha256, no refs) puts it."""
+    return make_store_path(storedir, "source",
+                           hashlib.sha256(nar).hexdigest(), name)
+
+
+def text_path(storedir, data, name, refs=()):
+    kind = "text" + "".join(":" + r for r in sorted(refs))
+    return make_store_path(storedir, kind,
+                           hashlib.sha256(data).hexdigest(), name)
+
+
+def source_ca(nar):
+    return "fixed:r:sha256:" + b32(hashlib.sha256(nar).digest())
+
+
+# --- the client ------------------------------------------------------------
+
+class Client:
+    def __init__(self, path, timeout=60, setoptions=True):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)    # blocking: waits while the backlog is full
+        self.s.settimeout(timeout)
+        self.log = []
+        self._buf = b""
+        self.send(u64(MAGIC1))
+        if self.u64() != MAGIC2:
+            raise AssertionError("bad magic 2")
+        self.u64()
+        self.send(u64(VERSION) + u64(0) + u64(0))
+        self.string()
+        self.wait()
+        if setoptions:
+            self.call(19, u64(0) * 3 + u64(3) + u64(1) + u64(0) + u64(1) +
+                      u64(0) * 3 + u64(1) + u64(0) + u64(0))
+
+    def close(self):
+        self.s.close()
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def recv(self, n):
+        while len(self._buf) < n:
+            chunk = self.s.recv(max(65536, n - len(self._buf)))
+            if not chunk:
+                raise Closed("daemon closed the connection")
+            self._buf += chunk
+        out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+    def u64(self):
+        return struct.unpack("<Q", self.recv(8))[0]
+
+    def string(self):
+        n = self.u64()
+        if n > 1 << 24:
+            raise AssertionError("string of %d bytes from the daemon" % n)
+        return self.recv(n + (-n % 8))[:n]
+
+    def strings(self):
+        return [self.string().decode() for _ in range(self.u64())]
+
+    def _fields(self):
+        for _ in range(self.u64()):
+            if self.u64() == 0:
+                self.u64()
+            else:
+                self.string()
+
+    def wait(self):
+        """Read the stderr channel to STDERR_LAST; raise on an error."""
+        while True:
+            code = self.u64()
+            if code == STDERR_LAST:
+                return
+            if code == STDERR_ERROR:
+                if self.string() != b"Error":
+                    raise AssertionError("error type is not 'Error'")
+                self.u64()
+                self.string()
+                msg = self.string().decode(errors="replace")
+                if self.u64() != 0:
+                    raise AssertionError("havePos set")
+                for _ in range(self.u64()):
+                    self.u64()
+                    self.string()
+                raise DaemonError(msg)
+            if code == STDERR_NEXT:
+                self.log.append(self.string().decode(errors="replace"))
+            elif code == START_ACTIVITY:
+                self.u64(), self.u64(), self.u64(), self.string()
+                self._fields()
+                self.u64()
+            elif code == STOP_ACTIVITY:
+                self.u64()
+            elif code == RESULT:
+                self.u64(), self.u64()
+                self._fields()
+            else:
+                raise AssertionError("unexpected stderr code %#x" % code)
+
+    def call(self, op, body=b""):
+        self.send(u64(op) + body)
+        self.wait()
+
+    # Ops.
+    def is_valid(self, path):
+        self.call(1, string(path))
+        return self.u64() != 0
+
+    def valid_paths(self, paths):
+        self.call(31, strings(sorted(paths)) + u64(0))
+        return self.strings()
+
+    def path_info(self, path):
+        self.call(26, string(path))
+        if not self.u64():
+            return None
+        return self.read_info()
+
+    def read_info(self, with_path=False):
+        info = {}
+        if with_path:
+            info["path"] = self.string().decode()
+        info["deriver"] = self.string().decode()
+        info["narHash"] = self.string().decode()
+        info["references"] = self.strings()
+        info["registrationTime"] = self.u64()
+        info["narSize"] = self.u64()
+        info["ultimate"] = self.u64()
+        info["sigs"] = self.strings()
+        info["ca"] = self.string().decode()
+        return info
+
+    def referrers(self, path):
+        self.call(6, string(path))
+        return self.strings()
+
+    def add_temp_root(self, path):
+        self.call(11, string(path))
+        return self.u64()
+
+    def add_to_store(self, name, cam, data, refs=(), chunk=32768):
+        """AddToStore; data is the NAR or the flat contents."""
+        self.send(u64(7) + string(name) + string(cam) +
+                  strings(sorted(refs)) + u64(0) + framed(data, chunk))
+        self.wait()
+        return self.read_info(with_path=True)
+
+    def add_to_store_nar(self, info, nar, dont_check_sigs=True, repair=False):
+        self.send(u64(39) + info_bytes(info) + u64(repair) +
+                  u64(dont_check_sigs) + framed(nar))
+        self.wait()
+
+    def add_multiple(self, items, dont_check_sigs=True):
+        """items: list of (info, nar)."""
+        body = u64(len(items)) + b"".join(info_bytes(i) + n for i, n in items)
+        self.send(u64(44) + u64(0) + u64(dont_check_sigs) + framed(body))
+        self.wait()
+
+    def gc(self, action, paths=(), max_freed=(1 << 64) - 1):
+        self.call(20, u64(action) + strings(sorted(paths)) + u64(0) +
+                  u64(max_freed) + u64(0) * 3)
+        paths = self.strings()
+        freed = self.u64()
+        self.u64()
+        return paths, freed
+
+
+def info_bytes(info):
+    """ValidPathInfo with path, from a dict with the keys of read_info."""
+    return (string(info["path"]) + string(info.get("deriver", "")) +
+            string(info["narHash"]) +
+            strings(sorted(info.get("references", []))) +
+            u64(info.get("registrationTime", 0)) + u64(info["narSize"]) +
+            u64(info.get("ultimate", 0)) +
+            strings(sorted(info.get("sigs", []))) +
+            string(info.get("ca", "")))
+
+
+def nar_info(path, nar, **kw):
+    info = dict(path=path, narHash=hashlib.sha256(nar).hexdigest(),
+                narSize=len(nar))
+    info.update(kw)
+    return info
