@@ -41,7 +41,7 @@ for attr in det probe; do
 	grep -q 'uid=1000(nixbld)' "$T/nix$out" 2>/dev/null ||
 	    [ $attr = probe ] || fail "real Nix did not sandbox"
 	"$H" -B "$T/builds" -s /nix/store -r "$T/nix/nix/store" -u $BUID \
-	    -g $BGID -c 2 -K -p /bin/sh=$BB -o "$T/out" "$T/nix$drv" \
+	    -g $BGID -c 2 -F -K -p /bin/sh=$BB -o "$T/out" "$T/nix$drv" \
 	    >"$T/h.$attr.log" 2>&1 || fail "h_sandbox $attr: $(cat $T/h.$attr.log)"
 	base=${out##*/}
 	[ -f "$T/out/$base" ] || fail "$attr: no output from h_sandbox"

@@ -3,11 +3,12 @@
  * spawner does it, for the shell tests:
  *
  *	h_sandbox -B builds -s storedir -r realstore -u uid -g gid
- *	    [-c cores] [-i input]... [-p target[=source][?]]... [-Kkn]
+ *	    [-c cores] [-i input]... [-p target[=source][?]]... [-FKkn]
  *	    [-o outdir] [-e name=value]... drvfile
  *
  * The environment is the derivation's plus Nix 2.8's variables (what
- * builderproc will compute).  The log goes to stdout; each output the
+ * builderproc will compute).  -F loads the spawner's seccomp filter
+ * first, as mountproc's spawner runs, so the builder inherits it.  The log goes to stdout; each output the
  * builder made is moved to outdir; the exit line "status N" (or
  * "signal N") is printed on stderr and the program exits 0 when the
  * builder exited 0, 1 otherwise.
@@ -26,6 +27,7 @@
 
 #include "../../mountproc/mountproc.h"
 #include "drv.h"
+#include "sandbox.h"
 
 static char	**envv;
 static size_t	  nenv;
@@ -185,12 +187,12 @@ main(int argc, char *argv[])
 	struct drv		*drv;
 	struct drv_type		 dt;
 	const char		*outdir = NULL, *cores = "1", *errstr;
-	int			 ch, keep = 0, network = -1;
+	int			 ch, keep = 0, network = -1, spawner = 0;
 	size_t			 i;
 
 	memset(&mb, 0, sizeof(mb));
 	mb.mbd_id = getpid();
-	while ((ch = getopt(argc, argv, "B:c:e:g:i:Kkno:p:r:s:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "B:c:e:Fg:i:Kkno:p:r:s:u:")) != -1) {
 		switch (ch) {
 		case 'B': mb.mbd_builds_dir = optarg; break;
 		case 'c': cores = optarg; break;
@@ -198,6 +200,7 @@ main(int argc, char *argv[])
 		case 'g': mb.mbd_gid = strtoul(optarg, NULL, 10); break;
 		case 'i': add_str(&mb.mbd_inputs, &mb.mbd_ninputs, optarg);
 			break;
+		case 'F': spawner = 1; break;
 		case 'K': mb.mbd_flags |= MOUNT_F_KVM; break;
 		case 'k': keep = 1; break;
 		case 'n': network = 1; break;
@@ -239,5 +242,7 @@ main(int argc, char *argv[])
 		err(1, NULL);
 	mb.mbd_args = drv->d_args;
 	mb.mbd_nargs = drv->d_nargs;
+	if (spawner)
+		sandbox_enter_spawner();
 	return (run(&mb, drv, outdir, keep));
 }
