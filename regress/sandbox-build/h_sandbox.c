@@ -8,10 +8,11 @@
  *
  * The environment is the derivation's plus Nix 2.8's variables (what
  * builderproc will compute).  -F loads the spawner's seccomp filter
- * first, as mountproc's spawner runs, so the builder inherits it.  The log goes to stdout; each output the
- * builder made is moved to outdir; the exit line "status N" (or
- * "signal N") is printed on stderr and the program exits 0 when the
- * builder exited 0, 1 otherwise.
+ * first, as mountproc's spawner runs, so the builder inherits it.
+ * The log goes to stdout; each output the builder made is moved to
+ * outdir; the exit line "status N" (or "signal N") is printed on
+ * stderr and the program exits 0 when the builder exited 0, 1
+ * otherwise.
  */
 /* link: mountproc/mount_sandbox.c */
 #include <sys/stat.h>
