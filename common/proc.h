@@ -89,6 +89,27 @@ enum imsg_type {
 	IMSG_CTL_READLINKS,		/* store->parent: user link paths */
 	IMSG_CTL_READLINKS_REPLY,	/* parent->store: their targets */
 
+	/*
+	 * builderproc <-> mountproc builds, and mountproc <-> its spawner
+	 * (the same messages, forwarded after the permission check).
+	 * peerid is 0; every payload starts with the 64-bit build id.
+	 * Payloads: msg_mount.h.  START, ITEMs, GO describe a build; the
+	 * spawner answers STARTED (+ pty master fd) or ERROR, later
+	 * EXITED (+ fd of the store dir inside the root, where the
+	 * outputs are).  KILL gets EXITED; CLEANUP and BIND_PATH get OK
+	 * or ERROR.
+	 */
+	IMSG_MOUNT_BUILD_START,
+	IMSG_MOUNT_BUILD_ITEM,
+	IMSG_MOUNT_BUILD_GO,
+	IMSG_MOUNT_BUILD_STARTED,
+	IMSG_MOUNT_BUILD_EXITED,
+	IMSG_MOUNT_BUILD_KILL,
+	IMSG_MOUNT_BUILD_CLEANUP,
+	IMSG_MOUNT_BIND_PATH,
+	IMSG_MOUNT_OK,
+	IMSG_MOUNT_ERROR,
+
 	IMSG_TYPE_MAX
 };
 
