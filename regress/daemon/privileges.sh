@@ -60,9 +60,11 @@ nix_ping >/dev/null || fail "nix store ping failed"
 echo "parent root, socket 0666, store _rnixd 1775, nix store ping: ok"
 
 # Children get only their own descriptors: above stderr, sockets, pipes and
-# event-loop inodes, never a file or directory left open by the parent.
+# event-loop inodes, never a file or directory left open by the parent;
+# storeproc may also hold what it opened inside its own confined view.
 for name in storeproc builderproc mountproc; do
 	pid=$(child_pid "$name")
+	root=$(readlink "/proc/$pid/root")
 	for fd in /proc/$pid/fd/*; do
 		n=${fd##*/}
 		[ "$n" -le 2 ] && continue
@@ -70,6 +72,9 @@ for name in storeproc builderproc mountproc; do
 		case "$target" in
 		socket:*|anon_inode:*) ;;
 		pipe:*) ;;	# libevent's internal signal pipe
+		"$root"/*)
+			[ "$name" = storeproc ] ||
+			    fail "$name holds fd $n -> $target" ;;
 		*) fail "$name holds fd $n -> $target" ;;
 		esac
 	done
