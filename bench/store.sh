@@ -1,0 +1,203 @@
+#!/bin/sh
+# make bench (from bench/run): rnixd against the real nix-daemon 2.8 as
+# a store daemon.  Both start the same way, as root, in the foreground,
+# each on a private root of its own (store, state and socket inside a
+# scratch directory), and the same client (nix-store, nix from nix-bin)
+# runs the same commands against each in the same run:
+#   (1) nix-store --add of a 1 GiB random file (one run each, page
+#       cache warm; the peak RSS of rnixd's processes is shown, as the
+#       upload must stream);
+#   (2) nix path-info of 500 paths in one call (best of 3);
+#   (3) 200 sequential nix-store -q --references calls (best of 3).
+# Prints seconds for each and the ratio rnixd/nix-daemon (target: <= 1,
+# rnixd at least as fast).  A missed target is reported; only a wrong
+# answer (paths or info that differ) fails.  Cleans up after itself.
+# BENCH_DIR=dir puts the scratch directory elsewhere (default /var/tmp).
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+RNIXD="${RNIXD_OBJ:-$TOP/obj}/bin/rnixd"
+RUNS=3
+NEED_KB=$((4 * 1024 * 1024))
+
+echo "store daemon: rnixd vs nix-daemon 2.8, same client, same run"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench/store.sh: needs root, skipped"
+	exit 0
+fi
+for p in nix-daemon nix-store nix; do
+	command -v $p >/dev/null ||
+	    { echo "bench/store.sh: no $p, skipped"; exit 0; }
+done
+[ -x "$RNIXD" ] || { echo "bench/store.sh: $RNIXD missing (make)"; exit 1; }
+getent passwd _rnixd-mount >/dev/null ||
+    sh "$TOP/mk/users.sh" >/dev/null ||
+    { echo "bench/store.sh: cannot create rnixd's users"; exit 1; }
+
+dir=${BENCH_DIR:-/var/tmp}
+free=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
+if [ "${free:-0}" -lt $NEED_KB ]; then
+	echo "bench/store.sh: $dir has $((free / 1024)) MiB free, needs" \
+	    "$((NEED_KB / 1024)); skipped"
+	exit 0
+fi
+# Equal-length roots, so both stores' paths are the same size.
+T=$(mktemp -d "$dir/rnixd-sbench.XXXXXX") || exit 1
+chmod 755 "$T"
+RPID="" NPID=""
+cleanup() {
+	for p in $RPID $NPID; do
+		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	chmod -R u+w "$T" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+unset NIX_REMOTE NIX_STORE_DIR NIX_STATE_DIR NIX_PATH
+mkdir -p "$T/conf" "$T/cache" "$T/r" "$T/n" "$T/in"
+echo 'substituters =' >"$T/conf/nix.conf"
+export NIX_CONF_DIR="$T/conf" XDG_CACHE_HOME="$T/cache"
+export NIX_CONFIG="experimental-features = nix-command"
+
+# rnixd on $T/r, nix-daemon on $T/n: store dirs of the same length.
+cat >"$T/rnixd.conf" <<EOT
+store-dir = $T/r/nix/store
+state-dir = $T/r/nix/var/nix
+log-dir = $T/r/nix/var/log/nix
+daemon-socket = $T/r/socket
+EOT
+"$RNIXD" -d -f "$T/rnixd.conf" >"$T/rnixd.log" 2>&1 &
+RPID=$!
+NS="local?store=$T/n/nix/store&state=$T/n/nix/var/nix"
+NIX_DAEMON_SOCKET_PATH="$T/n/socket" NIX_REMOTE="$NS&log=$T/n/nix/var/log/nix" \
+    nix-daemon >"$T/nix-daemon.log" 2>&1 &
+NPID=$!
+R="unix://$T/r/socket?store=$T/r/nix/store"
+N="unix://$T/n/socket?store=$T/n/nix/store"
+for s in "$R" "$N"; do
+	i=0
+	until nix store ping --store "$s" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "bench/store.sh: $s does not answer"
+			tail -5 "$T/rnixd.log" "$T/nix-daemon.log"
+			exit 1
+		fi
+		sleep 0.1
+	done
+done
+
+now() { date +%s%N; }
+secs() { awk -v ns="$1" 'BEGIN { printf "%8.3f", ns / 1e9 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%6.2f", a / b }'; }
+status=0 misses=""
+
+# best store n cmd...: best wall time in ns of n runs against a store.
+best() {
+	s=$1 n=$2
+	shift 2
+	b=""
+	i=0
+	while [ $i -lt "$n" ]; do
+		t0=$(now)
+		(export NIX_REMOTE="$s"; "$@") >"$T/out" 2>"$T/err" ||
+		    { cat "$T/err" >&2; return 1; }
+		t=$(($(now) - t0))
+		if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+
+row() {	# label rnixd-ns nix-ns
+	printf "%-36s %s %s %s\n" "$1" "$(secs "$2")" "$(secs "$3")" \
+	    "$(ratio "$2" "$3")"
+	[ "$2" -gt "$3" ] && misses="$misses|$1: rnixd slower"
+}
+
+# Peak RSS of rnixd and its children, in MiB.
+peak_rss() {
+	for p in $RPID $(pgrep -P $RPID); do
+		awk '/VmHWM/ { print $2 }' /proc/$p/status 2>/dev/null
+	done | sort -n | tail -1 | awk '{ printf "%.0f", $1 / 1024 }'
+}
+
+# Same answer from both.  Store paths hash the store dir, so they are
+# compared by name: each path becomes P-<name>; JSON records one a line.
+norm() {
+	sed "s|$1/nix/store/[0-9a-z]\{32\}-|P-|g; s/^\[//; s/\]\$//;
+	    s/},{/}\n{/g" "$2" | sort
+}
+same() {	# what
+	norm "$T/r" "$T/out.r" >"$T/a"
+	norm "$T/n" "$T/out.n" >"$T/b"
+	if ! cmp -s "$T/a" "$T/b"; then
+		echo "bench/store.sh: WRONG: $1 differs:"
+		diff "$T/a" "$T/b" | head -6 | cut -c 1-160
+		status=1
+	fi
+}
+
+echo "making inputs..."
+head -c 1073741824 /dev/urandom >"$T/in/big" || exit 1
+i=0
+while [ $i -lt 500 ]; do
+	echo "small file $i" >"$T/in/s$i"
+	i=$((i + 1))
+done
+cat "$T/in/big" >/dev/null
+printf "%-36s %8s %8s %6s\n" "" "rnixd" "nix" "ratio"
+
+# (1) the 1 GiB add.
+rt=$(best "$R" 1 nix-store --add "$T/in/big") || exit 1
+cp "$T/out" "$T/out.r"
+rss=$(peak_rss)
+nt=$(best "$N" 1 nix-store --add "$T/in/big") || exit 1
+cp "$T/out" "$T/out.n"
+same "nix-store --add of 1 GiB"
+row "nix-store --add, 1 GiB file" "$rt" "$nt"
+
+# (2) path-info of 500 paths in one call.
+NIX_REMOTE="$R" nix-store --add "$T"/in/s* >"$T/paths.r" || exit 1
+NIX_REMOTE="$N" nix-store --add "$T"/in/s* >"$T/paths.n" || exit 1
+rt=$(best "$R" $RUNS nix path-info --json $(cat "$T/paths.r")) || exit 1
+sed 's/"registrationTime":[0-9]*//g' "$T/out" >"$T/out.r"
+nt=$(best "$N" $RUNS nix path-info --json $(cat "$T/paths.n")) || exit 1
+sed 's/"registrationTime":[0-9]*//g' "$T/out" >"$T/out.n"
+same "nix path-info of 500 paths"
+row "nix path-info, 500 paths, one call" "$rt" "$nt"
+
+# (3) 200 sequential queries: a .drv with 3 references, 200 times.
+cat >"$T/in/q.nix" <<'EOT'
+derivation {
+  name = "q"; system = "x86_64-linux"; builder = "/bin/sh";
+  a = ./s1; b = ./s2; c = builtins.toFile "c" "c";
+}
+EOT
+qr=$(NIX_REMOTE="$R" nix-instantiate "$T/in/q.nix" 2>/dev/null) || exit 1
+qn=$(NIX_REMOTE="$N" nix-instantiate "$T/in/q.nix" 2>/dev/null) || exit 1
+refs200() {
+	j=0
+	while [ $j -lt 200 ]; do
+		nix-store -q --references "$1" || return 1
+		j=$((j + 1))
+	done
+}
+rt=$(best "$R" $RUNS refs200 "$qr") || exit 1
+cp "$T/out" "$T/out.r"
+nt=$(best "$N" $RUNS refs200 "$qn") || exit 1
+cp "$T/out" "$T/out.n"
+same "nix-store -q --references"
+[ "$(wc -l <"$T/out.r")" -eq 600 ] ||
+    { echo "bench/store.sh: WRONG: 200 x 3 references expected"; status=1; }
+row "200 x nix-store -q --references" "$rt" "$nt"
+
+echo "rnixd peak RSS during the 1 GiB add: $rss MiB (largest process)"
+echo "ratio: rnixd time / nix-daemon time; target <= 1.00"
+if [ -n "$misses" ]; then
+	echo "$misses" | tr '|' '\n' | sed '/^$/d; s/^/target missed: /'
+elif [ $status -eq 0 ]; then
+	echo "store targets met"
+fi
+exit $status
