@@ -1,0 +1,37 @@
+#!/bin/sh
+# Every store op the issue lists, side by side: rnixd and the real
+# nix-daemon 2.8 (serving the reference store, same logical store dir)
+# get the same contents through the same CLI commands, then h_ops.py
+# sends each op to both and compares the replies.
+. "$RNIXD_TOP/regress/lib.sh"
+require_root
+store_init
+store_start
+NSOCK="$TROOT/nixsock"
+NIX_DAEMON_SOCKET_PATH="$NSOCK" NIX_REMOTE="$REFSTORE" nix-daemon \
+    >>"$TROOT/nix-daemon.log" 2>&1 &
+NIXD=$!
+trap 'rc=$?; kill $NIXD 2>/dev/null; wait $NIXD; (exit $rc); test_cleanup' EXIT
+n=0
+until [ -S "$NSOCK" ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && fail "nix-daemon did not start"
+	sleep 0.1
+done
+both() {
+	on_rnixd "$@" >"$TROOT/out.rnixd" || fail "rnixd: $*"
+	NIX_REMOTE="unix://$NSOCK?store=$STORE" "$@" >"$TROOT/out.ref" ||
+	    fail "nix-daemon: $*"
+	cmp -s "$TROOT/out.rnixd" "$TROOT/out.ref" || fail "$*: outputs differ"
+}
+drvs_setup "$TROOT/src"
+both nix-instantiate "$TROOT/src/drvs.nix"
+both nix-instantiate "$TROOT/src/drvs.nix" -A top
+top=$(cat "$TROOT/out.rnixd")
+printf 'x\n' >"$TROOT/src/x"
+both nix-store --add "$TROOT/src/x"
+both nix-store --add-fixed sha1 "$TROOT/src/x"
+python3 h_ops.py "$SOCKET" "$NSOCK" "$STORE" "$top" >"$TROOT/ops.out" ||
+    fail "replies differ: $(grep -v ': ok$' "$TROOT/ops.out")"
+echo "$(grep -c ': ok$' "$TROOT/ops.out") op replies, same as real Nix's: ok"
+nix_ping >/dev/null || fail "daemon gone"
