@@ -164,8 +164,12 @@ upload_free(struct session *s)
 	s->s_up = NULL;
 }
 
+/*
+ * Close the pipe and tell storeproc whether the payload is whole: end
+ * of file alone does not say (a vanished client closes it too).
+ */
 static void
-upload_close_pipe(struct upload *up)
+upload_close_pipe(struct upload *up, int complete)
 {
 	if (up->u_evon) {
 		event_del(&up->u_ev);
@@ -174,6 +178,8 @@ upload_close_pipe(struct upload *up)
 	if (up->u_fd != -1) {
 		close(up->u_fd);
 		up->u_fd = -1;
+		msg_send_empty(&iev_store, complete ? IMSG_STORE_UPLOAD_DONE :
+		    IMSG_STORE_UPLOAD_ABORT, up->u_session->s_id);
 	}
 }
 
@@ -181,7 +187,7 @@ upload_close_pipe(struct upload *up)
 static void
 upload_to_discard(struct upload *up)
 {
-	upload_close_pipe(up);
+	upload_close_pipe(up, 0);
 	nar_parse_free(up->u_nar);
 	up->u_nar = NULL;
 	up->u_mode = UPLOAD_MODE_DISCARD;
@@ -391,8 +397,8 @@ upload_multi_nar(struct upload *up)
 		return (STEP_PROGRESS);
 	}
 	if (nar_parse_done(up->u_nar)) {
-		/* The end of file tells storeproc the NAR is all there. */
-		upload_close_pipe(up);
+		/* The NAR is all there. */
+		upload_close_pipe(up, 1);
 		nar_parse_free(up->u_nar);
 		up->u_nar = NULL;
 		up->u_state = UM_WAIT;
@@ -472,7 +478,9 @@ upload_end(struct upload *up)
 	if (up->u_mode == UPLOAD_MODE_MULTI && up->u_state != UM_TAIL)
 		ops_error(up->u_session, "AddMultipleToStore: the stream "
 		    "ends before its last path");
-	upload_close_pipe(up);
+	/* A path whose NAR was cut short is not whole. */
+	upload_close_pipe(up, up->u_mode != UPLOAD_MODE_MULTI ||
+	    up->u_state == UM_TAIL);
 }
 
 /* Move the upload along as far as input, pipe and storeproc allow. */

@@ -110,6 +110,15 @@ enum imsg_type {
 	IMSG_MOUNT_OK,
 	IMSG_MOUNT_ERROR,
 
+	/*
+	 * builderproc -> storeproc, after the pipe of an ADD or ADD_NAR is
+	 * closed: DONE, the client sent the whole payload (commit it);
+	 * ABORT, it did not (fail it).  End of file alone proves nothing:
+	 * a client that vanishes mid-upload closes the pipe too.
+	 */
+	IMSG_STORE_UPLOAD_DONE,
+	IMSG_STORE_UPLOAD_ABORT,
+
 	IMSG_TYPE_MAX
 };
 

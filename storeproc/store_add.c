@@ -44,6 +44,8 @@ struct store_add {
 	int			 sa_fd;		/* the pipe */
 	struct event		 sa_ev;
 	int			 sa_drain;	/* valid already: discard */
+	int			 sa_eof;	/* the pipe is at its end */
+	int			 sa_done;	/* builderproc: all was sent */
 	char			 sa_tmp[STORE_TMP_MAX];
 	int			 sa_filefd;	/* text and flat */
 	struct nar_restore	*sa_restore;	/* NAR kinds */
@@ -146,6 +148,41 @@ store_add_abort_session(uint32_t sid)
 			log_debug("session %u: add dropped", sid);
 			add_free(sa);
 		}
+}
+
+/*
+ * UPLOAD_DONE or UPLOAD_ABORT for the session's upload in flight (one
+ * at a time per session).  None may be left: the add may have failed
+ * already and been answered; then there is nothing to do.
+ */
+void
+store_handle_upload_end(struct imsg *imsg)
+{
+	struct store_add	*sa;
+	const char		*errstr;
+	uint32_t		 sid = imsg_get_peerid(imsg);
+
+	if (msg_recv_empty(imsg, &errstr) == -1) {
+		log_warnx("bad %s from builderproc: %s",
+		    imsg_type_name(imsg_get_type(imsg)), errstr);
+		return;
+	}
+	TAILQ_FOREACH(sa, &store_adds, sa_entry)
+		if (sa->sa_sid == sid && !sa->sa_done)
+			break;
+	if (sa == NULL)
+		return;
+	if (imsg_get_type(imsg) == IMSG_STORE_UPLOAD_ABORT) {
+		store_reply_error(sid, "upload aborted by the client");
+		add_free(sa);
+		return;
+	}
+	sa->sa_done = 1;
+	if (!sa->sa_eof)
+		return;
+	if (add_finish(sa) == -1)
+		store_reply_error(sid, "%s", sa->sa_err);
+	add_free(sa);
 }
 
 /* "text:sha256", "fixed:<algo>", "fixed:r:<algo>". */
@@ -271,6 +308,10 @@ add_read(int fd, short events, void *arg)
 		}
 		if (n == 0) {
 			event_del(&sa->sa_ev);
+			sa->sa_eof = 1;
+			/* Commit only once builderproc says all was sent. */
+			if (!sa->sa_done)
+				return;
 			if (add_finish(sa) == 0) {
 				add_free(sa);
 				return;

@@ -239,6 +239,10 @@ store_dispatch_builder(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_SESSION_END:
 		store_handle_session_end(imsg);
 		break;
+	case IMSG_STORE_UPLOAD_DONE:
+	case IMSG_STORE_UPLOAD_ABORT:
+		store_handle_upload_end(imsg);
+		break;
 	default:
 		log_warnx("unexpected %s from builderproc",
 		    imsg_type_name(imsg_get_type(imsg)));

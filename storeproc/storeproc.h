@@ -84,6 +84,7 @@ int	store_canon_path(int, const char *, const char **);
 void	store_handle_add(struct imsg *);
 void	store_handle_add_nar(struct imsg *);
 void	store_add_abort_session(uint32_t);
+void	store_handle_upload_end(struct imsg *);
 
 /* store_query.c */
 void	store_handle_query_info(struct imsg *);

@@ -62,6 +62,8 @@ struct feeder {
 	size_t		 f_len;
 	size_t		 f_off;
 	size_t		 f_stop;	/* close after this many bytes */
+	uint32_t	 f_sid;		/* whose upload it is */
+	int		 f_abort;	/* end with UPLOAD_ABORT, not DONE */
 	struct event	 f_ev;
 };
 
@@ -180,6 +182,8 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_VERIFY: store_handle_verify(imsg); break;
 	case IMSG_STORE_ENSURE: store_handle_ensure(imsg); break;
 	case IMSG_STORE_SESSION_END: store_handle_session_end(imsg); break;
+	case IMSG_STORE_UPLOAD_DONE:
+	case IMSG_STORE_UPLOAD_ABORT: store_handle_upload_end(imsg); break;
 	default:
 		errx(1, "store got %s", imsg_type_name(imsg_get_type(imsg)));
 	}
@@ -240,6 +244,9 @@ feeder_write(int fd, short ev, void *arg)
 	event_del(&f->f_ev);
 	close(f->f_fd);
 	f->f_fd = -1;
+	/* What builderproc says once the client's frames have ended. */
+	msg_send_empty(&iev_client, f->f_abort ? IMSG_STORE_UPLOAD_ABORT :
+	    IMSG_STORE_UPLOAD_DONE, f->f_sid);
 }
 
 /* A pipe: the read end goes with the request, we feed the write end. */
@@ -286,6 +293,7 @@ send_add(struct feeder *f, const char *name, const char *method,
 	if (msg_send_add(&iev_client, sid, &ma,
 	    feeder_start(f, buf, len, stop)) == -1)
 		errx(1, "msg_send_add");
+	f->f_sid = sid;
 	return (sid);
 }
 
@@ -297,6 +305,20 @@ do_add(const char *name, const char *method, char **refs, size_t nrefs,
 
 	reply_reset();
 	send_add(&f, name, method, refs, nrefs, buf, len, stop);
+	wait_reply();
+	feeder_end(&f);
+}
+
+/* As do_add, then UPLOAD_ABORT instead of DONE once stop bytes went. */
+static void
+do_add_abort(const char *name, const char *method, const void *buf,
+    size_t len, size_t stop)
+{
+	struct feeder	f;
+
+	reply_reset();
+	send_add(&f, name, method, NULL, 0, buf, len, stop);
+	f.f_abort = 1;
 	wait_reply();
 	feeder_end(&f);
 }
@@ -616,6 +638,21 @@ test_add_flat(void)
 			errx(1, "%s: not a 0444 5-byte file", method);
 		check_nixhash(want, R.r_info.pi_narhash);
 	}
+
+	/*
+	 * A client that vanished mid-upload: the pipe ends early and
+	 * builderproc says ABORT.  A flat file has no structure to tell a
+	 * short upload from a whole one, so only that message saves it.
+	 */
+	printf("add fixed:sha256 (flat), cut short and aborted\n");
+	hash_buf(HASH_SHA256, "cut", 3, &h);
+	storepath_make_fixed(storedir, "cut", CA_FLAT, &h, NULL, 0, 0, want,
+	    sizeof(want));
+	do_add_abort("cut", "fixed:sha256", "cut short\n", 10, 3);
+	expect_error("upload aborted", "aborted flat add");
+	if (lstat(want, &st) == 0)
+		errx(1, "aborted add: %s exists", want);
+	expect_no_temp("aborted flat add");
 }
 
 static void
@@ -741,9 +778,10 @@ send_add_nar(const char *path, const char *narhash, uint64_t narsize,
 	man.man_info.pi_ca = (char *)ca;
 	man.man_trusted = trusted;
 	man.man_dont_check_sigs = dontcheck;
-	if (msg_send_add_nar(&iev_client, next_sid++, &man,
+	if (msg_send_add_nar(&iev_client, next_sid, &man,
 	    feeder_start(&f, nar, len, SIZE_MAX)) == -1)
 		errx(1, "msg_send_add_nar");
+	f.f_sid = next_sid++;
 	wait_reply();
 	feeder_end(&f);
 }
