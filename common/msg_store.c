@@ -20,27 +20,13 @@
 
 #include "log.h"
 #include "msg_store.h"
+#include "msg_util.h"
 
-#define MSG_TRUNCATED		"truncated payload"
-#define MSG_TRAILING		"trailing bytes in payload"
-#define MSG_TOO_LARGE		"reply too large"
-#define MSG_TOO_MANY		"too many items"
-
-static size_t	msg_payload_max(const struct imsgbuf *);
 static int	msg_is_reply(uint32_t);
 static int	msg_type_has_fd(uint32_t);
-static void	msg_out_init(struct wire_out *, const struct imsgbuf *);
-static void	msg_out_limit(struct wire_out *, size_t, size_t);
 static int	msg_finish(struct imsgev *, uint32_t, uint32_t, int,
 		    struct wire_out *);
-static int	msg_begin(struct imsg *, struct wire_in *, int, int *,
-		    const char **);
-static int	msg_got(struct wire_in *, int, const char **);
-static int	msg_end(struct wire_in *, const char **);
-static int	msg_fail(int, const char **, const char *);
-static void	msg_close(int);
 static int	msg_get_flag(struct wire_in *, int *, const char **);
-static int	msg_get_link(struct wire_in *, int, char **, const char **);
 static int	msg_check_outputs(const char *, const char **);
 static int	msg_check_derived(const char *, const char *, const char **);
 static int	msg_check_text(uint32_t, const char *, size_t, size_t,
@@ -50,7 +36,6 @@ static int	msg_get_path_info(struct wire_in *, const char *,
 		    struct wire_path_info *, const char **);
 static int	msg_get_paths(struct wire_in *, const char *, char ***,
 		    size_t *, const char **);
-static int	msg_put_opt(struct wire_out *, const char *);
 static int	msg_get_derived(struct wire_in *, const char *, char ***,
 		    size_t *, const char **);
 static int	msg_get_add(struct wire_in *, const char *, struct msg_add *,
@@ -59,21 +44,8 @@ static int	msg_get_output(struct wire_in *, const char *,
 		    struct msg_output *, const char **);
 static int	msg_get_root(struct wire_in *, const char *, struct msg_root *,
 		    const char **);
-static int	msg_get_readlink(struct wire_in *, struct msg_readlink *,
-		    const char **);
 
 /* Encoding. */
-
-/* The largest payload that both the contract and the channel take. */
-static size_t
-msg_payload_max(const struct imsgbuf *ib)
-{
-	size_t	max = MSG_STORE_MAXSIZE;
-
-	if (ib->ib_maxsize < max)
-		max = ib->ib_maxsize;
-	return (max - IMSG_HEADER_SIZE);
-}
 
 /* The replies of storeproc: each ends a request, so one must go out. */
 static int
@@ -87,22 +59,6 @@ msg_type_has_fd(uint32_t type)
 {
 	return (type == IMSG_STORE_ADD || type == IMSG_STORE_ADD_NAR ||
 	    type == IMSG_STORE_NAR_FROM_PATH);
-}
-
-static void
-msg_out_init(struct wire_out *out, const struct imsgbuf *ib)
-{
-	wire_out_init(out, msg_payload_max(ib));
-}
-
-/* A count the receiver would refuse fails the encoding like a size. */
-static void
-msg_out_limit(struct wire_out *out, size_t count, size_t max)
-{
-	if (count > max && !out->wo_error) {
-		out->wo_error = 1;
-		out->wo_errstr = MSG_TOO_MANY;
-	}
 }
 
 /*
@@ -132,74 +88,7 @@ msg_finish(struct imsgev *iev, uint32_t type, uint32_t sid, int fd,
 	return (0);
 }
 
-/* An OptStorePath or optional text: NULL is "". */
-static int
-msg_put_opt(struct wire_out *out, const char *s)
-{
-	return (wire_put_string(out, s != NULL ? s : ""));
-}
-
 /* Decoding. */
-
-/*
- * Start on a payload: take the fd out of the imsg at once so that every
- * error path below owns it, and check that it is there exactly when
- * the message needs one.
- */
-static int
-msg_begin(struct imsg *imsg, struct wire_in *in, int wantfd, int *fd,
-    const char **errstr)
-{
-	const void	*buf;
-	size_t		 len;
-
-	*fd = imsg_get_fd(imsg);
-	if (wantfd && *fd == -1)
-		return (msg_fail(-1, errstr, "missing fd"));
-	if (!wantfd && *fd != -1) {
-		msg_close(*fd);
-		*fd = -1;
-		return (msg_fail(-1, errstr, "unexpected fd"));
-	}
-	buf = imsg_get_buf(imsg, &len);
-	wire_in_init(in, buf, len);
-	return (0);
-}
-
-/* A wire getter's answer: the payload is all there is, so 0 is short. */
-static int
-msg_got(struct wire_in *in, int r, const char **errstr)
-{
-	if (r == 1)
-		return (0);
-	*errstr = r == 0 ? MSG_TRUNCATED : in->wi_errstr;
-	return (-1);
-}
-
-static int
-msg_end(struct wire_in *in, const char **errstr)
-{
-	if (in->wi_off != in->wi_len) {
-		*errstr = MSG_TRAILING;
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-msg_fail(int fd, const char **errstr, const char *why)
-{
-	msg_close(fd);
-	*errstr = why;
-	return (-1);
-}
-
-static void
-msg_close(int fd)
-{
-	if (fd != -1)
-		(void)close(fd);
-}
 
 /* Our senders write booleans as 0 or 1; anything else is garbage. */
 static int
@@ -214,26 +103,6 @@ msg_get_flag(struct wire_in *in, int *flag, const char **errstr)
 		return (-1);
 	}
 	*flag = (int)v;
-	return (0);
-}
-
-/* A link path (absolute, if asked) or root label. */
-static int
-msg_get_link(struct wire_in *in, int absolute, char **link,
-    const char **errstr)
-{
-	char	*s;
-
-	if (msg_got(in, wire_get_string(in, &s, NULL, MSG_LINKPATH_MAX),
-	    errstr) == -1)
-		return (-1);
-	if (s[0] == '\0' || (absolute && s[0] != '/')) {
-		free(s);
-		*errstr = absolute ? "link path is not absolute" :
-		    "link path is empty";
-		return (-1);
-	}
-	*link = s;
 	return (0);
 }
 
@@ -1146,122 +1015,3 @@ msg_send_readlinks(struct imsgev *iev, char *const *links, size_t nlinks)
 	return (msg_finish(iev, IMSG_CTL_READLINKS, 0, -1, &out));
 }
 
-int
-msg_recv_readlinks(struct imsg *imsg, char ***links, size_t *nlinks,
-    const char **errstr)
-{
-	struct wire_in	  in;
-	char		**items;
-	size_t		  nitems, i;
-	int		  fd;
-
-	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
-	    msg_got(&in, wire_get_strings(&in, &items, &nitems,
-	    MSG_PATHS_MAX, MSG_LINKPATH_MAX), errstr) == -1)
-		return (-1);
-	for (i = 0; i < nitems; i++)
-		if (items[i][0] != '/')
-			break;
-	if (i < nitems || msg_end(&in, errstr) == -1) {
-		if (i < nitems)
-			*errstr = "link path is not absolute";
-		wire_strings_free(items, nitems);
-		return (-1);
-	}
-	*links = items;
-	*nlinks = nitems;
-	return (0);
-}
-
-/*
- * The parent has no imsgev: it composes on its imsgbuf and cannot go
- * through msg_finish(), so the too-large fallback is repeated here.
- */
-void
-msg_send_readlinks_reply(struct imsgbuf *ib, const struct msg_readlink *rl,
-    size_t nlinks)
-{
-	struct wire_out	out;
-	uint32_t	type = IMSG_CTL_READLINKS_REPLY;
-	size_t		i;
-
-	msg_out_init(&out, ib);
-	msg_out_limit(&out, nlinks, MSG_PATHS_MAX);
-	(void)wire_put_u64(&out, nlinks);
-	for (i = 0; i < nlinks && !out.wo_error; i++) {
-		(void)wire_put_string(&out, rl[i].mrl_link);
-		(void)msg_put_opt(&out, rl[i].mrl_target);
-	}
-	if (out.wo_error) {
-		log_warnx("%s not sent: %s", imsg_type_name(type),
-		    out.wo_errstr);
-		wire_out_reset(&out);
-		type = IMSG_STORE_ERROR;
-		if (wire_put_string(&out, MSG_TOO_LARGE) == -1)
-			fatalx("%s: channel too small", __func__);
-	}
-	if (imsg_compose(ib, type, 0, 0, -1, out.wo_buf, out.wo_len) == -1)
-		fatal("imsg_compose %s", imsg_type_name(type));
-	wire_out_free(&out);
-}
-
-static int
-msg_get_readlink(struct wire_in *in, struct msg_readlink *mrl,
-    const char **errstr)
-{
-	if (msg_get_link(in, 1, &mrl->mrl_link, errstr) == -1 ||
-	    msg_got(in, wire_get_string(in, &mrl->mrl_target, NULL,
-	    MSG_LINKPATH_MAX), errstr) == -1)
-		return (-1);
-	/* A symlink's target is never empty: "" says there is none. */
-	if (mrl->mrl_target[0] == '\0') {
-		free(mrl->mrl_target);
-		mrl->mrl_target = NULL;
-	}
-	return (0);
-}
-
-int
-msg_recv_readlinks_reply(struct imsg *imsg, struct msg_readlink **links,
-    size_t *nlinks, const char **errstr)
-{
-	struct wire_in		 in;
-	struct msg_readlink	*items;
-	uint64_t		 n, i;
-	int			 fd;
-
-	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
-	    msg_got(&in, wire_get_u64(&in, &n), errstr) == -1)
-		return (-1);
-	if (n > MSG_PATHS_MAX)
-		return (msg_fail(-1, errstr, MSG_TOO_MANY));
-	if (n > (in.wi_len - in.wi_off) / 16)
-		return (msg_fail(-1, errstr, MSG_TRUNCATED));
-	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
-		return (msg_fail(-1, errstr, "out of memory"));
-	for (i = 0; i < n; i++) {
-		if (msg_get_readlink(&in, &items[i], errstr) == -1)
-			break;
-	}
-	if (i < n || msg_end(&in, errstr) == -1) {
-		msg_readlinks_free(items, n);
-		return (-1);
-	}
-	*links = items;
-	*nlinks = n;
-	return (0);
-}
-
-void
-msg_readlinks_free(struct msg_readlink *links, size_t nlinks)
-{
-	size_t	i;
-
-	if (links == NULL)
-		return;
-	for (i = 0; i < nlinks; i++) {
-		free(links[i].mrl_link);
-		free(links[i].mrl_target);
-	}
-	free(links);
-}

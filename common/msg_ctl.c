@@ -1,0 +1,134 @@
+/*
+ * CTL_READLINKS: storeproc asks its parent where indirect GC root
+ * links point (msg_store.h); the parent's half lives here, apart from
+ * msg_store.c, so that the parent links no event library.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "msg_store.h"
+#include "msg_util.h"
+
+static int	msg_get_readlink(struct wire_in *, struct msg_readlink *,
+		    const char **);
+
+int
+msg_recv_readlinks(struct imsg *imsg, char ***links, size_t *nlinks,
+    const char **errstr)
+{
+	struct wire_in	  in;
+	char		**items;
+	size_t		  nitems, i;
+	int		  fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_strings(&in, &items, &nitems,
+	    MSG_PATHS_MAX, MSG_LINKPATH_MAX), errstr) == -1)
+		return (-1);
+	for (i = 0; i < nitems; i++)
+		if (items[i][0] != '/')
+			break;
+	if (i < nitems || msg_end(&in, errstr) == -1) {
+		if (i < nitems)
+			*errstr = "link path is not absolute";
+		wire_strings_free(items, nitems);
+		return (-1);
+	}
+	*links = items;
+	*nlinks = nitems;
+	return (0);
+}
+
+/*
+ * The parent has no imsgev: it composes on its imsgbuf and cannot go
+ * through msg_finish(), so the too-large fallback is repeated here.
+ */
+void
+msg_send_readlinks_reply(struct imsgbuf *ib, const struct msg_readlink *rl,
+    size_t nlinks)
+{
+	struct wire_out	out;
+	uint32_t	type = IMSG_CTL_READLINKS_REPLY;
+	size_t		i;
+
+	msg_out_init(&out, ib);
+	msg_out_limit(&out, nlinks, MSG_PATHS_MAX);
+	(void)wire_put_u64(&out, nlinks);
+	for (i = 0; i < nlinks && !out.wo_error; i++) {
+		(void)wire_put_string(&out, rl[i].mrl_link);
+		(void)msg_put_opt(&out, rl[i].mrl_target);
+	}
+	if (out.wo_error) {
+		log_warnx("%s not sent: %s", imsg_type_name(type),
+		    out.wo_errstr);
+		wire_out_reset(&out);
+		type = IMSG_STORE_ERROR;
+		if (wire_put_string(&out, MSG_TOO_LARGE) == -1)
+			fatalx("%s: channel too small", __func__);
+	}
+	if (imsg_compose(ib, type, 0, 0, -1, out.wo_buf, out.wo_len) == -1)
+		fatal("imsg_compose %s", imsg_type_name(type));
+	wire_out_free(&out);
+}
+
+static int
+msg_get_readlink(struct wire_in *in, struct msg_readlink *mrl,
+    const char **errstr)
+{
+	if (msg_get_link(in, 1, &mrl->mrl_link, errstr) == -1 ||
+	    msg_got(in, wire_get_string(in, &mrl->mrl_target, NULL,
+	    MSG_LINKPATH_MAX), errstr) == -1)
+		return (-1);
+	/* A symlink's target is never empty: "" says there is none. */
+	if (mrl->mrl_target[0] == '\0') {
+		free(mrl->mrl_target);
+		mrl->mrl_target = NULL;
+	}
+	return (0);
+}
+
+int
+msg_recv_readlinks_reply(struct imsg *imsg, struct msg_readlink **links,
+    size_t *nlinks, const char **errstr)
+{
+	struct wire_in		 in;
+	struct msg_readlink	*items;
+	uint64_t		 n, i;
+	int			 fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_u64(&in, &n), errstr) == -1)
+		return (-1);
+	if (n > MSG_PATHS_MAX)
+		return (msg_fail(-1, errstr, MSG_TOO_MANY));
+	if (n > (in.wi_len - in.wi_off) / 16)
+		return (msg_fail(-1, errstr, MSG_TRUNCATED));
+	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
+		return (msg_fail(-1, errstr, "out of memory"));
+	for (i = 0; i < n; i++) {
+		if (msg_get_readlink(&in, &items[i], errstr) == -1)
+			break;
+	}
+	if (i < n || msg_end(&in, errstr) == -1) {
+		msg_readlinks_free(items, n);
+		return (-1);
+	}
+	*links = items;
+	*nlinks = n;
+	return (0);
+}
+
+void
+msg_readlinks_free(struct msg_readlink *links, size_t nlinks)
+{
+	size_t	i;
+
+	if (links == NULL)
+		return;
+	for (i = 0; i < nlinks; i++) {
+		free(links[i].mrl_link);
+		free(links[i].mrl_target);
+	}
+	free(links);
+}

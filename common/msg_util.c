@@ -1,0 +1,125 @@
+/*
+ * Helpers shared by the msg_*.c wire files: payload limits, the
+ * begin/got/end pattern of every receiver, and small encoders.  No
+ * event library here: the parent links these too.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg_store.h"
+#include "msg_util.h"
+
+/* The largest payload that both the contract and the channel take. */
+size_t
+msg_payload_max(const struct imsgbuf *ib)
+{
+	size_t	max = MSG_STORE_MAXSIZE;
+
+	if (ib->ib_maxsize < max)
+		max = ib->ib_maxsize;
+	return (max - IMSG_HEADER_SIZE);
+}
+
+void
+msg_out_init(struct wire_out *out, const struct imsgbuf *ib)
+{
+	wire_out_init(out, msg_payload_max(ib));
+}
+
+/* A count the receiver would refuse fails the encoding like a size. */
+void
+msg_out_limit(struct wire_out *out, size_t count, size_t max)
+{
+	if (count > max && !out->wo_error) {
+		out->wo_error = 1;
+		out->wo_errstr = MSG_TOO_MANY;
+	}
+}
+
+/* An OptStorePath or optional text: NULL is "". */
+int
+msg_put_opt(struct wire_out *out, const char *s)
+{
+	return (wire_put_string(out, s != NULL ? s : ""));
+}
+
+/*
+ * Start on a payload: take the fd out of the imsg at once so that every
+ * error path below owns it, and check that it is there exactly when
+ * the message needs one.
+ */
+int
+msg_begin(struct imsg *imsg, struct wire_in *in, int wantfd, int *fd,
+    const char **errstr)
+{
+	const void	*buf;
+	size_t		 len;
+
+	*fd = imsg_get_fd(imsg);
+	if (wantfd && *fd == -1)
+		return (msg_fail(-1, errstr, "missing fd"));
+	if (!wantfd && *fd != -1) {
+		msg_close(*fd);
+		*fd = -1;
+		return (msg_fail(-1, errstr, "unexpected fd"));
+	}
+	buf = imsg_get_buf(imsg, &len);
+	wire_in_init(in, buf, len);
+	return (0);
+}
+
+/* A wire getter's answer: the payload is all there is, so 0 is short. */
+int
+msg_got(struct wire_in *in, int r, const char **errstr)
+{
+	if (r == 1)
+		return (0);
+	*errstr = r == 0 ? MSG_TRUNCATED : in->wi_errstr;
+	return (-1);
+}
+
+int
+msg_end(struct wire_in *in, const char **errstr)
+{
+	if (in->wi_off != in->wi_len) {
+		*errstr = MSG_TRAILING;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+msg_fail(int fd, const char **errstr, const char *why)
+{
+	msg_close(fd);
+	*errstr = why;
+	return (-1);
+}
+
+void
+msg_close(int fd)
+{
+	if (fd != -1)
+		(void)close(fd);
+}
+
+/* A link path (absolute, if asked) or root label. */
+int
+msg_get_link(struct wire_in *in, int absolute, char **link,
+    const char **errstr)
+{
+	char	*s;
+
+	if (msg_got(in, wire_get_string(in, &s, NULL, MSG_LINKPATH_MAX),
+	    errstr) == -1)
+		return (-1);
+	if (s[0] == '\0' || (absolute && s[0] != '/')) {
+		free(s);
+		*errstr = absolute ? "link path is not absolute" :
+		    "link path is empty";
+		return (-1);
+	}
+	*link = s;
+	return (0);
+}

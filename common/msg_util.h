@@ -1,0 +1,30 @@
+/*
+ * Internal to the msg_*.c wire files (see msg_store.h): shared limits,
+ * messages and the receive pattern msg_begin, msg_got..., msg_end.
+ */
+#ifndef RNIXD_MSG_UTIL_H
+#define RNIXD_MSG_UTIL_H
+
+#include <stddef.h>
+
+#include "imsg.h"
+#include "wire.h"
+
+#define MSG_TRUNCATED		"truncated payload"
+#define MSG_TRAILING		"trailing bytes in payload"
+#define MSG_TOO_LARGE		"reply too large"
+#define MSG_TOO_MANY		"too many items"
+
+size_t	msg_payload_max(const struct imsgbuf *);
+void	msg_out_init(struct wire_out *, const struct imsgbuf *);
+void	msg_out_limit(struct wire_out *, size_t, size_t);
+int	msg_put_opt(struct wire_out *, const char *);
+int	msg_begin(struct imsg *, struct wire_in *, int, int *,
+	    const char **);
+int	msg_got(struct wire_in *, int, const char **);
+int	msg_end(struct wire_in *, const char **);
+int	msg_fail(int, const char **, const char *);
+void	msg_close(int);
+int	msg_get_link(struct wire_in *, int, char **, const char **);
+
+#endif /* RNIXD_MSG_UTIL_H */
