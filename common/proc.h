@@ -119,6 +119,18 @@ enum imsg_type {
 	IMSG_STORE_UPLOAD_DONE,
 	IMSG_STORE_UPLOAD_ABORT,
 
+	/*
+	 * builderproc <-> storeproc for builds (issue 5): read a .drv,
+	 * an input closure, register a build's outputs from the build
+	 * root's store dir fd, keep its log.  Payloads: msg_store.h.
+	 */
+	IMSG_STORE_QUERY_DRV,		/* path -> STORE_DRV */
+	IMSG_STORE_DRV,			/* the .drv text */
+	IMSG_STORE_QUERY_CLOSURE,	/* paths -> STORE_PATHS */
+	IMSG_STORE_BUILD_OUTPUTS,	/* + dirfd -> STORE_BUILD_RESULT */
+	IMSG_STORE_BUILD_RESULT,	/* registered outputs, or why not */
+	IMSG_STORE_BUILD_LOG,		/* drv path + fd -> STORE_OK */
+
 	IMSG_TYPE_MAX
 };
 
