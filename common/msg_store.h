@@ -131,6 +131,87 @@ struct msg_readlink {
 	char	*mrl_target;
 };
 
+/*
+ * Builds (issue 5).
+ *
+ * QUERY_DRV: one .drv store path (msg_send_path, no fd); the reply is
+ * STORE_DRV with the file's bytes, which storeproc has parsed with
+ * drv_parse() first (a .drv that does not parse is a STORE_ERROR), or
+ * STORE_ERROR "path '...' is not valid".  At most MSG_DRV_MAX bytes.
+ *
+ * QUERY_CLOSURE: a set of valid store paths (msg_send_paths); the
+ * reply is STORE_PATHS: their closure under references, each path
+ * once, sorted, or STORE_ERROR if one is not valid.
+ *
+ * BUILD_OUTPUTS + dirfd: the build root's store dir as mountproc hands
+ * it over after the builder exited (IMSG_MOUNT_BUILD_EXITED).  storeproc
+ * looks up the base name of each expected path in it, never following a
+ * symlink, copies the output afresh into the store, canonicalises,
+ * hashes and scans it, checks a fixed output's hash, and registers all
+ * outputs in one transaction with deriver mb_drv and ultimate set.  The
+ * reply is BUILD_RESULT: every output's registered path info, or an
+ * error text in Nix's words with nothing registered.
+ *
+ * BUILD_LOG + fd: the read end of a pipe carrying a build's log (the
+ * bytes the builder printed), for mb_drv's log file; msg_send_path with
+ * the drv path.  storeproc answers STORE_OK once the pipe reached end of
+ * file and the log is on disk (or STORE_ERROR): close the write end when
+ * the build is over.  Logs longer than storeproc's limit are cut.
+ */
+#define MSG_DRV_MAX		(MSG_STORE_MAXSIZE - IMSG_HEADER_SIZE - 8)
+#define MSG_OUTPUTS_MAX		1024		/* outputs of one build */
+#define MSG_HASH_MAX		128		/* base16 sha512 */
+
+/*
+ * One output of a build, with its .drv tuple's hash fields: algo ""
+ * and hash "" for an input-addressed output, else algo "<algo>" (flat)
+ * or "r:<algo>" (recursive), algo one of md5 sha1 sha256 sha512, and
+ * hash the expected digest in base16, as the .drv writes them.  path is
+ * the expected store path: the fixed-output path the hash gives, for a
+ * fixed output.  The receiver checks the forms, not the paths.
+ */
+struct msg_build_output {
+	char	*mbo_name;
+	char	*mbo_path;
+	char	*mbo_algo;
+	char	*mbo_hash;
+};
+
+/*
+ * BUILD_OUTPUTS.  mb_uid is the build user: every file of an output
+ * must be owned by it (or by storeproc), as Nix's canonicalisation
+ * demands.  mb_refs are the candidate references, the input closure;
+ * the outputs' own paths are candidates whether listed or not.
+ */
+struct msg_build {
+	char			*mb_drv;
+	uint64_t		 mb_id;
+	uint32_t		 mb_uid;
+	struct msg_build_output	*mb_outputs;
+	size_t			 mb_noutputs;
+	char			**mb_refs;
+	size_t			 mb_nrefs;
+};
+
+/* A registered output: its name and its path info (with path). */
+struct msg_built {
+	char			*mbt_name;
+	struct wire_path_info	 mbt_info;
+};
+
+/*
+ * BUILD_RESULT: mbr_error NULL and the outputs (in mb_outputs order),
+ * or mbr_error (at most MSG_ERROR_MAX bytes, with Nix's highlighting)
+ * and no outputs.  mbr_hash_mismatch says a fixed output had the wrong
+ * hash (Nix exits 102 then, not 100).
+ */
+struct msg_build_result {
+	char			*mbr_error;
+	int			 mbr_hash_mismatch;
+	struct msg_built	*mbr_outputs;
+	size_t			 mbr_noutputs;
+};
+
 /* Frees every string of a received struct and zeroes it. */
 void	msg_add_free(struct msg_add *);
 void	msg_add_nar_free(struct msg_add_nar *);
@@ -140,10 +221,13 @@ void	msg_gc_free(struct msg_gc *);
 void	msg_gc_result_free(struct msg_gc_result *);
 void	msg_roots_free(struct msg_root *, size_t);
 void	msg_readlinks_free(struct msg_readlink *, size_t);
+void	msg_build_free(struct msg_build *);
+void	msg_build_result_free(struct msg_build_result *);
 
 /*
  * One store path: QUERY_INFO, QUERY_REFERRERS, QUERY_DERIVERS,
- * QUERY_OUTPUTS, TEMP_ROOT, ENSURE, NAR_FROM_PATH (+ fd, required).
+ * QUERY_OUTPUTS, TEMP_ROOT, ENSURE, QUERY_DRV, NAR_FROM_PATH and
+ * BUILD_LOG (+ fd, required).
  * The receiver's fd may be NULL for the types that carry none.
  */
 int	msg_send_path(struct imsgev *, uint32_t type, uint32_t sid,
@@ -152,7 +236,8 @@ int	msg_recv_path(struct imsg *, const char *storedir, char **path,
 	    int *fd, const char **errstr);
 
 /*
- * A set of store paths: QUERY_VALID, STORE_PATHS, QUERY_MISSING
+ * A set of store paths: QUERY_VALID, STORE_PATHS, QUERY_CLOSURE,
+ * QUERY_MISSING
  * (DerivedPath strings when derived is set: a store path, or
  * "<drvpath>!<outputs>" with a ".drv" path and outputs "*" or a
  * comma-separated list of output names; at most MSG_DERIVED_MAX
@@ -249,5 +334,21 @@ void	msg_send_readlinks_reply(struct imsgbuf *,
 	    const struct msg_readlink *, size_t);
 int	msg_recv_readlinks_reply(struct imsg *, struct msg_readlink **,
 	    size_t *, const char **errstr);
+
+/* STORE_DRV: len bytes of .drv text (NUL bytes are passed as they are). */
+void	msg_send_drv(struct imsgev *, uint32_t sid, const char *, size_t);
+int	msg_recv_drv(struct imsg *, char **text, size_t *len,
+	    const char **errstr);
+
+/* BUILD_OUTPUTS: the dirfd is required. */
+int	msg_send_build(struct imsgev *, uint32_t sid, const struct msg_build *,
+	    int dirfd);
+int	msg_recv_build(struct imsg *, const char *storedir, struct msg_build *,
+	    int *dirfd, const char **errstr);
+
+void	msg_send_build_result(struct imsgev *, uint32_t sid,
+	    const struct msg_build_result *);
+int	msg_recv_build_result(struct imsg *, const char *storedir,
+	    struct msg_build_result *, const char **errstr);
 
 #endif /* RNIXD_MSG_STORE_H */
