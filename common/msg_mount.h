@@ -1,34 +1,88 @@
 /*
- * Payloads of the IMSG_MOUNT_BUILD_* messages (proc.h).  A build is
- * described by START (fixed part), one ITEM per variable-length entry
- * (builder, each argument, environment entry, input path, sandbox
- * path), and GO; the receiver checks that the items match the counts
- * in START, then the whole build (mountproc: sandbox_build_check and
- * its permission table: a live build id, a uid of build-users-group,
- * inputs valid store paths in the store dir).
+ * Payloads of the IMSG_MOUNT_* build messages (proc.h) and their
+ * send/recv pairs (msg_mount.c).  A build is described by START (fixed
+ * part and the counts of each kind of item), one ITEM per
+ * variable-length entry (the builder, each argument, environment
+ * entry, input path, sandbox path), and GO; the receiver checks each
+ * ITEM against the counts in START and, at GO, that every announced
+ * item came.  mountproc then checks the whole build against its
+ * permission table (a new build id, a uid of build-users-group and
+ * that group's gid, inputs valid store paths in the store dir, sandbox
+ * paths among the configured sandbox-paths) before its spawner sees it.
  *
  * Which process computes what: builderproc reads the .drv, so it
  * computes the environment (the derivation's plus Nix's variables:
  * NIX_BUILD_TOP, TMPDIR, NIX_STORE, NIX_BUILD_CORES, ...), the input
- * closure (from storeproc), the network flag (fixed-output) and picks
+ * closure (from storeproc), the network flag (fixed-output), and picks
  * the build user; mountproc owns everything about the sandbox itself
  * (paths, ids inside, mounts) and trusts none of the above beyond its
- * checks.  The send/recv pairs (msg_mount.c) are still to be written.
+ * checks.
+ *
+ * The conversation, builderproc <-> mountproc (and mountproc <-> its
+ * spawner, the same messages after the permission check).  Build ids
+ * are builderproc's, unique among live builds, never 0.
+ *
+ *	START, ITEM..., GO	-> STARTED (+ pty master fd) or ERROR(GO)
+ *	(the builder exits)	-> EXITED (+ dirfd of the root's store dir)
+ *	KILL			-> nothing of its own: EXITED follows
+ *	CLEANUP (after EXITED)	-> OK(CLEANUP) or ERROR(CLEANUP); the id
+ *				   and the build user are free again
+ *	BIND_PATH (while running, MOUNT_F_RECURSIVE builds)
+ *				-> OK(BIND_PATH) or ERROR(BIND_PATH)
+ *
+ * A refused or malformed request is answered with ERROR naming the
+ * request type; ERROR and OK carry the request's imsg peerid back, so
+ * builderproc may tag requests (say, BIND_PATHs of one recursive
+ * session) with it.  Refusals inside a description (a bad ITEM, a bad
+ * uid in START) are answered once, at GO; only a START whose id is 0
+ * or already live is refused at once (ERROR(START)), and the ITEMs and
+ * GO after it are then refused as well.
+ *
+ * Sending: a struct msg_mount_chan says how to queue a message on the
+ * caller's channel (mountproc: msg_mount_chan_ibuf; builderproc: a
+ * wrapper of imsgev_compose).  Senders return -1 (nothing queued, fd
+ * closed) only if the payload breaks a limit below; queueing itself is
+ * fatal on failure, as every compose is.  An fd given to a sender is
+ * always consumed.  Both ends of a channel carrying these messages
+ * must imsgbuf_set_maxsize(MSG_MOUNT_MAXSIZE).
+ *
+ * Receiving: every msg_recv_* checks the exact payload length,
+ * NUL-terminated strings without embedded NULs, counts and sizes, and
+ * the fd (present exactly when the message carries one); it returns 0,
+ * or -1 with *errstr (static) set, nothing allocated and a received fd
+ * closed.
  */
 #ifndef RNIXD_MSG_MOUNT_H
 #define RNIXD_MSG_MOUNT_H
 
+#include <sys/types.h>
+
+#include <stddef.h>
 #include <stdint.h>
+
+#include "imsg.h"
 
 #define MSG_MOUNT_ITEMS_MAX	65536	/* per kind */
 #define MSG_MOUNT_ERROR_MAX	256
+/* One argument or environment entry, NUL included (MAX_ARG_STRLEN). */
+#define MSG_MOUNT_STRING_MAX	(128 * 1024)
+#define MSG_MOUNT_PATH_MAX	4096	/* builder, sandbox path, NUL incl. */
+/* All strings of one build together. */
+#define MSG_MOUNT_BUILD_BYTES	(64 * 1024 * 1024)
+#define MSG_MOUNT_MAXSIZE	(IMSG_HEADER_SIZE + 256 * 1024)
+
+/* mms_flags */
+#define MOUNT_F_NETWORK		0x01	/* fixed-output: host network */
+#define MOUNT_F_KVM		0x02	/* bind /dev/kvm if it exists */
+#define MOUNT_F_RECURSIVE	0x04	/* recursive-nix: BIND_PATH allowed */
+#define MOUNT_F_ALL		0x07
 
 /* IMSG_MOUNT_BUILD_START */
 struct msg_mount_start {
 	uint64_t	mms_id;
 	uint32_t	mms_uid;	/* host build user */
 	uint32_t	mms_gid;	/* build-users-group */
-	uint32_t	mms_flags;	/* MOUNT_F_NETWORK, MOUNT_F_KVM */
+	uint32_t	mms_flags;	/* MOUNT_F_* */
 	uint32_t	mms_nargs;
 	uint32_t	mms_nenv;
 	uint32_t	mms_ninputs;
@@ -37,7 +91,7 @@ struct msg_mount_start {
 
 /* IMSG_MOUNT_BUILD_ITEM: header, then NUL-terminated string(s). */
 enum msg_mount_kind {
-	MSG_MOUNT_BUILDER = 1,	/* absolute path */
+	MSG_MOUNT_BUILDER = 1,	/* absolute path; exactly one */
 	MSG_MOUNT_ARG,
 	MSG_MOUNT_ENV,		/* "NAME=value" */
 	MSG_MOUNT_INPUT,	/* store path */
@@ -49,7 +103,7 @@ struct msg_mount_item {
 	uint32_t	mmi_optional;	/* MSG_MOUNT_BIND: skip if missing */
 };
 
-/* IMSG_MOUNT_BUILD_GO, _KILL, _CLEANUP, IMSG_MOUNT_OK */
+/* IMSG_MOUNT_BUILD_GO, _KILL, _CLEANUP */
 struct msg_mount_id {
 	uint64_t	mmd_id;
 };
@@ -66,12 +120,104 @@ struct msg_mount_exited {
 	int32_t		mmx_status;	/* as waitpid(2) */
 };
 
-/* IMSG_MOUNT_BIND_PATH: header, then the store path, NUL-terminated. */
+/* IMSG_MOUNT_BIND_PATH: struct msg_mount_id, then the store path, NUL. */
+
+/* IMSG_MOUNT_OK */
+struct msg_mount_ok {
+	uint64_t	mmo_id;
+	uint32_t	mmo_request;	/* the imsg type answered */
+};
 
 /* IMSG_MOUNT_ERROR */
 struct msg_mount_error {
 	uint64_t	mme_id;
-	char		mme_msg[MSG_MOUNT_ERROR_MAX];
+	uint32_t	mme_request;	/* the imsg type refused */
+	char		mme_msg[MSG_MOUNT_ERROR_MAX];	/* NUL-terminated */
 };
+
+/* One sandbox-paths entry: host source bound at target. */
+struct msg_mount_bind {
+	char	*mmbd_target;
+	char	*mmbd_source;
+	int	 mmbd_optional;
+};
+
+/*
+ * A build description, as sent, or as received so far: msg_recv_start
+ * fills the fixed part and mmb_want, each msg_recv_item adds one
+ * entry, msg_recv_go checks that all came.  Free with
+ * msg_mount_build_free.
+ */
+struct msg_mount_build {
+	uint64_t		  mmb_id;
+	uint32_t		  mmb_uid;
+	uint32_t		  mmb_gid;
+	uint32_t		  mmb_flags;
+	char			 *mmb_builder;
+	char			**mmb_args;
+	size_t			  mmb_nargs;
+	char			**mmb_env;
+	size_t			  mmb_nenv;
+	char			**mmb_inputs;
+	size_t			  mmb_ninputs;
+	struct msg_mount_bind	 *mmb_binds;
+	size_t			  mmb_nbinds;
+	struct msg_mount_start	  mmb_want;	/* receiving: as announced */
+	size_t			  mmb_bytes;	/* receiving: so far */
+};
+
+struct msg_mount_chan {
+	void	(*mc_compose)(void *, uint32_t type, uint32_t peerid,
+		    int fd, const void *, size_t);
+	void	 *mc_arg;
+};
+
+/* A channel over a plain imsgbuf (fatal if composing fails). */
+void	msg_mount_chan_ibuf(struct msg_mount_chan *, struct imsgbuf *);
+
+/*
+ * The build id every IMSG_MOUNT_* payload starts with, to find the
+ * build before receiving; -1 if the payload is too short.
+ */
+int	msg_mount_peek_id(struct imsg *, uint64_t *);
+
+/* START, every ITEM in order, GO. */
+int	msg_send_build(struct msg_mount_chan *, const struct msg_mount_build *);
+int	msg_recv_start(struct imsg *, struct msg_mount_build *,
+	    const char **);
+/* Store paths are checked against storedir. */
+int	msg_recv_item(struct imsg *, const char *storedir,
+	    struct msg_mount_build *, const char **);
+int	msg_recv_go(struct imsg *, const struct msg_mount_build *,
+	    const char **);
+void	msg_mount_build_free(struct msg_mount_build *);
+
+/* GO, KILL, CLEANUP: the id alone. */
+int	msg_send_build_id(struct msg_mount_chan *, uint32_t type, uint64_t);
+int	msg_recv_build_id(struct imsg *, uint64_t *, const char **);
+
+int	msg_send_started(struct msg_mount_chan *, uint64_t, pid_t, int fd);
+int	msg_recv_started(struct imsg *, uint64_t *, pid_t *, int *fd,
+	    const char **);
+int	msg_send_exited(struct msg_mount_chan *, uint64_t, int status,
+	    int fd);
+int	msg_recv_exited(struct imsg *, uint64_t *, int *status, int *fd,
+	    const char **);
+
+int	msg_send_bind_path(struct msg_mount_chan *, uint32_t peerid,
+	    uint64_t, const char *path);
+/* *path is a valid store path in storedir (free it). */
+int	msg_recv_bind_path(struct imsg *, const char *storedir, uint64_t *,
+	    char **path, const char **);
+
+int	msg_send_mount_ok(struct msg_mount_chan *, uint32_t peerid,
+	    uint64_t, uint32_t request);
+int	msg_recv_mount_ok(struct imsg *, uint64_t *, uint32_t *request,
+	    const char **);
+/* The text is cut to MSG_MOUNT_ERROR_MAX - 1 bytes. */
+int	msg_send_mount_error(struct msg_mount_chan *, uint32_t peerid,
+	    uint64_t, uint32_t request, const char *msg);
+int	msg_recv_mount_error(struct imsg *, uint64_t *, uint32_t *request,
+	    char *msg, size_t msglen, const char **);
 
 #endif /* RNIXD_MSG_MOUNT_H */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "imsg.h"
+#include "msg_mount.h"
 #include "proc.h"
 
 struct mount_peer {
@@ -23,10 +24,6 @@ struct mount_peer {
 #define MOUNT_SANDBOX_UID	1000
 #define MOUNT_SANDBOX_GID	100
 #define MOUNT_SANDBOX_BUILD	"/build"
-
-/* mbd_flags */
-#define MOUNT_F_NETWORK		0x01	/* fixed-output: host network */
-#define MOUNT_F_KVM		0x02	/* bind /dev/kvm if it exists */
 
 /* One sandbox-paths entry: host source bound at target. */
 struct mount_bind {
