@@ -1,0 +1,695 @@
+/*
+ * msg_mount.c: every send/recv pair of msg_mount.h.  Good messages make
+ * a round trip over a real imsg channel (fds included); then each
+ * captured payload is damaged (cut at every offset, a trailing byte, a
+ * missing or unexpected fd) and in the ways the message's own rules
+ * forbid (counts, ids, flags, store paths, "..", NULs), and every
+ * damaged copy must be refused.  /proc/self/fd is counted around each
+ * case so no descriptor leaks; LeakSanitizer checks memory (-asan).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "log.h"
+#include "msg_mount.h"
+#include "proc.h"
+
+#define STOREDIR	"/nix/store"
+#define P1	STOREDIR "/7dwpiwnvvbx5yw1cr2gp7kd7f6n23q2c-hello-2.12"
+#define P2	STOREDIR "/0c5bmdw1zmhhs9xvm0in7d7yvzyafyrg-glibc-2.35"
+#define MAXMSG	64
+
+/* A message as a sender queued it. */
+struct cap {
+	uint32_t	 c_type;
+	uint32_t	 c_peerid;
+	int		 c_fd;
+	unsigned char	*c_buf;
+	size_t		 c_len;
+};
+
+static struct cap	caps[MAXMSG];
+static size_t		ncaps, ncases;
+static struct imsgbuf	ib_send, ib_recv;
+static int		anyfd;
+
+static void
+capture(void *arg, uint32_t type, uint32_t peerid, int fd, const void *data,
+    size_t len)
+{
+	(void)arg;
+	if (ncaps == MAXMSG)
+		errx(1, "too many messages");
+	caps[ncaps].c_type = type;
+	caps[ncaps].c_peerid = peerid;
+	caps[ncaps].c_fd = fd;
+	caps[ncaps].c_len = len;
+	if ((caps[ncaps].c_buf = malloc(len + 1)) == NULL)
+		err(1, NULL);
+	memcpy(caps[ncaps].c_buf, data, len);
+	ncaps++;
+}
+
+static void
+caps_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < ncaps; i++) {
+		free(caps[i].c_buf);
+		if (caps[i].c_fd != -1)
+			close(caps[i].c_fd);
+	}
+	ncaps = 0;
+}
+
+static int
+fd_count(void)
+{
+	DIR	*d;
+	int	 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		err(1, "opendir");
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return (n);
+}
+
+/* A hand-made received message: payload copied, fd dup'ed if wanted. */
+static void
+fake(struct imsg *imsg, uint32_t type, const void *buf, size_t len, int fd)
+{
+	memset(imsg, 0, sizeof(*imsg));
+	imsg->im_hdr.ih_type = type;
+	imsg->im_hdr.ih_len = IMSG_HEADER_SIZE + len;
+	imsg->im_fd = fd == -1 ? -1 : dup(fd);
+	imsg->im_datalen = len;
+	imsg->im_data = NULL;
+	if (len > 0) {
+		if ((imsg->im_data = malloc(len)) == NULL)
+			err(1, NULL);
+		memcpy(imsg->im_data, buf, len);
+	}
+}
+
+/* Over the real channel: compose, write, read, get. */
+static void
+deliver(const struct cap *c, struct imsg *imsg)
+{
+	int	rc, fd = -1;
+
+	if (c->c_fd != -1 && (fd = dup(c->c_fd)) == -1)
+		err(1, "dup");
+	if (imsg_compose(&ib_send, c->c_type, c->c_peerid, 0, fd, c->c_buf,
+	    c->c_len) == -1)
+		err(1, "imsg_compose");
+	for (;;) {
+		if (imsgbuf_queuelen(&ib_send) > 0 &&
+		    imsgbuf_write(&ib_send) == -1)
+			err(1, "imsgbuf_write");
+		if (imsgbuf_read(&ib_recv) == -1 && errno != EAGAIN)
+			err(1, "imsgbuf_read");
+		if ((rc = imsgbuf_get(&ib_recv, imsg)) == -1)
+			err(1, "imsgbuf_get");
+		if (rc == 1)
+			break;
+	}
+	if (imsg_get_type(imsg) != c->c_type)
+		errx(1, "got type %u, expected %u", imsg_get_type(imsg),
+		    c->c_type);
+}
+
+/* A receiver under test: 0 or -1 and errstr; frees what it got. */
+typedef int	(*recv_fn)(struct imsg *, const char **);
+
+static struct msg_mount_build	rbuild;
+static uint64_t			ritem_id = 42;
+
+static int
+r_start(struct imsg *imsg, const char **errstr)
+{
+	int	rc = msg_recv_start(imsg, &rbuild, errstr);
+
+	msg_mount_build_free(&rbuild);
+	return (rc);
+}
+
+static int
+r_id(struct imsg *imsg, const char **errstr)
+{
+	uint64_t	id;
+
+	return (msg_recv_build_id(imsg, &id, errstr));
+}
+
+static int
+r_started(struct imsg *imsg, const char **errstr)
+{
+	uint64_t	id;
+	pid_t		pid;
+	int		fd;
+
+	if (msg_recv_started(imsg, &id, &pid, &fd, errstr) == -1)
+		return (-1);
+	close(fd);
+	return (0);
+}
+
+static int
+r_exited(struct imsg *imsg, const char **errstr)
+{
+	uint64_t	id;
+	int		status, fd;
+
+	if (msg_recv_exited(imsg, &id, &status, &fd, errstr) == -1)
+		return (-1);
+	close(fd);
+	return (0);
+}
+
+static int
+r_bind(struct imsg *imsg, const char **errstr)
+{
+	uint64_t	 id;
+	char		*path;
+
+	if (msg_recv_bind_path(imsg, STOREDIR, &id, &path, errstr) == -1)
+		return (-1);
+	free(path);
+	return (0);
+}
+
+static int
+r_ok(struct imsg *imsg, const char **errstr)
+{
+	uint64_t	id;
+	uint32_t	req;
+
+	return (msg_recv_mount_ok(imsg, &id, &req, errstr));
+}
+
+static int
+r_error(struct imsg *imsg, const char **errstr)
+{
+	uint64_t	id;
+	uint32_t	req;
+	char		msg[MSG_MOUNT_ERROR_MAX];
+
+	return (msg_recv_mount_error(imsg, &id, &req, msg, sizeof(msg),
+	    errstr));
+}
+
+/* An item against a build that START announced with one of each. */
+static int
+r_item(struct imsg *imsg, const char **errstr)
+{
+	struct msg_mount_start	ms;
+	struct imsg		start;
+	const char		*e;
+	int			rc;
+
+	memset(&ms, 0, sizeof(ms));
+	ms.mms_id = ritem_id;
+	ms.mms_nargs = ms.mms_nenv = ms.mms_ninputs = ms.mms_nbinds = 1;
+	fake(&start, IMSG_MOUNT_BUILD_START, &ms, sizeof(ms), -1);
+	if (msg_recv_start(&start, &rbuild, &e) == -1)
+		errx(1, "START for items: %s", e);
+	imsg_free(&start);
+	rc = msg_recv_item(imsg, STOREDIR, &rbuild, errstr);
+	msg_mount_build_free(&rbuild);
+	return (rc);
+}
+
+static void
+expect(const char *what, recv_fn fn, uint32_t type, const void *buf,
+    size_t len, int fd, int good)
+{
+	struct imsg	 imsg;
+	const char	*errstr = NULL;
+	int		 before, rc;
+
+	before = fd_count();
+	fake(&imsg, type, buf, len, fd);
+	rc = fn(&imsg, &errstr);
+	imsg_free(&imsg);
+	if (good && rc != 0)
+		errx(1, "%s: refused (%s), expected accepted", what, errstr);
+	if (!good && rc != -1)
+		errx(1, "%s: accepted, expected refused", what);
+	if (!good && errstr == NULL)
+		errx(1, "%s: refused without a reason", what);
+	if (fd_count() != before)
+		errx(1, "%s: %d fds before, %d after", what, before,
+		    fd_count());
+	ncases++;
+}
+
+/* Cut at every offset, one byte more, the fd taken away or added. */
+static void
+generic(const char *name, recv_fn fn, const struct cap *c, int needfd)
+{
+	unsigned char	*buf;
+	char		 what[128];
+	size_t		 cut;
+	int		 fd;
+
+	fd = needfd ? anyfd : -1;
+	expect(name, fn, c->c_type, c->c_buf, c->c_len, fd, 1);
+	for (cut = 0; cut < c->c_len; cut++) {
+		snprintf(what, sizeof(what), "%s cut at %zu", name, cut);
+		expect(what, fn, c->c_type, c->c_buf, cut, fd, 0);
+	}
+	if ((buf = calloc(1, c->c_len + 1)) == NULL)
+		err(1, NULL);
+	memcpy(buf, c->c_buf, c->c_len);
+	snprintf(what, sizeof(what), "%s + trailing byte", name);
+	expect(what, fn, c->c_type, buf, c->c_len + 1, fd, 0);
+	buf[c->c_len] = 'x';
+	expect(what, fn, c->c_type, buf, c->c_len + 1, fd, 0);
+	free(buf);
+	snprintf(what, sizeof(what), "%s %s fd", name,
+	    needfd ? "without its" : "with an unexpected");
+	expect(what, fn, c->c_type, c->c_buf, c->c_len, needfd ? -1 : 0, 0);
+	printf("%s: good, every cut, trailing, fd: ok\n", name);
+}
+
+static void
+channel(void)
+{
+	int	sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
+		err(1, "socketpair");
+	if (imsgbuf_init(&ib_send, sv[0]) == -1 ||
+	    imsgbuf_init(&ib_recv, sv[1]) == -1 ||
+	    imsgbuf_set_maxsize(&ib_send, MSG_MOUNT_MAXSIZE) == -1 ||
+	    imsgbuf_set_maxsize(&ib_recv, MSG_MOUNT_MAXSIZE) == -1)
+		err(1, "imsgbuf");
+}
+
+static char	*args[] = { "-e", "", NULL };
+static char	*envs[] = { "out=" P1, "PATH=/path-not-set", "EMPTY=", NULL };
+static char	*inputs[] = { P1, P2, NULL };
+static struct msg_mount_bind binds[] = {
+	{ "/bin/sh", "/usr/bin/busybox", 0 },
+	{ "/dev/kvm", "/dev/kvm", 1 },
+};
+
+static void
+build_fill(struct msg_mount_build *mb, char *bigarg)
+{
+	memset(mb, 0, sizeof(*mb));
+	mb->mmb_id = 0x1234567890ULL;
+	mb->mmb_uid = 30001;
+	mb->mmb_gid = 30000;
+	mb->mmb_flags = MOUNT_F_NETWORK | MOUNT_F_RECURSIVE;
+	mb->mmb_builder = "/bin/sh";
+	args[1] = bigarg;
+	mb->mmb_args = args;
+	mb->mmb_nargs = 2;
+	mb->mmb_env = envs;
+	mb->mmb_nenv = 3;
+	mb->mmb_inputs = inputs;
+	mb->mmb_ninputs = 2;
+	mb->mmb_binds = binds;
+	mb->mmb_nbinds = 2;
+}
+
+static void
+check_build(const struct msg_mount_build *a, const struct msg_mount_build *b)
+{
+	size_t	i;
+
+	if (a->mmb_id != b->mmb_id || a->mmb_uid != b->mmb_uid ||
+	    a->mmb_gid != b->mmb_gid || a->mmb_flags != b->mmb_flags ||
+	    strcmp(a->mmb_builder, b->mmb_builder) != 0 ||
+	    a->mmb_nargs != b->mmb_nargs || a->mmb_nenv != b->mmb_nenv ||
+	    a->mmb_ninputs != b->mmb_ninputs || a->mmb_nbinds != b->mmb_nbinds)
+		errx(1, "build fixed part differs after the round trip");
+	for (i = 0; i < a->mmb_nargs; i++)
+		if (strcmp(a->mmb_args[i], b->mmb_args[i]) != 0)
+			errx(1, "arg %zu differs", i);
+	for (i = 0; i < a->mmb_nenv; i++)
+		if (strcmp(a->mmb_env[i], b->mmb_env[i]) != 0)
+			errx(1, "env %zu: got %s, expected %s", i,
+			    b->mmb_env[i], a->mmb_env[i]);
+	for (i = 0; i < a->mmb_ninputs; i++)
+		if (strcmp(a->mmb_inputs[i], b->mmb_inputs[i]) != 0)
+			errx(1, "input %zu differs", i);
+	for (i = 0; i < a->mmb_nbinds; i++)
+		if (strcmp(a->mmb_binds[i].mmbd_target,
+		    b->mmb_binds[i].mmbd_target) != 0 ||
+		    strcmp(a->mmb_binds[i].mmbd_source,
+		    b->mmb_binds[i].mmbd_source) != 0 ||
+		    a->mmb_binds[i].mmbd_optional !=
+		    b->mmb_binds[i].mmbd_optional)
+			errx(1, "bind %zu differs", i);
+}
+
+/* The whole description over the channel, received as mountproc does. */
+static void
+test_build_roundtrip(void)
+{
+	struct msg_mount_chan	 mc = { capture, NULL };
+	struct msg_mount_build	 mb, got;
+	struct imsg		 imsg;
+	const char		*errstr;
+	char			*big;
+	size_t			 i;
+
+	if ((big = malloc(MSG_MOUNT_STRING_MAX)) == NULL)
+		err(1, NULL);
+	memset(big, 'a', MSG_MOUNT_STRING_MAX - 1);
+	big[MSG_MOUNT_STRING_MAX - 1] = '\0';
+	build_fill(&mb, big);
+	if (msg_send_build(&mc, &mb) == -1)
+		errx(1, "msg_send_build refused a good build");
+	if (ncaps != 1 + 1 + 2 + 3 + 2 + 2 + 1)
+		errx(1, "build: got %zu messages, expected 12", ncaps);
+	for (i = 0; i < ncaps; i++) {
+		deliver(&caps[i], &imsg);
+		if (i == 0 && msg_recv_start(&imsg, &got, &errstr) == -1)
+			errx(1, "START: %s", errstr);
+		if (i > 0 && i < ncaps - 1 &&
+		    msg_recv_item(&imsg, STOREDIR, &got, &errstr) == -1)
+			errx(1, "ITEM %zu: %s", i, errstr);
+		if (i == ncaps - 1 && msg_recv_go(&imsg, &got, &errstr) == -1)
+			errx(1, "GO: %s", errstr);
+		imsg_free(&imsg);
+	}
+	check_build(&mb, &got);
+	msg_mount_build_free(&got);
+	printf("build round trip (START, 10 ITEMs, GO; a %d-byte arg): ok\n",
+	    MSG_MOUNT_STRING_MAX - 1);
+	generic("START", r_start, &caps[0], 0);
+	ritem_id = mb.mmb_id;
+	generic("ITEM", r_item, &caps[1], 0);
+	ritem_id = 42;
+	generic("GO", r_id, &caps[ncaps - 1], 0);
+	caps_free();
+
+	/* A string one byte over its limit is never sent. */
+	big[MSG_MOUNT_STRING_MAX - 1] = 'a';
+	big = realloc(big, MSG_MOUNT_STRING_MAX + 1);
+	big[MSG_MOUNT_STRING_MAX] = '\0';
+	build_fill(&mb, big);
+	if (msg_send_build(&mc, &mb) != -1 || ncaps != 0)
+		errx(1, "an oversized argument was sent");
+	build_fill(&mb, "x");
+	mb.mmb_builder = "/bin/../sh";
+	if (msg_send_build(&mc, &mb) != -1 || ncaps != 0)
+		errx(1, "a builder with .. was sent");
+	free(big);
+	printf("oversized argument and '..' builder not sent: ok\n");
+}
+
+static void
+item(struct msg_mount_item *mi, uint32_t kind, uint32_t opt,
+    unsigned char *buf, size_t *len, const char *s, size_t slen)
+{
+	memset(mi, 0, sizeof(*mi));
+	mi->mmi_id = 42;
+	mi->mmi_kind = kind;
+	mi->mmi_optional = opt;
+	memcpy(buf, mi, sizeof(*mi));
+	memcpy(buf + sizeof(*mi), s, slen);
+	*len = sizeof(*mi) + slen;
+}
+
+#define ITEM_BAD(what, kind, opt, s) do {				\
+	item(&mi, kind, opt, buf, &len, s, sizeof(s));			\
+	expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0);	\
+} while (0)
+#define ITEM_GOOD(what, kind, opt, s) do {				\
+	item(&mi, kind, opt, buf, &len, s, sizeof(s));			\
+	expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 1);	\
+} while (0)
+
+static void
+test_items_bad(void)
+{
+	struct msg_mount_item	mi;
+	unsigned char		buf[1024];
+	size_t			len;
+
+	ITEM_GOOD("input", MSG_MOUNT_INPUT, 0, P1);
+	ITEM_BAD("input outside the store", MSG_MOUNT_INPUT, 0, "/etc/passwd");
+	ITEM_BAD("input with a bad hash", MSG_MOUNT_INPUT, 0,
+	    STOREDIR "/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x");
+	ITEM_BAD("input subpath", MSG_MOUNT_INPUT, 0, P1 "/bin");
+	ITEM_BAD("input with ..", MSG_MOUNT_INPUT, 0, STOREDIR "/../etc");
+	ITEM_BAD("input in another store", MSG_MOUNT_INPUT, 0,
+	    "/gnu/store/7dwpiwnvvbx5yw1cr2gp7kd7f6n23q2c-hello-2.12");
+	ITEM_GOOD("builder", MSG_MOUNT_BUILDER, 0, "/bin/sh");
+	ITEM_BAD("relative builder", MSG_MOUNT_BUILDER, 0, "bin/sh");
+	ITEM_BAD("builder with ..", MSG_MOUNT_BUILDER, 0, "/bin/../sh");
+	ITEM_BAD("builder with //", MSG_MOUNT_BUILDER, 0, "/bin//sh");
+	ITEM_GOOD("env", MSG_MOUNT_ENV, 0, "a=b");
+	ITEM_BAD("env without =", MSG_MOUNT_ENV, 0, "ab");
+	ITEM_BAD("env with empty name", MSG_MOUNT_ENV, 0, "=b");
+	ITEM_BAD("env with an embedded NUL", MSG_MOUNT_ENV, 0, "a=b\0c");
+	ITEM_GOOD("arg", MSG_MOUNT_ARG, 0, "");
+	ITEM_BAD("arg with optional", MSG_MOUNT_ARG, 1, "x");
+	ITEM_GOOD("bind", MSG_MOUNT_BIND, 1, "/bin/sh\0/usr/bin/busybox");
+	ITEM_BAD("bind with one string", MSG_MOUNT_BIND, 0, "/bin/sh");
+	ITEM_BAD("bind with three strings", MSG_MOUNT_BIND, 0,
+	    "/a\0/b\0/c");
+	ITEM_BAD("bind target with ..", MSG_MOUNT_BIND, 0, "/a/..\0/b");
+	ITEM_BAD("bind source with ..", MSG_MOUNT_BIND, 0, "/a\0/../etc");
+	ITEM_BAD("bind optional 2", MSG_MOUNT_BIND, 2, "/a\0/b");
+	ITEM_BAD("unknown kind 0", 0, 0, "x");
+	ITEM_BAD("unknown kind 6", 6, 0, "x");
+	/* Not terminated at all. */
+	item(&mi, MSG_MOUNT_ARG, 0, buf, &len, "abc", 3);
+	expect("unterminated arg", r_item, IMSG_MOUNT_BUILD_ITEM, buf, len,
+	    -1, 0);
+	/* Another build's item. */
+	item(&mi, MSG_MOUNT_ARG, 0, buf, &len, "x", 2);
+	mi.mmi_id = 43;
+	memcpy(buf, &mi, sizeof(mi));
+	expect("item of build 43 in build 42", r_item,
+	    IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0);
+	printf("bad items (store paths, '..', NULs, kinds, ids): ok\n");
+}
+
+/* Counts: more than announced, fewer at GO, a second builder. */
+static void
+test_counts(void)
+{
+	struct msg_mount_start	 ms;
+	struct msg_mount_build	 mb;
+	struct msg_mount_item	 mi;
+	struct msg_mount_id	 md;
+	struct imsg		 imsg;
+	unsigned char		 buf[256];
+	const char		*errstr;
+	size_t			 len;
+
+	memset(&ms, 0, sizeof(ms));
+	ms.mms_id = 42;
+	ms.mms_nargs = 1;
+	fake(&imsg, IMSG_MOUNT_BUILD_START, &ms, sizeof(ms), -1);
+	if (msg_recv_start(&imsg, &mb, &errstr) == -1)
+		errx(1, "START: %s", errstr);
+	imsg_free(&imsg);
+	memset(&md, 0, sizeof(md));
+	md.mmd_id = 42;
+	fake(&imsg, IMSG_MOUNT_BUILD_GO, &md, sizeof(md), -1);
+	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
+		errx(1, "GO without builder or arg accepted");
+	imsg_free(&imsg);
+	item(&mi, MSG_MOUNT_BUILDER, 0, buf, &len, "/b", 3);
+	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) == -1)
+		errx(1, "builder: %s", errstr);
+	imsg_free(&imsg);
+	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
+		errx(1, "second builder accepted");
+	imsg_free(&imsg);
+	fake(&imsg, IMSG_MOUNT_BUILD_GO, &md, sizeof(md), -1);
+	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
+		errx(1, "GO with 0 of 1 args accepted");
+	imsg_free(&imsg);
+	item(&mi, MSG_MOUNT_ARG, 0, buf, &len, "a", 2);
+	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) == -1)
+		errx(1, "arg: %s", errstr);
+	imsg_free(&imsg);
+	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
+		errx(1, "a second arg of 1 accepted");
+	imsg_free(&imsg);
+	item(&mi, MSG_MOUNT_ENV, 0, buf, &len, "a=b", 4);
+	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
+		errx(1, "an env entry of 0 accepted");
+	imsg_free(&imsg);
+	md.mmd_id = 43;
+	fake(&imsg, IMSG_MOUNT_BUILD_GO, &md, sizeof(md), -1);
+	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
+		errx(1, "GO of another build accepted");
+	imsg_free(&imsg);
+	md.mmd_id = 42;
+	fake(&imsg, IMSG_MOUNT_BUILD_GO, &md, sizeof(md), -1);
+	if (msg_recv_go(&imsg, &mb, &errstr) == -1)
+		errx(1, "complete GO: %s", errstr);
+	imsg_free(&imsg);
+	msg_mount_build_free(&mb);
+
+	ms.mms_nenv = MSG_MOUNT_ITEMS_MAX + 1;
+	expect("START with too many env", r_start, IMSG_MOUNT_BUILD_START,
+	    &ms, sizeof(ms), -1, 0);
+	ms.mms_nenv = 0;
+	ms.mms_flags = 0x80;
+	expect("START with unknown flags", r_start, IMSG_MOUNT_BUILD_START,
+	    &ms, sizeof(ms), -1, 0);
+	ms.mms_flags = 0;
+	ms.mms_id = 0;
+	expect("START with id 0", r_start, IMSG_MOUNT_BUILD_START,
+	    &ms, sizeof(ms), -1, 0);
+	ncases += 9;
+	printf("counts: missing, extra, second builder, limits, id 0: ok\n");
+}
+
+static void
+test_replies(void)
+{
+	struct msg_mount_chan	 mc = { capture, NULL };
+	struct msg_mount_error	 me;
+	struct imsg		 imsg;
+	const char		*errstr;
+	char			 msg[MSG_MOUNT_ERROR_MAX], longmsg[400];
+	uint64_t		 id;
+	uint32_t		 req;
+	pid_t			 pid;
+	int			 fd, status, p[2];
+	char			*path;
+
+	if (pipe(p) == -1)
+		err(1, "pipe");
+	if (msg_send_started(&mc, 7, 4242, dup(p[0])) == -1 ||
+	    msg_send_exited(&mc, 7, 256, dup(p[1])) == -1 ||
+	    msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, 7) == -1 ||
+	    msg_send_bind_path(&mc, 99, 7, P2) == -1 ||
+	    msg_send_mount_ok(&mc, 99, 7, IMSG_MOUNT_BIND_PATH) == -1)
+		errx(1, "a good reply was not sent");
+	memset(longmsg, 'e', sizeof(longmsg) - 1);
+	longmsg[sizeof(longmsg) - 1] = '\0';
+	msg_send_mount_error(&mc, 5, 7, IMSG_MOUNT_BUILD_GO, longmsg);
+
+	deliver(&caps[0], &imsg);
+	if (msg_recv_started(&imsg, &id, &pid, &fd, &errstr) == -1 ||
+	    id != 7 || pid != 4242 || fd == -1)
+		errx(1, "STARTED round trip");
+	close(fd);
+	imsg_free(&imsg);
+	deliver(&caps[1], &imsg);
+	if (msg_recv_exited(&imsg, &id, &status, &fd, &errstr) == -1 ||
+	    id != 7 || status != 256)
+		errx(1, "EXITED round trip");
+	/* The descriptor is the very pipe end: write through it. */
+	if (write(fd, "z", 1) != 1 || read(p[0], msg, 1) != 1 ||
+	    msg[0] != 'z')
+		errx(1, "EXITED fd is not the one sent");
+	close(fd);
+	imsg_free(&imsg);
+	deliver(&caps[3], &imsg);
+	if (msg_recv_bind_path(&imsg, STOREDIR, &id, &path, &errstr) == -1 ||
+	    id != 7 || strcmp(path, P2) != 0 || imsg_get_peerid(&imsg) != 99)
+		errx(1, "BIND_PATH round trip");
+	free(path);
+	imsg_free(&imsg);
+	deliver(&caps[4], &imsg);
+	if (msg_recv_mount_ok(&imsg, &id, &req, &errstr) == -1 || id != 7 ||
+	    req != IMSG_MOUNT_BIND_PATH || imsg_get_peerid(&imsg) != 99)
+		errx(1, "OK round trip");
+	imsg_free(&imsg);
+	deliver(&caps[5], &imsg);
+	if (msg_recv_mount_error(&imsg, &id, &req, msg, sizeof(msg),
+	    &errstr) == -1 || id != 7 || req != IMSG_MOUNT_BUILD_GO ||
+	    strlen(msg) != MSG_MOUNT_ERROR_MAX - 1 ||
+	    imsg_get_peerid(&imsg) != 5)
+		errx(1, "ERROR round trip (a long text is cut)");
+	imsg_free(&imsg);
+	printf("STARTED, EXITED, KILL, BIND_PATH, OK, ERROR round trips: ok\n");
+
+	generic("STARTED", r_started, &caps[0], 1);
+	generic("EXITED", r_exited, &caps[1], 1);
+	generic("KILL", r_id, &caps[2], 0);
+	generic("BIND_PATH", r_bind, &caps[3], 0);
+	generic("OK", r_ok, &caps[4], 0);
+	generic("ERROR", r_error, &caps[5], 0);
+
+	/* Message rules. */
+	memcpy(&me, caps[5].c_buf, sizeof(me));
+	memset(me.mme_msg, 'x', sizeof(me.mme_msg));
+	expect("ERROR text unterminated", r_error, IMSG_MOUNT_ERROR, &me,
+	    sizeof(me), -1, 0);
+	memcpy(&me, caps[5].c_buf, sizeof(me));
+	me.mme_request = IMSG_STORE_OK;
+	expect("ERROR for a foreign request", r_error, IMSG_MOUNT_ERROR, &me,
+	    sizeof(me), -1, 0);
+	caps_free();
+	msg_send_bind_path(&mc, 0, 7, STOREDIR "/../etc/passwd");
+	msg_send_bind_path(&mc, 0, 7, P2 "/..");
+	msg_send_bind_path(&mc, 0, 7, "/etc/passwd");
+	msg_send_mount_ok(&mc, 0, 7, IMSG_MOUNT_BUILD_GO);
+	expect("BIND_PATH with ..", r_bind, IMSG_MOUNT_BIND_PATH,
+	    caps[0].c_buf, caps[0].c_len, -1, 0);
+	expect("BIND_PATH subpath ..", r_bind, IMSG_MOUNT_BIND_PATH,
+	    caps[1].c_buf, caps[1].c_len, -1, 0);
+	expect("BIND_PATH outside the store", r_bind, IMSG_MOUNT_BIND_PATH,
+	    caps[2].c_buf, caps[2].c_len, -1, 0);
+	expect("OK for GO", r_ok, IMSG_MOUNT_OK, caps[3].c_buf,
+	    caps[3].c_len, -1, 0);
+	caps_free();
+	if (msg_send_started(&mc, 7, 0, dup(p[0])) != -1 ||
+	    msg_send_started(&mc, 0, 5, dup(p[0])) != -1 ||
+	    msg_send_exited(&mc, 7, 0, -1) != -1 ||
+	    msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, 0) != -1 ||
+	    ncaps != 0)
+		errx(1, "a bad message was sent");
+	close(p[0]);
+	close(p[1]);
+	printf("reply rules (text, request, store path, '..', pid, id): ok\n");
+}
+
+int
+main(void)
+{
+	int	before;
+
+	log_init(1, LOG_DAEMON);
+	if ((anyfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		err(1, "/dev/null");
+	channel();
+	before = fd_count();
+	test_build_roundtrip();
+	test_items_bad();
+	test_counts();
+	test_replies();
+	if (fd_count() != before)
+		errx(1, "fds: %d before, %d after", before, fd_count());
+	imsgbuf_clear(&ib_send);
+	imsgbuf_clear(&ib_recv);
+	close(ib_send.ib_fd);
+	close(ib_recv.ib_fd);
+	printf("%zu cases: ok\n", ncases);
+	return (0);
+}
