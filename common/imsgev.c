@@ -2,6 +2,11 @@
  * libevent glue for imsg channels between rnixd processes.  A sibling
  * or the parent closing its end means that process is gone; the parent
  * will stop everything, so exiting here is the fail-closed answer.
+ *
+ * Reading is a persistent event; writing is tried at once when a
+ * message is composed and left to a write event only while the socket
+ * is full.  Every request between processes pays these costs, so they
+ * are kept to the few system calls the work needs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,22 +15,19 @@
 #include "imsgev.h"
 #include "log.h"
 
-static void	imsgev_handler(int, short, void *);
+static void	imsgev_read(int, short, void *);
+static void	imsgev_write(int, short, void *);
 
 static void
-imsgev_update(struct imsgev *iev)
+imsgev_flush(struct imsgev *iev)
 {
-	short	events = EV_READ;
-
-	if (imsgbuf_queuelen(iev->iev_ibuf) > 0)
-		events |= EV_WRITE;
-	/* One-shot events: re-arm after every wakeup, not only on change. */
-	if (event_initialized(&iev->iev_ev))
-		event_del(&iev->iev_ev);
-	iev->iev_events = events;
-	event_set(&iev->iev_ev, iev->iev_ibuf->ib_fd, events, imsgev_handler,
-	    iev);
-	event_add(&iev->iev_ev, NULL);
+	if (imsgbuf_write(iev->iev_ibuf) == -1)
+		fatal("write to %s", proc_name(iev->iev_peer));
+	if (imsgbuf_queuelen(iev->iev_ibuf) > 0) {
+		if (!event_pending(&iev->iev_wev, EV_WRITE, NULL))
+			event_add(&iev->iev_wev, NULL);
+	} else if (event_pending(&iev->iev_wev, EV_WRITE, NULL))
+		event_del(&iev->iev_wev);
 }
 
 static void
@@ -49,14 +51,23 @@ void
 imsgev_init(struct imsgev *iev, struct imsgbuf *ibuf, enum proc_type peer,
     int (*dispatch)(struct imsgev *, struct imsg *))
 {
-	/* event_initialized() must not read stack garbage. */
-	memset(&iev->iev_ev, 0, sizeof(iev->iev_ev));
 	iev->iev_ibuf = ibuf;
 	iev->iev_peer = peer;
 	iev->iev_dispatch = dispatch;
-	iev->iev_events = 0;
+	event_set(&iev->iev_rev, ibuf->ib_fd, EV_READ | EV_PERSIST,
+	    imsgev_read, iev);
+	event_set(&iev->iev_wev, ibuf->ib_fd, EV_WRITE, imsgev_write, iev);
+	event_add(&iev->iev_rev, NULL);
+	/* What the channel's earlier user read ahead is handled now. */
 	imsgev_drain(iev);
-	imsgev_update(iev);
+	imsgev_flush(iev);
+}
+
+void
+imsgev_clear(struct imsgev *iev)
+{
+	event_del(&iev->iev_rev);
+	event_del(&iev->iev_wev);
 }
 
 void
@@ -66,27 +77,28 @@ imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid, int fd,
 	if (imsg_compose(iev->iev_ibuf, type, peerid, 0, fd, data, len) == -1)
 		fatal("imsg_compose %s to %s", imsg_type_name(type),
 		    proc_name(iev->iev_peer));
-	imsgev_update(iev);
+	imsgev_flush(iev);
 }
 
 static void
-imsgev_handler(int fd, short events, void *arg)
+imsgev_write(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	imsgev_flush(arg);
+}
+
+static void
+imsgev_read(int fd, short events, void *arg)
 {
 	struct imsgev	*iev = arg;
 	ssize_t		 n;
 
 	(void)fd;
-	if (events & EV_WRITE) {
-		if (imsgbuf_write(iev->iev_ibuf) == -1)
-			fatal("write to %s", proc_name(iev->iev_peer));
-	}
-	if (events & EV_READ) {
-		if ((n = imsgbuf_read(iev->iev_ibuf)) == -1 &&
-		    errno != EAGAIN)
-			fatal("read from %s", proc_name(iev->iev_peer));
-		if (n == 0)
-			fatalx("%s went away", proc_name(iev->iev_peer));
-		imsgev_drain(iev);
-	}
-	imsgev_update(iev);
+	(void)events;
+	if ((n = imsgbuf_read(iev->iev_ibuf)) == -1 && errno != EAGAIN)
+		fatal("read from %s", proc_name(iev->iev_peer));
+	if (n == 0)
+		fatalx("%s went away", proc_name(iev->iev_peer));
+	imsgev_drain(iev);
 }

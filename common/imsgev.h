@@ -13,8 +13,8 @@
 
 struct imsgev {
 	struct imsgbuf	*iev_ibuf;
-	struct event	 iev_ev;
-	short		 iev_events;
+	struct event	 iev_rev;	/* persistent read */
+	struct event	 iev_wev;	/* while the socket is full */
 	enum proc_type	 iev_peer;
 	/* Called with each message; returns -1 if the peer is broken. */
 	int		(*iev_dispatch)(struct imsgev *, struct imsg *);
@@ -27,6 +27,8 @@ struct imsgev {
  */
 void	imsgev_init(struct imsgev *, struct imsgbuf *, enum proc_type,
 	    int (*)(struct imsgev *, struct imsg *));
+/* Stop watching the channel (tests, or a process about to exit). */
+void	imsgev_clear(struct imsgev *);
 void	imsgev_compose(struct imsgev *, uint32_t, uint32_t, int,
 	    const void *, size_t);
 

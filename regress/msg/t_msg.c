@@ -2146,7 +2146,6 @@ test_small_channel(void)
 	printf("small channel: errors cut, big replies refused\n");
 	before = fd_count();
 	channel(&a, &b, IMSG_MAXSIZE_DEFAULT);
-	/* imsgev_init() looks at iev_ev: it must start zeroed. */
 	memset(&small, 0, sizeof(small));
 	imsgev_init(&small, &a, PROC_STORE, dispatch_none);
 	text = mkstr(MSG_ERROR_MAX, 'e');
@@ -2171,7 +2170,7 @@ test_small_channel(void)
 		errx(1, "small QUERY_VALID: got 0, expected -1");
 	wire_strings_free(paths, 2000);
 	free(text);
-	event_del(&small.iev_ev);
+	imsgev_clear(&small);
 	close(a.ib_fd);
 	close(b.ib_fd);
 	imsgbuf_clear(&a);
@@ -2216,7 +2215,7 @@ main(void)
 	test_readlinks_reply_faults();
 	test_small_channel();
 	fd_expect("all tests", base);
-	event_del(&iev.iev_ev);
+	imsgev_clear(&iev);
 	close(ib_send.ib_fd);
 	close(ib_recv.ib_fd);
 	imsgbuf_clear(&ib_send);
