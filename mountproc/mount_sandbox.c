@@ -931,3 +931,104 @@ mount_build_free(struct mount_build *mb)
 	free(mb->mbd_binds);
 	memset(mb, 0, sizeof(*mb));
 }
+
+/*
+ * In a helper that has entered the build's user and (pre-pivot) mount
+ * namespaces: the mount point, made with O_NOFOLLOW|O_EXCL relative to
+ * the sandbox's store dir, then the bind onto that very inode through
+ * its fd, so no path the builder can change is followed.  An existing
+ * target means the path is there already.
+ */
+static int
+sb_bind_child(const char *store, const char *source, const char *base,
+    const char **step)
+{
+	char		 proc[64], target[PATH_MAX];
+	struct stat	 st, tst;
+	int		 sfd, tfd, created;
+
+	*step = "store dir";
+	if ((sfd = open(store, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return (-1);
+	*step = "source";
+	if (lstat(source, &st) == -1)
+		return (-1);
+	*step = "target";
+	if (S_ISLNK(st.st_mode)) {
+		if ((created = readlink(source, target, sizeof(target) - 1))
+		    == -1)
+			return (-1);
+		target[created] = '\0';
+		return (symlinkat(target, sfd, base) == -1 &&
+		    errno != EEXIST ? -1 : 0);
+	}
+	if (S_ISDIR(st.st_mode))
+		created = mkdirat(sfd, base, 0555) == 0;
+	else if ((tfd = openat(sfd, base, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0444)) != -1)
+		created = close(tfd) == 0;
+	else
+		created = 0;
+	if (!created)
+		return (errno == EEXIST ? 0 : -1);
+	if ((tfd = openat(sfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(tfd, &tst) == -1 || tst.st_uid != geteuid() ||
+	    (tst.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
+		return (-1);
+	*step = "bind";
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tfd);
+	if (mount(source, proc, NULL, MS_BIND, NULL) == -1)
+		return (-1);
+	/* Ours, in a sticky dir: the builder cannot swap it for another. */
+	*step = "read-only";
+	if ((size_t)snprintf(target, sizeof(target), "%s/%s", store, base) >=
+	    sizeof(target))
+		return (-1);
+	return (sb_remount_rdonly(target));
+}
+
+int
+sandbox_build_bind(struct mount_run *mr, const char *buildsdir,
+    const char *storedir, const char *path, char *err, size_t errlen)
+{
+	char		 store[PATH_MAX], source[PATH_MAX], msg[256];
+	const char	*step = "setns", *base;
+	int		 errp[2], status;
+	ssize_t		 n;
+	pid_t		 pid;
+
+	base = path + strlen(storedir) + 1;
+	snprintf(store, sizeof(store), "%s/%s/root%s", buildsdir, mr->mr_name,
+	    storedir);
+	snprintf(source, sizeof(source), "%s", path);
+	if (pipe2(errp, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		return (sb_err(err, errlen, "fork: %s", strerror(errno)));
+	if (pid == 0) {
+		close(errp[0]);
+		if (setns(mr->mr_userns, CLONE_NEWUSER) == 0 &&
+		    setns(mr->mr_mntns, CLONE_NEWNS) == 0 &&
+		    sb_bind_child(store, source, base, &step) == 0)
+			_exit(0);
+		snprintf(msg, sizeof(msg), "%s: %s", step, strerror(errno));
+		if (write(errp[1], msg, strlen(msg)) == -1)
+			_exit(2);
+		_exit(1);
+	}
+	close(errp[1]);
+	while ((n = read(errp[0], msg, sizeof(msg) - 1)) == -1 &&
+	    errno == EINTR)
+		;
+	close(errp[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return (sb_err(err, errlen, "waitpid: %s",
+			    strerror(errno)));
+	if (n > 0) {
+		msg[n] = '\0';
+		return (sb_err(err, errlen, "binding %s: %s", path, msg));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return (sb_err(err, errlen, "binding %s failed", path));
+	return (0);
+}

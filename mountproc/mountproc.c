@@ -5,12 +5,16 @@
  * permission table allows.  It does not link libevent: one poll loop
  * over two channels is all it needs.
  */
-#include <linux/capability.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,33 +25,31 @@
 #include "priv.h"
 #include "sandbox.h"
 
-static struct child_setup	setup;
-static struct mount_peer	peers[2];	/* parent, builderproc */
-static struct imsgbuf		ibuf_builder;
+#define MOUNT_NPEERS	3	/* parent, builderproc, spawner */
 
-static void	mount_loop(void);
+struct msg_mount_chan	mount_to_builder;
+struct msg_mount_chan	mount_to_spawner;
+
+static struct child_setup	setup;
+static struct mount_peer	peers[MOUNT_NPEERS];
+static struct imsgbuf		ibuf_builder, ibuf_spawner;
+static pid_t			spawner_pid;
+
+static void	mount_loop(void) __attribute__((noreturn));
+static void	mount_make_builds(const struct rnixd_conf *, uid_t, gid_t);
+static void	mount_chroot(const struct rnixd_conf *);
 static void	mount_drain_peer(struct mount_peer *);
 static int	mount_dispatch_parent(struct mount_peer *, struct imsg *);
 static int	mount_dispatch_builder(struct mount_peer *, struct imsg *);
-
-/*
- * CAP_SYS_ADMIN: namespaces, mounts, pivot_root, setns.
- * CAP_SYS_CHROOT: setns into a sandbox's mount namespace, chroot.
- * CAP_SETUID, CAP_SETGID: builders run as build users.
- * CAP_CHOWN: the build directory is handed to the build user.
- * CAP_DAC_OVERRIDE, CAP_FOWNER: build directories that builders left
- * unreadable are still removed completely.
- * CAP_KILL: stray processes of a build user are killed after a build.
- */
-static const int mount_caps[] = {
-	CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SETUID, CAP_SETGID, CAP_CHOWN,
-	CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_KILL
-};
+static int	mount_dispatch_spawner(struct mount_peer *, struct imsg *);
 
 int
 main(int argc, char *argv[])
 {
 	struct passwd	*pw;
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 spawnfd;
 
 	setproctitle_init(argc, argv, environ);
 	child_init(PROC_MOUNT, argc, argv, &setup);
@@ -55,32 +57,80 @@ main(int argc, char *argv[])
 		fatalx("no link to builderproc");
 	if ((pw = getpwnam(setup.cs_conf.conf_mount_user)) == NULL)
 		fatalx("unknown mount-user %s", setup.cs_conf.conf_mount_user);
-
-	priv_drop(pw->pw_uid, pw->pw_gid, mount_caps,
-	    sizeof(mount_caps) / sizeof(mount_caps[0]));
+	/* perm_init() reads passwd again: pw is overwritten. */
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	perm_init(&setup.cs_conf);
+	mount_make_builds(&setup.cs_conf, uid, gid);
+	/* Before any filter of ours: builders are exec'd from there. */
+	spawner_pid = spawner_start(&setup.cs_conf, uid, gid, &spawnfd);
+	mount_chroot(&setup.cs_conf);
+	priv_drop(uid, gid, NULL, 0);
 	/*
-	 * From here on: namespaces and mounts for sandboxes, forked helpers
-	 * that setns() into them, and imsg with the parent and builderproc.
-	 * No exec, no network.
+	 * From here on: imsg with the parent, builderproc and the
+	 * spawner, and reaping the spawner.  No files, no exec, no
+	 * network, no capabilities: the spawner does the sandbox work.
 	 */
 	sandbox_enter(PROC_MOUNT);
 	setproctitle("mount");
 	signal(SIGPIPE, SIG_IGN);
 
-	peers[0].mp_proc = PROC_PARENT;
-	peers[0].mp_dispatch = mount_dispatch_parent;
-	peers[1].mp_proc = PROC_BUILDER;
-	peers[1].mp_dispatch = mount_dispatch_builder;
-	peers[0].mp_ibuf = &setup.cs_parent;
-	peers[1].mp_ibuf = &ibuf_builder;
-	if (imsgbuf_init(&ibuf_builder, setup.cs_peer[PROC_BUILDER]) == -1)
+	if (imsgbuf_init(&ibuf_builder, setup.cs_peer[PROC_BUILDER]) == -1 ||
+	    imsgbuf_init(&ibuf_spawner, spawnfd) == -1 ||
+	    imsgbuf_set_maxsize(&ibuf_builder, MSG_MOUNT_MAXSIZE) == -1 ||
+	    imsgbuf_set_maxsize(&ibuf_spawner, MSG_MOUNT_MAXSIZE) == -1)
 		fatal("imsgbuf_init");
+	msg_mount_chan_ibuf(&mount_to_builder, &ibuf_builder);
+	msg_mount_chan_ibuf(&mount_to_spawner, &ibuf_spawner);
+	peers[0] = (struct mount_peer){ PROC_PARENT, "parent",
+	    &setup.cs_parent, mount_dispatch_parent };
+	peers[1] = (struct mount_peer){ PROC_BUILDER, "builderproc",
+	    &ibuf_builder, mount_dispatch_builder };
+	peers[2] = (struct mount_peer){ PROC_MOUNT, "spawner",
+	    &ibuf_spawner, mount_dispatch_spawner };
 	child_report_ready(&setup);
 	log_debug("%s running", proc_name(setup.cs_proc));
 	/* child_init() may have read past READY already. */
 	mount_drain_peer(&peers[0]);
 	mount_loop();
-	return (1);
+}
+
+/*
+ * <state-dir>/rnixd/builds: the spawner's alone (0700), so no build
+ * user can reach another build's root through it.
+ */
+static void
+mount_make_builds(const struct rnixd_conf *conf, uid_t uid, gid_t gid)
+{
+	char		path[PATH_MAX];
+	struct stat	st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/rnixd",
+	    conf->conf_state_dir) >= sizeof(path))
+		fatalx("state-dir too long");
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", path);
+	strlcat(path, "/builds", sizeof(path));
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		fatal("mkdir %s", path);
+	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+		fatalx("%s is not a directory", path);
+	if (chown(path, uid, gid) == -1 ||
+	    chmod(path, 0700) == -1)
+		fatal("%s", path);
+}
+
+/* mountproc reads no file after the drop: the parent's empty root. */
+static void
+mount_chroot(const struct rnixd_conf *conf)
+{
+	char	root[PATH_MAX];
+
+	if ((size_t)snprintf(root, sizeof(root), "%s/rnixd/empty",
+	    conf->conf_state_dir) >= sizeof(root))
+		fatalx("state-dir too long");
+	if (chroot(root) == -1 || chdir("/") == -1)
+		fatal("chroot %s", root);
 }
 
 static void
@@ -93,49 +143,52 @@ mount_drain_peer(struct mount_peer *mp)
 		rc = mp->mp_dispatch(mp, &imsg);
 		imsg_free(&imsg);
 		if (rc == -1)
-			fatalx("broken messages from %s",
-			    proc_name(mp->mp_proc));
+			fatalx("broken messages from %s", mp->mp_name);
 	}
 	if (rc == -1)
-		fatal("bad message from %s", proc_name(mp->mp_proc));
+		fatal("bad message from %s", mp->mp_name);
 }
 
 static void
 mount_read_peer(struct mount_peer *mp)
 {
 	ssize_t	n;
+	int	status;
 
 	if ((n = imsgbuf_read(mp->mp_ibuf)) == -1 && errno != EAGAIN)
-		fatal("read from %s", proc_name(mp->mp_proc));
-	if (n == 0)
-		fatalx("%s went away", proc_name(mp->mp_proc));
+		fatal("read from %s", mp->mp_name);
+	if (n == 0) {
+		if (mp->mp_ibuf == &ibuf_spawner &&
+		    waitpid(spawner_pid, &status, WNOHANG) == spawner_pid)
+			fatalx("spawner died (status %d)", status);
+		fatalx("%s went away", mp->mp_name);
+	}
 	mount_drain_peer(mp);
 }
 
 static void
 mount_loop(void)
 {
-	struct pollfd	pfd[2];
+	struct pollfd	pfd[MOUNT_NPEERS];
 	int		i;
 
 	for (;;) {
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < MOUNT_NPEERS; i++) {
 			pfd[i].fd = peers[i].mp_ibuf->ib_fd;
 			pfd[i].events = POLLIN;
 			if (imsgbuf_queuelen(peers[i].mp_ibuf) > 0)
 				pfd[i].events |= POLLOUT;
 		}
-		if (poll(pfd, 2, -1) == -1) {
+		if (poll(pfd, MOUNT_NPEERS, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < MOUNT_NPEERS; i++) {
 			if ((pfd[i].revents & POLLOUT) &&
 			    imsgbuf_write(peers[i].mp_ibuf) == -1)
-				fatal("write to %s",
-				    proc_name(peers[i].mp_proc));
-			if (pfd[i].revents & (POLLIN | POLLHUP))
+				fatal("write to %s", peers[i].mp_name);
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				mount_read_peer(&peers[i]);
 		}
 	}
@@ -152,13 +205,16 @@ mount_dispatch_parent(struct mount_peer *mp, struct imsg *imsg)
 	case IMSG_CFG_START:
 	case IMSG_CFG_TEXT:
 	case IMSG_CFG_DONE:
+		/*
+		 * The store dir, the group and sandbox-paths are read at
+		 * start (the group before the drop, the rest by the
+		 * spawner): a reload changes none of them here.
+		 */
 		if ((rc = child_cfg_handle(&setup.cs_cfgbuf, imsg, &conf))
 		    == -1)
 			return (-1);
-		if (rc == 1) {
-			config_free(&setup.cs_conf);
-			setup.cs_conf = conf;
-		}
+		if (rc == 1)
+			config_free(&conf);
 		return (0);
 	default:
 		log_warnx("unexpected %s from parent",
@@ -168,9 +224,9 @@ mount_dispatch_parent(struct mount_peer *mp, struct imsg *imsg)
 }
 
 /*
- * Permission table: the only requests builderproc may make.  Anything
- * else is logged and dropped; builderproc parses hostile bytes and is
- * not trusted here.
+ * Every request of builderproc goes through the permission table
+ * (mount_perm.c); builderproc parses hostile bytes and is not trusted.
+ * Anything else is logged and dropped.
  */
 static int
 mount_dispatch_builder(struct mount_peer *mp, struct imsg *imsg)
@@ -185,10 +241,35 @@ mount_dispatch_builder(struct mount_peer *mp, struct imsg *imsg)
 		    imsg_get_peerid(imsg), 0, -1, NULL, 0) == -1)
 			fatal("imsg_compose");
 		break;
+	case IMSG_MOUNT_BUILD_START:
+		perm_handle_start(imsg);
+		break;
+	case IMSG_MOUNT_BUILD_ITEM:
+		perm_handle_item(imsg);
+		break;
+	case IMSG_MOUNT_BUILD_GO:
+		perm_handle_go(imsg);
+		break;
+	case IMSG_MOUNT_BUILD_KILL:
+		perm_handle_kill(imsg);
+		break;
+	case IMSG_MOUNT_BUILD_CLEANUP:
+		perm_handle_cleanup(imsg);
+		break;
+	case IMSG_MOUNT_BIND_PATH:
+		perm_handle_bind(imsg);
+		break;
 	default:
 		log_warnx("refused %s from builderproc",
 		    imsg_type_name(imsg_get_type(imsg)));
 		break;
 	}
 	return (0);
+}
+
+static int
+mount_dispatch_spawner(struct mount_peer *mp, struct imsg *imsg)
+{
+	(void)mp;
+	return (perm_spawner_reply(imsg));
 }

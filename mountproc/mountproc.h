@@ -6,16 +6,19 @@
 #define RNIXD_MOUNTPROC_H
 
 #include <sys/types.h>
+#include <sys/queue.h>
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "imsg.h"
 #include "msg_mount.h"
 #include "proc.h"
 
 struct mount_peer {
 	enum proc_type	 mp_proc;
+	const char	*mp_name;
 	struct imsgbuf	*mp_ibuf;
 	int		(*mp_dispatch)(struct mount_peer *, struct imsg *);
 };
@@ -69,6 +72,52 @@ struct mount_run {
 	char		 mr_name[24];	/* per-build directory in builds dir */
 };
 
+/*
+ * What mountproc knows about a build builderproc asked for: the
+ * permission table's state.  A description being received, the spawner
+ * starting it, running, exited (its dirfd given out), being cleaned.
+ */
+enum mount_req_state {
+	MQ_DESCRIBING,
+	MQ_SPAWNING,
+	MQ_RUNNING,
+	MQ_EXITED,
+	MQ_CLEANING
+};
+
+struct mount_req {
+	TAILQ_ENTRY(mount_req)	 mq_entry;
+	uint64_t		 mq_id;
+	enum mount_req_state	 mq_state;
+	struct msg_mount_build	 mq_build;
+	char			 mq_refused[MSG_MOUNT_ERROR_MAX];
+};
+
+/* build-users-group as read at start, before the privilege drop. */
+struct mount_group {
+	gid_t		 mg_gid;
+	uid_t		*mg_uids;
+	size_t		 mg_nuids;
+};
+
+/* mountproc.c */
+extern struct msg_mount_chan	mount_to_builder;
+extern struct msg_mount_chan	mount_to_spawner;
+
+/* mount_perm.c */
+void	perm_init(const struct rnixd_conf *);
+void	perm_handle_start(struct imsg *);
+void	perm_handle_item(struct imsg *);
+void	perm_handle_go(struct imsg *);
+void	perm_handle_kill(struct imsg *);
+void	perm_handle_cleanup(struct imsg *);
+void	perm_handle_bind(struct imsg *);
+void	perm_refuse(struct imsg *, const char *);
+int	perm_spawner_reply(struct imsg *);
+
+/* mount_spawner.c */
+pid_t	spawner_start(const struct rnixd_conf *, uid_t, gid_t, int *);
+
 /* mount_sandbox.c */
 int	sandbox_build_check(const struct mount_build *, char *, size_t);
 int	sandbox_build_start(const struct mount_build *, struct mount_run *,
@@ -76,6 +125,8 @@ int	sandbox_build_start(const struct mount_build *, struct mount_run *,
 void	sandbox_build_kill(struct mount_run *);
 int	sandbox_build_cleanup(struct mount_run *, char *, size_t);
 int	sandbox_kill_user(uid_t);
+int	sandbox_build_bind(struct mount_run *, const char *, const char *,
+	    const char *, char *, size_t);
 void	mount_build_free(struct mount_build *);
 
 #endif /* RNIXD_MOUNTPROC_H */

@@ -7,8 +7,8 @@ test_init
 rnixd_start
 
 # Capability bits (linux/capability.h).
-CAP_CHOWN=0 CAP_DAC_OVERRIDE=1 CAP_FOWNER=3 CAP_KILL=5 CAP_SETGID=6
-CAP_SETUID=7 CAP_SYS_CHROOT=18 CAP_SYS_ADMIN=21
+CAP_CHOWN=0 CAP_DAC_OVERRIDE=1 CAP_FOWNER=3 CAP_SETGID=6
+CAP_SETUID=7
 
 mask() {
 	m=0
@@ -16,8 +16,23 @@ mask() {
 	printf '%016x' "$m"
 }
 
+# The spawner is mountproc's child, named rnixd-spawner.
+spawner_pid() {
+	for p in $(pgrep -P "$(child_pid mountproc)"); do
+		if [ "$(cat /proc/$p/comm 2>/dev/null)" = rnixd-spawner ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 check_proc() {	# name user capmask root
-	pid=$(child_pid "$1") || fail "$1 not running"
+	if [ "$1" = spawner ]; then
+		pid=$(spawner_pid) || fail "spawner not running"
+	else
+		pid=$(child_pid "$1") || fail "$1 not running"
+	fi
 	st=/proc/$pid/status
 	uid=$(id -u "$2")
 	grep -q "^Uid:	$uid	$uid	$uid	$uid$" "$st" ||
@@ -39,9 +54,10 @@ check_proc storeproc _rnixd "$(mask $CAP_CHOWN $CAP_FOWNER)" \
     "$TROOT/nix/var/nix/rnixd/storeproc-root"
 check_proc builderproc _rnixd-builder 0000000000000000 \
     "$TROOT/nix/var/nix/rnixd/empty"
-check_proc mountproc _rnixd-mount "$(mask $CAP_SYS_ADMIN $CAP_SYS_CHROOT \
-    $CAP_SETUID $CAP_SETGID $CAP_CHOWN $CAP_DAC_OVERRIDE $CAP_FOWNER \
-    $CAP_KILL)" /
+check_proc mountproc _rnixd-mount 0000000000000000 \
+    "$TROOT/nix/var/nix/rnixd/empty"
+check_proc spawner _rnixd-mount "$(mask $CAP_SETUID $CAP_SETGID $CAP_CHOWN \
+    $CAP_DAC_OVERRIDE $CAP_FOWNER)" /
 
 # storeproc sees the store, state and log dirs and nothing else.
 spid=$(child_pid storeproc)
@@ -62,8 +78,12 @@ echo "parent root, socket 0666, store _rnixd 1775, nix store ping: ok"
 # Children get only their own descriptors: above stderr, sockets, pipes and
 # event-loop inodes, never a file or directory left open by the parent;
 # storeproc may also hold what it opened inside its own confined view.
-for name in storeproc builderproc mountproc; do
-	pid=$(child_pid "$name")
+for name in storeproc builderproc mountproc spawner; do
+	if [ "$name" = spawner ]; then
+		pid=$(spawner_pid)
+	else
+		pid=$(child_pid "$name")
+	fi
 	root=$(readlink "/proc/$pid/root")
 	for fd in /proc/$pid/fd/*; do
 		n=${fd##*/}

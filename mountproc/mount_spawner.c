@@ -1,0 +1,369 @@
+/*
+ * The spawner: mountproc's child, forked before mountproc loads its
+ * own filter, because builders are exec'd from here and inherit
+ * whatever filter this process has.  It keeps the few capabilities
+ * sandbox creation needs on the host (the namespaces themselves need
+ * none: they are owned by each build's new user namespace), runs under
+ * sandbox_enter_spawner(), and serves only mountproc, which has
+ * already checked every request against its permission table.
+ */
+#include <sys/prctl.h>
+#include <sys/queue.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mountproc.h"
+#include "priv.h"
+#include "sandbox.h"
+
+struct spawn_run {
+	TAILQ_ENTRY(spawn_run)	 sr_entry;
+	struct mount_run	 sr_run;
+	int			 sr_exited;
+};
+
+static TAILQ_HEAD(, spawn_run)	 runs = TAILQ_HEAD_INITIALIZER(runs);
+static const struct rnixd_conf	*sp_conf;
+static struct imsgbuf		 sp_ibuf;
+static struct msg_mount_chan	 sp_chan;
+static struct msg_mount_build	 sp_build;	/* being received */
+static int			 sp_receiving;
+static char			 sp_builds[PATH_MAX];
+
+static void	spawner_main(int) __attribute__((noreturn));
+static void	spawner_dispatch(struct imsg *);
+static void	spawner_go(void);
+static void	spawner_reap(void);
+static void	spawner_shutdown(void) __attribute__((noreturn));
+static struct spawn_run *spawner_find(uint64_t);
+
+/*
+ * CAP_SETUID, CAP_SETGID: the id maps of a build's user namespace
+ * name the build user and group; stray processes are killed as the
+ * build user.
+ * CAP_CHOWN: the build directory, the store dir inside the root and
+ * the pty are handed to the build user and group.
+ * CAP_FOWNER: inputs are hard-linked from the store (protected
+ * hardlinks), and build directories are made removable whatever
+ * modes the builder left.
+ * CAP_DAC_OVERRIDE: those directories belong to the build user.
+ */
+static const int spawner_caps[] = {
+	CAP_SETUID, CAP_SETGID, CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE
+};
+
+pid_t
+spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
+{
+	int	sv[2];
+	pid_t	pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, sv) == -1)
+		fatal("socketpair");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid != 0) {
+		close(sv[1]);
+		*fdp = sv[0];
+		return (pid);
+	}
+	/* Nothing of mountproc's but the link to it. */
+	if (dup3(sv[1], PROC_PARENT_FD, O_CLOEXEC) == -1)
+		fatal("dup3");
+	closefrom(PROC_PARENT_FD + 1);
+	sp_conf = conf;
+	if ((size_t)snprintf(sp_builds, sizeof(sp_builds), "%s/rnixd/builds",
+	    conf->conf_state_dir) >= sizeof(sp_builds))
+		fatalx("state-dir too long");
+	log_procinit("spawner");
+	prctl(PR_SET_NAME, "rnixd-spawner", 0, 0, 0);
+	setproctitle("spawner");
+	priv_drop(uid, gid, spawner_caps,
+	    sizeof(spawner_caps) / sizeof(spawner_caps[0]));
+	/*
+	 * From here on: files, namespaces, forks and the exec of
+	 * builders; every call but the host-wide ones of the spawner's
+	 * deny-list, which builders inherit.
+	 */
+	sandbox_enter_spawner();
+	spawner_main(PROC_PARENT_FD);
+}
+
+static void
+spawner_main(int fd)
+{
+	struct pollfd	pfd[2];
+	struct imsg	imsg;
+	sigset_t	mask;
+	ssize_t		n;
+	int		sfd, rc;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	if (imsgbuf_init(&sp_ibuf, fd) == -1 ||
+	    imsgbuf_set_maxsize(&sp_ibuf, MSG_MOUNT_MAXSIZE) == -1)
+		fatal("imsgbuf_init");
+	msg_mount_chan_ibuf(&sp_chan, &sp_ibuf);
+	for (;;) {
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		if (imsgbuf_queuelen(&sp_ibuf) > 0)
+			pfd[0].events |= POLLOUT;
+		pfd[1].fd = sfd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo	si;
+
+			while (read(sfd, &si, sizeof(si)) > 0)
+				;
+			spawner_reap();
+		}
+		if ((pfd[0].revents & POLLOUT) &&
+		    imsgbuf_write(&sp_ibuf) == -1)
+			spawner_shutdown();
+		if ((pfd[0].revents & (POLLIN | POLLHUP)) == 0)
+			continue;
+		if ((n = imsgbuf_read(&sp_ibuf)) == -1 && errno != EAGAIN)
+			spawner_shutdown();
+		if (n == 0)
+			spawner_shutdown();
+		while ((rc = imsgbuf_get(&sp_ibuf, &imsg)) == 1) {
+			spawner_dispatch(&imsg);
+			imsg_free(&imsg);
+		}
+		if (rc == -1)
+			fatal("bad message from mountproc");
+	}
+}
+
+static struct spawn_run *
+spawner_find(uint64_t id)
+{
+	struct spawn_run	*sr;
+
+	TAILQ_FOREACH(sr, &runs, sr_entry)
+		if (sr->sr_run.mr_id == id)
+			return (sr);
+	return (NULL);
+}
+
+static void
+spawner_cleanup(struct imsg *imsg, struct spawn_run *sr)
+{
+	char	err[MSG_MOUNT_ERROR_MAX];
+	uint64_t id = sr->sr_run.mr_id;
+
+	TAILQ_REMOVE(&runs, sr, sr_entry);
+	if (sandbox_build_cleanup(&sr->sr_run, err, sizeof(err)) == -1)
+		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
+		    IMSG_MOUNT_BUILD_CLEANUP, err);
+	else
+		msg_send_mount_ok(&sp_chan, imsg_get_peerid(imsg), id,
+		    IMSG_MOUNT_BUILD_CLEANUP);
+	free(sr);
+}
+
+static void
+spawner_bind(struct imsg *imsg)
+{
+	struct spawn_run	*sr;
+	const char		*errstr;
+	char			*path, err[MSG_MOUNT_ERROR_MAX];
+	uint64_t		 id;
+
+	if (msg_recv_bind_path(imsg, sp_conf->conf_store_dir, &id, &path,
+	    &errstr) == -1)
+		fatalx("bad BIND_PATH from mountproc: %s", errstr);
+	if ((sr = spawner_find(id)) == NULL || sr->sr_exited)
+		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
+		    IMSG_MOUNT_BIND_PATH, "build is not running");
+	else if (sandbox_build_bind(&sr->sr_run, sp_builds,
+	    sp_conf->conf_store_dir, path, err, sizeof(err)) == -1)
+		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
+		    IMSG_MOUNT_BIND_PATH, err);
+	else
+		msg_send_mount_ok(&sp_chan, imsg_get_peerid(imsg), id,
+		    IMSG_MOUNT_BIND_PATH);
+	free(path);
+}
+
+/* mountproc is our parent and checked all this: doubt is fatal. */
+static void
+spawner_dispatch(struct imsg *imsg)
+{
+	struct spawn_run	*sr;
+	const char		*errstr = "out of order";
+	uint64_t		 id;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_MOUNT_BUILD_START:
+		if (sp_receiving ||
+		    msg_recv_start(imsg, &sp_build, &errstr) == -1)
+			fatalx("bad START from mountproc: %s", errstr);
+		sp_receiving = 1;
+		break;
+	case IMSG_MOUNT_BUILD_ITEM:
+		if (!sp_receiving || msg_recv_item(imsg,
+		    sp_conf->conf_store_dir, &sp_build, &errstr) == -1)
+			fatalx("bad ITEM from mountproc: %s", errstr);
+		break;
+	case IMSG_MOUNT_BUILD_GO:
+		if (!sp_receiving ||
+		    msg_recv_go(imsg, &sp_build, &errstr) == -1)
+			fatalx("bad GO from mountproc: %s", errstr);
+		sp_receiving = 0;
+		spawner_go();
+		break;
+	case IMSG_MOUNT_BUILD_KILL:
+		if (msg_recv_build_id(imsg, &id, &errstr) == -1)
+			fatalx("bad KILL from mountproc: %s", errstr);
+		/* A build that failed to start has nothing to kill. */
+		if ((sr = spawner_find(id)) != NULL && !sr->sr_exited)
+			sandbox_build_kill(&sr->sr_run);
+		break;
+	case IMSG_MOUNT_BUILD_CLEANUP:
+		if (msg_recv_build_id(imsg, &id, &errstr) == -1 ||
+		    (sr = spawner_find(id)) == NULL || !sr->sr_exited)
+			fatalx("bad CLEANUP from mountproc");
+		spawner_cleanup(imsg, sr);
+		break;
+	case IMSG_MOUNT_BIND_PATH:
+		spawner_bind(imsg);
+		break;
+	default:
+		fatalx("unexpected %s from mountproc",
+		    imsg_type_name(imsg_get_type(imsg)));
+	}
+}
+
+/* The received description, in the form mount_sandbox.c takes. */
+static int
+spawner_convert(struct msg_mount_build *mmb, struct mount_build *mb)
+{
+	size_t	i;
+
+	memset(mb, 0, sizeof(*mb));
+	mb->mbd_id = mmb->mmb_id;
+	mb->mbd_uid = mmb->mmb_uid;
+	mb->mbd_gid = mmb->mmb_gid;
+	mb->mbd_flags = mmb->mmb_flags;
+	mb->mbd_store_dir = sp_conf->conf_store_dir;
+	mb->mbd_real_store_dir = sp_conf->conf_store_dir;
+	mb->mbd_builds_dir = sp_builds;
+	if ((mb->mbd_binds = calloc(mmb->mmb_nbinds + 1,
+	    sizeof(*mb->mbd_binds))) == NULL)
+		return (-1);
+	for (i = 0; i < mmb->mmb_nbinds; i++) {
+		mb->mbd_binds[i].mb_target = mmb->mmb_binds[i].mmbd_target;
+		mb->mbd_binds[i].mb_source = mmb->mmb_binds[i].mmbd_source;
+		mb->mbd_binds[i].mb_optional = mmb->mmb_binds[i].mmbd_optional;
+	}
+	mb->mbd_nbinds = mmb->mmb_nbinds;
+	/* execve() wants NULL-terminated vectors; START left room. */
+	mb->mbd_builder = mmb->mmb_builder;
+	mb->mbd_args = mmb->mmb_args;
+	mb->mbd_nargs = mmb->mmb_nargs;
+	mb->mbd_env = mmb->mmb_env;
+	mb->mbd_nenv = mmb->mmb_nenv;
+	mb->mbd_inputs = mmb->mmb_inputs;
+	mb->mbd_ninputs = mmb->mmb_ninputs;
+	return (0);
+}
+
+static void
+spawner_go(void)
+{
+	struct mount_build	 mb;
+	struct spawn_run	*sr;
+	char			 err[MSG_MOUNT_ERROR_MAX];
+	uint64_t		 id = sp_build.mmb_id;
+
+	if ((sr = calloc(1, sizeof(*sr))) == NULL ||
+	    spawner_convert(&sp_build, &mb) == -1)
+		fatal("%s", __func__);
+	if (spawner_find(id) != NULL)
+		fatalx("build %llu started twice", (unsigned long long)id);
+	if (sandbox_build_start(&mb, &sr->sr_run, err, sizeof(err)) == -1) {
+		log_warnx("build %llu: %s", (unsigned long long)id, err);
+		msg_send_mount_error(&sp_chan, 0, id, IMSG_MOUNT_BUILD_GO,
+		    err);
+		free(sr);
+	} else {
+		TAILQ_INSERT_TAIL(&runs, sr, sr_entry);
+		/* The log is builderproc's alone from now on. */
+		msg_send_started(&sp_chan, id, sr->sr_run.mr_pid,
+		    sr->sr_run.mr_logfd);
+		sr->sr_run.mr_logfd = -1;
+	}
+	free(mb.mbd_binds);
+	msg_mount_build_free(&sp_build);
+}
+
+static void
+spawner_reap(void)
+{
+	struct spawn_run	*sr;
+	pid_t			 pid;
+	int			 status, fd;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(sr, &runs, sr_entry)
+			if (sr->sr_run.mr_pid == pid)
+				break;
+		if (sr == NULL)
+			continue;
+		sr->sr_exited = 1;
+		sr->sr_run.mr_pid = -1;
+		/* Nothing of the build may change its outputs any more. */
+		if (sandbox_kill_user(sr->sr_run.mr_uid) == -1)
+			log_warn("build %llu: killing its user",
+			    (unsigned long long)sr->sr_run.mr_id);
+		if ((fd = dup(sr->sr_run.mr_storefd)) == -1)
+			fatal("dup");
+		msg_send_exited(&sp_chan, sr->sr_run.mr_id, status, fd);
+	}
+}
+
+/* mountproc is gone: no build outlives it. */
+static void
+spawner_shutdown(void)
+{
+	struct spawn_run	*sr;
+	int			 status;
+
+	while ((sr = TAILQ_FIRST(&runs)) != NULL) {
+		TAILQ_REMOVE(&runs, sr, sr_entry);
+		if (!sr->sr_exited) {
+			sandbox_build_kill(&sr->sr_run);
+			while (waitpid(sr->sr_run.mr_pid, &status, 0) == -1 &&
+			    errno == EINTR)
+				;
+		}
+		sr->sr_run.mr_pid = -1;
+		(void)sandbox_build_cleanup(&sr->sr_run, NULL, 0);
+		free(sr);
+	}
+	_exit(0);
+}
