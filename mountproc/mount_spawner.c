@@ -95,6 +95,14 @@ spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
 	priv_drop(uid, gid, spawner_caps,
 	    sizeof(spawner_caps) / sizeof(spawner_caps[0]));
 	/*
+	 * The drop made us undumpable, and so each build's first process
+	 * until it execs: then its namespaces could not be opened
+	 * (/proc/<pid>/ns) without CAP_SYS_PTRACE.  Only our own user,
+	 * mountproc, could trace us, and it is chrooted and filtered.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_DUMPABLE");
+	/*
 	 * From here on: files, namespaces, forks and the exec of
 	 * builders; every call but the host-wide ones of the spawner's
 	 * deny-list, which builders inherit.

@@ -1,0 +1,542 @@
+/*
+ * Plays rnixd's parent and builderproc around a real rnixd-mountproc:
+ *
+ *	h_mountproc mountproc conffile storedir busybox-path bind-path
+ *	    uid1 uid2 uid3 outsider-uid gid
+ *
+ * The parent's part is what parent_spawn.c does: fd 3, the pushed
+ * configuration, the builderproc link (CTL_PEER), READY.  Then, as
+ * builderproc: a busybox build through START/ITEMs/GO, its log from
+ * the pty, EXITED and its output through the dirfd, CLEANUP; refused
+ * requests (each answered with MOUNT_ERROR, mountproc still serving);
+ * a recursive build that sees a path bound in with BIND_PATH, then is
+ * KILLed; and the end of mountproc, after which no build may be left.
+ * Prints one line per check; exits 1 at the first failure.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "msg_mount.h"
+#include "proc.h"
+
+#define TIMEOUT_MS	30000
+
+static struct imsgbuf		 ib_parent, ib_builder;
+static struct msg_mount_chan	 chan;
+static const char		*storedir, *busybox, *bindpath;
+static uid_t			 uids[4];
+static gid_t			 gid;
+
+static void
+pump(struct imsgbuf *ib, struct imsg *imsg)
+{
+	struct pollfd	pfd;
+	int		rc;
+
+	for (;;) {
+		if ((rc = imsgbuf_get(ib, imsg)) == -1)
+			err(1, "imsgbuf_get");
+		if (rc == 1)
+			return;
+		if (imsgbuf_flush(ib) == -1)
+			err(1, "imsgbuf_flush");
+		pfd.fd = ib->ib_fd;
+		pfd.events = POLLIN;
+		if ((rc = poll(&pfd, 1, TIMEOUT_MS)) == -1)
+			err(1, "poll");
+		if (rc == 0)
+			errx(1, "no message from mountproc in time");
+		if (imsgbuf_read(ib) == 0)
+			errx(1, "mountproc closed the channel");
+	}
+}
+
+static void
+expect_type(struct imsg *imsg, uint32_t type)
+{
+	imsgbuf_flush(&ib_builder);
+	pump(&ib_builder, imsg);
+	if (imsg_get_type(imsg) != type)
+		errx(1, "got %s, expected %s", imsg_type_name(
+		    imsg_get_type(imsg)), imsg_type_name(type));
+}
+
+/* The refusal of one request, then a PING: mountproc still serves. */
+static void
+expect_error(const char *what, uint64_t id, uint32_t request,
+    const char *text)
+{
+	struct imsg	 imsg;
+	const char	*errstr;
+	char		 msg[MSG_MOUNT_ERROR_MAX];
+	uint64_t	 gotid;
+	uint32_t	 req;
+
+	expect_type(&imsg, IMSG_MOUNT_ERROR);
+	if (msg_recv_mount_error(&imsg, &gotid, &req, msg, sizeof(msg),
+	    &errstr) == -1)
+		errx(1, "%s: bad ERROR: %s", what, errstr);
+	imsg_free(&imsg);
+	if (gotid != id || req != request || strstr(msg, text) == NULL)
+		errx(1, "%s: got ERROR(%s, %llu) \"%s\", expected "
+		    "ERROR(%s, %llu) \"%s\"", what, imsg_type_name(req),
+		    (unsigned long long)gotid, msg, imsg_type_name(request),
+		    (unsigned long long)id, text);
+	if (imsg_compose(&ib_builder, IMSG_MOUNT_PING, 0, 0, -1, NULL, 0)
+	    == -1)
+		err(1, "imsg_compose");
+	expect_type(&imsg, IMSG_MOUNT_PONG);
+	imsg_free(&imsg);
+	printf("%s: refused (%s), still serving: ok\n", what, msg);
+}
+
+static void
+setup_parent(const char *prog, const char *conffile)
+{
+	struct msg_peer	 peer;
+	struct imsg	 imsg;
+	char		*text;
+	size_t		 len;
+	FILE		*f;
+	int		 sp[2], sb[2];
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, sp) == -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, sb) == -1)
+		err(1, "socketpair");
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0) {
+		if (dup2(sp[1], PROC_PARENT_FD) == -1)
+			err(1, "dup2");
+		closefrom(PROC_PARENT_FD + 1);
+		execl(prog, "rnixd-mountproc", "-d", "-v", (char *)NULL);
+		err(1, "%s", prog);
+	}
+	close(sp[1]);
+	if (imsgbuf_init(&ib_parent, sp[0]) == -1 ||
+	    imsgbuf_init(&ib_builder, sb[0]) == -1 ||
+	    imsgbuf_set_maxsize(&ib_builder, MSG_MOUNT_MAXSIZE) == -1)
+		err(1, "imsgbuf_init");
+	if ((f = fopen(conffile, "r")) == NULL)
+		err(1, "%s", conffile);
+	text = malloc(65536);
+	len = fread(text, 1, 65536, f);
+	fclose(f);
+	peer.mp_proc = PROC_BUILDER;
+	if (imsg_compose(&ib_parent, IMSG_CFG_START, 0, 0, -1, NULL, 0) ==
+	    -1 || imsg_compose(&ib_parent, IMSG_CFG_TEXT, 0, 0, -1, text,
+	    len) == -1 || imsg_compose(&ib_parent, IMSG_CFG_DONE, 0, 0, -1,
+	    NULL, 0) == -1 || imsg_compose(&ib_parent, IMSG_CTL_PEER, 0, 0,
+	    sb[1], &peer, sizeof(peer)) == -1 || imsg_compose(&ib_parent,
+	    IMSG_CTL_READY, 0, 0, -1, NULL, 0) == -1)
+		err(1, "imsg_compose");
+	free(text);
+	pump(&ib_parent, &imsg);
+	if (imsg_get_type(&imsg) != IMSG_CTL_READY)
+		errx(1, "mountproc sent %s, not READY",
+		    imsg_type_name(imsg_get_type(&imsg)));
+	imsg_free(&imsg);
+	msg_mount_chan_ibuf(&chan, &ib_builder);
+	printf("mountproc set up as the parent does it, READY: ok\n");
+}
+
+#define HASH	"0a0b0c0d0f0g0h0i0j0k0l0m0n0p0q0r"
+
+static char	outpath[1024];
+
+static void
+send_build(uint64_t id, uid_t uid, gid_t bgid, uint32_t flags,
+    const char *script, const char *extra_input, int bind)
+{
+	struct msg_mount_build	 mb;
+	struct msg_mount_bind	 b;
+	char			 builder[1024], outenv[1100], *args[3];
+	char			*env[3], *inputs[2];
+
+	snprintf(builder, sizeof(builder), "%s/bin/busybox", busybox);
+	snprintf(outpath, sizeof(outpath), "%s/%s-out-%llu", storedir, HASH,
+	    (unsigned long long)id);
+	snprintf(outenv, sizeof(outenv), "out=%s", outpath);
+	args[0] = "sh";
+	args[1] = "-c";
+	args[2] = (char *)script;
+	env[0] = outenv;
+	env[1] = "PATH=/path-not-set";
+	inputs[0] = (char *)busybox;
+	inputs[1] = (char *)extra_input;
+	b.mmbd_target = "/bin/sh";
+	b.mmbd_source = builder;
+	b.mmbd_optional = 0;
+	memset(&mb, 0, sizeof(mb));
+	mb.mmb_id = id;
+	mb.mmb_uid = uid;
+	mb.mmb_gid = bgid;
+	mb.mmb_flags = flags;
+	mb.mmb_builder = builder;
+	mb.mmb_args = args;
+	mb.mmb_nargs = 3;
+	mb.mmb_env = env;
+	mb.mmb_nenv = 2;
+	mb.mmb_inputs = inputs;
+	mb.mmb_ninputs = extra_input != NULL ? 2 : 1;
+	mb.mmb_binds = &b;
+	mb.mmb_nbinds = bind;
+	if (msg_send_build(&chan, &mb) == -1)
+		errx(1, "build %llu not sent", (unsigned long long)id);
+}
+
+static int
+expect_started(uint64_t id)
+{
+	struct imsg	 imsg;
+	const char	*errstr;
+	uint64_t	 gotid;
+	pid_t		 pid;
+	int		 fd;
+
+	expect_type(&imsg, IMSG_MOUNT_BUILD_STARTED);
+	if (msg_recv_started(&imsg, &gotid, &pid, &fd, &errstr) == -1 ||
+	    gotid != id)
+		errx(1, "bad STARTED for %llu", (unsigned long long)id);
+	imsg_free(&imsg);
+	return (fd);
+}
+
+/* The log until text appears (or, with text NULL, to its end). */
+static void
+read_log(int fd, const char *text, char *buf, size_t bufsz)
+{
+	struct pollfd	pfd;
+	size_t		len = 0;
+	ssize_t		n;
+
+	buf[0] = '\0';
+	for (;;) {
+		if (text != NULL && strstr(buf, text) != NULL)
+			return;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, TIMEOUT_MS) <= 0)
+			errx(1, "log: nothing in time; so far: %s", buf);
+		if ((n = read(fd, buf + len, bufsz - len - 1)) == -1 &&
+		    errno == EIO)
+			n = 0;
+		if (n == -1)
+			err(1, "read log");
+		if (n == 0) {
+			if (text != NULL)
+				errx(1, "log ended without %s: %s", text, buf);
+			return;
+		}
+		len += n;
+		buf[len] = '\0';
+	}
+}
+
+static int
+expect_exited(uint64_t id, int *status)
+{
+	struct imsg	 imsg;
+	const char	*errstr;
+	uint64_t	 gotid;
+	int		 fd;
+
+	expect_type(&imsg, IMSG_MOUNT_BUILD_EXITED);
+	if (msg_recv_exited(&imsg, &gotid, status, &fd, &errstr) == -1 ||
+	    gotid != id)
+		errx(1, "bad EXITED for %llu", (unsigned long long)id);
+	imsg_free(&imsg);
+	return (fd);
+}
+
+static void
+cleanup_build(uint64_t id, const char *buildsdir)
+{
+	struct imsg	 imsg;
+	struct stat	 st;
+	const char	*errstr;
+	char		 path[1024];
+	uint64_t	 gotid;
+	uint32_t	 req;
+
+	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_CLEANUP, id);
+	expect_type(&imsg, IMSG_MOUNT_OK);
+	if (msg_recv_mount_ok(&imsg, &gotid, &req, &errstr) == -1 ||
+	    gotid != id || req != IMSG_MOUNT_BUILD_CLEANUP)
+		errx(1, "bad OK for CLEANUP of %llu", (unsigned long long)id);
+	imsg_free(&imsg);
+	snprintf(path, sizeof(path), "%s/%llu", buildsdir,
+	    (unsigned long long)id);
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		errx(1, "%s still there after CLEANUP", path);
+	printf("build %llu: CLEANUP OK, build dir gone: ok\n",
+	    (unsigned long long)id);
+}
+
+/* Processes of uid, other than zombies nobody waits for. */
+static int
+user_procs(uid_t uid)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	char		 path[300];
+	DIR		*d;
+	int		 n = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		err(1, "/proc");
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s", de->d_name);
+		if (stat(path, &st) == 0 && st.st_uid == uid)
+			n++;
+	}
+	closedir(d);
+	return (n);
+}
+
+static void
+test_build(const char *buildsdir)
+{
+	char	log[8192], buf[64];
+	int	logfd, dirfd, fd, status;
+	ssize_t	n;
+
+	send_build(1, uids[0], gid, 0, "echo hello-log; echo to-stderr >&2; "
+	    "mkdir $out && echo built >$out/result && "
+	    "test -x /bin/sh && echo sh-there >>$out/result", NULL, 1);
+	logfd = expect_started(1);
+	read_log(logfd, NULL, log, sizeof(log));
+	close(logfd);
+	if (strstr(log, "hello-log") == NULL ||
+	    strstr(log, "to-stderr") == NULL)
+		errx(1, "build log: got \"%s\", expected both lines", log);
+	dirfd = expect_exited(1, &status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		errx(1, "build 1: status %d, expected exit 0", status);
+	snprintf(log, sizeof(log), "%s/result", strrchr(outpath, '/') + 1);
+	if ((fd = openat(dirfd, log, O_RDONLY | O_NOFOLLOW)) == -1)
+		err(1, "output %s in the dirfd", log);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	close(dirfd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (strcmp(buf, "built\nsh-there\n") != 0)
+		errx(1, "output: got \"%s\"", buf);
+	printf("build 1: log from the pty, EXITED 0, output in the dirfd: "
+	    "ok\n");
+	cleanup_build(1, buildsdir);
+}
+
+static void
+test_refusals(void)
+{
+	struct imsg	imsg;
+	char		bad[1024];
+
+	send_build(2, uids[3], gid, 0, "true", NULL, 0);
+	expect_error("uid outside build-users-group", 2, IMSG_MOUNT_BUILD_GO,
+	    "not a member");
+	send_build(2, uids[0], gid + 1, 0, "true", NULL, 0);
+	expect_error("gid of another group", 2, IMSG_MOUNT_BUILD_GO,
+	    "gid is not");
+	send_build(2, uids[0], gid, 0, "true", "/etc", 0);
+	expect_error("input outside the store", 2, IMSG_MOUNT_BUILD_GO,
+	    "not in the store");
+	snprintf(bad, sizeof(bad), "%s/../etc", storedir);
+	send_build(2, uids[0], gid, 0, "true", bad, 0);
+	expect_error("input with ..", 2, IMSG_MOUNT_BUILD_GO, "");
+	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_KILL, 999);
+	expect_error("KILL of an unknown build", 999, IMSG_MOUNT_BUILD_KILL,
+	    "no such build");
+	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_CLEANUP, 1);
+	expect_error("CLEANUP of a cleaned build", 1,
+	    IMSG_MOUNT_BUILD_CLEANUP, "no exited build");
+	msg_send_bind_path(&chan, 7, 999, bindpath);
+	expect_error("BIND_PATH into an unknown build", 999,
+	    IMSG_MOUNT_BIND_PATH, "no running build");
+	msg_send_bind_path(&chan, 7, 999, "/etc/passwd");
+	expect_error("BIND_PATH of a bad path", 999, IMSG_MOUNT_BIND_PATH,
+	    "");
+	msg_send_bind_path(&chan, 7, 999, bad);
+	expect_error("BIND_PATH with ..", 999, IMSG_MOUNT_BIND_PATH, "");
+	/* A sandbox path that rnixd.conf does not name. */
+	{
+		struct msg_mount_build	mb;
+		struct msg_mount_bind	b = { "/etc/shadow", "/etc/shadow", 0 };
+		char			*args[] = { "x" }, *in[] = {
+					    (char *)busybox };
+
+		memset(&mb, 0, sizeof(mb));
+		mb.mmb_id = 3;
+		mb.mmb_uid = uids[0];
+		mb.mmb_gid = gid;
+		mb.mmb_builder = "/bin/sh";
+		mb.mmb_args = args;
+		mb.mmb_nargs = 1;
+		mb.mmb_inputs = in;
+		mb.mmb_ninputs = 1;
+		mb.mmb_binds = &b;
+		mb.mmb_nbinds = 1;
+		msg_send_build(&chan, &mb);
+		expect_error("sandbox path not in sandbox-paths", 3,
+		    IMSG_MOUNT_BUILD_GO, "sandbox-paths");
+	}
+	/* Garbage: a START cut short. */
+	if (imsg_compose(&ib_builder, IMSG_MOUNT_BUILD_START, 0, 0, -1,
+	    "\x05\0\0\0\0\0\0\0", 8) == -1)
+		err(1, "imsg_compose");
+	expect_error("truncated START", 5, IMSG_MOUNT_BUILD_START,
+	    "truncated");
+	(void)imsg;
+}
+
+static void
+test_recursive(const char *buildsdir)
+{
+	struct msg_mount_start	 ms;
+	struct imsg		 imsg;
+	const char		*errstr;
+	char			 script[4096], log[8192];
+	uint64_t		 id;
+	uint32_t		 req;
+	int			 fd10, fd11, dirfd, status, i;
+
+	snprintf(script, sizeof(script), "B=%s/bin/busybox; echo started; "
+	    "while [ ! -e %s/marker ]; do $B sleep 0.1; done; "
+	    "echo seen-$($B cat %s/marker); $B sleep 1000", busybox, bindpath,
+	    bindpath);
+	send_build(10, uids[0], gid, MOUNT_F_RECURSIVE, script, NULL, 0);
+	fd10 = expect_started(10);
+	read_log(fd10, "started", log, sizeof(log));
+	snprintf(script, sizeof(script), "echo started; exec %s/bin/busybox "
+	    "sleep 1000", busybox);
+	send_build(11, uids[1], gid, 0, script, NULL, 0);
+	fd11 = expect_started(11);
+	read_log(fd11, "started", log, sizeof(log));
+	printf("builds 10 (recursive) and 11 running: ok\n");
+
+	msg_send_bind_path(&chan, 77, 11, bindpath);
+	expect_error("BIND_PATH into a non-recursive build", 11,
+	    IMSG_MOUNT_BIND_PATH, "not recursive");
+	send_build(12, uids[0], gid, 0, "true", NULL, 0);
+	expect_error("build user busy", 12, IMSG_MOUNT_BUILD_GO, "busy");
+	memset(&ms, 0, sizeof(ms));
+	ms.mms_id = 10;
+	if (imsg_compose(&ib_builder, IMSG_MOUNT_BUILD_START, 0, 0, -1, &ms,
+	    sizeof(ms)) == -1)
+		err(1, "imsg_compose");
+	expect_error("START of a live build id", 10, IMSG_MOUNT_BUILD_START,
+	    "in use");
+	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_CLEANUP, 10);
+	expect_error("CLEANUP of a running build", 10,
+	    IMSG_MOUNT_BUILD_CLEANUP, "no exited build");
+
+	msg_send_bind_path(&chan, 78, 10, bindpath);
+	expect_type(&imsg, IMSG_MOUNT_OK);
+	if (msg_recv_mount_ok(&imsg, &id, &req, &errstr) == -1 || id != 10 ||
+	    req != IMSG_MOUNT_BIND_PATH || imsg_get_peerid(&imsg) != 78)
+		errx(1, "bad OK for BIND_PATH");
+	imsg_free(&imsg);
+	read_log(fd10, "seen-bound", log, sizeof(log));
+	printf("BIND_PATH into build 10: OK, the builder sees it: ok\n");
+	msg_send_bind_path(&chan, 79, 10, bindpath);
+	expect_type(&imsg, IMSG_MOUNT_OK);
+	imsg_free(&imsg);
+	printf("BIND_PATH of a path already there: OK: ok\n");
+
+	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_KILL, 10);
+	dirfd = expect_exited(10, &status);
+	close(dirfd);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		errx(1, "build 10: status %d, expected SIGKILL", status);
+	for (i = 0; i < 50 && user_procs(uids[0]) > 0; i++)
+		usleep(100000);
+	if (user_procs(uids[0]) != 0)
+		errx(1, "uid %u still has processes after KILL",
+		    (unsigned int)uids[0]);
+	printf("KILL of build 10: EXITED by SIGKILL, no process of uid %u "
+	    "left: ok\n", (unsigned int)uids[0]);
+	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_KILL, 11);
+	dirfd = expect_exited(11, &status);
+	close(dirfd);
+	close(fd10);
+	close(fd11);
+	cleanup_build(10, buildsdir);
+	cleanup_build(11, buildsdir);
+}
+
+/* mountproc gone: its spawner kills and removes every build. */
+static void
+test_eof(pid_t mpid, const char *buildsdir)
+{
+	struct stat	st;
+	char		script[1024], log[1024], path[1024];
+	int		fd, status, i;
+
+	snprintf(script, sizeof(script), "echo started; exec %s/bin/busybox "
+	    "sleep 1000", busybox);
+	send_build(20, uids[2], gid, 0, script, NULL, 0);
+	fd = expect_started(20);
+	read_log(fd, "started", log, sizeof(log));
+	close(ib_builder.ib_fd);
+	close(ib_parent.ib_fd);
+	if (waitpid(mpid, &status, 0) == -1)
+		err(1, "waitpid mountproc");
+	snprintf(path, sizeof(path), "%s/20", buildsdir);
+	for (i = 0; i < 100 && (user_procs(uids[2]) > 0 ||
+	    lstat(path, &st) == 0); i++)
+		usleep(100000);
+	if (user_procs(uids[2]) != 0)
+		errx(1, "uid %u still has processes after mountproc ended",
+		    (unsigned int)uids[2]);
+	if (lstat(path, &st) == 0)
+		errx(1, "%s left after mountproc ended", path);
+	close(fd);
+	printf("mountproc ended: build 20 killed, its dir removed: ok\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	char	buildsdir[512];
+
+	if (argc != 12)
+		errx(2, "usage: h_mountproc mountproc conf storedir statedir "
+		    "busybox bindpath uid1 uid2 uid3 outsider gid");
+	storedir = argv[3];
+	busybox = argv[5];
+	bindpath = argv[6];
+	uids[0] = strtoul(argv[7], NULL, 10);
+	uids[1] = strtoul(argv[8], NULL, 10);
+	uids[2] = strtoul(argv[9], NULL, 10);
+	uids[3] = strtoul(argv[10], NULL, 10);
+	gid = strtoul(argv[11], NULL, 10);
+	snprintf(buildsdir, sizeof(buildsdir), "%s/rnixd/builds", argv[4]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	setup_parent(argv[1], argv[2]);
+	test_build(buildsdir);
+	test_refusals();
+	test_recursive(buildsdir);
+	/* mountproc is our only child. */
+	test_eof(-1, buildsdir);
+	return (0);
+}

@@ -1,0 +1,49 @@
+#!/bin/sh
+# rnixd-mountproc as a running process pair (mountproc and its
+# spawner), driven by h_mountproc playing the parent and builderproc:
+# a busybox build end to end, refusals, BIND_PATH into a recursive
+# build, KILL, CLEANUP, and the end of mountproc taking every build
+# with it.
+. "$RNIXD_TOP/regress/lib.sh"
+H="$RNIXD_OBJ/regress/mount/h_mountproc"
+M="$RNIXD_OBJ/libexec/rnixd/rnixd-mountproc"
+
+require_root
+BB=$(command -v busybox) && [ -x "$BB" ] || skip "needs busybox-static"
+getent group nixbld >/dev/null || skip "needs group nixbld"
+[ -x "$H" ] && [ -x "$M" ] || fail "helpers not built"
+GID=$(getent group nixbld | cut -d: -f3)
+U1=$(id -u nixbld3) U2=$(id -u nixbld4) U3=$(id -u nixbld5)
+OUTSIDER=$(id -u _rnixd-builder)
+
+T=$(mktemp -d /var/tmp/mountproc.XXXXXX) || fail mktemp
+trap 'rc=$?; if [ $rc -eq 0 ]; then rm -rf "$T"; else echo "kept $T" >&2; fi' EXIT
+chmod 755 "$T"
+S=$T/nix/store
+HASH=0a0b0c0d0f0g0h0i0j0k0l0m0n0p0q0r
+BBP=$S/1a0b0c0d0f0g0h0i0j0k0l0m0n0p0q0r-busybox
+BIND=$S/2a0b0c0d0f0g0h0i0j0k0l0m0n0p0q0r-bound
+mkdir -p "$BBP/bin" "$BIND" "$T/state/rnixd/empty" "$T/log"
+cp "$BB" "$BBP/bin/busybox"
+echo bound >"$BIND/marker"
+chmod 1775 "$S"
+chmod 555 "$T/state/rnixd/empty"
+cat >"$T/rnixd.conf" <<EOT
+store-dir = $S
+state-dir = $T/state
+log-dir = $T/log
+daemon-socket = $T/socket
+sandbox-paths = /bin/sh=$BBP/bin/busybox
+EOT
+
+"$H" "$M" "$T/rnixd.conf" "$S" "$T/state" "$BBP" "$BIND" \
+    $U1 $U2 $U3 $OUTSIDER $GID 2>"$T/stderr" ||
+    { cat "$T/stderr" >&2; fail "h_mountproc"; }
+# mountproc logged each refusal and never died on one.
+grep -q "refused MOUNT_BUILD_GO" "$T/stderr" ||
+    { cat "$T/stderr" >&2; fail "no refusal logged"; }
+if grep -q "fatal" "$T/stderr"; then
+	grep fatal "$T/stderr" | grep -qv "builderproc went away" &&
+	    { cat "$T/stderr" >&2; fail "mountproc died of something else"; }
+fi
+echo "mountproc logged refusals, ended only when builderproc went: ok"
