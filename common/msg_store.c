@@ -44,6 +44,15 @@ static int	msg_get_output(struct wire_in *, const char *,
 		    struct msg_output *, const char **);
 static int	msg_get_root(struct wire_in *, const char *, struct msg_root *,
 		    const char **);
+static int	msg_check_fixed(const char *, const char *, const char **);
+static int	msg_get_build_output(struct wire_in *, const char *,
+		    struct msg_build_output *, const char **);
+static int	msg_get_build(struct wire_in *, const char *,
+		    struct msg_build *, const char **);
+static int	msg_get_built(struct wire_in *, const char *,
+		    struct msg_built *, const char **);
+static int	msg_get_build_result(struct wire_in *, const char *,
+		    struct msg_build_result *, const char **);
 
 /* Encoding. */
 
@@ -51,14 +60,16 @@ static int	msg_get_root(struct wire_in *, const char *, struct msg_root *,
 static int
 msg_is_reply(uint32_t type)
 {
-	return (type >= IMSG_STORE_OK && type <= IMSG_STORE_VERIFY_RESULT);
+	return ((type >= IMSG_STORE_OK && type <= IMSG_STORE_VERIFY_RESULT) ||
+	    type == IMSG_STORE_DRV || type == IMSG_STORE_BUILD_RESULT);
 }
 
 static int
 msg_type_has_fd(uint32_t type)
 {
 	return (type == IMSG_STORE_ADD || type == IMSG_STORE_ADD_NAR ||
-	    type == IMSG_STORE_NAR_FROM_PATH);
+	    type == IMSG_STORE_NAR_FROM_PATH || type == IMSG_STORE_BUILD_LOG ||
+	    type == IMSG_STORE_BUILD_OUTPUTS);
 }
 
 /*
@@ -1015,3 +1026,320 @@ msg_send_readlinks(struct imsgev *iev, char *const *links, size_t nlinks)
 	return (msg_finish(iev, IMSG_CTL_READLINKS, 0, -1, &out));
 }
 
+
+/* STORE_DRV: the bytes of a .drv file. */
+
+void
+msg_send_drv(struct imsgev *iev, uint32_t sid, const char *text, size_t len)
+{
+	struct wire_out	out;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	(void)wire_put_bytes(&out, text, len);
+	(void)msg_finish(iev, IMSG_STORE_DRV, sid, -1, &out);
+}
+
+int
+msg_recv_drv(struct imsg *imsg, char **text, size_t *len,
+    const char **errstr)
+{
+	struct wire_in	 in;
+	char		*s;
+	size_t		 n;
+	int		 fd;
+
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
+	    msg_got(&in, wire_get_string(&in, &s, &n, MSG_DRV_MAX),
+	    errstr) == -1)
+		return (-1);
+	if (msg_end(&in, errstr) == -1) {
+		free(s);
+		return (-1);
+	}
+	*text = s;
+	*len = n;
+	return (0);
+}
+
+/* STORE_BUILD_OUTPUTS: drv, id, uid, outputs, candidates; + dirfd. */
+
+int
+msg_send_build_outputs(struct imsgev *iev, uint32_t sid, const struct msg_build *mb,
+    int dirfd)
+{
+	struct wire_out			 out;
+	const struct msg_build_output	*o;
+	size_t				 i;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, mb->mb_noutputs, MSG_OUTPUTS_MAX);
+	msg_out_limit(&out, mb->mb_nrefs, MSG_PATHS_MAX);
+	(void)wire_put_string(&out, mb->mb_drv);
+	(void)wire_put_u64(&out, mb->mb_id);
+	(void)wire_put_u64(&out, mb->mb_uid);
+	(void)wire_put_u64(&out, mb->mb_noutputs);
+	for (i = 0; i < mb->mb_noutputs && !out.wo_error; i++) {
+		o = &mb->mb_outputs[i];
+		(void)wire_put_string(&out, o->mbo_name);
+		(void)wire_put_string(&out, o->mbo_path);
+		(void)wire_put_string(&out, o->mbo_algo);
+		(void)wire_put_string(&out, o->mbo_hash);
+	}
+	(void)wire_put_strings(&out, mb->mb_refs, mb->mb_nrefs);
+	return (msg_finish(iev, IMSG_STORE_BUILD_OUTPUTS, sid, dirfd, &out));
+}
+
+/* "" and "", or "[r:]<algo>" and a base16 digest of that algo. */
+static int
+msg_check_fixed(const char *algo, const char *hash, const char **errstr)
+{
+	struct hash	h;
+	enum hash_algo	a;
+
+	if (algo[0] == '\0' && hash[0] == '\0')
+		return (0);
+	if (strncmp(algo, "r:", 2) == 0)
+		algo += 2;
+	if (hash_algo_parse(algo, &a) == -1) {
+		*errstr = "unknown hash algorithm of a fixed output";
+		return (-1);
+	}
+	if (strlen(hash) != 2 * hash_algo_len(a) ||
+	    hash_parse_digest(hash, strlen(hash), a, &h, errstr) == -1) {
+		*errstr = "invalid hash of a fixed output";
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+msg_get_build_output(struct wire_in *in, const char *storedir,
+    struct msg_build_output *o, const char **errstr)
+{
+	if (msg_got(in, wire_get_string(in, &o->mbo_name, NULL,
+	    MSG_NAME_MAX), errstr) == -1)
+		return (-1);
+	if (storepath_check_name(o->mbo_name, NULL) == -1) {
+		*errstr = "invalid output name";
+		return (-1);
+	}
+	if (msg_got(in, wire_get_storepath(in, storedir, &o->mbo_path),
+	    errstr) == -1 ||
+	    msg_got(in, wire_get_string(in, &o->mbo_algo, NULL,
+	    MSG_METHOD_MAX), errstr) == -1 ||
+	    msg_got(in, wire_get_string(in, &o->mbo_hash, NULL,
+	    MSG_HASH_MAX), errstr) == -1)
+		return (-1);
+	return (msg_check_fixed(o->mbo_algo, o->mbo_hash, errstr));
+}
+
+static int
+msg_get_build(struct wire_in *in, const char *storedir, struct msg_build *mb,
+    const char **errstr)
+{
+	uint64_t	uid, n, i, j;
+	size_t		len;
+
+	if (msg_got(in, wire_get_storepath(in, storedir, &mb->mb_drv),
+	    errstr) == -1)
+		return (-1);
+	len = strlen(mb->mb_drv);
+	if (len < 4 || strcmp(mb->mb_drv + len - 4, ".drv") != 0) {
+		*errstr = "path is not a derivation";
+		return (-1);
+	}
+	if (msg_got(in, wire_get_u64(in, &mb->mb_id), errstr) == -1 ||
+	    msg_got(in, wire_get_u64(in, &uid), errstr) == -1 ||
+	    msg_got(in, wire_get_u64(in, &n), errstr) == -1)
+		return (-1);
+	if (uid > UINT32_MAX - 1) {
+		*errstr = "invalid build user";
+		return (-1);
+	}
+	mb->mb_uid = (uint32_t)uid;
+	if (n == 0 || n > MSG_OUTPUTS_MAX) {
+		*errstr = n == 0 ? "a build without outputs" : MSG_TOO_MANY;
+		return (-1);
+	}
+	if (n > (in->wi_len - in->wi_off) / 32) {
+		*errstr = MSG_TRUNCATED;
+		return (-1);
+	}
+	if ((mb->mb_outputs = calloc(n, sizeof(*mb->mb_outputs))) == NULL) {
+		*errstr = "out of memory";
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		mb->mb_noutputs++;
+		if (msg_get_build_output(in, storedir, &mb->mb_outputs[i],
+		    errstr) == -1)
+			return (-1);
+		for (j = 0; j < i; j++)
+			if (strcmp(mb->mb_outputs[j].mbo_name,
+			    mb->mb_outputs[i].mbo_name) == 0 ||
+			    strcmp(mb->mb_outputs[j].mbo_path,
+			    mb->mb_outputs[i].mbo_path) == 0) {
+				*errstr = "duplicate output";
+				return (-1);
+			}
+	}
+	return (msg_get_paths(in, storedir, &mb->mb_refs, &mb->mb_nrefs,
+	    errstr));
+}
+
+int
+msg_recv_build_outputs(struct imsg *imsg, const char *storedir, struct msg_build *mb,
+    int *dirfd, const char **errstr)
+{
+	struct wire_in		in;
+	struct msg_build	new;
+	int			rfd;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 1, &rfd, errstr) == -1)
+		return (-1);
+	if (msg_get_build(&in, storedir, &new, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
+		msg_build_free(&new);
+		return (msg_fail(rfd, errstr, *errstr));
+	}
+	*mb = new;
+	*dirfd = rfd;
+	return (0);
+}
+
+void
+msg_build_free(struct msg_build *mb)
+{
+	size_t	i;
+
+	free(mb->mb_drv);
+	for (i = 0; i < mb->mb_noutputs; i++) {
+		free(mb->mb_outputs[i].mbo_name);
+		free(mb->mb_outputs[i].mbo_path);
+		free(mb->mb_outputs[i].mbo_algo);
+		free(mb->mb_outputs[i].mbo_hash);
+	}
+	free(mb->mb_outputs);
+	wire_strings_free(mb->mb_refs, mb->mb_nrefs);
+	memset(mb, 0, sizeof(*mb));
+}
+
+/*
+ * STORE_BUILD_RESULT: 0, the error, the mismatch flag; or 1, a count
+ * and (output name, path info with path) pairs.
+ */
+
+void
+msg_send_build_result(struct imsgev *iev, uint32_t sid,
+    const struct msg_build_result *mbr)
+{
+	struct wire_out	out;
+	size_t		i, len;
+
+	msg_out_init(&out, iev->iev_ibuf);
+	(void)wire_put_bool(&out, mbr->mbr_error == NULL);
+	if (mbr->mbr_error != NULL) {
+		len = msg_text_cut(mbr->mbr_error, strlen(mbr->mbr_error),
+		    MSG_ERROR_MAX);
+		(void)wire_put_bytes(&out, mbr->mbr_error, len);
+		(void)wire_put_bool(&out, mbr->mbr_hash_mismatch);
+		(void)msg_finish(iev, IMSG_STORE_BUILD_RESULT, sid, -1, &out);
+		return;
+	}
+	msg_out_limit(&out, mbr->mbr_noutputs, MSG_OUTPUTS_MAX);
+	(void)wire_put_u64(&out, mbr->mbr_noutputs);
+	for (i = 0; i < mbr->mbr_noutputs && !out.wo_error; i++) {
+		msg_out_limit(&out, mbr->mbr_outputs[i].mbt_info.pi_nrefs,
+		    MSG_PATHS_MAX);
+		(void)wire_put_string(&out, mbr->mbr_outputs[i].mbt_name);
+		(void)wire_put_path_info(&out, &mbr->mbr_outputs[i].mbt_info,
+		    1);
+	}
+	(void)msg_finish(iev, IMSG_STORE_BUILD_RESULT, sid, -1, &out);
+}
+
+static int
+msg_get_built(struct wire_in *in, const char *storedir, struct msg_built *mbt,
+    const char **errstr)
+{
+	if (msg_got(in, wire_get_string(in, &mbt->mbt_name, NULL,
+	    MSG_NAME_MAX), errstr) == -1)
+		return (-1);
+	if (storepath_check_name(mbt->mbt_name, NULL) == -1) {
+		*errstr = "invalid output name";
+		return (-1);
+	}
+	return (msg_get_path_info(in, storedir, &mbt->mbt_info, errstr));
+}
+
+static int
+msg_get_build_result(struct wire_in *in, const char *storedir,
+    struct msg_build_result *mbr, const char **errstr)
+{
+	uint64_t	n, i;
+	int		ok;
+
+	if (msg_get_flag(in, &ok, errstr) == -1)
+		return (-1);
+	if (!ok) {
+		if (msg_got(in, wire_get_string(in, &mbr->mbr_error, NULL,
+		    MSG_ERROR_MAX), errstr) == -1)
+			return (-1);
+		return (msg_get_flag(in, &mbr->mbr_hash_mismatch, errstr));
+	}
+	if (msg_got(in, wire_get_u64(in, &n), errstr) == -1)
+		return (-1);
+	if (n > MSG_OUTPUTS_MAX || n > (in->wi_len - in->wi_off) / 16) {
+		*errstr = n > MSG_OUTPUTS_MAX ? MSG_TOO_MANY : MSG_TRUNCATED;
+		return (-1);
+	}
+	if ((mbr->mbr_outputs = calloc(n + 1, sizeof(*mbr->mbr_outputs))) ==
+	    NULL) {
+		*errstr = "out of memory";
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if (msg_get_built(in, storedir, &mbr->mbr_outputs[i],
+		    errstr) == -1) {
+			free(mbr->mbr_outputs[i].mbt_name);
+			return (-1);
+		}
+		mbr->mbr_noutputs++;
+	}
+	return (0);
+}
+
+int
+msg_recv_build_result(struct imsg *imsg, const char *storedir,
+    struct msg_build_result *mbr, const char **errstr)
+{
+	struct wire_in		in;
+	struct msg_build_result	new;
+	int			fd;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
+		return (-1);
+	if (msg_get_build_result(&in, storedir, &new, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
+		msg_build_result_free(&new);
+		return (-1);
+	}
+	*mbr = new;
+	return (0);
+}
+
+void
+msg_build_result_free(struct msg_build_result *mbr)
+{
+	size_t	i;
+
+	free(mbr->mbr_error);
+	for (i = 0; i < mbr->mbr_noutputs; i++) {
+		free(mbr->mbr_outputs[i].mbt_name);
+		wire_path_info_free(&mbr->mbr_outputs[i].mbt_info);
+	}
+	free(mbr->mbr_outputs);
+	memset(mbr, 0, sizeof(*mbr));
+}

@@ -340,11 +340,14 @@ void	msg_send_drv(struct imsgev *, uint32_t sid, const char *, size_t);
 int	msg_recv_drv(struct imsg *, char **text, size_t *len,
 	    const char **errstr);
 
-/* BUILD_OUTPUTS: the dirfd is required. */
-int	msg_send_build(struct imsgev *, uint32_t sid, const struct msg_build *,
-	    int dirfd);
-int	msg_recv_build(struct imsg *, const char *storedir, struct msg_build *,
-	    int *dirfd, const char **errstr);
+/*
+ * BUILD_OUTPUTS: the dirfd is required.  (Not msg_send_build: that is
+ * msg_mount.h's.)
+ */
+int	msg_send_build_outputs(struct imsgev *, uint32_t sid,
+	    const struct msg_build *, int dirfd);
+int	msg_recv_build_outputs(struct imsg *, const char *storedir,
+	    struct msg_build *, int *dirfd, const char **errstr);
 
 void	msg_send_build_result(struct imsgev *, uint32_t sid,
 	    const struct msg_build_result *);

@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@ static struct imsgev		 iev_builder;
 static struct imsgbuf		 ibuf_builder;
 
 static void	store_own_state(const struct rnixd_conf *, struct passwd *);
+static void	store_own_logs(const struct rnixd_conf *, struct passwd *);
 static int	store_dispatch_parent(struct imsgev *, struct imsg *);
 static int	store_dispatch_builder(struct imsgev *, struct imsg *);
 
@@ -58,6 +60,7 @@ main(int argc, char *argv[])
 
 	store_confine(conf);
 	store_own_state(conf, pw);
+	store_own_logs(conf, pw);
 	priv_drop(pw->pw_uid, pw->pw_gid, store_caps,
 	    sizeof(store_caps) / sizeof(store_caps[0]));
 	/* As the store user, so that new database files are its own. */
@@ -67,6 +70,8 @@ main(int argc, char *argv[])
 	store_env_init(conf->conf_store_dir, conf->conf_state_dir, db,
 	    &iev_builder, &iev_parent);
 	store_cleanup_tmp();
+	if (store_buildlog_init(conf->conf_log_dir, 0) == -1)
+		log_warn("build logs: %s/drvs", conf->conf_log_dir);
 	/*
 	 * From here on: files inside the store, state and log dirs, the
 	 * database, and imsg with the parent and builderproc.  No exec, no
@@ -120,6 +125,49 @@ store_own_state(const struct rnixd_conf *conf, struct passwd *pw)
 		if (lchown(path, pw->pw_uid, pw->pw_gid) == -1)
 			log_warn("chown %s", path);
 	}
+}
+
+/*
+ * Build logs: <log-dir>/drvs and its subdirectories, which real Nix
+ * made as root, become the store user's so storeproc can write there.
+ * The log dir itself stays as it is.
+ */
+static void
+store_own_logs(const struct rnixd_conf *conf, struct passwd *pw)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*dir;
+	int		 fd, dfd;
+
+	if ((fd = open(conf->conf_log_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		log_warn("%s", conf->conf_log_dir);
+		return;
+	}
+	if (mkdirat(fd, "drvs", 0755) == -1 && errno != EEXIST)
+		log_warn("mkdir %s/drvs", conf->conf_log_dir);
+	if ((dfd = openat(fd, "drvs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || (dir = fdopendir(dfd)) == NULL) {
+		if (dfd != -1)
+			close(dfd);
+		close(fd);
+		return;
+	}
+	if (fchown(dfd, pw->pw_uid, pw->pw_gid) == -1)
+		log_warn("chown %s/drvs", conf->conf_log_dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.' || fstatat(dfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid == pw->pw_uid)
+			continue;
+		if (fchownat(dfd, de->d_name, pw->pw_uid, pw->pw_gid,
+		    AT_SYMLINK_NOFOLLOW) == -1)
+			log_warn("chown %s/drvs/%s", conf->conf_log_dir,
+			    de->d_name);
+	}
+	closedir(dir);
+	close(fd);
 }
 
 static void
@@ -242,6 +290,18 @@ store_dispatch_builder(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_UPLOAD_DONE:
 	case IMSG_STORE_UPLOAD_ABORT:
 		store_handle_upload_end(imsg);
+		break;
+	case IMSG_STORE_QUERY_DRV:
+		store_handle_query_drv(imsg);
+		break;
+	case IMSG_STORE_QUERY_CLOSURE:
+		store_handle_query_closure(imsg);
+		break;
+	case IMSG_STORE_BUILD_OUTPUTS:
+		store_handle_build_outputs(imsg);
+		break;
+	case IMSG_STORE_BUILD_LOG:
+		store_handle_build_log(imsg);
 		break;
 	default:
 		log_warnx("unexpected %s from builderproc",

@@ -108,6 +108,16 @@ void	store_handle_readlinks_reply(struct imsg *);
 void	store_handle_readlinks_error(struct imsg *);
 int	store_temp_root_add(uint32_t, const char *);
 
+/* store_build.c */
+void	store_handle_query_drv(struct imsg *);
+void	store_handle_query_closure(struct imsg *);
+void	store_handle_build_outputs(struct imsg *);
+
+/* store_buildlog.c */
+#define STORE_BUILD_LOG_MAX	(32ULL * 1024 * 1024)	/* kept per log */
+int	store_buildlog_init(const char *logdir, uint64_t max);
+void	store_handle_build_log(struct imsg *);
+
 /* store_verify.c */
 void	store_handle_verify(struct imsg *);
 

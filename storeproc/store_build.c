@@ -1,0 +1,795 @@
+/*
+ * What builds need from the store: a .drv's text (QUERY_DRV), an input
+ * closure (QUERY_CLOSURE), and registering a finished build's outputs
+ * (BUILD_OUTPUTS).
+ *
+ * Outputs are never taken over as the builder left them: the builder
+ * may still hold descriptors to its files (CVE-2024-27297), and any
+ * name in the build root may be a symlink it planted (CVE-2026-39860).
+ * So each output is copied afresh, through directory fds and with
+ * O_NOFOLLOW at every step, into a temporary name in the store dir that
+ * only storeproc writes to; only the copy is canonicalised, hashed,
+ * scanned and registered.  The builder's tree is read, and chmod'ed
+ * only where it made a file unreadable to us.
+ *
+ * The work is synchronous: storeproc serves nothing else while it
+ * copies and hashes an output (about the time of reading and writing
+ * it twice, some seconds per GB on local disks).  Builds are rare next
+ * to queries, and a fixed-output download is small; a build that
+ * produces many GB delays other clients by that much.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drv.h"
+#include "hash.h"
+#include "log.h"
+#include "nar.h"
+#include "refscan.h"
+#include "storepath.h"
+#include "storeproc.h"
+#include "store_db.h"
+
+/* Nix shows the arguments of its build errors in bold magenta. */
+#define HL(s)		"\x1b[35;1m" s "\x1b[0m"
+#define BUILD_ERR_MAX	(PATH_MAX + 1024)
+
+/* One output on its way into the store. */
+struct bout {
+	const struct msg_build_output	*bo_out;
+	char				 bo_tmp[STORE_TMP_MAX];
+	int				 bo_valid;	/* already: left alone */
+	int				 bo_installed;
+	int				 bo_fixed;
+	enum ca_method			 bo_method;
+	struct hash			 bo_want;
+	struct hash			 bo_got;
+	struct hash			 bo_narhash;
+	uint64_t			 bo_narsize;
+	char				**bo_refs;
+	size_t				 bo_nrefs;
+	char				 bo_narhash_str[HASH_STR_MAX];
+	char				 bo_ca[CA_STR_MAX];
+};
+
+/* A build's registration. */
+struct bjob {
+	uint32_t		 bj_sid;
+	struct msg_build	 bj_mb;
+	int			 bj_rootfd;	/* the build root's store dir */
+	struct bout		*bj_outs;
+	const char		**bj_cands;	/* hash parts */
+	char			**bj_candpaths;
+	size_t			 bj_ncands;
+	int			 bj_mismatch;
+	char			 bj_err[BUILD_ERR_MAX];
+};
+
+/* The walk that copies one output out of the build root. */
+struct bcopy {
+	uid_t	 bc_uid;
+	char	 bc_path[PATH_MAX];	/* for messages */
+	char	*bc_err;
+	size_t	 bc_errsz;
+};
+
+/* What the NAR of a copy feeds. */
+struct bscan {
+	struct hash_ctx	 bs_nar;
+	struct hash_ctx	 bs_ca;
+	int		 bs_caon;
+	struct refscan	*bs_scan;
+	uint64_t	 bs_size;
+};
+
+static unsigned char	build_buf[NAR_BUFSIZE];
+
+static int	bcopy_node(struct bcopy *, int, const char *, int,
+		    const char *, int);
+
+static int
+bjob_fail(struct bjob *bj, const char *fmt, ...)
+    __attribute__((__format__(printf, 2, 3)));
+
+static int
+bjob_fail(struct bjob *bj, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(bj->bj_err, sizeof(bj->bj_err), fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* QUERY_DRV: a valid .drv that parses, as its bytes. */
+void
+store_handle_query_drv(struct imsg *imsg)
+{
+	struct drv	*d;
+	const char	*errstr;
+	char		*path, *text;
+	size_t		 len;
+	uint32_t	 sid = imsg_get_peerid(imsg);
+	int		 valid;
+
+	if (msg_recv_path(imsg, store_env.se_storedir, &path, NULL,
+	    &errstr) == -1) {
+		store_bad_request(imsg, errstr);
+		return;
+	}
+	len = strlen(path);
+	if (len < 4 || strcmp(path + len - 4, ".drv") != 0)
+		store_reply_error(sid, "path '%s' is not a derivation", path);
+	else if ((valid = store_is_valid(path, &errstr)) != 1) {
+		if (valid == 0)
+			store_reply_error(sid, "path '%s' is not valid", path);
+		else
+			store_reply_error(sid, "%s", errstr);
+	} else if (store_read_file(store_env.se_storefd, store_base(path),
+	    MSG_DRV_MAX, &text, &len, &errstr) == -1)
+		store_reply_error(sid, "%s", errstr);
+	else {
+		if (drv_parse(store_env.se_storedir, text, len, &d,
+		    &errstr) == -1)
+			store_reply_error(sid, "error parsing derivation "
+			    "'%s': %s", path, errstr);
+		else {
+			drv_free(d);
+			msg_send_drv(store_env.se_builder, sid, text, len);
+		}
+		free(text);
+	}
+	free(path);
+}
+
+/* QUERY_CLOSURE: everything the paths reference, transitively. */
+void
+store_handle_query_closure(struct imsg *imsg)
+{
+	struct pathset		 done, todo;
+	struct pathset_node	*pn;
+	const char		*errstr;
+	char			**paths, **refs, *p;
+	size_t			 npaths, nrefs, i;
+	uint32_t		 sid = imsg_get_peerid(imsg);
+	int			 rc = 1;
+
+	if (msg_recv_paths(imsg, store_env.se_storedir, 0, &paths, &npaths,
+	    &errstr) == -1) {
+		store_bad_request(imsg, errstr);
+		return;
+	}
+	pathset_init(&done);
+	pathset_init(&todo);
+	for (i = 0; i < npaths; i++)
+		pathset_add(&todo, paths[i]);
+	wire_strings_free(paths, npaths);
+	while (rc == 1 && (pn = RB_MIN(pathset, &todo)) != NULL) {
+		if ((p = strdup(pn->pn_path)) == NULL)
+			fatal("%s", __func__);
+		pathset_del(&todo, p);
+		pathset_add(&done, p);
+		rc = db_query_references(store_env.se_db, p, &refs, &nrefs,
+		    &errstr);
+		if (rc == 0)
+			store_reply_error(sid, "path '%s' is not valid", p);
+		for (i = 0; rc == 1 && i < nrefs; i++)
+			if (!pathset_has(&done, refs[i]))
+				pathset_add(&todo, refs[i]);
+		if (rc == 1)
+			db_strings_free(refs, nrefs);
+		free(p);
+	}
+	if (rc == -1)
+		store_reply_error(sid, "%s", errstr);
+	else if (rc == 1) {
+		paths = pathset_array(&done, &npaths);
+		msg_send_paths(store_env.se_builder, IMSG_STORE_PATHS, sid,
+		    paths, npaths);
+		wire_strings_free(paths, npaths);
+	}
+	pathset_clear(&done);
+	pathset_clear(&todo);
+}
+
+/*
+ * Copying out of the build root.
+ */
+
+static int
+bcopy_fail(struct bcopy *bc, const char *what)
+{
+	snprintf(bc->bc_err, bc->bc_errsz, "%s '%s': %s", what, bc->bc_path,
+	    strerror(errno));
+	return (-1);
+}
+
+/*
+ * Open a node of the builder's tree.  One it made unreadable to us (a
+ * mode 000 directory) is opened up first: the tree is the builder's
+ * leftover, and CAP_FOWNER lets storeproc chmod it.
+ */
+static int
+bcopy_open(struct bcopy *bc, int dirfd, const char *name,
+    const struct stat *st)
+{
+	int	flags, fd;
+
+	flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	    (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0);
+	fd = openat(dirfd, name, flags);
+	if (fd == -1 && errno == EACCES && fchmodat(dirfd, name,
+	    (st->st_mode & 07777) | (S_ISDIR(st->st_mode) ? 0555 : 0444),
+	    0) == 0)
+		fd = openat(dirfd, name, flags);
+	if (fd == -1)
+		return (bcopy_fail(bc, "cannot open"));
+	return (fd);
+}
+
+/* The same inode as stat'ed, still of that type: nothing swapped. */
+static int
+bcopy_same(struct bcopy *bc, int fd, const struct stat *st)
+{
+	struct stat	fst;
+
+	if (fstat(fd, &fst) == -1)
+		return (bcopy_fail(bc, "cannot stat"));
+	if (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino ||
+	    (fst.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {
+		errno = ESTALE;
+		return (bcopy_fail(bc, "file changed while copying"));
+	}
+	return (0);
+}
+
+static int
+bcopy_regular(struct bcopy *bc, int sdir, const char *name, int ddir,
+    const char *dname, const struct stat *st)
+{
+	ssize_t		 n, w;
+	size_t		 off;
+	int		 in, out, rc = -1;
+
+	if ((in = bcopy_open(bc, sdir, name, st)) == -1)
+		return (-1);
+	if (bcopy_same(bc, in, st) == -1) {
+		close(in);
+		return (-1);
+	}
+	/* Canonicalisation turns these into 0444 or 0555. */
+	if ((out = openat(ddir, dname, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, (st->st_mode & S_IXUSR) ? 0700 : 0600)) ==
+	    -1) {
+		close(in);
+		return (bcopy_fail(bc, "cannot create a copy of"));
+	}
+	for (;;) {
+		if ((n = read(in, build_buf, sizeof(build_buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			bcopy_fail(bc, "cannot read");
+			break;
+		}
+		if (n == 0) {
+			rc = 0;
+			break;
+		}
+		for (off = 0; off < (size_t)n; off += w)
+			if ((w = write(out, build_buf + off, n - off)) == -1 &&
+			    errno != EINTR)
+				break;
+			else if (w == -1)
+				w = 0;
+		if (off < (size_t)n) {
+			bcopy_fail(bc, "cannot write a copy of");
+			break;
+		}
+	}
+	close(in);
+	close(out);
+	return (rc);
+}
+
+static int
+bcopy_symlink(struct bcopy *bc, int sdir, const char *name, int ddir,
+    const char *dname)
+{
+	char	target[NAR_TARGET_MAX + 2];
+	ssize_t	n;
+
+	if ((n = readlinkat(sdir, name, target, sizeof(target))) == -1)
+		return (bcopy_fail(bc, "cannot read symlink"));
+	if ((size_t)n >= sizeof(target) - 1) {
+		errno = ENAMETOOLONG;
+		return (bcopy_fail(bc, "cannot read symlink"));
+	}
+	target[n] = '\0';
+	if (symlinkat(target, ddir, dname) == -1)
+		return (bcopy_fail(bc, "cannot create a copy of"));
+	return (0);
+}
+
+static int
+bcopy_dir(struct bcopy *bc, int sdir, const char *name, int ddir,
+    const char *dname, const struct stat *st, int depth)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	size_t		 plen = strlen(bc->bc_path);
+	int		 in, out, rc = 0;
+
+	if (depth >= NAR_DEPTH_MAX) {
+		errno = ELOOP;
+		return (bcopy_fail(bc, "cannot copy"));
+	}
+	if ((in = bcopy_open(bc, sdir, name, st)) == -1)
+		return (-1);
+	if (bcopy_same(bc, in, st) == -1) {
+		close(in);
+		return (-1);
+	}
+	if ((dir = fdopendir(in)) == NULL) {
+		bcopy_fail(bc, "cannot read directory");
+		close(in);
+		return (-1);
+	}
+	if (mkdirat(ddir, dname, 0700) == -1 || (out = openat(ddir, dname,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		closedir(dir);
+		return (bcopy_fail(bc, "cannot create a copy of"));
+	}
+	while (rc == 0 && (errno = 0, de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(bc->bc_path + plen,
+		    sizeof(bc->bc_path) - plen, "/%s", de->d_name) >=
+		    sizeof(bc->bc_path) - plen) {
+			errno = ENAMETOOLONG;
+			rc = bcopy_fail(bc, "cannot copy");
+			break;
+		}
+		rc = bcopy_node(bc, dirfd(dir), de->d_name, out, de->d_name,
+		    depth + 1);
+		bc->bc_path[plen] = '\0';
+	}
+	if (rc == 0 && errno != 0)
+		rc = bcopy_fail(bc, "cannot read directory");
+	closedir(dir);
+	close(out);
+	return (rc);
+}
+
+static int
+bcopy_node(struct bcopy *bc, int sdir, const char *name, int ddir,
+    const char *dname, int depth)
+{
+	struct stat	st;
+
+	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return (bcopy_fail(bc, "getting attributes of path"));
+	/* Nix's canonicalisation: only the build user's files. */
+	if (st.st_uid != bc->bc_uid && st.st_uid != store_env.se_uid) {
+		snprintf(bc->bc_err, bc->bc_errsz, "invalid ownership on file "
+		    "'" HL("%s") "'", bc->bc_path);
+		return (-1);
+	}
+	if (S_ISLNK(st.st_mode))
+		return (bcopy_symlink(bc, sdir, name, ddir, dname));
+	if (S_ISREG(st.st_mode))
+		return (bcopy_regular(bc, sdir, name, ddir, dname, &st));
+	if (S_ISDIR(st.st_mode))
+		return (bcopy_dir(bc, sdir, name, ddir, dname, &st, depth));
+	snprintf(bc->bc_err, bc->bc_errsz, "file '" HL("%s") "' has an "
+	    "unsupported type", bc->bc_path);
+	return (-1);
+}
+
+/*
+ * Registering a build.
+ */
+
+static void
+bjob_free(struct bjob *bj)
+{
+	const char	*errstr;
+	size_t		 i;
+	struct bout	*bo;
+
+	for (i = 0; bj->bj_outs != NULL && i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if (bo->bo_tmp[0] != '\0' && nar_remove_tree(
+		    store_env.se_storefd, bo->bo_tmp, &errstr) == -1)
+			log_warnx("%s", errstr);
+		if (bo->bo_installed && nar_remove_tree(store_env.se_storefd,
+		    store_base(bo->bo_out->mbo_path), &errstr) == -1)
+			log_warnx("%s", errstr);
+		wire_strings_free(bo->bo_refs, bo->bo_nrefs);
+	}
+	free(bj->bj_outs);
+	free(bj->bj_cands);
+	wire_strings_free(bj->bj_candpaths, bj->bj_ncands);
+	if (bj->bj_rootfd != -1)
+		close(bj->bj_rootfd);
+	msg_build_free(&bj->bj_mb);
+}
+
+/* Candidates: the given ones and every output, each once. */
+static void
+bjob_cands(struct bjob *bj)
+{
+	struct pathset	ps;
+	size_t		i, skip = strlen(store_env.se_storedir) + 1;
+
+	pathset_init(&ps);
+	for (i = 0; i < bj->bj_mb.mb_nrefs; i++)
+		pathset_add(&ps, bj->bj_mb.mb_refs[i]);
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++)
+		pathset_add(&ps, bj->bj_mb.mb_outputs[i].mbo_path);
+	bj->bj_candpaths = pathset_array(&ps, &bj->bj_ncands);
+	pathset_clear(&ps);
+	if ((bj->bj_cands = calloc(bj->bj_ncands + 1,
+	    sizeof(*bj->bj_cands))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < bj->bj_ncands; i++)
+		bj->bj_cands[i] = bj->bj_candpaths[i] + skip;
+}
+
+/* The .drv's hash fields of an output, checked by the receiver. */
+static void
+bout_parse_fixed(struct bout *bo)
+{
+	const char	*algo = bo->bo_out->mbo_algo, *errstr;
+	enum hash_algo	 a;
+
+	if (algo[0] == '\0')
+		return;
+	bo->bo_fixed = 1;
+	bo->bo_method = CA_FLAT;
+	if (strncmp(algo, "r:", 2) == 0) {
+		bo->bo_method = CA_RECURSIVE;
+		algo += 2;
+	}
+	if (hash_algo_parse(algo, &a) == -1 ||
+	    hash_parse_digest(bo->bo_out->mbo_hash,
+	    strlen(bo->bo_out->mbo_hash), a, &bo->bo_want, &errstr) == -1)
+		fatalx("%s: unchecked fixed output", __func__);
+}
+
+static int
+bscan_sink(void *arg, const void *buf, size_t len)
+{
+	struct bscan	*bs = arg;
+
+	hash_update(&bs->bs_nar, buf, len);
+	if (bs->bs_caon)
+		hash_update(&bs->bs_ca, buf, len);
+	refscan_feed(bs->bs_scan, buf, len);
+	bs->bs_size += len;
+	return (0);
+}
+
+/* The flat hash of a fixed output: the file's bytes. */
+static int
+bout_hash_flat(struct bjob *bj, struct bout *bo)
+{
+	struct hash_ctx	ctx;
+	ssize_t		n;
+	int		fd;
+
+	if ((fd = openat(store_env.se_storefd, bo->bo_tmp, O_RDONLY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (bjob_fail(bj, "cannot open '%s': %s",
+		    bo->bo_out->mbo_path, strerror(errno)));
+	if (hash_init(&ctx, bo->bo_want.h_algo) == -1)
+		fatalx("%s: hash algorithm unavailable", __func__);
+	while ((n = read(fd, build_buf, sizeof(build_buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			hash_abort(&ctx);
+			close(fd);
+			return (bjob_fail(bj, "cannot read '%s': %s",
+			    bo->bo_out->mbo_path, strerror(errno)));
+		}
+		hash_update(&ctx, build_buf, n);
+	}
+	close(fd);
+	hash_final(&ctx, &bo->bo_got);
+	return (0);
+}
+
+/* One pass over the copy's NAR: narHash, narSize, references. */
+static int
+bout_scan(struct bjob *bj, struct bout *bo)
+{
+	struct bscan	 bs;
+	const char	*errstr;
+	size_t		 i, n = 0;
+
+	memset(&bs, 0, sizeof(bs));
+	if ((bs.bs_scan = refscan_new(bj->bj_cands, bj->bj_ncands,
+	    &errstr)) == NULL)
+		return (bjob_fail(bj, "%s", errstr));
+	if (hash_init(&bs.bs_nar, HASH_SHA256) == -1 || (bo->bo_fixed &&
+	    bo->bo_method == CA_RECURSIVE &&
+	    hash_init(&bs.bs_ca, bo->bo_want.h_algo) == -1))
+		fatalx("%s: hash algorithm unavailable", __func__);
+	bs.bs_caon = bo->bo_fixed && bo->bo_method == CA_RECURSIVE;
+	if (nar_dump_path(store_env.se_storefd, bo->bo_tmp, bscan_sink, &bs,
+	    &errstr) == -1) {
+		hash_abort(&bs.bs_nar);
+		if (bs.bs_caon)
+			hash_abort(&bs.bs_ca);
+		refscan_free(bs.bs_scan);
+		return (bjob_fail(bj, "%s", errstr));
+	}
+	hash_final(&bs.bs_nar, &bo->bo_narhash);
+	if (bs.bs_caon)
+		hash_final(&bs.bs_ca, &bo->bo_got);
+	bo->bo_narsize = bs.bs_size;
+	if ((bo->bo_refs = calloc(refscan_nfound(bs.bs_scan) + 1,
+	    sizeof(*bo->bo_refs))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < bj->bj_ncands; i++)
+		if (refscan_found(bs.bs_scan, i) &&
+		    (bo->bo_refs[n++] = strdup(bj->bj_candpaths[i])) == NULL)
+			fatal("%s", __func__);
+	bo->bo_nrefs = n;
+	refscan_free(bs.bs_scan);
+	hash_format(&bo->bo_narhash, HASH_ENC_BASE16, 1, bo->bo_narhash_str,
+	    sizeof(bo->bo_narhash_str));
+	return (0);
+}
+
+/* Nix's checks of a fixed output, in Nix's order of precedence. */
+static int
+bout_check_fixed(struct bjob *bj, struct bout *bo)
+{
+	char	want[HASH_STR_MAX], got[HASH_STR_MAX], path[STOREPATH_MAX];
+	const char	*name;
+
+	if (bo->bo_method == CA_FLAT && bout_hash_flat(bj, bo) == -1)
+		return (-1);
+	if (bo->bo_nrefs > 0)
+		return (bjob_fail(bj, "illegal path references in "
+		    "fixed-output derivation '" HL("%s") "'", bj->bj_mb.mb_drv));
+	if (bo->bo_got.h_len != bo->bo_want.h_len || memcmp(bo->bo_got.h_bytes,
+	    bo->bo_want.h_bytes, bo->bo_want.h_len) != 0) {
+		hash_format(&bo->bo_want, HASH_ENC_SRI, 1, want, sizeof(want));
+		hash_format(&bo->bo_got, HASH_ENC_SRI, 1, got, sizeof(got));
+		bj->bj_mismatch = 1;
+		return (bjob_fail(bj, "hash mismatch in fixed-output "
+		    "derivation '" HL("%s") "':\n  specified: " HL("%s")
+		    "\n  got:       " HL("%s"), bj->bj_mb.mb_drv, want, got));
+	}
+	name = store_base(bo->bo_out->mbo_path) + STOREPATH_HASH_LEN + 1;
+	if (storepath_make_fixed(store_env.se_storedir, name, bo->bo_method,
+	    &bo->bo_got, NULL, 0, 0, path, sizeof(path)) == -1 ||
+	    strcmp(path, bo->bo_out->mbo_path) != 0)
+		return (bjob_fail(bj, "fixed output '%s' of '%s' should be "
+		    "'%s'", bo->bo_out->mbo_path, bj->bj_mb.mb_drv, path));
+	ca_format_fixed(bo->bo_method, &bo->bo_got, bo->bo_ca,
+	    sizeof(bo->bo_ca));
+	return (0);
+}
+
+/* Copy one output out of the build root and check it. */
+static int
+bout_take(struct bjob *bj, struct bout *bo)
+{
+	struct bcopy	 bc;
+	struct stat	 st;
+	const char	*base = store_base(bo->bo_out->mbo_path), *errstr;
+
+	if (fstatat(bj->bj_rootfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return (bjob_fail(bj, "builder for '" HL("%s") "' "
+			    "failed to produce output path for output '"
+			    HL("%s") "' at '" HL("%s") "'", bj->bj_mb.mb_drv,
+			    bo->bo_out->mbo_name, bo->bo_out->mbo_path));
+		return (bjob_fail(bj, "getting attributes of path '%s': %s",
+		    bo->bo_out->mbo_path, strerror(errno)));
+	}
+	if (bo->bo_fixed && bo->bo_method == CA_FLAT &&
+	    (!S_ISREG(st.st_mode) || (st.st_mode & S_IXUSR)))
+		return (bjob_fail(bj, "output path '" HL("%s") "' should be a "
+		    "non-executable regular file since recursive hashing is "
+		    "not enabled (outputHashMode=flat)",
+		    bo->bo_out->mbo_path));
+	memset(&bc, 0, sizeof(bc));
+	bc.bc_uid = bj->bj_mb.mb_uid;
+	bc.bc_err = bj->bj_err;
+	bc.bc_errsz = sizeof(bj->bj_err);
+	strlcpy(bc.bc_path, bo->bo_out->mbo_path, sizeof(bc.bc_path));
+	store_tmpname(bo->bo_tmp, sizeof(bo->bo_tmp), "build");
+	if (bcopy_node(&bc, bj->bj_rootfd, base, store_env.se_storefd,
+	    bo->bo_tmp, 0) == -1)
+		return (-1);
+	if (store_canon_path(store_env.se_storefd, bo->bo_tmp, &errstr) == -1)
+		return (bjob_fail(bj, "%s", errstr));
+	if (bout_scan(bj, bo) == -1)
+		return (-1);
+	if (bo->bo_fixed)
+		return (bout_check_fixed(bj, bo));
+	return (0);
+}
+
+/* Rename every new output into place; a stale unregistered tree goes. */
+static int
+bjob_install(struct bjob *bj)
+{
+	struct bout	*bo;
+	struct stat	 st;
+	const char	*base;
+	size_t		 i;
+	int		 swap;
+
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if (bo->bo_valid)
+			continue;
+		base = store_base(bo->bo_out->mbo_path);
+		swap = fstatat(store_env.se_storefd, base, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0;
+		if (swap)
+			log_info("replacing unregistered %s",
+			    bo->bo_out->mbo_path);
+		if (renameat2(store_env.se_storefd, bo->bo_tmp,
+		    store_env.se_storefd, base, swap ? RENAME_EXCHANGE :
+		    RENAME_NOREPLACE) == -1)
+			return (bjob_fail(bj, "cannot move '%s' into place: %s",
+			    bo->bo_out->mbo_path, strerror(errno)));
+		bo->bo_installed = 1;
+		/* After a swap the temporary name holds the stale tree. */
+		if (!swap)
+			bo->bo_tmp[0] = '\0';
+	}
+	if (fsync(store_env.se_storefd) == -1)
+		log_warn("fsync %s", store_env.se_storedir);
+	return (0);
+}
+
+/* All new outputs in one transaction; db_register orders them. */
+static int
+bjob_register(struct bjob *bj)
+{
+	struct db_pathinfo	*infos;
+	struct bout		*bo;
+	const char		*errstr;
+	size_t			 i, n = 0;
+	int			 rc;
+
+	if ((infos = calloc(bj->bj_mb.mb_noutputs, sizeof(*infos))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if (bo->bo_valid)
+			continue;
+		infos[n].dpi_path = bo->bo_out->mbo_path;
+		infos[n].dpi_narhash = bo->bo_narhash_str;
+		infos[n].dpi_deriver = bj->bj_mb.mb_drv;
+		infos[n].dpi_narsize = bo->bo_narsize;
+		infos[n].dpi_ultimate = 1;
+		infos[n].dpi_ca = bo->bo_fixed ? bo->bo_ca : NULL;
+		infos[n].dpi_refs = bo->bo_refs;
+		infos[n].dpi_nrefs = bo->bo_nrefs;
+		n++;
+	}
+	rc = n == 0 ? 0 : db_register(store_env.se_db, infos, n, NULL, NULL,
+	    &errstr);
+	free(infos);
+	if (rc == -1)
+		return (bjob_fail(bj, "cannot register the outputs of '%s': %s",
+		    bj->bj_mb.mb_drv, errstr));
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++)
+		bj->bj_outs[i].bo_installed = 0;
+	return (0);
+}
+
+/* BUILD_RESULT with the registered infos, in the request's order. */
+static int
+bjob_reply(struct bjob *bj)
+{
+	struct msg_build_result	 mbr;
+	struct db_pathinfo	 dpi;
+	const char		*errstr;
+	size_t			 i;
+	int			 rc = 0;
+
+	memset(&mbr, 0, sizeof(mbr));
+	if ((mbr.mbr_outputs = calloc(bj->bj_mb.mb_noutputs,
+	    sizeof(*mbr.mbr_outputs))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; rc == 0 && i < bj->bj_mb.mb_noutputs; i++) {
+		memset(&dpi, 0, sizeof(dpi));
+		if (db_query_info(store_env.se_db,
+		    bj->bj_mb.mb_outputs[i].mbo_path, &dpi, &errstr) != 1) {
+			rc = bjob_fail(bj, "output '%s' vanished",
+			    bj->bj_mb.mb_outputs[i].mbo_path);
+			break;
+		}
+		if (store_info_to_wire(&dpi, &mbr.mbr_outputs[i].mbt_info) ==
+		    -1 || (mbr.mbr_outputs[i].mbt_name =
+		    strdup(bj->bj_mb.mb_outputs[i].mbo_name)) == NULL)
+			fatal("%s", __func__);
+		mbr.mbr_noutputs++;
+		db_pathinfo_free(&dpi);
+		store_temp_root_add(bj->bj_sid,
+		    bj->bj_mb.mb_outputs[i].mbo_path);
+	}
+	if (rc == 0)
+		msg_send_build_result(store_env.se_builder, bj->bj_sid, &mbr);
+	msg_build_result_free(&mbr);
+	return (rc);
+}
+
+static int
+bjob_run(struct bjob *bj)
+{
+	struct bout	*bo;
+	const char	*errstr;
+	size_t		 i;
+
+	bjob_cands(bj);
+	if ((bj->bj_outs = calloc(bj->bj_mb.mb_noutputs,
+	    sizeof(*bj->bj_outs))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		bo->bo_out = &bj->bj_mb.mb_outputs[i];
+		bout_parse_fixed(bo);
+		if ((bo->bo_valid = store_is_valid(bo->bo_out->mbo_path,
+		    &errstr)) == -1)
+			return (bjob_fail(bj, "%s", errstr));
+	}
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++)
+		if (!bj->bj_outs[i].bo_valid &&
+		    bout_take(bj, &bj->bj_outs[i]) == -1)
+			return (-1);
+	if (bjob_install(bj) == -1 || bjob_register(bj) == -1)
+		return (-1);
+	return (bjob_reply(bj));
+}
+
+/*
+ * BUILD_OUTPUTS.  Any failure leaves nothing registered and no copy
+ * behind: temporary trees and outputs already renamed into place are
+ * removed by bjob_free.
+ */
+void
+store_handle_build_outputs(struct imsg *imsg)
+{
+	struct msg_build_result	 mbr;
+	struct bjob		 bj;
+	const char		*errstr;
+
+	memset(&bj, 0, sizeof(bj));
+	bj.bj_sid = imsg_get_peerid(imsg);
+	if (msg_recv_build_outputs(imsg, store_env.se_storedir, &bj.bj_mb,
+	    &bj.bj_rootfd, &errstr) == -1) {
+		store_bad_request(imsg, errstr);
+		return;
+	}
+	log_debug("session %u: outputs of %s (build %llu)", bj.bj_sid,
+	    bj.bj_mb.mb_drv, (unsigned long long)bj.bj_mb.mb_id);
+	if (bjob_run(&bj) == -1) {
+		memset(&mbr, 0, sizeof(mbr));
+		mbr.mbr_error = bj.bj_err;
+		mbr.mbr_hash_mismatch = bj.bj_mismatch;
+		log_debug("session %u: %s", bj.bj_sid, bj.bj_err);
+		msg_send_build_result(store_env.se_builder, bj.bj_sid, &mbr);
+	}
+	bjob_free(&bj);
+}
