@@ -101,4 +101,6 @@ imsgev_read(int fd, short events, void *arg)
 	if (n == 0)
 		fatalx("%s went away", proc_name(iev->iev_peer));
 	imsgev_drain(iev);
+	/* Dispatchers may have composed on the imsgbuf itself. */
+	imsgev_flush(iev);
 }
