@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "builder_build.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -553,61 +554,174 @@ ops_not_yet(struct session *s)
 	    ops_name(s));
 }
 
+/* Repair and check are not done: say so rather than build normally. */
+static int
+ops_build_mode(struct session *s, uint64_t mode)
+{
+	if (mode == WIRE_BUILD_NORMAL)
+		return (0);
+	if (mode == WIRE_BUILD_REPAIR && !session_trusted(s))
+		ops_error(s, "repairing is not allowed because you are not "
+		    "in 'trusted-users'");
+	else if (mode > WIRE_BUILD_CHECK)
+		ops_error(s, "invalid build mode %llu",
+		    (unsigned long long)mode);
+	else
+		ops_error(s, "build mode %s is not supported by rnixd",
+		    mode == WIRE_BUILD_REPAIR ? "repair" : "check");
+	return (-1);
+}
+
 /* Ops 9, 46: list<DerivedPath>, then the build mode. */
 int
 op_build_paths(struct session *s, struct wire_in *in)
 {
 	char		**paths;
 	size_t		  npaths;
-	uint64_t	  mode;
+	uint64_t	  mode = WIRE_BUILD_NORMAL;
 	int		  rc;
 
 	if ((rc = ops_read_derived(in, &paths, &npaths)) != 1)
 		return (rc);
-	wire_strings_free(paths, npaths);
-	if (s->s_hello.wh_minor >= 15 && (rc = wire_get_u64(in, &mode)) != 1)
+	if (s->s_hello.wh_minor >= 15 &&
+	    (rc = wire_get_u64(in, &mode)) != 1) {
+		wire_strings_free(paths, npaths);
 		return (rc);
-	ops_not_yet(s);
+	}
+	if (ops_build_mode(s, mode) == -1)
+		wire_strings_free(paths, npaths);
+	else if (npaths == 0) {
+		free(paths);
+		if (ops_current(s) == WOP_BUILD_PATHS)
+			wire_put_u64(&s->s_reply, 1);
+		else
+			wire_put_u64(&s->s_reply, 0);
+	} else
+		build_req_start(s, paths, npaths, NULL);
 	return (1);
 }
 
-/* Op 36: drvPath, BasicDerivation (worker-protocol.md 6.3), mode. */
-int
-op_build_derivation(struct session *s, struct wire_in *in)
+/* The BasicDerivation's outputs (name, path, hashAlgo, hash). */
+static int
+ops_read_basic_outputs(struct wire_in *in, struct drv *d, const char **why)
 {
-	struct wire_pair	 *env;
-	char			 *path, **list;
-	size_t			  n;
-	uint64_t		  noutputs, mode;
-	int			  rc;
+	char		*f[4];
+	uint64_t	 n, i;
+	int		 rc, j, bad = 0;
 
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+	if ((rc = wire_get_u64(in, &n)) != 1)
 		return (rc);
-	free(path);
-	if ((rc = wire_get_u64(in, &noutputs)) != 1)
-		return (rc);
-	if (noutputs > OPS_OUTPUTS_MAX) {
+	if (n > OPS_OUTPUTS_MAX) {
 		in->wi_errstr = "too many derivation outputs";
 		return (-1);
 	}
-	if ((rc = ops_skip_strings(in, noutputs * 4, STOREPATH_MAX)) != 1 ||
-	    (rc = wire_get_storepaths(in, ops_storedir(), &list, &n,
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 4; j++)
+			if ((rc = wire_get_string(in, &f[j], NULL,
+			    STOREPATH_MAX)) != 1) {
+				while (j-- > 0)
+					free(f[j]);
+				return (rc);
+			}
+		if (!bad && drv_add_output(d, f[0], f[1], f[2], f[3],
+		    why) == -1)
+			bad = 1;
+		for (j = 0; j < 4; j++)
+			free(f[j]);
+	}
+	return (bad ? 2 : 1);
+}
+
+/* The rest: inputSrcs, platform, builder, args, env. */
+static int
+ops_read_basic_rest(struct wire_in *in, struct drv *d, const char **why)
+{
+	struct wire_pair	 *env = NULL;
+	char			**list, *platform, *builder;
+	size_t			  n, i;
+	int			  rc, bad = 0;
+
+	if ((rc = wire_get_storepaths(in, ops_storedir(), &list, &n,
 	    WIRE_PATHS_MAX)) != 1)
 		return (rc);
+	for (i = 0; i < n && !bad; i++)
+		bad = drv_add_src(d, list[i], why) == -1;
 	wire_strings_free(list, n);
-	if ((rc = ops_skip_strings(in, 2, SESSION_INBUF_MAX)) != 1 ||
-	    (rc = wire_get_strings(in, &list, &n, WIRE_PATHS_MAX,
+	if ((rc = wire_get_string(in, &platform, NULL, 1024)) != 1)
+		return (rc);
+	bad = bad || drv_set_platform(d, platform, why) == -1;
+	free(platform);
+	if ((rc = wire_get_string(in, &builder, NULL, 4096)) != 1)
+		return (rc);
+	bad = bad || drv_set_builder(d, builder, why) == -1;
+	free(builder);
+	if ((rc = wire_get_strings(in, &list, &n, WIRE_PATHS_MAX,
 	    SESSION_INBUF_MAX)) != 1)
 		return (rc);
+	for (i = 0; i < n && !bad; i++)
+		bad = drv_add_arg(d, list[i], why) == -1;
 	wire_strings_free(list, n);
 	if ((rc = wire_get_string_map(in, &env, &n, WIRE_PATHS_MAX,
 	    SESSION_INBUF_MAX, SESSION_INBUF_MAX)) != 1)
 		return (rc);
+	for (i = 0; i < n && !bad; i++)
+		bad = drv_add_env(d, env[i].wp_key, env[i].wp_value,
+		    why) == -1;
 	wire_pairs_free(env, n);
-	if ((rc = wire_get_u64(in, &mode)) != 1)
+	return (bad ? 2 : 1);
+}
+
+/*
+ * Op 36: drvPath, BasicDerivation (worker-protocol.md 6.3), mode.  As
+ * in Nix, an untrusted client may build only a fixed-output
+ * derivation: its output is checked against a hash it cannot forge.
+ */
+int
+op_build_derivation(struct session *s, struct wire_in *in)
+{
+	struct drv_type	 dt;
+	struct drv	*d;
+	struct goal	*g;
+	const char	*why = NULL;
+	char		*path, **paths;
+	uint64_t	 mode;
+	int		 rc, bad = 0;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
 		return (rc);
-	ops_not_yet(s);
-	return (1);
+	if ((d = drv_new()) == NULL)
+		fatal("drv_new");
+	if ((rc = ops_read_basic_outputs(in, d, &why)) == 2)
+		bad = 1;
+	else if (rc != 1)
+		goto fail;
+	if ((rc = ops_read_basic_rest(in, d, &why)) == 2)
+		bad = 1;
+	else if (rc != 1)
+		goto fail;
+	if ((rc = wire_get_u64(in, &mode)) != 1)
+		goto fail;
+	if (bad || drv_validate(ops_storedir(), d, &why) == -1 ||
+	    drv_type(d, &dt, &why) == -1)
+		ops_error(s, "invalid derivation: %s", why);
+	else if (!session_trusted(s) && dt.dt_kind != DRV_FIXED)
+		ops_error(s, "you are not privileged to build input-addressed "
+		    "derivations");
+	else if (ops_build_mode(s, mode) == 0) {
+		g = goal_new_private(path, d);
+		d = NULL;
+		if ((paths = calloc(2, sizeof(*paths))) == NULL ||
+		    asprintf(&paths[0], "%s!*", path) == -1)
+			fatal("calloc");
+		build_req_start(s, paths, 1, g);
+		goal_unref(g);
+	}
+	rc = 1;
+fail:
+	if (d != NULL)
+		drv_free(d);
+	free(path);
+	return (rc);
 }
 
 /* Ops 42, 43: one string (a Realisation, a DrvOutput). */

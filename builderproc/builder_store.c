@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "builder_build.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -70,11 +71,78 @@ store_handle_error(struct session *s, struct imsg *imsg)
 	upload_store_done(s, 0);
 }
 
+/*
+ * Requests of builds belong to no session: their peerid is above every
+ * session id, and the reply goes to the callback registered for it.
+ */
+struct store_call {
+	RB_ENTRY(store_call)	 sc_entry;
+	uint32_t		 sc_id;
+	store_call_fn		 sc_fn;
+	void			*sc_arg;
+};
+RB_HEAD(store_call_tree, store_call);
+
+int	store_call_cmp(struct store_call *, struct store_call *);
+RB_PROTOTYPE(store_call_tree, store_call, sc_entry, store_call_cmp)
+
+int
+store_call_cmp(struct store_call *a, struct store_call *b)
+{
+	return (a->sc_id < b->sc_id ? -1 : a->sc_id > b->sc_id);
+}
+
+RB_GENERATE(store_call_tree, store_call, sc_entry, store_call_cmp)
+
+static struct store_call_tree	store_calls = RB_INITIALIZER(&store_calls);
+static uint32_t			store_call_next = STORE_CALL_BASE;
+
+/* The peerid to send the request with; fn gets the final reply. */
+uint32_t
+store_call_new(store_call_fn fn, void *arg)
+{
+	struct store_call	*sc;
+
+	if ((sc = calloc(1, sizeof(*sc))) == NULL)
+		fatal("calloc");
+	do {
+		if (++store_call_next < STORE_CALL_BASE)
+			store_call_next = STORE_CALL_BASE;
+		sc->sc_id = store_call_next;
+	} while (RB_INSERT(store_call_tree, &store_calls, sc) != NULL);
+	sc->sc_fn = fn;
+	sc->sc_arg = arg;
+	return (sc->sc_id);
+}
+
+static void
+store_call_reply(struct imsg *imsg)
+{
+	struct store_call	*sc, key;
+
+	key.sc_id = imsg_get_peerid(imsg);
+	if ((sc = RB_FIND(store_call_tree, &store_calls, &key)) == NULL) {
+		log_warnx("%s for unknown build request %u dropped",
+		    imsg_type_name(imsg_get_type(imsg)), key.sc_id);
+		return;
+	}
+	if (imsg_get_type(imsg) == IMSG_STORE_LOG)
+		return;
+	RB_REMOVE(store_call_tree, &store_calls, sc);
+	sc->sc_fn(sc->sc_arg, imsg);
+	free(sc);
+}
+
 void
 store_route_reply(struct imsg *imsg)
 {
 	struct session	*s;
 	uint32_t	 type = imsg_get_type(imsg);
+
+	if (imsg_get_peerid(imsg) >= STORE_CALL_BASE) {
+		store_call_reply(imsg);
+		return;
+	}
 
 	if ((s = session_find(imsg_get_peerid(imsg))) == NULL ||
 	    s->s_op == NULL || !s->s_wait) {

@@ -69,7 +69,8 @@ main(int argc, char *argv[])
 	    imsgbuf_init(&ibuf_mount, setup.cs_peer[PROC_MOUNT]) == -1)
 		fatal("imsgbuf_init");
 	/* Path sets and path infos can be large; storeproc agrees. */
-	if (imsgbuf_set_maxsize(&ibuf_store, MSG_STORE_MAXSIZE) == -1)
+	if (imsgbuf_set_maxsize(&ibuf_store, MSG_STORE_MAXSIZE) == -1 ||
+	    imsgbuf_set_maxsize(&ibuf_mount, build_mount_maxsize()) == -1)
 		fatal("imsgbuf_set_maxsize");
 	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
 	    builder_dispatch_parent);
@@ -135,6 +136,9 @@ builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 			return (-1);
 		session_handle_cred(&reply);
 		return (0);
+	case IMSG_CTL_BUILD_USERS:
+		return (users_parse(imsg_get_buf(imsg, NULL),
+		    imsg_get_len(imsg)));
 	default:
 		log_warnx("unexpected %s from parent",
 		    imsg_type_name(imsg_get_type(imsg)));
@@ -160,6 +164,8 @@ builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_ROOTS:
 	case IMSG_STORE_GC_RESULT:
 	case IMSG_STORE_VERIFY_RESULT:
+	case IMSG_STORE_DRV:
+	case IMSG_STORE_BUILD_RESULT:
 		store_route_reply(imsg);
 		return (0);
 	default:
@@ -177,6 +183,11 @@ builder_dispatch_mount(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_MOUNT_PONG:
 		builder_pong("mountproc");
 		return (0);
+	case IMSG_MOUNT_BUILD_STARTED:
+	case IMSG_MOUNT_BUILD_EXITED:
+	case IMSG_MOUNT_OK:
+	case IMSG_MOUNT_ERROR:
+		return (build_mount_reply(imsg));
 	default:
 		log_warnx("unexpected %s from mountproc",
 		    imsg_type_name(imsg_get_type(imsg)));

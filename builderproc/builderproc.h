@@ -37,6 +37,8 @@ struct msg_add_nar;
 struct op_desc;
 struct upload;
 struct download;
+struct build_req;
+struct goal;
 
 struct session {
 	RB_ENTRY(session)	 s_entry;
@@ -75,6 +77,7 @@ struct session {
 	int			 s_blocked;	/* upload cannot go on */
 	struct upload		*s_up;
 	struct download		*s_down;
+	struct build_req	*s_build;	/* a build op waits */
 };
 
 RB_HEAD(session_tree, session);
@@ -171,5 +174,12 @@ void	download_free(struct session *);
 
 /* builder_store.c */
 void	store_route_reply(struct imsg *);
+
+/* builder_req.c: the build ops; builder_users.c; builder_mount.c */
+void	build_req_start(struct session *, char **, size_t, struct goal *);
+void	build_req_cancel(struct session *);
+int	users_parse(const void *, size_t);
+int	build_mount_reply(struct imsg *);
+size_t	build_mount_maxsize(void);
 
 #endif /* RNIXD_BUILDERPROC_H */

@@ -131,6 +131,13 @@ enum imsg_type {
 	IMSG_STORE_BUILD_RESULT,	/* registered outputs, or why not */
 	IMSG_STORE_BUILD_LOG,		/* drv path + fd -> STORE_OK */
 
+	/*
+	 * parent -> builderproc, at start and after each configuration
+	 * push: the members of build-users-group (builderproc cannot
+	 * read /etc/group).  Payload: struct msg_build_users + uids.
+	 */
+	IMSG_CTL_BUILD_USERS,
+
 	IMSG_TYPE_MAX
 };
 
@@ -155,6 +162,13 @@ struct msg_cred_reply {
 	uint32_t	mcr_id;
 	uint32_t	mcr_flags;
 	char		mcr_name[CRED_NAME_MAX];
+};
+
+/* IMSG_CTL_BUILD_USERS: then mbu_nuids uint32_t uids, in group order. */
+#define MSG_BUILD_USERS_MAX	2048
+struct msg_build_users {
+	uint32_t	mbu_gid;
+	uint32_t	mbu_nuids;
 };
 
 const char	*proc_name(enum proc_type);

@@ -111,3 +111,38 @@ parent_handle_cred_req(struct child *ch, struct imsg *imsg)
 	    sizeof(reply)) == -1)
 		fatal("imsg_compose");
 }
+
+/*
+ * builderproc hands one build user to each running build; it cannot
+ * read /etc/group, so it gets the members of build-users-group from
+ * here (as Nix takes them: the group's member list, each a user that
+ * exists), when it is ready and after each reload.
+ */
+void
+parent_send_build_users(struct child *ch)
+{
+	struct msg_build_users	 hdr;
+	struct group		*gr;
+	struct passwd		*pw;
+	uint32_t		*buf;
+	size_t			 n = 0, i;
+
+	memset(&hdr, 0, sizeof(hdr));
+	if ((buf = calloc(MSG_BUILD_USERS_MAX + 4, sizeof(*buf))) == NULL)
+		fatal("calloc");
+	if ((gr = getgrnam(parent_conf->conf_build_users_group)) != NULL) {
+		hdr.mbu_gid = gr->gr_gid;
+		/* glibc keeps getpwnam's answer apart from getgrnam's. */
+		for (i = 0; gr->gr_mem[i] != NULL && n < MSG_BUILD_USERS_MAX;
+		    i++)
+			if ((pw = getpwnam(gr->gr_mem[i])) != NULL)
+				buf[n++] = pw->pw_uid;
+	}
+	hdr.mbu_nuids = n;
+	memmove((char *)buf + sizeof(hdr), buf, n * sizeof(*buf));
+	memcpy(buf, &hdr, sizeof(hdr));
+	if (imsg_compose(&ch->ch_ibuf, IMSG_CTL_BUILD_USERS, 0, 0, -1, buf,
+	    sizeof(hdr) + n * sizeof(*buf)) == -1)
+		fatal("imsg_compose");
+	free(buf);
+}

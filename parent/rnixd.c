@@ -254,6 +254,8 @@ parent_dispatch_child(struct child *ch)
 		case IMSG_CTL_READY:
 			ch->ch_ready = 1;
 			log_debug("%s ready", proc_name(ch->ch_proc));
+			if (ch->ch_proc == PROC_BUILDER)
+				parent_send_build_users(ch);
 			if (children[PROC_STORE].ch_ready &&
 			    children[PROC_BUILDER].ch_ready &&
 			    children[PROC_MOUNT].ch_ready)
@@ -333,5 +335,7 @@ parent_reload(void)
 	parent_conf = conf;
 	for (proc = PROC_STORE; proc < PROC_MAX; proc++)
 		parent_send_config(&children[proc], parent_conf);
+	if (children[PROC_BUILDER].ch_ready)
+		parent_send_build_users(&children[PROC_BUILDER]);
 	log_info("configuration reloaded");
 }

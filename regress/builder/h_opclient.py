@@ -241,6 +241,27 @@ def want_string(v):
     return check
 
 
+def want_results(count, status, word, with_path=True):
+    """A BuildResult list (or one, for BuildDerivation), all failed."""
+    def check(c):
+        n = c.u64() if with_path else 1
+        if n != count:
+            raise AssertionError("%d results, expected %d" % (n, count))
+        for _ in range(n):
+            if with_path:
+                c.string()
+            st = c.u64()
+            msg = c.string().decode()
+            for _ in range(4):
+                c.u64()
+            nout = c.u64()
+            if st != status or word not in msg or nout != 0:
+                raise AssertionError("result %d %r (%d outputs), expected "
+                                     "%d with %r" % (st, msg, nout, status,
+                                                     word))
+    return check
+
+
 def cases():
     p = spath()
     drv = spath("x.drv")
@@ -277,10 +298,12 @@ def cases():
     c["hash-part-short"] = error_case(29, string("abc"), "hash part")
     c["hash-part-huge"] = fatal_case(29, huge)
     # Not yet served: an error naming the op, the connection goes on.
+    # Nothing to build from: the first failure ends the op (no keep-going).
     c["build-paths"] = error_case(9, strings([drv + "!out", p]) + u64(0),
-                                  "BuildPaths")
-    c["build-paths-results"] = error_case(
-        46, strings([drv + "!*"]) + u64(0), "BuildPathsWithResults")
+                                  "failed")
+    c["build-paths-results"] = reply_case(
+        46, strings([drv + "!*"]) + u64(0),
+        want_results(1, 9, "cannot build missing derivation"))
     c["build-paths-bad"] = fatal_case(9, strings(["nope"]) + u64(0))
     c["build-paths-trunc"] = truncated_case(9, strings([drv + "!out"]) +
                                             u64(0))
@@ -288,8 +311,8 @@ def cases():
              string("") + strings([p]) + string("x86_64-linux") +
              string("/bin/sh") + strings(["-c", "true"]) + u64(1) +
              string("out") + string(spath("o")) + u64(0))
-    c["build-derivation"] = error_case(36, string(drv) + basic,
-                                       "BuildDerivation")
+    c["build-derivation"] = reply_case(
+        36, string(drv) + basic, want_results(1, 9, "is not valid", False))
     c["build-derivation-trunc"] = truncated_case(36, string(drv) + basic)
     c["build-derivation-outputs"] = fatal_case(36, string(drv) + u64(1 << 40))
     c["register-drv-output"] = error_case(42, string("{}"),
@@ -362,6 +385,15 @@ def untrusted_cases():
         39, path_info(p) + u64(1) + u64(0) + frames(b"x" * 10), "privileged")
     c["untrusted-multi-repair"] = error_case(
         44, u64(1) + u64(0) + frames(u64(0)), "privileged")
+    # BuildDerivation of an input-addressed derivation needs trust.
+    c["untrusted-build-derivation"] = error_case(
+        36, string(spath("x.drv")) + u64(1) + string("out") +
+        string(spath("o")) + string("") + string("") + strings([]) +
+        string("x86_64-linux") + string("/bin/sh") + strings([]) + u64(1) +
+        string("out") + string(spath("o")) + u64(0),
+        "not privileged to build input-addressed")
+    c["untrusted-build-repair"] = error_case(
+        9, strings([p]) + u64(1), "not allowed because you are not")
 
     def setoptions(sock):
         conn = Conn(sock)

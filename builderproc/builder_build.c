@@ -1,0 +1,565 @@
+/*
+ * The build scheduler: wanted goals check their outputs, realise their
+ * inputs first, then wait in one queue for a job slot (max-jobs across
+ * every client) and a build user; a build asks storeproc for its input
+ * closure, mountproc for a sandbox (builder_mount.c), streams the log
+ * (builder_log.c) and hands the outputs to storeproc.  A goal wanted by
+ * several clients, or several goals, is built once: all wait on it.
+ * When nobody wants a goal any more (its clients left, or failed
+ * without keep-going) it stops: dropped from the queue, or its builder
+ * killed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builderproc.h"
+#include "builder_build.h"
+#include "log.h"
+#include "msg_store.h"
+
+static TAILQ_HEAD(, goal)	queue = TAILQ_HEAD_INITIALIZER(queue);
+static unsigned int		running;
+
+static void	goal_check(struct goal *);
+static void	goal_check_reply(void *, struct imsg *);
+static void	goal_deps(struct goal *);
+static void	goal_input_done(struct goal *, size_t, struct goal *);
+static void	goal_enqueue(struct goal *);
+static void	goal_abandon(struct goal *);
+static void	goal_closure_reply(void *, struct imsg *);
+static void	goal_register_reply(void *, struct imsg *);
+static void	build_schedule(void);
+static int	goal_system_ok(struct goal *);
+
+uint64_t
+build_activity_id(void)
+{
+	static uint64_t	counter;
+
+	return (((uint64_t)getpid() << 32) + ++counter);
+}
+
+static int
+goal_failed(const struct goal *g)
+{
+	return (g->g_status != WIRE_BS_BUILT &&
+	    g->g_status != WIRE_BS_ALREADY_VALID &&
+	    g->g_status != WIRE_BS_SUBSTITUTED &&
+	    g->g_status != WIRE_BS_RESOLVES_TO_ALREADY_VALID);
+}
+
+/* The goal is over: tell every waiter, who stop wanting it. */
+void
+goal_done(struct goal *g, int status, const char *fmt, ...)
+{
+	struct waiter	*w;
+	va_list		 ap;
+
+	g->g_state = GS_DONE;
+	g->g_status = status;
+	free(g->g_error);
+	g->g_error = NULL;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(&g->g_error, fmt, ap) == -1)
+			fatal("vasprintf");
+		va_end(ap);
+	}
+	log_debug("%s: done, status %d", g->g_path, status);
+	goal_ref(g);
+	/* Nix logs the failure of a goal that others wait for. */
+	if (g->g_error != NULL)
+		TAILQ_FOREACH(w, &g->g_waiters, w_entry)
+			if (w->w_goal != NULL) {
+				build_log_error(g, g->g_error);
+				break;
+			}
+	while ((w = TAILQ_FIRST(&g->g_waiters)) != NULL) {
+		TAILQ_REMOVE(&g->g_waiters, w, w_entry);
+		g->g_nwant--;
+		if (w->w_goal != NULL)
+			goal_input_done(w->w_goal, w->w_idx, g);
+		else
+			build_req_item_done(w->w_req, w->w_idx, g);
+		free(w);
+	}
+	goal_unref(g);
+}
+
+/* w wants g's outputs; it is told through goal_done. */
+void
+goal_want(struct goal *g, struct waiter *w, int keep_going)
+{
+	TAILQ_INSERT_TAIL(&g->g_waiters, w, w_entry);
+	g->g_nwant++;
+	if (keep_going)
+		g->g_keep_going = 1;
+	if (g->g_state == GS_DONE)
+		g->g_state = GS_IDLE;	/* ask the store again */
+	if (g->g_load == GL_FAILED) {
+		goal_done(g, WIRE_BS_MISC_FAILURE, "%s", g->g_load_err);
+		return;
+	}
+	if (g->g_load != GL_READY) {
+		goal_load(g);
+		return;
+	}
+	if (g->g_state == GS_IDLE && !g->g_busy)
+		goal_check(g);
+}
+
+void
+goal_unwant(struct goal *g, struct waiter *w)
+{
+	TAILQ_REMOVE(&g->g_waiters, w, w_entry);
+	free(w);
+	if (--g->g_nwant == 0)
+		goal_abandon(g);
+}
+
+/* The graph below g is in memory (or could not be loaded). */
+void
+goal_loaded(struct goal *g)
+{
+	if (g->g_nwant == 0 || g->g_state != GS_IDLE || g->g_busy)
+		return;
+	if (g->g_load == GL_FAILED)
+		goal_done(g, WIRE_BS_MISC_FAILURE, "%s", g->g_load_err);
+	else if (g->g_load == GL_READY)
+		goal_check(g);
+}
+
+static void
+goal_check(struct goal *g)
+{
+	uint32_t	 id;
+	char		**paths;
+	size_t		 i, n = g->g_drv->d_noutputs;
+
+	g->g_state = GS_CHECK;
+	g->g_busy = 1;
+	goal_ref(g);
+	if ((paths = calloc(n + 1, sizeof(*paths))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < n; i++)
+		paths[i] = g->g_outpaths[i];
+	id = store_call_new(goal_check_reply, g);
+	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
+	    n) == -1)
+		fatalx("%s: too many outputs", __func__);
+	free(paths);
+}
+
+static void
+goal_check_reply(void *arg, struct imsg *imsg)
+{
+	struct goal	 *g = arg;
+	char		**paths;
+	const char	 *errstr;
+	size_t		  npaths, i, j, nvalid = 0;
+
+	g->g_busy = 0;
+	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
+	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    &errstr) == -1) {
+		goal_done(g, WIRE_BS_MISC_FAILURE, "cannot query the store");
+		goal_unref(g);
+		return;
+	}
+	for (i = 0; i < g->g_drv->d_noutputs; i++) {
+		g->g_valid[i] = 0;
+		for (j = 0; j < npaths; j++)
+			if (strcmp(paths[j], g->g_outpaths[i]) == 0)
+				g->g_valid[i] = 1;
+		nvalid += g->g_valid[i];
+	}
+	wire_strings_free(paths, npaths);
+	if (g->g_nwant == 0)
+		g->g_state = GS_IDLE;
+	else if (nvalid == g->g_drv->d_noutputs)
+		goal_done(g, WIRE_BS_ALREADY_VALID, NULL);
+	else if (goal_system_ok(g))
+		goal_deps(g);
+	goal_unref(g);
+}
+
+static int
+goal_platform_ok(const char *platform)
+{
+	return (strcmp(platform, RNIXD_SYSTEM) == 0 ||
+	    (RNIXD_EXTRA != NULL && strcmp(platform, RNIXD_EXTRA) == 0));
+}
+
+/* Nix's words for a derivation this host cannot build. */
+static int
+goal_system_ok(struct goal *g)
+{
+	const struct drv	 *d = g->g_drv;
+	const char		**feats, *req;
+	char			 *need, *have;
+	size_t			  nfeats;
+	long			  e;
+	int			  ok = 1;
+
+	if ((feats = config_system_features(builder_conf, &nfeats)) == NULL)
+		fatal("config_system_features");
+	e = drv_find_env(d, "requiredSystemFeatures");
+	req = e >= 0 ? d->d_env[e].de_value : "";
+	if (build_feature_wanted(req, "recursive-nix")) {
+		goal_done(g, WIRE_BS_MISC_FAILURE, "building '" OPS_HL("%s")
+		    "' needs recursive Nix, which this daemon does not run "
+		    "yet: it stays refused whatever experimental-features "
+		    "says", g->g_path);
+		ok = 0;
+	} else if (build_features_missing(req, feats, nfeats) ||
+	    !goal_platform_ok(d->d_platform)) {
+		need = build_feature_set(req, NULL, 0);
+		have = build_feature_set(NULL, feats, nfeats);
+		goal_done(g, WIRE_BS_MISC_FAILURE, "a '" OPS_HL("%s") "' with "
+		    "features {%s} is required to build '" OPS_HL("%s") "', "
+		    "but I am a '" OPS_HL("%s") "' with features {%s}",
+		    d->d_platform, need, g->g_path, RNIXD_SYSTEM, have);
+		free(need);
+		free(have);
+		ok = 0;
+	}
+	free(feats);
+	return (ok);
+}
+
+static void
+goal_deps(struct goal *g)
+{
+	size_t	i;
+
+	g->g_state = GS_DEPS;
+	g->g_deps_wait = g->g_ninputs;
+	g->g_deps_failed = 0;
+	if (g->g_ninputs == 0) {
+		goal_enqueue(g);
+		return;
+	}
+	goal_ref(g);
+	for (i = 0; i < g->g_ninputs && g->g_state == GS_DEPS; i++)
+		goal_want(g->g_inputs[i], waiter_new(g, NULL, i),
+		    g->g_keep_going);
+	goal_unref(g);
+}
+
+/* Stop wanting every input still pending. */
+static void
+goal_unwant_inputs(struct goal *g)
+{
+	struct waiter	*w, *tw;
+	size_t		 i;
+
+	for (i = 0; i < g->g_ninputs; i++)
+		TAILQ_FOREACH_SAFE(w, &g->g_inputs[i]->g_waiters, w_entry, tw)
+			if (w->w_goal == g)
+				goal_unwant(g->g_inputs[i], w);
+}
+
+static void
+goal_input_done(struct goal *g, size_t idx, struct goal *in)
+{
+	(void)idx;
+	if (g->g_state != GS_DEPS)
+		return;
+	g->g_deps_wait--;
+	if (goal_failed(in))
+		g->g_deps_failed++;
+	if (g->g_deps_failed > 0 && (g->g_deps_wait == 0 ||
+	    !g->g_keep_going)) {
+		goal_ref(g);
+		goal_unwant_inputs(g);
+		goal_done(g, WIRE_BS_DEPENDENCY_FAILED, "%zu dependencies of "
+		    "derivation '" OPS_HL("%s") "' failed to build",
+		    g->g_deps_failed, g->g_path);
+		goal_unref(g);
+		return;
+	}
+	if (g->g_deps_wait == 0)
+		goal_enqueue(g);
+}
+
+static void
+goal_enqueue(struct goal *g)
+{
+	g->g_state = GS_QUEUED;
+	goal_ref(g);
+	TAILQ_INSERT_TAIL(&queue, g, g_queue);
+	build_schedule();
+}
+
+/* Nobody wants g now: stop what can be stopped. */
+static void
+goal_abandon(struct goal *g)
+{
+	switch (g->g_state) {
+	case GS_DEPS:
+		g->g_state = GS_IDLE;
+		goal_unwant_inputs(g);
+		break;
+	case GS_QUEUED:
+		TAILQ_REMOVE(&queue, g, g_queue);
+		g->g_state = GS_IDLE;
+		goal_unref(g);
+		break;
+	case GS_MOUNT:
+	case GS_RUN:
+		if (g->g_killed == 0)
+			g->g_killed = -1;
+		build_mount_kill(g);
+		break;
+	default:
+		/* CHECK, CLOSURE, REGISTER, CLEANUP: the reply decides. */
+		break;
+	}
+}
+
+/* Take queued goals while job slots and build users are free. */
+static void
+build_schedule(void)
+{
+	struct goal	*g;
+	unsigned int	 max = config_max_jobs(builder_conf);
+	int		 u;
+	uid_t		 uid;
+	gid_t		 gid;
+
+	while ((g = TAILQ_FIRST(&queue)) != NULL && running < max) {
+		if ((u = users_take(&uid, &gid)) == -1) {
+			if (users_count() == 0) {
+				TAILQ_REMOVE(&queue, g, g_queue);
+				goal_done(g, WIRE_BS_MISC_FAILURE, "no build "
+				    "users: the group '%s' has no members",
+				    builder_conf->conf_build_users_group);
+				goal_unref(g);
+				continue;
+			}
+			break;
+		}
+		TAILQ_REMOVE(&queue, g, g_queue);
+		running++;
+		g->g_slot = 1;
+		g->g_user = u;
+		build_closure(g);
+	}
+}
+
+/* A build ended, one way or the other: free its slot and user. */
+void
+build_release(struct goal *g)
+{
+	if (g->g_user != -1)
+		users_give(g->g_user);
+	g->g_user = -1;
+	if (g->g_slot)
+		running--;
+	g->g_slot = 0;
+	build_schedule();
+}
+
+void
+build_closure(struct goal *g)
+{
+	const struct drv	 *d = g->g_drv;
+	struct goal		 *in;
+	char			**paths;
+	size_t			  n = 0, i, j;
+	uint32_t		  id;
+	int			  o;
+
+	g->g_state = GS_CLOSURE;
+	g->g_killed = 0;
+	free(g->g_kill_msg);
+	g->g_kill_msg = NULL;
+	log_tail_free(g);
+	wire_strings_free(g->g_closure, g->g_nclosure);
+	g->g_closure = NULL;
+	g->g_nclosure = 0;
+	for (i = 0; i < d->d_ninputs; i++)
+		n += d->d_inputs[i].di_noutputs;
+	if ((paths = calloc(n + d->d_nsrcs + 1, sizeof(*paths))) == NULL)
+		fatal("calloc");
+	for (n = 0, i = 0; i < d->d_nsrcs; i++)
+		paths[n++] = d->d_srcs[i];
+	for (i = 0; i < d->d_ninputs; i++) {
+		in = g->g_inputs[i];
+		for (j = 0; j < d->d_inputs[i].di_noutputs; j++)
+			if ((o = goal_find_output(in,
+			    d->d_inputs[i].di_outputs[j])) != -1)
+				paths[n++] = in->g_outpaths[o];
+	}
+	if (n == 0) {
+		/* Nothing to ask: answer ourselves the same way. */
+		free(paths);
+		goal_ref(g);
+		build_closure_done(g, NULL, 0);
+		goal_unref(g);
+		return;
+	}
+	goal_ref(g);
+	id = store_call_new(goal_closure_reply, g);
+	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id, paths,
+	    n) == -1)
+		fatalx("%s: too many inputs", __func__);
+	free(paths);
+}
+
+static void
+goal_closure_reply(void *arg, struct imsg *imsg)
+{
+	struct goal	 *g = arg;
+	char		**paths, *text;
+	const char	 *errstr;
+	size_t		  npaths;
+
+	if (imsg_get_type(imsg) == IMSG_STORE_ERROR &&
+	    msg_recv_text(imsg, MSG_ERROR_MAX, &text, &errstr) == 0) {
+		build_fail_early(g, text);
+		free(text);
+	} else if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
+	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    &errstr) == -1)
+		build_fail_early(g, "bad input closure from the store");
+	else
+		build_closure_done(g, paths, npaths);
+	goal_unref(g);
+}
+
+/* The inputs are known: on to mountproc, unless nobody waits now. */
+void
+build_closure_done(struct goal *g, char **paths, size_t npaths)
+{
+	g->g_closure = paths;
+	g->g_nclosure = npaths;
+	if (g->g_nwant == 0) {
+		build_release(g);
+		g->g_state = GS_IDLE;
+		goal_unref(g);	/* the build's own reference */
+		return;
+	}
+	build_mount_start(g);
+}
+
+/* The build failed before a sandbox existed: nothing to clean up. */
+void
+build_fail_early(struct goal *g, const char *text)
+{
+	build_release(g);
+	goal_done(g, WIRE_BS_MISC_FAILURE, "%s", text);
+	goal_unref(g);	/* the build's own reference */
+}
+
+int
+build_fixed(const struct goal *g)
+{
+	struct drv_type	 dt;
+	const char	*errstr;
+
+	return (drv_type(g->g_drv, &dt, &errstr) == 0 &&
+	    dt.dt_kind == DRV_FIXED);
+}
+
+/* The builder exited 0: storeproc takes the outputs from dirfd. */
+void
+build_register(struct goal *g, int dirfd)
+{
+	struct msg_build	 mb;
+	struct msg_build_output	*mo;
+	const struct drv	*d = g->g_drv;
+	size_t			 i;
+	uint32_t		 id;
+
+	g->g_state = GS_REGISTER;
+	memset(&mb, 0, sizeof(mb));
+	mb.mb_drv = g->g_path;
+	mb.mb_id = g->g_build_id;
+	mb.mb_uid = users_uid(g->g_user);
+	if ((mo = calloc(d->d_noutputs, sizeof(*mo))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < d->d_noutputs; i++) {
+		mo[i].mbo_name = d->d_outputs[i].do_name;
+		mo[i].mbo_path = g->g_outpaths[i];
+		mo[i].mbo_algo = d->d_outputs[i].do_algo;
+		mo[i].mbo_hash = d->d_outputs[i].do_hash;
+	}
+	mb.mb_outputs = mo;
+	mb.mb_noutputs = d->d_noutputs;
+	mb.mb_refs = g->g_closure;
+	mb.mb_nrefs = g->g_nclosure;
+	goal_ref(g);
+	id = store_call_new(goal_register_reply, g);
+	if (msg_send_build_outputs(&iev_store, id, &mb, dirfd) == -1) {
+		free(mo);
+		goal_unref(g);
+		build_finish(g, WIRE_BS_MISC_FAILURE, "too many outputs");
+		return;
+	}
+	free(mo);
+}
+
+static void
+goal_register_reply(void *arg, struct imsg *imsg)
+{
+	struct goal		*g = arg;
+	struct msg_build_result	 mr;
+	const char		*errstr;
+	char			*text;
+
+	if (imsg_get_type(imsg) == IMSG_STORE_ERROR &&
+	    msg_recv_text(imsg, MSG_ERROR_MAX, &text, &errstr) == 0) {
+		build_finish(g, WIRE_BS_MISC_FAILURE, text);
+		free(text);
+	} else if (imsg_get_type(imsg) != IMSG_STORE_BUILD_RESULT ||
+	    msg_recv_build_result(imsg, ops_storedir(), &mr, &errstr) == -1)
+		build_finish(g, WIRE_BS_MISC_FAILURE, "bad reply from the "
+		    "store registering the outputs");
+	else {
+		if (mr.mbr_error != NULL)
+			build_finish(g, WIRE_BS_OUTPUT_REJECTED,
+			    mr.mbr_error);
+		else
+			build_finish(g, WIRE_BS_BUILT, NULL);
+		msg_build_result_free(&mr);
+	}
+	goal_unref(g);
+}
+
+/*
+ * The outcome is known: clean the sandbox up, then report.  The text,
+ * if any, is kept until the cleanup answers.
+ */
+void
+build_finish(struct goal *g, int status, const char *text)
+{
+	g->g_status = status;
+	free(g->g_error);
+	g->g_error = NULL;
+	if (text != NULL && (g->g_error = strdup(text)) == NULL)
+		fatal("strdup");
+	g->g_stop = time(NULL);
+	build_mount_cleanup(g);
+}
+
+/* The sandbox is gone: the goal is done. */
+void
+build_cleaned(struct goal *g)
+{
+	char	*text = g->g_error;
+
+	build_release(g);
+	g->g_error = NULL;
+	if (g->g_status == WIRE_BS_BUILT)
+		g->g_times_built++;
+	if (text != NULL) {
+		goal_done(g, g->g_status, "%s", text);
+		free(text);
+	} else
+		goal_done(g, g->g_status, NULL);
+	goal_unref(g);	/* the build's own reference */
+}

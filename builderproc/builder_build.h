@@ -1,0 +1,244 @@
+/*
+ * Builds inside builderproc: goals (one per .drv path, shared by every
+ * session that wants it), the scheduler, the build users, the builder
+ * environment and the log.  Private to builder_build.c, builder_drv.c,
+ * builder_env.c, builder_log.c and builder_users.c.
+ *
+ * A goal is loaded (its .drv text from storeproc, then the goals of its
+ * inputDrvs, recursively, so that hashDerivationModulo can run over the
+ * whole graph in memory) independently of being wanted (someone needs
+ * its outputs: a client's request, or a wanted goal that depends on
+ * it).  Only wanted goals check their outputs and build; the inputs of
+ * a goal whose outputs are valid are loaded but never realised, as in
+ * Nix.
+ */
+#ifndef RNIXD_BUILDER_BUILD_H
+#define RNIXD_BUILDER_BUILD_H
+
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <event.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "drv.h"
+#include "storepath.h"
+
+struct goal;
+struct build_req;
+struct imsg;
+struct session;
+
+/* Loading. */
+enum goal_load {
+	GL_NONE,	/* nothing asked yet */
+	GL_FETCH,	/* STORE_QUERY_DRV is out */
+	GL_INPUTS,	/* waiting for input goals to load */
+	GL_READY,	/* the whole graph below is in memory, hashed */
+	GL_FAILED	/* g_load_err says why */
+};
+
+/* Realisation. */
+enum goal_state {
+	GS_IDLE,
+	GS_CHECK,	/* QUERY_VALID of the outputs is out */
+	GS_DEPS,	/* waiting for input goals to realise */
+	GS_QUEUED,	/* ready: waits for a job slot and a build user */
+	GS_CLOSURE,	/* QUERY_CLOSURE of the inputs is out */
+	GS_MOUNT,	/* START/ITEM/GO sent, waiting for STARTED */
+	GS_RUN,		/* the builder runs */
+	GS_REGISTER,	/* STORE_BUILD_OUTPUTS is out */
+	GS_CLEANUP,	/* MOUNT_BUILD_CLEANUP is out */
+	GS_DONE
+};
+
+/* Who waits for a goal: a parent goal or a client's request. */
+struct waiter {
+	TAILQ_ENTRY(waiter)	 w_entry;
+	struct goal		*w_goal;
+	struct build_req	*w_req;
+	size_t			 w_idx;		/* in w_req */
+};
+TAILQ_HEAD(waiter_list, waiter);
+
+/* The last lines of the log, for the failure message. */
+#define GOAL_TAIL_LINES	10
+#define GOAL_LINE_MAX	(64 * 1024)	/* longer lines are cut */
+
+struct goal {
+	RB_ENTRY(goal)		 g_entry;
+	char			*g_path;	/* the .drv */
+	char			 g_name[STOREPATH_NAME_MAX + 1];
+	unsigned int		 g_refs;
+	int			 g_private;	/* BuildDerivation's: no tree */
+
+	enum goal_load		 g_load;
+	char			*g_load_err;
+	struct drv		*g_drv;
+	struct goal		**g_inputs;	/* d_inputs order */
+	size_t			 g_ninputs;
+	size_t			 g_load_wait;	/* inputs not READY */
+	struct waiter_list	 g_load_waiters;
+	char			 g_hash[65];	/* modulo, mask, base16 */
+	char			(*g_outpaths)[STOREPATH_MAX];
+	int			*g_valid;
+
+	enum goal_state		 g_state;
+	unsigned int		 g_nwant;
+	int			 g_keep_going;
+	int			 g_busy;	/* a reply is due to us */
+	size_t			 g_deps_wait;
+	size_t			 g_deps_failed;
+	struct waiter_list	 g_waiters;
+	TAILQ_ENTRY(goal)	 g_queue;
+
+	/* The result. */
+	int			 g_status;	/* WIRE_BS_* */
+	char			*g_error;
+	time_t			 g_start;
+	time_t			 g_stop;
+	unsigned int		 g_times_built;
+
+	/* The build. */
+	uint64_t		 g_build_id;
+	int			 g_user;	/* index in the pool, or -1 */
+	int			 g_slot;	/* holds a job slot */
+	char			**g_closure;
+	size_t			 g_nclosure;
+	int			 g_logfd;
+	int			 g_storelog;	/* pipe to storeproc */
+	struct event		 g_ev_log;
+	struct event		 g_ev_timeout;
+	struct event		 g_ev_silence;
+	int			 g_killed;	/* WIRE_BS_* the kill means */
+	char			*g_kill_msg;
+	char			*g_line;	/* partial line */
+	size_t			 g_linelen;
+	char			*g_tail[GOAL_TAIL_LINES];
+	size_t			 g_ntail;
+	size_t			 g_tailpos;
+	uint64_t		 g_act;		/* Build activity id */
+	unsigned int		 g_timeout;	/* seconds, 0: none */
+	unsigned int		 g_silence;
+	unsigned int		 g_mark;	/* walks to the requests */
+	int			 g_exit;	/* wait status */
+};
+
+RB_HEAD(goal_tree, goal);
+
+/* One client op: BuildPaths, BuildPathsWithResults, BuildDerivation. */
+struct build_item {
+	char		*bi_path;	/* as the client wrote it */
+	char		*bi_store;	/* opaque path, or the .drv */
+	int		 bi_drv;	/* has '!' */
+	struct goal	*bi_goal;
+	struct waiter	*bi_waiter;
+	int		 bi_wload;	/* bi_waiter waits for the load */
+	int		 bi_wwant;	/* bi_waiter wants the goal */
+	int		 bi_done;
+	unsigned int	 bi_times;
+	time_t		 bi_start;
+	time_t		 bi_stop;
+	int		 bi_status;
+	char		*bi_error;
+};
+
+struct build_req {
+	struct session		*br_session;
+	uint64_t		 br_op;
+	struct build_item	*br_items;
+	size_t			 br_nitems;
+	size_t			 br_left;	/* items not done */
+	int			 br_keep_going;
+	int			 br_opaque_wait;	/* QUERY_VALID out */
+	size_t			 br_nfailed;
+	unsigned int		 br_mark;
+	uint64_t		*br_acts;	/* Build activities started */
+	size_t			 br_nacts;
+};
+
+/* The system this build of rnixd runs builders for. */
+#if defined(__x86_64__)
+#define RNIXD_SYSTEM	"x86_64-linux"
+#define RNIXD_EXTRA	"i686-linux"
+#elif defined(__aarch64__)
+#define RNIXD_SYSTEM	"aarch64-linux"
+#define RNIXD_EXTRA	NULL
+#elif defined(__i386__)
+#define RNIXD_SYSTEM	"i686-linux"
+#define RNIXD_EXTRA	NULL
+#else
+#error "unknown system"
+#endif
+
+/* builder_store.c: store requests made by builds, not by sessions. */
+#define STORE_CALL_BASE	0x80000000U
+typedef void	(*store_call_fn)(void *, struct imsg *);
+uint32_t	 store_call_new(store_call_fn, void *);
+
+/* builder_drv.c */
+struct goal	*goal_get(const char *drvpath);
+struct goal	*goal_new_private(const char *drvpath, struct drv *);
+void		 goal_ref(struct goal *);
+void		 goal_unref(struct goal *);
+void		 goal_load(struct goal *);
+void		 goal_load_wait(struct goal *, struct waiter *);
+struct waiter	*waiter_new(struct goal *, struct build_req *, size_t);
+int		 goal_find_output(const struct goal *, const char *);
+
+/* builder_build.c */
+void		 goal_done(struct goal *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+void		 goal_loaded(struct goal *);
+void		 build_release(struct goal *);
+void		 build_closure(struct goal *);
+void		 build_closure_done(struct goal *, char **, size_t);
+void		 build_register(struct goal *, int);
+void		 build_finish(struct goal *, int, const char *);
+void		 build_cleaned(struct goal *);
+void		 build_fail_early(struct goal *, const char *);
+int		 build_fixed(const struct goal *);
+
+/* builder_mount.c */
+void		 build_mount_start(struct goal *);
+void		 build_mount_kill(struct goal *);
+void		 build_mount_cleanup(struct goal *);
+
+/* builder_req.c */
+void		 build_req_item_done(struct build_req *, size_t,
+		    struct goal *);
+struct session	*build_first_session(const struct goal *);
+void		 build_session_timeout(struct session *, unsigned int *);
+void		 build_log_line(struct goal *, const char *, size_t);
+void		 build_log_stop(struct goal *);
+void		 build_log_error(struct goal *, const char *);
+void		 build_session_error(struct session *, const char *);
+void		 build_req_stop_acts(struct build_req *);
+void		 build_req_loaded(struct build_req *, size_t);
+void		 goal_want(struct goal *, struct waiter *, int keep_going);
+void		 goal_unwant(struct goal *, struct waiter *);
+uint64_t	 build_activity_id(void);
+
+/* builder_log.c */
+void		 log_start(struct goal *);
+void		 log_stop(struct goal *);
+void		 log_tail_free(struct goal *);
+char		*log_failure_text(struct goal *);
+
+/* builder_env.c */
+int		 env_make(const struct goal *, char ***, size_t *);
+void		 env_free(char **, size_t);
+int		 build_feature_wanted(const char *, const char *);
+int		 build_features_missing(const char *, const char **, size_t);
+char		*build_feature_set(const char *, const char **, size_t);
+
+/* builder_users.c */
+int		 users_take(uid_t *, gid_t *);	/* index or -1 */
+void		 users_give(int);
+void		 users_get(int, uid_t *, gid_t *);
+uid_t		 users_uid(int);
+size_t		 users_count(void);
+int		 users_parse(const void *, size_t);
+
+#endif /* RNIXD_BUILDER_BUILD_H */

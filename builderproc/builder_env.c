@@ -1,0 +1,199 @@
+/*
+ * The builder's environment, as Nix 2.8 makes it (nix-formats.md §8):
+ * PATH, HOME, NIX_STORE and NIX_BUILD_CORES first, which the
+ * derivation's own variables may override; then the build directory
+ * variables, NIX_OUTPUT_CHECKED for fixed outputs, NIX_LOG_FD and
+ * TERM, which it may not.  Sorted by name, as Nix's std::map is, so
+ * "env" in a builder prints the same order.  impureEnvVars would come
+ * from the daemon's own environment: rnixd's processes have none worth
+ * passing, so there are none.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builderproc.h"
+#include "builder_build.h"
+#include "log.h"
+
+#define ENV_BUILD_TOP	"/build"	/* the build dir inside the sandbox */
+
+struct env {
+	char	**e_v;
+	size_t	  e_n;
+};
+
+static void
+env_set(struct env *e, const char *key, const char *value)
+{
+	size_t	i, klen = strlen(key);
+	char	*s;
+
+	if (asprintf(&s, "%s=%s", key, value) == -1)
+		fatal("asprintf");
+	for (i = 0; i < e->e_n; i++)
+		if (strncmp(e->e_v[i], key, klen) == 0 &&
+		    e->e_v[i][klen] == '=') {
+			free(e->e_v[i]);
+			e->e_v[i] = s;
+			return;
+		}
+	if ((e->e_v = reallocarray(e->e_v, e->e_n + 2, sizeof(*e->e_v))) ==
+	    NULL)
+		fatal("reallocarray");
+	e->e_v[e->e_n++] = s;
+	e->e_v[e->e_n] = NULL;
+}
+
+static int
+env_cmp(const void *a, const void *b)
+{
+	const char	*x = *(char *const *)a, *y = *(char *const *)b;
+	size_t		 xl = strcspn(x, "="), yl = strcspn(y, "=");
+	int		 rc;
+
+	if ((rc = memcmp(x, y, xl < yl ? xl : yl)) != 0)
+		return (rc);
+	return ((xl > yl) - (xl < yl));
+}
+
+/* conf cores, else what the first waiting client asked for, else 1. */
+static unsigned long long
+env_cores(const struct goal *g)
+{
+	struct session	*s;
+
+	if (builder_conf->conf_cores != 0)
+		return (builder_conf->conf_cores);
+	if ((s = build_first_session(g)) != NULL &&
+	    s->s_opts.opt_build_cores > 0 &&
+	    s->s_opts.opt_build_cores <= CONFIG_JOBS_MAX)
+		return (s->s_opts.opt_build_cores);
+	return (1);
+}
+
+int
+env_make(const struct goal *g, char ***envp, size_t *nenvp)
+{
+	const struct drv	*d = g->g_drv;
+	struct drv_type		 dt;
+	struct env		 e = { NULL, 0 };
+	const char		*errstr;
+	char			 cores[32];
+	size_t			 i;
+
+	snprintf(cores, sizeof(cores), "%llu", env_cores(g));
+	env_set(&e, "PATH", "/path-not-set");
+	env_set(&e, "HOME", "/homeless-shelter");
+	env_set(&e, "NIX_STORE", ops_storedir());
+	env_set(&e, "NIX_BUILD_CORES", cores);
+	for (i = 0; i < d->d_nenv; i++)
+		env_set(&e, d->d_env[i].de_key, d->d_env[i].de_value);
+	env_set(&e, "NIX_BUILD_TOP", ENV_BUILD_TOP);
+	env_set(&e, "TMPDIR", ENV_BUILD_TOP);
+	env_set(&e, "TEMPDIR", ENV_BUILD_TOP);
+	env_set(&e, "TMP", ENV_BUILD_TOP);
+	env_set(&e, "TEMP", ENV_BUILD_TOP);
+	env_set(&e, "PWD", ENV_BUILD_TOP);
+	if (drv_type(d, &dt, &errstr) == 0 && dt.dt_kind == DRV_FIXED)
+		env_set(&e, "NIX_OUTPUT_CHECKED", "1");
+	env_set(&e, "NIX_LOG_FD", "2");
+	env_set(&e, "TERM", "xterm-256color");
+	qsort(e.e_v, e.e_n, sizeof(*e.e_v), env_cmp);
+	*envp = e.e_v;
+	*nenvp = e.e_n;
+	return (0);
+}
+
+void
+env_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Is word one of the space-separated words of list? */
+int
+build_feature_wanted(const char *list, const char *word)
+{
+	size_t	len = strlen(word), n;
+
+	while (*list != '\0') {
+		list += strspn(list, " \t\n");
+		n = strcspn(list, " \t\n");
+		if (n == len && strncmp(list, word, n) == 0)
+			return (1);
+		list += n;
+	}
+	return (0);
+}
+
+/* A word of the required list that the host lacks? */
+int
+build_features_missing(const char *req, const char **feats, size_t n)
+{
+	size_t	i, len;
+	int	found;
+
+	while (*req != '\0') {
+		req += strspn(req, " \t\n");
+		if ((len = strcspn(req, " \t\n")) == 0)
+			break;
+		for (found = 0, i = 0; i < n; i++)
+			if (strlen(feats[i]) == len &&
+			    strncmp(feats[i], req, len) == 0)
+				found = 1;
+		if (!found)
+			return (1);
+		req += len;
+	}
+	return (0);
+}
+
+static int
+feature_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* "a, b" in sorted order, each highlighted, from a list or words. */
+char *
+build_feature_set(const char *req, const char **feats, size_t n)
+{
+	char	**v = NULL, *out, *tmp;
+	size_t	  nv = 0, i, len;
+
+	while (req != NULL && *req != '\0') {
+		req += strspn(req, " \t\n");
+		if ((len = strcspn(req, " \t\n")) == 0)
+			break;
+		if ((v = reallocarray(v, nv + 1, sizeof(*v))) == NULL ||
+		    (v[nv++] = strndup(req, len)) == NULL)
+			fatal("strndup");
+		req += len;
+	}
+	for (i = 0; i < n; i++)
+		if ((v = reallocarray(v, nv + 1, sizeof(*v))) == NULL ||
+		    (v[nv++] = strdup(feats[i])) == NULL)
+			fatal("strdup");
+	if (nv > 0)
+		qsort(v, nv, sizeof(*v), feature_cmp);
+	if ((out = strdup("")) == NULL)
+		fatal("strdup");
+	for (i = 0; i < nv; i++) {
+		if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		if (asprintf(&tmp, "%s%s" OPS_HL("%s"), out,
+		    out[0] != '\0' ? ", " : "", v[i]) == -1)
+			fatal("asprintf");
+		free(out);
+		out = tmp;
+	}
+	for (i = 0; i < nv; i++)
+		free(v[i]);
+	free(v);
+	return (out);
+}

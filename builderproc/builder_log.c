@@ -1,0 +1,286 @@
+/*
+ * A running build's log: the pty master mountproc handed over is read
+ * until EIO (the builder and everything it started are gone).  Each
+ * line goes, as Nix 2.8 sends it, to every client that waits for the
+ * goal, directly or through other goals: a Build activity, started the
+ * first time the client hears of this build, with one BuildLogLine
+ * result per line.  The raw bytes also go down a pipe to storeproc,
+ * which writes the log file nix-store -l reads.  The last lines are
+ * kept for the failure message; the timers for timeout and
+ * max-silent-time live here, since output is what resets silence.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builderproc.h"
+#include "builder_build.h"
+#include "log.h"
+#include "msg_store.h"
+
+static void	log_read(int, short, void *);
+static void	log_timeout(int, short, void *);
+static void	log_silence(int, short, void *);
+
+static void
+log_ok_reply(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (imsg_get_type(imsg) != IMSG_STORE_OK)
+		log_debug("build log not kept");
+}
+
+/* The limits of the first client that wants the goal, else the config. */
+static void
+log_limits(struct goal *g, unsigned int *timeout, unsigned int *silence)
+{
+	struct session	*s;
+
+	*timeout = builder_conf->conf_timeout;
+	*silence = builder_conf->conf_max_silent_time;
+	if ((s = build_first_session(g)) == NULL)
+		return;
+	if (s->s_opts.opt_max_silent_time > 0 &&
+	    s->s_opts.opt_max_silent_time <= CONFIG_UINT_MAX)
+		*silence = s->s_opts.opt_max_silent_time;
+	build_session_timeout(s, timeout);
+}
+
+void
+log_start(struct goal *g)
+{
+	struct timeval	tv = { 0, 0 };
+	unsigned int	timeout, silence;
+	int		fds[2];
+	uint32_t	id;
+
+	if (fcntl(g->g_logfd, F_SETFL, O_NONBLOCK) == -1)
+		log_warn("%s: fcntl", __func__);
+	event_set(&g->g_ev_log, g->g_logfd, EV_READ | EV_PERSIST, log_read,
+	    g);
+	event_add(&g->g_ev_log, NULL);
+	evtimer_set(&g->g_ev_timeout, log_timeout, g);
+	evtimer_set(&g->g_ev_silence, log_silence, g);
+	log_limits(g, &timeout, &silence);
+	g->g_silence = silence;
+	g->g_timeout = timeout;
+	if (timeout > 0) {
+		tv.tv_sec = timeout;
+		evtimer_add(&g->g_ev_timeout, &tv);
+	}
+	if (silence > 0) {
+		tv.tv_sec = silence;
+		evtimer_add(&g->g_ev_silence, &tv);
+	}
+	g->g_act = build_activity_id();
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		log_warn("%s: pipe2", __func__);
+		return;
+	}
+	if (fcntl(fds[1], F_SETFL, O_NONBLOCK) == -1)
+		log_warn("%s: fcntl", __func__);
+	g->g_storelog = fds[1];
+	id = store_call_new(log_ok_reply, NULL);
+	msg_send_path(&iev_store, IMSG_STORE_BUILD_LOG, id, g->g_path,
+	    fds[0]);
+}
+
+static void
+log_tail_add(struct goal *g, const char *line, size_t len)
+{
+	char	*copy;
+
+	if ((copy = strndup(line, len)) == NULL)
+		fatal("strndup");
+	if (g->g_ntail < GOAL_TAIL_LINES) {
+		g->g_tail[g->g_ntail++] = copy;
+		return;
+	}
+	free(g->g_tail[g->g_tailpos]);
+	g->g_tail[g->g_tailpos] = copy;
+	g->g_tailpos = (g->g_tailpos + 1) % GOAL_TAIL_LINES;
+}
+
+void
+log_tail_free(struct goal *g)
+{
+	size_t	i;
+
+	for (i = 0; i < g->g_ntail; i++)
+		free(g->g_tail[i]);
+	g->g_ntail = g->g_tailpos = 0;
+	free(g->g_line);
+	g->g_line = NULL;
+	g->g_linelen = 0;
+}
+
+/* One whole line, without its "\n" (and the pty's "\r"). */
+static void
+log_line(struct goal *g, const char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	log_tail_add(g, line, len);
+	build_log_line(g, line, len);
+}
+
+static void
+log_bytes(struct goal *g, const char *buf, size_t len)
+{
+	const char	*nl;
+	size_t		 n;
+	char		*p;
+
+	while (len > 0) {
+		nl = memchr(buf, '\n', len);
+		n = nl != NULL ? (size_t)(nl - buf) : len;
+		if (g->g_linelen + n > GOAL_LINE_MAX)
+			n = GOAL_LINE_MAX - g->g_linelen;
+		if ((p = realloc(g->g_line, g->g_linelen + n + 1)) == NULL)
+			fatal("realloc");
+		g->g_line = p;
+		memcpy(p + g->g_linelen, buf, n);
+		g->g_linelen += n;
+		if (nl != NULL) {
+			log_line(g, g->g_line, g->g_linelen);
+			g->g_linelen = 0;
+			n = nl - buf + 1;
+		} else if (g->g_linelen == GOAL_LINE_MAX) {
+			log_line(g, g->g_line, g->g_linelen);
+			g->g_linelen = 0;
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
+static void
+log_read(int fd, short events, void *arg)
+{
+	struct goal	*g = arg;
+	struct timeval	 tv = { 0, 0 };
+	char		 buf[SESSION_READ_CHUNK];
+	ssize_t		 n;
+
+	(void)events;
+	if ((n = read(fd, buf, sizeof(buf))) == -1 &&
+	    (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* EIO: the last process holding the pty slave is gone. */
+		log_stop(g);
+		return;
+	}
+	if (g->g_storelog != -1 && write(g->g_storelog, buf, n) != n)
+		log_debug("%s: log pipe full, bytes dropped", g->g_path);
+	log_bytes(g, buf, n);
+	if (g->g_silence > 0) {
+		tv.tv_sec = g->g_silence;
+		evtimer_add(&g->g_ev_silence, &tv);
+	}
+}
+
+/* End of the log: what remains in the pty, then close everything. */
+void
+log_stop(struct goal *g)
+{
+	char	buf[SESSION_READ_CHUNK];
+	ssize_t	n;
+
+	if (g->g_logfd == -1)
+		return;
+	while ((n = read(g->g_logfd, buf, sizeof(buf))) > 0) {
+		if (g->g_storelog != -1)
+			(void)write(g->g_storelog, buf, n);
+		log_bytes(g, buf, n);
+	}
+	if (g->g_linelen > 0) {
+		log_line(g, g->g_line, g->g_linelen);
+		g->g_linelen = 0;
+	}
+	event_del(&g->g_ev_log);
+	evtimer_del(&g->g_ev_timeout);
+	evtimer_del(&g->g_ev_silence);
+	close(g->g_logfd);
+	g->g_logfd = -1;
+	if (g->g_storelog != -1)
+		close(g->g_storelog);
+	g->g_storelog = -1;
+	build_log_stop(g);
+}
+
+static void
+log_kill(struct goal *g, const char *fmt, unsigned int secs)
+{
+	if (g->g_killed != 0)
+		return;
+	g->g_killed = WIRE_BS_TIMED_OUT;
+	if (asprintf(&g->g_kill_msg, fmt, g->g_path, secs) == -1)
+		fatal("asprintf");
+	build_mount_kill(g);
+}
+
+static void
+log_timeout(int fd, short events, void *arg)
+{
+	struct goal	*g = arg;
+
+	(void)fd;
+	(void)events;
+	log_kill(g, "building of '" OPS_HL("%s") "' timed out after "
+	    OPS_HL("%u") " seconds", g->g_timeout);
+}
+
+static void
+log_silence(int fd, short events, void *arg)
+{
+	struct goal	*g = arg;
+
+	(void)fd;
+	(void)events;
+	log_kill(g, "building of '" OPS_HL("%s") "' timed out after "
+	    OPS_HL("%u") " seconds of silence", g->g_silence);
+}
+
+/* "builder for '…' failed with exit code N;\nlast N log lines:…" */
+char *
+log_failure_text(struct goal *g)
+{
+	char	*text, *how, *tmp;
+	size_t	 i;
+	int	 st = g->g_exit;
+
+	if (WIFEXITED(st)) {
+		if (asprintf(&how, "failed with exit code %d",
+		    WEXITSTATUS(st)) == -1)
+			fatal("asprintf");
+	} else if (asprintf(&how, "failed due to signal %d (%s)",
+	    WTERMSIG(st), strsignal(WTERMSIG(st))) == -1)
+		fatal("asprintf");
+	if (asprintf(&text, "builder for '" OPS_HL("%s") "' %s", g->g_path,
+	    how) == -1)
+		fatal("asprintf");
+	free(how);
+	if (g->g_ntail == 0)
+		return (text);
+	if (asprintf(&tmp, "%s;\nlast %zu log lines:\n", text,
+	    g->g_ntail) == -1)
+		fatal("asprintf");
+	free(text);
+	text = tmp;
+	for (i = 0; i < g->g_ntail; i++) {
+		if (asprintf(&tmp, "%s> %s\n", text,
+		    g->g_tail[(g->g_tailpos + i) % g->g_ntail]) == -1)
+			fatal("asprintf");
+		free(text);
+		text = tmp;
+	}
+	if (asprintf(&tmp, "%sFor full logs, run '\x1b[1mnix log %s\x1b[0m'.",
+	    text, g->g_path) == -1)
+		fatal("asprintf");
+	free(text);
+	return (tmp);
+}

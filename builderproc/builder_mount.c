@@ -1,0 +1,293 @@
+/*
+ * The mountproc side of a build: describe the sandbox (START, ITEMs,
+ * GO), take the pty master (STARTED), learn the exit (EXITED, with the
+ * root's store dir), kill on a timeout or when nobody waits, clean up.
+ * Build ids are ours, never 0, unique among live builds; mountproc's
+ * replies are matched to goals by id, and one that matches nothing
+ * (a build already cleaned up) is dropped with its fd.
+ */
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builderproc.h"
+#include "builder_build.h"
+#include "log.h"
+#include "msg_mount.h"
+
+static TAILQ_HEAD(, goal_link)	live = TAILQ_HEAD_INITIALIZER(live);
+static uint64_t			mount_next_id;
+
+struct goal_link {
+	TAILQ_ENTRY(goal_link)	 gl_entry;
+	struct goal		*gl_goal;
+};
+
+/* For builderproc.c, which cannot include msg_mount.h with msg_store.h. */
+size_t
+build_mount_maxsize(void)
+{
+	return (MSG_MOUNT_MAXSIZE);
+}
+
+static void
+mount_compose(void *arg, uint32_t type, uint32_t peerid, int fd,
+    const void *data, size_t len)
+{
+	imsgev_compose(arg, type, peerid, fd, data, len);
+}
+
+static void
+mount_chan(struct msg_mount_chan *mc)
+{
+	mc->mc_compose = mount_compose;
+	mc->mc_arg = &iev_mount;
+}
+
+static struct goal *
+mount_find(uint64_t id)
+{
+	struct goal_link	*gl;
+
+	TAILQ_FOREACH(gl, &live, gl_entry)
+		if (gl->gl_goal->g_build_id == id)
+			return (gl->gl_goal);
+	return (NULL);
+}
+
+static void
+mount_forget(struct goal *g)
+{
+	struct goal_link	*gl;
+
+	TAILQ_FOREACH(gl, &live, gl_entry)
+		if (gl->gl_goal == g) {
+			TAILQ_REMOVE(&live, gl, gl_entry);
+			free(gl);
+			return;
+		}
+}
+
+/* The sandbox-paths entries, as mountproc wants them. */
+static struct msg_mount_bind *
+mount_binds(size_t *n)
+{
+	struct msg_mount_bind	*b;
+	size_t			 i;
+
+	*n = builder_conf->conf_nsandbox_paths;
+	if ((b = calloc(*n + 1, sizeof(*b))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < *n; i++) {
+		b[i].mmbd_target = builder_conf->conf_sandbox_paths[i].cb_target;
+		b[i].mmbd_source = builder_conf->conf_sandbox_paths[i].cb_source;
+		b[i].mmbd_optional =
+		    builder_conf->conf_sandbox_paths[i].cb_optional;
+	}
+	return (b);
+}
+
+void
+build_mount_start(struct goal *g)
+{
+	struct msg_mount_chan	 mc;
+	struct msg_mount_build	 mb;
+	struct goal_link	*gl;
+	struct drv_type		 dt;
+	const char		*errstr;
+	uid_t			 uid;
+	gid_t			 gid;
+
+	memset(&mb, 0, sizeof(mb));
+	do {
+		if (++mount_next_id == 0)
+			mount_next_id = 1;
+	} while (mount_find(mount_next_id) != NULL);
+	g->g_build_id = mount_next_id;
+	users_get(g->g_user, &uid, &gid);
+	mb.mmb_id = g->g_build_id;
+	mb.mmb_uid = uid;
+	mb.mmb_gid = gid;
+	if (drv_type(g->g_drv, &dt, &errstr) == 0 && dt.dt_kind == DRV_FIXED)
+		mb.mmb_flags |= MOUNT_F_NETWORK;
+	mb.mmb_builder = g->g_drv->d_builder;
+	mb.mmb_args = g->g_drv->d_args;
+	mb.mmb_nargs = g->g_drv->d_nargs;
+	if (env_make(g, &mb.mmb_env, &mb.mmb_nenv) == -1) {
+		build_fail_early(g, "cannot make the builder's environment");
+		return;
+	}
+	mb.mmb_inputs = g->g_closure;
+	mb.mmb_ninputs = g->g_nclosure;
+	mb.mmb_binds = mount_binds(&mb.mmb_nbinds);
+	mount_chan(&mc);
+	g->g_state = GS_MOUNT;
+	g->g_start = time(NULL);
+	if (msg_send_build(&mc, &mb) == -1) {
+		env_free(mb.mmb_env, mb.mmb_nenv);
+		free(mb.mmb_binds);
+		build_fail_early(g, "the build is too large for the sandbox");
+		return;
+	}
+	env_free(mb.mmb_env, mb.mmb_nenv);
+	free(mb.mmb_binds);
+	if ((gl = calloc(1, sizeof(*gl))) == NULL)
+		fatal("calloc");
+	gl->gl_goal = g;
+	TAILQ_INSERT_TAIL(&live, gl, gl_entry);
+	log_debug("%s: build %llu started", g->g_path,
+	    (unsigned long long)g->g_build_id);
+}
+
+void
+build_mount_kill(struct goal *g)
+{
+	struct msg_mount_chan	mc;
+
+	mount_chan(&mc);
+	if (g->g_state == GS_RUN || g->g_state == GS_MOUNT)
+		msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, g->g_build_id);
+}
+
+void
+build_mount_cleanup(struct goal *g)
+{
+	struct msg_mount_chan	mc;
+
+	g->g_state = GS_CLEANUP;
+	mount_chan(&mc);
+	msg_send_build_id(&mc, IMSG_MOUNT_BUILD_CLEANUP, g->g_build_id);
+}
+
+static void
+mount_started(struct imsg *imsg)
+{
+	struct goal	*g;
+	const char	*errstr;
+	uint64_t	 id;
+	pid_t		 pid;
+	int		 fd;
+
+	if (msg_recv_started(imsg, &id, &pid, &fd, &errstr) == -1) {
+		log_warnx("bad MOUNT_BUILD_STARTED: %s", errstr);
+		return;
+	}
+	if ((g = mount_find(id)) == NULL || g->g_state != GS_MOUNT) {
+		close(fd);
+		return;
+	}
+	g->g_state = GS_RUN;
+	g->g_logfd = fd;
+	log_start(g);
+	if (g->g_nwant == 0)
+		build_mount_kill(g);
+}
+
+static void
+mount_exited(struct imsg *imsg)
+{
+	struct goal	*g;
+	const char	*errstr;
+	char		*text;
+	uint64_t	 id;
+	int		 status, fd;
+
+	if (msg_recv_exited(imsg, &id, &status, &fd, &errstr) == -1) {
+		log_warnx("bad MOUNT_BUILD_EXITED: %s", errstr);
+		return;
+	}
+	if ((g = mount_find(id)) == NULL || g->g_state != GS_RUN) {
+		close(fd);
+		return;
+	}
+	log_stop(g);
+	g->g_exit = status;
+	g->g_stop = time(NULL);
+	if (g->g_killed == -1) {
+		close(fd);
+		build_finish(g, WIRE_BS_MISC_FAILURE, "build cancelled");
+	} else if (g->g_killed != 0) {
+		close(fd);
+		build_finish(g, g->g_killed, g->g_kill_msg);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		build_register(g, fd);
+	else {
+		close(fd);
+		text = log_failure_text(g);
+		build_finish(g, build_fixed(g) ? WIRE_BS_TRANSIENT_FAILURE :
+		    WIRE_BS_PERMANENT_FAILURE, text);
+		free(text);
+	}
+}
+
+static void
+mount_error(struct imsg *imsg)
+{
+	struct goal	*g;
+	const char	*errstr;
+	char		 msg[MSG_MOUNT_ERROR_MAX];
+	uint64_t	 id;
+	uint32_t	 req;
+
+	if (msg_recv_mount_error(imsg, &id, &req, msg, sizeof(msg),
+	    &errstr) == -1) {
+		log_warnx("bad MOUNT_ERROR: %s", errstr);
+		return;
+	}
+	if ((g = mount_find(id)) == NULL)
+		return;
+	log_warnx("%s: mountproc: %s: %s", g->g_path, imsg_type_name(req),
+	    msg);
+	if (req == IMSG_MOUNT_BUILD_CLEANUP) {
+		mount_forget(g);
+		build_cleaned(g);
+	} else if (g->g_state == GS_MOUNT) {
+		mount_forget(g);
+		build_fail_early(g, msg);
+	}
+}
+
+static void
+mount_ok(struct imsg *imsg)
+{
+	struct goal	*g;
+	const char	*errstr;
+	uint64_t	 id;
+	uint32_t	 req;
+
+	if (msg_recv_mount_ok(imsg, &id, &req, &errstr) == -1) {
+		log_warnx("bad MOUNT_OK: %s", errstr);
+		return;
+	}
+	if ((g = mount_find(id)) == NULL || req != IMSG_MOUNT_BUILD_CLEANUP)
+		return;
+	mount_forget(g);
+	build_cleaned(g);
+}
+
+/* mountproc's answers about builds. */
+int
+build_mount_reply(struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_MOUNT_BUILD_STARTED:
+		mount_started(imsg);
+		break;
+	case IMSG_MOUNT_BUILD_EXITED:
+		mount_exited(imsg);
+		break;
+	case IMSG_MOUNT_OK:
+		mount_ok(imsg);
+		break;
+	case IMSG_MOUNT_ERROR:
+		mount_error(imsg);
+		break;
+	default:
+		return (-1);
+	}
+	return (0);
+}
+

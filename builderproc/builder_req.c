@@ -1,0 +1,547 @@
+/*
+ * The build ops of one client: BuildPaths (9), BuildPathsWithResults
+ * (46) and BuildDerivation (36).  A request holds one item per path
+ * asked for: opaque paths are looked up (valid: AlreadyValid; not:
+ * NoSubstituters, there being no substituters), derivations wait for
+ * their goal to load, then want it.  The op stays open (s_wait) until
+ * every item is done, or one failed and the client did not ask to keep
+ * going; then the reply or the error goes out as Nix 2.8 words it
+ * (worker-protocol.md §7).  Log lines of the goals a request waits
+ * for, directly or not, reach its client here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builderproc.h"
+#include "builder_build.h"
+#include "log.h"
+#include "msg_store.h"
+
+static void	req_opaque_reply(void *, struct imsg *);
+static void	req_finish(struct build_req *);
+static void	req_free(struct build_req *);
+
+static unsigned int	mark_gen;
+
+/* Start the op on paths (DerivedPath strings, checked); takes paths. */
+void
+build_req_start(struct session *s, char **paths, size_t npaths,
+    struct goal *priv)
+{
+	struct build_req	*req;
+	struct build_item	*it;
+	char			**opaque, *bang;
+	size_t			  i, nopaque = 0;
+	uint32_t		  id;
+
+	if ((req = calloc(1, sizeof(*req))) == NULL ||
+	    (req->br_items = calloc(npaths + 1, sizeof(*it))) == NULL ||
+	    (opaque = calloc(npaths + 1, sizeof(*opaque))) == NULL)
+		fatal("calloc");
+	req->br_session = s;
+	req->br_op = ops_current(s);
+	req->br_nitems = req->br_left = npaths;
+	req->br_keep_going = s->s_opts.opt_keep_going;
+	s->s_build = req;
+	s->s_wait = 1;
+	for (i = 0; i < npaths; i++) {
+		it = &req->br_items[i];
+		it->bi_path = paths[i];
+		if ((it->bi_store = strdup(paths[i])) == NULL)
+			fatal("strdup");
+		if ((bang = strchr(it->bi_store, '!')) != NULL) {
+			*bang = '\0';
+			it->bi_drv = 1;
+		} else
+			opaque[nopaque++] = it->bi_store;
+	}
+	free(paths);
+	if (nopaque > 0) {
+		req->br_opaque_wait = 1;
+		id = store_call_new(req_opaque_reply, req);
+		if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id,
+		    opaque, nopaque) == -1)
+			fatalx("%s: too many paths", __func__);
+	}
+	free(opaque);
+	for (i = 0; i < npaths; i++) {
+		it = &req->br_items[i];
+		if (!it->bi_drv)
+			continue;
+		if (priv != NULL) {
+			it->bi_goal = priv;
+			goal_ref(priv);
+		} else
+			it->bi_goal = goal_get(it->bi_store);
+		it->bi_waiter = waiter_new(NULL, req, i);
+		it->bi_wload = 1;
+		goal_load_wait(it->bi_goal, it->bi_waiter);
+		if (s->s_build != req)
+			break;	/* finished already: req is gone */
+	}
+}
+
+static void
+req_item_set(struct build_req *req, size_t idx, int status, const char *err)
+{
+	struct build_item	*it = &req->br_items[idx];
+
+	if (it->bi_done)
+		return;
+	it->bi_done = 1;
+	it->bi_status = status;
+	if (err != NULL && (it->bi_error = strdup(err)) == NULL)
+		fatal("strdup");
+	if (status != WIRE_BS_BUILT && status != WIRE_BS_ALREADY_VALID)
+		req->br_nfailed++;
+	req->br_left--;
+	if (req->br_left == 0 || (req->br_nfailed > 0 && !req->br_keep_going))
+		req_finish(req);
+}
+
+static void
+req_opaque_reply(void *arg, struct imsg *imsg)
+{
+	struct build_req	 *req = arg;
+	char			**paths;
+	const char		 *errstr;
+	size_t			  npaths, i, j;
+	int			  ok;
+
+	req->br_opaque_wait = 0;
+	if (req->br_session == NULL) {
+		req_free(req);
+		return;
+	}
+	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
+	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    &errstr) == -1) {
+		paths = NULL;
+		npaths = 0;
+	}
+	for (i = 0; i < req->br_nitems && req->br_session != NULL; i++) {
+		if (req->br_items[i].bi_drv)
+			continue;
+		for (ok = 0, j = 0; j < npaths; j++)
+			if (strcmp(paths[j], req->br_items[i].bi_store) == 0)
+				ok = 1;
+		if (ok)
+			req_item_set(req, i, WIRE_BS_ALREADY_VALID, NULL);
+		else
+			req_item_set(req, i, WIRE_BS_NO_SUBSTITUTERS, NULL);
+	}
+	wire_strings_free(paths, npaths);
+}
+
+/* The item's goal is loaded: want it, or fail if it could not load. */
+void
+build_req_loaded(struct build_req *req, size_t idx)
+{
+	struct build_item	*it = &req->br_items[idx];
+	struct goal		*g = it->bi_goal;
+
+	it->bi_wload = 0;
+	if (g->g_load == GL_FAILED) {
+		free(it->bi_waiter);
+		it->bi_waiter = NULL;
+		req_item_set(req, idx, WIRE_BS_MISC_FAILURE, g->g_load_err);
+		return;
+	}
+	it->bi_wwant = 1;
+	goal_want(g, it->bi_waiter, req->br_keep_going);
+}
+
+void
+build_req_item_done(struct build_req *req, size_t idx, struct goal *g)
+{
+	struct build_item	*it = &req->br_items[idx];
+
+	it->bi_wwant = 0;
+	it->bi_waiter = NULL;	/* goal_done frees it */
+	it->bi_times = g->g_times_built;
+	it->bi_start = g->g_start;
+	it->bi_stop = g->g_stop;
+	req_item_set(req, idx, g->g_status, g->g_error);
+}
+
+/* Stop waiting for anything; the request itself lives on if asked. */
+static void
+req_detach(struct build_req *req)
+{
+	struct build_item	*it;
+	size_t			 i;
+
+	for (i = 0; i < req->br_nitems; i++) {
+		it = &req->br_items[i];
+		if (it->bi_wload) {
+			TAILQ_REMOVE(&it->bi_goal->g_load_waiters,
+			    it->bi_waiter, w_entry);
+			free(it->bi_waiter);
+		} else if (it->bi_wwant)
+			goal_unwant(it->bi_goal, it->bi_waiter);
+		it->bi_wload = it->bi_wwant = 0;
+		it->bi_waiter = NULL;
+	}
+}
+
+static void
+req_free(struct build_req *req)
+{
+	struct build_item	*it;
+	size_t			 i;
+
+	req_detach(req);
+	for (i = 0; i < req->br_nitems; i++) {
+		it = &req->br_items[i];
+		if (it->bi_goal != NULL)
+			goal_unref(it->bi_goal);
+		free(it->bi_path);
+		free(it->bi_store);
+		free(it->bi_error);
+	}
+	free(req->br_items);
+	free(req->br_acts);
+	free(req);
+}
+
+/* The session is going away, or its op is cleared. */
+void
+build_req_cancel(struct session *s)
+{
+	struct build_req	*req = s->s_build;
+
+	if (req == NULL)
+		return;
+	s->s_build = NULL;
+	req->br_session = NULL;
+	req_detach(req);
+	if (!req->br_opaque_wait)
+		req_free(req);
+}
+
+/* Realisation JSON of one output: what builtOutputs maps to. */
+static void
+req_put_outputs(struct wire_out *out, struct goal *g)
+{
+	const char	*base;
+	char		*key, *json;
+	size_t		 i, n = 0;
+
+	if (g == NULL || g->g_outpaths == NULL) {
+		wire_put_u64(out, 0);
+		return;
+	}
+	n = g->g_drv->d_noutputs;
+	wire_put_u64(out, n);
+	/* Output names are sorted in the .drv, so the keys are too. */
+	for (i = 0; i < n; i++) {
+		base = g->g_outpaths[i] + strlen(ops_storedir()) + 1;
+		if (asprintf(&key, "sha256:%s!%s", g->g_hash,
+		    g->g_drv->d_outputs[i].do_name) == -1 ||
+		    asprintf(&json, "{\"dependentRealisations\":{},\"id\":"
+		    "\"%s\",\"outPath\":\"%s\",\"signatures\":[]}", key,
+		    base) == -1)
+			fatal("asprintf");
+		wire_put_string(out, key);
+		wire_put_string(out, json);
+		free(key);
+		free(json);
+	}
+}
+
+static void
+req_put_result(struct build_req *req, struct build_item *it)
+{
+	struct wire_out	*out = &req->br_session->s_reply;
+	unsigned int	 minor = req->br_session->s_hello.wh_minor;
+	int		 ok = it->bi_status == WIRE_BS_BUILT ||
+			    it->bi_status == WIRE_BS_ALREADY_VALID;
+	char		*msg = NULL;
+
+	if (!it->bi_done)
+		it->bi_status = WIRE_BS_MISC_FAILURE;
+	if (it->bi_error != NULL && asprintf(&msg, "\x1b[0m%s",
+	    it->bi_error) == -1)
+		fatal("asprintf");
+	if (req->br_op != WOP_BUILD_DERIVATION)
+		wire_put_string(out, it->bi_path);
+	wire_put_u64(out, it->bi_status);
+	wire_put_string(out, msg != NULL ? msg : "");
+	free(msg);
+	if (minor >= 29) {
+		wire_put_u64(out, it->bi_times);
+		wire_put_bool(out, 0);
+		wire_put_u64(out, it->bi_times > 0 ? it->bi_start : 0);
+		wire_put_u64(out, it->bi_times > 0 ? it->bi_stop : 0);
+	}
+	if (minor >= 28)
+		req_put_outputs(out, ok && it->bi_drv ? it->bi_goal : NULL);
+}
+
+/* BuildPaths: u64 1, or the error of the one failure, or a summary. */
+static void
+req_put_paths_error(struct build_req *req)
+{
+	struct session	*s = req->br_session;
+	struct build_item *it, *first = NULL;
+	char		*list = NULL, *tmp;
+	size_t		 i, nfailed = 0, nerr = 0;
+
+	for (i = 0; i < req->br_nitems; i++) {
+		it = &req->br_items[i];
+		if (!it->bi_done || it->bi_status == WIRE_BS_BUILT ||
+		    it->bi_status == WIRE_BS_ALREADY_VALID)
+			continue;
+		nfailed++;
+		if (it->bi_error != NULL && nerr++ == 0)
+			first = it;
+		else if (it->bi_error != NULL)
+			build_session_error(s, it->bi_error);
+		if (asprintf(&tmp, "%s%s'%s'", list ? list : "",
+		    list ? ", " : "", it->bi_store) == -1)
+			fatal("asprintf");
+		free(list);
+		list = tmp;
+	}
+	if (nfailed == 0)
+		wire_put_u64(&s->s_reply, 1);
+	else if (nfailed == 1 && first != NULL)
+		ops_error(s, "%s", first->bi_error);
+	else {
+		if (first != NULL)
+			build_session_error(s, first->bi_error);
+		ops_error(s, "build of " OPS_HL("%s") " failed", list);
+	}
+	free(list);
+}
+
+static void
+req_finish(struct build_req *req)
+{
+	struct session	*s = req->br_session;
+	size_t		 i;
+
+	if (s == NULL)
+		return;
+	req_detach(req);
+	build_req_stop_acts(req);
+	if (req->br_op == WOP_BUILD_PATHS)
+		req_put_paths_error(req);
+	else if (req->br_op == WOP_BUILD_DERIVATION)
+		req_put_result(req, &req->br_items[0]);
+	else {
+		wire_put_u64(&s->s_reply, req->br_nitems);
+		for (i = 0; i < req->br_nitems; i++)
+			req_put_result(req, &req->br_items[i]);
+	}
+	s->s_build = NULL;
+	s->s_wait = 0;
+	req->br_session = NULL;
+	if (!req->br_opaque_wait)
+		req_free(req);
+	session_process(s);
+}
+
+/*
+ * Every request waiting for g, directly or through other goals: fn is
+ * called once per request.  Marks keep diamonds from repeating.
+ */
+static void
+goal_walk(struct goal *g, void (*fn)(struct build_req *, void *), void *arg,
+    unsigned int gen)
+{
+	struct waiter	*w;
+
+	if (g->g_mark == gen)
+		return;
+	g->g_mark = gen;
+	TAILQ_FOREACH(w, &g->g_waiters, w_entry) {
+		if (w->w_goal != NULL)
+			goal_walk(w->w_goal, fn, arg, gen);
+		else if (w->w_req->br_session != NULL &&
+		    w->w_req->br_mark != gen) {
+			w->w_req->br_mark = gen;
+			fn(w->w_req, arg);
+		}
+	}
+}
+
+static void
+req_first(struct build_req *req, void *arg)
+{
+	struct session	**sp = arg;
+
+	if (*sp == NULL)
+		*sp = req->br_session;
+}
+
+struct session *
+build_first_session(const struct goal *g)
+{
+	struct session	*s = NULL;
+
+	goal_walk((struct goal *)g, req_first, &s, ++mark_gen);
+	return (s);
+}
+
+/* The client's "timeout" override (untrusted clients may set it). */
+void
+build_session_timeout(struct session *s, unsigned int *timeout)
+{
+	const char	*errstr;
+	size_t		 i;
+	long long	 v;
+
+	for (i = 0; i < s->s_opts.opt_noverrides; i++) {
+		if (strcmp(s->s_opts.opt_overrides[i].wp_key, "timeout") != 0 &&
+		    strcmp(s->s_opts.opt_overrides[i].wp_key,
+		    "build-timeout") != 0)
+			continue;
+		v = strtonum(s->s_opts.opt_overrides[i].wp_value, 0,
+		    CONFIG_UINT_MAX, &errstr);
+		if (errstr == NULL)
+			*timeout = v;
+	}
+}
+
+static int
+req_has_act(struct build_req *req, uint64_t act)
+{
+	size_t	i;
+
+	for (i = 0; i < req->br_nacts; i++)
+		if (req->br_acts[i] == act)
+			return (1);
+	return (0);
+}
+
+static void
+req_drop_act(struct build_req *req, uint64_t act)
+{
+	size_t	i;
+
+	for (i = 0; i < req->br_nacts; i++)
+		if (req->br_acts[i] == act) {
+			req->br_acts[i] = req->br_acts[--req->br_nacts];
+			return;
+		}
+}
+
+/*
+ * Output queued from deep inside the scheduler: only arm the write
+ * event, since running the session here could close it mid-walk.
+ */
+static void
+build_session_kick(struct session *s)
+{
+	if (s->s_out.wo_len > 0)
+		event_add(&s->s_ev_write, NULL);
+}
+
+struct log_arg {
+	struct goal	*la_goal;
+	const char	*la_line;
+	size_t		 la_len;
+	int		 la_stop;
+};
+
+static void
+req_log(struct build_req *req, void *arg)
+{
+	struct log_arg		*la = arg;
+	struct goal		*g = la->la_goal;
+	struct session		*s = req->br_session;
+	struct wire_field	 f[4];
+	char			*text, *line;
+	uint64_t		*acts;
+
+	if (s->s_flag & OPF_LAST_SENT)
+		return;
+	if (!req_has_act(req, g->g_act)) {
+		if (la->la_stop)
+			return;
+		if ((acts = reallocarray(req->br_acts, req->br_nacts + 1,
+		    sizeof(*acts))) == NULL)
+			fatal("reallocarray");
+		req->br_acts = acts;
+		acts[req->br_nacts++] = g->g_act;
+		if (asprintf(&text, "building '%s'", g->g_path) == -1)
+			fatal("asprintf");
+		f[0] = (struct wire_field){ WIRE_FIELD_STRING, 0, g->g_path };
+		f[1] = (struct wire_field){ WIRE_FIELD_STRING, 0, "" };
+		f[2] = (struct wire_field){ WIRE_FIELD_INT, 1, NULL };
+		f[3] = (struct wire_field){ WIRE_FIELD_INT, 1, NULL };
+		wire_put_start_activity(&s->s_out, g->g_act, WIRE_LVL_INFO,
+		    WIRE_ACT_BUILD, text, f, 4, 0);
+		free(text);
+	}
+	if (la->la_stop) {
+		wire_put_stop_activity(&s->s_out, g->g_act);
+		req_drop_act(req, g->g_act);
+	} else {
+		if ((line = strndup(la->la_line, la->la_len)) == NULL)
+			fatal("strndup");
+		f[0] = (struct wire_field){ WIRE_FIELD_STRING, 0, line };
+		wire_put_result(&s->s_out, g->g_act, WIRE_RES_BUILD_LOG_LINE,
+		    f, 1);
+		free(line);
+	}
+	build_session_kick(s);
+}
+
+void
+build_log_line(struct goal *g, const char *line, size_t len)
+{
+	struct log_arg	la = { g, line, len, 0 };
+
+	goal_walk(g, req_log, &la, ++mark_gen);
+}
+
+/* Tell the clients of a build that it is over; each forgets it. */
+void
+build_log_stop(struct goal *g)
+{
+	struct log_arg	la = { g, NULL, 0, 1 };
+
+	goal_walk(g, req_log, &la, ++mark_gen);
+}
+
+void
+build_req_stop_acts(struct build_req *req)
+{
+	struct session	*s = req->br_session;
+	size_t		 i;
+
+	/* Builds still running when the op ends: close their activity. */
+	for (i = 0; s != NULL && i < req->br_nacts; i++)
+		if ((s->s_flag & OPF_LAST_SENT) == 0)
+			wire_put_stop_activity(&s->s_out, req->br_acts[i]);
+	req->br_nacts = 0;
+}
+
+/* An error Nix logs rather than throws: "error: …" on the client. */
+void
+build_session_error(struct session *s, const char *msg)
+{
+	char	*line;
+
+	if (asprintf(&line, "\x1b[31;1merror:\x1b[0m %s\n", msg) == -1)
+		fatal("asprintf");
+	wire_put_stderr_next(&s->s_out, line);
+	free(line);
+}
+
+static void
+req_error(struct build_req *req, void *arg)
+{
+	build_session_error(req->br_session, arg);
+	build_session_kick(req->br_session);
+}
+
+/* A goal others wait for failed: its clients see why now. */
+void
+build_log_error(struct goal *g, const char *msg)
+{
+	goal_walk(g, req_error, (void *)msg, ++mark_gen);
+}

@@ -1,0 +1,111 @@
+/*
+ * The build users: the members of build-users-group, one per running
+ * build, as Nix's UserLock hands them out.  builderproc cannot read
+ * /etc/group (its root is empty), so the parent resolves the group and
+ * sends the list (IMSG_CTL_BUILD_USERS: struct msg_build_users, then
+ * mbu_nuids uids) at start and after every configuration push.  A user
+ * in use when a new list comes stays taken until its build ends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "builderproc.h"
+#include "builder_build.h"
+#include "log.h"
+
+struct build_user {
+	uid_t	bu_uid;
+	int	bu_busy;
+	int	bu_gone;	/* not in the group any more */
+};
+
+static struct build_user	*users;
+static size_t			 nusers;
+static gid_t			 users_gid;
+
+size_t
+users_count(void)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < nusers; i++)
+		n += !users[i].bu_gone;
+	return (n);
+}
+
+/* A free build user: its index, or -1 if all are busy. */
+int
+users_take(uid_t *uid, gid_t *gid)
+{
+	size_t	i;
+
+	for (i = 0; i < nusers; i++) {
+		if (users[i].bu_busy || users[i].bu_gone)
+			continue;
+		users[i].bu_busy = 1;
+		*uid = users[i].bu_uid;
+		*gid = users_gid;
+		return ((int)i);
+	}
+	return (-1);
+}
+
+void
+users_get(int idx, uid_t *uid, gid_t *gid)
+{
+	*uid = users[idx].bu_uid;
+	*gid = users_gid;
+}
+
+uid_t
+users_uid(int idx)
+{
+	return (users[idx].bu_uid);
+}
+
+void
+users_give(int idx)
+{
+	if (idx >= 0 && (size_t)idx < nusers)
+		users[idx].bu_busy = 0;
+}
+
+/* The parent's list; -1 if malformed. */
+int
+users_parse(const void *data, size_t len)
+{
+	struct msg_build_users	 hdr;
+	struct build_user	*nu;
+	const uint32_t		*uids;
+	size_t			 i, j, n;
+
+	if (len < sizeof(hdr))
+		return (-1);
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.mbu_nuids > MSG_BUILD_USERS_MAX ||
+	    len != sizeof(hdr) + hdr.mbu_nuids * sizeof(uint32_t))
+		return (-1);
+	uids = (const uint32_t *)((const char *)data + sizeof(hdr));
+	for (i = 0; i < nusers; i++)
+		users[i].bu_gone = 1;
+	for (i = 0; i < hdr.mbu_nuids; i++) {
+		for (j = 0; j < nusers; j++)
+			if (users[j].bu_uid == uids[i])
+				break;
+		if (j < nusers) {
+			users[j].bu_gone = 0;
+			continue;
+		}
+		n = nusers + 1;
+		if ((nu = reallocarray(users, n, sizeof(*nu))) == NULL)
+			fatal("reallocarray");
+		users = nu;
+		users[nusers].bu_uid = uids[i];
+		users[nusers].bu_busy = 0;
+		users[nusers].bu_gone = 0;
+		nusers = n;
+	}
+	users_gid = hdr.mbu_gid;
+	log_debug("%zu build users in group %u", users_count(), users_gid);
+	return (0);
+}
