@@ -100,23 +100,6 @@ builder_pong(const char *from)
 	}
 }
 
-static void
-builder_handle_config(struct imsg *imsg)
-{
-	struct rnixd_conf	conf;
-	int			rc;
-
-	if ((rc = child_cfg_handle(&setup.cs_cfgbuf, imsg, &conf)) == -1)
-		fatalx("bad configuration from parent");
-	if (rc == 0)
-		return;
-	if (strcmp(conf.conf_state_dir, builder_conf->conf_state_dir) != 0 ||
-	    strcmp(conf.conf_store_dir, builder_conf->conf_store_dir) != 0)
-		log_warnx("store-dir and state-dir changes need a restart");
-	config_free(builder_conf);
-	*builder_conf = conf;
-}
-
 static int
 builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 {
@@ -127,7 +110,7 @@ builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CFG_START:
 	case IMSG_CFG_TEXT:
 	case IMSG_CFG_DONE:
-		builder_handle_config(imsg);
+		child_reload_config(&setup, imsg);
 		return (0);
 	case IMSG_CTL_CRED_REPLY:
 		if (imsg_get_data(imsg, &reply, sizeof(reply)) == -1 ||

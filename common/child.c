@@ -173,6 +173,39 @@ child_cfg_handle(struct child_cfgbuf *cc, struct imsg *imsg,
 	}
 }
 
+static int
+child_conf_str_changed(const char *a, const char *b)
+{
+	return (strcmp(a, b) != 0);
+}
+
+int
+child_reload_config(struct child_setup *cs, struct imsg *imsg)
+{
+	struct rnixd_conf	 conf;
+	struct rnixd_conf	*old = &cs->cs_conf;
+	int			 rc;
+
+	if ((rc = child_cfg_handle(&cs->cs_cfgbuf, imsg, &conf)) == -1)
+		fatalx("bad configuration from parent");
+	if (rc == 0)
+		return (0);
+	if (child_conf_str_changed(conf.conf_store_dir, old->conf_store_dir) ||
+	    child_conf_str_changed(conf.conf_state_dir, old->conf_state_dir) ||
+	    child_conf_str_changed(conf.conf_log_dir, old->conf_log_dir) ||
+	    child_conf_str_changed(conf.conf_store_user,
+	    old->conf_store_user) ||
+	    child_conf_str_changed(conf.conf_builder_user,
+	    old->conf_builder_user) ||
+	    child_conf_str_changed(conf.conf_mount_user,
+	    old->conf_mount_user))
+		log_warnx("%s: changes of paths and users need a restart",
+		    proc_name(cs->cs_proc));
+	config_free(old);
+	*old = conf;
+	return (1);
+}
+
 void
 child_report_ready(struct child_setup *cs)
 {

@@ -40,6 +40,14 @@ void	child_init(enum proc_type, int, char **, struct child_setup *);
 int	child_cfg_handle(struct child_cfgbuf *, struct imsg *,
 	    struct rnixd_conf *);
 
+/*
+ * After start-up: feed one IMSG_CFG_* message; once a pushed
+ * configuration is complete, it replaces cs_conf (returns 1).  Paths
+ * and users are used at start only: a change is logged as needing a
+ * restart.  A malformed push from the parent is fatal.
+ */
+int	child_reload_config(struct child_setup *, struct imsg *);
+
 /* Tell the parent this process is serving. */
 void	child_report_ready(struct child_setup *);
 

@@ -170,24 +170,6 @@ store_own_logs(const struct rnixd_conf *conf, struct passwd *pw)
 	close(fd);
 }
 
-static void
-store_handle_config(struct imsg *imsg)
-{
-	struct rnixd_conf	conf;
-	int			rc;
-
-	if ((rc = child_cfg_handle(&setup.cs_cfgbuf, imsg, &conf)) == -1)
-		fatalx("bad configuration from parent");
-	if (rc == 0)
-		return;
-	/* Paths and users are fixed at start; the rest may change. */
-	if (strcmp(conf.conf_store_dir, setup.cs_conf.conf_store_dir) != 0 ||
-	    strcmp(conf.conf_state_dir, setup.cs_conf.conf_state_dir) != 0)
-		log_warnx("store-dir and state-dir changes need a restart");
-	config_free(&setup.cs_conf);
-	setup.cs_conf = conf;
-}
-
 static int
 store_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 {
@@ -196,7 +178,7 @@ store_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CFG_START:
 	case IMSG_CFG_TEXT:
 	case IMSG_CFG_DONE:
-		store_handle_config(imsg);
+		child_reload_config(&setup, imsg);
 		return (0);
 	case IMSG_CTL_READLINKS_REPLY:
 		store_handle_readlinks_reply(imsg);
