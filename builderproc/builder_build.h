@@ -65,6 +65,13 @@ TAILQ_HEAD(waiter_list, waiter);
 /* The last lines of the log, for the failure message. */
 #define GOAL_TAIL_LINES	10
 #define GOAL_LINE_MAX	(64 * 1024)	/* longer lines are cut */
+/*
+ * A client with this much output queued holds its builds' logs: the
+ * pty is not read until it drains, and the builder blocks writing, as
+ * it does under Nix's daemon, rather than builderproc's memory grow.
+ */
+#define BUILD_LOG_HIGH	(1024 * 1024)
+#define BUILD_LOG_POLL	5		/* ms between checks while held */
 
 struct goal {
 	RB_ENTRY(goal)		 g_entry;
@@ -108,7 +115,11 @@ struct goal {
 	size_t			 g_nclosure;
 	int			 g_logfd;
 	int			 g_storelog;	/* pipe to storeproc */
+	char			*g_pend;	/* not yet in the pipe */
+	size_t			 g_npend;
+	int			 g_paused;	/* g_ev_log not armed */
 	struct event		 g_ev_log;
+	struct event		 g_ev_resume;
 	struct event		 g_ev_timeout;
 	struct event		 g_ev_silence;
 	int			 g_killed;	/* WIRE_BS_* the kill means */
@@ -210,6 +221,8 @@ void		 build_req_item_done(struct build_req *, size_t,
 		    struct goal *);
 struct session	*build_first_session(const struct goal *);
 void		 build_session_timeout(struct session *, unsigned int *);
+int		 build_log_congested(struct goal *);
+void		 build_log_begin(struct goal *);
 void		 build_log_line(struct goal *, const char *, size_t);
 void		 build_log_stop(struct goal *);
 void		 build_log_error(struct goal *, const char *);

@@ -8,6 +8,11 @@
  * which writes the log file nix-store -l reads.  The last lines are
  * kept for the failure message; the timers for timeout and
  * max-silent-time live here, since output is what resets silence.
+ *
+ * Nothing is dropped and nothing grows without bound: when storeproc's
+ * pipe is full (the rest of a read waits in g_pend) or a client has
+ * BUILD_LOG_HIGH bytes unsent, the pty is not read for a while, so the
+ * builder blocks in write(2).  Silence is not counted meanwhile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +29,7 @@
 static void	log_read(int, short, void *);
 static void	log_timeout(int, short, void *);
 static void	log_silence(int, short, void *);
+static void	log_resume(int, short, void *);
 
 static void
 log_ok_reply(void *arg, struct imsg *imsg)
@@ -64,6 +70,8 @@ log_start(struct goal *g)
 	event_add(&g->g_ev_log, NULL);
 	evtimer_set(&g->g_ev_timeout, log_timeout, g);
 	evtimer_set(&g->g_ev_silence, log_silence, g);
+	evtimer_set(&g->g_ev_resume, log_resume, g);
+	g->g_paused = 0;
 	log_limits(g, &timeout, &silence);
 	g->g_silence = silence;
 	g->g_timeout = timeout;
@@ -76,6 +84,7 @@ log_start(struct goal *g)
 		evtimer_add(&g->g_ev_silence, &tv);
 	}
 	g->g_act = build_activity_id();
+	build_log_begin(g);
 	if (pipe2(fds, O_CLOEXEC) == -1) {
 		log_warn("%s: pipe2", __func__);
 		return;
@@ -157,11 +166,108 @@ log_bytes(struct goal *g, const char *buf, size_t len)
 	}
 }
 
+/* Into storeproc's pipe; what does not fit now waits in g_pend. */
+static void
+log_store(struct goal *g, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (g->g_storelog == -1 || len == 0)
+		return;
+	if (g->g_npend == 0) {
+		if ((n = write(g->g_storelog, buf, len)) == -1) {
+			if (errno != EAGAIN && errno != EINTR) {
+				log_warn("%s: build log pipe", g->g_path);
+				close(g->g_storelog);
+				g->g_storelog = -1;
+				return;
+			}
+			n = 0;
+		}
+		buf += n;
+		len -= n;
+		if (len == 0)
+			return;
+	}
+	if ((g->g_pend = realloc(g->g_pend, g->g_npend + len)) == NULL)
+		fatal("realloc");
+	memcpy(g->g_pend + g->g_npend, buf, len);
+	g->g_npend += len;
+}
+
+/* Move what waits in g_pend to the pipe; 0 once nothing waits. */
+static int
+log_store_flush(struct goal *g)
+{
+	ssize_t	n;
+
+	if (g->g_npend == 0)
+		return (0);
+	if (g->g_storelog == -1) {
+		g->g_npend = 0;
+		return (0);
+	}
+	if ((n = write(g->g_storelog, g->g_pend, g->g_npend)) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return (-1);
+		log_warn("%s: build log pipe", g->g_path);
+		close(g->g_storelog);
+		g->g_storelog = -1;
+		g->g_npend = 0;
+		return (0);
+	}
+	memmove(g->g_pend, g->g_pend + n, g->g_npend - n);
+	g->g_npend -= n;
+	return (g->g_npend == 0 ? 0 : -1);
+}
+
+static void
+log_silence_restart(struct goal *g)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (g->g_silence > 0) {
+		tv.tv_sec = g->g_silence;
+		evtimer_add(&g->g_ev_silence, &tv);
+	}
+}
+
+/* Stop reading the pty until storeproc and the clients catch up. */
+static void
+log_hold(struct goal *g)
+{
+	struct timeval	tv = { 0, BUILD_LOG_POLL * 1000 };
+
+	if (!g->g_paused) {
+		event_del(&g->g_ev_log);
+		evtimer_del(&g->g_ev_silence);
+		g->g_paused = 1;
+	}
+	evtimer_add(&g->g_ev_resume, &tv);
+}
+
+static void
+log_resume(int fd, short events, void *arg)
+{
+	struct goal	*g = arg;
+
+	(void)fd;
+	(void)events;
+	if (g->g_logfd == -1)
+		return;
+	if (log_store_flush(g) == -1 || build_log_congested(g)) {
+		log_hold(g);
+		return;
+	}
+	g->g_paused = 0;
+	event_add(&g->g_ev_log, NULL);
+	log_silence_restart(g);
+}
+
 static void
 log_read(int fd, short events, void *arg)
 {
 	struct goal	*g = arg;
-	struct timeval	 tv = { 0, 0 };
 	char		 buf[SESSION_READ_CHUNK];
 	ssize_t		 n;
 
@@ -174,13 +280,34 @@ log_read(int fd, short events, void *arg)
 		log_stop(g);
 		return;
 	}
-	if (g->g_storelog != -1 && write(g->g_storelog, buf, n) != n)
-		log_debug("%s: log pipe full, bytes dropped", g->g_path);
+	log_store(g, buf, n);
 	log_bytes(g, buf, n);
-	if (g->g_silence > 0) {
-		tv.tv_sec = g->g_silence;
-		evtimer_add(&g->g_ev_silence, &tv);
-	}
+	if (g->g_npend > 0 || build_log_congested(g))
+		log_hold(g);
+	else
+		log_silence_restart(g);
+}
+
+/*
+ * The rest of the log goes to storeproc, which reads the pipe whatever
+ * else it does: wait for it (a builder's last output is at most what
+ * a pty and one read hold).
+ */
+static void
+log_store_end(struct goal *g)
+{
+	int	flags;
+
+	if (g->g_storelog != -1 && g->g_npend > 0 &&
+	    (flags = fcntl(g->g_storelog, F_GETFL)) != -1 &&
+	    fcntl(g->g_storelog, F_SETFL, flags & ~O_NONBLOCK) != -1)
+		(void)log_store_flush(g);
+	free(g->g_pend);
+	g->g_pend = NULL;
+	g->g_npend = 0;
+	if (g->g_storelog != -1)
+		close(g->g_storelog);
+	g->g_storelog = -1;
 }
 
 /* End of the log: what remains in the pty, then close everything. */
@@ -193,8 +320,7 @@ log_stop(struct goal *g)
 	if (g->g_logfd == -1)
 		return;
 	while ((n = read(g->g_logfd, buf, sizeof(buf))) > 0) {
-		if (g->g_storelog != -1)
-			(void)write(g->g_storelog, buf, n);
+		log_store(g, buf, n);
 		log_bytes(g, buf, n);
 	}
 	if (g->g_linelen > 0) {
@@ -204,11 +330,11 @@ log_stop(struct goal *g)
 	event_del(&g->g_ev_log);
 	evtimer_del(&g->g_ev_timeout);
 	evtimer_del(&g->g_ev_silence);
+	evtimer_del(&g->g_ev_resume);
+	g->g_paused = 0;
 	close(g->g_logfd);
 	g->g_logfd = -1;
-	if (g->g_storelog != -1)
-		close(g->g_storelog);
-	g->g_storelog = -1;
+	log_store_end(g);
 	build_log_stop(g);
 }
 

@@ -405,6 +405,25 @@ build_session_timeout(struct session *s, unsigned int *timeout)
 	}
 }
 
+static void
+req_congested(struct build_req *req, void *arg)
+{
+	int	*full = arg;
+
+	if (req->br_session->s_out.wo_len >= BUILD_LOG_HIGH)
+		*full = 1;
+}
+
+/* A client of g has more log queued than it may: stop reading the pty. */
+int
+build_log_congested(struct goal *g)
+{
+	int	full = 0;
+
+	goal_walk(g, req_congested, &full, ++mark_gen);
+	return (full);
+}
+
 static int
 req_has_act(struct build_req *req, uint64_t act)
 {
@@ -479,7 +498,7 @@ req_log(struct build_req *req, void *arg)
 	if (la->la_stop) {
 		wire_put_stop_activity(&s->s_out, g->g_act);
 		req_drop_act(req, g->g_act);
-	} else {
+	} else if (la->la_line != NULL) {
 		if ((line = strndup(la->la_line, la->la_len)) == NULL)
 			fatal("strndup");
 		f[0] = (struct wire_field){ WIRE_FIELD_STRING, 0, line };
@@ -494,6 +513,18 @@ void
 build_log_line(struct goal *g, const char *line, size_t len)
 {
 	struct log_arg	la = { g, line, len, 0 };
+
+	goal_walk(g, req_log, &la, ++mark_gen);
+}
+
+/*
+ * A build starts: its clients print "building '…'" now, as Nix's do,
+ * whether or not the builder ever writes a line.
+ */
+void
+build_log_begin(struct goal *g)
+{
+	struct log_arg	la = { g, NULL, 0, 0 };
 
 	goal_walk(g, req_log, &la, ++mark_gen);
 }
