@@ -572,7 +572,7 @@ bout_check_fixed(struct bjob *bj, struct bout *bo)
 		bj->bj_mismatch = 1;
 		return (bjob_fail(bj, "hash mismatch in fixed-output "
 		    "derivation '" HL("%s") "':\n  specified: " HL("%s")
-		    "\n  got:       " HL("%s"), bj->bj_mb.mb_drv, want, got));
+		    "\n     got:    " HL("%s"), bj->bj_mb.mb_drv, want, got));
 	}
 	name = store_base(bo->bo_out->mbo_path) + STOREPATH_HASH_LEN + 1;
 	if (storepath_make_fixed(store_env.se_storedir, name, bo->bo_method,

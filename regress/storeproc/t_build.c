@@ -704,7 +704,7 @@ test_build_fixed(void)
 			snprintf(want, sizeof(want), "hash mismatch in "
 			    "fixed-output derivation '\x1b[35;1m%s\x1b[0m':\n"
 			    "  specified: \x1b[35;1m%s\x1b[0m\n"
-			    "  got:       \x1b[35;1m%s\x1b[0m", d, badsri, sri);
+			    "     got:    \x1b[35;1m%s\x1b[0m", d, badsri, sri);
 			expect_failed(want, o, 1, "fixed wrong");
 			if (!R.r_res.mbr_hash_mismatch)
 				errx(1, "fixed wrong: no mismatch flag");
