@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <linux/capability.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,6 +27,7 @@
 
 #include "log.h"
 #include "mountproc.h"
+#include "nar.h"
 #include "priv.h"
 #include "sandbox.h"
 
@@ -47,6 +49,7 @@ static void	spawner_main(int) __attribute__((noreturn));
 static void	spawner_dispatch(struct imsg *);
 static void	spawner_go(void);
 static void	spawner_reap(void);
+static void	spawner_sweep(void);
 static void	spawner_shutdown(void) __attribute__((noreturn));
 static struct spawn_run *spawner_find(uint64_t);
 
@@ -102,6 +105,7 @@ spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
 	 */
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_DUMPABLE");
+	spawner_sweep();
 	/*
 	 * From here on: files, namespaces, forks and the exec of
 	 * builders; every call but the host-wide ones of the spawner's
@@ -109,6 +113,39 @@ spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
 	 */
 	sandbox_enter_spawner();
 	spawner_main(PROC_PARENT_FD);
+}
+
+/*
+ * Build dirs of a daemon that died without cleaning up (a spawner
+ * killed cannot): no build of ours runs yet, so all of them go.  A
+ * spawner still cleaning up after a dead mountproc may race us: what
+ * it removed first is no error.
+ */
+static void
+spawner_sweep(void)
+{
+	struct dirent	*de;
+	const char	*errstr;
+	DIR		*dir;
+	int		 fd;
+
+	if ((fd = open(sp_builds, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		log_warn("%s", sp_builds);
+		return;
+	}
+	if ((dir = fdopendir(fd)) == NULL)
+		fatal("fdopendir");
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		log_info("removing the build dir %s/%s left by an earlier "
+		    "run", sp_builds, de->d_name);
+		if (nar_remove_tree(fd, de->d_name, &errstr) == -1)
+			log_warnx("%s/%s: %s", sp_builds, de->d_name, errstr);
+	}
+	closedir(dir);
 }
 
 static void

@@ -1,0 +1,140 @@
+#!/bin/sh
+# Faults during builds through the daemon: the builder killed from the
+# host (the build fails with Nix's message, the next one works); a
+# client killed mid-build; each of rnixd's children (storeproc,
+# builderproc, mountproc, the spawner) killed mid-build, and storeproc
+# killed while it registers a large output: the daemon goes down (fail
+# closed), leaves no builder process, and after a restart the DB is
+# whole, no temporary is left in the store, no output is valid without
+# its files, no sandbox is left, and the build succeeds.
+. "$RNIXD_TOP/regress/lib.sh"
+. ./build.inc
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+command -v sqlite3 >/dev/null || skip "needs sqlite3"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group nixbld >/dev/null || skip "needs group nixbld"
+test_init
+echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+DB="$TROOT/nix/var/nix/db/db.sqlite"
+rnixd_start
+export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+SALT=$$
+
+inst() {	# attr salt
+	nix-instantiate faults.nix -A "$1" --argstr salt "$2$SALT" \
+	    2>/dev/null || fail "nix-instantiate $1"
+}
+wait_file() {	# file pattern
+	n=0
+	while ! grep -q -- "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt 150 ] && fail "no '$2' in $1: $(cat "$1")"
+		sleep 0.1
+	done
+}
+# A client building drv $2 in the background (pid in CPID).
+client() {	# what drv
+	nix-build --no-out-link "$2" >"$TROOT/$1.out" 2>"$TROOT/$1.log" &
+	CPID=$!
+}
+quick_build() {	# what
+	out=$(nix-build --no-out-link faults.nix -A quick \
+	    --argstr salt "$1$SALT" 2>"$TROOT/$1.qlog") ||
+	    fail "$1: next build: $(cat "$TROOT/$1.qlog")"
+	[ "$(cat "$out")" = quick ] || fail "$1: next build: wrong output"
+}
+# Every valid path has its files; no temporary is left in the store.
+store_whole() {	# what
+	db_integrity
+	for p in $(dbq "$DB" 'SELECT path FROM ValidPaths'); do
+		[ -e "$p" ] || [ -L "$p" ] || fail "$1: $p valid, missing"
+	done
+	[ -z "$(store_temps)" ] || fail "$1: temporaries: $(store_temps)"
+}
+
+echo "the builder killed from the host"
+drv=$(inst slow b)
+client b "$drv"
+wait_file "$TROOT/b.log" started-slow
+pid=""
+for p in $(build_user_procs); do
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = sh ] && pid=$p
+done
+[ -n "$pid" ] || fail "no builder found"
+kill -KILL "$pid"
+wait $CPID && fail "b: the build succeeded"
+grep -q "builder for '.*-slow.drv' failed due to signal 9" "$TROOT/b.log" ||
+    fail "b: message: $(cat "$TROOT/b.log")"
+not_registered b "$drv"
+no_build_procs b
+no_build_dirs b
+quick_build b
+
+echo "a client killed mid-build"
+drv=$(inst slow c)
+client c "$drv"
+wait_file "$TROOT/c.log" started-slow
+kill -KILL $CPID
+wait $CPID 2>/dev/null
+no_build_procs c
+not_registered c "$drv"
+no_build_dirs c
+quick_build c
+store_whole c
+
+# kill_child what pid-of-victim drv started-pattern
+kill_child() {
+	what=$1 victim=$2
+	mp=$(child_pid mountproc)
+	procs="$RNIXD_PID $(pgrep -P "$RNIXD_PID") $(pgrep -P "$mp")"
+	kill -KILL "$victim"
+	n=0
+	while kill -0 "$RNIXD_PID" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && fail "$what: rnixd still up after 10 s"
+		sleep 0.1
+	done
+	wait "$RNIXD_PID"
+	RNIXD_PID=""
+	wait $CPID && fail "$what: the client succeeded"
+	no_build_procs "$what"
+	n=0
+	for p in $procs; do
+		while kill -0 "$p" 2>/dev/null; do
+			n=$((n + 1))
+			[ $n -gt 50 ] && fail "$what: $(cat /proc/$p/comm) left"
+			sleep 0.1
+		done
+	done
+	rnixd_start
+	store_whole "$what"
+	not_registered "$what" "$3"
+	no_build_dirs "$what"
+	out=$(nix-build --no-out-link "$3" 2>"$TROOT/$what.again") ||
+	    fail "$what: build after restart: $(cat "$TROOT/$what.again")"
+	nix-store --check-validity "$out" || fail "$what: not valid"
+	no_build_dirs "$what"
+}
+
+for victim in storeproc builderproc mountproc spawner; do
+	echo "$victim killed mid-build"
+	drv=$(inst slow "k$victim")
+	client "k$victim" "$drv"
+	wait_file "$TROOT/k$victim.log" started-slow
+	if [ $victim = spawner ]; then
+		pid=$(pgrep -P "$(child_pid mountproc)")
+	else
+		pid=$(child_pid $victim)
+	fi
+	[ -n "$pid" ] || fail "$victim: not found"
+	kill_child "k$victim" "$pid" "$drv"
+done
+
+echo "storeproc killed while it registers a large output"
+drv=$(inst big r)
+log_mark
+client r "$drv"
+wait_log "outputs of .*-big.drv" 60 || fail "r: not registering"
+kill_child r "$(child_pid storeproc)" "$drv"
+echo ok
