@@ -1,0 +1,62 @@
+# Hostile builders for hostile.sh, run by rnixd: /hostile is
+# regress/sandbox-build/h_hostile and /fdpass h_fdpass, both bound in
+# with sandbox-paths.  sentinel is a host path the builders aim at.
+{ salt ? "", sentinel ? "/nonexistent", abstract ? "none", fodHash ? "" }:
+let
+  drv = name: script: extra: derivation ({
+    inherit name salt sentinel abstract;
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+    args = [ "-c" script ];
+    input = builtins.toFile "input" "input\n";
+  } // extra);
+  sh = name: script: drv name script {};
+in {
+  # Privileges: each attempt's result in $out/report; a setuid and a
+  # setgid file and dir left in $out, which must not stay so.
+  privs = sh "privs" ''
+    mkdir $out
+    busybox touch $out/f; busybox mkdir $out/d
+    (/hostile mount unshare-mnt chmod:$out/f:4755 chmod:$out/d:2755 \
+        setxattr:$out/f listxattr:$out/f) > $out/report 2>&1
+    busybox chmod u+s $out/f 2>/dev/null
+    busybox chmod g+s $out/d 2>/dev/null; true
+  '';
+  # The network and a host abstract socket, from a derivation that is
+  # not fixed-output.
+  net = sh "net" ''
+    (/hostile inet:1.1.1.1:80 abstract:$abstract
+     echo links $(busybox ip -o link | busybox wc -l)) > $out 2>&1
+  '';
+  # Writes outside $out and /build: each refused, or kept in the
+  # sandbox (its own /tmp and store dir).
+  write = sh "write" ''
+    for f in /etc/passwd /x /bin/sh /dev/x /proc/x $input $input-new \
+        $sentinel/file $sentinel/new $NIX_STORE/evil-$salt /tmp/ok /build/ok; do
+      if echo x > $f; then echo "$f written"; else echo "$f refused"; fi
+    done > $out 2>/dev/null
+  '';
+  # Symlinks at names next to $out and at the output itself, into
+  # the host; processes left running; an unreadable dir in /build.
+  plant = sh "plant" ''
+    busybox ln -s $sentinel/file /build/victim
+    busybox mkdir -p /build/deep/er; busybox ln -s $sentinel /build/deep/er/x
+    busybox chmod 000 /build/deep
+    for n in $out.tmp $out.lock $out.chroot $out.check $NIX_STORE/.rnixd-x; do
+      busybox ln -s $sentinel $n
+    done
+    busybox setsid busybox sleep 1000 &
+    (busybox sleep 1000 &)
+    busybox ln -s $sentinel/file $out
+    echo planted
+  '';
+  # A fixed-output derivation passing an fd of its output to the host.
+  fdpass = drv "fdpass" ''
+    echo fod-content > $out
+    /fdpass $abstract $out
+  '' {
+    outputHashMode = "flat";
+    outputHashAlgo = "sha256";
+    outputHash = fodHash;
+  };
+}

@@ -1,0 +1,163 @@
+#!/bin/sh
+# Hostile builders through the daemon (not the sandbox harness): mount,
+# unshare, setuid and setgid modes, xattrs, the network and a host
+# abstract socket from a derivation that is not fixed-output, writes
+# outside $out and /build, symlinks into the host at names next to $out
+# and as $out, processes left running.  Each is contained: nothing of
+# the host changes, no setuid bit or stray name is registered, no
+# process or build dir is left.  A fixed-output derivation passing an
+# fd of its output to a host listener (CVE-2024-27297): the listener
+# writing through it later does not change the registered output.
+. "$RNIXD_TOP/regress/lib.sh"
+. ./build.inc
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+command -v python3 >/dev/null || skip "needs python3"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group nixbld >/dev/null || skip "needs group nixbld"
+HH="$RNIXD_OBJ/regress/sandbox-build/h_hostile"
+FP="$RNIXD_OBJ/regress/build/h_fdpass"
+[ -x "$HH" ] && [ -x "$FP" ] || fail "helpers not built (make regress)"
+test_init
+cat >>"$CONF" <<EOT
+sandbox-paths = /bin/sh=$BB /hostile=$HH /fdpass=$FP /lib /lib64? /usr
+EOT
+rnixd_start
+export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+SALT=$$
+SENT="$TROOT/sentinel"
+mkdir "$SENT" && echo precious >"$SENT/file" && chmod -R a+rX "$SENT"
+ABS="rnixd-build-hostile-$$"
+LPID=""
+trap 'rc=$?; [ -n "$LPID" ] && kill $LPID; (exit $rc); test_cleanup' EXIT
+
+build() {	# attr [nix-build options]
+	attr=$1
+	shift
+	OUT=$(nix-build --no-out-link hostile.nix -A "$attr" \
+	    --argstr salt "$SALT" --argstr sentinel "$SENT" \
+	    --argstr abstract "$ABS" "$@" 2>"$TROOT/$attr.log") ||
+	    fail "$attr: $(cat "$TROOT/$attr.log")"
+	no_build_procs "$attr"
+	no_build_dirs "$attr"
+	[ "$(cat "$SENT/file")" = precious ] || fail "$attr: sentinel changed"
+	[ "$(ls "$SENT")" = file ] || fail "$attr: sentinel dir written"
+}
+expect() {	# file line...
+	f=$1
+	shift
+	for l in "$@"; do
+		grep -qxF -- "$l" "$f" || fail "missing '$l' in $f: $(cat "$f")"
+	done
+}
+# Nothing in the store but what the builds registered.
+only_registered() {	# what
+	for p in "$STORE"/*; do
+		case $p in *.drv|*.lock) continue ;; esac
+		nix-store --check-validity "$p" 2>/dev/null ||
+		    fail "$1: $p in the store, not valid"
+	done
+}
+
+echo "mount, unshare, setuid and setgid modes, xattrs"
+build privs
+expect "$OUT/report" "mount -1 Operation not permitted" \
+    "bind -1 Operation not permitted" \
+    "unshare-mnt -1 Operation not permitted" \
+    "chmod -1 Operation not permitted" \
+    "fchmod -1 Operation not permitted" \
+    "setxattr -1 Operation not supported" \
+    "lsetxattr -1 Operation not supported"
+[ -z "$(find "$OUT" -perm /7000)" ] ||
+    fail "privs: special modes registered: $(find "$OUT" -perm /7000)"
+[ -z "$(getfattr -R -d -m - "$OUT" 2>/dev/null)" ] ||
+    fail "privs: xattrs registered"
+nix-store --verify-path "$OUT" || fail "privs: does not verify"
+
+echo "network and a host abstract socket, not fixed-output"
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0" + sys.argv[1]); s.listen(5)
+print("up", flush=True)
+while True:
+    c, _ = s.accept()
+    print("connected", flush=True)' "$ABS" >"$TROOT/listener" &
+LPID=$!
+n=0
+while ! grep -q up "$TROOT/listener"; do
+	n=$((n + 1)); [ $n -lt 50 ] || fail "no listener"; sleep 0.1
+done
+build net
+expect "$OUT" "links 1" "abstract -1 Connection refused"
+grep -q '^inet 0' "$OUT" && fail "net: reached the network"
+grep -q connected "$TROOT/listener" && fail "net: reached the listener"
+kill $LPID
+LPID=""
+
+echo "writes outside \$out and /build"
+cp /etc/passwd "$TROOT/passwd.before"
+build write
+in=$(nix-instantiate --eval -E "builtins.toFile \"input\" \"input\n\"" |
+    tr -d '"')
+expect "$OUT" "/etc/passwd refused" "/x refused" "/bin/sh refused" \
+    "/dev/x refused" "/proc/x refused" "$in refused" \
+    "$SENT/file refused" "$SENT/new refused" "/tmp/ok written" \
+    "/build/ok written"
+cmp -s /etc/passwd "$TROOT/passwd.before" || fail "/etc/passwd changed"
+[ "$(cat "$in")" = input ] || fail "input changed"
+# New names in the store dir are the sandbox's own (as in Nix, where
+# it is writable by the build group): the host's store has none.
+[ ! -e "$in-new" ] && [ ! -e "$STORE/evil-$SALT" ] ||
+    fail "write: a name made in the host store"
+only_registered write
+
+echo "symlinks into the host, processes left running"
+build plant
+[ -L "$OUT" ] && [ "$(readlink "$OUT")" = "$SENT/file" ] ||
+    fail "plant: output is not the symlink it made"
+for n in tmp lock chroot check; do
+	[ -e "$OUT.$n" ] || [ -L "$OUT.$n" ] && fail "plant: $OUT.$n in the store"
+done
+[ -e "$STORE/.rnixd-x" ] || [ -L "$STORE/.rnixd-x" ] &&
+    fail "plant: .rnixd-x in the store"
+only_registered plant
+
+echo "a fixed-output derivation passes an fd of its output out"
+printf 'fod-content\n' >"$TROOT/fod"
+h=$(nix-hash --type sha256 --flat --base32 "$TROOT/fod")
+python3 -c '
+import array, os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0" + sys.argv[1]); s.listen(1)
+print("up", flush=True)
+c, _ = s.accept()
+fds = array.array("i")
+msg, anc, _, _ = c.recvmsg(1, socket.CMSG_LEN(fds.itemsize))
+for lvl, typ, data in anc:
+    if lvl == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+        fds.frombytes(data[:fds.itemsize])
+print("got", len(fds), flush=True)
+c.send(b"k")
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+os.pwrite(fds[0], b"EVIL-CONTENT\n", 0)
+print("written", flush=True)' "$ABS" "$TROOT/go" >"$TROOT/listener" &
+LPID=$!
+n=0
+while ! grep -q up "$TROOT/listener"; do
+	n=$((n + 1)); [ $n -lt 50 ] || fail "no listener"; sleep 0.1
+done
+build fdpass --argstr fodHash "$h"
+grep -q "got 1" "$TROOT/listener" || fail "fdpass: no fd passed"
+touch "$TROOT/go"
+n=0
+while ! grep -q written "$TROOT/listener"; do
+	n=$((n + 1)); [ $n -lt 50 ] || fail "listener did not write"; sleep 0.1
+done
+[ "$(cat "$OUT")" = fod-content ] ||
+    fail "fdpass: registered output changed: $(cat "$OUT")"
+nix-store --verify-path "$OUT" || fail "fdpass: does not verify"
+wait $LPID
+LPID=""
+echo ok
