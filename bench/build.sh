@@ -1,0 +1,183 @@
+#!/bin/sh
+# make bench (from bench/run): rnixd against the real nix-daemon 2.8 as
+# a build daemon.  Both start as bench/store.sh starts them (root, the
+# foreground, a private root each), both build in their sandbox as the
+# nixbld users with /bin/sh = busybox-static and the same max-jobs,
+# and the same client (nix-store from nix-bin) runs the same builds
+# against each in the same run:
+#   (1) latency of one trivial build: nix-store -r of a fresh .drv
+#       (instantiated beforehand), the median of 15 each;
+#   (2) nix-store -r of 60 independent trivial derivations at once.
+# Prints seconds and the ratio rnixd/nix-daemon (targets: (1) <= 0.70,
+# (2) < 1).  A missed target is reported; only a wrong answer (outputs
+# that differ) fails.  Cleans up after itself.
+# BENCH_DIR=dir puts the scratch directory elsewhere (default /var/tmp).
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+RNIXD="${RNIXD_OBJ:-$TOP/obj}/bin/rnixd"
+RUNS=15
+JOBS=4
+
+echo "build daemon: rnixd vs nix-daemon 2.8, same client, same run"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench/build.sh: needs root, skipped"
+	exit 0
+fi
+for p in nix-daemon nix-store nix-instantiate nix busybox; do
+	command -v $p >/dev/null ||
+	    { echo "bench/build.sh: no $p, skipped"; exit 0; }
+done
+BB=$(command -v busybox)
+[ -x "$RNIXD" ] || { echo "bench/build.sh: $RNIXD missing (make)"; exit 1; }
+getent passwd _rnixd-mount >/dev/null && getent group nixbld >/dev/null ||
+    sh "$TOP/mk/users.sh" >/dev/null ||
+    { echo "bench/build.sh: cannot create the users"; exit 1; }
+
+dir=${BENCH_DIR:-/var/tmp}
+T=$(mktemp -d "$dir/rnixd-bbench.XXXXXX") || exit 1
+chmod 755 "$T"
+RPID="" NPID=""
+cleanup() {
+	for p in $RPID $NPID; do
+		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	chmod -R u+w "$T" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+unset NIX_REMOTE NIX_STORE_DIR NIX_STATE_DIR NIX_PATH
+mkdir -p "$T/conf" "$T/cache" "$T/r" "$T/n" "$T/in"
+# The client's and nix-daemon's settings: builds in the sandbox.
+cat >"$T/conf/nix.conf" <<EOT
+substituters =
+sandbox = true
+build-users-group = nixbld
+sandbox-paths = /bin/sh=$BB
+max-jobs = $JOBS
+EOT
+export NIX_CONF_DIR="$T/conf" XDG_CACHE_HOME="$T/cache"
+export NIX_CONFIG="experimental-features = nix-command"
+
+cat >"$T/rnixd.conf" <<EOT
+store-dir = $T/r/nix/store
+state-dir = $T/r/nix/var/nix
+log-dir = $T/r/nix/var/log/nix
+daemon-socket = $T/r/socket
+sandbox-paths = /bin/sh=$BB
+max-jobs = $JOBS
+EOT
+"$RNIXD" -d -f "$T/rnixd.conf" >"$T/rnixd.log" 2>&1 &
+RPID=$!
+NS="local?store=$T/n/nix/store&state=$T/n/nix/var/nix"
+NIX_DAEMON_SOCKET_PATH="$T/n/socket" NIX_REMOTE="$NS&log=$T/n/nix/var/log/nix" \
+    nix-daemon >"$T/nix-daemon.log" 2>&1 &
+NPID=$!
+R="unix://$T/r/socket?store=$T/r/nix/store"
+N="unix://$T/n/socket?store=$T/n/nix/store"
+for s in "$R" "$N"; do
+	i=0
+	until nix store ping --store "$s" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "bench/build.sh: $s does not answer"
+			tail -5 "$T/rnixd.log" "$T/nix-daemon.log"
+			exit 1
+		fi
+		sleep 0.1
+	done
+done
+
+now() { date +%s%N; }
+secs() { awk -v ns="$1" 'BEGIN { printf "%8.3f", ns / 1e9 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%6.2f", a / b }'; }
+status=0 misses=""
+
+# The builders fail outside a sandbox (no /build there).
+[ -e /build ] && { echo "bench/build.sh: the host has /build, skipped"; exit 0; }
+cat >"$T/in/b.nix" <<'EOT'
+{ salt, n ? 1 }:
+builtins.genList (i: derivation {
+  name = "t-${toString i}";
+  inherit salt;
+  system = "x86_64-linux";
+  builder = "/bin/sh";
+  args = [ "-c" "test -d /build && echo ${toString i} > $out" ];
+}) n
+EOT
+
+# inst store salt n: the .drv files, one a line, in $T/drvs.
+inst() {
+	NIX_REMOTE="$1" nix-instantiate "$T/in/b.nix" --argstr salt "$2" \
+	    --arg n "$3" >"$T/drvs" 2>"$T/err" ||
+	    { cat "$T/err" >&2; return 1; }
+}
+
+# realise store: nix-store -r of $T/drvs; wall time in ns.
+realise() {
+	t0=$(now)
+	NIX_REMOTE="$1" nix-store -r $(cat "$T/drvs") >"$T/out" 2>"$T/err" ||
+	    { cat "$T/err" >&2; return 1; }
+	echo $(($(now) - t0))
+}
+
+# Same outputs, by name and content (store paths hash the store dir).
+same() {	# what
+	for f in out.r out.n; do
+		while read -r p; do
+			echo "${p##*/[0-9a-z]*-} $(cat "$p")"
+		done <"$T/$f" | sed 's/^[0-9a-z]\{32\}-//' | sort >"$T/$f.c"
+	done
+	if ! cmp -s "$T/out.r.c" "$T/out.n.c" || [ ! -s "$T/out.r.c" ]; then
+		echo "bench/build.sh: WRONG: $1 differs:"
+		diff "$T/out.r.c" "$T/out.n.c" | head -6
+		status=1
+	fi
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+row() {	# label rnixd-ns nix-ns target
+	printf "%-36s %s %s %s\n" "$1" "$(secs "$2")" "$(secs "$3")" \
+	    "$(ratio "$2" "$3")"
+	awk -v a="$2" -v b="$3" -v t="$4" 'BEGIN { exit !(a / b > t) }' &&
+	    misses="$misses|$1: ratio above $4"
+}
+
+printf "%-36s %8s %8s %6s\n" "" "rnixd" "nix" "ratio"
+
+# (1) one trivial build, 15 fresh derivations each, alternating.
+: >"$T/lat.r"
+: >"$T/lat.n"
+i=0
+while [ $i -lt $RUNS ]; do
+	for d in r n; do
+		[ $d = r ] && s=$R || s=$N
+		inst "$s" "lat$i-$$" 1 || exit 1
+		realise "$s" >>"$T/lat.$d" || exit 1
+		cp "$T/out" "$T/out.$d"
+	done
+	same "one trivial build"
+	i=$((i + 1))
+done
+row "one trivial build (median of $RUNS)" "$(median <"$T/lat.r")" \
+    "$(median <"$T/lat.n")" 0.70
+
+# (2) 60 independent derivations in one call.
+inst "$R" "many-$$" 60 || exit 1
+rt=$(realise "$R") || exit 1
+cp "$T/out" "$T/out.r"
+inst "$N" "many-$$" 60 || exit 1
+nt=$(realise "$N") || exit 1
+cp "$T/out" "$T/out.n"
+same "60 trivial builds"
+row "60 independent builds, max-jobs $JOBS" "$rt" "$nt" 0.9999
+
+echo "ratio: rnixd time / nix-daemon time; targets: <= 0.70 (one), < 1 (60)"
+if [ -n "$misses" ]; then
+	echo "$misses" | tr '|' '\n' | sed '/^$/d; s/^/target missed: /'
+elif [ $status -eq 0 ]; then
+	echo "build targets met"
+fi
+exit $status
