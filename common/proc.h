@@ -130,6 +130,14 @@ enum imsg_type {
 	IMSG_STORE_BUILD_OUTPUTS,	/* + dirfd -> STORE_BUILD_RESULT */
 	IMSG_STORE_BUILD_RESULT,	/* registered outputs, or why not */
 	IMSG_STORE_BUILD_LOG,		/* drv path + fd -> STORE_OK */
+	/*
+	 * builderproc -> storeproc, no reply: make these paths temporary
+	 * roots of session peerid.  A build's outputs are first rooted
+	 * under its own request id; once registered they are handed to
+	 * every session that waited for them (as Nix's worker holds them
+	 * for its client), and the request id's roots are dropped.
+	 */
+	IMSG_STORE_TEMP_ROOTS,
 
 	/*
 	 * parent -> builderproc, at start and after each configuration

@@ -162,6 +162,24 @@ store_handle_temp_root(struct imsg *imsg)
 	free(path);
 }
 
+/* TEMP_ROOTS: roots for a session, handed over by builderproc. */
+void
+store_handle_temp_roots(struct imsg *imsg)
+{
+	char		**paths;
+	size_t		  npaths, i;
+	const char	 *errstr;
+
+	if (msg_recv_paths(imsg, store_env.se_storedir, 0, &paths, &npaths,
+	    &errstr) == -1) {
+		log_warnx("bad TEMP_ROOTS from builderproc: %s", errstr);
+		return;
+	}
+	for (i = 0; i < npaths; i++)
+		store_temp_root_add(imsg_get_peerid(imsg), paths[i]);
+	wire_strings_free(paths, npaths);
+}
+
 void
 store_handle_session_end(struct imsg *imsg)
 {

@@ -266,6 +266,9 @@ store_dispatch_builder(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_ENSURE:
 		store_handle_ensure(imsg);
 		break;
+	case IMSG_STORE_TEMP_ROOTS:
+		store_handle_temp_roots(imsg);
+		break;
 	case IMSG_STORE_SESSION_END:
 		store_handle_session_end(imsg);
 		break;

@@ -107,6 +107,7 @@ void	store_handle_gc(struct imsg *);
 void	store_handle_readlinks_reply(struct imsg *);
 void	store_handle_readlinks_error(struct imsg *);
 int	store_temp_root_add(uint32_t, const char *);
+void	store_handle_temp_roots(struct imsg *);
 
 /* store_build.c */
 void	store_handle_query_drv(struct imsg *);
