@@ -1064,8 +1064,8 @@ msg_recv_drv(struct imsg *imsg, char **text, size_t *len,
 /* STORE_BUILD_OUTPUTS: drv, id, uid, outputs, candidates; + dirfd. */
 
 int
-msg_send_build_outputs(struct imsgev *iev, uint32_t sid, const struct msg_build *mb,
-    int dirfd)
+msg_send_build_outputs(struct imsgev *iev, uint32_t sid,
+    const struct msg_build *mb, int dirfd)
 {
 	struct wire_out			 out;
 	const struct msg_build_output	*o;
@@ -1188,8 +1188,8 @@ msg_get_build(struct wire_in *in, const char *storedir, struct msg_build *mb,
 }
 
 int
-msg_recv_build_outputs(struct imsg *imsg, const char *storedir, struct msg_build *mb,
-    int *dirfd, const char **errstr)
+msg_recv_build_outputs(struct imsg *imsg, const char *storedir,
+    struct msg_build *mb, int *dirfd, const char **errstr)
 {
 	struct wire_in		in;
 	struct msg_build	new;

@@ -47,7 +47,7 @@
 struct bout {
 	const struct msg_build_output	*bo_out;
 	char				 bo_tmp[STORE_TMP_MAX];
-	int				 bo_valid;	/* already: left alone */
+	int				 bo_valid;	/* already valid */
 	int				 bo_installed;
 	int				 bo_fixed;
 	enum ca_method			 bo_method;
@@ -564,7 +564,8 @@ bout_check_fixed(struct bjob *bj, struct bout *bo)
 		return (-1);
 	if (bo->bo_nrefs > 0)
 		return (bjob_fail(bj, "illegal path references in "
-		    "fixed-output derivation '" HL("%s") "'", bj->bj_mb.mb_drv));
+		    "fixed-output derivation '" HL("%s") "'",
+		    bj->bj_mb.mb_drv));
 	if (bo->bo_got.h_len != bo->bo_want.h_len || memcmp(bo->bo_got.h_bytes,
 	    bo->bo_want.h_bytes, bo->bo_want.h_len) != 0) {
 		hash_format(&bo->bo_want, HASH_ENC_SRI, 1, want, sizeof(want));

@@ -694,8 +694,9 @@ test_build_fixed(void)
 			    sizeof(o[0].hash));
 			hash_format(&bad, HASH_ENC_SRI, 1, badsri,
 			    sizeof(badsri));
-			storepath_make_fixed(storedir, name, rec ? CA_RECURSIVE :
-			    CA_FLAT, &bad, NULL, 0, 0, o[0].path,
+			storepath_make_fixed(storedir, name,
+			    rec ? CA_RECURSIVE : CA_FLAT, &bad, NULL, 0, 0,
+			    o[0].path,
 			    sizeof(o[0].path));
 			run("rm -rf %s/*", rootdir);
 			root_path(o[0].path, "", want, sizeof(want));
@@ -710,8 +711,9 @@ test_build_fixed(void)
 				errx(1, "fixed wrong: no mismatch flag");
 			hash_format(&h, HASH_ENC_BASE16, 0, o[0].hash,
 			    sizeof(o[0].hash));
-			storepath_make_fixed(storedir, name, rec ? CA_RECURSIVE :
-			    CA_FLAT, &h, NULL, 0, 0, o[0].path,
+			storepath_make_fixed(storedir, name,
+			    rec ? CA_RECURSIVE : CA_FLAT, &h, NULL, 0, 0,
+			    o[0].path,
 			    sizeof(o[0].path));
 			run("rm -rf %s/*", rootdir);
 			root_path(o[0].path, "", want, sizeof(want));
@@ -724,7 +726,8 @@ test_build_fixed(void)
 			    strcmp(R.r_res.mbr_outputs[0].mbt_info.pi_ca,
 			    want) != 0)
 				errx(1, "fixed right: ca %s, expected %s",
-				    R.r_res.mbr_outputs[0].mbt_info.pi_ca, want);
+				    R.r_res.mbr_outputs[0].mbt_info.pi_ca,
+				    want);
 		}
 	printf("BUILD fixed: flat but executable\n");
 	fake_drv("fixed-x", d, sizeof(d));
