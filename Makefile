@@ -46,13 +46,18 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(OBJ)/%)
 
 all: $(LIBCOMMON) progs
 
-$(OBJ)/%.o: %.c $(wildcard common/*.h) | objdirs
+# -MMD -MP: each object records the headers it includes (obj/**/*.d),
+# so a change to any header, common or a process's own, rebuilds what
+# uses it.
+$(OBJ)/%.o: %.c | objdirs
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(OBJ)/asan/%.o: %.c $(wildcard common/*.h) | objdirs
+$(OBJ)/asan/%.o: %.c | objdirs
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 $(LIBCOMMON): $(COMMON_OBJS)
 	rm -f $@
@@ -97,13 +102,13 @@ test_links = $(shell sed -n 's|^/\* link: \(.*\) \*/$$|\1|p' $(1))
 
 $(OBJ)/regress/%: regress/%.c $(LIBCOMMON) $(wildcard */*.c)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(call test_links,$<) $(LIBCOMMON) \
-	    $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(call test_links,$<) \
+	    $(LIBCOMMON) $(TEST_LIBS)
 
 $(OBJ)/asan/regress/%: regress/%.c $(LIBCOMMON_ASAN) $(wildcard */*.c)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(call test_links,$<) \
-	    $(LIBCOMMON_ASAN) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< \
+	    $(call test_links,$<) $(LIBCOMMON_ASAN) $(TEST_LIBS)
 
 $(OBJ)/bench/%: bench/%.c $(LIBCOMMON)
 	@mkdir -p $(@D)
