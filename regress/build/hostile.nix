@@ -1,7 +1,9 @@
-# Hostile builders for hostile.sh, run by rnixd: /hostile is
-# regress/sandbox-build/h_hostile and /fdpass h_fdpass, both bound in
-# with sandbox-paths.  sentinel is a host path the builders aim at.
-{ salt ? "", sentinel ? "/nonexistent", abstract ? "none", fodHash ? "" }:
+# Hostile builders for hostile.sh, run by rnixd (and ptrace by real Nix
+# too): /hostile is regress/sandbox-build/h_hostile, /fdpass h_fdpass
+# and /ptrace h_ptrace, bound in with sandbox-paths.  sentinel is a host
+# path the builders aim at, hostpid a host process's pid.
+{ salt ? "", sentinel ? "/nonexistent", abstract ? "none", fodHash ? "",
+  hostpid ? "0" }:
 let
   drv = name: script: extra: derivation ({
     inherit name salt sentinel abstract;
@@ -50,6 +52,13 @@ in {
     busybox ln -s $sentinel/file $out
     echo planted
   '';
+  # ptrace: its own children, PTRACE_TRACEME and exec, pid 1 (the
+  # shell, its parent), a host process by its host pid, and a traced
+  # child's chmod made setuid by its tracer at syscall entry.
+  ptrace = drv "ptrace" ''
+    busybox touch /build/f
+    /ptrace $hostpid /build/f > $out 2>&1
+  '' { inherit hostpid; };
   # A fixed-output derivation passing an fd of its output to the host.
   fdpass = drv "fdpass" ''
     echo fod-content > $out

@@ -8,6 +8,9 @@
 # process or build dir is left.  A fixed-output derivation passing an
 # fd of its output to a host listener (CVE-2024-27297): the listener
 # writing through it later does not change the registered output.
+# ptrace: its own children are traced, as in real Nix 2.8's sandbox
+# (the report must be the same line by line), a host process named by
+# its host pid is not found, and a tracer cannot make a chmod setuid.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
 require_root
@@ -17,11 +20,12 @@ BB=$(command -v busybox) || skip "needs busybox-static"
 getent group nixbld >/dev/null || skip "needs group nixbld"
 HH="$RNIXD_OBJ/regress/sandbox-build/h_hostile"
 FP="$RNIXD_OBJ/regress/build/h_fdpass"
-[ -x "$HH" ] && [ -x "$FP" ] || fail "helpers not built (make regress)"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB /hostile=$HH /fdpass=$FP /lib /lib64? /usr
-EOT
+HP="$RNIXD_OBJ/regress/build/h_ptrace"
+[ -x "$HH" ] && [ -x "$FP" ] && [ -x "$HP" ] ||
+    fail "helpers not built (make regress)"
+store_init
+SBPATHS="/bin/sh=$BB /hostile=$HH /fdpass=$FP /ptrace=$HP /lib /lib64? /usr"
+echo "sandbox-paths = $SBPATHS" >>"$CONF"
 rnixd_start
 export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 SALT=$$
@@ -29,7 +33,9 @@ SENT="$TROOT/sentinel"
 mkdir "$SENT" && echo precious >"$SENT/file" && chmod -R a+rX "$SENT"
 ABS="rnixd-build-hostile-$$"
 LPID=""
-trap 'rc=$?; [ -n "$LPID" ] && kill $LPID; (exit $rc); test_cleanup' EXIT
+HPID=""
+trap 'rc=$?; [ -n "$LPID" ] && kill $LPID; [ -n "$HPID" ] && kill $HPID;
+    (exit $rc); test_cleanup' EXIT
 
 build() {	# attr [nix-build options]
 	attr=$1
@@ -122,6 +128,39 @@ done
 [ -e "$STORE/.rnixd-x" ] || [ -L "$STORE/.rnixd-x" ] &&
     fail "plant: .rnixd-x in the store"
 only_registered plant
+
+echo "ptrace: own children, pid 1, a host process by pid, a rewrite"
+sleep 1000 &
+HPID=$!
+build ptrace --argstr hostpid "$HPID"
+# The same builder in real Nix 2.8's sandbox, on its own store.
+NIX_REMOTE="$REFSTORE" nix-build --no-out-link hostile.nix -A ptrace \
+    --argstr salt "$SALT" --argstr sentinel "$SENT" \
+    --argstr abstract "$ABS" --argstr hostpid "$HPID" \
+    --option sandbox true --option build-users-group nixbld \
+    --option sandbox-paths "$SBPATHS" >"$TROOT/ptrace.ref" 2>&1 ||
+    fail "ptrace with real Nix: $(cat "$TROOT/ptrace.ref")"
+[ "$(tail -n 1 "$TROOT/ptrace.ref")" = "$OUT" ] ||
+    fail "ptrace: real Nix built $(tail -n 1 "$TROOT/ptrace.ref")"
+cmp -s "$OUT" "$(ref_real "$OUT")" || {
+	diff -u "$(ref_real "$OUT")" "$OUT"
+	fail "ptrace: the report differs from real Nix's"; }
+expect "$OUT" "seize-child 0 -" "seize-child stopped" "seize-child-peek same" \
+    "attach-child 0 -" "attach-child-peek same" \
+    "traceme-exec stop SIGTRAP" "traceme-exec exit 5" \
+    "seize-host -1 No such process" "attach-host -1 No such process" \
+    "kill-host -1 No such process" "vmread-host -1 No such process" \
+    "pidfd-host -1 No such process" \
+    "procmem-host -1 No such file or directory" \
+    "rewrite-set yes" "rewrite -1 Operation not permitted" \
+    "rewrite-mode 644"
+kill -0 "$HPID" || fail "ptrace: the host process is gone"
+grep -q '^TracerPid:[[:space:]]*0$' "/proc/$HPID/status" &&
+    grep -q '^State:[[:space:]]*S' "/proc/$HPID/status" ||
+    fail "ptrace: host process touched: $(cat "/proc/$HPID/status")"
+kill $HPID
+HPID=""
+only_registered ptrace
 
 echo "a fixed-output derivation passes an fd of its output out"
 printf 'fod-content\n' >"$TROOT/fod"
