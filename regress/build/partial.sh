@@ -1,0 +1,83 @@
+#!/bin/sh
+# nix-store -r of a derivation whose outputs are partly valid (one of
+# three deleted), through rnixd and with real Nix 2.8 in its sandbox on
+# a store of its own: as real Nix does, the derivation is built again,
+# the missing output is registered, the valid ones are left alone (the
+# same inode, contents and registration time, though the builder's out
+# differs at each run) and all three are printed and valid afterwards.
+. "$RNIXD_TOP/regress/lib.sh"
+. ./build.inc
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group nixbld >/dev/null || skip "needs group nixbld"
+store_init
+echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+store_start
+REFOPTS="--option sandbox true --option build-users-group nixbld
+    --option sandbox-paths /bin/sh=$BB"
+SALT=$$
+
+# where store path: the file that holds it in that store.
+real_of() {
+	if [ "$1" = ref ]; then ref_real "$2"; else echo "$2"; fi
+}
+# state where: inode, contents and registration time of each output.
+state() {
+	for o in $outs; do
+		r=$(real_of $1 "$o")
+		echo "$o $(stat -c %i "$r") $(find "$r" -type f -exec cat {} +)" \
+		    "$(on_$1 nix path-info --json "$o" |
+		    grep -o '"registrationTime":[0-9]*')"
+	done
+}
+# partial where: build, delete dev, build again; check what changed.
+partial() {
+	w=$1
+	drv=$(on_$w nix-instantiate --argstr salt $SALT partial.nix \
+	    2>/dev/null) || fail "$w: nix-instantiate"
+	outs=$(on_$w nix-store -q --outputs "$drv" | sort)
+	dev=$(echo "$outs" | grep -- '-multi-dev$')
+	eval on_$w nix-store -r $REFOPTS "$drv" >"$TROOT/$w.r1" \
+	    2>"$TROOT/$w.r1.err" || fail "$w: first build: $(cat "$TROOT/$w.r1.err")"
+	[ "$(sort "$TROOT/$w.r1")" = "$outs" ] ||
+	    fail "$w: first build printed $(cat "$TROOT/$w.r1")"
+	state $w | grep -v -- "$dev " >"$TROOT/$w.before"
+	sleep 1	# a new registration would show in the time
+	on_$w nix-store --delete "$dev" >"$TROOT/$w.del" 2>&1 ||
+	    fail "$w: delete: $(cat "$TROOT/$w.del")"
+	on_$w nix-store --check-validity "$dev" 2>/dev/null &&
+	    fail "$w: $dev still valid"
+	[ -e "$(real_of $w "$dev")" ] && fail "$w: $dev still there"
+	eval on_$w nix-store -r $REFOPTS "$drv" >"$TROOT/$w.r2" \
+	    2>"$TROOT/$w.r2.err" ||
+	    fail "$w: partial build: $(cat "$TROOT/$w.r2.err")"
+	[ "$(sort "$TROOT/$w.r2")" = "$outs" ] ||
+	    fail "$w: partial build printed $(cat "$TROOT/$w.r2")"
+	grep -q '^building-multi$' "$TROOT/$w.r2.err" ||
+	    fail "$w: not built again: $(cat "$TROOT/$w.r2.err")"
+	on_$w nix-store --check-validity $outs ||
+	    fail "$w: not all outputs valid"
+	[ "$(cat "$(real_of $w "$dev")")" = "dev-$SALT" ] ||
+	    fail "$w: dev holds $(cat "$(real_of $w "$dev")")"
+	state $w | grep -v -- "$dev " >"$TROOT/$w.after"
+	[ "$(grep -c 'registrationTime":[0-9]' "$TROOT/$w.before")" -eq 2 ] ||
+	    fail "$w: no state: $(cat "$TROOT/$w.before")"
+	cmp -s "$TROOT/$w.before" "$TROOT/$w.after" || {
+		diff -u "$TROOT/$w.before" "$TROOT/$w.after"
+		fail "$w: a valid output was changed"; }
+	[ "$(on_$w nix-store -q --deriver "$dev")" = "$drv" ] ||
+	    fail "$w: deriver of dev: $(on_$w nix-store -q --deriver "$dev")"
+	on_$w nix-store --verify-path $outs || fail "$w: does not verify"
+}
+
+echo "real Nix 2.8: built again, the valid outputs left alone"
+partial ref
+REFOUTS=$outs
+echo "rnixd: the same"
+REFOPTS=""
+partial rnixd
+[ "$outs" = "$REFOUTS" ] || fail "other output paths than real Nix's"
+no_build_procs partial
+no_build_dirs partial
+echo ok
