@@ -91,7 +91,9 @@ req_item_set(struct build_req *req, size_t idx, int status, const char *err)
 		return;
 	it->bi_done = 1;
 	it->bi_status = status;
-	if (err != NULL && (it->bi_error = strdup(err)) == NULL)
+	/* An error already logged (empty, build_log_error) stays so. */
+	if (err != NULL && it->bi_error == NULL &&
+	    (it->bi_error = strdup(err)) == NULL)
 		fatal("strdup");
 	if (status != WIRE_BS_BUILT && status != WIRE_BS_ALREADY_VALID)
 		req->br_nfailed++;
@@ -279,34 +281,101 @@ req_put_result(struct build_req *req, struct build_item *it)
 		req_put_outputs(out, ok && it->bi_drv ? it->bi_goal : NULL);
 }
 
-/* BuildPaths: u64 1, or the error of the one failure, or a summary. */
-static void
-req_put_paths_error(struct build_req *req)
+/* The name in a store path: what follows "<hash>-". */
+static const char *
+req_path_name(const char *path)
 {
-	struct session	*s = req->br_session;
-	struct build_item *it, *first = NULL;
-	char		*list = NULL, *tmp;
-	size_t		 i, nfailed = 0, nerr = 0;
+	const char	*base = strrchr(path, '/'), *name;
+
+	base = base != NULL ? base + 1 : path;
+	return ((name = strchr(base, '-')) != NULL ? name + 1 : base);
+}
+
+/* Nix's order of goals: substitutions, then builds; by name, path. */
+static int
+req_cmp_goal(const void *a, const void *b)
+{
+	const struct build_item	*x = *(struct build_item *const *)a;
+	const struct build_item	*y = *(struct build_item *const *)b;
+	int			 c;
+
+	if (x->bi_drv != y->bi_drv)
+		return (x->bi_drv - y->bi_drv);
+	if ((c = strcmp(req_path_name(x->bi_store),
+	    req_path_name(y->bi_store))) != 0)
+		return (c);
+	return (strcmp(x->bi_store, y->bi_store));
+}
+
+static int
+req_cmp_path(const void *a, const void *b)
+{
+	return (strcmp((*(struct build_item *const *)a)->bi_store,
+	    (*(struct build_item *const *)b)->bi_store));
+}
+
+/*
+ * The failed items, once each, in Nix's order of goals; those not
+ * over (stopped by a failure, no keep-going) count as failed, as in
+ * Nix.  Returns how many.
+ */
+static size_t
+req_failed_items(struct build_req *req, struct build_item **v)
+{
+	struct build_item	*it;
+	size_t			 i, n = 0, j;
 
 	for (i = 0; i < req->br_nitems; i++) {
 		it = &req->br_items[i];
-		if (!it->bi_done || it->bi_status == WIRE_BS_BUILT ||
-		    it->bi_status == WIRE_BS_ALREADY_VALID)
+		if (it->bi_done && (it->bi_status == WIRE_BS_BUILT ||
+		    it->bi_status == WIRE_BS_ALREADY_VALID))
 			continue;
-		nfailed++;
-		if (it->bi_error != NULL && nerr++ == 0)
-			first = it;
-		else if (it->bi_error != NULL)
-			build_session_error(s, it->bi_error);
+		for (j = 0; j < n && strcmp(v[j]->bi_store, it->bi_store); j++)
+			;
+		if (j == n)
+			v[n++] = it;
+	}
+	qsort(v, n, sizeof(*v), req_cmp_goal);
+	return (n);
+}
+
+/*
+ * BuildPaths: u64 1, or the error of the one failure, or a summary of
+ * the failed paths (sorted).  An empty error went out in the log
+ * already, as Nix logs the error of a goal other goals wait for
+ * (build_log_error) and keeps no error to throw.  The first error in
+ * Nix's order is thrown or logged last, the others logged at once.
+ */
+static void
+req_put_paths_error(struct build_req *req)
+{
+	struct session		 *s = req->br_session;
+	struct build_item	**v, *first = NULL;
+	char			 *list = NULL, *tmp;
+	size_t			  i, n;
+
+	if ((v = calloc(req->br_nitems + 1, sizeof(*v))) == NULL)
+		fatal("calloc");
+	n = req_failed_items(req, v);
+	for (i = 0; i < n; i++) {
+		if (v[i]->bi_error == NULL || v[i]->bi_error[0] == '\0')
+			continue;
+		if (first == NULL)
+			first = v[i];
+		else
+			build_session_error(s, v[i]->bi_error);
+	}
+	qsort(v, n, sizeof(*v), req_cmp_path);
+	for (i = 0; i < n; i++) {
 		if (asprintf(&tmp, "%s%s'%s'", list ? list : "",
-		    list ? ", " : "", it->bi_store) == -1)
+		    list ? ", " : "", v[i]->bi_store) == -1)
 			fatal("asprintf");
 		free(list);
 		list = tmp;
 	}
-	if (nfailed == 0)
+	if (n == 0)
 		wire_put_u64(&s->s_reply, 1);
-	else if (nfailed == 1 && first != NULL)
+	else if (n == 1 && first != NULL)
 		ops_error(s, "%s", first->bi_error);
 	else {
 		if (first != NULL)
@@ -314,6 +383,7 @@ req_put_paths_error(struct build_req *req)
 		ops_error(s, "build of " OPS_HL("%s") " failed", list);
 	}
 	free(list);
+	free(v);
 }
 
 static void
@@ -563,16 +633,50 @@ build_session_error(struct session *s, const char *msg)
 	free(line);
 }
 
+struct req_logged {
+	struct goal	*rl_goal;
+	const char	*rl_msg;
+};
+
+/*
+ * The error goes to the client now.  BuildPaths wanting the goal too
+ * then throws no error of it (an empty text marks the item), as Nix.
+ */
 static void
 req_error(struct build_req *req, void *arg)
 {
-	build_session_error(req->br_session, arg);
+	struct req_logged	*rl = arg;
+	struct build_item	*it;
+	size_t			 i;
+
+	build_session_error(req->br_session, rl->rl_msg);
 	build_session_kick(req->br_session);
+	if (req->br_op != WOP_BUILD_PATHS)
+		return;
+	for (i = 0; i < req->br_nitems; i++) {
+		it = &req->br_items[i];
+		if (it->bi_goal == rl->rl_goal && !it->bi_done &&
+		    it->bi_error == NULL && (it->bi_error = strdup("")) == NULL)
+			fatal("strdup");
+	}
 }
 
-/* A goal others wait for failed: its clients see why now. */
+/*
+ * A goal others wait for failed: the clients of those others see why
+ * now.  A client wanting only the goal itself gets the error as its
+ * result, as from Nix, where a goal nothing waits for keeps its error.
+ */
 void
 build_log_error(struct goal *g, const char *msg)
 {
-	goal_walk(g, req_error, (void *)msg, ++mark_gen);
+	struct req_logged	 rl;
+	struct waiter		*w;
+	unsigned int		 gen = ++mark_gen;
+
+	rl.rl_goal = g;
+	rl.rl_msg = msg;
+	g->g_mark = gen;
+	TAILQ_FOREACH(w, &g->g_waiters, w_entry)
+		if (w->w_goal != NULL)
+			goal_walk(w->w_goal, req_error, &rl, gen);
 }
