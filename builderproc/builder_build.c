@@ -208,11 +208,11 @@ goal_system_ok(struct goal *g)
 		fatal("config_system_features");
 	e = drv_find_env(d, "requiredSystemFeatures");
 	req = e >= 0 ? d->d_env[e].de_value : "";
-	if (build_feature_wanted(req, "recursive-nix")) {
+	if (build_feature_wanted(req, "recursive-nix") &&
+	    !config_is_enabled_feature(builder_conf, XP_RECURSIVE_NIX)) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "building '" OPS_HL("%s")
-		    "' needs recursive Nix, which this daemon does not run "
-		    "yet: it stays refused whatever experimental-features "
-		    "says", g->g_path);
+		    "' needs recursive Nix: set 'experimental-features = "
+		    "recursive-nix' in the daemon's configuration", g->g_path);
 		ok = 0;
 	} else if (build_features_missing(req, feats, nfeats) ||
 	    !goal_platform_ok(d->d_platform)) {
@@ -350,10 +350,36 @@ build_schedule(void)
 	}
 }
 
+/* Does g get a recursive-Nix socket?  (goal_system_ok let it in.) */
+int
+build_recursive(const struct goal *g)
+{
+	long	e = drv_find_env(g->g_drv, "requiredSystemFeatures");
+
+	return (e >= 0 && config_is_enabled_feature(builder_conf,
+	    XP_RECURSIVE_NIX) && build_feature_wanted(g->g_drv->d_env[e].
+	    de_value, "recursive-nix"));
+}
+
+/*
+ * A recursive build waits for the builds it asks for: its job slot
+ * goes to them, or max-jobs 1 would deadlock.
+ */
+void
+build_slot_give(struct goal *g)
+{
+	if (!g->g_slot)
+		return;
+	g->g_slot = 0;
+	running--;
+	build_schedule();
+}
+
 /* A build ended, one way or the other: free its slot and user. */
 void
 build_release(struct goal *g)
 {
+	rec_build_free(g);
 	if (g->g_user != -1)
 		users_give(g->g_user);
 	g->g_user = -1;
@@ -490,16 +516,17 @@ build_register(struct goal *g, int dirfd)
 	}
 	mb.mb_outputs = mo;
 	mb.mb_noutputs = d->d_noutputs;
-	mb.mb_refs = g->g_closure;
-	mb.mb_nrefs = g->g_nclosure;
+	mb.mb_refs = rec_build_refs(g, &mb.mb_nrefs);
 	goal_ref(g);
 	id = store_call_new(goal_register_reply, g);
 	if (msg_send_build_outputs(&iev_store, id, &mb, dirfd) == -1) {
+		free(mb.mb_refs);
 		free(mo);
 		goal_unref(g);
 		build_finish(g, WIRE_BS_MISC_FAILURE, "too many outputs");
 		return;
 	}
+	free(mb.mb_refs);
 	free(mo);
 }
 

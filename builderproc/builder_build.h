@@ -27,6 +27,7 @@
 
 struct goal;
 struct build_req;
+struct rec_build;
 struct imsg;
 struct session;
 
@@ -134,6 +135,7 @@ struct goal {
 	unsigned int		 g_silence;
 	unsigned int		 g_mark;	/* walks to the requests */
 	int			 g_exit;	/* wait status */
+	struct rec_build	*g_rec;		/* recursive Nix, or NULL */
 };
 
 RB_HEAD(goal_tree, goal);
@@ -187,6 +189,7 @@ struct build_req {
 #define STORE_CALL_BASE	0x80000000U
 typedef void	(*store_call_fn)(void *, struct imsg *);
 uint32_t	 store_call_new(store_call_fn, void *);
+void		 store_call_cancel(uint32_t);
 
 /* builder_drv.c */
 struct goal	*goal_get(const char *drvpath);
@@ -245,6 +248,17 @@ void		 env_free(char **, size_t);
 int		 build_feature_wanted(const char *, const char *);
 int		 build_features_missing(const char *, const char **, size_t);
 char		*build_feature_set(const char *, const char **, size_t);
+
+/* builder_recursive.c */
+void		 rec_build_new(struct goal *);
+void		 rec_build_socket(struct goal *, int);
+void		 rec_build_listen(struct goal *);
+void		 rec_build_stop(struct goal *);
+void		 rec_build_free(struct goal *);
+char		**rec_build_refs(struct goal *, size_t *);
+int		 rec_graph_fixed(struct goal *, unsigned int, struct goal **);
+int		 build_recursive(const struct goal *);
+void		 build_slot_give(struct goal *);
 
 /* builder_users.c */
 int		 users_take(uid_t *, gid_t *);	/* index or -1 */

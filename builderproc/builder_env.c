@@ -98,6 +98,10 @@ env_make(const struct goal *g, char ***envp, size_t *nenvp)
 	if (drv_type(d, &dt, &errstr) == 0 && dt.dt_kind == DRV_FIXED)
 		env_set(&e, "NIX_OUTPUT_CHECKED", "1");
 	env_set(&e, "NIX_LOG_FD", "2");
+	/* Recursive Nix: the daemon, for this build only (§8). */
+	if (g->g_rec != NULL)
+		env_set(&e, "NIX_REMOTE", "unix://" ENV_BUILD_TOP
+		    "/.nix-socket");
 	env_set(&e, "TERM", "xterm-256color");
 	qsort(e.e_v, e.e_n, sizeof(*e.e_v), env_cmp);
 	*envp = e.e_v;

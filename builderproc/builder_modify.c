@@ -32,6 +32,8 @@ reply_added(struct session *s, struct imsg *imsg)
 		return (-1);
 	if (!found)
 		return (-1);
+	rec_censor_info(s, &info);
+	rec_candidate(s, info.pi_path);
 	if (ops_current(s) == WOP_ADD_TEXT_TO_STORE)
 		wire_put_string(&s->s_reply, info.pi_path);
 	else
@@ -87,7 +89,7 @@ ops_add_check(struct session *s, const struct msg_add *ma)
 		return ("too many references");
 	if (ma->ma_repair && !session_trusted(s))
 		return (OPS_NOT_PRIVILEGED_REPAIR);
-	return (NULL);
+	return (rec_check_refs(s, ma->ma_refs, ma->ma_nrefs, NULL));
 }
 
 int
@@ -178,6 +180,10 @@ ops_add_nar_check(struct session *s, struct msg_add_nar *man)
 		return (errstr);
 	if (pi->pi_nrefs > MSG_PATHS_MAX)
 		return ("too many references");
+	if ((errstr = rec_check_refs(s, pi->pi_refs, pi->pi_nrefs,
+	    pi->pi_path)) != NULL)
+		return (errstr);
+	rec_candidate(s, pi->pi_path);
 	return (NULL);
 }
 
@@ -707,7 +713,7 @@ op_build_derivation(struct session *s, struct wire_in *in)
 	else if (!session_trusted(s) && dt.dt_kind != DRV_FIXED)
 		ops_error(s, "you are not privileged to build input-addressed "
 		    "derivations");
-	else if (ops_build_mode(s, mode) == 0) {
+	else if (s->s_error == NULL && ops_build_mode(s, mode) == 0) {
 		g = goal_new_private(path, d);
 		d = NULL;
 		if ((paths = calloc(2, sizeof(*paths))) == NULL ||

@@ -76,16 +76,17 @@ static struct msg_mount_bind *
 mount_binds(size_t *n)
 {
 	struct msg_mount_bind	*b;
+	struct config_bind	*cb;
 	size_t			 i;
 
 	*n = builder_conf->conf_nsandbox_paths;
 	if ((b = calloc(*n + 1, sizeof(*b))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < *n; i++) {
-		b[i].mmbd_target = builder_conf->conf_sandbox_paths[i].cb_target;
-		b[i].mmbd_source = builder_conf->conf_sandbox_paths[i].cb_source;
-		b[i].mmbd_optional =
-		    builder_conf->conf_sandbox_paths[i].cb_optional;
+		cb = &builder_conf->conf_sandbox_paths[i];
+		b[i].mmbd_target = cb->cb_target;
+		b[i].mmbd_source = cb->cb_source;
+		b[i].mmbd_optional = cb->cb_optional;
 	}
 	return (b);
 }
@@ -113,6 +114,10 @@ build_mount_start(struct goal *g)
 	mb.mmb_gid = gid;
 	if (drv_type(g->g_drv, &dt, &errstr) == 0 && dt.dt_kind == DRV_FIXED)
 		mb.mmb_flags |= MOUNT_F_NETWORK;
+	if (build_recursive(g)) {
+		rec_build_new(g);
+		mb.mmb_flags |= MOUNT_F_RECURSIVE;
+	}
 	mb.mmb_builder = g->g_drv->d_builder;
 	mb.mmb_args = g->g_drv->d_args;
 	mb.mmb_nargs = g->g_drv->d_nargs;
@@ -182,6 +187,11 @@ mount_started(struct imsg *imsg)
 	g->g_state = GS_RUN;
 	g->g_logfd = fd;
 	log_start(g);
+	if (g->g_rec != NULL) {
+		rec_build_listen(g);
+		/* It waits for its inner builds: no job slot held. */
+		build_slot_give(g);
+	}
 	if (g->g_nwant == 0)
 		build_mount_kill(g);
 }
@@ -204,6 +214,7 @@ mount_exited(struct imsg *imsg)
 		return;
 	}
 	log_stop(g);
+	rec_build_stop(g);
 	g->g_exit = status;
 	g->g_stop = time(NULL);
 	if (g->g_killed == -1) {
@@ -237,6 +248,10 @@ mount_error(struct imsg *imsg)
 		log_warnx("bad MOUNT_ERROR: %s", errstr);
 		return;
 	}
+	if (req == IMSG_MOUNT_BIND_PATH) {
+		rec_bind_reply(imsg_get_peerid(imsg), msg);
+		return;
+	}
 	if ((g = mount_find(id)) == NULL)
 		return;
 	log_warnx("%s: mountproc: %s: %s", g->g_path, imsg_type_name(req),
@@ -262,10 +277,44 @@ mount_ok(struct imsg *imsg)
 		log_warnx("bad MOUNT_OK: %s", errstr);
 		return;
 	}
+	if (req == IMSG_MOUNT_BIND_PATH) {
+		rec_bind_reply(imsg_get_peerid(imsg), NULL);
+		return;
+	}
 	if ((g = mount_find(id)) == NULL || req != IMSG_MOUNT_BUILD_CLEANUP)
 		return;
 	mount_forget(g);
 	build_cleaned(g);
+}
+
+static void
+mount_socket(struct imsg *imsg)
+{
+	struct goal	*g;
+	const char	*errstr;
+	uint64_t	 id;
+	int		 fd;
+
+	if (msg_recv_build_socket(imsg, &id, &fd, &errstr) == -1) {
+		log_warnx("bad MOUNT_BUILD_SOCKET: %s", errstr);
+		return;
+	}
+	if ((g = mount_find(id)) == NULL || g->g_state != GS_MOUNT) {
+		close(fd);
+		return;
+	}
+	rec_build_socket(g, fd);
+}
+
+/* Recursive Nix: bind path into g's running sandbox; peerid answers. */
+void
+build_mount_bind(struct goal *g, uint32_t peerid, const char *path)
+{
+	struct msg_mount_chan	mc;
+
+	mount_chan(&mc);
+	if (msg_send_bind_path(&mc, peerid, g->g_build_id, path) == -1)
+		rec_bind_reply(peerid, "bad path");
 }
 
 /* mountproc's answers about builds. */
@@ -278,6 +327,9 @@ build_mount_reply(struct imsg *imsg)
 		break;
 	case IMSG_MOUNT_BUILD_EXITED:
 		mount_exited(imsg);
+		break;
+	case IMSG_MOUNT_BUILD_SOCKET:
+		mount_socket(imsg);
 		break;
 	case IMSG_MOUNT_OK:
 		mount_ok(imsg);

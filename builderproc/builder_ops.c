@@ -135,9 +135,20 @@ ops_start(struct session *s, uint64_t op, struct wire_in *in)
 	}
 	s->s_op = &ops_table[op];
 	log_debug("session %u: %s", s->s_id, wire_op_name(op));
-	if ((rc = s->s_op->od_start(s, in)) != 1)
+	if (s->s_rec != NULL)
+		rc = rec_op_start(s, op, in);
+	else
+		rc = s->s_op->od_start(s, in);
+	if (rc != 1)
 		ops_clear(s);
 	return (rc);
+}
+
+/* Run the op's own start function (the recursive policy let it). */
+int
+ops_delegate(struct session *s, struct wire_in *in)
+{
+	return (s->s_op->od_start(s, in));
 }
 
 /* storeproc's final answer to the op's request; -1 if malformed. */
@@ -251,6 +262,7 @@ ops_clear(struct session *s)
 	free(s->s_arg);
 	s->s_arg = NULL;
 	wire_out_reset(&s->s_reply);
+	rec_clear(s);
 }
 
 /* Is the reply of the expected type?  If not, it is malformed. */
@@ -397,6 +409,7 @@ reply_info(struct session *s, struct imsg *imsg)
 		    s->s_arg);
 		return (0);
 	}
+	rec_censor_info(s, &info);
 	switch (ops_current(s)) {
 	case WOP_QUERY_PATH_INFO:
 		if (s->s_hello.wh_minor >= 17)
@@ -697,6 +710,7 @@ reply_missing(struct session *s, struct imsg *imsg)
 	if (ops_expect(s, imsg, IMSG_STORE_MISSING) == -1 ||
 	    msg_recv_missing(imsg, ops_storedir(), &mm, &errstr) == -1)
 		return (-1);
+	rec_missing_extra(s, &mm.mm_unknown, &mm.mm_nunknown);
 	wire_put_string_set(out, mm.mm_will_build, mm.mm_nwill_build);
 	wire_put_string_set(out, mm.mm_will_substitute,
 	    mm.mm_nwill_substitute);

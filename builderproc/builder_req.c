@@ -136,6 +136,29 @@ req_opaque_reply(void *arg, struct imsg *imsg)
 	wire_strings_free(paths, npaths);
 }
 
+/* No network from inside a recursive build: no fixed-output builds. */
+static int
+req_fixed_refused(struct build_req *req, size_t idx)
+{
+	struct build_item	*it = &req->br_items[idx];
+	struct goal		*fixed;
+	char			*msg;
+
+	if (req->br_session == NULL || req->br_session->s_rec == NULL ||
+	    !rec_graph_fixed(it->bi_goal, 0, &fixed))
+		return (0);
+	free(it->bi_waiter);
+	it->bi_waiter = NULL;
+	if (asprintf(&msg, "cannot build '" OPS_HL("%s") "': the "
+	    "fixed-output derivation '" OPS_HL("%s") "' may not be built "
+	    "from inside a recursive Nix build", it->bi_goal->g_path,
+	    fixed->g_path) == -1)
+		fatal("asprintf");
+	req_item_set(req, idx, WIRE_BS_MISC_FAILURE, msg);
+	free(msg);
+	return (1);
+}
+
 /* The item's goal is loaded: want it, or fail if it could not load. */
 void
 build_req_loaded(struct build_req *req, size_t idx)
@@ -150,6 +173,8 @@ build_req_loaded(struct build_req *req, size_t idx)
 		req_item_set(req, idx, WIRE_BS_MISC_FAILURE, g->g_load_err);
 		return;
 	}
+	if (req_fixed_refused(req, idx))
+		return;
 	it->bi_wwant = 1;
 	goal_want(g, it->bi_waiter, req->br_keep_going);
 }
@@ -161,10 +186,16 @@ build_req_item_done(struct build_req *req, size_t idx, struct goal *g)
 
 	it->bi_wwant = 0;
 	it->bi_waiter = NULL;	/* goal_done frees it */
+	char			*err = NULL;
+
 	it->bi_times = g->g_times_built;
 	it->bi_start = g->g_start;
 	it->bi_stop = g->g_stop;
-	req_item_set(req, idx, g->g_status, g->g_error);
+	/* A recursive client gets no log tail (the log is the outer's). */
+	if (g->g_error != NULL)
+		err = rec_censor_error(req->br_session, g->g_error);
+	req_item_set(req, idx, g->g_status, err);
+	free(err);
 }
 
 /* Stop waiting for anything; the request itself lives on if asked. */
@@ -386,6 +417,28 @@ req_put_paths_error(struct build_req *req)
 	free(v);
 }
 
+/* Recursive Nix: what was built becomes allowed, with its closure. */
+static void
+req_candidates(struct build_req *req)
+{
+	struct build_item	*it;
+	size_t			 i, j;
+
+	if (req->br_session->s_rec == NULL)
+		return;
+	for (i = 0; i < req->br_nitems; i++) {
+		it = &req->br_items[i];
+		if (!it->bi_done || !it->bi_drv || it->bi_goal == NULL ||
+		    it->bi_goal->g_outpaths == NULL ||
+		    (it->bi_status != WIRE_BS_BUILT &&
+		    it->bi_status != WIRE_BS_ALREADY_VALID))
+			continue;
+		for (j = 0; j < it->bi_goal->g_drv->d_noutputs; j++)
+			rec_candidate(req->br_session,
+			    it->bi_goal->g_outpaths[j]);
+	}
+}
+
 static void
 req_finish(struct build_req *req)
 {
@@ -405,6 +458,7 @@ req_finish(struct build_req *req)
 		for (i = 0; i < req->br_nitems; i++)
 			req_put_result(req, &req->br_items[i]);
 	}
+	req_candidates(req);
 	s->s_build = NULL;
 	s->s_wait = 0;
 	req->br_session = NULL;
@@ -545,7 +599,8 @@ req_log(struct build_req *req, void *arg)
 	char			*text, *line;
 	uint64_t		*acts;
 
-	if (s->s_flag & OPF_LAST_SENT)
+	/* Not to a recursive client: the log is the outer build's. */
+	if ((s->s_flag & OPF_LAST_SENT) || s->s_rec != NULL)
 		return;
 	if (!req_has_act(req, g->g_act)) {
 		if (la->la_stop)
@@ -649,6 +704,9 @@ req_error(struct build_req *req, void *arg)
 	struct build_item	*it;
 	size_t			 i;
 
+	/* Not to a recursive client: its failure carries no log tail. */
+	if (req->br_session->s_rec != NULL)
+		return;
 	build_session_error(req->br_session, rl->rl_msg);
 	build_session_kick(req->br_session);
 	if (req->br_op != WOP_BUILD_PATHS)

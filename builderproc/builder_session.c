@@ -133,6 +133,37 @@ session_new(int fd)
 	    cred.pid);
 }
 
+/*
+ * A connection on a recursive build's socket: only that build's
+ * sandbox reaches it, so no credentials to ask the parent about; it is
+ * never trusted, and builder_recursive.c restricts what it may do.
+ */
+void
+session_new_recursive(int fd, struct rec_build *rb)
+{
+	struct session	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warn("calloc");
+		close(fd);
+		return;
+	}
+	s->s_fd = fd;
+	s->s_id = session_next_id++;
+	s->s_cred = CRED_ALLOWED;
+	strlcpy(s->s_user, "(recursive)", sizeof(s->s_user));
+	s->s_state = SESSION_HELLO;
+	wire_out_init(&s->s_out, SESSION_OUTBUF_MAX);
+	wire_out_init(&s->s_reply, SESSION_OUTBUF_MAX);
+	RB_INSERT(session_tree, &sessions, s);
+	nsessions++;
+	rec_session_attach(s, rb);
+	event_set(&s->s_ev_read, fd, EV_READ | EV_PERSIST, session_read, s);
+	event_set(&s->s_ev_write, fd, EV_WRITE, session_write, s);
+	session_update_read(s, 1);
+	log_debug("session %u: recursive connection", s->s_id);
+}
+
 /* Take a batch per wakeup, so a burst of clients drains the backlog fast. */
 static void
 session_accept(int fd, short events, void *arg)
@@ -297,6 +328,7 @@ session_close(struct session *s)
 	close(s->s_fd);
 	/* Closing an upload's pipe makes storeproc drop the partial add. */
 	ops_clear(s);
+	rec_session_detach(s);
 	if (s->s_state != SESSION_CRED && s->s_state != SESSION_HELLO)
 		msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, s->s_id);
 	RB_REMOVE(session_tree, &sessions, s);
@@ -430,6 +462,9 @@ session_op_progress(struct session *s)
 		download_free(s);
 	}
 	if (s->s_wait)
+		return (0);
+	/* Recursive Nix: new paths appear in the sandbox first. */
+	if (rec_op_done(s))
 		return (0);
 	ops_finish(s);
 	return (s->s_state == SESSION_OPS);

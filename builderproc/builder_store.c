@@ -115,6 +115,19 @@ store_call_new(store_call_fn fn, void *arg)
 	return (sc->sc_id);
 }
 
+/* Forget a call whose answer nobody wants (or an id used for roots). */
+void
+store_call_cancel(uint32_t id)
+{
+	struct store_call	*sc, key;
+
+	key.sc_id = id;
+	if ((sc = RB_FIND(store_call_tree, &store_calls, &key)) != NULL) {
+		RB_REMOVE(store_call_tree, &store_calls, sc);
+		free(sc);
+	}
+}
+
 static void
 store_call_reply(struct imsg *imsg)
 {

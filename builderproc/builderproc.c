@@ -168,6 +168,7 @@ builder_dispatch_mount(struct imsgev *iev, struct imsg *imsg)
 		return (0);
 	case IMSG_MOUNT_BUILD_STARTED:
 	case IMSG_MOUNT_BUILD_EXITED:
+	case IMSG_MOUNT_BUILD_SOCKET:
 	case IMSG_MOUNT_OK:
 	case IMSG_MOUNT_ERROR:
 		return (build_mount_reply(imsg));

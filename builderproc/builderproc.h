@@ -7,6 +7,7 @@
 #define RNIXD_BUILDERPROC_H
 
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/tree.h>
 
 #include <event.h>
@@ -39,6 +40,8 @@ struct upload;
 struct download;
 struct build_req;
 struct goal;
+struct rec_build;
+struct wire_path_info;
 
 struct session {
 	RB_ENTRY(session)	 s_entry;
@@ -78,6 +81,16 @@ struct session {
 	struct upload		*s_up;
 	struct download		*s_down;
 	struct build_req	*s_build;	/* a build op waits */
+
+	/* Recursive Nix: a connection on a build's own socket. */
+	struct rec_build	*s_rec;
+	TAILQ_ENTRY(session)	 s_rentry;
+	char			**s_rcand;	/* allowed if the op succeeds */
+	size_t			 s_nrcand;
+	char			**s_rextra;	/* QueryMissing's unknown */
+	size_t			 s_nrextra;
+	int			 s_rphase;	/* 1 closure, 2 binds, 3 done */
+	unsigned int		 s_rbinds;	/* BIND_PATHs out */
 };
 
 RB_HEAD(session_tree, session);
@@ -99,6 +112,7 @@ struct session	*session_find(uint32_t);
 void	session_process(struct session *);
 void	session_close(struct session *);
 int	session_trusted(const struct session *);
+void	session_new_recursive(int, struct rec_build *);
 
 /* builder_ops.c */
 /* Nix shows the arguments of its messages in bold magenta. */
@@ -106,6 +120,7 @@ int	session_trusted(const struct session *);
 #define OPF_LAST_SENT	0x01	/* STDERR_LAST went out: data follows */
 int		 ops_start(struct session *, uint64_t, struct wire_in *);
 int		 ops_reply(struct session *, struct imsg *);
+int		 ops_delegate(struct session *, struct wire_in *);
 void		 ops_error(struct session *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 void		 ops_put_error(struct session *, const char *);
@@ -180,6 +195,21 @@ void	build_req_start(struct session *, char **, size_t, struct goal *);
 void	build_req_cancel(struct session *);
 int	users_parse(const void *, size_t);
 int	build_mount_reply(struct imsg *);
+void	build_mount_bind(struct goal *, uint32_t, const char *);
+
+/* builder_recursive.c */
+void	rec_session_attach(struct session *, struct rec_build *);
+void	rec_session_detach(struct session *);
+void	rec_clear(struct session *);
+void	rec_candidate(struct session *, const char *);
+const char *rec_check_refs(struct session *, char *const *, size_t,
+	    const char *);
+void	rec_censor_info(struct session *, struct wire_path_info *);
+char	*rec_censor_error(struct session *, const char *);
+int	rec_op_done(struct session *);
+void	rec_bind_reply(uint32_t, const char *);
+int	rec_op_start(struct session *, uint64_t, struct wire_in *);
+void	rec_missing_extra(struct session *, char ***, size_t *);
 size_t	build_mount_maxsize(void);
 
 #endif /* RNIXD_BUILDERPROC_H */

@@ -541,6 +541,39 @@ msg_recv_started(struct imsg *imsg, uint64_t *id, pid_t *pid, int *fd,
 }
 
 int
+msg_send_build_socket(struct msg_mount_chan *mc, uint64_t id, int fd)
+{
+	struct msg_mount_id	md;
+
+	if (id == 0 || fd == -1) {
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	memset(&md, 0, sizeof(md));
+	md.mmd_id = id;
+	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_BUILD_SOCKET, 0, fd, &md,
+	    sizeof(md));
+	return (0);
+}
+
+int
+msg_recv_build_socket(struct imsg *imsg, uint64_t *id, int *fd,
+    const char **errstr)
+{
+	struct msg_mount_id	md;
+	int			rfd;
+
+	if (msg_fixed(imsg, &md, sizeof(md), 1, &rfd, errstr) == -1)
+		return (-1);
+	if (md.mmd_id == 0)
+		return (msg_fail(rfd, errstr, "build id 0"));
+	*id = md.mmd_id;
+	*fd = rfd;
+	return (0);
+}
+
+int
 msg_send_exited(struct msg_mount_chan *mc, uint64_t id, int status, int fd)
 {
 	struct msg_mount_exited	mx;

@@ -22,7 +22,9 @@
  * spawner, the same messages after the permission check).  Build ids
  * are builderproc's, unique among live builds, never 0.
  *
- *	START, ITEM..., GO	-> STARTED (+ pty master fd) or ERROR(GO)
+ *	START, ITEM..., GO	-> STARTED (+ pty master fd) or ERROR(GO);
+ *				   a MOUNT_F_RECURSIVE build's STARTED
+ *				   comes after SOCKET (+ listening fd)
  *	(the builder exits)	-> EXITED (+ dirfd of the root's store dir)
  *	KILL			-> nothing of its own: EXITED follows
  *	CLEANUP (after EXITED)	-> OK(CLEANUP) or ERROR(CLEANUP); the id
@@ -114,6 +116,12 @@ struct msg_mount_started {
 	int32_t		mmt_pid;	/* in mountproc's pid namespace */
 };
 
+/*
+ * IMSG_MOUNT_BUILD_SOCKET, + fd: struct msg_mount_id.  The listening
+ * unix socket at the build dir's .nix-socket (in the sandbox,
+ * /build/.nix-socket), mode 0600, owned by the build user.
+ */
+
 /* IMSG_MOUNT_BUILD_EXITED, + fd: the store dir inside the root */
 struct msg_mount_exited {
 	uint64_t	mmx_id;
@@ -198,6 +206,9 @@ int	msg_recv_build_id(struct imsg *, uint64_t *, const char **);
 
 int	msg_send_started(struct msg_mount_chan *, uint64_t, pid_t, int fd);
 int	msg_recv_started(struct imsg *, uint64_t *, pid_t *, int *fd,
+	    const char **);
+int	msg_send_build_socket(struct msg_mount_chan *, uint64_t, int fd);
+int	msg_recv_build_socket(struct imsg *, uint64_t *, int *fd,
 	    const char **);
 int	msg_send_exited(struct msg_mount_chan *, uint64_t, int status,
 	    int fd);

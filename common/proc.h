@@ -146,6 +146,13 @@ enum imsg_type {
 	 */
 	IMSG_CTL_BUILD_USERS,
 
+	/*
+	 * spawner -> mountproc -> builderproc, just before STARTED, for a
+	 * MOUNT_F_RECURSIVE build only: the listening socket at the build
+	 * dir's .nix-socket (+ fd).  Payload: struct msg_mount_id.
+	 */
+	IMSG_MOUNT_BUILD_SOCKET,
+
 	IMSG_TYPE_MAX
 };
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "mountproc.h"
@@ -312,6 +313,16 @@ perm_spawner_reply(struct imsg *imsg)
 			return (-1);
 		mq->mq_state = MQ_RUNNING;
 		return (msg_send_started(&mount_to_builder, id, pid, fd));
+	case IMSG_MOUNT_BUILD_SOCKET:
+		if (msg_recv_build_socket(imsg, &id, &fd, &errstr) == -1)
+			return (-1);
+		if ((mq = perm_find(id)) == NULL ||
+		    mq->mq_state != MQ_SPAWNING ||
+		    (mq->mq_build.mmb_flags & MOUNT_F_RECURSIVE) == 0) {
+			close(fd);
+			return (-1);
+		}
+		return (msg_send_build_socket(&mount_to_builder, id, fd));
 	case IMSG_MOUNT_BUILD_EXITED:
 		if (msg_recv_exited(imsg, &id, &status, &fd, &errstr) == -1 ||
 		    (mq = perm_find(id)) == NULL ||

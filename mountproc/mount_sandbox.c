@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <net/if.h>
 
@@ -91,6 +92,7 @@ static int	sb_make_dev(int, const struct mount_build *,
 		    struct sb_plan *);
 static int	sb_make_inputs(int, const struct mount_build *,
 		    struct sb_plan *);
+static int	sb_make_socket(int, const struct mount_build *, int *);
 static int	sb_open_pty(uid_t, int *, int *, char *, size_t);
 static int	sb_write_maps(pid_t, const struct mount_build *);
 static void	sb_child(const struct mount_build *, struct sb_plan *, int,
@@ -469,7 +471,9 @@ sb_make_root(const struct mount_build *mb, struct mount_run *mr,
 	mr->mr_storefd = fd;
 	if (sb_mkdirs(rootfd, "build", 0700, -1, &fd) == -1)
 		goto fail;
-	if (fchown(fd, mb->mbd_uid, mb->mbd_gid) == -1) {
+	if (fchown(fd, mb->mbd_uid, mb->mbd_gid) == -1 ||
+	    ((mb->mbd_flags & MOUNT_F_RECURSIVE) &&
+	    sb_make_socket(fd, mb, &mr->mr_sockfd) == -1)) {
 		close(fd);
 		goto fail;
 	}
@@ -501,6 +505,38 @@ fail:
 		close(rootfd);
 	close(idfd);
 	return (rc);
+}
+
+/*
+ * Recursive Nix: the listening socket the builder reaches the daemon
+ * through, at /build/.nix-socket.  Only the build user may connect
+ * (0600), and the build dir's parents are 0700 and ours, so no other
+ * user of the host reaches it (CVE-2024-38531).  Bound through the
+ * build dir's fd, so a long state-dir does not matter to sun_path.
+ */
+static int
+sb_make_socket(int buildfd, const struct mount_build *mb, int *fdp)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path),
+	    "/proc/self/fd/%d/.nix-socket", buildfd);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return (-1);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    fchmodat(buildfd, ".nix-socket", 0600, 0) == -1 ||
+	    fchownat(buildfd, ".nix-socket", mb->mbd_uid, mb->mbd_gid,
+	    AT_SYMLINK_NOFOLLOW) == -1 ||
+	    listen(fd, 64) == -1) {
+		close(fd);
+		return (-1);
+	}
+	*fdp = fd;
+	return (0);
 }
 
 /* The builder's stdout and stderr, a raw pty as in Nix 2.8. */
@@ -584,6 +620,7 @@ sandbox_build_start(const struct mount_build *mb, struct mount_run *mr,
 	mr->mr_uid = mb->mbd_uid;
 	mr->mr_pid = -1;
 	mr->mr_logfd = mr->mr_mntns = mr->mr_userns = mr->mr_storefd = -1;
+	mr->mr_sockfd = -1;
 	snprintf(mr->mr_name, sizeof(mr->mr_name), "%llu",
 	    (unsigned long long)mb->mbd_id);
 	if (sandbox_build_check(mb, err, errlen) == -1)
@@ -897,7 +934,10 @@ sandbox_build_cleanup(struct mount_run *mr, char *err, size_t errlen)
 		close(mr->mr_userns);
 	if (mr->mr_storefd != -1)
 		close(mr->mr_storefd);
+	if (mr->mr_sockfd != -1)
+		close(mr->mr_sockfd);
 	mr->mr_logfd = mr->mr_mntns = mr->mr_userns = mr->mr_storefd = -1;
+	mr->mr_sockfd = -1;
 	if (mr->mr_buildsfd != -1) {
 		if (mr->mr_name[0] != '\0' && nar_remove_tree(mr->mr_buildsfd,
 		    mr->mr_name, &errstr) == -1 && rc == 0)

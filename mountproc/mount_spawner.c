@@ -357,6 +357,11 @@ spawner_go(void)
 		free(sr);
 	} else {
 		TAILQ_INSERT_TAIL(&runs, sr, sr_entry);
+		/* The recursive socket first: builderproc serves it. */
+		if (sr->sr_run.mr_sockfd != -1)
+			msg_send_build_socket(&sp_chan, id,
+			    sr->sr_run.mr_sockfd);
+		sr->sr_run.mr_sockfd = -1;
 		/* The log is builderproc's alone from now on. */
 		msg_send_started(&sp_chan, id, sr->sr_run.mr_pid,
 		    sr->sr_run.mr_logfd);

@@ -69,6 +69,7 @@ struct mount_run {
 	int		 mr_userns;
 	int		 mr_buildsfd;	/* mbd_builds_dir */
 	int		 mr_storefd;	/* the store dir inside the root */
+	int		 mr_sockfd;	/* recursive: listening .nix-socket */
 	char		 mr_name[24];	/* per-build directory in builds dir */
 };
 

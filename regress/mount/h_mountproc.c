@@ -15,6 +15,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
@@ -216,6 +217,32 @@ expect_started(uint64_t id)
 		errx(1, "bad STARTED for %llu", (unsigned long long)id);
 	imsg_free(&imsg);
 	return (fd);
+}
+
+/* A recursive build's listening socket, which comes before STARTED. */
+static void
+expect_socket(uint64_t id)
+{
+	struct sockaddr_un	 sun;
+	struct imsg		 imsg;
+	const char		*errstr;
+	socklen_t		 len = sizeof(int), slen = sizeof(sun);
+	uint64_t		 gotid;
+	int			 fd, on = 0;
+
+	expect_type(&imsg, IMSG_MOUNT_BUILD_SOCKET);
+	if (msg_recv_build_socket(&imsg, &gotid, &fd, &errstr) == -1 ||
+	    gotid != id)
+		errx(1, "bad SOCKET for %llu", (unsigned long long)id);
+	imsg_free(&imsg);
+	memset(&sun, 0, sizeof(sun));
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1 ||
+	    !on || getsockname(fd, (struct sockaddr *)&sun, &slen) == -1 ||
+	    sun.sun_family != AF_UNIX || strstr(sun.sun_path,
+	    "/.nix-socket") == NULL)
+		errx(1, "SOCKET of %llu: not a listening .nix-socket",
+		    (unsigned long long)id);
+	close(fd);
 }
 
 /* The log until text appears (or, with text NULL, to its end). */
@@ -420,12 +447,16 @@ test_recursive(const char *buildsdir)
 	int			 fd10, fd11, dirfd, status, i;
 
 	snprintf(script, sizeof(script), "B=%s/bin/busybox; echo started; "
+	    "echo sock-$($B stat -c %%a-%%u-%%F /build/.nix-socket | "
+	    "$B tr ' ' _); "
 	    "while [ ! -e %s/marker ]; do $B sleep 0.1; done; "
 	    "echo seen-$($B cat %s/marker); $B sleep 1000", busybox, bindpath,
 	    bindpath);
 	send_build(10, uids[0], gid, MOUNT_F_RECURSIVE, script, NULL, 0);
+	expect_socket(10);
 	fd10 = expect_started(10);
-	read_log(fd10, "started", log, sizeof(log));
+	read_log(fd10, "sock-600-1000-socket", log, sizeof(log));
+	printf("build 10: its .nix-socket, 0600, the build user's: ok\n");
 	snprintf(script, sizeof(script), "echo started; exec %s/bin/busybox "
 	    "sleep 1000", busybox);
 	send_build(11, uids[1], gid, 0, script, NULL, 0);

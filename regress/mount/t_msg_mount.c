@@ -171,6 +171,18 @@ r_started(struct imsg *imsg, const char **errstr)
 }
 
 static int
+r_socket(struct imsg *imsg, const char **errstr)
+{
+	uint64_t	id;
+	int		fd;
+
+	if (msg_recv_build_socket(imsg, &id, &fd, errstr) == -1)
+		return (-1);
+	close(fd);
+	return (0);
+}
+
+static int
 r_exited(struct imsg *imsg, const char **errstr)
 {
 	uint64_t	id;
@@ -670,6 +682,44 @@ test_replies(void)
 	printf("reply rules (text, request, store path, '..', pid, id): ok\n");
 }
 
+/* SOCKET: a recursive build's listening socket, before STARTED. */
+static void
+test_socket(void)
+{
+	struct msg_mount_chan	 mc = { capture, NULL };
+	struct msg_mount_id	 md;
+	struct imsg		 imsg;
+	const char		*errstr;
+	char			 c;
+	uint64_t		 id;
+	int			 fd, p[2];
+
+	if (pipe(p) == -1)
+		err(1, "pipe");
+	if (msg_send_build_socket(&mc, 9, dup(p[1])) == -1)
+		errx(1, "a good SOCKET was not sent");
+	deliver(&caps[0], &imsg);
+	if (msg_recv_build_socket(&imsg, &id, &fd, &errstr) == -1 ||
+	    id != 9 || imsg_get_type(&imsg) != IMSG_MOUNT_BUILD_SOCKET)
+		errx(1, "SOCKET round trip");
+	if (write(fd, "s", 1) != 1 || read(p[0], &c, 1) != 1 || c != 's')
+		errx(1, "SOCKET fd is not the one sent");
+	close(fd);
+	imsg_free(&imsg);
+	generic("SOCKET", r_socket, &caps[0], 1);
+	memcpy(&md, caps[0].c_buf, sizeof(md));
+	md.mmd_id = 0;
+	expect("SOCKET with id 0", r_socket, IMSG_MOUNT_BUILD_SOCKET, &md,
+	    sizeof(md), anyfd, 0);
+	caps_free();
+	if (msg_send_build_socket(&mc, 0, dup(p[0])) != -1 ||
+	    msg_send_build_socket(&mc, 9, -1) != -1 || ncaps != 0)
+		errx(1, "a bad SOCKET was sent");
+	close(p[0]);
+	close(p[1]);
+	printf("SOCKET round trip and rules: ok\n");
+}
+
 int
 main(void)
 {
@@ -684,6 +734,7 @@ main(void)
 	test_items_bad();
 	test_counts();
 	test_replies();
+	test_socket();
 	if (fd_count() != before)
 		errx(1, "fds: %d before, %d after", before, fd_count());
 	imsgbuf_clear(&ib_send);

@@ -1,0 +1,762 @@
+/*
+ * Recursive Nix: a build whose derivation requires the system feature
+ * recursive-nix (and the daemon has the experimental feature) gets a
+ * listening socket at /build/.nix-socket, made by mountproc's spawner
+ * and passed here.  Its connections are sessions like any other but
+ * untrusted, bound to the build, and served under a restricted policy:
+ * an explicit list of operations, each of which sees only the allowed
+ * paths (the build's input closure, and what was added or built
+ * through its socket, with closures).  A path becomes allowed only once
+ * mountproc has bound it into the running sandbox, before the reply to
+ * the op that produced it goes out.  Added paths are rooted under the
+ * build's own id until it is registered or fails, and count as
+ * candidate references of its outputs.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builderproc.h"
+#include "builder_build.h"
+#include "log.h"
+#include "msg_store.h"
+
+#define REC_NOT_ALLOWED	"is not allowed in recursive Nix"
+
+struct rec_path {
+	RB_ENTRY(rec_path)	 rp_entry;
+	char			*rp_path;
+};
+RB_HEAD(rec_paths, rec_path);
+
+struct rec_build {
+	struct goal		*rb_goal;
+	int			 rb_fd;
+	int			 rb_listening;
+	struct event		 rb_ev;
+	struct rec_paths	 rb_allowed;
+	char			**rb_added;	/* through the socket */
+	size_t			 rb_nadded;
+	uint32_t		 rb_rootid;	/* temp roots of the added */
+	TAILQ_HEAD(, session)	 rb_sessions;
+};
+
+int	rec_path_cmp(struct rec_path *, struct rec_path *);
+RB_PROTOTYPE(rec_paths, rec_path, rp_entry, rec_path_cmp)
+RB_GENERATE(rec_paths, rec_path, rp_entry, rec_path_cmp)
+
+int
+rec_path_cmp(struct rec_path *a, struct rec_path *b)
+{
+	return (strcmp(a->rp_path, b->rp_path));
+}
+
+static int
+rec_allowed(const struct rec_build *rb, const char *path)
+{
+	struct rec_path	key;
+
+	key.rp_path = (char *)path;
+	return (RB_FIND(rec_paths, (struct rec_paths *)&rb->rb_allowed,
+	    &key) != NULL);
+}
+
+/* Returns 1 if path was new. */
+static int
+rec_allow_one(struct rec_build *rb, const char *path)
+{
+	struct rec_path	*rp;
+
+	if (rec_allowed(rb, path))
+		return (0);
+	if ((rp = calloc(1, sizeof(*rp))) == NULL ||
+	    (rp->rp_path = strdup(path)) == NULL)
+		fatal("calloc");
+	RB_INSERT(rec_paths, &rb->rb_allowed, rp);
+	return (1);
+}
+
+static void
+rec_noop_reply(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	(void)imsg;
+}
+
+/* The build is about to start: allowed = its input closure. */
+void
+rec_build_new(struct goal *g)
+{
+	struct rec_build	*rb;
+	size_t			 i;
+
+	if ((rb = calloc(1, sizeof(*rb))) == NULL)
+		fatal("calloc");
+	rb->rb_goal = g;
+	rb->rb_fd = -1;
+	RB_INIT(&rb->rb_allowed);
+	TAILQ_INIT(&rb->rb_sessions);
+	for (i = 0; i < g->g_nclosure; i++)
+		rec_allow_one(rb, g->g_closure[i]);
+	/* An id of our own for roots: nothing ever answers it. */
+	rb->rb_rootid = store_call_new(rec_noop_reply, NULL);
+	store_call_cancel(rb->rb_rootid);
+	g->g_rec = rb;
+}
+
+static void
+rec_accept(int fd, short events, void *arg)
+{
+	struct rec_build	*rb = arg;
+	int			 cfd, i;
+
+	(void)events;
+	for (i = 0; i < SESSION_ACCEPT_BATCH; i++) {
+		if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC)) == -1) {
+			if (errno == EMFILE || errno == ENFILE)
+				log_warnx("%s: out of descriptors",
+				    rb->rb_goal->g_path);
+			else if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("accept4");
+			return;
+		}
+		session_new_recursive(cfd, rb);
+	}
+}
+
+/* mountproc's spawner made the socket: keep it until the builder runs. */
+void
+rec_build_socket(struct goal *g, int fd)
+{
+	if (g->g_rec == NULL || g->g_rec->rb_fd != -1) {
+		close(fd);
+		return;
+	}
+	g->g_rec->rb_fd = fd;
+}
+
+/* The builder runs: serve its socket. */
+void
+rec_build_listen(struct goal *g)
+{
+	struct rec_build	*rb = g->g_rec;
+
+	if (rb == NULL || rb->rb_fd == -1 || rb->rb_listening)
+		return;
+	event_set(&rb->rb_ev, rb->rb_fd, EV_READ | EV_PERSIST, rec_accept, rb);
+	event_add(&rb->rb_ev, NULL);
+	rb->rb_listening = 1;
+}
+
+/* The builder exited: its connections and socket go. */
+void
+rec_build_stop(struct goal *g)
+{
+	struct rec_build	*rb = g->g_rec;
+	struct session		*s;
+
+	if (rb == NULL)
+		return;
+	if (rb->rb_listening)
+		event_del(&rb->rb_ev);
+	rb->rb_listening = 0;
+	if (rb->rb_fd != -1)
+		close(rb->rb_fd);
+	rb->rb_fd = -1;
+	while ((s = TAILQ_FIRST(&rb->rb_sessions)) != NULL)
+		session_close(s);
+}
+
+/* The build is over, registered or not: the added paths' roots go. */
+void
+rec_build_free(struct goal *g)
+{
+	struct rec_build	*rb = g->g_rec;
+	struct rec_path		*rp, *trp;
+
+	if (rb == NULL)
+		return;
+	rec_build_stop(g);
+	RB_FOREACH_SAFE(rp, rec_paths, &rb->rb_allowed, trp) {
+		RB_REMOVE(rec_paths, &rb->rb_allowed, rp);
+		free(rp->rp_path);
+		free(rp);
+	}
+	wire_strings_free(rb->rb_added, rb->rb_nadded);
+	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, rb->rb_rootid);
+	free(rb);
+	g->g_rec = NULL;
+}
+
+/* The outputs may refer to the input closure and to what was added. */
+char **
+rec_build_refs(struct goal *g, size_t *np)
+{
+	struct rec_build	 *rb = g->g_rec;
+	char			**v;
+	size_t			  n = 0, i;
+
+	if ((v = calloc(g->g_nclosure + (rb ? rb->rb_nadded : 0) + 1,
+	    sizeof(*v))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < g->g_nclosure; i++)
+		v[n++] = g->g_closure[i];
+	for (i = 0; rb != NULL && i < rb->rb_nadded; i++)
+		v[n++] = rb->rb_added[i];
+	*np = n;
+	return (v);
+}
+
+void
+rec_session_attach(struct session *s, struct rec_build *rb)
+{
+	s->s_rec = rb;
+	TAILQ_INSERT_TAIL(&rb->rb_sessions, s, s_rentry);
+}
+
+void
+rec_session_detach(struct session *s)
+{
+	if (s->s_rec == NULL)
+		return;
+	TAILQ_REMOVE(&s->s_rec->rb_sessions, s, s_rentry);
+	s->s_rec = NULL;
+}
+
+/* Forget what the op in progress would have made allowed. */
+void
+rec_clear(struct session *s)
+{
+	wire_strings_free(s->s_rcand, s->s_nrcand);
+	s->s_rcand = NULL;
+	s->s_nrcand = 0;
+	wire_strings_free(s->s_rextra, s->s_nrextra);
+	s->s_rextra = NULL;
+	s->s_nrextra = 0;
+	s->s_rphase = 0;
+	s->s_rbinds = 0;
+}
+
+static void
+rec_push(char ***v, size_t *n, const char *str)
+{
+	if ((*v = reallocarray(*v, *n + 2, sizeof(**v))) == NULL ||
+	    ((*v)[*n] = strdup(str)) == NULL)
+		fatal("reallocarray");
+	(*n)++;
+	(*v)[*n] = NULL;
+}
+
+/* The op in progress makes path allowed if it succeeds. */
+void
+rec_candidate(struct session *s, const char *path)
+{
+	if (s->s_rec != NULL)
+		rec_push(&s->s_rcand, &s->s_nrcand, path);
+}
+
+/* NULL if every reference of an add is allowed, else why not. */
+const char *
+rec_check_refs(struct session *s, char *const *refs, size_t n,
+    const char *self)
+{
+	static char	msg[STOREPATH_MAX + 128];
+	size_t		i;
+
+	if (s->s_rec == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++) {
+		if (self != NULL && strcmp(refs[i], self) == 0)
+			continue;
+		if (!rec_allowed(s->s_rec, refs[i])) {
+			snprintf(msg, sizeof(msg), "reference '%s' of an added "
+			    "path is unknown in recursive Nix", refs[i]);
+			return (msg);
+		}
+	}
+	return (NULL);
+}
+
+/* Path info as a recursive client sees it: nothing of the host's. */
+void
+rec_censor_info(struct session *s, struct wire_path_info *pi)
+{
+	if (s->s_rec == NULL)
+		return;
+	free(pi->pi_deriver);
+	pi->pi_deriver = NULL;
+	pi->pi_regtime = 0;
+	pi->pi_ultimate = 0;
+	wire_strings_free(pi->pi_sigs, pi->pi_nsigs);
+	pi->pi_sigs = NULL;
+	pi->pi_nsigs = 0;
+}
+
+/* An inner build's failure, without the log tail. */
+char *
+rec_censor_error(struct session *s, const char *err)
+{
+	char	*text;
+	size_t	 len;
+
+	len = strlen(err);
+	if (s != NULL && s->s_rec != NULL && strstr(err, ";\nlast ") != NULL)
+		len = strstr(err, ";\nlast ") - err;
+	if ((text = strndup(err, len)) == NULL)
+		fatal("strndup");
+	return (text);
+}
+
+/* The closure of the candidates is known: bind what is new. */
+static void
+rec_closure_reply(void *arg, struct imsg *imsg)
+{
+	struct session	 *s;
+	char		**paths;
+	const char	 *errstr;
+	size_t		  npaths, i;
+
+	if ((s = session_find((uint32_t)(uintptr_t)arg)) == NULL ||
+	    s->s_rec == NULL || s->s_rphase != 1)
+		return;
+	s->s_wait = 0;
+	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
+	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    &errstr) == -1) {
+		ops_error(s, "cannot query the closure of the new paths");
+		session_process(s);
+		return;
+	}
+	s->s_rphase = 2;
+	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
+	    s->s_rec->rb_rootid, paths, npaths);
+	wire_strings_free(s->s_rcand, s->s_nrcand);
+	s->s_rcand = NULL;
+	s->s_nrcand = 0;
+	for (i = 0; i < npaths; i++) {
+		if (rec_allowed(s->s_rec, paths[i]))
+			continue;
+		rec_push(&s->s_rcand, &s->s_nrcand, paths[i]);
+		build_mount_bind(s->s_rec->rb_goal, s->s_id, paths[i]);
+		s->s_rbinds++;
+	}
+	wire_strings_free(paths, npaths);
+	if (s->s_rbinds > 0)
+		s->s_wait = 1;
+	session_process(s);
+}
+
+/*
+ * The op is about to answer: first make its new paths allowed (their
+ * closure from storeproc, then a bind each).  Returns 1 while that
+ * goes on, 0 when the answer may go out.
+ */
+int
+rec_op_done(struct session *s)
+{
+	uint32_t	id;
+
+	if (s->s_rec == NULL || s->s_error != NULL || s->s_nrcand == 0 ||
+	    s->s_rphase != 0)
+		return (0);
+	s->s_rphase = 1;
+	id = store_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
+	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id,
+	    s->s_rcand, s->s_nrcand) == -1) {
+		ops_error(s, "too many new paths");
+		return (0);
+	}
+	s->s_wait = 1;
+	return (1);
+}
+
+/* mountproc answered a BIND_PATH of session peerid. */
+void
+rec_bind_reply(uint32_t peerid, const char *error)
+{
+	struct session	*s;
+	size_t		 i;
+
+	if ((s = session_find(peerid)) == NULL || s->s_rec == NULL ||
+	    s->s_rphase != 2 || s->s_rbinds == 0)
+		return;
+	if (error != NULL) {
+		log_warnx("session %u: bind: %s", s->s_id, error);
+		ops_error(s, "cannot make a new path appear in the sandbox");
+	}
+	if (--s->s_rbinds > 0)
+		return;
+	s->s_rphase = 3;
+	s->s_wait = 0;
+	for (i = 0; s->s_error == NULL && i < s->s_nrcand; i++)
+		if (rec_allow_one(s->s_rec, s->s_rcand[i]))
+			rec_push(&s->s_rec->rb_added, &s->s_rec->rb_nadded,
+			    s->s_rcand[i]);
+	session_process(s);
+}
+
+/*
+ * The policy.  Each op either answers here or runs as usual, after
+ * its arguments were checked on a copy of the input.
+ */
+static int
+rec_peek_path(struct wire_in *in, char **path)
+{
+	struct wire_in	peek = *in;
+	int		rc;
+
+	if ((rc = wire_get_storepath(&peek, ops_storedir(), path)) != 1) {
+		in->wi_need = peek.wi_need;
+		in->wi_errstr = peek.wi_errstr;
+	}
+	return (rc);
+}
+
+enum rec_miss { REC_FALSE, REC_NOTFOUND, REC_ERROR };
+
+static int
+rec_path_op(struct session *s, struct wire_in *in, enum rec_miss miss)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = rec_peek_path(in, &path)) != 1)
+		return (rc);
+	if (rec_allowed(s->s_rec, path)) {
+		free(path);
+		return (ops_delegate(s, in));
+	}
+	free(path);
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	if (miss == REC_FALSE ||
+	    (miss == REC_NOTFOUND && s->s_hello.wh_minor >= 17))
+		wire_put_bool(&s->s_reply, 0);
+	else
+		ops_error(s, "path '" OPS_HL("%s") "' is unknown in recursive "
+		    "Nix: it is neither an input of this build nor added or "
+		    "built through its socket", path);
+	free(path);
+	return (1);
+}
+
+static int
+rec_valid_paths(struct session *s, struct wire_in *in)
+{
+	char	**paths, **ok;
+	size_t	  npaths, nok = 0, i;
+	int	  rc, substitute;
+
+	if ((rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
+	    MSG_PATHS_MAX)) != 1)
+		return (rc);
+	if (s->s_hello.wh_minor >= 27 &&
+	    (rc = wire_get_bool(in, &substitute)) != 1) {
+		wire_strings_free(paths, npaths);
+		return (rc);
+	}
+	if ((ok = calloc(npaths + 1, sizeof(*ok))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < npaths; i++)
+		if (rec_allowed(s->s_rec, paths[i]))
+			ok[nok++] = paths[i];
+	if (nok == 0)
+		wire_put_u64(&s->s_reply, 0);
+	else
+		ops_request_paths(s, IMSG_STORE_QUERY_VALID, ok, nok);
+	free(ok);
+	wire_strings_free(paths, npaths);
+	return (1);
+}
+
+static int
+rec_all_paths(struct session *s)
+{
+	struct rec_path	 *rp;
+	char		**v = NULL;
+	size_t		  n = 0;
+
+	RB_FOREACH(rp, rec_paths, &s->s_rec->rb_allowed) {
+		if ((v = reallocarray(v, n + 1, sizeof(*v))) == NULL)
+			fatal("reallocarray");
+		v[n++] = rp->rp_path;
+	}
+	wire_put_string_set(&s->s_reply, v, n);
+	free(v);
+	return (1);
+}
+
+/* The derived path's store path (the .drv, or the path itself). */
+static int
+rec_derived_allowed(struct session *s, const char *dp)
+{
+	char	*base;
+	int	 ok;
+
+	if ((base = strdup(dp)) == NULL)
+		fatal("strdup");
+	base[strcspn(base, "!")] = '\0';
+	ok = rec_allowed(s->s_rec, base);
+	free(base);
+	return (ok);
+}
+
+/* Unknown targets are reported unknown; only the others are asked. */
+static int
+rec_missing(struct session *s, struct wire_in *in)
+{
+	char	**paths, **ok;
+	size_t	  npaths, nok = 0, i;
+	int	  rc;
+
+	if ((rc = ops_read_derived(in, &paths, &npaths)) != 1)
+		return (rc);
+	if ((ok = calloc(npaths + 1, sizeof(*ok))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < npaths; i++) {
+		if (rec_derived_allowed(s, paths[i]))
+			ok[nok++] = paths[i];
+		else
+			rec_push(&s->s_rextra, &s->s_nrextra, paths[i]);
+	}
+	if (nok > 0)
+		ops_request_paths(s, IMSG_STORE_QUERY_MISSING, ok, nok);
+	else {
+		wire_put_u64(&s->s_reply, 0);
+		wire_put_u64(&s->s_reply, 0);
+		wire_put_string_set(&s->s_reply, s->s_rextra, s->s_nrextra);
+		wire_put_u64(&s->s_reply, 0);
+		wire_put_u64(&s->s_reply, 0);
+	}
+	free(ok);
+	wire_strings_free(paths, npaths);
+	return (1);
+}
+
+static int
+rec_build_paths(struct session *s, struct wire_in *in)
+{
+	struct wire_in	  peek = *in;
+	char		**paths;
+	size_t		  npaths, i;
+	uint64_t	  mode = WIRE_BUILD_NORMAL;
+	int		  rc;
+
+	if ((rc = ops_read_derived(&peek, &paths, &npaths)) != 1) {
+		in->wi_need = peek.wi_need;
+		in->wi_errstr = peek.wi_errstr;
+		return (rc);
+	}
+	if (s->s_hello.wh_minor >= 15 &&
+	    (rc = wire_get_u64(&peek, &mode)) != 1) {
+		wire_strings_free(paths, npaths);
+		in->wi_need = peek.wi_need;
+		in->wi_errstr = peek.wi_errstr;
+		return (rc);
+	}
+	*in = peek;
+	if (mode == WIRE_BUILD_REPAIR)
+		ops_error(s, "repairing is not allowed because you are not "
+		    "in 'trusted-users'");
+	else if (mode != WIRE_BUILD_NORMAL)
+		ops_error(s, "unsupported build mode in recursive Nix");
+	for (i = 0; s->s_error == NULL && i < npaths; i++)
+		if (!rec_derived_allowed(s, paths[i]))
+			ops_error(s, "cannot build '" OPS_HL("%s") "' in "
+			    "recursive Nix because path is unknown", paths[i]);
+	if (s->s_error != NULL || npaths == 0) {
+		if (s->s_error == NULL)
+			wire_put_u64(&s->s_reply, ops_current(s) ==
+			    WOP_BUILD_PATHS ? 1 : 0);
+		wire_strings_free(paths, npaths);
+	} else
+		build_req_start(s, paths, npaths, NULL);
+	return (1);
+}
+
+/* Roots and the collector: accepted, and nothing happens. */
+static int
+rec_gc_noop(struct session *s, struct wire_in *in, uint64_t op)
+{
+	char		**paths, *str;
+	uint64_t	  action, v;
+	size_t		  npaths;
+	int		  rc, b;
+
+	switch (op) {
+	case WOP_ADD_TEMP_ROOT:
+	case WOP_ADD_INDIRECT_ROOT:
+		if ((rc = wire_get_string(in, &str, NULL, 4096)) != 1)
+			return (rc);
+		free(str);
+		wire_put_u64(&s->s_reply, 1);
+		return (1);
+	case WOP_SYNC_WITH_GC:
+	case WOP_OPTIMISE_STORE:
+		wire_put_u64(&s->s_reply, 1);
+		return (1);
+	case WOP_FIND_ROOTS:
+		wire_put_u64(&s->s_reply, 0);
+		return (1);
+	}
+	/* CollectGarbage: action, paths, ignoreLiveness, maxFreed, 3 more. */
+	if ((rc = wire_get_u64(in, &action)) != 1 ||
+	    (rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
+	    MSG_PATHS_MAX)) != 1)
+		return (rc);
+	wire_strings_free(paths, npaths);
+	if ((rc = wire_get_bool(in, &b)) != 1 ||
+	    (rc = wire_get_u64(in, &v)) != 1 ||
+	    (rc = wire_get_u64(in, &v)) != 1 ||
+	    (rc = wire_get_u64(in, &v)) != 1 ||
+	    (rc = wire_get_u64(in, &v)) != 1)
+		return (rc);
+	if (b)
+		ops_error(s, "you are not allowed to ignore liveness");
+	wire_put_u64(&s->s_reply, 0);
+	wire_put_u64(&s->s_reply, 0);
+	wire_put_u64(&s->s_reply, 0);
+	return (1);
+}
+
+static int
+rec_verify(struct session *s, struct wire_in *in)
+{
+	int	rc, check, repair;
+
+	if ((rc = wire_get_bool(in, &check)) != 1 ||
+	    (rc = wire_get_bool(in, &repair)) != 1)
+		return (rc);
+	if (repair)
+		ops_error(s, "you are not privileged to repair paths");
+	else
+		wire_put_bool(&s->s_reply, 0);
+	return (1);
+}
+
+static int
+rec_empty_set(struct session *s, struct wire_in *in)
+{
+	char	*path;
+	int	 rc;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	free(path);
+	wire_put_u64(&s->s_reply, 0);
+	return (1);
+}
+
+static int
+rec_set_options(struct session *s, struct wire_in *in)
+{
+	int	rc;
+
+	/* Parsed, and forgotten: the outer build's client decides. */
+	if ((rc = ops_delegate(s, in)) == 1) {
+		wire_options_free(&s->s_opts);
+		memset(&s->s_opts, 0, sizeof(s->s_opts));
+	}
+	return (rc);
+}
+
+/* Start op on a recursive session; as ops_start's od_start returns. */
+int
+rec_op_start(struct session *s, uint64_t op, struct wire_in *in)
+{
+	switch (op) {
+	case WOP_IS_VALID_PATH:
+		return (rec_path_op(s, in, REC_FALSE));
+	case WOP_QUERY_PATH_INFO:
+		return (rec_path_op(s, in, REC_NOTFOUND));
+	case WOP_QUERY_PATH_HASH:
+	case WOP_QUERY_REFERENCES:
+	case WOP_QUERY_DERIVER:
+	case WOP_QUERY_DERIVATION_OUTPUTS:
+	case WOP_QUERY_DERIVATION_OUTPUT_NAMES:
+	case WOP_QUERY_DERIVATION_OUTPUT_MAP:
+	case WOP_NAR_FROM_PATH:
+	case WOP_ENSURE_PATH:
+		return (rec_path_op(s, in, REC_ERROR));
+	case WOP_QUERY_VALID_PATHS:
+		return (rec_valid_paths(s, in));
+	case WOP_QUERY_ALL_VALID_PATHS:
+		return (rec_all_paths(s));
+	case WOP_QUERY_MISSING:
+		return (rec_missing(s, in));
+	case WOP_BUILD_PATHS:
+	case WOP_BUILD_PATHS_WITH_RESULTS:
+		return (rec_build_paths(s, in));
+	case WOP_QUERY_REFERRERS:
+	case WOP_QUERY_VALID_DERIVERS:
+		return (rec_empty_set(s, in));
+	case WOP_ADD_TEMP_ROOT:
+	case WOP_ADD_INDIRECT_ROOT:
+	case WOP_SYNC_WITH_GC:
+	case WOP_OPTIMISE_STORE:
+	case WOP_FIND_ROOTS:
+	case WOP_COLLECT_GARBAGE:
+		return (rec_gc_noop(s, in, op));
+	case WOP_VERIFY_STORE:
+		return (rec_verify(s, in));
+	case WOP_SET_OPTIONS:
+		return (rec_set_options(s, in));
+	case WOP_HAS_SUBSTITUTES:
+	case WOP_QUERY_SUBSTITUTABLE_PATH_INFO:
+	case WOP_QUERY_SUBSTITUTABLE_PATH_INFOS:
+	case WOP_QUERY_SUBSTITUTABLE_PATHS:
+		/* No substituters: these answer nothing, whatever asked. */
+	case WOP_ADD_TO_STORE:
+	case WOP_ADD_TEXT_TO_STORE:
+	case WOP_ADD_TO_STORE_NAR:
+	case WOP_ADD_MULTIPLE_TO_STORE:
+		/* References are checked by builder_modify.c. */
+		return (ops_delegate(s, in));
+	default:
+		/*
+		 * Refused (QueryPathFromHashPart, BuildDerivation,
+		 * AddSignatures, AddBuildLog, RegisterDrvOutput,
+		 * QueryRealisation, ...): the arguments are read, so
+		 * the connection stays usable, and the error set first
+		 * wins over anything the op would answer.
+		 */
+		ops_error(s, "operation '%s' " REC_NOT_ALLOWED, ops_name(s));
+		return (ops_delegate(s, in));
+	}
+}
+
+/* QueryMissing: the targets that were not asked about are unknown. */
+void
+rec_missing_extra(struct session *s, char ***unknown, size_t *nunknown)
+{
+	size_t	i;
+
+	if (s->s_rec == NULL)
+		return;
+	for (i = 0; i < s->s_nrextra; i++)
+		rec_push(unknown, nunknown, s->s_rextra[i]);
+}
+
+/* Is there a fixed-output derivation in the graph below g? */
+int
+rec_graph_fixed(struct goal *g, unsigned int depth, struct goal **which)
+{
+	size_t	i;
+
+	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL)
+		return (0);
+	if (build_fixed(g)) {
+		*which = g;
+		return (1);
+	}
+	for (i = 0; i < g->g_ninputs; i++)
+		if (rec_graph_fixed(g->g_inputs[i], depth + 1, which))
+			return (1);
+	return (0);
+}

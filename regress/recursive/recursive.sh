@@ -1,0 +1,68 @@
+#!/bin/sh
+# Recursive Nix through the daemon, with the real client inside the
+# sandbox (nix-build, nix-store --add, nix path-info) and outside.
+. "$RNIXD_TOP/regress/lib.sh"
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group nixbld >/dev/null || skip "needs group nixbld"
+test_init
+cat >>"$CONF" <<EOT
+sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
+EOT
+cp "$CONF" "$TROOT/conf.base"
+echo "experimental-features = recursive-nix" >>"$CONF"
+rnixd_start
+export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+log() { cat "$TROOT/$1.log"; }
+
+echo "the seed: nix-build inside, symlinked, path-info"
+out=$(nix-build --no-out-link recursive.nix -A seed 2>"$TROOT/seed.log") ||
+    fail "seed: $(log seed)"
+inner=$(readlink "$out/inner")
+[ "$(cat "$inner")" = INNER ] || fail "inner output: $(cat "$inner")"
+nix-store -qR "$out" | grep -qx "$inner" ||
+    fail "closure of $out lacks $inner: $(nix-store -qR "$out")"
+grep -q "\"path\":\"$inner\"" "$out/info.json" ||
+    fail "path-info: $(cat "$out/info.json")"
+echo "censored path info inside"
+grep -q '"deriver"' "$out/info.json" && fail "deriver shown: $(cat "$out/info.json")"
+grep -q '"registrationTime"' "$out/info.json" &&
+    fail "registration time shown: $(cat "$out/info.json")"
+nix-store -q --deriver "$inner" | grep -q -- '-inner.drv$' ||
+    fail "outside, $inner has no deriver"
+
+echo "an inner nix-store --add referenced by \$out"
+out=$(nix-build --no-out-link recursive.nix -A added 2>"$TROOT/added.log") ||
+    fail "added: $(log added)"
+p=$(cat "$out")
+[ "$(cat "$p")" = hello-added ] || fail "added path: $(cat "$p")"
+[ "$(nix-store -q --references "$out")" = "$p" ] ||
+    fail "references of $out: $(nix-store -q --references "$out"), expected $p"
+
+echo "a path outside the closure looks invalid"
+secret=$(nix-build --no-out-link recursive.nix -A secret 2>/dev/null) ||
+    fail "secret"
+out=$(nix-build --no-out-link \
+    -E "(import $PWD/recursive.nix).outside \"$secret\"" 2>"$TROOT/out.log") ||
+    fail "outside: $(log out)"
+[ "$(cat "$out")" = invisible ] || fail "outside: $(cat "$out")"
+
+echo "a fixed-output derivation from inside is refused"
+out=$(nix-build --no-out-link recursive.nix -A fod 2>"$TROOT/fod.log") ||
+    fail "fod: $(log fod)"
+[ "$(cat "$out")" = refused ] || fail "fod: $(cat "$out")"
+
+echo "no socket without the feature"
+nix-build --no-out-link recursive.nix -A nosocket >/dev/null \
+    2>"$TROOT/nosock.log" || fail "nosocket: $(log nosock)"
+
+echo "the feature off: refused, naming experimental-features"
+rnixd_stop
+cp "$TROOT/conf.base" "$CONF"
+rnixd_start
+nix-build --no-out-link recursive.nix -A off \
+    >/dev/null 2>"$TROOT/off.log" && fail "built without the feature"
+grep -q "experimental-features" "$TROOT/off.log" ||
+    fail "message: $(log off)"
+echo ok
