@@ -127,6 +127,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(HELPER_BINS) $(BENCH_BINS)
 	@sh bench/run
 
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh mk/demo.sh
+
 lint:
 	@sh mk/lint.sh
 
