@@ -25,7 +25,7 @@
 #include "msg_store.h"
 
 static int	op_is_valid_path(struct session *, struct wire_in *);
-static int	op_has_substitutes(struct session *, struct wire_in *);
+static int	op_no_substitute(struct session *, struct wire_in *);
 static int	op_query_info(struct session *, struct wire_in *);
 static int	op_query_referrers(struct session *, struct wire_in *);
 static int	op_query_outputs(struct session *, struct wire_in *);
@@ -34,7 +34,6 @@ static int	op_query_hash_part(struct session *, struct wire_in *);
 static int	op_query_valid_paths(struct session *, struct wire_in *);
 static int	op_query_derivers(struct session *, struct wire_in *);
 static int	op_query_missing(struct session *, struct wire_in *);
-static int	op_subst_info(struct session *, struct wire_in *);
 static int	op_subst_infos(struct session *, struct wire_in *);
 static int	op_subst_paths(struct session *, struct wire_in *);
 static int	op_sync_with_gc(struct session *, struct wire_in *);
@@ -56,7 +55,7 @@ struct op_desc {
 /* Unlisted numbers are invalid, as they are for nix-daemon 2.8. */
 static const struct op_desc ops_table[] = {
 	[WOP_IS_VALID_PATH] = { op_is_valid_path, reply_is_valid_path },
-	[WOP_HAS_SUBSTITUTES] = { op_has_substitutes, NULL },
+	[WOP_HAS_SUBSTITUTES] = { op_no_substitute, NULL },
 	[WOP_QUERY_PATH_HASH] = { op_query_info, reply_info },
 	[WOP_QUERY_REFERENCES] = { op_query_info, reply_info },
 	[WOP_QUERY_REFERRERS] = { op_query_referrers, reply_paths },
@@ -72,7 +71,7 @@ static const struct op_desc ops_table[] = {
 	[WOP_QUERY_DERIVER] = { op_query_info, reply_info },
 	[WOP_SET_OPTIONS] = { op_set_options, NULL },
 	[WOP_COLLECT_GARBAGE] = { op_collect_garbage, reply_gc },
-	[WOP_QUERY_SUBSTITUTABLE_PATH_INFO] = { op_subst_info, NULL },
+	[WOP_QUERY_SUBSTITUTABLE_PATH_INFO] = { op_no_substitute, NULL },
 	[WOP_QUERY_DERIVATION_OUTPUTS] = { op_query_outputs, reply_outputs },
 	[WOP_QUERY_ALL_VALID_PATHS] = { op_query_all, reply_paths },
 	[WOP_QUERY_PATH_INFO] = { op_query_info, reply_info },
@@ -363,9 +362,13 @@ reply_is_valid_path(struct session *s, struct imsg *imsg)
 	return (0);
 }
 
-/* No substituters: nothing is ever substitutable. */
+/*
+ * No substituters: nothing is ever substitutable.  HasSubstitutes
+ * answers false and QuerySubstitutablePathInfo "none": both are one
+ * u64 0 on the wire.
+ */
 static int
-op_has_substitutes(struct session *s, struct wire_in *in)
+op_no_substitute(struct session *s, struct wire_in *in)
 {
 	char	*path;
 	int	 rc;
@@ -373,7 +376,7 @@ op_has_substitutes(struct session *s, struct wire_in *in)
 	if ((rc = op_read_path(in, &path)) != 1)
 		return (rc);
 	free(path);
-	wire_put_bool(&s->s_reply, 0);
+	wire_put_u64(&s->s_reply, 0);
 	return (1);
 }
 
@@ -722,19 +725,6 @@ reply_missing(struct session *s, struct imsg *imsg)
 }
 
 /* Substitutable queries: there are no substituters, so nothing. */
-static int
-op_subst_info(struct session *s, struct wire_in *in)
-{
-	char	*path;
-	int	 rc;
-
-	if ((rc = op_read_path(in, &path)) != 1)
-		return (rc);
-	free(path);
-	wire_put_u64(&s->s_reply, 0);
-	return (1);
-}
-
 static int
 op_subst_infos(struct session *s, struct wire_in *in)
 {
