@@ -7,6 +7,10 @@
 : "${RNIXD_OBJ:=$RNIXD_TOP/obj}"
 RNIXD="$RNIXD_OBJ/bin/rnixd"
 RNIXD_PID=""
+# The build users' group of the daemons a test starts.  Two test trees
+# run at once must not share build users (a build kills every process
+# of its user), so a second tree sets RNIXD_BUILD_GROUP to its own.
+BUILD_GROUP=${RNIXD_BUILD_GROUP:-nixbld}
 export NIX_CONFIG="experimental-features = nix-command"
 
 fail() {
@@ -51,6 +55,7 @@ store-dir = $TROOT/nix/store
 state-dir = $TROOT/nix/var/nix
 log-dir = $TROOT/nix/var/log/nix
 daemon-socket = $SOCKET
+build-users-group = $BUILD_GROUP
 EOT
 }
 

@@ -5,7 +5,7 @@
 require_root
 command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
 BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
+getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
 test_init
 cat >>"$CONF" <<EOT
 sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
