@@ -10,7 +10,7 @@
 #include "msg_store.h"
 #include "msg_util.h"
 
-static int	msg_get_readlink(struct wire_in *, struct msg_readlink *,
+static int	msg_get_readlink(struct wire_in *, const char *, void *,
 		    const char **);
 
 int
@@ -72,10 +72,14 @@ msg_send_readlinks_reply(struct imsgbuf *ib, const struct msg_readlink *rl,
 	wire_out_free(&out);
 }
 
+/* The store dir is not needed: links and targets are any paths. */
 static int
-msg_get_readlink(struct wire_in *in, struct msg_readlink *mrl,
+msg_get_readlink(struct wire_in *in, const char *storedir, void *item,
     const char **errstr)
 {
+	struct msg_readlink	*mrl = item;
+
+	(void)storedir;
 	if (msg_get_link(in, 1, &mrl->mrl_link, errstr) == -1 ||
 	    msg_got(in, wire_get_string(in, &mrl->mrl_target, NULL,
 	    MSG_LINKPATH_MAX), errstr) == -1)
@@ -92,25 +96,16 @@ int
 msg_recv_readlinks_reply(struct imsg *imsg, struct msg_readlink **links,
     size_t *nlinks, const char **errstr)
 {
-	struct wire_in		 in;
-	struct msg_readlink	*items;
-	uint64_t		 n, i;
-	int			 fd;
+	struct wire_in	 in;
+	void		*items;
+	size_t		 n;
+	int		 fd;
 
-	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
-	    msg_got(&in, wire_get_u64(&in, &n), errstr) == -1)
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
 		return (-1);
-	if (n > MSG_PATHS_MAX)
-		return (msg_fail(-1, errstr, MSG_TOO_MANY));
-	if (n > (in.wi_len - in.wi_off) / 16)
-		return (msg_fail(-1, errstr, MSG_TRUNCATED));
-	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
-		return (msg_fail(-1, errstr, "out of memory"));
-	for (i = 0; i < n; i++) {
-		if (msg_get_readlink(&in, &items[i], errstr) == -1)
-			break;
-	}
-	if (i < n || msg_end(&in, errstr) == -1) {
+	if (msg_get_items(&in, sizeof(**links), MSG_PATHS_MAX,
+	    msg_get_readlink, NULL, &items, &n, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
 		msg_readlinks_free(items, n);
 		return (-1);
 	}

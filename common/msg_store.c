@@ -40,17 +40,17 @@ static int	msg_get_derived(struct wire_in *, const char *, char ***,
 		    size_t *, const char **);
 static int	msg_get_add(struct wire_in *, const char *, struct msg_add *,
 		    const char **);
-static int	msg_get_output(struct wire_in *, const char *,
-		    struct msg_output *, const char **);
-static int	msg_get_root(struct wire_in *, const char *, struct msg_root *,
+static int	msg_get_output(struct wire_in *, const char *, void *,
+		    const char **);
+static int	msg_get_root(struct wire_in *, const char *, void *,
 		    const char **);
 static int	msg_check_fixed(const char *, const char *, const char **);
 static int	msg_get_build_output(struct wire_in *, const char *,
 		    struct msg_build_output *, const char **);
 static int	msg_get_build(struct wire_in *, const char *,
 		    struct msg_build *, const char **);
-static int	msg_get_built(struct wire_in *, const char *,
-		    struct msg_built *, const char **);
+static int	msg_get_built(struct wire_in *, const char *, void *,
+		    const char **);
 static int	msg_get_build_result(struct wire_in *, const char *,
 		    struct msg_build_result *, const char **);
 
@@ -624,9 +624,11 @@ msg_send_outputs(struct imsgev *iev, uint32_t sid,
 }
 
 static int
-msg_get_output(struct wire_in *in, const char *storedir,
-    struct msg_output *mo, const char **errstr)
+msg_get_output(struct wire_in *in, const char *storedir, void *item,
+    const char **errstr)
 {
+	struct msg_output	*mo = item;
+
 	if (msg_got(in, wire_get_string(in, &mo->mo_name, NULL,
 	    MSG_NAME_MAX), errstr) == -1)
 		return (-1);
@@ -642,26 +644,16 @@ int
 msg_recv_outputs(struct imsg *imsg, const char *storedir,
     struct msg_output **outputs, size_t *noutputs, const char **errstr)
 {
-	struct wire_in		 in;
-	struct msg_output	*items;
-	uint64_t		 n, i;
-	int			 fd;
+	struct wire_in	 in;
+	void		*items;
+	size_t		 n;
+	int		 fd;
 
-	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
-	    msg_got(&in, wire_get_u64(&in, &n), errstr) == -1)
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
 		return (-1);
-	if (n > MSG_PATHS_MAX)
-		return (msg_fail(-1, errstr, MSG_TOO_MANY));
-	/* n is bounded, but refuse to allocate for a payload too short. */
-	if (n > (in.wi_len - in.wi_off) / 16)
-		return (msg_fail(-1, errstr, MSG_TRUNCATED));
-	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
-		return (msg_fail(-1, errstr, "out of memory"));
-	for (i = 0; i < n; i++) {
-		if (msg_get_output(&in, storedir, &items[i], errstr) == -1)
-			break;
-	}
-	if (i < n || msg_end(&in, errstr) == -1) {
+	if (msg_get_items(&in, sizeof(**outputs), MSG_PATHS_MAX,
+	    msg_get_output, storedir, &items, &n, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
 		msg_outputs_free(items, n);
 		return (-1);
 	}
@@ -859,9 +851,11 @@ msg_send_roots(struct imsgev *iev, uint32_t sid,
 }
 
 static int
-msg_get_root(struct wire_in *in, const char *storedir, struct msg_root *mr,
+msg_get_root(struct wire_in *in, const char *storedir, void *item,
     const char **errstr)
 {
+	struct msg_root	*mr = item;
+
 	if (msg_get_link(in, 0, &mr->mr_link, errstr) == -1)
 		return (-1);
 	return (msg_got(in, wire_get_storepath(in, storedir, &mr->mr_target),
@@ -873,24 +867,15 @@ msg_recv_roots(struct imsg *imsg, const char *storedir,
     struct msg_root **roots, size_t *nroots, const char **errstr)
 {
 	struct wire_in	 in;
-	struct msg_root	*items;
-	uint64_t	 n, i;
+	void		*items;
+	size_t		 n;
 	int		 fd;
 
-	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
-	    msg_got(&in, wire_get_u64(&in, &n), errstr) == -1)
+	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
 		return (-1);
-	if (n > MSG_PATHS_MAX)
-		return (msg_fail(-1, errstr, MSG_TOO_MANY));
-	if (n > (in.wi_len - in.wi_off) / 16)
-		return (msg_fail(-1, errstr, MSG_TRUNCATED));
-	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
-		return (msg_fail(-1, errstr, "out of memory"));
-	for (i = 0; i < n; i++) {
-		if (msg_get_root(&in, storedir, &items[i], errstr) == -1)
-			break;
-	}
-	if (i < n || msg_end(&in, errstr) == -1) {
+	if (msg_get_items(&in, sizeof(**roots), MSG_PATHS_MAX, msg_get_root,
+	    storedir, &items, &n, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
 		msg_roots_free(items, n);
 		return (-1);
 	}
@@ -1260,9 +1245,11 @@ msg_send_build_result(struct imsgev *iev, uint32_t sid,
 }
 
 static int
-msg_get_built(struct wire_in *in, const char *storedir, struct msg_built *mbt,
+msg_get_built(struct wire_in *in, const char *storedir, void *item,
     const char **errstr)
 {
+	struct msg_built	*mbt = item;
+
 	if (msg_got(in, wire_get_string(in, &mbt->mbt_name, NULL,
 	    MSG_NAME_MAX), errstr) == -1)
 		return (-1);
@@ -1277,8 +1264,8 @@ static int
 msg_get_build_result(struct wire_in *in, const char *storedir,
     struct msg_build_result *mbr, const char **errstr)
 {
-	uint64_t	n, i;
-	int		ok;
+	void	*outputs;
+	int	 ok, rc;
 
 	if (msg_get_flag(in, &ok, errstr) == -1)
 		return (-1);
@@ -1288,26 +1275,11 @@ msg_get_build_result(struct wire_in *in, const char *storedir,
 			return (-1);
 		return (msg_get_flag(in, &mbr->mbr_hash_mismatch, errstr));
 	}
-	if (msg_got(in, wire_get_u64(in, &n), errstr) == -1)
-		return (-1);
-	if (n > MSG_OUTPUTS_MAX || n > (in->wi_len - in->wi_off) / 16) {
-		*errstr = n > MSG_OUTPUTS_MAX ? MSG_TOO_MANY : MSG_TRUNCATED;
-		return (-1);
-	}
-	if ((mbr->mbr_outputs = calloc(n + 1, sizeof(*mbr->mbr_outputs))) ==
-	    NULL) {
-		*errstr = "out of memory";
-		return (-1);
-	}
-	for (i = 0; i < n; i++) {
-		if (msg_get_built(in, storedir, &mbr->mbr_outputs[i],
-		    errstr) == -1) {
-			free(mbr->mbr_outputs[i].mbt_name);
-			return (-1);
-		}
-		mbr->mbr_noutputs++;
-	}
-	return (0);
+	/* On failure the free function looks at all slots: all zeroed. */
+	rc = msg_get_items(in, sizeof(*mbr->mbr_outputs), MSG_OUTPUTS_MAX,
+	    msg_get_built, storedir, &outputs, &mbr->mbr_noutputs, errstr);
+	mbr->mbr_outputs = outputs;
+	return (rc);
 }
 
 int

@@ -123,3 +123,37 @@ msg_get_link(struct wire_in *in, int absolute, char **link,
 	*link = s;
 	return (0);
 }
+
+/*
+ * A count, then that many items of size bytes, each read by get into
+ * a zeroed array with one spare zeroed slot at the end.  Every item
+ * takes at least 16 bytes of payload, so a count the payload cannot
+ * hold is refused before anything is allocated.  On failure *items
+ * may still hold the array with what get left in it; the caller frees
+ * its *nitems slots with the free function of the item type.
+ */
+int
+msg_get_items(struct wire_in *in, size_t size, size_t max,
+    msg_item_getter get, const char *storedir, void **items,
+    size_t *nitems, const char **errstr)
+{
+	uint64_t	 n, i;
+	char		*slots;
+
+	*items = NULL;
+	*nitems = 0;
+	if (msg_got(in, wire_get_u64(in, &n), errstr) == -1)
+		return (-1);
+	if (n > max)
+		return (msg_fail(-1, errstr, MSG_TOO_MANY));
+	if (n > (in->wi_len - in->wi_off) / 16)
+		return (msg_fail(-1, errstr, MSG_TRUNCATED));
+	if ((slots = calloc(n + 1, size)) == NULL)
+		return (msg_fail(-1, errstr, "out of memory"));
+	*items = slots;
+	*nitems = n;
+	for (i = 0; i < n; i++)
+		if (get(in, storedir, slots + i * size, errstr) == -1)
+			return (-1);
+	return (0);
+}

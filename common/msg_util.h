@@ -27,4 +27,10 @@ int	msg_fail(int, const char **, const char *);
 void	msg_close(int);
 int	msg_get_link(struct wire_in *, int, char **, const char **);
 
+/* Reads one item of an array into the zeroed slot given. */
+typedef int	(*msg_item_getter)(struct wire_in *, const char *, void *,
+		    const char **);
+int	msg_get_items(struct wire_in *, size_t, size_t, msg_item_getter,
+	    const char *, void **, size_t *, const char **);
+
 #endif /* RNIXD_MSG_UTIL_H */

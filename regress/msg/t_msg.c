@@ -113,6 +113,7 @@ static void	test_verify(void);
 static void	test_readlinks(void);
 static void	test_readlinks_reply(void);
 static void	test_readlinks_reply_faults(void);
+static void	test_build_result(void);
 static void	test_small_channel(void);
 
 /* Receivers for the generic cases: they free what they got. */
@@ -221,6 +222,17 @@ r_outputs(struct imsg *imsg, const char **errstr)
 	if (msg_recv_outputs(imsg, STOREDIR, &mo, &n, errstr) == -1)
 		return (-1);
 	msg_outputs_free(mo, n);
+	return (0);
+}
+
+static int
+r_build_result(struct imsg *imsg, const char **errstr)
+{
+	struct msg_build_result	mbr;
+
+	if (msg_recv_build_result(imsg, STOREDIR, &mbr, errstr) == -1)
+		return (-1);
+	msg_build_result_free(&mbr);
 	return (0);
 }
 
@@ -355,6 +367,8 @@ static const struct kind k_info = {
 	"STORE_INFO", IMSG_STORE_INFO, 0, r_info };
 static const struct kind k_outputs = {
 	"STORE_OUTPUTS", IMSG_STORE_OUTPUTS, 0, r_outputs };
+static const struct kind k_build_result = {
+	"STORE_BUILD_RESULT", IMSG_STORE_BUILD_RESULT, 0, r_build_result };
 static const struct kind k_missing = {
 	"STORE_MISSING", IMSG_STORE_MISSING, 0, r_missing };
 static const struct kind k_gc = {
@@ -2213,6 +2227,7 @@ main(void)
 	test_readlinks();
 	test_readlinks_reply();
 	test_readlinks_reply_faults();
+	test_build_result();
 	test_small_channel();
 	fd_expect("all tests", base);
 	imsgev_clear(&iev);
@@ -2222,4 +2237,83 @@ main(void)
 	imsgbuf_clear(&ib_recv);
 	printf("%zu cases passed\n", ncases);
 	return (0);
+}
+
+/* BUILD_RESULT: an error, or the outputs with their path info. */
+static void
+test_build_result(void)
+{
+	struct msg_build_result	 mbr, got;
+	struct msg_built	 built[2];
+	struct capture		 cap;
+	struct imsg		 imsg;
+	struct wire_out		 out;
+	const char		*errstr;
+	char			**refs;
+	size_t			 i;
+
+	printf("build_result: two outputs, an error\n");
+	refs = mkpaths(3, 50);
+	qsort(refs, 3, sizeof(*refs), strp_cmp);
+	info_fill(&built[0].mbt_info, refs, 3, NULL, 0);
+	info_fill(&built[1].mbt_info, refs, 0, NULL, 0);
+	built[0].mbt_name = "out";
+	built[1].mbt_name = "dev";
+	memset(&mbr, 0, sizeof(mbr));
+	mbr.mbr_outputs = built;
+	mbr.mbr_noutputs = 2;
+	msg_send_build_result(&iev, SID, &mbr);
+	recv_msg(IMSG_STORE_BUILD_RESULT, &imsg, &cap);
+	if (msg_recv_build_result(&imsg, STOREDIR, &got, &errstr) == -1)
+		errx(1, "BUILD_RESULT: %s", errstr);
+	if (got.mbr_error != NULL || got.mbr_noutputs != 2)
+		errx(1, "BUILD_RESULT: got %zu outputs, expected 2",
+		    got.mbr_noutputs);
+	for (i = 0; i < 2; i++) {
+		same_str("BUILD_RESULT name", got.mbr_outputs[i].mbt_name,
+		    built[i].mbt_name);
+		same_info("BUILD_RESULT info", &got.mbr_outputs[i].mbt_info,
+		    &built[i].mbt_info);
+	}
+	msg_build_result_free(&got);
+	imsg_free(&imsg);
+	generic(&k_build_result, &cap);
+	free(cap.c_buf);
+
+	memset(&mbr, 0, sizeof(mbr));
+	mbr.mbr_error = "builder failed";
+	mbr.mbr_hash_mismatch = 1;
+	msg_send_build_result(&iev, SID, &mbr);
+	recv_msg(IMSG_STORE_BUILD_RESULT, &imsg, &cap);
+	if (msg_recv_build_result(&imsg, STOREDIR, &got, &errstr) == -1)
+		errx(1, "BUILD_RESULT error: %s", errstr);
+	same_str("BUILD_RESULT error", got.mbr_error, mbr.mbr_error);
+	if (!got.mbr_hash_mismatch || got.mbr_noutputs != 0)
+		errx(1, "BUILD_RESULT error: hash mismatch lost");
+	msg_build_result_free(&got);
+	imsg_free(&imsg);
+	generic(&k_build_result, &cap);
+	free(cap.c_buf);
+
+	printf("build_result: malformed\n");
+	out_init(&out);
+	(void)wire_put_u64(&out, 1);
+	(void)wire_put_u64(&out, MSG_OUTPUTS_MAX + 1);
+	out_fail(&k_build_result, "count over the limit", &out, TOO_MANY);
+	out_init(&out);
+	(void)wire_put_u64(&out, 1);
+	(void)wire_put_u64(&out, 2);
+	(void)wire_put_string(&out, "out");
+	(void)wire_put_path_info(&out, &built[0].mbt_info, 1);
+	(void)wire_put_string(&out, "d v");
+	(void)wire_put_path_info(&out, &built[1].mbt_info, 1);
+	out_fail(&k_build_result, "bad second name", &out,
+	    "invalid output name");
+	out_init(&out);
+	(void)wire_put_u64(&out, 1);
+	(void)wire_put_u64(&out, 1);
+	(void)wire_put_string(&out, "out");
+	(void)wire_put_path_info(&out, &built[0].mbt_info, 0);
+	out_fail(&k_build_result, "info without path", &out, NOT_IN_STORE);
+	wire_strings_free(refs, 3);
 }
