@@ -20,6 +20,7 @@
 #include <sys/tree.h>
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,8 @@ static void		 unparse_outputs(struct drv_buf *, const struct drv *,
 static void		 unparse_inputs(struct drv_buf *,
 			    const struct drv_input *, size_t);
 static void		 unparse_env(struct drv_buf *, const struct drv *, int);
+static long		 find_sorted(const void *, size_t, size_t, size_t,
+			    const char *);
 static int		 type_fixed(const struct drv *, struct drv_type *,
 			    const char **);
 static int		 memo_cmp(struct drv_memo *, struct drv_memo *);
@@ -1209,15 +1212,22 @@ drv_unparse(const struct drv *d, int mask, const struct drv_input *inputs,
 	return (0);
 }
 
-long
-drv_find_output(const struct drv *d, const char *name)
+/*
+ * Binary search in an array sorted by a string member: outputs by
+ * name, environment by key.  keyoff is that member's offset.
+ */
+static long
+find_sorted(const void *base, size_t n, size_t size, size_t keyoff,
+    const char *key)
 {
-	size_t	lo = 0, hi = d->d_noutputs, mid;
-	int	cmp;
+	const char	*elem;
+	size_t		 lo = 0, hi = n, mid;
+	int		 cmp;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		cmp = strcmp(name, d->d_outputs[mid].do_name);
+		elem = (const char *)base + mid * size;
+		cmp = strcmp(key, *(char *const *)(elem + keyoff));
 		if (cmp == 0)
 			return ((long)mid);
 		if (cmp < 0)
@@ -1229,22 +1239,18 @@ drv_find_output(const struct drv *d, const char *name)
 }
 
 long
+drv_find_output(const struct drv *d, const char *name)
+{
+	return (find_sorted(d->d_outputs, d->d_noutputs,
+	    sizeof(*d->d_outputs), offsetof(struct drv_output, do_name),
+	    name));
+}
+
+long
 drv_find_env(const struct drv *d, const char *key)
 {
-	size_t	lo = 0, hi = d->d_nenv, mid;
-	int	cmp;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		cmp = strcmp(key, d->d_env[mid].de_key);
-		if (cmp == 0)
-			return ((long)mid);
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return (-1);
+	return (find_sorted(d->d_env, d->d_nenv, sizeof(*d->d_env),
+	    offsetof(struct drv_env, de_key), key));
 }
 
 /*

@@ -183,6 +183,7 @@ static char	*unparse_ok(const struct drv *, int, size_t *);
 static int	 mem_load(void *, const char *, struct drv **, const char **);
 static void	 test_vectors(void);
 static void	 test_simple(void);
+static void	 test_find(void);
 static void	 test_fixed(void);
 static void	 test_top(void);
 static void	 test_memo(void);
@@ -340,6 +341,42 @@ test_simple(void)
 		    hex);
 	drv_hasher_clear(&dh);
 	drv_free(d);
+}
+
+/* Every output and env key is found where it is; nothing else is. */
+static void
+test_find(void)
+{
+	static const char *const absent[] = { "", "!", "zzzz", "out0",
+	    "ou", "~" };
+	struct drv	*d;
+	char		 key[256];
+	size_t		 i, j;
+
+	printf("vectors: drv_find_output and drv_find_env\n");
+	for (i = 0; i < NVECTORS; i++) {
+		d = parse_ok(vectors[i].v_text, vectors[i].v_len, "find");
+		for (j = 0; j < d->d_noutputs; j++)
+			if (drv_find_output(d, d->d_outputs[j].do_name) !=
+			    (long)j)
+				errx(1, "output %s not at %zu",
+				    d->d_outputs[j].do_name, j);
+		for (j = 0; j < d->d_nenv; j++) {
+			if (drv_find_env(d, d->d_env[j].de_key) != (long)j)
+				errx(1, "env %s not at %zu",
+				    d->d_env[j].de_key, j);
+			/* Just after this key, before the next. */
+			snprintf(key, sizeof(key), "%s!", d->d_env[j].de_key);
+			if (drv_find_env(d, key) != -1)
+				errx(1, "env %s: found, expected -1", key);
+		}
+		for (j = 0; j < sizeof(absent) / sizeof(absent[0]); j++)
+			if (drv_find_output(d, absent[j]) != -1 ||
+			    drv_find_env(d, absent[j]) != -1)
+				errx(1, "\"%s\": found, expected -1",
+				    absent[j]);
+		drv_free(d);
+	}
 }
 
 /* Both fixed-output examples: type, modulo hash, output path. */
@@ -1183,6 +1220,7 @@ main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_vectors();
 	test_simple();
+	test_find();
 	test_fixed();
 	test_top();
 	test_memo();
