@@ -1,0 +1,58 @@
+#!/bin/sh
+# The restricted socket's policy op by op, from inside a recursive
+# build (raw client h_recclient.py and the real client): every refused
+# op and every out-of-closure path gets its exact answer, the same
+# connection answers the next op, and the outer build succeeds.
+. "$RNIXD_TOP/regress/lib.sh"
+. ./rec.inc
+rec_init
+rnixd_start
+
+secret=$(nix-build --no-out-link ops.nix -A secret 2>"$TROOT/secret.log") ||
+    fail "secret: $(log secret)"
+dep=$(nix-build --no-out-link ops.nix -A dep 2>"$TROOT/dep.log") ||
+    fail "dep: $(log dep)"
+dep2=$(nix-build --no-out-link ops.nix -A dep2 2>"$TROOT/dep2.log") ||
+    fail "dep2: $(log dep2)"
+nix-store --check-validity "$secret" "$secret.drv" 2>/dev/null
+nix-store -q --referrers "$dep" | grep -qx "$dep2" ||
+    fail "outside, $dep2 is not a referrer of $dep"
+echo "outside: the secret is valid, $dep has a referrer"
+
+echo "the outer build: raw cases and the real client inside"
+out=$(nix-build --no-out-link ops.nix -A ops 2>"$TROOT/ops.log") ||
+    fail "ops: $(log ops)"
+
+# Every case of the client's list ran and passed.
+python3 h_recclient.py /nonexistent "$STORE" list >"$TROOT/want" ||
+    fail "cannot list the cases"
+[ "$(wc -l <"$TROOT/want")" -ge 50 ] || fail "only $(wc -l <"$TROOT/want") cases"
+sed 's/$/: ok/' "$TROOT/want" | LC_ALL=C sort >"$TROOT/want.ok"
+LC_ALL=C sort "$out/cases" | diff -u "$TROOT/want.ok" - ||
+    fail "raw cases differ from the list (above)"
+echo "$(wc -l <"$TROOT/want") raw cases: ok"
+
+real() {	# key pattern: the line "key: ..." in $out/real matches
+	line=$(grep "^$1: " "$out/real") || fail "no '$1' line in $out/real"
+	case "$line" in
+	"$1: "$2) echo "real client, $1: ok" ;;
+	*) fail "real client: $line; expected $1: $2" ;;
+	esac
+}
+real gc "*0 store paths deleted, 0.00 MiB freed"
+real delete "input still there"
+real referrers "[]"
+real sign "*error: operation 'AddSignatures' is not allowed in recursive Nix*"
+real secret invalid
+real "path-info secret" "*error: path '$secret' is not valid*"
+real "realise secret drv" "error: *"
+real "repair build" "*not privileged to repair*"
+real "fod deep" "*error: cannot build '*-ops-top.drv': the fixed-output derivation '*-ops-fod.drv' may not be built from inside a recursive Nix build*"
+real inner inner
+
+# Nothing of the refused graph was built, no refused add registered.
+built=$(ls "$STORE" | grep -E -- '-ops-(fod|mid|top)$|-(refsecret|multi|t)$')
+[ -z "$built" ] || fail "built or added although refused: $built"
+nix-store --check-validity "$secret" "$dep" || fail "$secret or $dep went"
+echo "known daemon bug, left out: $(cat "$out/known")"
+echo ok
