@@ -1,0 +1,37 @@
+#!/bin/sh
+# Nested recursive Nix to depth 3: four recursive builds, each built
+# through the socket of the one above; outside, the top output's
+# closure holds every level's output.
+. "$RNIXD_TOP/regress/lib.sh"
+. ./rec.inc
+rec_init
+rnixd_start
+
+out=$(nix-build --no-out-link nested.nix 2>"$TROOT/nested.log") ||
+    fail "nested: $(log nested)"
+nix-store -qR "$out" >"$TROOT/closure" || fail "closure of $out"
+p=$out
+for n in 0 1 2 3; do
+	case "$p" in
+	"$STORE"/*-nested-$n) ;;
+	*) fail "level $n is $p" ;;
+	esac
+	[ "$(cat "$p/level")" = $n ] || fail "$p/level: $(cat "$p/level")"
+	grep -qx "$p" "$TROOT/closure" || fail "closure of $out lacks $p"
+	d=$(nix-store -q --deriver "$p") && nix-store --check-validity "$d" &&
+	    case "$d" in *-nested-$n.drv) ;; *) false ;; esac ||
+	    fail "$p: deriver '$d'"
+	echo "level $n: $p, in the closure: ok"
+	[ $n -eq 3 ] && break
+	next=$(readlink "$p/next") || fail "$p/next: not a link"
+	[ "$(nix-store -q --references "$p" | grep -c -- '-nested-[0-9]$')" = 1 ] &&
+	    nix-store -q --references "$p" | grep -qx "$next" ||
+	    fail "references of $p: $(nix-store -q --references "$p")"
+	p=$next
+done
+[ -e "$p/next" ] && fail "level 3 has a next"
+[ "$(cat "$p/marker")" = "deepest of 3" ] || fail "marker: $(cat "$p/marker")"
+[ "$(grep -c -- '-nested-[0-9]$' "$TROOT/closure")" = 4 ] ||
+    fail "closure: $(cat "$TROOT/closure")"
+echo "marker and closure of 4 levels: ok"
+echo ok
