@@ -1,0 +1,76 @@
+#!/bin/sh
+# 1000 connections opened and closed on one recursive build's socket
+# (handshake and an op each; every tenth dropped mid-handshake), then
+# 50 held at once: builderproc's descriptors grow while they are open
+# and come back to the same count after, with no leak.
+. "$RNIXD_TOP/regress/lib.sh"
+. ./rec.inc
+rec_init
+rnixd_start
+
+bpid=$(child_pid builderproc) || fail "no builderproc"
+nfds() {
+	ls "/proc/$bpid/fd" | wc -l
+}
+# The count once it has not changed for half a second.
+settled() {
+	a=$(nfds)
+	n=0
+	while :; do
+		sleep 0.5
+		b=$(nfds)
+		[ "$a" = "$b" ] && break
+		a=$b
+		n=$((n + 1))
+		[ $n -gt 20 ] && break
+	done
+	echo "$b"
+}
+# Wait up to 10 s for the count to come back to $1.
+back_to() {
+	n=0
+	while [ "$(nfds)" != "$1" ]; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+idle=$(settled)
+nix-build --no-out-link conns.nix >"$TROOT/out" 2>"$TROOT/conns.log" &
+bld=$!
+dir=$(rec_find_build ready) || fail "the build did not get ready: $(log conns)"
+before=$(settled)
+echo "builderproc fds: idle $idle, build running $before"
+touch "$dir/go1"
+n=0
+while ! [ -e "$dir/go2.held" ]; do
+	n=$((n + 1))
+	[ $n -gt 600 ] && fail "50 connections not held: $(log conns)"
+	kill -0 $bld 2>/dev/null || fail "build ended: $(log conns)"
+	sleep 0.1
+done
+during=$(nfds)
+echo "with 50 connections held: $during"
+[ "$during" -ge $((before + 50)) ] ||
+    fail "50 connections held, but only $during fds (before: $before)"
+touch "$dir/go2"
+n=0
+while ! [ -e "$dir/closed" ]; do
+	n=$((n + 1))
+	[ $n -gt 600 ] && fail "connections not closed: $(log conns)"
+	sleep 0.1
+done
+back_to "$before" || fail "after 1050 connections: $(nfds) fds, before $before"
+echo "after 1050 connections, closed: $(nfds): ok"
+touch "$dir/go3"
+wait $bld || fail "conns: $(log conns)"
+out=$(cat "$TROOT/out")
+grep -qx "conns 1000: ok" "$out/log" && grep -qx "held 50: ok" "$out/log" ||
+    fail "client: $(cat "$out/log")"
+got=$(grep -c "recursive connection" "$TROOT/rnixd.log")
+[ "$got" -ge 1052 ] || fail "rnixd saw $got recursive connections"
+back_to "$idle" || fail "after the build: $(nfds) fds, idle $idle"
+echo "$got recursive connections; after the build $(nfds) fds: ok"
+echo ok
