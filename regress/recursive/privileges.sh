@@ -1,0 +1,115 @@
+#!/bin/sh
+# The privilege table of rnixd.8 holds while recursive builds run: with
+# an outer build waiting for an inner one (both recursive, both with a
+# socket served), and again after mountproc bound the inner output into
+# the outer sandbox.  builderproc and mountproc have uid != 0 and no
+# capabilities; storeproc and the spawner have theirs only; the builders
+# run as build users without capabilities.
+. "$RNIXD_TOP/regress/lib.sh"
+. ./rec.inc
+rec_init
+rnixd_start
+
+# Capability bits (linux/capability.h).
+CAP_CHOWN=0 CAP_DAC_OVERRIDE=1 CAP_FOWNER=3 CAP_SETGID=6
+CAP_SETUID=7
+
+mask() {
+	m=0
+	for c in "$@"; do m=$((m | (1 << c))); done
+	printf '%016x' "$m"
+}
+
+spawner_pid() {
+	for p in $(pgrep -P "$(child_pid mountproc)"); do
+		if [ "$(cat /proc/$p/comm 2>/dev/null)" = rnixd-spawner ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+check_proc() {	# name user capmask root
+	if [ "$1" = spawner ]; then
+		pid=$(spawner_pid) || fail "spawner not running"
+	else
+		pid=$(child_pid "$1") || fail "$1 not running"
+	fi
+	st=/proc/$pid/status
+	uid=$(id -u "$2")
+	[ "$uid" -ne 0 ] || fail "$2 is root"
+	grep -q "^Uid:	$uid	$uid	$uid	$uid$" "$st" ||
+	    fail "$1: $(grep ^Uid: "$st"), expected $2 ($uid) in every field"
+	for c in CapEff CapPrm CapBnd; do
+		grep -q "^$c:	$3$" "$st" ||
+		    fail "$1: $(grep "^$c:" "$st"), expected $3"
+	done
+	grep -q "^NoNewPrivs:	1$" "$st" || fail "$1: NoNewPrivs not 1"
+	grep -q "^Seccomp:	2$" "$st" || fail "$1: Seccomp not 2"
+	root=$(readlink "/proc/$pid/root")
+	[ "$root" = "$4" ] || fail "$1: root is $root, expected $4"
+	echo "  $1: uid $uid, CapEff $3, NoNewPrivs 1, Seccomp 2, root $root"
+}
+
+# Every process of a build user: no capabilities, no new privileges;
+# count the sandboxes (mount namespaces) they run in.
+check_builders() {
+	members=",$(getent group "$BUILD_GROUP" | cut -d: -f4),"
+	nss=""
+	for st in /proc/[0-9]*/status; do
+		pid=${st#/proc/}
+		pid=${pid%/status}
+		uid=$(awk '/^Uid:/ { print $2 }' "$st" 2>/dev/null) || continue
+		[ -n "$uid" ] || continue
+		user=$(getent passwd "$uid" | cut -d: -f1)
+		case "$members" in *",$user,"*) ;; *) continue ;; esac
+		grep -q "^Uid:	$uid	$uid	$uid	$uid$" "$st" ||
+		    fail "pid $pid: $(grep ^Uid: "$st")"
+		grep -q "^CapEff:	0000000000000000$" "$st" ||
+		    fail "pid $pid ($user): $(grep ^CapEff: "$st")"
+		grep -q "^NoNewPrivs:	1$" "$st" ||
+		    fail "pid $pid ($user): NoNewPrivs not 1"
+		ns=$(readlink "/proc/$pid/ns/mnt") || continue
+		case " $nss " in *" $ns "*) ;; *) nss="$nss $ns" ;; esac
+	done
+	set -- $nss
+	[ $# -ge "$want" ] ||
+	    fail "build users' processes in $# sandboxes, expected $want"
+	echo "  build users' processes in $# sandboxes: CapEff 0, NoNewPrivs 1"
+}
+
+check_all() {
+	check_proc storeproc _rnixd "$(mask $CAP_CHOWN $CAP_FOWNER)" \
+	    "$TROOT/nix/var/nix/rnixd/storeproc-root"
+	check_proc builderproc _rnixd-builder 0000000000000000 \
+	    "$TROOT/nix/var/nix/rnixd/empty"
+	check_proc mountproc _rnixd-mount 0000000000000000 \
+	    "$TROOT/nix/var/nix/rnixd/empty"
+	check_proc spawner _rnixd-mount "$(mask $CAP_SETUID $CAP_SETGID \
+	    $CAP_CHOWN $CAP_DAC_OVERRIDE $CAP_FOWNER)" /
+	grep -q "^Uid:	0	0	0	0$" /proc/$RNIXD_PID/status ||
+	    fail "parent not root"
+	want=$1
+	check_builders
+}
+
+nix-build --no-out-link privileges.nix >"$TROOT/out" 2>"$TROOT/priv.log" &
+bld=$!
+inner=$(rec_find_build inner-ready) || fail "no inner build: $(log priv)"
+outer=$(rec_find_build outer-ready 0) && fail "outer went on already"
+echo "an outer recursive build waiting for an inner recursive one:"
+[ -S "$inner/.nix-socket" ] || fail "the inner build has no socket"
+check_all 2
+touch "$inner/inner-go"
+outer=$(rec_find_build outer-ready) || fail "outer did not go on: $(log priv)"
+echo "the outer build, the inner output bound into its sandbox:"
+[ -S "$outer/.nix-socket" ] || fail "the outer build has no socket"
+check_all 1
+touch "$outer/outer-go"
+wait $bld || fail "priv: $(log priv)"
+out=$(cat "$TROOT/out")
+[ "$(cat "$out")" = inner ] || fail "$out: $(cat "$out")"
+echo "after the builds:"
+check_all 0
+echo ok
