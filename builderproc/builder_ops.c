@@ -26,13 +26,10 @@
 
 static int	op_is_valid_path(struct session *, struct wire_in *);
 static int	op_no_substitute(struct session *, struct wire_in *);
-static int	op_query_info(struct session *, struct wire_in *);
-static int	op_query_referrers(struct session *, struct wire_in *);
-static int	op_query_outputs(struct session *, struct wire_in *);
+static int	op_path_query(struct session *, struct wire_in *);
 static int	op_query_all(struct session *, struct wire_in *);
 static int	op_query_hash_part(struct session *, struct wire_in *);
 static int	op_query_valid_paths(struct session *, struct wire_in *);
-static int	op_query_derivers(struct session *, struct wire_in *);
 static int	op_query_missing(struct session *, struct wire_in *);
 static int	op_subst_infos(struct session *, struct wire_in *);
 static int	op_subst_paths(struct session *, struct wire_in *);
@@ -48,17 +45,21 @@ static void	ops_put_outputs(struct session *, struct msg_output *,
 		    size_t);
 
 struct op_desc {
-	int	(*od_start)(struct session *, struct wire_in *);
-	int	(*od_reply)(struct session *, struct imsg *);
+	int		(*od_start)(struct session *, struct wire_in *);
+	int		(*od_reply)(struct session *, struct imsg *);
+	uint32_t	  od_query;	/* op_path_query's request */
 };
 
 /* Unlisted numbers are invalid, as they are for nix-daemon 2.8. */
 static const struct op_desc ops_table[] = {
 	[WOP_IS_VALID_PATH] = { op_is_valid_path, reply_is_valid_path },
 	[WOP_HAS_SUBSTITUTES] = { op_no_substitute, NULL },
-	[WOP_QUERY_PATH_HASH] = { op_query_info, reply_info },
-	[WOP_QUERY_REFERENCES] = { op_query_info, reply_info },
-	[WOP_QUERY_REFERRERS] = { op_query_referrers, reply_paths },
+	[WOP_QUERY_PATH_HASH] = { op_path_query, reply_info,
+	    IMSG_STORE_QUERY_INFO },
+	[WOP_QUERY_REFERENCES] = { op_path_query, reply_info,
+	    IMSG_STORE_QUERY_INFO },
+	[WOP_QUERY_REFERRERS] = { op_path_query, reply_paths,
+	    IMSG_STORE_QUERY_REFERRERS },
 	[WOP_ADD_TO_STORE] = { op_add_to_store, reply_added },
 	[WOP_ADD_TEXT_TO_STORE] = { op_add_text_to_store, reply_added },
 	[WOP_BUILD_PATHS] = { op_build_paths, NULL },
@@ -68,22 +69,26 @@ static const struct op_desc ops_table[] = {
 	[WOP_SYNC_WITH_GC] = { op_sync_with_gc, NULL },
 	[WOP_FIND_ROOTS] = { op_find_roots, reply_roots },
 	[WOP_EXPORT_PATH] = { op_export_path, NULL },
-	[WOP_QUERY_DERIVER] = { op_query_info, reply_info },
+	[WOP_QUERY_DERIVER] = { op_path_query, reply_info,
+	    IMSG_STORE_QUERY_INFO },
 	[WOP_SET_OPTIONS] = { op_set_options, NULL },
 	[WOP_COLLECT_GARBAGE] = { op_collect_garbage, reply_gc },
 	[WOP_QUERY_SUBSTITUTABLE_PATH_INFO] = { op_no_substitute, NULL },
-	[WOP_QUERY_DERIVATION_OUTPUTS] = { op_query_outputs, reply_outputs },
+	[WOP_QUERY_DERIVATION_OUTPUTS] = { op_path_query, reply_outputs,
+	    IMSG_STORE_QUERY_OUTPUTS },
 	[WOP_QUERY_ALL_VALID_PATHS] = { op_query_all, reply_paths },
-	[WOP_QUERY_PATH_INFO] = { op_query_info, reply_info },
+	[WOP_QUERY_PATH_INFO] = { op_path_query, reply_info,
+	    IMSG_STORE_QUERY_INFO },
 	[WOP_IMPORT_PATHS] = { op_unsupported, NULL },
-	[WOP_QUERY_DERIVATION_OUTPUT_NAMES] = { op_query_outputs,
-	    reply_outputs },
+	[WOP_QUERY_DERIVATION_OUTPUT_NAMES] = { op_path_query, reply_outputs,
+	    IMSG_STORE_QUERY_OUTPUTS },
 	[WOP_QUERY_PATH_FROM_HASH_PART] = { op_query_hash_part,
 	    reply_hash_part },
 	[WOP_QUERY_SUBSTITUTABLE_PATH_INFOS] = { op_subst_infos, NULL },
 	[WOP_QUERY_VALID_PATHS] = { op_query_valid_paths, reply_paths },
 	[WOP_QUERY_SUBSTITUTABLE_PATHS] = { op_subst_paths, NULL },
-	[WOP_QUERY_VALID_DERIVERS] = { op_query_derivers, reply_paths },
+	[WOP_QUERY_VALID_DERIVERS] = { op_path_query, reply_paths,
+	    IMSG_STORE_QUERY_DERIVERS },
 	[WOP_OPTIMISE_STORE] = { op_unsupported, NULL },
 	[WOP_VERIFY_STORE] = { op_verify_store, reply_verify },
 	[WOP_BUILD_DERIVATION] = { op_build_derivation, NULL },
@@ -91,8 +96,8 @@ static const struct op_desc ops_table[] = {
 	[WOP_NAR_FROM_PATH] = { op_nar_from_path, reply_ok_none },
 	[WOP_ADD_TO_STORE_NAR] = { op_add_to_store_nar, reply_ok_none },
 	[WOP_QUERY_MISSING] = { op_query_missing, reply_missing },
-	[WOP_QUERY_DERIVATION_OUTPUT_MAP] = { op_query_outputs,
-	    reply_outputs },
+	[WOP_QUERY_DERIVATION_OUTPUT_MAP] = { op_path_query, reply_outputs,
+	    IMSG_STORE_QUERY_OUTPUTS },
 	[WOP_REGISTER_DRV_OUTPUT] = { op_one_string, NULL },
 	[WOP_QUERY_REALISATION] = { op_one_string, NULL },
 	[WOP_ADD_MULTIPLE_TO_STORE] = { op_add_multiple, reply_multiple },
@@ -380,15 +385,19 @@ op_no_substitute(struct session *s, struct wire_in *in)
 	return (1);
 }
 
+/*
+ * The ops that ask storeproc one thing of one path: info (and what
+ * is cut from it), referrers, derivers, a derivation's outputs.
+ */
 static int
-op_query_info(struct session *s, struct wire_in *in)
+op_path_query(struct session *s, struct wire_in *in)
 {
 	char	*path;
 	int	 rc;
 
 	if ((rc = op_read_path(in, &path)) != 1)
 		return (rc);
-	ops_request_path(s, IMSG_STORE_QUERY_INFO, path);
+	ops_request_path(s, s->s_op->od_query, path);
 	return (1);
 }
 
@@ -432,30 +441,6 @@ reply_info(struct session *s, struct imsg *imsg)
 	}
 	wire_path_info_free(&info);
 	return (0);
-}
-
-static int
-op_query_referrers(struct session *s, struct wire_in *in)
-{
-	char	*path;
-	int	 rc;
-
-	if ((rc = op_read_path(in, &path)) != 1)
-		return (rc);
-	ops_request_path(s, IMSG_STORE_QUERY_REFERRERS, path);
-	return (1);
-}
-
-static int
-op_query_derivers(struct session *s, struct wire_in *in)
-{
-	char	*path;
-	int	 rc;
-
-	if ((rc = op_read_path(in, &path)) != 1)
-		return (rc);
-	ops_request_path(s, IMSG_STORE_QUERY_DERIVERS, path);
-	return (1);
 }
 
 static int
@@ -505,19 +490,6 @@ op_query_valid_paths(struct session *s, struct wire_in *in)
 	else
 		ops_request_paths(s, IMSG_STORE_QUERY_VALID, paths, npaths);
 	wire_strings_free(paths, npaths);
-	return (1);
-}
-
-/* Ops 22, 28, 41: what storeproc knows of a derivation's outputs. */
-static int
-op_query_outputs(struct session *s, struct wire_in *in)
-{
-	char	*path;
-	int	 rc;
-
-	if ((rc = op_read_path(in, &path)) != 1)
-		return (rc);
-	ops_request_path(s, IMSG_STORE_QUERY_OUTPUTS, path);
 	return (1);
 }
 
