@@ -67,13 +67,13 @@ install_unit() {
 	install -m 0644 "$tmp" "$UNITDIR/rnixd.service"
 }
 
+# Every page in man/, in the section its name ends with.
 install_man() {
-	for sect in 5 8; do
-		for page in man/*."$sect"; do
-			[ -e "$page" ] || continue
-			run install -d -m 0755 "$DESTDIR$MANDIR/man$sect"
-			run install -m 0444 "$page" "$DESTDIR$MANDIR/man$sect/"
-		done
+	for page in man/*.[1-9]; do
+		[ -e "$page" ] || continue
+		sect=${page##*.}
+		run install -d -m 0755 "$DESTDIR$MANDIR/man$sect"
+		run install -m 0444 "$page" "$DESTDIR$MANDIR/man$sect/"
 	done
 }
 
@@ -125,7 +125,7 @@ do_uninstall() {
 	done
 	# The directory is ours alone; leave it if someone put files there.
 	rmdir "$DESTDIR$LIBEXECDIR" 2>/dev/null || true
-	for page in man/*.[58]; do
+	for page in man/*.[1-9]; do
 		[ -e "$page" ] || continue
 		run rm -f "$DESTDIR$MANDIR/man${page##*.}/${page##*/}"
 	done

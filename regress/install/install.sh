@@ -37,15 +37,16 @@ done
 echo "programs, modes and sbin/../libexec/rnixd layout: ok"
 
 npages=0
-for page in "$RNIXD_TOP"/man/*.[58]; do
+for page in "$RNIXD_TOP"/man/*.[1-9]; do
 	[ -e "$page" ] || continue
 	f=$P/share/man/man${page##*.}/${page##*/}
 	mode_is "$f" 444
 	cmp -s "$page" "$f" || fail "$f differs"
 	npages=$((npages + 1))
 done
-[ -f "$RNIXD_TOP/man/rnixd.conf.5" ] && [ $npages -gt 0 ] ||
-    fail "no manual pages installed"
+for page in man5/rnixd.conf.5 man7/rnixd-recursive.7 man8/rnixd.8; do
+	[ -f "$P/share/man/$page" ] || fail "$page not installed"
+done
 echo "$npages manual pages: ok"
 
 mode_is "$DEST/etc/rnixd.conf" 644
@@ -124,5 +125,7 @@ mk uninstall DESTDIR="$DEST" >"$TROOT/uninstall.out" 2>&1 ||
     fail "make uninstall: $(cat "$TROOT/uninstall.out")"
 left=$(cd "$DEST" && find . -type f)
 [ "$left" = "./etc/rnixd.conf" ] || fail "uninstall left: $left"
+[ -n "$(cd "$DEST" && find . -type l)" ] &&
+    fail "uninstall left links: $(cd "$DEST" && find . -type l)"
 [ -e "$P/libexec/rnixd" ] && fail "uninstall left libexec/rnixd"
 echo "uninstall removes all but rnixd.conf: ok"
