@@ -16,6 +16,7 @@ The policy cases read their paths from the environment:
   SECRETDRV  a valid derivation outside the closure
   INNERDRV   a derivation instantiated through the socket (allowed)
   FODDEEP    a derivation (allowed) with a fixed-output one below it
+  FAILDRV    a derivation (allowed) whose builder logs LOGSECRET, fails
 Each case opens a connection, sends one request, checks the exact
 answer or error, then checks that the same connection still answers
 the next op (IsValidPath of IN is 1).  Exit 0 if every case passed.
@@ -100,6 +101,7 @@ def path_info(path, nar, refs=(), ca=""):
 
 class Conn:
     def __init__(self, sockpath):
+        self.seen = []
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.connect(sockpath)
         self.s.settimeout(60)
@@ -147,7 +149,7 @@ class Conn:
             if self.u64() == 0:
                 self.u64()
             else:
-                self.string()
+                self.seen.append(self.string())
 
     def send(self, data):
         self.s.sendall(data)
@@ -157,12 +159,12 @@ class Conn:
         while True:
             code = self.u64()
             if code == STDERR_NEXT:
-                self.string()
+                self.seen.append(self.string())
             elif code == 0x53545254:        # START_ACTIVITY
                 self.u64()
                 self.u64()
                 self.u64()
-                self.string()
+                self.seen.append(self.string())
                 self.fields()
                 self.u64()
             elif code == 0x53544f50:        # STOP_ACTIVITY
@@ -530,7 +532,7 @@ def case_build_ok(sock):
     c.op(46, strings([drv + "!out"]) + u64(0))
     c.expect_last()
     res = c.build_results()
-    if len(res) != 1 or res[0][1] not in (0, 1, 3):
+    if len(res) != 1 or res[0][1] not in (0, 1, 2):
         raise AssertionError("BuildPathsWithResults: %r" % res)
     c.op(41, string(drv))
     c.expect_last()
@@ -580,6 +582,116 @@ def case_invalid_op(op):
         c.expect_eof()
         Conn(sock).expect_usable()
     return run
+
+
+def nar_read(conn):
+    """One NAR from the socket, parsed to find where it ends."""
+    out = []
+
+    def tok():
+        n = conn.u64()
+        data = conn.recv(n + (-n % 8))
+        out.append(u64(n) + data)
+        return data[:n]
+
+    def node():
+        if tok() != b"(" or tok() != b"type":
+            raise AssertionError("bad NAR node")
+        kind = tok()
+        if kind == b"regular":
+            t = tok()
+            if t == b"executable":
+                tok()
+                t = tok()
+            if t != b"contents":
+                raise AssertionError("bad NAR file")
+            tok()
+        elif kind == b"symlink":
+            tok()
+            tok()
+        elif kind == b"directory":
+            while True:
+                t = tok()
+                if t == b")":
+                    return
+                if t != b"entry" or tok() != b"(" or tok() != b"name":
+                    raise AssertionError("bad NAR entry")
+                tok()
+                if tok() != b"node":
+                    raise AssertionError("bad NAR entry node")
+                node()
+                if tok() != b")":
+                    raise AssertionError("bad NAR entry end")
+        else:
+            raise AssertionError("bad NAR type %r" % kind)
+        if tok() != b")":
+            raise AssertionError("bad NAR node end")
+
+    if tok() != b"nix-archive-1":
+        raise AssertionError("not a NAR")
+    node()
+    return b"".join(out)
+
+
+def case_nar_allowed(sock):
+    """Control: an allowed path's NAR comes, matching its info."""
+    c = Conn(sock)
+    info = c.query_info(env("IN"))
+    c.op(38, string(env("IN")))
+    c.expect_last()
+    nar = nar_read(c)
+    if hashlib.sha256(nar).hexdigest() != info["narHash"] or \
+            len(nar) != info["narSize"]:
+        raise AssertionError("NarFromPath(IN) does not match its info")
+    c.expect_usable()
+
+
+def case_deriver_censored(sock):
+    """QueryDeriver of an input (which has one outside) is empty."""
+    c = Conn(sock)
+    c.op(18, string(env("IN")))
+    c.expect_last()
+    d = c.string()
+    if d != b"":
+        raise AssertionError("QueryDeriver(IN) = %r" % d)
+    c.expect_usable()
+
+
+def case_missing_allowed(sock):
+    """Allowed targets are answered as usual."""
+    c = Conn(sock)
+    drv = env("FODDEEP")
+    r = missing(c, [drv + "!out"])
+    if drv not in r[0] or r[2] != []:
+        raise AssertionError("QueryMissing(%s!out): %r" % (drv, r))
+    c.expect_usable()
+
+
+def case_build_mixed(sock):
+    """One unknown target refuses the whole request."""
+    p = env("SECRETDRV") + "!out"
+    refused(9, strings(sorted([env("INNERDRV") + "!out", p])) + u64(0),
+            "cannot build", p, "because path is unknown")(sock)
+
+
+def case_build_failure(sock):
+    """An inner build's failure comes back without its log (G3)."""
+    drv = env("FAILDRV")
+    c = Conn(sock)
+    c.op(46, strings([drv + "!out"]) + u64(0))
+    c.expect_last()
+    res = c.build_results()
+    if len(res) != 1 or res[0][1] != 3 or \
+            "failed" not in res[0][2] or "LOGSECRET" in res[0][2]:
+        raise AssertionError("BuildPathsWithResults: %r" % res)
+    c.op(9, strings([drv + "!out"]) + u64(0))
+    e = c.expect_error("failed")
+    if "LOGSECRET" in e or "log lines" in e:
+        raise AssertionError("BuildPaths error %r has the log" % e)
+    leaked = [m for m in c.seen if b"LOGSECRET" in m]
+    if leaked:
+        raise AssertionError("the log came as messages: %r" % leaked[:3])
+    c.expect_usable()
 
 
 def cases():
@@ -668,6 +780,17 @@ def cases():
     c["verify-check"] = lambda s: answered(35, u64(1) + u64(0),
                                            want_u64(0))(s)
     c["set-options"] = case_setoptions
+    c["nar-from-path-input"] = case_nar_allowed
+    c["query-deriver-input"] = case_deriver_censored
+    c["query-missing-allowed"] = case_missing_allowed
+    c["build-mixed"] = case_build_mixed
+    c["build-failure-no-log"] = case_build_failure
+    c["add-nar-repair"] = lambda s: refused(
+        39, path_info(text_path("r", b"r", []), nar_file(b"r"), [],
+                      "text:sha256:" + nix32(hashlib.sha256(b"r").digest())) +
+        u64(1) + u64(0) + frames(nar_file(b"r")), "privileged")(s)
+    c["add-multi-repair"] = refused(44, u64(1) + u64(0) + frames(u64(0)),
+                                    "privileged")
     return c
 
 

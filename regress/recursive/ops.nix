@@ -46,9 +46,15 @@ in rec {
       in derivation { name = "ops-top"; system = "x86_64-linux";
         builder = "/bin/sh"; args = [ "-c" "cat ''${mid} >$out" ]; }
       NIX
+      cat >fail.nix <<'NIX'
+      derivation { name = "ops-fail"; system = "x86_64-linux";
+        builder = "/bin/sh";
+        args = [ "-c" "for i in 1 2 3; do echo LOGSECRET-$i; done; exit 3" ]; }
+      NIX
       INNERDRV=$(nix-instantiate inner.nix) || exit 1
+      FAILDRV=$(nix-instantiate fail.nix) || exit 1
       FODDEEP=$(nix-instantiate fod-deep.nix) || exit 1
-      export INNERDRV FODDEEP
+      export INNERDRV FODDEEP FAILDRV
 
       # The raw client: every case, each on its own connection.
       rc all >$out/cases 2>&1 || { cat $out/cases; exit 1; }

@@ -54,5 +54,10 @@ real inner inner
 built=$(ls "$STORE" | grep -E -- '-ops-(fod|mid|top)$|-(refsecret|multi|t)$')
 [ -z "$built" ] || fail "built or added although refused: $built"
 nix-store --check-validity "$secret" "$dep" || fail "$secret or $dep went"
+# $out names the secret, but it was never allowed: not a reference.
+grep -q "$secret" "$out/real" || fail "$out does not name $secret"
+nix-store -q --references "$out" >"$TROOT/refs" || fail "references of $out"
+grep -qx "$secret" "$TROOT/refs" && fail "$secret became a reference of $out"
+echo "the secret named in \$out is not a reference: ok"
 echo "known daemon bug, left out: $(cat "$out/known")"
 echo ok
