@@ -20,7 +20,14 @@
 #include "log.h"
 #include "msg_store.h"
 
-static TAILQ_HEAD(, goal)	queue = TAILQ_HEAD_INITIALIZER(queue);
+/*
+ * Goals ready to build.  Those a recursive build waits for go first:
+ * each one that runs lets an outer build, which holds a build user
+ * while it waits, go on towards its end.
+ */
+TAILQ_HEAD(goal_queue, goal);
+static struct goal_queue	queue = TAILQ_HEAD_INITIALIZER(queue);
+static struct goal_queue	inner_queue = TAILQ_HEAD_INITIALIZER(inner_queue);
 static unsigned int		running;
 
 static void	goal_check(struct goal *);
@@ -290,8 +297,26 @@ goal_enqueue(struct goal *g)
 {
 	g->g_state = GS_QUEUED;
 	goal_ref(g);
-	TAILQ_INSERT_TAIL(&queue, g, g_queue);
+	g->g_inner = build_wanted_inside(g);
+	TAILQ_INSERT_TAIL(g->g_inner ? &inner_queue : &queue, g, g_queue);
 	build_schedule();
+}
+
+static void
+goal_dequeue(struct goal *g)
+{
+	TAILQ_REMOVE(g->g_inner ? &inner_queue : &queue, g, g_queue);
+	g->g_inner = 0;
+}
+
+static struct goal *
+goal_next(void)
+{
+	struct goal	*g;
+
+	if ((g = TAILQ_FIRST(&inner_queue)) == NULL)
+		g = TAILQ_FIRST(&queue);
+	return (g);
 }
 
 /* Nobody wants g now: stop what can be stopped. */
@@ -304,7 +329,7 @@ goal_abandon(struct goal *g)
 		goal_unwant_inputs(g);
 		break;
 	case GS_QUEUED:
-		TAILQ_REMOVE(&queue, g, g_queue);
+		goal_dequeue(g);
 		g->g_state = GS_IDLE;
 		goal_unref(g);
 		break;
@@ -330,24 +355,34 @@ build_schedule(void)
 	uid_t		 uid;
 	gid_t		 gid;
 
-	while ((g = TAILQ_FIRST(&queue)) != NULL && running < max) {
+	while ((g = goal_next()) != NULL && running < max) {
 		if ((u = users_take(&uid, &gid)) == -1) {
 			if (users_count() == 0) {
-				TAILQ_REMOVE(&queue, g, g_queue);
+				goal_dequeue(g);
 				goal_done(g, WIRE_BS_MISC_FAILURE, "no build "
 				    "users: the group '%s' has no members",
 				    builder_conf->conf_build_users_group);
 				goal_unref(g);
 				continue;
 			}
+			/* Maybe every user waits for this very queue. */
+			rec_pool_stalled();
 			break;
 		}
-		TAILQ_REMOVE(&queue, g, g_queue);
+		goal_dequeue(g);
 		running++;
 		g->g_slot = 1;
 		g->g_user = u;
 		build_closure(g);
 	}
+}
+
+/* Goals wait for a build user, and only for that. */
+int
+build_stalled(void)
+{
+	return (goal_next() != NULL &&
+	    running < config_max_jobs(builder_conf) && users_free() == 0);
 }
 
 /* Does g get a recursive-Nix socket?  (goal_system_ok let it in.) */

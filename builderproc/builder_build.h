@@ -112,6 +112,7 @@ struct goal {
 	uint64_t		 g_build_id;
 	int			 g_user;	/* index in the pool, or -1 */
 	int			 g_slot;	/* holds a job slot */
+	int			 g_inner;	/* queued in the inner queue */
 	char			**g_closure;
 	size_t			 g_nclosure;
 	int			 g_logfd;
@@ -235,12 +236,15 @@ void		 build_req_loaded(struct build_req *, size_t);
 void		 goal_want(struct goal *, struct waiter *, int keep_going);
 void		 goal_unwant(struct goal *, struct waiter *);
 uint64_t	 build_activity_id(void);
+int		 build_wanted_inside(struct goal *);
+void		 build_req_abort(struct session *, const char *);
 
 /* builder_log.c */
 void		 log_start(struct goal *);
 void		 log_stop(struct goal *);
 void		 log_tail_free(struct goal *);
 char		*log_failure_text(struct goal *);
+void		 log_inner_line(struct goal *, const char *, size_t);
 
 /* builder_env.c */
 int		 env_make(const struct goal *, char ***, size_t *);
@@ -259,6 +263,9 @@ char		**rec_build_refs(struct goal *, size_t *);
 int		 rec_graph_fixed(struct goal *, unsigned int, struct goal **);
 int		 build_recursive(const struct goal *);
 void		 build_slot_give(struct goal *);
+void		 rec_pool_stalled(void);
+struct goal	*rec_outer_goal(const struct session *);
+int		 build_stalled(void);
 
 /* builder_users.c */
 int		 users_take(uid_t *, gid_t *);	/* index or -1 */
@@ -266,6 +273,8 @@ void		 users_give(int);
 void		 users_get(int, uid_t *, gid_t *);
 uid_t		 users_uid(int);
 size_t		 users_count(void);
+size_t		 users_busy(void);
+size_t		 users_free(void);
 int		 users_parse(const void *, size_t);
 
 #endif /* RNIXD_BUILDER_BUILD_H */

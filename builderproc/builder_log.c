@@ -8,6 +8,8 @@
  * which writes the log file nix-store -l reads.  The last lines are
  * kept for the failure message; the timers for timeout and
  * max-silent-time live here, since output is what resets silence.
+ * The lines of an inner build of a recursive one also join the outer
+ * build's log (log_inner_line) and reach the outer build's clients.
  *
  * Nothing is dropped and nothing grows without bound: when storeproc's
  * pipe is full (the rest of a read waits in g_pend) or a client has
@@ -347,6 +349,22 @@ log_kill(struct goal *g, const char *fmt, unsigned int secs)
 	if (asprintf(&g->g_kill_msg, fmt, g->g_path, secs) == -1)
 		fatal("asprintf");
 	build_mount_kill(g);
+}
+
+/*
+ * A line of an inner build of g (recursive Nix) joins g's own log.  A
+ * whole line at once: a partial line of g's builder may be cut by it.
+ */
+void
+log_inner_line(struct goal *g, const char *line, size_t len)
+{
+	if (g->g_logfd == -1 || g->g_storelog == -1)
+		return;
+	log_store(g, line, len);
+	log_store(g, "\n", 1);
+	/* What waits goes out from log_resume, as for g's own output. */
+	if (g->g_npend > 0)
+		log_hold(g);
 }
 
 static void

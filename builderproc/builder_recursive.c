@@ -34,6 +34,7 @@ struct rec_path {
 RB_HEAD(rec_paths, rec_path);
 
 struct rec_build {
+	TAILQ_ENTRY(rec_build)	 rb_entry;
 	struct goal		*rb_goal;
 	int			 rb_fd;
 	int			 rb_listening;
@@ -44,6 +45,18 @@ struct rec_build {
 	uint32_t		 rb_rootid;	/* temp roots of the added */
 	TAILQ_HEAD(, session)	 rb_sessions;
 };
+
+/* Every recursive build with a sandbox, oldest first. */
+static TAILQ_HEAD(, rec_build)	rec_builds = TAILQ_HEAD_INITIALIZER(rec_builds);
+
+/*
+ * Seconds the build users must all stay held by recursive builds that
+ * wait for inner builds before one such wait is failed: replies from
+ * storeproc that would let an outer build go on come well before.
+ */
+#define REC_POOL_WAIT	1
+static struct event	rec_pool_ev;
+static int		rec_pool_armed;
 
 int	rec_path_cmp(struct rec_path *, struct rec_path *);
 RB_PROTOTYPE(rec_paths, rec_path, rp_entry, rec_path_cmp)
@@ -106,6 +119,7 @@ rec_build_new(struct goal *g)
 	rb->rb_rootid = store_call_new(rec_noop_reply, NULL);
 	store_call_cancel(rb->rb_rootid);
 	g->g_rec = rb;
+	TAILQ_INSERT_TAIL(&rec_builds, rb, rb_entry);
 }
 
 static void
@@ -190,6 +204,7 @@ rec_build_free(struct goal *g)
 	}
 	wire_strings_free(rb->rb_added, rb->rb_nadded);
 	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, rb->rb_rootid);
+	TAILQ_REMOVE(&rec_builds, rb, rb_entry);
 	free(rb);
 	g->g_rec = NULL;
 }
@@ -211,6 +226,91 @@ rec_build_refs(struct goal *g, size_t *np)
 		v[n++] = rb->rb_added[i];
 	*np = n;
 	return (v);
+}
+
+/* The build whose socket s is connected to. */
+struct goal *
+rec_outer_goal(const struct session *s)
+{
+	return (s->s_rec != NULL ? s->s_rec->rb_goal : NULL);
+}
+
+/* rb's builder runs as a build user and waits for an inner build. */
+static int
+rec_waiting(const struct rec_build *rb)
+{
+	struct session	*s;
+
+	if (rb->rb_goal->g_user == -1 || rb->rb_goal->g_state != GS_RUN)
+		return (0);
+	TAILQ_FOREACH(s, &rb->rb_sessions, s_rentry)
+		if (s->s_build != NULL)
+			return (1);
+	return (0);
+}
+
+/*
+ * Goals wait for a build user, and every user is held by a recursive
+ * build that waits for an inner build: none can ever be given back.
+ * Returns the newest such build, or NULL if the pool can still move.
+ */
+static struct rec_build *
+rec_pool_deadlock(void)
+{
+	struct rec_build	*rb, *last = NULL;
+	size_t			 n = 0;
+
+	if (!build_stalled())
+		return (NULL);
+	TAILQ_FOREACH(rb, &rec_builds, rb_entry)
+		if (rec_waiting(rb)) {
+			n++;
+			last = rb;
+		}
+	return (n > 0 && n >= users_busy() ? last : NULL);
+}
+
+/*
+ * Still stuck: the newest waiting build's inner builds fail, naming
+ * the setting, so that its builder can end and give its user back.
+ */
+static void
+rec_pool_timeout(int fd, short events, void *arg)
+{
+	struct rec_build	*rb;
+	struct session		*s, *ts;
+	char			*msg;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	rec_pool_armed = 0;
+	if ((rb = rec_pool_deadlock()) == NULL)
+		return;
+	if (asprintf(&msg, "cannot build inside '" OPS_HL("%s") "': all "
+	    "%zu users of build-users-group '%s' are held by recursive "
+	    "builds waiting for inner builds; add users to the group or "
+	    "run fewer recursive builds at once", rb->rb_goal->g_path,
+	    users_busy(), builder_conf->conf_build_users_group) == -1)
+		fatal("asprintf");
+	log_warnx("%s", msg);
+	TAILQ_FOREACH_SAFE(s, &rb->rb_sessions, s_rentry, ts)
+		if (s->s_build != NULL)
+			build_req_abort(s, msg);
+	free(msg);
+}
+
+/* The scheduler found no free build user: is it for good? */
+void
+rec_pool_stalled(void)
+{
+	struct timeval	tv = { REC_POOL_WAIT, 0 };
+
+	if (rec_pool_armed || rec_pool_deadlock() == NULL)
+		return;
+	evtimer_set(&rec_pool_ev, rec_pool_timeout, NULL);
+	evtimer_add(&rec_pool_ev, &tv);
+	rec_pool_armed = 1;
 }
 
 void
@@ -575,8 +675,11 @@ rec_build_paths(struct session *s, struct wire_in *in)
 			wire_put_u64(&s->s_reply, ops_current(s) ==
 			    WOP_BUILD_PATHS ? 1 : 0);
 		wire_strings_free(paths, npaths);
-	} else
+	} else {
 		build_req_start(s, paths, npaths, NULL);
+		/* The goals may be queued already, behind every user. */
+		rec_pool_stalled();
+	}
 	return (1);
 }
 

@@ -529,23 +529,82 @@ build_session_timeout(struct session *s, unsigned int *timeout)
 	}
 }
 
+struct walk_arg {
+	int		 wa_found;
+	unsigned int	 wa_gen;
+};
+
+/*
+ * The log of an inner build goes to the outer build's clients and log
+ * (req_log): either lagging holds it, as if the outer build wrote it.
+ */
 static void
 req_congested(struct build_req *req, void *arg)
 {
-	int	*full = arg;
+	struct walk_arg	*wa = arg;
+	struct goal	*outer;
 
-	if (req->br_session->s_out.wo_len >= BUILD_LOG_HIGH)
-		*full = 1;
+	if (req->br_session->s_rec != NULL) {
+		outer = rec_outer_goal(req->br_session);
+		if (outer == NULL || outer->g_mark == wa->wa_gen)
+			return;
+		if (outer->g_npend >= BUILD_LOG_HIGH)
+			wa->wa_found = 1;
+		goal_walk(outer, req_congested, wa, wa->wa_gen);
+	} else if (req->br_session->s_out.wo_len >= BUILD_LOG_HIGH)
+		wa->wa_found = 1;
 }
 
 /* A client of g has more log queued than it may: stop reading the pty. */
 int
 build_log_congested(struct goal *g)
 {
-	int	full = 0;
+	struct walk_arg	wa = { 0, ++mark_gen };
 
-	goal_walk(g, req_congested, &full, ++mark_gen);
-	return (full);
+	goal_walk(g, req_congested, &wa, wa.wa_gen);
+	return (wa.wa_found);
+}
+
+static void
+req_inside(struct build_req *req, void *arg)
+{
+	int	*inside = arg;
+
+	if (req->br_session->s_rec != NULL)
+		*inside = 1;
+}
+
+/* Does a recursive build wait for g, directly or not? */
+int
+build_wanted_inside(struct goal *g)
+{
+	int	inside = 0;
+
+	goal_walk(g, req_inside, &inside, ++mark_gen);
+	return (inside);
+}
+
+/*
+ * Fail the build op of s now with msg, whatever it waits for: the
+ * goals it wanted are let go (dropped from the queue if nobody else
+ * wants them).
+ */
+void
+build_req_abort(struct session *s, const char *msg)
+{
+	struct build_req	*req = s->s_build;
+
+	if (req == NULL)
+		return;
+	req_detach(req);
+	build_req_stop_acts(req);
+	ops_error(s, "%s", msg);
+	s->s_build = NULL;
+	s->s_wait = 0;
+	req->br_session = NULL;
+	if (!req->br_opaque_wait)
+		req_free(req);
+	session_process(s);
 }
 
 static int
@@ -587,7 +646,28 @@ struct log_arg {
 	const char	*la_line;
 	size_t		 la_len;
 	int		 la_stop;
+	unsigned int	 la_gen;
 };
+
+static void	req_log(struct build_req *, void *);
+
+/*
+ * An inner build of a recursive one.  Its log does not go into the
+ * sandbox (Nix's recursive daemon sends the builder no log either):
+ * it goes where Nix sends it, to the outer build's clients, and into
+ * the outer build's own log, so that nix log shows it too.
+ */
+static void
+req_log_outer(struct session *s, struct log_arg *la)
+{
+	struct goal	*outer = rec_outer_goal(s);
+
+	if (outer == NULL || outer->g_mark == la->la_gen)
+		return;
+	if (la->la_line != NULL && !la->la_stop)
+		log_inner_line(outer, la->la_line, la->la_len);
+	goal_walk(outer, req_log, la, la->la_gen);
+}
 
 static void
 req_log(struct build_req *req, void *arg)
@@ -599,9 +679,12 @@ req_log(struct build_req *req, void *arg)
 	char			*text, *line;
 	uint64_t		*acts;
 
-	/* Not to a recursive client: the log is the outer build's. */
-	if ((s->s_flag & OPF_LAST_SENT) || s->s_rec != NULL)
+	if (s->s_flag & OPF_LAST_SENT)
 		return;
+	if (s->s_rec != NULL) {
+		req_log_outer(s, la);
+		return;
+	}
 	if (!req_has_act(req, g->g_act)) {
 		if (la->la_stop)
 			return;
@@ -637,9 +720,9 @@ req_log(struct build_req *req, void *arg)
 void
 build_log_line(struct goal *g, const char *line, size_t len)
 {
-	struct log_arg	la = { g, line, len, 0 };
+	struct log_arg	la = { g, line, len, 0, ++mark_gen };
 
-	goal_walk(g, req_log, &la, ++mark_gen);
+	goal_walk(g, req_log, &la, la.la_gen);
 }
 
 /*
@@ -649,18 +732,18 @@ build_log_line(struct goal *g, const char *line, size_t len)
 void
 build_log_begin(struct goal *g)
 {
-	struct log_arg	la = { g, NULL, 0, 0 };
+	struct log_arg	la = { g, NULL, 0, 0, ++mark_gen };
 
-	goal_walk(g, req_log, &la, ++mark_gen);
+	goal_walk(g, req_log, &la, la.la_gen);
 }
 
 /* Tell the clients of a build that it is over; each forgets it. */
 void
 build_log_stop(struct goal *g)
 {
-	struct log_arg	la = { g, NULL, 0, 1 };
+	struct log_arg	la = { g, NULL, 0, 1, ++mark_gen };
 
-	goal_walk(g, req_log, &la, ++mark_gen);
+	goal_walk(g, req_log, &la, la.la_gen);
 }
 
 void

@@ -33,6 +33,27 @@ users_count(void)
 	return (n);
 }
 
+/* Users handed out and not yet given back, gone from the group or not. */
+size_t
+users_busy(void)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < nusers; i++)
+		n += users[i].bu_busy;
+	return (n);
+}
+
+size_t
+users_free(void)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < nusers; i++)
+		n += !users[i].bu_busy && !users[i].bu_gone;
+	return (n);
+}
+
 /* A free build user: its index, or -1 if all are busy. */
 int
 users_take(uid_t *uid, gid_t *gid)

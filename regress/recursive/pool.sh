@@ -1,0 +1,122 @@
+#!/bin/sh
+# Recursive builds and the build-user pool (issue 6, G5).  An outer
+# build waiting for its inner builds gives its job slot back but keeps
+# its build user, which its builder still runs as: more outer builds
+# than users must end (inner builds that can never get a user fail with
+# an error naming build-users-group), never hang.  And 6 outer builds
+# at once, 3 inner builds each, max-jobs 2: all right.
+. "$RNIXD_TOP/regress/lib.sh"
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+
+# A pool of two users of our own: rnxrp, members rnxrp1 and rnxrp2.
+POOL=rnxrp
+made_pool=""
+pool_make() {
+	getent group $POOL >/dev/null && return 0
+	groupadd --system $POOL || return 1
+	made_pool=1
+	for u in ${POOL}1 ${POOL}2; do
+		getent passwd $u >/dev/null && continue
+		useradd --system --gid $POOL --groups $POOL --no-create-home \
+		    --home-dir /var/empty --shell /bin/false $u || return 1
+	done
+}
+pool_remove() {
+	[ -n "$made_pool" ] || return 0
+	userdel ${POOL}1 2>/dev/null
+	userdel ${POOL}2 2>/dev/null
+	groupdel $POOL 2>/dev/null
+}
+pool_make || skip "cannot create group $POOL"
+
+test_init
+trap 'rc=$?; pool_remove; (exit $rc); test_cleanup' EXIT
+cat >>"$CONF" <<EOT
+sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
+experimental-features = recursive-nix
+EOT
+export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+
+# Start $1 builds of tag $2 with $3 inner builds each, in the background.
+start_builds() {
+	pids=""
+	i=1
+	while [ $i -le "$1" ]; do
+		nix-build --no-out-link pool.nix --argstr tag "$2" \
+		    --arg n $i --arg inners "$3" >"$TROOT/$2-$i.out" \
+		    2>"$TROOT/$2-$i.err" &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+}
+
+# Wait for them, at most $1 seconds: a hang is the failure.
+wait_builds() {
+	n=0
+	for p in $pids; do
+		while kill -0 "$p" 2>/dev/null; do
+			n=$((n + 1))
+			[ $n -gt $(($1 * 10)) ] &&
+			    fail "builds still running after $1 s: a deadlock"
+			sleep 0.1
+		done
+	done
+	for p in $pids; do
+		wait "$p"
+	done
+}
+
+# Output $1 of tag $2, with $3 inner builds, must be right.
+check_output() {
+	out=$(cat "$TROOT/$2-$1.out")
+	want=""
+	j=1
+	while [ $j -le "$3" ]; do
+		want="$want${want:+
+}INNER-$2-$1-$j"
+		j=$((j + 1))
+	done
+	[ "$(cat "$out")" = "$want" ] ||
+	    fail "$2 build $1: got '$(cat "$out")', expected '$want'"
+}
+
+echo "3 outer builds, 2 build users: no hang"
+cp "$CONF" "$TROOT/conf.base"
+sed "s/^build-users-group = .*/build-users-group = $POOL/" \
+    "$TROOT/conf.base" >"$CONF"
+echo "max-jobs = 4" >>"$CONF"
+rnixd_start
+start_builds 3 few 1
+wait_builds 60
+ok=0
+for i in 1 2 3; do
+	if [ -s "$TROOT/few-$i.out" ]; then
+		check_output $i few 1
+		ok=$((ok + 1))
+	else
+		grep -q "build-users-group" "$TROOT/few-$i.err" ||
+		    fail "few build $i: $(cat "$TROOT/few-$i.err")"
+	fi
+done
+echo "$ok of 3 built, the others refused naming build-users-group"
+[ $ok -ge 1 ] || fail "none built"
+
+echo "the daemon still builds"
+start_builds 1 after 1
+wait_builds 30
+check_output 1 after 1
+rnixd_stop
+
+echo "6 outer builds of 3 inner builds each, max-jobs 2"
+cp "$TROOT/conf.base" "$CONF"
+echo "max-jobs = 2" >>"$CONF"
+rnixd_start
+start_builds 6 six 3
+wait_builds 80
+for i in 1 2 3 4 5 6; do
+	check_output $i six 3
+done
+echo ok
