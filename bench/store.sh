@@ -13,11 +13,17 @@
 # rnixd at least as fast).  A missed target is reported; only a wrong
 # answer (paths or info that differ) fails.  Cleans up after itself.
 # BENCH_DIR=dir puts the scratch directory elsewhere (default /var/tmp).
+# STORE_BENCH="add info refs" (a subset) runs only those parts, and
+# STORE_RUNS=n takes the best of n for (2) and (3), for profiling.
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 RNIXD="${RNIXD_OBJ:-$TOP/obj}/bin/rnixd"
-RUNS=3
+RUNS=${STORE_RUNS:-3}
+PARTS=${STORE_BENCH:-add info refs}
 NEED_KB=$((4 * 1024 * 1024))
+
+# part name: whether that part of the benchmark runs.
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 echo "store daemon: rnixd vs nix-daemon 2.8, same client, same run"
 if [ "$(id -u)" -ne 0 ]; then
@@ -35,6 +41,7 @@ getent passwd _rnixd-mount >/dev/null ||
 
 dir=${BENCH_DIR:-/var/tmp}
 free=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
+part add || NEED_KB=$((64 * 1024))
 if [ "${free:-0}" -lt $NEED_KB ]; then
 	echo "bench/store.sh: $dir has $((free / 1024)) MiB free, needs" \
 	    "$((NEED_KB / 1024)); skipped"
@@ -140,43 +147,43 @@ same() {	# what
 }
 
 echo "making inputs..."
-head -c 1073741824 /dev/urandom >"$T/in/big" || exit 1
+if part add; then
+	head -c 1073741824 /dev/urandom >"$T/in/big" || exit 1
+	cat "$T/in/big" >/dev/null
+fi
 i=0
 while [ $i -lt 500 ]; do
 	echo "small file $i" >"$T/in/s$i"
 	i=$((i + 1))
 done
-cat "$T/in/big" >/dev/null
 printf "%-36s %8s %8s %6s\n" "" "rnixd" "nix" "ratio"
 
 # (1) the 1 GiB add.
-rt=$(best "$R" 1 nix-store --add "$T/in/big") || exit 1
-cp "$T/out" "$T/out.r"
-rss=$(peak_rss)
-nt=$(best "$N" 1 nix-store --add "$T/in/big") || exit 1
-cp "$T/out" "$T/out.n"
-same "nix-store --add of 1 GiB"
-row "nix-store --add, 1 GiB file" "$rt" "$nt"
+bench_add() {
+	rt=$(best "$R" 1 nix-store --add "$T/in/big") || exit 1
+	cp "$T/out" "$T/out.r"
+	rss=$(peak_rss)
+	nt=$(best "$N" 1 nix-store --add "$T/in/big") || exit 1
+	cp "$T/out" "$T/out.n"
+	same "nix-store --add of 1 GiB"
+	row "nix-store --add, 1 GiB file" "$rt" "$nt"
+}
 
 # (2) path-info of 500 paths in one call.
-NIX_REMOTE="$R" nix-store --add "$T"/in/s* >"$T/paths.r" || exit 1
-NIX_REMOTE="$N" nix-store --add "$T"/in/s* >"$T/paths.n" || exit 1
-rt=$(best "$R" $RUNS nix path-info --json $(cat "$T/paths.r")) || exit 1
-sed 's/"registrationTime":[0-9]*//g' "$T/out" >"$T/out.r"
-nt=$(best "$N" $RUNS nix path-info --json $(cat "$T/paths.n")) || exit 1
-sed 's/"registrationTime":[0-9]*//g' "$T/out" >"$T/out.n"
-same "nix path-info of 500 paths"
-row "nix path-info, 500 paths, one call" "$rt" "$nt"
+bench_info() {
+	NIX_REMOTE="$R" nix-store --add "$T"/in/s* >"$T/paths.r" || exit 1
+	NIX_REMOTE="$N" nix-store --add "$T"/in/s* >"$T/paths.n" || exit 1
+	rt=$(best "$R" $RUNS nix path-info --json $(cat "$T/paths.r")) ||
+	    exit 1
+	sed 's/"registrationTime":[0-9]*//g' "$T/out" >"$T/out.r"
+	nt=$(best "$N" $RUNS nix path-info --json $(cat "$T/paths.n")) ||
+	    exit 1
+	sed 's/"registrationTime":[0-9]*//g' "$T/out" >"$T/out.n"
+	same "nix path-info of 500 paths"
+	row "nix path-info, 500 paths, one call" "$rt" "$nt"
+}
 
 # (3) 200 sequential queries: a .drv with 3 references, 200 times.
-cat >"$T/in/q.nix" <<'EOT'
-derivation {
-  name = "q"; system = "x86_64-linux"; builder = "/bin/sh";
-  a = ./s1; b = ./s2; c = builtins.toFile "c" "c";
-}
-EOT
-qr=$(NIX_REMOTE="$R" nix-instantiate "$T/in/q.nix" 2>/dev/null) || exit 1
-qn=$(NIX_REMOTE="$N" nix-instantiate "$T/in/q.nix" 2>/dev/null) || exit 1
 refs200() {
 	j=0
 	while [ $j -lt 200 ]; do
@@ -184,16 +191,37 @@ refs200() {
 		j=$((j + 1))
 	done
 }
-rt=$(best "$R" $RUNS refs200 "$qr") || exit 1
-cp "$T/out" "$T/out.r"
-nt=$(best "$N" $RUNS refs200 "$qn") || exit 1
-cp "$T/out" "$T/out.n"
-same "nix-store -q --references"
-[ "$(wc -l <"$T/out.r")" -eq 600 ] ||
-    { echo "bench/store.sh: WRONG: 200 x 3 references expected"; status=1; }
-row "200 x nix-store -q --references" "$rt" "$nt"
+bench_refs() {
+	cat >"$T/in/q.nix" <<'EOT'
+derivation {
+  name = "q"; system = "x86_64-linux"; builder = "/bin/sh";
+  a = ./s1; b = ./s2; c = builtins.toFile "c" "c";
+}
+EOT
+	qr=$(NIX_REMOTE="$R" nix-instantiate "$T/in/q.nix" 2>/dev/null) ||
+	    exit 1
+	qn=$(NIX_REMOTE="$N" nix-instantiate "$T/in/q.nix" 2>/dev/null) ||
+	    exit 1
+	rt=$(best "$R" $RUNS refs200 "$qr") || exit 1
+	cp "$T/out" "$T/out.r"
+	nt=$(best "$N" $RUNS refs200 "$qn") || exit 1
+	cp "$T/out" "$T/out.n"
+	same "nix-store -q --references"
+	[ "$(wc -l <"$T/out.r")" -eq 600 ] || {
+		echo "bench/store.sh: WRONG: 200 x 3 references expected"
+		status=1
+	}
+	row "200 x nix-store -q --references" "$rt" "$nt"
+}
 
-echo "rnixd peak RSS during the 1 GiB add: $rss MiB (largest process)"
+rss=""
+if part add; then bench_add; fi
+if part info; then bench_info; fi
+if part refs; then bench_refs; fi
+
+if [ -n "$rss" ]; then
+	echo "rnixd peak RSS during the 1 GiB add: $rss MiB (largest process)"
+fi
 echo "ratio: rnixd time / nix-daemon time; target <= 1.00"
 if [ -n "$misses" ]; then
 	echo "$misses" | tr '|' '\n' | sed '/^$/d; s/^/target missed: /'
