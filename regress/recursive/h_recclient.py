@@ -17,6 +17,7 @@ The policy cases read their paths from the environment:
   INNERDRV   a derivation instantiated through the socket (allowed)
   FODDEEP    a derivation (allowed) with a fixed-output one below it
   FAILDRV    a derivation (allowed) whose builder logs LOGSECRET, fails
+  SLOWDRV    a derivation (allowed) whose builder takes 1.5 s
 Each case opens a connection, sends one request, checks the exact
 answer or error, then checks that the same connection still answers
 the next op (IsValidPath of IN is 1).  Exit 0 if every case passed.
@@ -694,6 +695,74 @@ def case_build_failure(sock):
     c.expect_usable()
 
 
+def case_add_ref_other_conn(sock):
+    """A path added on one connection may be referenced on another:
+    the allowed set is the build's, not the connection's."""
+    a, b = Conn(sock), Conn(sock)
+    data = b"first, on connection a\n"
+    a.op(7, string("conn-a") + string("text:sha256") + strings([]) +
+         u64(0) + frames(data))
+    a.expect_last()
+    first = a.string().decode()
+    for _ in range(2):
+        a.string()
+    a.strings()
+    for _ in range(3):
+        a.u64()
+    a.strings()
+    a.string()
+    a.close()
+    data = ("refers to %s\n" % first).encode()
+    b.op(7, string("conn-b") + string("text:sha256") + strings([first]) +
+         u64(0) + frames(data))
+    b.expect_last()
+    if b.string().decode() != text_path("conn-b", data, [first]):
+        raise AssertionError("AddToStore on b made another path")
+    for _ in range(2):
+        b.string()
+    if b.strings() != [first]:
+        raise AssertionError("references on b")
+    for _ in range(3):
+        b.u64()
+    b.strings()
+    b.string()
+    b.expect_usable()
+
+
+def case_build_opaque(sock):
+    """BuildPaths of an allowed opaque path: nothing to do, 1."""
+    answered(9, strings([env("IN")]) + u64(0), want_u64(1))(sock)
+
+
+def case_fatal_then_new(sock):
+    """A request that cannot be decoded ends its connection only."""
+    c = Conn(sock)
+    c.op(1, u64(1 << 40))
+    c.expect_error()
+    c.expect_eof()
+    Conn(sock).expect_usable()
+
+
+def case_busy_other_conn(sock):
+    """While one connection waits for an inner build, another answers;
+    a third that asked for the same build and went away harms nothing."""
+    drv = env("SLOWDRV") + "!out"
+    gone = Conn(sock)
+    gone.op(9, strings([drv]) + u64(0))
+    gone.close()
+    a = Conn(sock)
+    a.op(9, strings([drv]) + u64(0))
+    t = time.time()
+    b = Conn(sock)
+    b.expect_usable()
+    if time.time() - t > 0.9:
+        raise AssertionError("the other connection waited for the build")
+    a.expect_last()
+    want_u64(1)(a)
+    a.expect_usable()
+    b.expect_usable()
+
+
 def cases():
     g = gone_path()
     c = {}
@@ -785,6 +854,10 @@ def cases():
     c["query-missing-allowed"] = case_missing_allowed
     c["build-mixed"] = case_build_mixed
     c["build-failure-no-log"] = case_build_failure
+    c["add-ref-other-conn"] = case_add_ref_other_conn
+    c["build-opaque-input"] = case_build_opaque
+    c["fatal-then-new"] = case_fatal_then_new
+    c["busy-other-conn"] = case_busy_other_conn
     c["add-nar-repair"] = lambda s: refused(
         39, path_info(text_path("r", b"r", []), nar_file(b"r"), [],
                       "text:sha256:" + nix32(hashlib.sha256(b"r").digest())) +

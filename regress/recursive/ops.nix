@@ -66,10 +66,16 @@ in rec {
       in derivation { name = "ops-fodv-user"; system = "x86_64-linux";
         builder = "/bin/sh"; args = [ "-c" "cat \''${fod} >\$out" ]; }
       NIX
+      cat >slow.nix <<'NIX'
+      derivation { name = "ops-slow"; system = "x86_64-linux";
+        builder = "/bin/sh";
+        args = [ "-c" "/usr/bin/sleep 1.5; echo slow >$out" ]; }
+      NIX
+      SLOWDRV=$(nix-instantiate slow.nix) || exit 1
       INNERDRV=$(nix-instantiate inner.nix) || exit 1
       FAILDRV=$(nix-instantiate fail.nix) || exit 1
       FODDEEP=$(nix-instantiate fod-deep.nix) || exit 1
-      export INNERDRV FODDEEP FAILDRV
+      export INNERDRV FODDEEP FAILDRV SLOWDRV
 
       # The raw client: every case, each on its own connection.
       rc all >$out/cases 2>&1 || { cat $out/cases; exit 1; }
