@@ -35,7 +35,12 @@ in {
       dep=$(nix-store -q --references $IN) || exit 1
       echo added >file.txt
       added=$(nix-store --add file.txt) || exit 1
+      # Also added outside first, and signed there: the add's reply
+      # shows the existing path, censored.
+      echo shared >shared.txt
       mkdir $out
+      python3 $client /build/.nix-socket $NIX_STORE addinfo shared.txt \
+          /build/shared.txt >$out/addinfo.json || exit 1
       ln -s $inner $out/inner
       ln -s $added $out/added
       echo $dep $IN $inner $added >$out/paths

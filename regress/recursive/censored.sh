@@ -15,7 +15,10 @@ dep2=$(nix-build --no-out-link censored.nix -A dep2 2>"$TROOT/dep2.log") ||
     fail "dep2: $(log dep2)"
 nix-store --generate-binary-cache-key cen1 "$TROOT/sk" "$TROOT/pk" ||
     fail "cannot make a key"
-nix store sign --key-file "$TROOT/sk" "$dep" || fail "sign $dep outside"
+echo shared >"$TROOT/shared.txt"
+shared=$(nix-store --add "$TROOT/shared.txt") || fail "add shared.txt outside"
+nix store sign --key-file "$TROOT/sk" "$dep" "$shared" ||
+    fail "sign $dep $shared outside"
 out=$(nix-build --no-out-link censored.nix -A cen 2>"$TROOT/cen.log") ||
     fail "cen: $(log cen)"
 set -- $(cat "$out/paths")
@@ -24,16 +27,19 @@ set -- $(cat "$out/paths")
 [ "$(readlink "$out/inner")" = "$3" ] &&
     [ "$(readlink "$out/added")" = "$4" ] || fail "links of $out"
 nix path-info --json "$@" >"$TROOT/outside.json" || fail "path-info outside"
-python3 h_recclient.py "$SOCKET" "$STORE" info "$@" >"$TROOT/outside.raw" ||
-    fail "raw path info outside"
+python3 h_recclient.py "$SOCKET" "$STORE" info "$@" "$shared" \
+    >"$TROOT/outside.raw" || fail "raw path info outside"
 nix-store -q --deriver "$3" >"$TROOT/deriver" || fail "deriver of $3"
 
 python3 - "$out/pi.json" "$TROOT/outside.json" "$out/raw.json" \
-    "$TROOT/outside.raw" "$(cat "$TROOT/deriver")" "$@" <<'PY' || exit 1
+    "$TROOT/outside.raw" "$(cat "$TROOT/deriver")" "$out/addinfo.json" \
+    "$shared" "$@" <<'PY' || exit 1
 import json, sys
 pin, pout, rin, rout = (json.load(open(f)) for f in sys.argv[1:5])
 inner_deriver = sys.argv[5]
-dep, dep2, inner, added = sys.argv[6:10]
+addinfo = json.load(open(sys.argv[6]))
+shared = sys.argv[7]
+dep, dep2, inner, added = sys.argv[8:12]
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
@@ -77,5 +83,19 @@ if not rout[added]["ca"].startswith("fixed:r:sha256:") or \
         pin[added]["ca"]:
     fail("ca/references: %r %r" % (rout[added], rout[inner]))
 print("outside: signatures, derivers, ultimate, registration times: ok")
+# An add inside of what is there already (signed, registered outside).
+o = rout[shared]
+if list(addinfo) != [shared]:
+    fail("the add inside made %r, not %s" % (list(addinfo), shared))
+a = addinfo[shared]
+for k in same:
+    if a[k] != o[k]:
+        fail("add reply %s: %r, outside %r" % (k, a[k], o[k]))
+want = {"deriver": "", "registrationTime": 0, "ultimate": 0,
+        "signatures": []}
+if {k: a[k] for k in want} != want or not o["signatures"] or \
+        o["registrationTime"] == 0:
+    fail("add reply %r, outside %r" % (a, o))
+print("an add of an existing signed path: reply censored: ok")
 PY
 echo ok

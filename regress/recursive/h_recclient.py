@@ -6,6 +6,8 @@ Usage:
   h_recclient.py SOCKET STOREDIR list         the policy case names
   h_recclient.py SOCKET STOREDIR all|CASE...  run policy cases
   h_recclient.py SOCKET STOREDIR info PATH... raw QueryPathInfo as JSON
+  h_recclient.py SOCKET STOREDIR addinfo NAME FILE
+                                              AddToStore's reply as JSON
   h_recclient.py SOCKET STOREDIR conns N      N connections, each opened,
                                               shaken hands and closed
   h_recclient.py SOCKET STOREDIR hold N FILE  N connections held open
@@ -875,6 +877,22 @@ def print_info(sock, paths):
     print(json.dumps(out, sort_keys=True))
 
 
+def print_addinfo(sock, name, path):
+    """AddToStore of a file as nix-store --add does; the reply's info."""
+    with open(path, "rb") as f:
+        nar = nar_file(f.read())
+    c = Conn(sock)
+    c.op(7, string(name) + string("fixed:r:sha256") + strings([]) + u64(0) +
+         frames(nar))
+    c.expect_last()
+    p = c.string().decode()
+    info = {"deriver": c.string().decode(), "narHash": c.string().decode(),
+            "references": c.strings(), "registrationTime": c.u64(),
+            "narSize": c.u64(), "ultimate": c.u64(),
+            "signatures": c.strings(), "ca": c.string().decode()}
+    print(json.dumps({p: info}, sort_keys=True))
+
+
 def conns(sock, n):
     """n connections, each with the handshake and one op, then closed;
     every tenth closed right after connecting, mid-handshake."""
@@ -912,6 +930,8 @@ def main():
     args = sys.argv[3:]
     if args[:1] == ["info"]:
         return print_info(sock, args[1:])
+    if args[:1] == ["addinfo"]:
+        return print_addinfo(sock, args[1], args[2])
     if args[:1] == ["conns"]:
         return conns(sock, int(args[1]))
     if args[:1] == ["hold"]:
