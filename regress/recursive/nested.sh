@@ -1,7 +1,8 @@
 #!/bin/sh
 # Nested recursive Nix to depth 3: four recursive builds, each built
 # through the socket of the one above; outside, the top output's
-# closure holds every level's output.
+# closure holds every level's output.  A path added at level 0 is
+# invisible to the levels below.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./rec.inc
 rec_init
@@ -21,6 +22,10 @@ for n in 0 1 2 3; do
 	d=$(nix-store -q --deriver "$p") && nix-store --check-validity "$d" &&
 	    case "$d" in *-nested-$n.drv) ;; *) false ;; esac ||
 	    fail "$p: deriver '$d'"
+	if [ $n -gt 0 ]; then
+		[ "$(cat "$p/hidden")" = invisible ] ||
+		    fail "level $n saw level 0's addition"
+	fi
 	echo "level $n: $p, in the closure: ok"
 	[ $n -eq 3 ] && break
 	next=$(readlink "$p/next") || fail "$p/next: not a link"
