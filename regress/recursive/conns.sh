@@ -9,8 +9,10 @@ rec_init
 rnixd_start
 
 bpid=$(child_pid builderproc) || fail "no builderproc"
+spid=$(child_pid storeproc) || fail "no storeproc"
+mpid=$(child_pid mountproc) || fail "no mountproc"
 nfds() {
-	ls "/proc/$bpid/fd" | wc -l
+	ls "/proc/${1:-$bpid}/fd" | wc -l
 }
 # The count once it has not changed for half a second.
 settled() {
@@ -38,11 +40,14 @@ back_to() {
 }
 
 idle=$(settled)
+sidle=$(nfds "$spid")
+midle=$(nfds "$mpid")
 nix-build --no-out-link conns.nix >"$TROOT/out" 2>"$TROOT/conns.log" &
 bld=$!
 dir=$(rec_find_build ready) || fail "the build did not get ready: $(log conns)"
 before=$(settled)
 echo "builderproc fds: idle $idle, build running $before"
+rss0=$(awk '/^VmRSS:/ { print $2 }' /proc/$bpid/status)
 touch "$dir/go1"
 n=0
 while ! [ -e "$dir/go2.held" ]; do
@@ -64,6 +69,8 @@ while ! [ -e "$dir/closed" ]; do
 done
 back_to "$before" || fail "after 1050 connections: $(nfds) fds, before $before"
 echo "after 1050 connections, closed: $(nfds): ok"
+echo "builderproc VmRSS $rss0 kB before, $(awk '/^VmRSS:/ { print $2 }' \
+    /proc/$bpid/status) kB after (not checked)"
 touch "$dir/go3"
 wait $bld || fail "conns: $(log conns)"
 out=$(cat "$TROOT/out")
@@ -73,4 +80,13 @@ got=$(grep -c "recursive connection" "$TROOT/rnixd.log")
 [ "$got" -ge 1052 ] || fail "rnixd saw $got recursive connections"
 back_to "$idle" || fail "after the build: $(nfds) fds, idle $idle"
 echo "$got recursive connections; after the build $(nfds) fds: ok"
+# Nor in storeproc and mountproc, which served them too.
+n=0
+while [ "$(nfds "$spid")" != "$sidle" ] || [ "$(nfds "$mpid")" != "$midle" ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && fail "storeproc $(nfds "$spid") fds (idle $sidle)," \
+	    "mountproc $(nfds "$mpid") (idle $midle)"
+	sleep 0.1
+done
+echo "storeproc $sidle fds, mountproc $midle fds, as when idle: ok"
 echo ok
