@@ -223,6 +223,8 @@ static int	 db_check_cycles(struct store_db *, struct db_item *, size_t,
 		    const char **);
 static int	 db_register_batch(struct store_db *, struct db_item *,
 		    size_t, const char **);
+static int	 db_read_refs(struct store_db *, int64_t, struct db_pathinfo *,
+		    const char **);
 static int	 db_read_info(struct store_db *, sqlite3_stmt *,
 		    struct db_pathinfo *, int64_t *, const char **);
 static char	*db_col_text(sqlite3_stmt *, int);
@@ -1159,7 +1161,11 @@ db_add_sigs(struct store_db *db, const char *path, char *const *sigs,
 /*
  * Lookups.
  */
-/* The columns of DB_QUERY_INFO's row; resets the statement. */
+/*
+ * The columns of DB_QUERY_INFO's row.  The statement stays on its row:
+ * db_query_info resets it after the references are read, so that both
+ * reads share one read transaction (one WAL read lock, as in Nix).
+ */
 static int
 db_read_info(struct store_db *db, sqlite3_stmt *st,
     struct db_pathinfo *info, int64_t *idp, const char **errstr)
@@ -1177,11 +1183,24 @@ db_read_info(struct store_db *db, sqlite3_stmt *st,
 	info->dpi_sigs = db_sigs_merge((const char *)sqlite3_column_text(st,
 	    6), NULL, 0);
 	info->dpi_ca = db_col_strdup(st, 7);
-	sqlite3_reset(st);
 	if (info->dpi_narhash == NULL)
 		return (db_err(db, errstr, "invalid-path entry for '%s': "
 		    "no hash", info->dpi_path));
 	return (0);
+}
+
+/* The references of the row id, into info. */
+static int
+db_read_refs(struct store_db *db, int64_t id, struct db_pathinfo *info,
+    const char **errstr)
+{
+	sqlite3_stmt	*st;
+
+	st = db_stmt(db, DB_QUERY_REFS);
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
+		return (db_sqlerr(db, errstr, "binding an id"));
+	return (db_collect(db, st, &info->dpi_refs, &info->dpi_nrefs,
+	    errstr));
 }
 
 int
@@ -1204,20 +1223,16 @@ db_query_info(struct store_db *db, const char *path,
 	}
 	if ((info->dpi_path = strdup(path)) == NULL)
 		fatal("%s", __func__);
-	if (db_read_info(db, st, info, &id, errstr) == -1)
-		goto fail;
-	st = db_stmt(db, DB_QUERY_REFS);
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		db_sqlerr(db, errstr, "binding an id");
-		goto fail;
+	rc = db_read_info(db, st, info, &id, errstr);
+	if (rc == 0)
+		rc = db_read_refs(db, id, info, errstr);
+	/* Ends the read transaction: no snapshot outlives the query. */
+	sqlite3_reset(st);
+	if (rc == -1) {
+		db_pathinfo_free(info);
+		return (-1);
 	}
-	if (db_collect(db, st, &info->dpi_refs, &info->dpi_nrefs,
-	    errstr) == -1)
-		goto fail;
 	return (1);
- fail:
-	db_pathinfo_free(info);
-	return (-1);
 }
 
 int
