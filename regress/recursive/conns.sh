@@ -2,7 +2,9 @@
 # 1000 connections opened and closed on one recursive build's socket
 # (handshake and an op each; every tenth dropped mid-handshake), then
 # 50 held at once: builderproc's descriptors grow while they are open
-# and come back to the same count after, with no leak.
+# and come back to the same count after, with no leak.  A path added
+# through the socket stays rooted after its connection closed, until
+# the build is over.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./rec.inc
 rec_init
@@ -69,6 +71,12 @@ while ! [ -e "$dir/closed" ]; do
 done
 back_to "$before" || fail "after 1050 connections: $(nfds) fds, before $before"
 echo "after 1050 connections, closed: $(nfds): ok"
+added=$(cat "$dir/added")
+nix-store --delete "$added" >"$TROOT/del.log" 2>&1 &&
+    fail "deleted $added, added by the running build"
+nix-store --check-validity "$added" && [ -e "$added" ] ||
+    fail "$added went: $(cat "$TROOT/del.log")"
+echo "the added path is alive while the build runs: ok"
 echo "builderproc VmRSS $rss0 kB before, $(awk '/^VmRSS:/ { print $2 }' \
     /proc/$bpid/status) kB after (not checked)"
 touch "$dir/go3"
@@ -80,6 +88,15 @@ got=$(grep -c "recursive connection" "$TROOT/rnixd.log")
 [ "$got" -ge 1052 ] || fail "rnixd saw $got recursive connections"
 back_to "$idle" || fail "after the build: $(nfds) fds, idle $idle"
 echo "$got recursive connections; after the build $(nfds) fds: ok"
+nix-store -q --references "$out" | grep -qx "$added" &&
+    fail "$out refers to $added"
+n=0
+until nix-store --delete "$added" >"$TROOT/del.log" 2>&1; do
+	n=$((n + 1))
+	[ $n -gt 50 ] && fail "$added still alive: $(cat "$TROOT/del.log")"
+	sleep 0.1
+done
+echo "after the build, the added path is no longer rooted: ok"
 # Nor in storeproc and mountproc, which served them too.
 n=0
 while [ "$(nfds "$spid")" != "$sidle" ] || [ "$(nfds "$mpid")" != "$midle" ]; do

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """A raw worker-protocol client for the restricted recursive-Nix socket.
 
+Used by ops.sh, censored.sh and conns.sh (here), inside the sandbox; a
+client for other tests belongs in a file of its own.
+
 Runs inside a recursive build's sandbox (python3 from the host's /usr).
 Usage:
   h_recclient.py SOCKET STOREDIR list         the policy case names
