@@ -28,7 +28,8 @@ out=$(nix-build --no-out-link ops.nix -A ops 2>"$TROOT/ops.log") ||
 # Every case of the client's list ran and passed.
 python3 h_recclient.py /nonexistent "$STORE" list >"$TROOT/want" ||
     fail "cannot list the cases"
-[ "$(wc -l <"$TROOT/want")" -ge 50 ] || fail "only $(wc -l <"$TROOT/want") cases"
+ncases=$(wc -l <"$TROOT/want")
+[ "$ncases" -ge 50 ] || fail "only $ncases cases"
 sed 's/$/: ok/' "$TROOT/want" | LC_ALL=C sort >"$TROOT/want.ok"
 LC_ALL=C sort "$out/cases" | diff -u "$TROOT/want.ok" - ||
     fail "raw cases differ from the list (above)"
@@ -49,7 +50,9 @@ real secret invalid
 real "path-info secret" "*error: path '$secret' is not valid*"
 real "realise secret drv" "error: *"
 real "repair build" "*not privileged to repair*"
-real "fod deep" "*error: cannot build '*-ops-top.drv': the fixed-output derivation '*-ops-fod.drv' may not be built from inside a recursive Nix build*"
+real "fod deep" "*error: cannot build '*-ops-top.drv': the fixed-output\
+ derivation '*-ops-fod.drv' may not be built from inside a recursive Nix\
+ build*"
 real inner inner
 
 # Nothing of the refused graph was built, no refused add registered.
