@@ -742,6 +742,35 @@ op_one_string(struct session *s, struct wire_in *in)
 	return (1);
 }
 
+/*
+ * BuildDerivation's arguments, read as op_build_derivation reads them
+ * and dropped: recursive Nix refuses the op.
+ */
+int
+ops_skip_build_derivation(struct wire_in *in)
+{
+	struct drv	*d;
+	const char	*why = NULL;
+	char		*path;
+	uint64_t	 mode;
+	int		 rc;
+
+	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+		return (rc);
+	free(path);
+	if ((d = drv_new()) == NULL)
+		fatal("drv_new");
+	/* 2: read whole, but not a derivation; refused all the same. */
+	if ((rc = ops_read_basic_outputs(in, d, &why)) == 2)
+		rc = 1;
+	if (rc == 1 && (rc = ops_read_basic_rest(in, d, &why)) == 2)
+		rc = 1;
+	if (rc == 1)
+		rc = wire_get_u64(in, &mode);
+	drv_free(d);
+	return (rc);
+}
+
 /* Op 45: a drv base name and a framed log, dropped. */
 int
 op_add_build_log(struct session *s, struct wire_in *in)

@@ -769,6 +769,62 @@ rec_set_options(struct session *s, struct wire_in *in)
 	return (rc);
 }
 
+/*
+ * An op not on the list (QueryPathFromHashPart, BuildDerivation,
+ * AddSignatures, AddBuildLog, RegisterDrvOutput, QueryRealisation,
+ * ExportPath, ImportPaths): its arguments are read and dropped,
+ * checked as its own handler checks them, so that the connection stays
+ * usable; it never runs, and nothing goes to storeproc or mountproc.
+ */
+static int
+rec_refuse(struct session *s, uint64_t op, struct wire_in *in)
+{
+	char		 *str, **v;
+	size_t		  n;
+	uint64_t	  u;
+	int		  rc, fd;
+
+	ops_error(s, "operation '%s' " REC_NOT_ALLOWED, ops_name(s));
+	switch (op) {
+	case WOP_EXPORT_PATH:
+		if ((rc = wire_get_storepath(in, ops_storedir(), &str)) != 1)
+			return (rc);
+		free(str);
+		return (wire_get_u64(in, &u));
+	case WOP_QUERY_PATH_FROM_HASH_PART:
+		if ((rc = wire_get_string(in, &str, &n, 1024)) == 1)
+			free(str);
+		return (rc);
+	case WOP_ADD_SIGNATURES:
+		if ((rc = wire_get_storepath(in, ops_storedir(), &str)) != 1)
+			return (rc);
+		free(str);
+		if ((rc = wire_get_strings(in, &v, &n, WIRE_SIGS_MAX,
+		    WIRE_SIG_MAX)) == 1)
+			wire_strings_free(v, n);
+		return (rc);
+	case WOP_REGISTER_DRV_OUTPUT:
+	case WOP_QUERY_REALISATION:
+		if ((rc = wire_get_string(in, &str, &n,
+		    SESSION_INBUF_MAX)) == 1)
+			free(str);
+		return (rc);
+	case WOP_ADD_BUILD_LOG:
+		if ((rc = wire_get_string(in, &str, &n,
+		    SESSION_INBUF_MAX)) != 1)
+			return (rc);
+		free(str);
+		/* The framed log follows: read to its end, dropped. */
+		upload_start(s, UPLOAD_MODE_DISCARD, 0, &fd);
+		return (1);
+	case WOP_BUILD_DERIVATION:
+		return (ops_skip_build_derivation(in));
+	default:
+		/* ImportPaths: its handler reads nothing either. */
+		return (1);
+	}
+}
+
 /* Start op on a recursive session; as ops_start's od_start returns. */
 int
 rec_op_start(struct session *s, uint64_t op, struct wire_in *in)
@@ -822,15 +878,7 @@ rec_op_start(struct session *s, uint64_t op, struct wire_in *in)
 		/* References are checked by builder_modify.c. */
 		return (ops_delegate(s, in));
 	default:
-		/*
-		 * Refused (QueryPathFromHashPart, BuildDerivation,
-		 * AddSignatures, AddBuildLog, RegisterDrvOutput,
-		 * QueryRealisation, ...): the arguments are read, so
-		 * the connection stays usable, and the error set first
-		 * wins over anything the op would answer.
-		 */
-		ops_error(s, "operation '%s' " REC_NOT_ALLOWED, ops_name(s));
-		return (ops_delegate(s, in));
+		return (rec_refuse(s, op, in));
 	}
 }
 

@@ -159,6 +159,7 @@ int	op_add_build_log(struct session *, struct wire_in *);
 int	op_export_path(struct session *, struct wire_in *);
 int	op_unsupported(struct session *, struct wire_in *);
 int	op_set_options(struct session *, struct wire_in *);
+int	ops_skip_build_derivation(struct wire_in *);
 const char	*ops_add_nar_check(struct session *, struct msg_add_nar *);
 int	reply_added(struct session *, struct imsg *);
 int	reply_multiple(struct session *, struct imsg *);

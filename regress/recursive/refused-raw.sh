@@ -1,0 +1,48 @@
+#!/bin/sh
+# Ops recursive Nix refuses, sent raw on a running build's socket from
+# the host (root reaches it): each is read, checked as its own handler
+# checks it, and answered with an error naming recursive Nix; it never
+# runs: every answer comes while storeproc is stopped, so none asked
+# it.  The connection goes on after each, and the build survives.
+. "$RNIXD_TOP/regress/lib.sh"
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+command -v python3 >/dev/null || skip "needs python3"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+test_init
+cat >>"$CONF" <<EOT
+sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
+experimental-features = recursive-nix
+EOT
+rnixd_start
+export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+stopped=""
+trap 'rc=$?; [ -n "$stopped" ] && kill -CONT "$stopped"; (exit $rc); test_cleanup' EXIT
+
+nix-build --no-out-link refused-raw.nix >"$TROOT/out" 2>"$TROOT/err" &
+bpid=$!
+n=0
+while sock=$(find "$TROOT" -name .nix-socket -type s 2>/dev/null) &&
+    [ -z "$sock" ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && fail "no .nix-socket: $(cat "$TROOT/err")"
+	sleep 0.1
+done
+
+echo "refused ops, with storeproc stopped"
+stopped=$(child_pid storeproc) || fail "no storeproc"
+kill -STOP "$stopped"
+python3 h_refused.py "$sock" "$STORE" all >"$TROOT/cases" 2>&1
+rc=$?
+kill -CONT "$stopped"
+stopped=""
+cat "$TROOT/cases"
+[ $rc -eq 0 ] || fail "refused ops"
+
+echo "the build goes on and uses its socket"
+touch "$(dirname "$sock")/go"
+wait $bpid || fail "build: $(cat "$TROOT/err")"
+p=$(cat "$(cat "$TROOT/out")")
+[ "$(cat "$p")" = hello ] || fail "added path: $p"
+echo ok
