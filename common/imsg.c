@@ -107,6 +107,12 @@ imsgbuf_set_maxsize(struct imsgbuf *ib, size_t maxsize)
 	return (0);
 }
 
+void
+imsgbuf_set_fdpass(struct imsgbuf *ib, int on)
+{
+	ib->ib_nofds = !on;
+}
+
 uint32_t
 imsgbuf_queuelen(const struct imsgbuf *ib)
 {
@@ -328,7 +334,8 @@ imsgbuf_read(struct imsgbuf *ib)
 	struct iovec		 iov;
 	ssize_t			 n;
 
-	if (imsg_rbuf_reserve(ib) == -1 || imsg_fd_headroom(ib) == -1)
+	if (imsg_rbuf_reserve(ib) == -1 ||
+	    (!ib->ib_nofds && imsg_fd_headroom(ib) == -1))
 		return (-1);
 	/* Got before reading, so that a received fd always has a home. */
 	if (ib->ib_rspare == NULL &&
@@ -409,7 +416,9 @@ imsg_rbuf_reserve(struct imsgbuf *ib)
 
 /*
  * Linux drops descriptors that do not fit the fd table, and the message
- * would arrive without its fd.  Read only while a slot is free.
+ * would arrive without its fd.  Read only while a slot is free, unless
+ * the peer passes none (imsgbuf_set_fdpass): then the two system calls
+ * are saved on every read.
  */
 static int
 imsg_fd_headroom(const struct imsgbuf *ib)

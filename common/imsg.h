@@ -71,6 +71,7 @@ struct imsgbuf {
 	struct imsg_rfd	*ib_rspare;
 	struct imsg_wq	 ib_wq;		/* to send, in order */
 	uint32_t	 ib_wcount;	/* messages in ib_wq */
+	int		 ib_nofds;	/* the peer passes none */
 };
 
 /*
@@ -104,10 +105,21 @@ void		 imsgbuf_clear(struct imsgbuf *);
 int		 imsgbuf_set_maxsize(struct imsgbuf *, size_t);
 
 /*
+ * Whether the peer passes descriptors (the default: yes).  Before each
+ * read, imsgbuf_read() makes sure the fd table has a free slot, which
+ * costs two system calls; a channel whose peer never passes one can
+ * do without.  A descriptor that comes anyway is still received while
+ * the table has room; if it is full, the kernel drops it, and
+ * imsgbuf_get() fails on the message that claims it (EBADMSG).
+ */
+void		 imsgbuf_set_fdpass(struct imsgbuf *, int);
+
+/*
  * Read what the socket has.  Returns the number of bytes read, 0 at
  * end of file, or -1 with errno set: EAGAIN if there is nothing to
  * read yet or if no descriptor slot is free to receive one (retry
- * later; nothing was consumed), ENOBUFS if the read buffer is full of
+ * later; nothing was consumed; not checked if imsgbuf_set_fdpass()
+ * said the peer passes none), ENOBUFS if the read buffer is full of
  * messages the caller has not taken with imsgbuf_get(), else the
  * error of recvmsg(2) or ENOMEM.  Received descriptors are close-on-
  * exec; at most one per recvmsg() is kept, others are closed at once.
