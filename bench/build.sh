@@ -2,7 +2,8 @@
 # make bench (from bench/run): rnixd against the real nix-daemon 2.8 as
 # a build daemon.  Both start as bench/store.sh starts them (root, the
 # foreground, a private root each), both build in their sandbox as the
-# nixbld users with /bin/sh = busybox-static and the same max-jobs,
+# users of RNIXD_BUILD_GROUP (default nixbld) with /bin/sh =
+# busybox-static and the same max-jobs (start-up in bench/lib.sh),
 # and the same client (nix-store from nix-bin) runs the same builds
 # against each in the same run:
 #   (1) latency of one trivial build: nix-store -r of a fresh .drv
@@ -29,65 +30,12 @@ for p in nix-daemon nix-store nix-instantiate nix busybox; do
 done
 BB=$(command -v busybox)
 [ -x "$RNIXD" ] || { echo "bench/build.sh: $RNIXD missing (make)"; exit 1; }
-getent passwd _rnixd-mount >/dev/null && getent group nixbld >/dev/null ||
-    sh "$TOP/mk/users.sh" >/dev/null ||
-    { echo "bench/build.sh: cannot create the users"; exit 1; }
-
-dir=${BENCH_DIR:-/var/tmp}
-T=$(mktemp -d "$dir/rnixd-bbench.XXXXXX") || exit 1
-chmod 755 "$T"
-RPID="" NPID=""
-cleanup() {
-	for p in $RPID $NPID; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	chmod -R u+w "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-unset NIX_REMOTE NIX_STORE_DIR NIX_STATE_DIR NIX_PATH
-mkdir -p "$T/conf" "$T/cache" "$T/r" "$T/n" "$T/in"
-# The client's and nix-daemon's settings: builds in the sandbox.
-cat >"$T/conf/nix.conf" <<EOT
-substituters =
-sandbox = true
-build-users-group = nixbld
-sandbox-paths = /bin/sh=$BB
-max-jobs = $JOBS
-EOT
-export NIX_CONF_DIR="$T/conf" XDG_CACHE_HOME="$T/cache"
+. "$TOP/bench/lib.sh"
+bench_users bench/build.sh || exit 1
+SANDBOX_PATHS="/bin/sh=$BB"
 export NIX_CONFIG="experimental-features = nix-command"
-
-cat >"$T/rnixd.conf" <<EOT
-store-dir = $T/r/nix/store
-state-dir = $T/r/nix/var/nix
-log-dir = $T/r/nix/var/log/nix
-daemon-socket = $T/r/socket
-sandbox-paths = /bin/sh=$BB
-max-jobs = $JOBS
-EOT
-"$RNIXD" -d -f "$T/rnixd.conf" >"$T/rnixd.log" 2>&1 &
-RPID=$!
-NS="local?store=$T/n/nix/store&state=$T/n/nix/var/nix"
-NIX_DAEMON_SOCKET_PATH="$T/n/socket" NIX_REMOTE="$NS&log=$T/n/nix/var/log/nix" \
-    nix-daemon >"$T/nix-daemon.log" 2>&1 &
-NPID=$!
-R="unix://$T/r/socket?store=$T/r/nix/store"
-N="unix://$T/n/socket?store=$T/n/nix/store"
-for s in "$R" "$N"; do
-	i=0
-	until nix store ping --store "$s" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "bench/build.sh: $s does not answer"
-			tail -5 "$T/rnixd.log" "$T/nix-daemon.log"
-			exit 1
-		fi
-		sleep 0.1
-	done
-done
+bench_init bbench || exit 1
+bench_start bench/build.sh || exit 1
 
 now() { date +%s%N; }
 secs() { awk -v ns="$1" 'BEGIN { printf "%8.3f", ns / 1e9 }'; }

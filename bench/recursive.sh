@@ -1,11 +1,11 @@
 #!/bin/sh
 # make bench (from bench/run): recursive Nix, rnixd against the real
-# nix-daemon 2.8.  Both start as bench/build.sh starts them (root, the
-# foreground, a private root each, the same build users, sandbox on,
-# /bin/sh = busybox-static and the host's /usr, /lib, /lib64 in the
-# sandbox so that the real Nix client runs inside), and the same
-# client (nix-store from nix-bin) realises the same outer derivations
-# against each in the same run, alternating:
+# nix-daemon 2.8.  Both start as bench/build.sh starts them
+# (bench/lib.sh: root, the foreground, a private root each, the same
+# build users, sandbox on, /bin/sh = busybox-static and the host's
+# /usr, /lib, /lib64 in the sandbox so that the real Nix client runs
+# inside), and the same client (nix-store from nix-bin) realises the
+# same outer derivations against each in the same run, alternating:
 #   an outer recursive build whose builder runs 20 sequential inner
 #   builds, each of a fresh trivial derivation (its own salt), minus
 #   the same outer build doing none, divided by 20: the cost of one
@@ -30,7 +30,6 @@ RNIXD="${RNIXD_OBJ:-$TOP/obj}/bin/rnixd"
 RUNS=${REC_RUNS:-5}
 NINNER=${REC_INNER:-20}
 JOBS=2
-GROUP=${RNIXD_BUILD_GROUP:-nixbld}
 
 echo "recursive Nix: rnixd vs nix-daemon 2.8, same client, same run"
 if [ "$(id -u)" -ne 0 ]; then
@@ -43,75 +42,19 @@ for p in nix-daemon nix-store nix-instantiate nix-build nix busybox; do
 done
 BB=$(command -v busybox)
 [ -x "$RNIXD" ] || { echo "bench/recursive.sh: $RNIXD missing (make)"; exit 1; }
-getent passwd _rnixd-mount >/dev/null && getent group "$GROUP" >/dev/null ||
-    sh "$TOP/mk/users.sh" >/dev/null ||
-    { echo "bench/recursive.sh: cannot create the users"; exit 1; }
-getent group "$GROUP" >/dev/null ||
-    { echo "bench/recursive.sh: no group $GROUP"; exit 1; }
 # The builders fail outside a sandbox (no /build there).
 [ -e /build ] &&
     { echo "bench/recursive.sh: the host has /build, skipped"; exit 0; }
-
-dir=${BENCH_DIR:-/var/tmp}
-T=$(mktemp -d "$dir/rnixd-rbench.XXXXXX") || exit 1
-chmod 755 "$T"
-RPID="" NPID=""
-cleanup() {
-	for p in $RPID $NPID; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	chmod -R u+w "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-SBPATHS="/bin/sh=$BB /usr /lib /lib64?"
-unset NIX_REMOTE NIX_STORE_DIR NIX_STATE_DIR NIX_PATH
-mkdir -p "$T/conf" "$T/cache" "$T/r" "$T/n" "$T/in"
-# The client's and nix-daemon's settings: recursive builds in the
-# sandbox.  Nix 2.8 offers recursive-nix only if told.
-cat >"$T/conf/nix.conf" <<EOT
-substituters =
-sandbox = true
-build-users-group = $GROUP
-sandbox-paths = $SBPATHS
-max-jobs = $JOBS
-experimental-features = recursive-nix nix-command
-system-features = nixos-test benchmark big-parallel recursive-nix
-EOT
-export NIX_CONF_DIR="$T/conf" XDG_CACHE_HOME="$T/cache"
-
-cat >"$T/rnixd.conf" <<EOT
-store-dir = $T/r/nix/store
-state-dir = $T/r/nix/var/nix
-log-dir = $T/r/nix/var/log/nix
-daemon-socket = $T/r/socket
-build-users-group = $GROUP
-sandbox-paths = $SBPATHS
-max-jobs = $JOBS
-experimental-features = recursive-nix
-EOT
-"$RNIXD" -d -f "$T/rnixd.conf" >"$T/rnixd.log" 2>&1 &
-RPID=$!
-NS="local?store=$T/n/nix/store&state=$T/n/nix/var/nix"
-NIX_DAEMON_SOCKET_PATH="$T/n/socket" NIX_REMOTE="$NS&log=$T/n/nix/var/log/nix" \
-    nix-daemon >"$T/nix-daemon.log" 2>&1 &
-NPID=$!
-R="unix://$T/r/socket?store=$T/r/nix/store"
-N="unix://$T/n/socket?store=$T/n/nix/store"
-for s in "$R" "$N"; do
-	i=0
-	until nix store ping --store "$s" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "bench/recursive.sh: $s does not answer"
-			tail -5 "$T/rnixd.log" "$T/nix-daemon.log"
-			exit 1
-		fi
-		sleep 0.1
-	done
-done
+. "$TOP/bench/lib.sh"
+bench_users bench/recursive.sh || exit 1
+# The host's Nix client runs inside; Nix 2.8 offers recursive-nix only
+# if told.
+SANDBOX_PATHS="/bin/sh=$BB /usr /lib /lib64?"
+BENCH_NIX_CONF="experimental-features = recursive-nix nix-command
+system-features = nixos-test benchmark big-parallel recursive-nix"
+BENCH_RNIXD_CONF="experimental-features = recursive-nix"
+bench_init rbench || exit 1
+bench_start bench/recursive.sh || exit 1
 
 # The outer derivation: n inner builds of kind "build" (nix-build of a
 # fresh expression) or "realise" (nix-store -r of .drv files it
