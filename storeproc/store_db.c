@@ -716,6 +716,28 @@ db_txn_abort(struct store_db *db, int nested)
 }
 
 int
+db_read_begin(struct store_db *db, const char **errstr)
+{
+	if (!sqlite3_get_autocommit(db->sd_sql))
+		return (0);
+	if (db_exec(db, "begin;", errstr) == -1)
+		return (-1);
+	return (1);
+}
+
+/* Nothing was written: ending it cannot lose anything. */
+void
+db_read_end(struct store_db *db, int opened)
+{
+	if (opened != 1 || sqlite3_get_autocommit(db->sd_sql))
+		return;
+	/* Never leave the snapshot open. */
+	if (sqlite3_exec(db->sd_sql, "commit;", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		sqlite3_exec(db->sd_sql, "rollback;", NULL, NULL, NULL);
+}
+
+int
 db_begin(struct store_db *db, const char **errstr)
 {
 	if (!sqlite3_get_autocommit(db->sd_sql))

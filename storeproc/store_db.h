@@ -138,6 +138,17 @@ int	db_invalidate(struct store_db *, const char *path, const char **);
 int	db_add_sigs(struct store_db *, const char *path, char *const *,
 	    size_t, const char **);
 
+/*
+ * A read transaction around many lookups, so that they see one
+ * snapshot and take the WAL read lock once instead of once each.
+ * db_read_begin returns 1 if it opened one, 0 if a transaction was
+ * open already (nothing to end), -1 on error; pass what it returned
+ * to db_read_end.  Keep it short: an open snapshot holds off WAL
+ * checkpoints.
+ */
+int	db_read_begin(struct store_db *, const char **);
+void	db_read_end(struct store_db *, int);
+
 /* Explicit transactions (BEGIN IMMEDIATE), for GC batches. */
 int	db_begin(struct store_db *, const char **);
 int	db_commit(struct store_db *, const char **);

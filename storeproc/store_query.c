@@ -72,7 +72,7 @@ store_handle_query_valid(struct imsg *imsg)
 	char		**paths, **valid;
 	size_t		 npaths, nvalid = 0, i;
 	uint32_t	 sid = imsg_get_peerid(imsg);
-	int		 rc = 0;
+	int		 rc, txn;
 
 	if (msg_recv_paths(imsg, store_env.se_storedir, 0, &paths, &npaths,
 	    &errstr) == -1) {
@@ -81,9 +81,12 @@ store_handle_query_valid(struct imsg *imsg)
 	}
 	if ((valid = calloc(npaths + 1, sizeof(*valid))) == NULL)
 		fatal("%s", __func__);
+	/* One snapshot and one WAL read lock for the lot (-1: failed). */
+	rc = txn = db_read_begin(store_env.se_db, &errstr);
 	for (i = 0; i < npaths && rc != -1; i++)
 		if ((rc = store_is_valid(paths[i], &errstr)) == 1)
 			valid[nvalid++] = paths[i];
+	db_read_end(store_env.se_db, txn);
 	if (rc == -1)
 		query_db_error(sid, errstr);
 	else
@@ -426,7 +429,7 @@ store_handle_query_missing(struct imsg *imsg)
 	char		**paths, *req;
 	size_t		 npaths, i;
 	uint32_t	 sid = imsg_get_peerid(imsg);
-	int		 rc = 0;
+	int		 rc = 0, txn;
 
 	if (msg_recv_paths(imsg, store_env.se_storedir, 1, &paths, &npaths,
 	    &errstr) == -1) {
@@ -437,6 +440,9 @@ store_handle_query_missing(struct imsg *imsg)
 	pathset_init(&ms.ms_done);
 	pathset_init(&ms.ms_build);
 	pathset_init(&ms.ms_unknown);
+	/* Hundreds of lookups: one snapshot, one WAL read lock. */
+	if ((txn = db_read_begin(store_env.se_db, &errstr)) == -1)
+		rc = -1;
 	for (i = 0; rc == 0 && i < npaths; i++)
 		rc = missing_visit(&ms, paths[i], &errstr);
 	while (rc == 0 && ms.ms_ntodo > 0) {
@@ -444,6 +450,7 @@ store_handle_query_missing(struct imsg *imsg)
 		rc = missing_visit(&ms, req, &errstr);
 		free(req);
 	}
+	db_read_end(store_env.se_db, txn);
 	if (rc == -1)
 		store_reply_error(sid, "%s", errstr);
 	else
