@@ -98,6 +98,7 @@ static int	sb_write_maps(pid_t, const struct mount_build *);
 static void	sb_child(const struct mount_build *, struct sb_plan *, int,
 		    int, int) __attribute__((noreturn));
 static int	sb_child_mounts(struct sb_plan *, const char **);
+static int	sb_child_signals(void);
 static int	sb_check_abs(const char *);
 
 static int
@@ -765,6 +766,9 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	argv[0] = strrchr(mb->mbd_builder, '/') + 1;
 	for (i = 0; i < mb->mbd_nargs; i++)
 		argv[i + 1] = mb->mbd_args[i];
+	step = "signals";
+	if (sb_child_signals() == -1)
+		goto fail;
 	step = "seccomp";
 	if (sandbox_builder_filter() == -1)
 		goto fail;
@@ -775,6 +779,29 @@ fail:
 	if (write(errfd, msg, strlen(msg)) == -1)
 		_exit(2);
 	_exit(1);
+}
+
+/*
+ * The builder starts as under Nix, with every signal at its default
+ * and none blocked, not with what the daemon set for itself (SIGCHLD
+ * blocked for the spawner's signalfd, SIGPIPE ignored): a shell that
+ * inherits a blocked SIGCHLD waits for its jobs forever.
+ */
+static int
+sb_child_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		mask;
+	int			sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&mask);
+	return (sigprocmask(SIG_SETMASK, &mask, NULL));
 }
 
 static int
@@ -977,8 +1004,43 @@ mount_build_free(struct mount_build *mb)
  * namespaces: the mount point, made with O_NOFOLLOW|O_EXCL relative to
  * the sandbox's store dir, then the bind onto that very inode through
  * its fd, so no path the builder can change is followed.  An existing
- * target means the path is there already.
+ * target is the path only if it is that very inode (bound before) or
+ * symlink: the builder may have made an entry of its own at the name
+ * (the sandbox's store dir is writable for its outputs), which must
+ * not pass for the path.  A failed bind leaves no mount point behind.
  */
+/* A symlink at base: the path's own only if it points where it does. */
+static int
+sb_bind_same_link(int sfd, const char *base, const char *want,
+    const char **step)
+{
+	char	have[PATH_MAX];
+	ssize_t	n;
+
+	*step = "an entry of the builder's is in the way";
+	if ((n = readlinkat(sfd, base, have, sizeof(have) - 1)) == -1) {
+		errno = EEXIST;
+		return (-1);
+	}
+	have[n] = '\0';
+	if (strcmp(have, want) == 0)
+		return (0);
+	errno = EEXIST;
+	return (-1);
+}
+
+/* Take back a mount point made for a bind that failed; keep errno. */
+static void
+sb_bind_undo(int sfd, const char *base, int isdir, const char *mounted)
+{
+	int	saved = errno;
+
+	if (mounted != NULL)
+		(void)umount2(mounted, MNT_DETACH);
+	(void)unlinkat(sfd, base, isdir ? AT_REMOVEDIR : 0);
+	errno = saved;
+}
+
 static int
 sb_bind_child(const char *store, const char *source, const char *base,
     const char **step)
@@ -1000,8 +1062,10 @@ sb_bind_child(const char *store, const char *source, const char *base,
 		    == -1)
 			return (-1);
 		target[created] = '\0';
-		return (symlinkat(target, sfd, base) == -1 &&
-		    errno != EEXIST ? -1 : 0);
+		if (symlinkat(target, sfd, base) == 0)
+			return (0);
+		return (errno == EEXIST ? sb_bind_same_link(sfd, base,
+		    target, step) : -1);
 	}
 	if (S_ISDIR(st.st_mode))
 		created = mkdirat(sfd, base, 0555) == 0;
@@ -1010,22 +1074,35 @@ sb_bind_child(const char *store, const char *source, const char *base,
 		created = close(tfd) == 0;
 	else
 		created = 0;
-	if (!created)
-		return (errno == EEXIST ? 0 : -1);
+	if (!created) {
+		if (errno != EEXIST)
+			return (-1);
+		*step = "an entry of the builder's is in the way";
+		if (fstatat(sfd, base, &tst, AT_SYMLINK_NOFOLLOW) == -1)
+			return (-1);
+		if (tst.st_dev == st.st_dev && tst.st_ino == st.st_ino)
+			return (0);
+		errno = EEXIST;
+		return (-1);
+	}
 	if ((tfd = openat(sfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
 	    fstat(tfd, &tst) == -1 || tst.st_uid != geteuid() ||
 	    (tst.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
 		return (-1);
 	*step = "bind";
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tfd);
-	if (mount(source, proc, NULL, MS_BIND, NULL) == -1)
+	if (mount(source, proc, NULL, MS_BIND, NULL) == -1) {
+		sb_bind_undo(sfd, base, S_ISDIR(st.st_mode), NULL);
 		return (-1);
+	}
 	/* Ours, in a sticky dir: the builder cannot swap it for another. */
 	*step = "read-only";
 	if ((size_t)snprintf(target, sizeof(target), "%s/%s", store, base) >=
-	    sizeof(target))
+	    sizeof(target) || sb_remount_rdonly(target) == -1) {
+		sb_bind_undo(sfd, base, S_ISDIR(st.st_mode), target);
 		return (-1);
-	return (sb_remount_rdonly(target));
+	}
+	return (0);
 }
 
 int

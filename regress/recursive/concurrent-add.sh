@@ -1,0 +1,39 @@
+#!/bin/sh
+# Adds of one path from inside a recursive build: four at once all
+# succeed and each sees the contents as soon as its add returns; an
+# entry the builder made first at the path's name is never taken for
+# the path (the add refuses, naming the sandbox, or the path is there).
+# (The jobs of the builder's shell once waited forever: the builder
+# inherited the spawner's blocked SIGCHLD.)
+. "$RNIXD_TOP/regress/lib.sh"
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+test_init
+cat >>"$CONF" <<EOT
+sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
+experimental-features = recursive-nix
+EOT
+rnixd_start
+export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+
+echo "four adds of the same path at once"
+for i in 1 2 3; do
+	out=$(nix-build --no-out-link concurrent-add.nix -A same \
+	    2>"$TROOT/same.err") || fail "same: $(cat "$TROOT/same.err")"
+	[ "$(wc -l <"$out")" -eq 1 ] || fail "paths: $(cat "$out")"
+	p=$(cat "$out")
+	nix-store --delete "$out" "$p" >/dev/null 2>&1 ||
+	    fail "cannot delete $out $p"
+done
+
+echo "an entry the builder made first is not the path"
+mkdir "$TROOT/d"
+echo real-content >"$TROOT/d/f"
+p=$(nix-store --add "$TROOT/d") || fail "add outside"
+nix-store --delete "$p" >/dev/null 2>&1 || fail "cannot delete $p"
+out=$(nix-build --no-out-link concurrent-add.nix -A squat --argstr squat "$p" \
+    2>"$TROOT/squat.err") || fail "squat: $(cat "$TROOT/squat.err")"
+echo "the add $(cat "$out")"
+echo ok
