@@ -157,6 +157,34 @@ op_add_text_to_store(struct session *s, struct wire_in *in)
 	return (1);
 }
 
+/*
+ * A text path cannot refer to itself: its path is made from its
+ * references, so one naming itself is no content address at all, and
+ * Nix 2.8 wants a signature for it (none is valid here), whatever the
+ * path's validity.  Only a trusted client not checking may add it, as
+ * any claim.  The same for a recursive session as for any other.
+ */
+static const char *
+ops_add_text_self(const struct msg_add_nar *man,
+    const struct content_address *ca)
+{
+	static char			 msg[STOREPATH_MAX + 64];
+	const struct wire_path_info	*pi = &man->man_info;
+	size_t				 i;
+
+	if (ca == NULL || ca->ca_kind != CA_TEXT ||
+	    (man->man_trusted && man->man_dont_check_sigs))
+		return (NULL);
+	for (i = 0; i < pi->pi_nrefs; i++)
+		if (strcmp(pi->pi_refs[i], pi->pi_path) == 0) {
+			snprintf(msg, sizeof(msg), "cannot add path '"
+			    OPS_HL("%s") "' because it lacks a valid "
+			    "signature", pi->pi_path);
+			return (msg);
+		}
+	return (NULL);
+}
+
 /* AddToStoreNar: what the client claims, with trust applied. */
 const char *
 ops_add_nar_check(struct session *s, struct msg_add_nar *man)
@@ -180,6 +208,9 @@ ops_add_nar_check(struct session *s, struct msg_add_nar *man)
 		return (errstr);
 	if (pi->pi_nrefs > MSG_PATHS_MAX)
 		return ("too many references");
+	if ((errstr = ops_add_text_self(man, pi->pi_ca != NULL ? &ca :
+	    NULL)) != NULL)
+		return (errstr);
 	if ((errstr = rec_check_refs(s, pi->pi_refs, pi->pi_nrefs,
 	    pi->pi_path)) != NULL)
 		return (errstr);

@@ -7,9 +7,11 @@ checks the answer: an error naming recursive Nix, then the connection
 still in step (a SyncWithGC answers), or for a request the op's own
 handler would reject, an error and end of file.  Every answer must come
 within 5 seconds: the test runs the cases with storeproc stopped, and
-a refused op sends it nothing.  CASE "list" prints the case names.
+a refused op sends it nothing.  CASE "list" prints the case names;
+"all" runs them but text-self (an add, which needs storeproc).
 The client part is regress/builder/h_opclient.py's.
 """
+import hashlib
 import os
 import select
 import socket
@@ -244,18 +246,65 @@ def cases():
     return c
 
 
+def b32(data):
+    out = []
+    for i in range((len(data) * 8 - 1) // 5, -1, -1):
+        c = 0
+        for j in range(5):
+            bit = i * 5 + j
+            if bit < len(data) * 8 and data[bit // 8] >> (bit % 8) & 1:
+                c |= 1 << j
+        out.append(B32[c])
+    return "".join(out)
+
+
+def text_path(name, content):
+    """The path of a text add of content with no references."""
+    d = hashlib.sha256(("text:sha256:%s:%s:%s" % (
+        hashlib.sha256(content).hexdigest(), STORE, name)).encode()).digest()
+    c = bytearray(20)
+    for i, x in enumerate(d):
+        c[i % 20] ^= x
+    return "%s/%s-%s" % (STORE, b32(bytes(c)), name)
+
+
+def text_add(sock, content, self_ref):
+    """AddToStoreNar of a text path, naming itself as reference or not."""
+    p = text_path("self.txt", content)
+    nar = (string("nix-archive-1") + string("(") + string("type") +
+           string("regular") + string("contents") + string(content) +
+           string(")"))
+    info = (string(p) + string("") + string(hashlib.sha256(nar).hexdigest()) +
+            strings([p] if self_ref else []) + u64(0) + u64(len(nar)) +
+            u64(0) + strings([]) +
+            string("text:sha256:" + b32(hashlib.sha256(content).digest())))
+    c = Conn(sock)
+    c.send(u64(39) + info + u64(0) + u64(0) + frames(nar))
+    return c
+
+
+def text_self(sock):
+    """As Nix 2.8: a text path naming itself lacks a valid signature,
+    before and after the same path without it is added."""
+    content = b"a text path\n"
+    text_add(sock, content, True).expect_error("lacks a valid signature")
+    text_add(sock, content, False).expect_last()
+    text_add(sock, content, True).expect_error("lacks a valid signature")
+
+
 def main():
     global STORE
     if len(sys.argv) < 4:
         sys.exit("usage: h_refused.py SOCKET STOREDIR CASE...")
     sock, STORE = sys.argv[1], sys.argv[2]
     c = cases()
+    c["text-self"] = text_self
     names = sys.argv[3:]
     if names == ["list"]:
         print("\n".join(sorted(c)))
         return
     if names == ["all"]:
-        names = sorted(c)
+        names = sorted(n for n in c if n != "text-self")
     bad = 0
     for name in names:
         try:

@@ -4,6 +4,8 @@
 # checks it, and answered with an error naming recursive Nix; it never
 # runs: every answer comes while storeproc is stopped, so none asked
 # it.  The connection goes on after each, and the build survives.
+# And a text path naming itself as reference is refused on the build's
+# socket as on the daemon's, as Nix 2.8 refuses it (no valid signature).
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
@@ -39,6 +41,12 @@ kill -CONT "$stopped"
 stopped=""
 cat "$TROOT/cases"
 [ $rc -eq 0 ] || fail "refused ops"
+
+echo "a text path naming itself: refused inside as outside, as by Nix"
+python3 h_refused.py "$sock" "$STORE" text-self || fail "text-self inside"
+py=$(command -v /usr/bin/python3 python3 | head -n 1)
+setpriv --reuid=65534 --regid=65534 --clear-groups "$py" h_refused.py \
+    "$SOCKET" "$STORE" text-self || fail "text-self outside, untrusted"
 
 echo "the build goes on and uses its socket"
 touch "$(dirname "$sock")/go"
