@@ -249,30 +249,128 @@ rec_waiting(const struct rec_build *rb)
 	return (0);
 }
 
-/*
- * Goals wait for a build user, and every user is held by a recursive
- * build that waits for an inner build: none can ever be given back.
- * Returns the newest such build, or NULL if the pool can still move.
- */
-static struct rec_build *
-rec_pool_deadlock(void)
-{
-	struct rec_build	*rb, *last = NULL;
-	size_t			 n = 0;
+static int	rec_build_stuck(const struct rec_build *, unsigned int);
+static void	rec_pool_timeout(int, short, void *);
 
-	if (!build_stalled())
-		return (NULL);
-	TAILQ_FOREACH(rb, &rec_builds, rb_entry)
-		if (rec_waiting(rb)) {
-			n++;
-			last = rb;
-		}
-	return (n > 0 && n >= users_busy() ? last : NULL);
+/*
+ * Can g end (built or failed) without a build user being given back?
+ * Not if it waits for one in the queue, or for inputs none of which
+ * can end, or it is a recursive build stuck itself.  Anything waiting
+ * for storeproc or mountproc can still end.  Too deep counts as stuck:
+ * only a cycle of recursive builds goes that far.
+ */
+static int
+rec_goal_stuck(const struct goal *g, unsigned int depth)
+{
+	size_t	i;
+
+	if (depth > DRV_DEPTH_MAX)
+		return (1);
+	switch (g->g_state) {
+	case GS_QUEUED:
+		return (1);
+	case GS_DEPS:
+		if (g->g_busy)
+			return (0);
+		for (i = 0; i < g->g_ninputs; i++)
+			if (g->g_inputs[i]->g_state != GS_DONE &&
+			    !rec_goal_stuck(g->g_inputs[i], depth + 1))
+				return (0);
+		return (1);
+	case GS_RUN:
+		return (g->g_rec != NULL &&
+		    rec_build_stuck(g->g_rec, depth + 1));
+	default:
+		return (0);
+	}
+}
+
+/* Every item of req not over waits for a stuck goal. */
+static int
+rec_req_stuck(const struct build_req *req, unsigned int depth)
+{
+	const struct build_item	*it;
+	size_t			 i;
+
+	if (req->br_opaque_wait)
+		return (0);
+	for (i = 0; i < req->br_nitems; i++) {
+		it = &req->br_items[i];
+		if (it->bi_done)
+			continue;
+		if (!it->bi_drv || it->bi_wload || it->bi_goal == NULL ||
+		    !rec_goal_stuck(it->bi_goal, depth))
+			return (0);
+	}
+	return (1);
+}
+
+/* rb waits for inner builds, and none of its waits can end. */
+static int
+rec_build_stuck(const struct rec_build *rb, unsigned int depth)
+{
+	struct session	*s;
+	int		 n = 0;
+
+	if (!rec_waiting(rb))
+		return (0);
+	TAILQ_FOREACH(s, &rb->rb_sessions, s_rentry) {
+		if (s->s_build == NULL)
+			continue;
+		if (!rec_req_stuck(s->s_build, depth))
+			return (0);
+		n++;
+	}
+	return (n > 0);
 }
 
 /*
- * Still stuck: the newest waiting build's inner builds fail, naming
- * the setting, so that its builder can end and give its user back.
+ * Goals wait for a build user, and every user is held by a recursive
+ * build that waits for inner builds.  Returns 1 if so; then *stuck is
+ * the newest such build none of whose waits can end, if every one is
+ * so (none can ever give its user back), else NULL: the pool may
+ * still move.
+ */
+static int
+rec_pool_full(struct rec_build **stuck)
+{
+	struct rec_build	*rb, *last = NULL;
+	size_t			 n = 0, nstuck = 0;
+
+	*stuck = NULL;
+	if (!build_stalled())
+		return (0);
+	TAILQ_FOREACH(rb, &rec_builds, rb_entry) {
+		if (!rec_waiting(rb))
+			continue;
+		n++;
+		if (rec_build_stuck(rb, 0)) {
+			nstuck++;
+			last = rb;
+		}
+	}
+	if (n == 0 || n < users_busy())
+		return (0);
+	if (nstuck == n)
+		*stuck = last;
+	return (1);
+}
+
+static void
+rec_pool_arm(void)
+{
+	struct timeval	tv = { REC_POOL_WAIT, 0 };
+
+	evtimer_set(&rec_pool_ev, rec_pool_timeout, NULL);
+	evtimer_add(&rec_pool_ev, &tv);
+	rec_pool_armed = 1;
+}
+
+/*
+ * Still full: if stuck for good, the newest stuck build's inner build
+ * ops fail, naming the setting, so that its builder can end and give
+ * its user back; if not yet, look again later (what may end gives no
+ * sign here).
  */
 static void
 rec_pool_timeout(int fd, short events, void *arg)
@@ -285,8 +383,12 @@ rec_pool_timeout(int fd, short events, void *arg)
 	(void)events;
 	(void)arg;
 	rec_pool_armed = 0;
-	if ((rb = rec_pool_deadlock()) == NULL)
+	if (!rec_pool_full(&rb))
 		return;
+	if (rb == NULL) {
+		rec_pool_arm();
+		return;
+	}
 	if (asprintf(&msg, "cannot build inside '" OPS_HL("%s") "': all "
 	    "%zu users of build-users-group '%s' are held by recursive "
 	    "builds waiting for inner builds; add users to the group or "
@@ -304,13 +406,10 @@ rec_pool_timeout(int fd, short events, void *arg)
 void
 rec_pool_stalled(void)
 {
-	struct timeval	tv = { REC_POOL_WAIT, 0 };
+	struct rec_build	*rb;
 
-	if (rec_pool_armed || rec_pool_deadlock() == NULL)
-		return;
-	evtimer_set(&rec_pool_ev, rec_pool_timeout, NULL);
-	evtimer_add(&rec_pool_ev, &tv);
-	rec_pool_armed = 1;
+	if (!rec_pool_armed && rec_pool_full(&rb))
+		rec_pool_arm();
 }
 
 void

@@ -104,6 +104,14 @@ done
 echo "$ok of 3 built, the others refused naming build-users-group"
 [ $ok -ge 1 ] || fail "none built"
 
+echo "recursion 3 deep on 2 build users: refused, no hang"
+nix-build --no-out-link pool.nix --argstr tag deep --arg depth 2 \
+    >"$TROOT/deep.out" 2>"$TROOT/deep.err" &
+pids=$!
+wait_builds 60 && fail "built 3 deep on 2 users"
+grep -q "build-users-group" "$TROOT/deep.err" ||
+    fail "deep: $(cat "$TROOT/deep.err")"
+
 echo "the daemon still builds"
 start_builds 1 after 1
 wait_builds 30
