@@ -365,6 +365,8 @@ log_inner_line(struct goal *g, const char *line, size_t len)
 	/* What waits goes out from log_resume, as for g's own output. */
 	if (g->g_npend > 0)
 		log_hold(g);
+	else if (!g->g_paused)
+		log_silence_restart(g);	/* g's log grew: not silent */
 }
 
 static void

@@ -1,7 +1,23 @@
 # The log of an inner build: one that succeeds, one that fails.  The
 # builder keeps what its own nix-build printed, to show what of the
-# inner logs reached the sandbox.
-derivation {
+# inner logs reached the sandbox.  chatty: the outer builder is silent
+# while its inner build prints a line every half second for 3 seconds.
+{ chatty ? false }:
+if chatty then derivation {
+  name = "logs-chatty";
+  system = "x86_64-linux";
+  builder = "/bin/sh";
+  requiredSystemFeatures = [ "recursive-nix" ];
+  args = [ "-c" ''
+    export HOME=/build PATH=/usr/bin:/bin
+    cat >chatty.nix <<'NIX'
+    derivation { name = "logs-chatty-inner"; system = "x86_64-linux";
+      builder = "/bin/sh";
+      args = [ "-c" "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.5; done; echo x >$out" ]; }
+    NIX
+    nix-build --no-out-link chatty.nix >$out 2>/dev/null
+  '' ];
+} else derivation {
   name = "logs-outer";
   system = "x86_64-linux";
   builder = "/bin/sh";

@@ -3,7 +3,8 @@
 # the outer build's client, not into the sandbox (the builder's own
 # nix-build prints none, and an inner failure carries no log tail);
 # they also join the outer build's log, which nix-store -l shows, and
-# each inner build keeps its own log.
+# each inner build keeps its own log.  They count as output of the
+# outer build for max-silent-time.
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
@@ -47,4 +48,7 @@ grep -q INNER-MARKER "$out/ok.err" && fail "inside: $(cat "$out/ok.err")"
 grep -q SECRET-TAIL "$out/bad.err" && fail "inside: $(cat "$out/bad.err")"
 grep -q "logs-bad.drv' failed" "$out/bad.err" ||
     fail "inner failure: $(cat "$out/bad.err")"
+echo "an inner build's lines keep the outer build from being silent"
+nix-build --no-out-link logs.nix --arg chatty true --option max-silent-time 2 \
+    >/dev/null 2>"$TROOT/chatty.err" || fail "chatty: $(cat "$TROOT/chatty.err")"
 echo ok
