@@ -27,7 +27,8 @@
  */
 TAILQ_HEAD(goal_queue, goal);
 static struct goal_queue	queue = TAILQ_HEAD_INITIALIZER(queue);
-static struct goal_queue	inner_queue = TAILQ_HEAD_INITIALIZER(inner_queue);
+static struct goal_queue	inner_queue =
+    TAILQ_HEAD_INITIALIZER(inner_queue);
 static unsigned int		running;
 
 static void	goal_check(struct goal *);
