@@ -37,6 +37,7 @@ static int	op_sync_with_gc(struct session *, struct wire_in *);
 
 static int	reply_is_valid_path(struct session *, struct imsg *);
 static int	reply_info(struct session *, struct imsg *);
+static void	ops_put_info(struct session *, struct wire_path_info *);
 static int	reply_paths(struct session *, struct imsg *);
 static int	reply_outputs(struct session *, struct imsg *);
 static int	reply_hash_part(struct session *, struct imsg *);
@@ -392,11 +393,20 @@ op_no_substitute(struct session *s, struct wire_in *in)
 static int
 op_path_query(struct session *s, struct wire_in *in)
 {
-	char	*path;
-	int	 rc;
+	const struct wire_path_info	*kept;
+	struct wire_path_info		 info;
+	char				*path;
+	int				 rc;
 
 	if ((rc = op_read_path(in, &path)) != 1)
 		return (rc);
+	if (s->s_op->od_query == IMSG_STORE_QUERY_INFO &&
+	    (kept = cache_info_get(path)) != NULL) {
+		(void)cache_info_copy(&info, kept);
+		ops_put_info(s, &info);
+		free(path);
+		return (1);
+	}
 	ops_request_path(s, s->s_op->od_query, path);
 	return (1);
 }
@@ -421,26 +431,37 @@ reply_info(struct session *s, struct imsg *imsg)
 		    s->s_arg);
 		return (0);
 	}
-	rec_censor_info(s, &info);
+	/* Asked for one path, given another: not worth keeping. */
+	if (strcmp(info.pi_path, s->s_arg) == 0)
+		cache_info_put(&info);
+	ops_put_info(s, &info);
+	return (0);
+}
+
+/* The answer of a path info op, from info (which it frees). */
+static void
+ops_put_info(struct session *s, struct wire_path_info *info)
+{
+	rec_censor_info(s, info);
 	switch (ops_current(s)) {
 	case WOP_QUERY_PATH_INFO:
 		if (s->s_hello.wh_minor >= 17)
 			wire_put_bool(&s->s_reply, 1);
-		wire_put_path_info(&s->s_reply, &info, 0);
+		wire_put_path_info(&s->s_reply, info, 0);
 		break;
 	case WOP_QUERY_PATH_HASH:
-		wire_put_string(&s->s_reply, info.pi_narhash);
+		wire_put_string(&s->s_reply, info->pi_narhash);
 		break;
 	case WOP_QUERY_REFERENCES:
-		wire_put_string_set(&s->s_reply, info.pi_refs, info.pi_nrefs);
+		wire_put_string_set(&s->s_reply, info->pi_refs,
+		    info->pi_nrefs);
 		break;
 	case WOP_QUERY_DERIVER:
-		wire_put_string(&s->s_reply, info.pi_deriver != NULL ?
-		    info.pi_deriver : "");
+		wire_put_string(&s->s_reply, info->pi_deriver != NULL ?
+		    info->pi_deriver : "");
 		break;
 	}
-	wire_path_info_free(&info);
-	return (0);
+	wire_path_info_free(info);
 }
 
 static int

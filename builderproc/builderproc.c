@@ -16,6 +16,7 @@
 #include "builderproc.h"
 #include "child.h"
 #include "log.h"
+#include "memstat.h"
 #include "msg_store.h"
 #include "priv.h"
 #include "sandbox.h"
@@ -65,6 +66,7 @@ main(int argc, char *argv[])
 
 	event_init();
 	signal(SIGPIPE, SIG_IGN);
+	memstat_init("builderproc");
 	if (imsgbuf_init(&ibuf_store, setup.cs_peer[PROC_STORE]) == -1 ||
 	    imsgbuf_init(&ibuf_mount, setup.cs_peer[PROC_MOUNT]) == -1)
 		fatal("imsgbuf_init");
@@ -72,6 +74,8 @@ main(int argc, char *argv[])
 	if (imsgbuf_set_maxsize(&ibuf_store, MSG_STORE_MAXSIZE) == -1 ||
 	    imsgbuf_set_maxsize(&ibuf_mount, build_mount_maxsize()) == -1)
 		fatal("imsgbuf_set_maxsize");
+	/* storeproc's replies never carry a descriptor (msg_store.c). */
+	imsgbuf_set_fdpass(&ibuf_store, 0);
 	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
 	    builder_dispatch_parent);
 	imsgev_init(&iev_store, &ibuf_store, PROC_STORE,
@@ -136,6 +140,12 @@ builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STORE_PONG:
 		builder_pong("storeproc");
+		return (0);
+	case IMSG_STORE_CHANGED:
+		/* Forgetting is always safe, whatever came with it. */
+		if (imsg_get_len(imsg) != 0)
+			log_warnx("STORE_CHANGED with a payload");
+		cache_info_flush();
 		return (0);
 	case IMSG_STORE_OK:
 	case IMSG_STORE_ERROR:

@@ -114,6 +114,15 @@ void	session_close(struct session *);
 int	session_trusted(const struct session *);
 void	session_new_recursive(int, struct rec_build *);
 
+/* builder_cache.c: path info kept, at most this much. */
+#define CACHE_ENTRIES_MAX	8192
+#define CACHE_BYTES_MAX		(8 * 1024 * 1024)
+const struct wire_path_info	*cache_info_get(const char *);
+void		 cache_info_put(const struct wire_path_info *);
+void		 cache_info_flush(void);
+size_t		 cache_info_copy(struct wire_path_info *,
+		    const struct wire_path_info *);
+
 /* builder_ops.c */
 /* Nix shows the arguments of its messages in bold magenta. */
 #define OPS_HL(fmt)	"\x1b[35;1m" fmt "\x1b[0m"

@@ -77,6 +77,7 @@ imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid, int fd,
 	if (imsg_compose(iev->iev_ibuf, type, peerid, 0, fd, data, len) == -1)
 		fatal("imsg_compose %s to %s", imsg_type_name(type),
 		    proc_name(iev->iev_peer));
+	iev->iev_last_type = type;
 	imsgev_flush(iev);
 }
 

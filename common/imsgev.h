@@ -16,6 +16,7 @@ struct imsgev {
 	struct event	 iev_rev;	/* persistent read */
 	struct event	 iev_wev;	/* while the socket is full */
 	enum proc_type	 iev_peer;
+	uint32_t	 iev_last_type;	/* of the last message composed */
 	/* Called with each message; returns -1 if the peer is broken. */
 	int		(*iev_dispatch)(struct imsgev *, struct imsg *);
 };

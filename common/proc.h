@@ -153,6 +153,14 @@ enum imsg_type {
 	 */
 	IMSG_MOUNT_BUILD_SOCKET,
 
+	/*
+	 * storeproc -> builderproc, no reply, peerid 0: a path that was
+	 * valid has changed or gone, so path info kept from earlier
+	 * answers may be wrong.  Sent before the reply of the request
+	 * that made the change.  No payload.
+	 */
+	IMSG_STORE_CHANGED,
+
 	IMSG_TYPE_MAX
 };
 

@@ -144,6 +144,8 @@ struct store_db {
 	char		*sd_dbdir;
 	char		*sd_err;	/* the last error, for *errstr */
 	int		 sd_lockfd;	/* big-lock, held shared */
+	void		(*sd_changed)(void *);	/* db_on_change() */
+	void		*sd_changed_arg;
 };
 
 /* One path of a db_register batch; the batch is sorted by path. */
@@ -199,6 +201,7 @@ static int	 db_collect(struct store_db *, sqlite3_stmt *, char ***,
 static int	 db_strcmp(const void *, const void *);
 static char	*db_sigs_merge(const char *, char *const *, size_t);
 static int	 db_txn_begin(struct store_db *, int *, const char **);
+static void	 db_changed(struct store_db *);
 static int	 db_txn_commit(struct store_db *, int, const char **);
 static void	 db_txn_abort(struct store_db *, int);
 static int	 db_check_path(struct store_db *, const char *, const char *,
@@ -682,6 +685,27 @@ db_sigs_merge(const char *old, char *const *add, size_t nadd)
 }
 
 /*
+ * Someone who keeps what the database said (builderproc's path info
+ * cache) must hear of every change to a path already valid: updated
+ * info, signatures, deletion.  New paths need no word: nothing kept
+ * can say they are not valid.  Called before the commit, so a change
+ * rolled back afterwards costs a needless word, never a missed one.
+ */
+void
+db_on_change(struct store_db *db, void (*fn)(void *), void *arg)
+{
+	db->sd_changed = fn;
+	db->sd_changed_arg = arg;
+}
+
+static void
+db_changed(struct store_db *db)
+{
+	if (db->sd_changed != NULL)
+		db->sd_changed(db->sd_changed_arg);
+}
+
+/*
  * Transactions.  Inside the caller's (db_begin) transaction an
  * operation is a savepoint, so that it is still all or nothing.
  */
@@ -919,6 +943,8 @@ db_register_row(struct store_db *db, struct db_item *item,
 	else
 		rc = db_step_done(db, st, found ? "updating path info" :
 		    "registering path", errstr);
+	if (rc == 0 && found)
+		db_changed(db);
 	free(sigs);
 	if (rc == 0 && !found)
 		item->di_id = sqlite3_last_insert_rowid(db->sd_sql);
@@ -1124,6 +1150,8 @@ db_invalidate(struct store_db *db, const char *path, const char **errstr)
 		else
 			rc = db_step_done(db, st, "invalidating a path",
 			    errstr);
+		if (rc == 0)
+			db_changed(db);
 	}
 	if (rc == 0)
 		rc = db_txn_commit(db, nested, errstr);
@@ -1171,6 +1199,8 @@ db_add_sigs(struct store_db *db, const char *path, char *const *sigs,
 		else
 			rc = db_step_done(db, st, "updating signatures",
 			    errstr);
+		if (rc == 0)
+			db_changed(db);
 	}
 	if (rc == 0)
 		rc = db_txn_commit(db, nested, errstr);

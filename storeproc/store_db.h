@@ -72,6 +72,8 @@ struct db_graph {
 int	db_open(const char *statedir, const char *storedir,
 	    struct store_db **, const char **errstr);
 void	db_close(struct store_db *);
+/* fn(arg) on every change to an already valid path (see store_db.c). */
+void	db_on_change(struct store_db *, void (*)(void *), void *);
 
 /*
  * Lookups.  A NULL column comes back as NULL (deriver, sigs, ca), 0

@@ -20,6 +20,7 @@
 #include "child.h"
 #include "imsgev.h"
 #include "log.h"
+#include "memstat.h"
 #include "priv.h"
 #include "sandbox.h"
 #include "storeproc.h"
@@ -34,6 +35,7 @@ static void	store_own_state(const struct rnixd_conf *, struct passwd *);
 static void	store_own_logs(const struct rnixd_conf *, struct passwd *);
 static int	store_dispatch_parent(struct imsgev *, struct imsg *);
 static int	store_dispatch_builder(struct imsgev *, struct imsg *);
+static void	store_changed(void *);
 
 /*
  * CAP_CHOWN: build outputs belong to build users until storeproc makes
@@ -69,6 +71,7 @@ main(int argc, char *argv[])
 		fatalx("database: %s", errstr);
 	store_env_init(conf->conf_store_dir, conf->conf_state_dir, db,
 	    &iev_builder, &iev_parent);
+	db_on_change(db, store_changed, NULL);
 	store_cleanup_tmp();
 	if (store_buildlog_init(conf->conf_log_dir, 0) == -1)
 		log_warn("build logs: %s/drvs", conf->conf_log_dir);
@@ -82,6 +85,7 @@ main(int argc, char *argv[])
 
 	event_init();
 	signal(SIGPIPE, SIG_IGN);
+	memstat_init("storeproc");
 	if (imsgbuf_init(&ibuf_builder, setup.cs_peer[PROC_BUILDER]) == -1)
 		fatal("imsgbuf_init");
 	/* Path sets and path infos outgrow the default message size. */
@@ -191,6 +195,20 @@ store_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 		    imsg_type_name(imsg_get_type(imsg)));
 		return (-1);
 	}
+}
+
+/*
+ * A valid path changed: tell builderproc, whose path info cache would
+ * answer from the past, before the reply of the request that made the
+ * change goes out.  A GC deleting many paths says it once.
+ */
+static void
+store_changed(void *arg)
+{
+	(void)arg;
+	if (iev_builder.iev_last_type != IMSG_STORE_CHANGED)
+		imsgev_compose(&iev_builder, IMSG_STORE_CHANGED, 0, -1,
+		    NULL, 0);
 }
 
 static void
