@@ -33,6 +33,7 @@ static int			pongs_missing;
 
 static int	builder_dispatch_parent(struct imsgev *, struct imsg *);
 static int	builder_dispatch_store(struct imsgev *, struct imsg *);
+static void	builder_info_hint(struct imsg *);
 static int	builder_dispatch_mount(struct imsgev *, struct imsg *);
 
 int
@@ -133,6 +134,24 @@ builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 	}
 }
 
+/* Only a hint: a bad one is dropped, nothing depends on it. */
+static void
+builder_info_hint(struct imsg *imsg)
+{
+	struct wire_path_info	 pi;
+	const char		*errstr;
+	int			 found;
+
+	if (msg_recv_info(imsg, builder_conf->conf_store_dir, &found, &pi,
+	    &errstr) == -1) {
+		log_warnx("STORE_INFO_HINT: %s", errstr);
+		return;
+	}
+	if (found)
+		cache_info_put(&pi);
+	wire_path_info_free(&pi);
+}
+
 static int
 builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 {
@@ -140,6 +159,9 @@ builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STORE_PONG:
 		builder_pong("storeproc");
+		return (0);
+	case IMSG_STORE_INFO_HINT:
+		builder_info_hint(imsg);
 		return (0);
 	case IMSG_STORE_CHANGED:
 		/* Forgetting is always safe, whatever came with it. */

@@ -32,6 +32,8 @@ static int	msg_check_derived(const char *, const char *, const char **);
 static int	msg_check_text(uint32_t, const char *, size_t, size_t,
 		    const char **);
 static size_t	msg_text_cut(const char *, size_t, size_t);
+static void	msg_send_info_type(struct imsgev *, uint32_t, uint32_t, int,
+		    const struct wire_path_info *);
 static int	msg_get_path_info(struct wire_in *, const char *,
 		    struct wire_path_info *, const char **);
 static int	msg_get_paths(struct wire_in *, const char *, char ***,
@@ -565,9 +567,9 @@ msg_add_nar_free(struct msg_add_nar *man)
 
 /* STORE_INFO: found, then the path info with path. */
 
-void
-msg_send_info(struct imsgev *iev, uint32_t sid, int found,
-    const struct wire_path_info *pi)
+static void
+msg_send_info_type(struct imsgev *iev, uint32_t type, uint32_t sid,
+    int found, const struct wire_path_info *pi)
 {
 	struct wire_out	out;
 
@@ -577,7 +579,21 @@ msg_send_info(struct imsgev *iev, uint32_t sid, int found,
 		msg_out_limit(&out, pi->pi_nrefs, MSG_PATHS_MAX);
 		(void)wire_put_path_info(&out, pi, 1);
 	}
-	(void)msg_finish(iev, IMSG_STORE_INFO, sid, -1, &out);
+	(void)msg_finish(iev, type, sid, -1, &out);
+}
+
+void
+msg_send_info(struct imsgev *iev, uint32_t sid, int found,
+    const struct wire_path_info *pi)
+{
+	msg_send_info_type(iev, IMSG_STORE_INFO, sid, found, pi);
+}
+
+/* STORE_INFO_HINT: STORE_INFO's payload, always found, peerid 0. */
+void
+msg_send_info_hint(struct imsgev *iev, const struct wire_path_info *pi)
+{
+	msg_send_info_type(iev, IMSG_STORE_INFO_HINT, 0, 1, pi);
 }
 
 int

@@ -276,6 +276,8 @@ int	msg_recv_add_nar(struct imsg *, const char *storedir,
 /* STORE_INFO: found, then path info with path when found. */
 void	msg_send_info(struct imsgev *, uint32_t sid, int found,
 	    const struct wire_path_info *);
+/* STORE_INFO_HINT: the same; msg_recv_info() reads it. */
+void	msg_send_info_hint(struct imsgev *, const struct wire_path_info *);
 int	msg_recv_info(struct imsg *, const char *storedir, int *found,
 	    struct wire_path_info *, const char **errstr);
 

@@ -160,6 +160,12 @@ enum imsg_type {
 	 * that made the change.  No payload.
 	 */
 	IMSG_STORE_CHANGED,
+	/*
+	 * storeproc -> builderproc, no reply, peerid 0: the info of a
+	 * valid path a client will likely ask for next (a target of its
+	 * QueryMissing), for builderproc's cache.  Payload: STORE_INFO's.
+	 */
+	IMSG_STORE_INFO_HINT,
 
 	IMSG_TYPE_MAX
 };

@@ -289,6 +289,9 @@ store_handle_add_sigs(struct imsg *imsg)
  * whose wanted outputs are not all valid must be built, and so must
  * the same in its inputs, recursively.
  */
+/* Path infos sent ahead of a QueryMissing reply, at most. */
+#define MISSING_HINTS_MAX	4096
+
 struct missing {
 	struct pathset	  ms_done;
 	struct pathset	  ms_build;
@@ -401,6 +404,36 @@ missing_visit(struct missing *ms, char *req, const char **errstr)
 	return (0);
 }
 
+/*
+ * A client asks QueryMissing of the paths it is about to look at (nix
+ * path-info, nix copy do): builderproc gets the info of the valid ones
+ * before the reply, for its cache, and answers the QueryPathInfo calls
+ * that follow without asking here.  Only plain paths, only so many.
+ */
+static void
+missing_hint(char *const *paths, size_t npaths)
+{
+	struct db_pathinfo	 dpi;
+	struct wire_path_info	 pi;
+	const char		*errstr;
+	size_t			 i;
+
+	for (i = 0; i < npaths && i < MISSING_HINTS_MAX; i++) {
+		if (strchr(paths[i], '!') != NULL)
+			continue;
+		memset(&dpi, 0, sizeof(dpi));
+		if (db_query_info(store_env.se_db, paths[i], &dpi,
+		    &errstr) != 1)
+			continue;
+		memset(&pi, 0, sizeof(pi));
+		if (store_info_to_wire(&dpi, &pi) == -1)
+			fatal("%s", __func__);
+		msg_send_info_hint(store_env.se_builder, &pi);
+		wire_path_info_free(&pi);
+		db_pathinfo_free(&dpi);
+	}
+}
+
 static void
 missing_reply(uint32_t sid, struct missing *ms)
 {
@@ -443,6 +476,8 @@ store_handle_query_missing(struct imsg *imsg)
 	/* Hundreds of lookups: one snapshot, one WAL read lock. */
 	if ((txn = db_read_begin(store_env.se_db, &errstr)) == -1)
 		rc = -1;
+	else
+		missing_hint(paths, npaths);
 	for (i = 0; rc == 0 && i < npaths; i++)
 		rc = missing_visit(&ms, paths[i], &errstr);
 	while (rc == 0 && ms.ms_ntodo > 0) {
