@@ -452,6 +452,27 @@ rec_push(char ***v, size_t *n, const char *str)
 	(*v)[*n] = NULL;
 }
 
+/*
+ * QueryMissing's unknown set holds store paths: a derivation target's
+ * .drv, not "drv!outputs" (the client parses each as a store path).
+ * A set: each once.
+ */
+static void
+rec_push_unknown(char ***v, size_t *n, const char *derived)
+{
+	size_t	len = strcspn(derived, "!"), i;
+	char	*path;
+
+	if ((path = strndup(derived, len)) == NULL)
+		fatal("strndup");
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i], path) == 0)
+			break;
+	if (i == *n)
+		rec_push(v, n, path);
+	free(path);
+}
+
 /* The op in progress makes path allowed if it succeeds. */
 void
 rec_candidate(struct session *s, const char *path)
@@ -722,7 +743,8 @@ rec_missing(struct session *s, struct wire_in *in)
 		if (rec_derived_allowed(s, paths[i]))
 			ok[nok++] = paths[i];
 		else
-			rec_push(&s->s_rextra, &s->s_nrextra, paths[i]);
+			rec_push_unknown(&s->s_rextra, &s->s_nrextra,
+			    paths[i]);
 	}
 	if (nok > 0)
 		ops_request_paths(s, IMSG_STORE_QUERY_MISSING, ok, nok);
@@ -990,7 +1012,7 @@ rec_missing_extra(struct session *s, char ***unknown, size_t *nunknown)
 	if (s->s_rec == NULL)
 		return;
 	for (i = 0; i < s->s_nrextra; i++)
-		rec_push(unknown, nunknown, s->s_rextra[i]);
+		rec_push_unknown(unknown, nunknown, s->s_rextra[i]);
 }
 
 /* Is there a fixed-output derivation in the graph below g? */

@@ -43,7 +43,7 @@ UNKNOWN = "is unknown in recursive Nix"
 STORE = ""
 # Cases that fail on the current daemon (see /work/notes/rec-bugs.md):
 # "all" leaves them out; name them to run them.
-KNOWN_BUGS = {"query-missing-drv"}
+KNOWN_BUGS = set()
 
 
 def u64(n):
@@ -403,6 +403,10 @@ def case_missing_drv(sock):
         r = missing(c, [drv + "!out"])
         if r != [[], [], [drv], 0, 0]:
             raise AssertionError("QueryMissing(%s!out): %r" % (drv, r))
+    # Named twice, with other outputs: still one store path.
+    r = missing(c, [gone_drv + "!out", gone_drv + "!*", gone_drv])
+    if r != [[], [], [gone_drv], 0, 0]:
+        raise AssertionError("QueryMissing of one .drv thrice: %r" % (r,))
     c.expect_usable()
 
 

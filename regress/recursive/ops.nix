@@ -79,8 +79,6 @@ in rec {
 
       # The raw client: every case, each on its own connection.
       rc all >$out/cases 2>&1 || { cat $out/cases; exit 1; }
-      # Known daemon bugs: run, reported, not fatal here.
-      rc query-missing-drv >$out/known 2>&1
 
       # The same through the real client.
       nix-store --gc >gc.txt 2>&1 || { cat gc.txt; exit 1; }
