@@ -765,6 +765,19 @@ add_nar_check_claims(struct store_add *sa)
 			self = 1;
 		else
 			refs[nrefs++] = pi->pi_refs[i];
+	/*
+	 * A text path is made from its references, so it cannot name
+	 * itself: such a claim is no content address, and only a trusted
+	 * client that skips signature checks may register it (as Nix
+	 * 2.8; builderproc refuses it first, this is the last word).
+	 */
+	if (self && sa->sa_ca.ca_kind == CA_TEXT) {
+		free(refs);
+		if (sa->sa_nar.man_trusted && sa->sa_nar.man_dont_check_sigs)
+			return (0);
+		return (add_fail(sa, "cannot add path '%s' because it lacks "
+		    "a valid signature", pi->pi_path));
+	}
 	rc = storepath_make_ca(store_env.se_storedir,
 	    store_base(pi->pi_path) + STOREPATH_HASH_LEN + 1, &sa->sa_ca, refs,
 	    nrefs, self, path, sizeof(path));

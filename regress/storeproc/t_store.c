@@ -786,6 +786,8 @@ send_add_nar(const char *path, const char *narhash, uint64_t narsize,
 	feeder_end(&f);
 }
 
+static void	test_add_nar_text_self(void);
+
 static void
 test_add_nar_info(void)
 {
@@ -831,6 +833,62 @@ test_add_nar_info(void)
 	printf("import with a ca that does not give the path\n");
 	send_add_nar(fake, hex, nar.b_len, ca, 1, 1, nar.b_data, nar.b_len);
 	expect_error("claims to be content-addressed", "ca mismatch");
+	free(nar.b_data);
+	test_add_nar_text_self();
+}
+
+/*
+ * A text path that names itself among its references: no content
+ * address (a text path is made from its references), so it is refused
+ * unless trusted and not checking signatures, as by Nix 2.8.
+ */
+static void
+test_add_nar_text_self(void)
+{
+	struct msg_add_nar	 man;
+	struct feeder		 f;
+	struct buf		 nar;
+	struct hash		 h;
+	char			 file[512], path[STOREPATH_MAX], hex[80];
+	char			 ca[128], *refs[1];
+	int			 trusted;
+
+	snprintf(file, sizeof(file), "%s/selfref", top);
+	write_file(file, "self", 0444);
+	hash_buf(HASH_SHA256, "self", 4, &h);
+	ca_format_text(&h, ca, sizeof(ca));
+	if (storepath_make_text(storedir, "selfref", &h, NULL, 0, path,
+	    sizeof(path)) == -1)
+		errx(1, "storepath_make_text");
+	nar_of(file, &nar);
+	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
+	hash_format(&h, HASH_ENC_BASE16, 0, hex, sizeof(hex));
+	refs[0] = path;
+	for (trusted = 0; trusted <= 1; trusted++) {
+		printf("text path naming itself, %s\n", trusted ?
+		    "trusted, dontCheckSigs: ok" : "untrusted: refused");
+		reply_reset();
+		memset(&man, 0, sizeof(man));
+		man.man_info.pi_path = path;
+		man.man_info.pi_narhash = hex;
+		man.man_info.pi_narsize = nar.b_len;
+		man.man_info.pi_ca = ca;
+		man.man_info.pi_refs = refs;
+		man.man_info.pi_nrefs = 1;
+		man.man_trusted = trusted;
+		man.man_dont_check_sigs = trusted;
+		if (msg_send_add_nar(&iev_client, next_sid, &man,
+		    feeder_start(&f, nar.b_data, nar.b_len, SIZE_MAX)) == -1)
+			errx(1, "msg_send_add_nar");
+		f.f_sid = next_sid++;
+		wait_reply();
+		feeder_end(&f);
+		if (trusted)
+			expect_type(IMSG_STORE_OK, "trusted text self");
+		else
+			expect_error("lacks a valid signature", "text self");
+	}
+	expect_no_temp("text self");
 	free(nar.b_data);
 }
 
