@@ -6,17 +6,9 @@
 # (The jobs of the builder's shell once waited forever: the builder
 # inherited the spawner's blocked SIGCHLD.)
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
-experimental-features = recursive-nix
-EOT
+. ./rec.inc
+rec_init
 rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 
 echo "four adds of the same path at once"
 for i in 1 2 3; do

@@ -4,17 +4,9 @@
 # the inner one ends (built or cancelled), builderproc keeps no session
 # or descriptor of it, and the daemon goes on building, recursively too.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
-experimental-features = recursive-nix
-EOT
+. ./rec.inc
+rec_init
 rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 members=$(getent group "$BUILD_GROUP" | cut -d: -f4 | tr , ' ')
 
 bp=$(child_pid builderproc) || fail "no builderproc"

@@ -8,18 +8,10 @@
 # descriptors.  See regress/daemon/leaks.sh for why this stands in for
 # valgrind.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
-experimental-features = recursive-nix
-EOT
+. ./rec.inc
+rec_init
 # glibc's tcache off: the heap counts only what the program holds.
 GLIBC_TUNABLES=glibc.malloc.tcache_count=0 rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 
 mpid=$(child_pid mountproc) || fail "no mountproc"
 procs="$(child_pid builderproc) $(child_pid storeproc) $mpid $(pgrep -P "$mpid")"

@@ -6,15 +6,8 @@
 # each inner build keeps its own log.  They count as output of the
 # outer build for max-silent-time.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
-experimental-features = recursive-nix
-EOT
+. ./rec.inc
+rec_init
 rnixd_start
 export NIX_REMOTE="unix://$SOCKET?store=$STORE&log=$TROOT/nix/var/log/nix"
 

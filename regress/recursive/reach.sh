@@ -6,18 +6,9 @@
 # host, outside the sandbox) all fail to connect; the build then still
 # reaches the daemon through it.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
-experimental-features = recursive-nix
-EOT
+. ./rec.inc
+rec_init
 rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 BUILDS="$TROOT/nix/var/nix/rnixd/builds"
 
 nix-build --no-out-link reach.nix >"$TROOT/out" 2>"$TROOT/build.log" &

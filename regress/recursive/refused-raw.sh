@@ -7,18 +7,9 @@
 # And a text path naming itself as reference is refused on the build's
 # socket as on the daemon's, as Nix 2.8 refuses it (no valid signature).
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-command -v python3 >/dev/null || skip "needs python3"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
-experimental-features = recursive-nix
-EOT
+. ./rec.inc
+rec_init
 rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 stopped=""
 trap 'rc=$?; [ -n "$stopped" ] && kill -CONT "$stopped"; (exit $rc); test_cleanup' EXIT
 
