@@ -19,6 +19,7 @@ MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
 STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
 STORE = ""
+TIMEOUT = 10	# seconds an answer may take
 
 
 def u64(n):
@@ -56,7 +57,7 @@ class Conn:
     def __init__(self, sockpath):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.connect(sockpath)
-        self.s.settimeout(10)
+        self.s.settimeout(TIMEOUT)
         self.s.sendall(u64(MAGIC1))
         self.expect_u64(MAGIC2, "magic 2")
         self.expect_u64(VERSION, "daemon version")
