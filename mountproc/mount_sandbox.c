@@ -99,6 +99,7 @@ static void	sb_child(const struct mount_build *, struct sb_plan *, int,
 		    int, int) __attribute__((noreturn));
 static int	sb_child_mounts(struct sb_plan *, const char **);
 static int	sb_child_signals(void);
+static void	sb_child_signal_raw(int);
 static int	sb_check_abs(const char *);
 
 static int
@@ -798,10 +799,32 @@ sb_child_signals(void)
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    sigaction(sig, &sa, NULL) == -1 && errno == EINVAL)
+			sb_child_signal_raw(sig);
 	sigemptyset(&mask);
 	return (sigprocmask(SIG_SETMASK, &mask, NULL));
+}
+
+/*
+ * The C library keeps two real-time signals for itself and refuses to
+ * touch them, but an ignored one survives exec: if the daemon was
+ * started with them ignored, the builder would be too.  The kernel
+ * takes SIG_DFL for them; this process is about to exec anyway.
+ */
+static void
+sb_child_signal_raw(int sig)
+{
+	struct {
+		void		(*ks_handler)(int);
+		unsigned long	  ks_flags;
+		void		(*ks_restorer)(void);
+		uint64_t	  ks_mask;
+	} ksa;
+
+	memset(&ksa, 0, sizeof(ksa));
+	ksa.ks_handler = SIG_DFL;
+	(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.ks_mask));
 }
 
 static int

@@ -76,9 +76,12 @@ wait_log() {
 	return 0
 }
 
+# rnixd -d on the test's root; $RNIXD_WRAP, if set, is a command that
+# runs it (words split).
 rnixd_start() {
 	log_mark
-	"$RNIXD" -d -v -f "$CONF" "$@" >>"$TROOT/rnixd.log" 2>&1 &
+	# shellcheck disable=SC2086
+	$RNIXD_WRAP "$RNIXD" -d -v -f "$CONF" "$@" >>"$TROOT/rnixd.log" 2>&1 &
 	RNIXD_PID=$!
 	wait_log "ready, serving" 10 || fail "rnixd did not get ready"
 }
