@@ -296,6 +296,19 @@ goal_input_done(struct goal *g, size_t idx, struct goal *in)
 static void
 goal_enqueue(struct goal *g)
 {
+	/*
+	 * The second line of req_fixed_check(): a fixed-output output
+	 * found valid there may have gone since.  Built for a client
+	 * outside all sandboxes, it may run; for recursive builds alone,
+	 * never.
+	 */
+	if (build_fixed(g) && build_wanted_inside(g) &&
+	    !build_wanted_outside(g)) {
+		goal_done(g, WIRE_BS_MISC_FAILURE, "the fixed-output "
+		    "derivation '" OPS_HL("%s") "' may not be built from "
+		    "inside a recursive Nix build", g->g_path);
+		return;
+	}
 	g->g_state = GS_QUEUED;
 	goal_ref(g);
 	g->g_inner = build_wanted_inside(g);

@@ -150,6 +150,7 @@ struct build_item {
 	struct waiter	*bi_waiter;
 	int		 bi_wload;	/* bi_waiter waits for the load */
 	int		 bi_wwant;	/* bi_waiter wants the goal */
+	int		 bi_wfixed;	/* its fixed-output check is out */
 	int		 bi_done;
 	unsigned int	 bi_times;
 	time_t		 bi_start;
@@ -165,7 +166,7 @@ struct build_req {
 	size_t			 br_nitems;
 	size_t			 br_left;	/* items not done */
 	int			 br_keep_going;
-	int			 br_opaque_wait;	/* QUERY_VALID out */
+	unsigned int		 br_calls;	/* QUERY_VALIDs out */
 	size_t			 br_nfailed;
 	unsigned int		 br_mark;
 	uint64_t		*br_acts;	/* Build activities started */
@@ -237,6 +238,7 @@ void		 goal_want(struct goal *, struct waiter *, int keep_going);
 void		 goal_unwant(struct goal *, struct waiter *);
 uint64_t	 build_activity_id(void);
 int		 build_wanted_inside(struct goal *);
+int		 build_wanted_outside(struct goal *);
 void		 build_req_abort(struct session *, const char *);
 
 /* builder_log.c */
@@ -260,7 +262,8 @@ void		 rec_build_listen(struct goal *);
 void		 rec_build_stop(struct goal *);
 void		 rec_build_free(struct goal *);
 char		**rec_build_refs(struct goal *, size_t *);
-int		 rec_graph_fixed(struct goal *, unsigned int, struct goal **);
+size_t		 rec_graph_fixed(struct goal *, unsigned int, struct goal ***,
+		    size_t *);
 int		 build_recursive(const struct goal *);
 void		 build_slot_give(struct goal *);
 void		 rec_pool_stalled(void);

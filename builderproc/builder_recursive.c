@@ -292,7 +292,7 @@ rec_req_stuck(const struct build_req *req, unsigned int depth)
 	const struct build_item	*it;
 	size_t			 i;
 
-	if (req->br_opaque_wait)
+	if (req->br_calls > 0)
 		return (0);
 	for (i = 0; i < req->br_nitems; i++) {
 		it = &req->br_items[i];
@@ -1015,20 +1015,29 @@ rec_missing_extra(struct session *s, char ***unknown, size_t *nunknown)
 		rec_push_unknown(unknown, nunknown, s->s_rextra[i]);
 }
 
-/* Is there a fixed-output derivation in the graph below g? */
-int
-rec_graph_fixed(struct goal *g, unsigned int depth, struct goal **which)
+/*
+ * The fixed-output derivations in the graph below g, each once, added
+ * to *list; returns how many there are now.
+ */
+size_t
+rec_graph_fixed(struct goal *g, unsigned int depth, struct goal ***list,
+    size_t *n)
 {
 	size_t	i;
 
 	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL)
-		return (0);
+		return (*n);
 	if (build_fixed(g)) {
-		*which = g;
-		return (1);
+		for (i = 0; i < *n; i++)
+			if ((*list)[i] == g)
+				return (*n);
+		if ((*list = reallocarray(*list, *n + 1,
+		    sizeof(**list))) == NULL)
+			fatal("reallocarray");
+		(*list)[(*n)++] = g;
+		return (*n);
 	}
 	for (i = 0; i < g->g_ninputs; i++)
-		if (rec_graph_fixed(g->g_inputs[i], depth + 1, which))
-			return (1);
-	return (0);
+		(void)rec_graph_fixed(g->g_inputs[i], depth + 1, list, n);
+	return (*n);
 }

@@ -58,7 +58,7 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 	}
 	free(paths);
 	if (nopaque > 0) {
-		req->br_opaque_wait = 1;
+		req->br_calls++;
 		id = store_call_new(req_opaque_reply, req);
 		if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id,
 		    opaque, nopaque) == -1)
@@ -111,7 +111,8 @@ req_opaque_reply(void *arg, struct imsg *imsg)
 	size_t			  npaths, i, j;
 	int			  ok;
 
-	req->br_opaque_wait = 0;
+	if (--req->br_calls > 0 && req->br_session == NULL)
+		return;
 	if (req->br_session == NULL) {
 		req_free(req);
 		return;
@@ -136,19 +137,29 @@ req_opaque_reply(void *arg, struct imsg *imsg)
 	wire_strings_free(paths, npaths);
 }
 
-/* No network from inside a recursive build: no fixed-output builds. */
-static int
-req_fixed_refused(struct build_req *req, size_t idx)
+/*
+ * No network from inside a recursive build: no fixed-output builds.
+ * A fixed-output derivation whose output is valid builds nothing, so
+ * only the graph's fixed-output derivations with an invalid output
+ * refuse the target.  Which are valid is storeproc's to say: the item
+ * waits for it (bi_wfixed), and goal_enqueue() refuses again should
+ * one become invalid in between.
+ */
+struct req_fixed {
+	struct build_req	 *rf_req;
+	size_t			  rf_idx;
+	struct goal		**rf_goals;
+	size_t			  rf_ngoals;
+};
+
+static void	req_fixed_reply(void *, struct imsg *);
+
+static void
+req_fixed_refuse(struct build_req *req, size_t idx, struct goal *fixed)
 {
 	struct build_item	*it = &req->br_items[idx];
-	struct goal		*fixed;
 	char			*msg;
 
-	if (req->br_session == NULL || req->br_session->s_rec == NULL ||
-	    !rec_graph_fixed(it->bi_goal, 0, &fixed))
-		return (0);
-	free(it->bi_waiter);
-	it->bi_waiter = NULL;
 	if (asprintf(&msg, "cannot build '" OPS_HL("%s") "': the "
 	    "fixed-output derivation '" OPS_HL("%s") "' may not be built "
 	    "from inside a recursive Nix build", it->bi_goal->g_path,
@@ -156,7 +167,104 @@ req_fixed_refused(struct build_req *req, size_t idx)
 		fatal("asprintf");
 	req_item_set(req, idx, WIRE_BS_MISC_FAILURE, msg);
 	free(msg);
+}
+
+/* Returns 1 if the item waits for the check, else 0: want it now. */
+static int
+req_fixed_check(struct build_req *req, size_t idx)
+{
+	struct build_item	*it = &req->br_items[idx];
+	struct req_fixed	*rf;
+	char			**paths;
+	size_t			  i, j, n = 0;
+	uint32_t		  id;
+
+	if (req->br_session == NULL || req->br_session->s_rec == NULL)
+		return (0);
+	if ((rf = calloc(1, sizeof(*rf))) == NULL)
+		fatal("calloc");
+	if (rec_graph_fixed(it->bi_goal, 0, &rf->rf_goals,
+	    &rf->rf_ngoals) == 0) {
+		free(rf);
+		return (0);
+	}
+	rf->rf_req = req;
+	rf->rf_idx = idx;
+	for (i = 0; i < rf->rf_ngoals; i++)
+		n += rf->rf_goals[i]->g_drv->d_noutputs;
+	if ((paths = calloc(n + 1, sizeof(*paths))) == NULL)
+		fatal("calloc");
+	for (n = 0, i = 0; i < rf->rf_ngoals; i++) {
+		goal_ref(rf->rf_goals[i]);
+		for (j = 0; j < rf->rf_goals[i]->g_drv->d_noutputs; j++)
+			paths[n++] = rf->rf_goals[i]->g_outpaths[j];
+	}
+	it->bi_wfixed = 1;
+	req->br_calls++;
+	id = store_call_new(req_fixed_reply, rf);
+	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
+	    n) == -1)
+		fatalx("%s: too many paths", __func__);
+	free(paths);
 	return (1);
+}
+
+/* The first fixed-output goal of rf with an output not in valid. */
+static struct goal *
+req_fixed_invalid(struct req_fixed *rf, char **valid, size_t nvalid)
+{
+	struct goal	*g;
+	size_t		 i, j, k;
+	int		 found;
+
+	for (i = 0; i < rf->rf_ngoals; i++) {
+		g = rf->rf_goals[i];
+		for (j = 0; j < g->g_drv->d_noutputs; j++) {
+			for (found = 0, k = 0; k < nvalid; k++)
+				if (strcmp(valid[k], g->g_outpaths[j]) == 0)
+					found = 1;
+			if (!found)
+				return (g);
+		}
+	}
+	return (NULL);
+}
+
+static void
+req_fixed_reply(void *arg, struct imsg *imsg)
+{
+	struct req_fixed	*rf = arg;
+	struct build_req	*req = rf->rf_req;
+	struct build_item	*it = &req->br_items[rf->rf_idx];
+	struct goal		*fixed;
+	char			**valid = NULL;
+	const char		 *errstr;
+	size_t			  nvalid = 0, i;
+
+	req->br_calls--;
+	if (req->br_session != NULL && it->bi_wfixed) {
+		it->bi_wfixed = 0;
+		/* A reply that cannot be read proves nothing valid. */
+		if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
+		    msg_recv_paths(imsg, ops_storedir(), 0, &valid, &nvalid,
+		    &errstr) == -1)
+			nvalid = 0;
+		if ((fixed = req_fixed_invalid(rf, valid, nvalid)) != NULL) {
+			free(it->bi_waiter);
+			it->bi_waiter = NULL;
+			req_fixed_refuse(req, rf->rf_idx, fixed);
+		} else {
+			it->bi_wwant = 1;
+			goal_want(it->bi_goal, it->bi_waiter,
+			    req->br_keep_going);
+		}
+		wire_strings_free(valid, nvalid);
+	} else if (req->br_session == NULL && req->br_calls == 0)
+		req_free(req);
+	for (i = 0; i < rf->rf_ngoals; i++)
+		goal_unref(rf->rf_goals[i]);
+	free(rf->rf_goals);
+	free(rf);
 }
 
 /* The item's goal is loaded: want it, or fail if it could not load. */
@@ -173,7 +281,7 @@ build_req_loaded(struct build_req *req, size_t idx)
 		req_item_set(req, idx, WIRE_BS_MISC_FAILURE, g->g_load_err);
 		return;
 	}
-	if (req_fixed_refused(req, idx))
+	if (req_fixed_check(req, idx))
 		return;
 	it->bi_wwant = 1;
 	goal_want(g, it->bi_waiter, req->br_keep_going);
@@ -213,7 +321,9 @@ req_detach(struct build_req *req)
 			free(it->bi_waiter);
 		} else if (it->bi_wwant)
 			goal_unwant(it->bi_goal, it->bi_waiter);
-		it->bi_wload = it->bi_wwant = 0;
+		else if (it->bi_wfixed)
+			free(it->bi_waiter);
+		it->bi_wload = it->bi_wwant = it->bi_wfixed = 0;
 		it->bi_waiter = NULL;
 	}
 }
@@ -249,7 +359,7 @@ build_req_cancel(struct session *s)
 	s->s_build = NULL;
 	req->br_session = NULL;
 	req_detach(req);
-	if (!req->br_opaque_wait)
+	if (req->br_calls == 0)
 		req_free(req);
 }
 
@@ -462,7 +572,7 @@ req_finish(struct build_req *req)
 	s->s_build = NULL;
 	s->s_wait = 0;
 	req->br_session = NULL;
-	if (!req->br_opaque_wait)
+	if (req->br_calls == 0)
 		req_free(req);
 	session_process(s);
 }
@@ -574,6 +684,25 @@ req_inside(struct build_req *req, void *arg)
 		*inside = 1;
 }
 
+static void
+req_outside(struct build_req *req, void *arg)
+{
+	int	*outside = arg;
+
+	if (req->br_session->s_rec == NULL)
+		*outside = 1;
+}
+
+/* Does a client outside every sandbox wait for g, directly or not? */
+int
+build_wanted_outside(struct goal *g)
+{
+	int	outside = 0;
+
+	goal_walk(g, req_outside, &outside, ++mark_gen);
+	return (outside);
+}
+
 /* Does a recursive build wait for g, directly or not? */
 int
 build_wanted_inside(struct goal *g)
@@ -602,7 +731,7 @@ build_req_abort(struct session *s, const char *msg)
 	s->s_build = NULL;
 	s->s_wait = 0;
 	req->br_session = NULL;
-	if (!req->br_opaque_wait)
+	if (req->br_calls == 0)
 		req_free(req);
 	session_process(s);
 }
