@@ -22,6 +22,8 @@ static const int sandbox_base[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(close), SCMP_SYS(exit), SCMP_SYS(exit_group),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
+	/* a poll or sleep stopped and continued resumes through it */
+	SCMP_SYS(restart_syscall),
 	SCMP_SYS(rt_sigaction), SCMP_SYS(sigaltstack),
 	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(madvise), SCMP_SYS(futex),
