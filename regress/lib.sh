@@ -244,3 +244,63 @@ drvs_setup() {
 	chmod 755 "$1/drvs-src/tree/sub/run"
 	ln -s ../a "$1/drvs-src/tree/sub/link"
 }
+
+# The privilege table of rnixd.8, checked on the running daemon.
+# Capability bits (linux/capability.h).
+CAP_CHOWN=0 CAP_DAC_OVERRIDE=1 CAP_FOWNER=3 CAP_SETGID=6 CAP_SETUID=7
+
+cap_mask() {	# bit...: the /proc status form of those capabilities
+	m=0
+	for c in "$@"; do m=$((m | (1 << c))); done
+	printf '%016x' "$m"
+}
+
+# The spawner is mountproc's child, named rnixd-spawner.
+spawner_pid() {
+	for p in $(pgrep -P "$(child_pid mountproc)"); do
+		if [ "$(cat /proc/$p/comm 2>/dev/null)" = rnixd-spawner ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# One process (a child's name, or spawner): not root, user $2 in every
+# uid field, capabilities $3 effective, permitted and bounding,
+# no_new_privs, seccomp filtering, root directory $4.
+priv_check_proc() {	# name user capmask root
+	if [ "$1" = spawner ]; then
+		pid=$(spawner_pid) || fail "spawner not running"
+	else
+		pid=$(child_pid "$1") || fail "$1 not running"
+	fi
+	st=/proc/$pid/status
+	uid=$(id -u "$2")
+	[ "$uid" -ne 0 ] || fail "$2 is root"
+	grep -q "^Uid:	$uid	$uid	$uid	$uid$" "$st" ||
+	    fail "$1: $(grep ^Uid: "$st"), expected $2 ($uid) in every field"
+	for c in CapEff CapPrm CapBnd; do
+		grep -q "^$c:	$3$" "$st" ||
+		    fail "$1: $(grep "^$c:" "$st"), expected $3"
+	done
+	grep -q "^NoNewPrivs:	1$" "$st" || fail "$1: NoNewPrivs not 1"
+	grep -q "^Seccomp:	2$" "$st" || fail "$1: Seccomp not 2"
+	root=$(readlink "/proc/$pid/root")
+	[ "$root" = "$4" ] || fail "$1: root is $root, expected $4"
+	echo "  $1: uid $uid, CapEff $3, NoNewPrivs 1, Seccomp 2, root $root"
+}
+
+# The table's four rows, and the parent root.
+priv_check_table() {
+	priv_check_proc storeproc _rnixd "$(cap_mask $CAP_CHOWN $CAP_FOWNER)" \
+	    "$TROOT/nix/var/nix/rnixd/storeproc-root"
+	priv_check_proc builderproc _rnixd-builder 0000000000000000 \
+	    "$TROOT/nix/var/nix/rnixd/empty"
+	priv_check_proc mountproc _rnixd-mount 0000000000000000 \
+	    "$TROOT/nix/var/nix/rnixd/empty"
+	priv_check_proc spawner _rnixd-mount "$(cap_mask $CAP_SETUID \
+	    $CAP_SETGID $CAP_CHOWN $CAP_DAC_OVERRIDE $CAP_FOWNER)" /
+	grep -q "^Uid:	0	0	0	0$" /proc/$RNIXD_PID/status ||
+	    fail "parent not root"
+}

@@ -10,48 +10,6 @@
 rec_init
 rnixd_start
 
-# Capability bits (linux/capability.h).
-CAP_CHOWN=0 CAP_DAC_OVERRIDE=1 CAP_FOWNER=3 CAP_SETGID=6
-CAP_SETUID=7
-
-mask() {
-	m=0
-	for c in "$@"; do m=$((m | (1 << c))); done
-	printf '%016x' "$m"
-}
-
-spawner_pid() {
-	for p in $(pgrep -P "$(child_pid mountproc)"); do
-		if [ "$(cat /proc/$p/comm 2>/dev/null)" = rnixd-spawner ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
-check_proc() {	# name user capmask root
-	if [ "$1" = spawner ]; then
-		pid=$(spawner_pid) || fail "spawner not running"
-	else
-		pid=$(child_pid "$1") || fail "$1 not running"
-	fi
-	st=/proc/$pid/status
-	uid=$(id -u "$2")
-	[ "$uid" -ne 0 ] || fail "$2 is root"
-	grep -q "^Uid:	$uid	$uid	$uid	$uid$" "$st" ||
-	    fail "$1: $(grep ^Uid: "$st"), expected $2 ($uid) in every field"
-	for c in CapEff CapPrm CapBnd; do
-		grep -q "^$c:	$3$" "$st" ||
-		    fail "$1: $(grep "^$c:" "$st"), expected $3"
-	done
-	grep -q "^NoNewPrivs:	1$" "$st" || fail "$1: NoNewPrivs not 1"
-	grep -q "^Seccomp:	2$" "$st" || fail "$1: Seccomp not 2"
-	root=$(readlink "/proc/$pid/root")
-	[ "$root" = "$4" ] || fail "$1: root is $root, expected $4"
-	echo "  $1: uid $uid, CapEff $3, NoNewPrivs 1, Seccomp 2, root $root"
-}
-
 # Every process of a build user: no capabilities, no new privileges;
 # count the sandboxes (mount namespaces) they run in.
 check_builders() {
@@ -80,16 +38,7 @@ check_builders() {
 }
 
 check_all() {
-	check_proc storeproc _rnixd "$(mask $CAP_CHOWN $CAP_FOWNER)" \
-	    "$TROOT/nix/var/nix/rnixd/storeproc-root"
-	check_proc builderproc _rnixd-builder 0000000000000000 \
-	    "$TROOT/nix/var/nix/rnixd/empty"
-	check_proc mountproc _rnixd-mount 0000000000000000 \
-	    "$TROOT/nix/var/nix/rnixd/empty"
-	check_proc spawner _rnixd-mount "$(mask $CAP_SETUID $CAP_SETGID \
-	    $CAP_CHOWN $CAP_DAC_OVERRIDE $CAP_FOWNER)" /
-	grep -q "^Uid:	0	0	0	0$" /proc/$RNIXD_PID/status ||
-	    fail "parent not root"
+	priv_check_table
 	want=$1
 	check_builders
 }
