@@ -33,6 +33,12 @@ static const int sandbox_base[] = {
 	SCMP_SYS(getegid),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time),
 	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
+	/*
+	 * glibc's qsort(3) asks sysconf(_SC_PHYS_PAGES) how much it may
+	 * allocate the first time it sorts more than a small array:
+	 * sysinfo(2).  It only reads memory, load and uptime counters.
+	 */
+	SCMP_SYS(sysinfo),
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 	SCMP_SYS(fcntl), SCMP_SYS(poll), SCMP_SYS(ppoll),
 	/* imsg with fd passing */

@@ -9,14 +9,19 @@
 #include <sys/wait.h>
 
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "sandbox.h"
+
+#define NSORT		100000	/* glibc's qsort asks sysinfo past 1 KiB */
 
 #define EXIT_WORK_OK	42
 
@@ -90,6 +95,52 @@ work_mount(void)
 	return (WIFEXITED(status) && WEXITSTATUS(status) == 7 ? 0 : -1);
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	int	x = *(const int *)a, y = *(const int *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/*
+ * What the C library does for every process after its filter: sort a
+ * large array, allocate and free a large block, name an error, format
+ * a float and the local time, and the CPU count of max-jobs = auto
+ * (read before the filter, as builderproc does).
+ */
+static int
+work_libc(void)
+{
+	struct tm	 tm;
+	time_t		 now;
+	char		 buf[128];
+	int		*v, i;
+
+	if ((v = calloc(NSORT, sizeof(*v))) == NULL)
+		return (-1);
+	for (i = 0; i < NSORT; i++)
+		v[i] = (i * 7919) % NSORT;
+	qsort(v, NSORT, sizeof(*v), cmp_int);
+	for (i = 1; i < NSORT; i++)
+		if (v[i - 1] > v[i])
+			return (-1);
+	free(v);
+	if ((v = malloc(64 << 20)) == NULL)
+		return (-1);
+	memset(v, 1, 64 << 20);
+	free(v);
+	now = time(NULL);
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%c %Z", &tm) == 0)
+		return (-1);
+	snprintf(buf, sizeof(buf), "%s %.3f %g", strerror(ENOENT), 1.5, 2e9);
+	if (sysconf(_SC_PAGESIZE) < 1)
+		return (-1);
+	return (config_max_jobs(&(struct rnixd_conf){ .conf_max_jobs = 0 }) >=
+	    1 ? 0 : -1);
+}
+
 static void
 forbidden_exec(void)
 {
@@ -116,6 +167,8 @@ check(const char *name, enum proc_type proc, int (*work)(void),
 	if ((pid = fork()) == -1)
 		err(1, "fork");
 	if (pid == 0) {
+		config_init_cpus();
+		tzset();
 		sandbox_enter(proc);
 		if (seccomp_mode() != 2)
 			_exit(2);
@@ -155,6 +208,9 @@ main(void)
 	check("mountproc", PROC_MOUNT, work_mount, forbidden_exec, 0);
 	check("mountproc", PROC_MOUNT, work_mount, forbidden_exec, 1);
 	check("mountproc", PROC_MOUNT, work_mount, forbidden_inet, 1);
+	check("storeproc libc", PROC_STORE, work_libc, forbidden_exec, 0);
+	check("builderproc libc", PROC_BUILDER, work_libc, forbidden_exec, 0);
+	check("mountproc libc", PROC_MOUNT, work_libc, forbidden_exec, 0);
 	if (rmdir(tmpdir) == -1)
 		err(1, "rmdir %s", tmpdir);
 	return (0);
