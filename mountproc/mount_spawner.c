@@ -109,13 +109,13 @@ spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_DUMPABLE");
 	spawner_sweep();
-	spawner_guard_start();
 	/*
 	 * From here on: files, namespaces, forks and the exec of
 	 * builders; every call but the host-wide ones of the spawner's
-	 * deny-list, which builders inherit.
+	 * deny-list, which builders and the guard inherit.
 	 */
 	sandbox_enter_spawner();
+	spawner_guard_start();
 	spawner_main(PROC_PARENT_FD);
 }
 
@@ -148,6 +148,8 @@ spawner_guard_start(void)
 	sp_guardfd = p[1];
 }
 
+static const int guard_caps[] = { CAP_SETUID };
+
 static void
 spawner_guard(int fd)
 {
@@ -158,6 +160,9 @@ spawner_guard(int fd)
 	log_procinit("guard");
 	prctl(PR_SET_NAME, "rnixd-guard", 0, 0, 0);
 	setproctitle("guard");
+	/* CAP_SETUID: becoming each build user to kill its processes. */
+	priv_reduce_caps(guard_caps, sizeof(guard_caps) /
+	    sizeof(guard_caps[0]));
 	for (;;) {
 		if ((n = read(fd, &uid, sizeof(uid))) == -1 && errno == EINTR)
 			continue;

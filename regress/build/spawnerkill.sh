@@ -17,6 +17,13 @@ export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 [ -z "$(build_user_procs)" ] || fail "build users busy before the test"
 spawner=$(spawner_pid) || fail "no spawner"
 guard=$(pgrep -P "$spawner" -x rnixd-guard) || fail "no guard"
+# The guard: the mount user, only CAP_SETUID, under the spawner's filter.
+st=/proc/$guard/status
+grep -q "^Uid:	$(id -u _rnixd-mount)	" "$st" || fail "guard: $(grep Uid: "$st")"
+grep -q "^CapEff:	$(cap_mask $CAP_SETUID)$" "$st" ||
+    fail "guard: $(grep CapEff: "$st")"
+grep -q "^NoNewPrivs:	1$" "$st" && grep -q "^Seccomp:	2$" "$st" ||
+    fail "guard: not filtered"
 
 nix-build --no-out-link spawnerkill.nix --argstr salt "$$" \
     >"$TROOT/build.log" 2>&1 &
