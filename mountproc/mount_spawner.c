@@ -96,6 +96,12 @@ spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
 	    conf->conf_state_dir) >= sizeof(sp_builds))
 		fatalx("state-dir too long");
 	log_procinit("spawner");
+	/*
+	 * A write to a gone guard is an error to log, not a silent
+	 * death; builders get every signal back at its default
+	 * (sb_child_signals).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_NAME, "rnixd-spawner", 0, 0, 0);
 	setproctitle("spawner");
 	priv_drop(uid, gid, spawner_caps,
