@@ -9,6 +9,7 @@ outside its seccomp list dies here (a large qsort asks the C library for
 the machine's memory size, for one), and the op fails with a closed
 connection.  Prints one line per op; exits 1 on the first failure.
 """
+import hashlib
 import os
 import sys
 
@@ -118,6 +119,39 @@ def main():
           "%d references" % len(info["references"]))
     check("QueryReferrers", c.referrers(paths[0]) == [top])
 
+    info = c.add_to_store("bigrefs2", "text:sha256", b"more refs\n",
+                          refs=paths)
+    check("AddToStore with %d references" % COUNT,
+          sorted(info["references"]) == paths)
+    info_path = info["path"]
+    c.call(23)
+    check("QueryAllValidPaths", len(c.strings()) >= COUNT + 2)
+
+    # A fixed-output derivation with every path as an input source.
+    data = b"built\n"
+    inner = "fixed:out:sha256:%s:" % hashlib.sha256(data).hexdigest()
+    out = wp.make_store_path(STORE, "output:out",
+                             hashlib.sha256(inner.encode()).hexdigest(),
+                             "bigdrv")
+    drv = "%s/%s-bigdrv.drv" % (STORE, wp.b32(b"\1" * 20))
+    env = {"out": out, "builder": "/bin/sh", "name": "bigdrv",
+           "system": "x86_64-linux", "outputHash":
+           hashlib.sha256(data).hexdigest(), "outputHashAlgo": "sha256",
+           "outputHashMode": "flat"}
+    body = (string(drv) + u64(1) + string("out") + string(out) +
+            string("sha256") + string(hashlib.sha256(data).hexdigest()) +
+            strings(paths) + string("x86_64-linux") + string("/bin/sh") +
+            strings(["-c", "echo built > $out"]) + u64(len(env)) +
+            b"".join(string(k) + string(env[k]) for k in sorted(env)) +
+            u64(0))
+    c.call(36, body)
+    status, msg = c.u64(), c.string()
+    c.u64(), c.u64(), c.u64(), c.u64()
+    for _ in range(c.u64()):
+        c.string(), c.string()
+    check("BuildDerivation with %d input sources" % COUNT, status == 0,
+          "status %d: %s" % (status, msg))
+
     nar = wp.nar_file(b"a NAR with many references\n")
     narpath = wp.make_store_path(STORE, "output:out", "0" * 64, "narrefs")
     c.add_to_store_nar(wp.nar_info(narpath, nar, references=paths), nar)
@@ -142,8 +176,8 @@ def main():
           "%d dead" % len(dead))
     live, _ = c2.gc(0)
     check("CollectGarbage ReturnLive", not set(live) & set(paths))
-    deleted, _ = c2.gc(3, [top, narpath])
-    check("CollectGarbage delete 2 referrers", len(deleted) == 2)
+    deleted, _ = c2.gc(3, [top, narpath, info_path])
+    check("CollectGarbage delete 3 referrers", len(deleted) == 3)
     deleted, _ = c2.gc(3, paths)
     check("CollectGarbage delete %d" % COUNT, len(deleted) == COUNT,
           "%d deleted" % len(deleted))
