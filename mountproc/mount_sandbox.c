@@ -153,6 +153,11 @@ sandbox_build_check(const struct mount_build *mb, char *err, size_t errlen)
 		return (sb_err(err, errlen, "bad store or builds dir"));
 	if (mb->mbd_builder == NULL || sb_check_abs(mb->mbd_builder) == -1)
 		return (sb_err(err, errlen, "builder must be absolute"));
+	/* It could hand its daemon connection to a host process. */
+	if ((mb->mbd_flags & MOUNT_F_NETWORK) &&
+	    (mb->mbd_flags & MOUNT_F_RECURSIVE))
+		return (sb_err(err, errlen, "a fixed-output build gets no "
+		    "recursive Nix socket"));
 	for (i = 0; i < mb->mbd_nenv; i++)
 		if (mb->mbd_env[i][0] == '=' ||
 		    strchr(mb->mbd_env[i], '=') == NULL)

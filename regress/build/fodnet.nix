@@ -23,6 +23,12 @@ in {
       busybox cat $out >&2
     '' ];
   };
+  # Fixed-output and recursive Nix: never started.
+  recursive = fixed {
+    name = "fodnet-recursive";
+    requiredSystemFeatures = [ "recursive-nix" ];
+    args = [ "-c" "printf '%s' '${report}' > $out" ];
+  };
   # Nothing but its output.
   simple = fixed {
     name = "fodnet-simple";

@@ -4,7 +4,8 @@
 # connecting or sending to a host listener's abstract stream and
 # datagram sockets is refused with EPERM and the listener gets nothing,
 # while 127.0.0.1 over TCP and an abstract socket of the build's own
-# still work.  On a kernel without Landlock (simulated by a seccomp
+# still work.  Fixed-output and recursive-nix together: refused before
+# anything runs.  On a kernel without Landlock (simulated by a seccomp
 # filter on the whole daemon) fixed-output builds are refused, others
 # still build.
 . "$RNIXD_TOP/regress/lib.sh"
@@ -20,6 +21,7 @@ NL="$RNIXD_OBJ/regress/build/h_nolandlock"
 store_init
 cat >>"$CONF" <<EOT
 sandbox-paths = /bin/sh=$BB /abstract=$HA /lib /lib64? /usr
+experimental-features = recursive-nix
 EOT
 rnixd_start
 export NIX_REMOTE="unix://$SOCKET?store=$STORE"
@@ -107,6 +109,12 @@ grep -q '^stream-\|^dgram-' "$TROOT/listener" &&
     fail "probe: the abstract listener heard: $(cat "$TROOT/listener")"
 no_build_procs probe
 no_build_dirs probe
+
+echo "fixed-output and recursive-nix: refused"
+build recursive 2 "recursive" &&
+    fail "recursive: built: $(cat "$TROOT/recursive.out")"
+refused recursive 2 "the fixed-output derivation"
+refused recursive 2 "may not use recursive Nix"
 
 echo "not fixed-output: an abstract socket of its own"
 build plain 3 "" || fail "plain: $(cat "$TROOT/plain.log")"
