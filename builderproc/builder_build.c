@@ -216,7 +216,17 @@ goal_system_ok(struct goal *g)
 		fatal("config_system_features");
 	e = drv_find_env(d, "requiredSystemFeatures");
 	req = e >= 0 ? d->d_env[e].de_value : "";
-	if (build_feature_wanted(req, "recursive-nix") &&
+	/*
+	 * A fixed-output builder shares the host's network namespace:
+	 * it could pass its daemon connection to a process outside.
+	 */
+	if (build_feature_wanted(req, "recursive-nix") && build_fixed(g)) {
+		goal_done(g, WIRE_BS_MISC_FAILURE, "the fixed-output "
+		    "derivation '" OPS_HL("%s") "' may not use recursive "
+		    "Nix: its builder could hand the daemon connection to "
+		    "a process outside the sandbox", g->g_path);
+		ok = 0;
+	} else if (build_feature_wanted(req, "recursive-nix") &&
 	    !config_is_enabled_feature(builder_conf, XP_RECURSIVE_NIX)) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "building '" OPS_HL("%s")
 		    "' needs recursive Nix: set 'experimental-features = "

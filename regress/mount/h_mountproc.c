@@ -8,7 +8,8 @@
  * configuration, the builderproc link (CTL_PEER), READY.  Then, as
  * builderproc: a busybox build through START/ITEMs/GO, its log from
  * the pty, EXITED and its output through the dirfd, CLEANUP; refused
- * requests (each answered with MOUNT_ERROR, mountproc still serving);
+ * requests (each answered with MOUNT_ERROR, mountproc still serving;
+ * among them a fixed-output build with a recursive-Nix socket);
  * a recursive build that sees a path bound in with BIND_PATH, then is
  * KILLed; and the end of mountproc, after which no build may be left.
  * Prints one line per check; exits 1 at the first failure.
@@ -390,6 +391,10 @@ test_refusals(void)
 	snprintf(bad, sizeof(bad), "%s/../etc", storedir);
 	send_build(2, uids[0], gid, 0, "true", bad, 0);
 	expect_error("input with ..", 2, IMSG_MOUNT_BUILD_GO, "");
+	send_build(7, uids[0], gid, MOUNT_F_NETWORK | MOUNT_F_RECURSIVE,
+	    "true", NULL, 0);
+	expect_error("fixed-output and recursive", 7, IMSG_MOUNT_BUILD_GO,
+	    "no recursive Nix socket");
 	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_KILL, 999);
 	expect_error("KILL of an unknown build", 999, IMSG_MOUNT_BUILD_KILL,
 	    "no such build");
