@@ -35,6 +35,8 @@ static void	session_write(int, short, void *);
 static void	session_flush(struct session *);
 static void	session_fail(struct session *, const char *);
 static void	session_update_read(struct session *, int);
+static void	session_in(struct session *, struct wire_in *);
+static void	session_run(struct session *);
 
 RB_GENERATE(session_tree, session, s_entry, session_cmp)
 
@@ -364,6 +366,22 @@ session_consume(struct session *s, size_t used)
 		s->s_inoff = s->s_inlen = 0;
 }
 
+/*
+ * The next request, as far as it has arrived.  The buffer holds a read
+ * more than SESSION_INBUF_MAX: a request is shown no more than that,
+ * so one that is longer never parses whole (wi_need goes past the
+ * limit) and every request an op sees is at most the limit.
+ */
+static void
+session_in(struct session *s, struct wire_in *in)
+{
+	size_t	avail = s->s_inlen - s->s_inoff;
+
+	if (avail > SESSION_INBUF_MAX)
+		avail = SESSION_INBUF_MAX;
+	wire_in_init(in, s->s_in + s->s_inoff, avail);
+}
+
 /* Returns 1 when more requests may follow in the buffer, 0 to wait. */
 static int
 session_hello(struct session *s)
@@ -372,7 +390,7 @@ session_hello(struct session *s)
 	char		msg[256];
 	int		rc;
 
-	wire_in_init(&in, s->s_in + s->s_inoff, s->s_inlen - s->s_inoff);
+	session_in(s, &in);
 	if ((rc = wire_get_client_hello(&in, &s->s_hello)) == 0) {
 		s->s_need = in.wi_need;
 		return (0);
@@ -418,7 +436,7 @@ session_op(struct session *s)
 	uint64_t	op;
 	int		rc;
 
-	wire_in_init(&in, s->s_in + s->s_inoff, s->s_inlen - s->s_inoff);
+	session_in(s, &in);
 	if ((rc = wire_get_u64(&in, &op)) != 1) {
 		s->s_need = in.wi_need;
 		return (0);
@@ -471,8 +489,8 @@ session_op_progress(struct session *s)
 }
 
 /* Parse and run what the buffer holds, as far as it goes. */
-void
-session_process(struct session *s)
+static void
+session_run(struct session *s)
 {
 	size_t	avail;
 	int	more = 1;
@@ -501,6 +519,26 @@ session_process(struct session *s)
 		session_fail(s, "request too large");
 		log_warnx("session %u: request too large", s->s_id);
 	}
+}
+
+/*
+ * An op may end inside its own start (req_finish calls here while
+ * ops_start has not returned and the request is not consumed yet):
+ * a nested call only asks the running one to go round again, so that
+ * nothing is parsed twice and the session is not freed under it.
+ */
+void
+session_process(struct session *s)
+{
+	if (s->s_busy) {
+		s->s_busy = SESSION_BUSY_AGAIN;
+		return;
+	}
+	do {
+		s->s_busy = SESSION_BUSY;
+		session_run(s);
+	} while (s->s_busy == SESSION_BUSY_AGAIN);
+	s->s_busy = 0;
 	session_update_read(s, s->s_state != SESSION_CLOSING &&
 	    s->s_inlen - s->s_inoff < SESSION_INBUF_MAX &&
 	    s->s_out.wo_len < SESSION_OUT_HIGH &&
