@@ -32,6 +32,7 @@ static void	session_accept(int, short, void *);
 static void	session_accept_pause_end(int, short, void *);
 static void	session_read(int, short, void *);
 static void	session_write(int, short, void *);
+static void	session_hup(int, short, void *);
 static void	session_flush(struct session *);
 static void	session_fail(struct session *, const char *);
 static void	session_update_read(struct session *, int);
@@ -124,6 +125,7 @@ session_new(int fd)
 	nsessions++;
 	event_set(&s->s_ev_read, fd, EV_READ | EV_PERSIST, session_read, s);
 	event_set(&s->s_ev_write, fd, EV_WRITE, session_write, s);
+	event_set(&s->s_ev_hup, fd, EV_CLOSED | EV_PERSIST, session_hup, s);
 	session_update_read(s, 1);
 
 	req.mcq_id = s->s_id;
@@ -162,6 +164,7 @@ session_new_recursive(int fd, struct rec_build *rb)
 	rec_session_attach(s, rb);
 	event_set(&s->s_ev_read, fd, EV_READ | EV_PERSIST, session_read, s);
 	event_set(&s->s_ev_write, fd, EV_WRITE, session_write, s);
+	event_set(&s->s_ev_hup, fd, EV_CLOSED | EV_PERSIST, session_hup, s);
 	session_update_read(s, 1);
 	log_debug("session %u: recursive connection", s->s_id);
 }
@@ -204,14 +207,38 @@ session_handle_cred(const struct msg_cred_reply *reply)
 	session_process(s);
 }
 
+/*
+ * While its input is not read (an upload waits for storeproc, the
+ * buffer is full, output is queued) a client that leaves would go
+ * unseen: the kernel still says so (EV_CLOSED, EPOLLRDHUP), and the
+ * session ends as a read of end of file would end it.
+ */
 static void
 session_update_read(struct session *s, int on)
 {
+	int	hup = !on && s->s_state != SESSION_CLOSING;
+
 	if (on && !s->s_reading)
 		event_add(&s->s_ev_read, NULL);
 	else if (!on && s->s_reading)
 		event_del(&s->s_ev_read);
 	s->s_reading = on;
+	if (hup && !s->s_hupwatch)
+		event_add(&s->s_ev_hup, NULL);
+	else if (!hup && s->s_hupwatch)
+		event_del(&s->s_ev_hup);
+	s->s_hupwatch = hup;
+}
+
+static void
+session_hup(int fd, short events, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)events;
+	log_debug("session %u: client went away while not read", s->s_id);
+	session_close(s);
 }
 
 /* Room for a read at the end of the buffer; -1 when it is full. */
@@ -327,6 +354,7 @@ session_close(struct session *s)
 {
 	event_del(&s->s_ev_read);
 	event_del(&s->s_ev_write);
+	event_del(&s->s_ev_hup);
 	close(s->s_fd);
 	/* Closing an upload's pipe makes storeproc drop the partial add. */
 	ops_clear(s);

@@ -62,6 +62,8 @@ struct session {
 	struct event		 s_ev_read;
 	struct event		 s_ev_write;
 	int			 s_reading;	/* s_ev_read is armed */
+	struct event		 s_ev_hup;	/* left while not read */
+	int			 s_hupwatch;	/* s_ev_hup is armed */
 	int			 s_busy;	/* SESSION_BUSY* */
 	unsigned char		*s_in;
 	size_t			 s_inoff;	/* consumed up to here */

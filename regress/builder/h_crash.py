@@ -14,6 +14,8 @@ Cases:
               16 MiB - 1 bytes, a pause, then the rest: refused.
   many        BuildPaths of 30000 invalid opaque paths: the failure
               summary is answered in seconds.
+  uphup       AddToStoreNar sent until the daemon stops reading (the
+              caller stopped storeproc), then the client leaves.
 Each checks the answer and that the connection goes on (or, for
 oversize, ends after the error).  Exit 0 if every case behaved.
 """
@@ -157,6 +159,31 @@ def case_many(sock):
     c.expect_error("failed")
     c.expect_usable()
     print("many: answered in %.1f s" % (time.time() - start))
+
+
+def case_uphup(sock):
+    """An AddToStoreNar whose upload blocks (storeproc is stopped by the
+    caller): send until the daemon stops reading, then leave."""
+    import socket as so
+    size = 8 << 20
+    info = {"deriver": "", "narhash": "sha256:" + "0" * 64, "refs": [],
+            "narsize": size, "sigs": [], "ca": ""}
+    c = Conn(sock)
+    c.send(u64(39) + op.info_bytes(spath("up", hashpart(7)), info) +
+           u64(0) + u64(0))
+    chunk = u64(65536) + b"\0" * 65536
+    c.s.settimeout(3)
+    sent = 0
+    try:
+        while sent < size:
+            c.s.sendall(chunk)
+            sent += 65536
+    except so.timeout:
+        pass
+    if sent >= size:
+        raise AssertionError("the daemon read all %d bytes" % size)
+    c.s.close()
+    print("uphup: left after %d bytes" % sent)
 
 
 def main():
