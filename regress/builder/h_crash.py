@@ -14,6 +14,7 @@ Cases:
               16 MiB - 1 bytes, a pause, then the rest: refused.
   many        BuildPaths of 30000 invalid opaque paths: the failure
               summary is answered in seconds.
+  emptymulti  AddMultipleToStore of an empty stream: an error.
   uphup       AddToStoreNar sent until the daemon stops reading (the
               caller stopped storeproc), then the client leaves.
 Each checks the answer and that the connection goes on (or, for
@@ -159,6 +160,15 @@ def case_many(sock):
     c.expect_error("failed")
     c.expect_usable()
     print("many: answered in %.1f s" % (time.time() - start))
+
+
+def case_emptymulti(sock):
+    """AddMultipleToStore whose stream is only its terminator: the count
+    step runs before any payload came (NULL + 0 under UBSan before)."""
+    c = Conn(sock)
+    c.send(u64(44) + u64(0) + u64(0) + u64(0))
+    c.expect_error("AddMultipleToStore")
+    c.expect_usable()
 
 
 def case_uphup(sock):
