@@ -156,8 +156,13 @@ goal_check(struct goal *g)
 		paths[i] = g->g_outpaths[i];
 	id = store_call_new(goal_check_reply, g);
 	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
-	    n) == -1)
-		fatalx("%s: too many outputs", __func__);
+	    n) == -1) {
+		store_call_cancel(id);
+		g->g_busy = 0;
+		goal_done(g, WIRE_BS_MISC_FAILURE, "derivation '%s' has too "
+		    "many outputs to query at once", g->g_path);
+		goal_unref(g);
+	}
 	free(paths);
 }
 
@@ -490,8 +495,15 @@ build_closure(struct goal *g)
 	goal_ref(g);
 	id = store_call_new(goal_closure_reply, g);
 	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id, paths,
-	    n) == -1)
-		fatalx("%s: too many inputs", __func__);
+	    n) == -1) {
+		/* A .drv any client may add: its failure, not ours. */
+		store_call_cancel(id);
+		free(paths);
+		build_fail_early(g, "derivation has too many inputs to query "
+		    "their closure at once");
+		goal_unref(g);
+		return;
+	}
 	free(paths);
 }
 
