@@ -54,6 +54,8 @@ main(int argc, char *argv[])
 	if ((size_t)snprintf(root, sizeof(root), "%s/rnixd/empty",
 	    builder_conf->conf_state_dir) >= sizeof(root))
 		fatalx("state-dir too long");
+	/* max-jobs = auto, now or after a reload: /sys is out of reach. */
+	config_init_cpus();
 	if (chroot(root) == -1 || chdir("/") == -1)
 		fatal("chroot %s", root);
 	priv_drop(pw->pw_uid, pw->pw_gid, NULL, 0);

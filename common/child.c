@@ -179,6 +179,32 @@ child_conf_str_changed(const char *a, const char *b)
 	return (strcmp(a, b) != 0);
 }
 
+/*
+ * Paths and users take effect only at start, and processes keep
+ * pointers to them (storeproc's store_env): the running values stay,
+ * the new ones are freed with the old configuration.
+ */
+static void
+child_conf_keep(struct rnixd_conf *conf, struct rnixd_conf *old)
+{
+	char	**keep[][2] = {
+		{ &conf->conf_store_dir, &old->conf_store_dir },
+		{ &conf->conf_state_dir, &old->conf_state_dir },
+		{ &conf->conf_log_dir, &old->conf_log_dir },
+		{ &conf->conf_store_user, &old->conf_store_user },
+		{ &conf->conf_builder_user, &old->conf_builder_user },
+		{ &conf->conf_mount_user, &old->conf_mount_user },
+	};
+	char	 *tmp;
+	size_t	  i;
+
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		tmp = *keep[i][0];
+		*keep[i][0] = *keep[i][1];
+		*keep[i][1] = tmp;
+	}
+}
+
 int
 child_reload_config(struct child_setup *cs, struct imsg *imsg)
 {
@@ -201,6 +227,7 @@ child_reload_config(struct child_setup *cs, struct imsg *imsg)
 	    old->conf_mount_user))
 		log_warnx("%s: changes of paths and users need a restart",
 		    proc_name(cs->cs_proc));
+	child_conf_keep(&conf, old);
 	config_free(old);
 	*old = conf;
 	return (1);

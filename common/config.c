@@ -1050,18 +1050,30 @@ config_is_enabled_feature(const struct rnixd_conf *conf, enum config_xp xp)
 	return ((conf->conf_experimental_features & (1U << xp)) != 0);
 }
 
+/*
+ * The CPU count of max-jobs = auto, read once by config_init_cpus()
+ * before the caller's sandbox: glibc reads /sys, else /proc, else asks
+ * sched_getaffinity(2), none of which a confined process may.
+ */
+static long	config_ncpus;
+
+void
+config_init_cpus(void)
+{
+	if ((config_ncpus = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		config_ncpus = 1;
+}
+
 unsigned int
 config_max_jobs(const struct rnixd_conf *conf)
 {
-	long	ncpus;
-
 	if (conf->conf_max_jobs != 0)
 		return (conf->conf_max_jobs);
-	if ((ncpus = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
-		return (1);
-	if (ncpus > CONFIG_JOBS_MAX)
+	if (config_ncpus == 0)
+		config_init_cpus();
+	if (config_ncpus > CONFIG_JOBS_MAX)
 		return (CONFIG_JOBS_MAX);
-	return (ncpus);
+	return (config_ncpus);
 }
 
 const char **

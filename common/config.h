@@ -99,6 +99,7 @@ int	config_print(FILE *, const struct rnixd_conf *);
 
 int	config_is_enabled_feature(const struct rnixd_conf *, enum config_xp);
 /* max-jobs with "auto" resolved to the number of online CPUs. */
+void		config_init_cpus(void);
 unsigned int	config_max_jobs(const struct rnixd_conf *);
 /*
  * The effective system features: system-features, plus "recursive-nix"

@@ -111,3 +111,18 @@ priv_drop(uid_t uid, gid_t gid, const int *caps, size_t ncaps)
 	if (priv_effective_caps() != keep)
 		fatalx("capabilities not as required after the drop");
 }
+
+/*
+ * A process that needs fewer capabilities than its parent dropped to
+ * (the spawner's guard) gives up the rest, for good.
+ */
+void
+priv_reduce_caps(const int *caps, size_t ncaps)
+{
+	uint64_t	keep;
+
+	if (priv_caps_mask(caps, ncaps, &keep) == -1)
+		fatalx("bad capability list");
+	if (priv_capset(keep & priv_effective_caps()) == -1)
+		fatal("capset");
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 void	priv_drop(uid_t, gid_t, const int *caps, size_t ncaps);
+void	priv_reduce_caps(const int *caps, size_t ncaps);
 int	priv_caps_mask(const int *, size_t, uint64_t *);
 /* The effective capability set as /proc/self/status shows it. */
 uint64_t priv_effective_caps(void);

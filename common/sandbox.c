@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -252,16 +253,100 @@ static const int sandbox_xattr_calls[] = {
 	SCMP_SYS(fremovexattr),
 };
 
+/*
+ * Calls that set a file mode, and where the mode is: no set-user-ID or
+ * set-group-ID file may come out of a build.  Creating calls are on
+ * the list too, as their mode is applied as given (less the umask);
+ * open and openat only when they create (O_CREAT, or O_TMPFILE, which
+ * __O_TMPFILE marks).  mkdir is not: the kernel drops both bits of its
+ * mode.  Names, not SCMP_SYS(): fchmodat2 (Linux 6.6) is newer than
+ * the kernel headers; a name this libseccomp does not know is skipped,
+ * and the spawner's filter, which builders inherit, already refuses it
+ * with ENOSYS.
+ */
+struct sandbox_mode_call {
+	const char	*smc_name;
+	unsigned int	 smc_mode_arg;
+	int		 smc_flags_arg;	/* -1: always sets the mode */
+};
+
+static const struct sandbox_mode_call sandbox_mode_calls[] = {
+	{ "chmod", 1, -1 }, { "fchmod", 1, -1 }, { "fchmodat", 2, -1 },
+	{ "fchmodat2", 2, -1 }, { "creat", 1, -1 }, { "mknod", 1, -1 },
+	{ "mknodat", 2, -1 }, { "open", 2, 1 }, { "openat", 3, 2 },
+};
+
+static const scmp_datum_t sandbox_create_flags[] = { O_CREAT, __O_TMPFILE };
+
 static int
-sandbox_deny_modes(scmp_filter_ctx ctx, scmp_datum_t bit)
+sandbox_deny_mode(scmp_filter_ctx ctx, const struct sandbox_mode_call *smc,
+    int nr, scmp_datum_t bit)
 {
-	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(chmod), 1,
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, bit, bit)) != 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fchmod), 1,
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, bit, bit)) != 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fchmodat), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, bit, bit)) != 0)
-		return (-1);
+	struct scmp_arg_cmp	cmp[2];
+	size_t			i;
+
+	cmp[0] = (struct scmp_arg_cmp){ smc->smc_mode_arg,
+	    SCMP_CMP_MASKED_EQ, bit, bit };
+	if (smc->smc_flags_arg == -1)
+		return (seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr,
+		    1, cmp) == 0 ? 0 : -1);
+	for (i = 0; i < NELEM(sandbox_create_flags); i++) {
+		cmp[1] = (struct scmp_arg_cmp){ smc->smc_flags_arg,
+		    SCMP_CMP_MASKED_EQ, sandbox_create_flags[i],
+		    sandbox_create_flags[i] };
+		if (seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr, 2,
+		    cmp) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+sandbox_deny_modes(scmp_filter_ctx ctx)
+{
+	const struct sandbox_mode_call	*smc;
+	size_t				 i;
+	int				 nr;
+
+	for (i = 0; i < NELEM(sandbox_mode_calls); i++) {
+		smc = &sandbox_mode_calls[i];
+		if ((nr = seccomp_syscall_resolve_name(smc->smc_name)) ==
+		    __NR_SCMP_ERROR)
+			continue;
+		if (sandbox_deny_mode(ctx, smc, nr, S_ISUID) == -1 ||
+		    sandbox_deny_mode(ctx, smc, nr, S_ISGID) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Calls a builder gets ENOSYS for, as from an older kernel; libcs and
+ * programs fall back.  io_uring: its requests (IORING_OP_SETXATTR,
+ * opens with any mode) run in the kernel where no seccomp rule sees
+ * their arguments.  openat2: its mode and flags are in a struct, which
+ * seccomp cannot read; libcs fall back to openat, which is checked.
+ */
+static const char *const sandbox_builder_nosys[] = {
+	"io_uring_setup", "io_uring_enter", "io_uring_register", "openat2",
+};
+
+static int
+sandbox_builder_deny(scmp_filter_ctx ctx)
+{
+	size_t	i;
+	int	nr;
+
+	for (i = 0; i < NELEM(sandbox_builder_nosys); i++) {
+		nr = seccomp_syscall_resolve_name(sandbox_builder_nosys[i]);
+		if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx,
+		    SCMP_ACT_ERRNO(ENOSYS), nr, 0) != 0)
+			return (-1);
+	}
+	for (i = 0; i < NELEM(sandbox_xattr_calls); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTSUP),
+		    sandbox_xattr_calls[i], 0) != 0)
+			return (-1);
 	return (0);
 }
 
@@ -269,19 +354,13 @@ int
 sandbox_builder_filter(void)
 {
 	scmp_filter_ctx	ctx;
-	size_t		i;
 	int		rc = -1;
 
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
 		return (-1);
-	if (sandbox_add_arches(ctx) == -1 ||
-	    sandbox_deny_modes(ctx, S_ISUID) == -1 ||
-	    sandbox_deny_modes(ctx, S_ISGID) == -1)
+	if (sandbox_add_arches(ctx) == -1 || sandbox_deny_modes(ctx) == -1 ||
+	    sandbox_builder_deny(ctx) == -1)
 		goto out;
-	for (i = 0; i < NELEM(sandbox_xattr_calls); i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTSUP),
-		    sandbox_xattr_calls[i], 0) != 0)
-			goto out;
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0 ||
 	    seccomp_load(ctx) != 0)
 		goto out;

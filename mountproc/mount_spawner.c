@@ -44,7 +44,10 @@ static struct msg_mount_chan	 sp_chan;
 static struct msg_mount_build	 sp_build;	/* being received */
 static int			 sp_receiving;
 static char			 sp_builds[PATH_MAX];
+static int			 sp_guardfd = -1;	/* to the guard */
 
+static void	spawner_guard_start(void);
+static void	spawner_guard(int) __attribute__((noreturn));
 static void	spawner_main(int) __attribute__((noreturn));
 static void	spawner_dispatch(struct imsg *);
 static void	spawner_go(void);
@@ -93,6 +96,12 @@ spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
 	    conf->conf_state_dir) >= sizeof(sp_builds))
 		fatalx("state-dir too long");
 	log_procinit("spawner");
+	/*
+	 * A write to a gone guard is an error to log, not a silent
+	 * death; builders get every signal back at its default
+	 * (sb_child_signals).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_NAME, "rnixd-spawner", 0, 0, 0);
 	setproctitle("spawner");
 	priv_drop(uid, gid, spawner_caps,
@@ -109,10 +118,78 @@ spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
 	/*
 	 * From here on: files, namespaces, forks and the exec of
 	 * builders; every call but the host-wide ones of the spawner's
-	 * deny-list, which builders inherit.
+	 * deny-list, which builders and the guard inherit.
 	 */
 	sandbox_enter_spawner();
+	spawner_guard_start();
 	spawner_main(PROC_PARENT_FD);
+}
+
+/*
+ * The guard: a child that outlives a spawner killed with SIGKILL and
+ * then kills every process of each build user the spawner ever ran,
+ * wherever it is and whatever it did to its own signals (a builder
+ * can clear its parent-death signal).  The spawner writes each build's
+ * uid down the pipe before the build starts; the spawner's death is
+ * the end of the pipe, whose write end only the spawner holds (its
+ * builds get it close-on-exec).
+ */
+static void
+spawner_guard_start(void)
+{
+	int	p[2];
+	pid_t	pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe2");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		/* mountproc must see the spawner's link end with it. */
+		close(PROC_PARENT_FD);
+		close(p[1]);
+		spawner_guard(p[0]);
+	}
+	close(p[0]);
+	sp_guardfd = p[1];
+}
+
+static const int guard_caps[] = { CAP_SETUID };
+
+static void
+spawner_guard(int fd)
+{
+	uid_t	*uids = NULL, uid, *p;
+	size_t	 nuids = 0, i;
+	ssize_t	 n;
+
+	log_procinit("guard");
+	prctl(PR_SET_NAME, "rnixd-guard", 0, 0, 0);
+	setproctitle("guard");
+	/* CAP_SETUID: becoming each build user to kill its processes. */
+	priv_reduce_caps(guard_caps, sizeof(guard_caps) /
+	    sizeof(guard_caps[0]));
+	for (;;) {
+		if ((n = read(fd, &uid, sizeof(uid))) == -1 && errno == EINTR)
+			continue;
+		if (n != sizeof(uid))
+			break;
+		for (i = 0; i < nuids && uids[i] != uid; i++)
+			;
+		if (i < nuids || uid == 0)
+			continue;
+		if ((p = reallocarray(uids, nuids + 1, sizeof(*uids))) ==
+		    NULL)
+			break;
+		uids = p;
+		uids[nuids++] = uid;
+	}
+	/* Read error or end: no spawner is left to stop builds but us. */
+	for (i = 0; i < nuids; i++)
+		if (sandbox_kill_user(uids[i]) == -1)
+			log_warn("guard: killing uid %u",
+			    (unsigned int)uids[i]);
+	_exit(0);
 }
 
 /*
@@ -350,6 +427,10 @@ spawner_go(void)
 		fatal("%s", __func__);
 	if (spawner_find(id) != NULL)
 		fatalx("build %llu started twice", (unsigned long long)id);
+	/* No build the guard does not know of: none could outlive us. */
+	if (write(sp_guardfd, &mb.mbd_uid, sizeof(mb.mbd_uid)) !=
+	    sizeof(mb.mbd_uid))
+		fatal("the guard is gone");
 	if (sandbox_build_start(&mb, &sr->sr_run, err, sizeof(err)) == -1) {
 		log_warnx("build %llu: %s", (unsigned long long)id, err);
 		msg_send_mount_error(&sp_chan, 0, id, IMSG_MOUNT_BUILD_GO,

@@ -197,24 +197,17 @@ mount_loop(void)
 static int
 mount_dispatch_parent(struct mount_peer *mp, struct imsg *imsg)
 {
-	struct rnixd_conf	conf;
-	int			rc;
-
 	(void)mp;
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CFG_START:
 	case IMSG_CFG_TEXT:
 	case IMSG_CFG_DONE:
 		/*
-		 * The store dir, the group and sandbox-paths are read at
-		 * start (the group before the drop, the rest by the
-		 * spawner): a reload changes none of them here.
+		 * sandbox-paths, which the permission table checks, follow
+		 * a reload as builderproc's do; the store dir stays
+		 * (child_reload_config) and the group was read at start.
 		 */
-		if ((rc = child_cfg_handle(&setup.cs_cfgbuf, imsg, &conf))
-		    == -1)
-			return (-1);
-		if (rc == 1)
-			config_free(&conf);
+		child_reload_config(&setup, imsg);
 		return (0);
 	default:
 		log_warnx("unexpected %s from parent",

@@ -402,7 +402,14 @@ db_connect(struct store_db *db, int create, const char **errstr)
 	}
 	if (sqlite3_busy_timeout(db->sd_sql, DB_BUSY_TIMEOUT_MS) != SQLITE_OK)
 		return (db_sqlerr(db, errstr, "setting timeout"));
-	if (db_exec(db, "pragma foreign_keys = 1;", errstr) == -1 ||
+	/*
+	 * SQLite spills statement journals and sorts of large operations
+	 * (a GC of thousands of paths) to temp files in /var/tmp, /tmp or
+	 * the cwd: none exists or is writable in storeproc's confined
+	 * view, and the operation would fail with "disk I/O error".
+	 */
+	if (db_exec(db, "pragma temp_store = memory;", errstr) == -1 ||
+	    db_exec(db, "pragma foreign_keys = 1;", errstr) == -1 ||
 	    db_exec(db, "pragma synchronous = normal;", errstr) == -1 ||
 	    db_set_wal(db, errstr) == -1 ||
 	    db_exec(db, "pragma wal_autocheckpoint = 40000;", errstr) == -1)

@@ -19,8 +19,10 @@ in {
   privs = sh "privs" ''
     mkdir $out
     busybox touch $out/f; busybox mkdir $out/d
+    busybox mkdir $out/setid
     (/hostile mount unshare-mnt chmod:$out/f:4755 chmod:$out/d:2755 \
-        setxattr:$out/f listxattr:$out/f) > $out/report 2>&1
+        setxattr:$out/f listxattr:$out/f setid:$out/setid uring \
+        openat2) > $out/report 2>&1
     busybox chmod u+s $out/f 2>/dev/null
     busybox chmod g+s $out/d 2>/dev/null; true
   '';

@@ -4,12 +4,14 @@
  * the shell test can assert what was refused:
  *
  *	setxattr:FILE listxattr:FILE chmod:FILE:MODE mount unshare-mnt
- *	unshare-user ptrace abstract:NAME inet:ADDR:PORT
+ *	unshare-user ptrace abstract:NAME inet:ADDR:PORT setid:DIR uring
+ *	openat2
  */
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
 #include <netinet/in.h>
@@ -22,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define SYS_FCHMODAT2	452	/* Linux 6.6, not in every header */
 
 static void
 report(const char *what, int rc)
@@ -50,6 +54,39 @@ try_chmod(char *arg)
 	}
 	if (stat(arg, &st) == 0)
 		printf("mode %o\n", (unsigned int)(st.st_mode & 07777));
+}
+
+/*
+ * Every call that sets a mode, with set-user-ID or set-group-ID bits,
+ * in DIR: each must be refused, or (mkdir) leave no such bit.
+ */
+static void
+try_setid(const char *dir)
+{
+	struct stat	st;
+	int		dfd;
+
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1 ||
+	    fchdir(dfd) == -1)
+		return;
+	umask(0);
+	close(open("plain", O_WRONLY | O_CREAT, 0644));
+	report("fchmodat2-4755", (int)syscall(SYS_FCHMODAT2, AT_FDCWD,
+	    "plain", 04755, 0));
+	report("fchmodat2-2755", (int)syscall(SYS_FCHMODAT2, AT_FDCWD,
+	    "plain", 02755, 0));
+	report("open-creat-4755", (int)syscall(SYS_open, "o1",
+	    O_WRONLY | O_CREAT, 04755));
+	report("openat-creat-2755", openat(dfd, "o2", O_WRONLY | O_CREAT,
+	    02755));
+	report("creat-4755", (int)syscall(SYS_creat, "o3", 04755));
+	report("open-tmpfile-4755", open(".", O_WRONLY | O_TMPFILE, 04755));
+	report("mknod-4755", mknod("o4", S_IFREG | 04755, 0));
+	report("mknodat-2755", mknodat(dfd, "o5", S_IFREG | 02755, 0));
+	report("mkdir-6755", mkdir("o6", 06755));
+	if (stat("o6", &st) == 0)
+		printf("mkdir mode %o\n", (unsigned int)(st.st_mode & 07777));
+	close(dfd);
 }
 
 static void
@@ -112,7 +149,17 @@ main(int argc, char *argv[])
 		else if (strcmp(arg, "ptrace") == 0)
 			report("ptrace", (int)ptrace(PTRACE_ATTACH, 1, NULL,
 			    NULL));
-		else if (strcmp(arg, "abstract") == 0 ||
+		else if (strcmp(arg, "setid") == 0)
+			try_setid(colon);
+		else if (strcmp(arg, "uring") == 0) {
+			memset(buf, 0, sizeof(buf));
+			report("io_uring_setup", (int)syscall(
+			    SYS_io_uring_setup, 8, buf));
+		} else if (strcmp(arg, "openat2") == 0) {
+			memset(buf, 0, sizeof(buf));
+			report("openat2", (int)syscall(SYS_openat2, AT_FDCWD,
+			    "/", buf, 24));
+		} else if (strcmp(arg, "abstract") == 0 ||
 		    strcmp(arg, "inet") == 0)
 			try_connect(arg, colon);
 		else

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Issue 10 item 9: a build does not outlive its spawner.  The spawner
+# is killed with SIGKILL while a build runs with processes in the
+# background and in a session of their own; every process of the build
+# users must be gone within seconds (the spawner's guard kills them),
+# the guard must be gone too, and the daemon must go down (fail closed).
+. "$RNIXD_TOP/regress/lib.sh"
+. ./build.inc
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+test_init
+echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+rnixd_start
+export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+[ -z "$(build_user_procs)" ] || fail "build users busy before the test"
+spawner=$(spawner_pid) || fail "no spawner"
+guard=$(pgrep -P "$spawner" -x rnixd-guard) || fail "no guard"
+# The guard: the mount user, only CAP_SETUID, under the spawner's filter.
+st=/proc/$guard/status
+grep -q "^Uid:	$(id -u _rnixd-mount)	" "$st" || fail "guard: $(grep Uid: "$st")"
+grep -q "^CapEff:	$(cap_mask $CAP_SETUID)$" "$st" ||
+    fail "guard: $(grep CapEff: "$st")"
+grep -q "^NoNewPrivs:	1$" "$st" && grep -q "^Seccomp:	2$" "$st" ||
+    fail "guard: not filtered"
+
+nix-build --no-out-link spawnerkill.nix --argstr salt "$$" \
+    >"$TROOT/build.log" 2>&1 &
+NB=$!
+n=0
+while [ "$(build_user_procs | wc -l)" -lt 3 ]; do
+	n=$((n + 1))
+	[ $n -gt 300 ] && fail "the build did not start: $(cat "$TROOT/build.log")"
+	sleep 0.1
+done
+echo "build running: $(build_user_procs | wc -l) processes of build users"
+
+kill -KILL "$spawner"
+no_build_procs "spawner killed"
+echo "spawner killed: no process of the build users left: ok"
+n=0
+while kill -0 "$guard" 2>/dev/null; do
+	n=$((n + 1))
+	[ $n -gt 50 ] && fail "the guard is still running"
+	sleep 0.1
+done
+n=0
+while kill -0 "$RNIXD_PID" 2>/dev/null; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && fail "daemon still up 10 s after losing the spawner"
+	sleep 0.1
+done
+wait "$RNIXD_PID"
+RNIXD_PID=""
+grep -q "spawner died\|spawner went away" "$TROOT/rnixd.log" ||
+    fail "no loss of the spawner logged"
+wait "$NB" && fail "nix-build succeeded"
+echo "guard gone, daemon down: ok"
+echo ok
