@@ -264,6 +264,8 @@ void		 rec_build_free(struct goal *);
 char		**rec_build_refs(struct goal *, size_t *);
 size_t		 rec_graph_fixed(struct goal *, unsigned int, struct goal ***,
 		    size_t *);
+const char	*rec_graph_unknown(const struct session *, struct goal *,
+		    unsigned int, unsigned int);
 int		 build_recursive(const struct goal *);
 void		 build_slot_give(struct goal *);
 void		 rec_pool_stalled(void);

@@ -1016,6 +1016,38 @@ rec_missing_extra(struct session *s, char ***unknown, size_t *nunknown)
 }
 
 /*
+ * The first path the graph below g names that the build of s may not
+ * use, or NULL: a .drv, or an input source, not allowed.  The text of
+ * every .drv counts, all the way down, not what its adder declared as
+ * its references (nothing ties the two together): else a .drv added
+ * through the socket could name any valid path as an input source,
+ * and its build would read it and hand on its closure.  gen marks the
+ * goals seen, so that a shared input is looked at once.
+ */
+const char *
+rec_graph_unknown(const struct session *s, struct goal *g, unsigned int gen,
+    unsigned int depth)
+{
+	const char	*path;
+	size_t		 i;
+
+	if (s->s_rec == NULL || g->g_mark == gen)
+		return (NULL);
+	g->g_mark = gen;
+	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL ||
+	    !rec_allowed(s->s_rec, g->g_path))
+		return (g->g_path);
+	for (i = 0; i < g->g_drv->d_nsrcs; i++)
+		if (!rec_allowed(s->s_rec, g->g_drv->d_srcs[i]))
+			return (g->g_drv->d_srcs[i]);
+	for (i = 0; i < g->g_ninputs; i++)
+		if ((path = rec_graph_unknown(s, g->g_inputs[i], gen,
+		    depth + 1)) != NULL)
+			return (path);
+	return (NULL);
+}
+
+/*
  * The fixed-output derivations in the graph below g, each once, added
  * to *list; returns how many there are now.
  */

@@ -267,6 +267,36 @@ req_fixed_reply(void *arg, struct imsg *imsg)
 	free(rf);
 }
 
+/*
+ * Recursive Nix: a target whose graph names a path the build may not
+ * use (rec_graph_unknown) fails as an unknown target does, before
+ * anything of it is wanted, so nothing of it is built.  Returns 1 if
+ * the item was refused.
+ */
+static int
+req_unknown_check(struct build_req *req, size_t idx)
+{
+	struct build_item	*it = &req->br_items[idx];
+	const char		*path;
+	char			*msg;
+
+	if (req->br_session == NULL || req->br_session->s_rec == NULL ||
+	    (path = rec_graph_unknown(req->br_session, it->bi_goal,
+	    ++mark_gen, 0)) == NULL)
+		return (0);
+	if (asprintf(&msg, "cannot build '" OPS_HL("%s") "' in recursive "
+	    "Nix because path '" OPS_HL("%s") "' is unknown: it is neither "
+	    "an input of this build nor added or built through its socket",
+	    it->bi_path, path) == -1)
+		fatal("asprintf");
+	log_debug("session %u: %s", req->br_session->s_id, msg);
+	free(it->bi_waiter);
+	it->bi_waiter = NULL;
+	req_item_set(req, idx, WIRE_BS_MISC_FAILURE, msg);
+	free(msg);
+	return (1);
+}
+
 /* The item's goal is loaded: want it, or fail if it could not load. */
 void
 build_req_loaded(struct build_req *req, size_t idx)
@@ -281,7 +311,7 @@ build_req_loaded(struct build_req *req, size_t idx)
 		req_item_set(req, idx, WIRE_BS_MISC_FAILURE, g->g_load_err);
 		return;
 	}
-	if (req_fixed_check(req, idx))
+	if (req_unknown_check(req, idx) || req_fixed_check(req, idx))
 		return;
 	it->bi_wwant = 1;
 	goal_want(g, it->bi_waiter, req->br_keep_going);
