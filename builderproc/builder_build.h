@@ -113,6 +113,7 @@ struct goal {
 	int			 g_user;	/* index in the pool, or -1 */
 	int			 g_slot;	/* holds a job slot */
 	int			 g_inner;	/* queued in the inner queue */
+	uid_t			 g_uid;		/* whose build: see the queue */
 	char			**g_closure;
 	size_t			 g_nclosure;
 	int			 g_logfd;
