@@ -698,29 +698,6 @@ build_register(struct goal *g, int dirfd)
 	free(mo);
 }
 
-/*
- * Hand the new outputs' temporary roots to every session waiting on g,
- * directly or through the goals that need it.  The waiters form a DAG:
- * a session reached twice gets the roots twice, which is harmless.
- */
-static void
-goal_root_for_waiters(struct goal *g, char **paths, size_t npaths,
-    unsigned int depth)
-{
-	struct waiter	*w;
-
-	if (depth > DRV_DEPTH_MAX)
-		return;
-	TAILQ_FOREACH(w, &g->g_waiters, w_entry) {
-		if (w->w_goal != NULL)
-			goal_root_for_waiters(w->w_goal, paths, npaths,
-			    depth + 1);
-		else if (w->w_req != NULL && w->w_req->br_session != NULL)
-			(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
-			    w->w_req->br_session->s_id, paths, npaths);
-	}
-}
-
 /* The build's own roots now belong to its clients' sessions. */
 static void
 goal_hand_over_roots(struct goal *g, uint32_t callid,
@@ -733,7 +710,7 @@ goal_hand_over_roots(struct goal *g, uint32_t callid,
 		fatal("calloc");
 	for (i = 0; i < mr->mbr_noutputs; i++)
 		paths[i] = mr->mbr_outputs[i].mbt_info.pi_path;
-	goal_root_for_waiters(g, paths, mr->mbr_noutputs, 0);
+	build_root_waiters(g, paths, mr->mbr_noutputs);
 	free(paths);
 	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, callid);
 }

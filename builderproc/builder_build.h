@@ -240,6 +240,7 @@ void		 goal_unwant(struct goal *, struct waiter *);
 uint64_t	 build_activity_id(void);
 int		 build_wanted_inside(struct goal *);
 int		 build_wanted_outside(struct goal *);
+void		 build_root_waiters(struct goal *, char **, size_t);
 void		 build_req_abort(struct session *, const char *);
 
 /* builder_log.c */
@@ -263,8 +264,8 @@ void		 rec_build_listen(struct goal *);
 void		 rec_build_stop(struct goal *);
 void		 rec_build_free(struct goal *);
 char		**rec_build_refs(struct goal *, size_t *);
-size_t		 rec_graph_fixed(struct goal *, unsigned int, struct goal ***,
-		    size_t *);
+size_t		 rec_graph_fixed(struct goal *, unsigned int, unsigned int,
+		    struct goal ***, size_t *);
 const char	*rec_graph_unknown(const struct session *, struct goal *,
 		    unsigned int, unsigned int);
 int		 build_recursive(const struct goal *);

@@ -1048,21 +1048,21 @@ rec_graph_unknown(const struct session *s, struct goal *g, unsigned int gen,
 }
 
 /*
- * The fixed-output derivations in the graph below g, each once, added
- * to *list; returns how many there are now.
+ * The fixed-output derivations in the graph below g, added to *list;
+ * returns how many there are now.  gen marks the goals seen: a graph
+ * of shared inputs has exponentially many paths, and each goal is
+ * looked at once.
  */
 size_t
-rec_graph_fixed(struct goal *g, unsigned int depth, struct goal ***list,
-    size_t *n)
+rec_graph_fixed(struct goal *g, unsigned int gen, unsigned int depth,
+    struct goal ***list, size_t *n)
 {
 	size_t	i;
 
-	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL)
+	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL || g->g_mark == gen)
 		return (*n);
+	g->g_mark = gen;
 	if (build_fixed(g)) {
-		for (i = 0; i < *n; i++)
-			if ((*list)[i] == g)
-				return (*n);
 		if ((*list = reallocarray(*list, *n + 1,
 		    sizeof(**list))) == NULL)
 			fatal("reallocarray");
@@ -1070,6 +1070,6 @@ rec_graph_fixed(struct goal *g, unsigned int depth, struct goal ***list,
 		return (*n);
 	}
 	for (i = 0; i < g->g_ninputs; i++)
-		(void)rec_graph_fixed(g->g_inputs[i], depth + 1, list, n);
+		(void)rec_graph_fixed(g->g_inputs[i], gen, depth + 1, list, n);
 	return (*n);
 }

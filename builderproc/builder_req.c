@@ -183,7 +183,7 @@ req_fixed_check(struct build_req *req, size_t idx)
 		return (0);
 	if ((rf = calloc(1, sizeof(*rf))) == NULL)
 		fatal("calloc");
-	if (rec_graph_fixed(it->bi_goal, 0, &rf->rf_goals,
+	if (rec_graph_fixed(it->bi_goal, ++mark_gen, 0, &rf->rf_goals,
 	    &rf->rf_ngoals) == 0) {
 		free(rf);
 		return (0);
@@ -667,6 +667,33 @@ build_session_timeout(struct session *s, unsigned int *timeout)
 		if (errstr == NULL)
 			*timeout = v;
 	}
+}
+
+struct roots_arg {
+	char		**ra_paths;
+	size_t		  ra_npaths;
+};
+
+static void
+req_roots(struct build_req *req, void *arg)
+{
+	struct roots_arg	*ra = arg;
+
+	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
+	    req->br_session->s_id, ra->ra_paths, ra->ra_npaths);
+}
+
+/*
+ * Hand the new outputs' temporary roots to every session waiting on g,
+ * directly or through the goals that need it, once each: the waiters
+ * form a DAG, whose paths can be exponentially many.
+ */
+void
+build_root_waiters(struct goal *g, char **paths, size_t npaths)
+{
+	struct roots_arg	ra = { paths, npaths };
+
+	goal_walk(g, req_roots, &ra, ++mark_gen);
 }
 
 struct walk_arg {
