@@ -136,6 +136,7 @@ struct goal {
 	unsigned int		 g_timeout;	/* seconds, 0: none */
 	unsigned int		 g_silence;
 	unsigned int		 g_mark;	/* walks to the requests */
+	int			 g_stuck;	/* rec_goal_stuck() at g_mark */
 	int			 g_exit;	/* wait status */
 	struct rec_build	*g_rec;		/* recursive Nix, or NULL */
 };
@@ -241,6 +242,7 @@ uint64_t	 build_activity_id(void);
 int		 build_wanted_inside(struct goal *);
 int		 build_wanted_outside(struct goal *);
 void		 build_root_waiters(struct goal *, char **, size_t);
+unsigned int	 build_mark_new(void);
 void		 build_req_abort(struct session *, const char *);
 
 /* builder_log.c */

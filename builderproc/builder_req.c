@@ -607,6 +607,13 @@ req_finish(struct build_req *req)
 	session_process(s);
 }
 
+/* A generation of g_mark no walk has used yet. */
+unsigned int
+build_mark_new(void)
+{
+	return (++mark_gen);
+}
+
 /*
  * Every request waiting for g, directly or through other goals: fn is
  * called once per request.  Marks keep diamonds from repeating.
