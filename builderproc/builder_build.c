@@ -245,8 +245,13 @@ goal_check(struct goal *g)
 		paths[i] = g->g_outpaths[i];
 	id = store_call_new(goal_check_reply, g);
 	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
-	    n) == -1)
-		fatalx("%s: too many outputs", __func__);
+	    n) == -1) {
+		store_call_cancel(id);
+		g->g_busy = 0;
+		goal_done(g, WIRE_BS_MISC_FAILURE, "derivation '%s' has too "
+		    "many outputs to query at once", g->g_path);
+		goal_unref(g);
+	}
 	free(paths);
 }
 
@@ -305,7 +310,17 @@ goal_system_ok(struct goal *g)
 		fatal("config_system_features");
 	e = drv_find_env(d, "requiredSystemFeatures");
 	req = e >= 0 ? d->d_env[e].de_value : "";
-	if (build_feature_wanted(req, "recursive-nix") &&
+	/*
+	 * A fixed-output builder shares the host's network namespace:
+	 * it could pass its daemon connection to a process outside.
+	 */
+	if (build_feature_wanted(req, "recursive-nix") && build_fixed(g)) {
+		goal_done(g, WIRE_BS_MISC_FAILURE, "the fixed-output "
+		    "derivation '" OPS_HL("%s") "' may not use recursive "
+		    "Nix: its builder could hand the daemon connection to "
+		    "a process outside the sandbox", g->g_path);
+		ok = 0;
+	} else if (build_feature_wanted(req, "recursive-nix") &&
 	    !config_is_enabled_feature(builder_conf, XP_RECURSIVE_NIX)) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "building '" OPS_HL("%s")
 		    "' needs recursive Nix: set 'experimental-features = "
@@ -599,8 +614,15 @@ build_closure(struct goal *g)
 	goal_ref(g);
 	id = store_call_new(goal_closure_reply, g);
 	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id, paths,
-	    n) == -1)
-		fatalx("%s: too many inputs", __func__);
+	    n) == -1) {
+		/* A .drv any client may add: its failure, not ours. */
+		store_call_cancel(id);
+		free(paths);
+		build_fail_early(g, "derivation has too many inputs to query "
+		    "their closure at once");
+		goal_unref(g);
+		return;
+	}
 	free(paths);
 }
 

@@ -741,6 +741,11 @@ op_build_derivation(struct session *s, struct wire_in *in)
 	if (bad || drv_validate(ops_storedir(), d, &why) == -1 ||
 	    drv_type(d, &dt, &why) == -1)
 		ops_error(s, "invalid derivation: %s", why);
+	else if (dt.dt_kind == DRV_DEFERRED)
+		/* No output path to check, build into or register. */
+		ops_error(s, "cannot build '" OPS_HL("%s") "': its output "
+		    "paths are deferred (content-addressed derivations are "
+		    "not supported)", path);
 	else if (!session_trusted(s) && dt.dt_kind != DRV_FIXED)
 		ops_error(s, "you are not privileged to build input-addressed "
 		    "derivations");

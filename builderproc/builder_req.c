@@ -18,9 +18,12 @@
 #include "log.h"
 #include "msg_store.h"
 
+static int	req_query_opaque(struct build_req *, char **, size_t);
 static void	req_opaque_reply(void *, struct imsg *);
+static int	req_cmp_str(const void *, const void *);
 static void	req_finish(struct build_req *);
 static void	req_free(struct build_req *);
+static char	*req_path_list(struct build_item **, size_t);
 
 static unsigned int	mark_gen;
 
@@ -33,7 +36,6 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 	struct build_item	*it;
 	char			**opaque, *bang;
 	size_t			  i, nopaque = 0;
-	uint32_t		  id;
 
 	if ((req = calloc(1, sizeof(*req))) == NULL ||
 	    (req->br_items = calloc(npaths + 1, sizeof(*it))) == NULL ||
@@ -57,12 +59,13 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 			opaque[nopaque++] = it->bi_store;
 	}
 	free(paths);
-	if (nopaque > 0) {
-		req->br_calls++;
-		id = store_call_new(req_opaque_reply, req);
-		if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id,
-		    opaque, nopaque) == -1)
-			fatalx("%s: too many paths", __func__);
+	if (nopaque > 0 && req_query_opaque(req, opaque, nopaque) == -1) {
+		free(opaque);
+		ops_error(s, "too many store paths in one build request");
+		s->s_build = NULL;
+		s->s_wait = 0;
+		req_free(req);
+		return;
 	}
 	free(opaque);
 	for (i = 0; i < npaths; i++) {
@@ -80,6 +83,26 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 		if (s->s_build != req)
 			break;	/* finished already: req is gone */
 	}
+}
+
+/*
+ * Which opaque paths are valid.  A request the client could send fits
+ * one message; if it did not, the client is refused, not the process
+ * stopped.
+ */
+static int
+req_query_opaque(struct build_req *req, char **opaque, size_t nopaque)
+{
+	uint32_t	id;
+
+	id = store_call_new(req_opaque_reply, req);
+	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, opaque,
+	    nopaque) == -1) {
+		store_call_cancel(id);
+		return (-1);
+	}
+	req->br_calls++;
+	return (0);
 }
 
 static void
@@ -102,19 +125,24 @@ req_item_set(struct build_req *req, size_t idx, int status, const char *err)
 		req_finish(req);
 }
 
+static int
+req_cmp_str(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* Paths named by the thousand: valid ones are looked up sorted. */
 static void
 req_opaque_reply(void *arg, struct imsg *imsg)
 {
 	struct build_req	 *req = arg;
-	char			**paths;
+	char			**paths, *key;
 	const char		 *errstr;
-	size_t			  npaths, i, j;
-	int			  ok;
+	size_t			  npaths, i;
 
-	if (--req->br_calls > 0 && req->br_session == NULL)
-		return;
 	if (req->br_session == NULL) {
-		req_free(req);
+		if (--req->br_calls == 0)
+			req_free(req);
 		return;
 	}
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
@@ -123,18 +151,25 @@ req_opaque_reply(void *arg, struct imsg *imsg)
 		paths = NULL;
 		npaths = 0;
 	}
+	/*
+	 * The call counts until the loop is over: an item may finish the
+	 * request (req_finish), which frees it only when no call is out.
+	 */
+	if (npaths > 0)
+		qsort(paths, npaths, sizeof(*paths), req_cmp_str);
 	for (i = 0; i < req->br_nitems && req->br_session != NULL; i++) {
 		if (req->br_items[i].bi_drv)
 			continue;
-		for (ok = 0, j = 0; j < npaths; j++)
-			if (strcmp(paths[j], req->br_items[i].bi_store) == 0)
-				ok = 1;
-		if (ok)
+		key = req->br_items[i].bi_store;
+		if (npaths > 0 && bsearch(&key, paths, npaths,
+		    sizeof(*paths), req_cmp_str) != NULL)
 			req_item_set(req, i, WIRE_BS_ALREADY_VALID, NULL);
 		else
 			req_item_set(req, i, WIRE_BS_NO_SUBSTITUTERS, NULL);
 	}
 	wire_strings_free(paths, npaths);
+	if (--req->br_calls == 0 && req->br_session == NULL)
+		req_free(req);
 }
 
 /*
@@ -153,6 +188,7 @@ struct req_fixed {
 };
 
 static void	req_fixed_reply(void *, struct imsg *);
+static void	req_fixed_free(struct req_fixed *);
 
 static void
 req_fixed_refuse(struct build_req *req, size_t idx, struct goal *fixed)
@@ -199,14 +235,34 @@ req_fixed_check(struct build_req *req, size_t idx)
 		for (j = 0; j < rf->rf_goals[i]->g_drv->d_noutputs; j++)
 			paths[n++] = rf->rf_goals[i]->g_outpaths[j];
 	}
-	it->bi_wfixed = 1;
-	req->br_calls++;
 	id = store_call_new(req_fixed_reply, rf);
 	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
-	    n) == -1)
-		fatalx("%s: too many paths", __func__);
+	    n) == -1) {
+		/* Too large a graph to ask about: refuse it whole. */
+		store_call_cancel(id);
+		free(paths);
+		req_fixed_free(rf);
+		free(it->bi_waiter);
+		it->bi_waiter = NULL;
+		req_item_set(req, idx, WIRE_BS_MISC_FAILURE, "too many "
+		    "fixed-output derivations to check in one build");
+		return (1);
+	}
+	it->bi_wfixed = 1;
+	req->br_calls++;
 	free(paths);
 	return (1);
+}
+
+static void
+req_fixed_free(struct req_fixed *rf)
+{
+	size_t	i;
+
+	for (i = 0; i < rf->rf_ngoals; i++)
+		goal_unref(rf->rf_goals[i]);
+	free(rf->rf_goals);
+	free(rf);
 }
 
 /* The first fixed-output goal of rf with an output not in valid. */
@@ -239,7 +295,7 @@ req_fixed_reply(void *arg, struct imsg *imsg)
 	struct goal		*fixed;
 	char			**valid = NULL;
 	const char		 *errstr;
-	size_t			  nvalid = 0, i;
+	size_t			  nvalid = 0;
 
 	req->br_calls--;
 	if (req->br_session != NULL && it->bi_wfixed) {
@@ -261,10 +317,7 @@ req_fixed_reply(void *arg, struct imsg *imsg)
 		wire_strings_free(valid, nvalid);
 	} else if (req->br_session == NULL && req->br_calls == 0)
 		req_free(req);
-	for (i = 0; i < rf->rf_ngoals; i++)
-		goal_unref(rf->rf_goals[i]);
-	free(rf->rf_goals);
-	free(rf);
+	req_fixed_free(rf);
 }
 
 /*
@@ -501,13 +554,37 @@ req_failed_items(struct build_req *req, struct build_item **v)
 		if (it->bi_done && (it->bi_status == WIRE_BS_BUILT ||
 		    it->bi_status == WIRE_BS_ALREADY_VALID))
 			continue;
-		for (j = 0; j < n && strcmp(v[j]->bi_store, it->bi_store); j++)
-			;
-		if (j == n)
-			v[n++] = it;
+		v[n++] = it;
 	}
-	qsort(v, n, sizeof(*v), req_cmp_goal);
-	return (n);
+	/* Sorted, a path named twice is next to itself. */
+	qsort(v, n, sizeof(*v), req_cmp_path);
+	for (i = 0, j = 0; i < n; i++)
+		if (j == 0 || strcmp(v[j - 1]->bi_store, v[i]->bi_store) != 0)
+			v[j++] = v[i];
+	qsort(v, j, sizeof(*v), req_cmp_goal);
+	return (j);
+}
+
+/*
+ * "'a', 'b', 'c'": built in one pass, since a client may name tens of
+ * thousands of paths and rebuilding the string for each would take
+ * minutes, all other sessions waiting.
+ */
+static char *
+req_path_list(struct build_item **v, size_t n)
+{
+	char	*list, *p;
+	size_t	 i, len = 1;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]->bi_store) + 4;
+	if ((list = malloc(len)) == NULL)
+		fatal("malloc");
+	for (p = list, i = 0; i < n; i++)
+		p += snprintf(p, len - (p - list), "%s'%s'", i > 0 ? ", " : "",
+		    v[i]->bi_store);
+	*p = '\0';
+	return (list);
 }
 
 /*
@@ -522,7 +599,7 @@ req_put_paths_error(struct build_req *req)
 {
 	struct session		 *s = req->br_session;
 	struct build_item	**v, *first = NULL;
-	char			 *list = NULL, *tmp;
+	char			 *list;
 	size_t			  i, n;
 
 	if ((v = calloc(req->br_nitems + 1, sizeof(*v))) == NULL)
@@ -537,13 +614,7 @@ req_put_paths_error(struct build_req *req)
 			build_session_error(s, v[i]->bi_error);
 	}
 	qsort(v, n, sizeof(*v), req_cmp_path);
-	for (i = 0; i < n; i++) {
-		if (asprintf(&tmp, "%s%s'%s'", list ? list : "",
-		    list ? ", " : "", v[i]->bi_store) == -1)
-			fatal("asprintf");
-		free(list);
-		list = tmp;
-	}
+	list = req_path_list(v, n);
 	if (n == 0)
 		wire_put_u64(&s->s_reply, 1);
 	else if (n == 1 && first != NULL)

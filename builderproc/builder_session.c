@@ -32,9 +32,12 @@ static void	session_accept(int, short, void *);
 static void	session_accept_pause_end(int, short, void *);
 static void	session_read(int, short, void *);
 static void	session_write(int, short, void *);
+static void	session_hup(int, short, void *);
 static void	session_flush(struct session *);
 static void	session_fail(struct session *, const char *);
 static void	session_update_read(struct session *, int);
+static void	session_in(struct session *, struct wire_in *);
+static void	session_run(struct session *);
 
 RB_GENERATE(session_tree, session, s_entry, session_cmp)
 
@@ -122,6 +125,7 @@ session_new(int fd)
 	nsessions++;
 	event_set(&s->s_ev_read, fd, EV_READ | EV_PERSIST, session_read, s);
 	event_set(&s->s_ev_write, fd, EV_WRITE, session_write, s);
+	event_set(&s->s_ev_hup, fd, EV_CLOSED | EV_PERSIST, session_hup, s);
 	session_update_read(s, 1);
 
 	req.mcq_id = s->s_id;
@@ -160,6 +164,7 @@ session_new_recursive(int fd, struct rec_build *rb)
 	rec_session_attach(s, rb);
 	event_set(&s->s_ev_read, fd, EV_READ | EV_PERSIST, session_read, s);
 	event_set(&s->s_ev_write, fd, EV_WRITE, session_write, s);
+	event_set(&s->s_ev_hup, fd, EV_CLOSED | EV_PERSIST, session_hup, s);
 	session_update_read(s, 1);
 	log_debug("session %u: recursive connection", s->s_id);
 }
@@ -202,14 +207,38 @@ session_handle_cred(const struct msg_cred_reply *reply)
 	session_process(s);
 }
 
+/*
+ * While its input is not read (an upload waits for storeproc, the
+ * buffer is full, output is queued) a client that leaves would go
+ * unseen: the kernel still says so (EV_CLOSED, EPOLLRDHUP), and the
+ * session ends as a read of end of file would end it.
+ */
 static void
 session_update_read(struct session *s, int on)
 {
+	int	hup = !on && s->s_state != SESSION_CLOSING;
+
 	if (on && !s->s_reading)
 		event_add(&s->s_ev_read, NULL);
 	else if (!on && s->s_reading)
 		event_del(&s->s_ev_read);
 	s->s_reading = on;
+	if (hup && !s->s_hupwatch)
+		event_add(&s->s_ev_hup, NULL);
+	else if (!hup && s->s_hupwatch)
+		event_del(&s->s_ev_hup);
+	s->s_hupwatch = hup;
+}
+
+static void
+session_hup(int fd, short events, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)events;
+	log_debug("session %u: client went away while not read", s->s_id);
+	session_close(s);
 }
 
 /* Room for a read at the end of the buffer; -1 when it is full. */
@@ -325,6 +354,7 @@ session_close(struct session *s)
 {
 	event_del(&s->s_ev_read);
 	event_del(&s->s_ev_write);
+	event_del(&s->s_ev_hup);
 	close(s->s_fd);
 	/* Closing an upload's pipe makes storeproc drop the partial add. */
 	ops_clear(s);
@@ -364,6 +394,22 @@ session_consume(struct session *s, size_t used)
 		s->s_inoff = s->s_inlen = 0;
 }
 
+/*
+ * The next request, as far as it has arrived.  The buffer holds a read
+ * more than SESSION_INBUF_MAX: a request is shown no more than that,
+ * so one that is longer never parses whole (wi_need goes past the
+ * limit) and every request an op sees is at most the limit.
+ */
+static void
+session_in(struct session *s, struct wire_in *in)
+{
+	size_t	avail = s->s_inlen - s->s_inoff;
+
+	if (avail > SESSION_INBUF_MAX)
+		avail = SESSION_INBUF_MAX;
+	wire_in_init(in, s->s_in + s->s_inoff, avail);
+}
+
 /* Returns 1 when more requests may follow in the buffer, 0 to wait. */
 static int
 session_hello(struct session *s)
@@ -372,7 +418,7 @@ session_hello(struct session *s)
 	char		msg[256];
 	int		rc;
 
-	wire_in_init(&in, s->s_in + s->s_inoff, s->s_inlen - s->s_inoff);
+	session_in(s, &in);
 	if ((rc = wire_get_client_hello(&in, &s->s_hello)) == 0) {
 		s->s_need = in.wi_need;
 		return (0);
@@ -418,7 +464,7 @@ session_op(struct session *s)
 	uint64_t	op;
 	int		rc;
 
-	wire_in_init(&in, s->s_in + s->s_inoff, s->s_inlen - s->s_inoff);
+	session_in(s, &in);
 	if ((rc = wire_get_u64(&in, &op)) != 1) {
 		s->s_need = in.wi_need;
 		return (0);
@@ -471,8 +517,8 @@ session_op_progress(struct session *s)
 }
 
 /* Parse and run what the buffer holds, as far as it goes. */
-void
-session_process(struct session *s)
+static void
+session_run(struct session *s)
 {
 	size_t	avail;
 	int	more = 1;
@@ -501,6 +547,26 @@ session_process(struct session *s)
 		session_fail(s, "request too large");
 		log_warnx("session %u: request too large", s->s_id);
 	}
+}
+
+/*
+ * An op may end inside its own start (req_finish calls here while
+ * ops_start has not returned and the request is not consumed yet):
+ * a nested call only asks the running one to go round again, so that
+ * nothing is parsed twice and the session is not freed under it.
+ */
+void
+session_process(struct session *s)
+{
+	if (s->s_busy) {
+		s->s_busy = SESSION_BUSY_AGAIN;
+		return;
+	}
+	do {
+		s->s_busy = SESSION_BUSY;
+		session_run(s);
+	} while (s->s_busy == SESSION_BUSY_AGAIN);
+	s->s_busy = 0;
 	session_update_read(s, s->s_state != SESSION_CLOSING &&
 	    s->s_inlen - s->s_inoff < SESSION_INBUF_MAX &&
 	    s->s_out.wo_len < SESSION_OUT_HIGH &&

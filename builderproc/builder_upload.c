@@ -76,6 +76,7 @@ static const struct nar_parse_cb	upload_nar_cb;
 
 static void	upload_writable(int, short, void *);
 static void	upload_to_discard(struct upload *);
+static const unsigned char	*upload_pending(const struct upload *);
 static void	download_readable(int, short, void *);
 
 /* A pipe: the read end for storeproc, our end nonblocking. */
@@ -257,6 +258,18 @@ upload_eat(struct upload *up, size_t n)
 		up->u_off = up->u_len = 0;
 }
 
+/*
+ * The payload not passed on yet.  Nothing may have come yet, and the
+ * buffer is then NULL: NULL + 0 is undefined, so an empty string.
+ */
+static const unsigned char *
+upload_pending(const struct upload *up)
+{
+	if (up->u_buf == NULL)
+		return ((const unsigned char *)"");
+	return (up->u_buf + up->u_off);
+}
+
 /* Keep a chunk of payload; compact first so the buffer stays small. */
 static void
 upload_append(struct upload *up, const void *data, size_t len)
@@ -264,6 +277,8 @@ upload_append(struct upload *up, const void *data, size_t len)
 	unsigned char	*p;
 	size_t		 cap;
 
+	if (len == 0)
+		return;
 	if (up->u_off > 0) {
 		memmove(up->u_buf, up->u_buf + up->u_off,
 		    up->u_len - up->u_off);
@@ -335,7 +350,7 @@ upload_multi_info(struct session *s, struct upload *up)
 	if (up->u_len - up->u_off < up->u_need)
 		return (STEP_NEED);
 	memset(&man, 0, sizeof(man));
-	wire_in_init(&in, up->u_buf + up->u_off, up->u_len - up->u_off);
+	wire_in_init(&in, upload_pending(up), up->u_len - up->u_off);
 	if ((rc = wire_get_path_info(&in, ops_storedir(), &man.man_info,
 	    1)) == 0) {
 		up->u_need = in.wi_need;
@@ -385,7 +400,7 @@ upload_multi_nar(struct upload *up)
 	size_t		 avail, used;
 
 	if (up->u_ready > 0) {
-		if ((n = upload_write(up, up->u_buf + up->u_off,
+		if ((n = upload_write(up, upload_pending(up),
 		    up->u_ready)) == 0)
 			return (STEP_BLOCKED);
 		if (n == -1) {
@@ -410,7 +425,7 @@ upload_multi_nar(struct upload *up)
 		return (STEP_NEED);
 	if (avail > SESSION_READ_CHUNK)
 		avail = SESSION_READ_CHUNK;
-	if (nar_parse_feed_prefix(up->u_nar, up->u_buf + up->u_off, avail,
+	if (nar_parse_feed_prefix(up->u_nar, upload_pending(up), avail,
 	    &used, &errstr) == -1)
 		return (upload_fail(up, "bad NAR in AddMultipleToStore",
 		    errstr));
@@ -425,7 +440,7 @@ upload_multi_step(struct session *s, struct upload *up)
 
 	switch (up->u_state) {
 	case UM_COUNT:
-		wire_in_init(&in, up->u_buf + up->u_off,
+		wire_in_init(&in, upload_pending(up),
 		    up->u_len - up->u_off);
 		if (wire_get_u64(&in, &up->u_count) != 1)
 			return (STEP_NEED);
@@ -457,7 +472,7 @@ upload_step(struct session *s, struct upload *up)
 	case UPLOAD_MODE_SINGLE:
 		if (up->u_off == up->u_len)
 			return (STEP_NEED);
-		if ((n = upload_write(up, up->u_buf + up->u_off,
+		if ((n = upload_write(up, upload_pending(up),
 		    up->u_len - up->u_off)) == 0)
 			return (STEP_BLOCKED);
 		if (n == -1)

@@ -27,6 +27,10 @@
 /* Stop reading a NarFromPath pipe while this much waits for the client. */
 #define SESSION_OUT_HIGH	(256 * 1024)
 
+/* s_busy: session_process() runs, and was called again meanwhile. */
+#define SESSION_BUSY		1
+#define SESSION_BUSY_AGAIN	2
+
 enum session_state {
 	SESSION_CRED,		/* waiting for the parent's answer */
 	SESSION_HELLO,		/* protocol handshake */
@@ -58,6 +62,9 @@ struct session {
 	struct event		 s_ev_read;
 	struct event		 s_ev_write;
 	int			 s_reading;	/* s_ev_read is armed */
+	struct event		 s_ev_hup;	/* left while not read */
+	int			 s_hupwatch;	/* s_ev_hup is armed */
+	int			 s_busy;	/* SESSION_BUSY* */
 	unsigned char		*s_in;
 	size_t			 s_inoff;	/* consumed up to here */
 	size_t			 s_inlen;	/* received up to here */

@@ -366,8 +366,9 @@ config_parse_buf(const char *name, const char *text, size_t len,
 	const char		*line, *end, *nl;
 
 	cp = config_parser_new(name, errs);
+	/* An empty text may come as NULL: no arithmetic on it then. */
 	line = text;
-	end = text + len;
+	end = len > 0 ? text + len : text;
 	while (line < end && cp->cp_nerrors <= CONFIG_ERRORS_MAX) {
 		if ((nl = memchr(line, '\n', end - line)) == NULL)
 			nl = end;
@@ -677,7 +678,9 @@ config_set_binds(struct config_parser *cp, const struct config_setting *cs,
 		}
 	}
 	if (bad) {
-		config_binds_free(*binds + keep, *nbinds - keep);
+		/* Nothing added: *binds may be NULL, and NULL + 0 is UB. */
+		if (*nbinds > keep)
+			config_binds_free(*binds + keep, *nbinds - keep);
 		*nbinds = keep;
 		free(new);
 		return (-1);

@@ -133,6 +133,15 @@ sandbox_enter(enum proc_type proc)
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
 		fatalx("seccomp_rule_add socket: %s", strerror(-rc));
+	/*
+	 * glibc's qsort(3) asks sysinfo(2) for the memory size before it
+	 * sorts more than a few hundred items; failing, it assumes plenty
+	 * and sorts as usual.  A sort must not kill the process, nor need
+	 * the host's load and memory figures.
+	 */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+	    SCMP_SYS(sysinfo), 0)) < 0)
+		fatalx("seccomp_rule_add sysinfo: %s", strerror(-rc));
 	if ((rc = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rc));
 	seccomp_release(ctx);

@@ -27,6 +27,7 @@ static struct mount_group	 group;
 static const struct rnixd_conf	*perm_conf;
 
 static struct mount_req	*perm_find(uint64_t);
+static size_t	perm_describing(void);
 static void	perm_forget(struct mount_req *);
 static void	perm_error(struct imsg *, uint64_t, const char *);
 static const char *perm_check_start(const struct msg_mount_build *);
@@ -130,6 +131,26 @@ perm_check_start(const struct msg_mount_build *mb)
 	return (NULL);
 }
 
+/*
+ * What builderproc may make us hold.  A START allocates room for the
+ * items it announces (up to ~3 MiB before any arrives), so only
+ * PERM_DESCRIBING_MAX builds may be being described at once, refused
+ * or not (ours sends START, items and GO together: one), and a build
+ * refused at START keeps only its id until its GO.  Builds past GO
+ * are one per build user.
+ */
+static size_t
+perm_describing(void)
+{
+	struct mount_req	*mq;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(mq, &reqs, mq_entry)
+		if (mq->mq_state == MQ_DESCRIBING)
+			n++;
+	return (n);
+}
+
 void
 perm_handle_start(struct imsg *imsg)
 {
@@ -137,6 +158,10 @@ perm_handle_start(struct imsg *imsg)
 	struct mount_req	*mq;
 	const char		*errstr, *why;
 
+	if (perm_describing() >= PERM_DESCRIBING_MAX) {
+		perm_refuse(imsg, "too many builds being described");
+		return;
+	}
 	if (msg_recv_start(imsg, &mb, &errstr) == -1) {
 		perm_refuse(imsg, errstr);
 		return;
@@ -153,8 +178,10 @@ perm_handle_start(struct imsg *imsg)
 	mq->mq_state = MQ_DESCRIBING;
 	mq->mq_build = mb;
 	/* Told once, at GO, like any refusal inside a description. */
-	if (why != NULL)
+	if (why != NULL) {
 		strlcpy(mq->mq_refused, why, sizeof(mq->mq_refused));
+		msg_mount_build_free(&mq->mq_build);
+	}
 	TAILQ_INSERT_TAIL(&reqs, mq, mq_entry);
 }
 

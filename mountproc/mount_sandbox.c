@@ -23,6 +23,9 @@
  *   cwd /build; argv[0] is the builder's base name.
  * - seccomp: setuid/setgid mode bits refused (EPERM), xattrs refused
  *   (ENOTSUP), no_new_privs.
+ * - Landlock scopes (not in Nix 2.8): no abstract Unix socket and no
+ *   process outside the build can be reached; fixed-output builds,
+ *   which share the host's network namespace, need them.
  *
  * The spawner (mount_spawner.c) runs this with the host view and a
  * few capabilities; the sandboxed child does only mounts: everything
@@ -53,6 +56,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "landlock.h"
 #include "mountproc.h"
 #include "nar.h"
 #include "sandbox.h"
@@ -149,6 +153,11 @@ sandbox_build_check(const struct mount_build *mb, char *err, size_t errlen)
 		return (sb_err(err, errlen, "bad store or builds dir"));
 	if (mb->mbd_builder == NULL || sb_check_abs(mb->mbd_builder) == -1)
 		return (sb_err(err, errlen, "builder must be absolute"));
+	/* It could hand its daemon connection to a host process. */
+	if ((mb->mbd_flags & MOUNT_F_NETWORK) &&
+	    (mb->mbd_flags & MOUNT_F_RECURSIVE))
+		return (sb_err(err, errlen, "a fixed-output build gets no "
+		    "recursive Nix socket"));
 	for (i = 0; i < mb->mbd_nenv; i++)
 		if (mb->mbd_env[i][0] == '=' ||
 		    strchr(mb->mbd_env[i], '=') == NULL)
@@ -627,6 +636,15 @@ sandbox_build_start(const struct mount_build *mb, struct mount_run *mr,
 	    (unsigned long long)mb->mbd_id);
 	if (sandbox_build_check(mb, err, errlen) == -1)
 		return (-1);
+	/*
+	 * The host's network namespace comes with its abstract sockets;
+	 * without the Landlock scope to close them, no such build runs.
+	 */
+	if ((mb->mbd_flags & MOUNT_F_NETWORK) &&
+	    landlock_abi() < LANDLOCK_SCOPE_MIN_ABI)
+		return (sb_err(err, errlen, "fixed-output builds need "
+		    "Landlock scopes (Linux 6.12 or later): without them "
+		    "the builder reaches the host's abstract sockets"));
 	if ((mr->mr_buildsfd = open(mb->mbd_builds_dir, O_RDONLY |
 	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (sb_err(err, errlen, "%s: %s", mb->mbd_builds_dir,
@@ -769,6 +787,11 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 		argv[i + 1] = mb->mbd_args[i];
 	step = "signals";
 	if (sb_child_signals() == -1)
+		goto fail;
+	/* Needed where the host's abstract sockets are in reach. */
+	step = "landlock";
+	if (landlock_scope_self() == -1 && (errno != ENOTSUP ||
+	    (mb->mbd_flags & MOUNT_F_NETWORK)))
 		goto fail;
 	step = "seccomp";
 	if (sandbox_builder_filter() == -1)

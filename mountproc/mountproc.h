@@ -27,6 +27,8 @@ struct mount_peer {
 #define MOUNT_SANDBOX_UID	1000
 #define MOUNT_SANDBOX_GID	100
 #define MOUNT_SANDBOX_BUILD	"/build"
+/* Builds between START and GO at once (mount_perm.c). */
+#define PERM_DESCRIBING_MAX	4
 
 /* One sandbox-paths entry: host source bound at target. */
 struct mount_bind {

@@ -1,9 +1,10 @@
 /*
  * A fixed-output builder's attempt to keep a hand on its output after
  * the build: open FILE read-write, pass the fd to a listener on the
- * host's abstract unix socket NAME (reachable: Nix 2.8 gives
- * fixed-output derivations the host's network namespace), wait for its
- * one-byte acknowledgement, print "sent".
+ * host's abstract unix socket NAME (reachable in Nix 2.8, which gives
+ * fixed-output derivations the host's network namespace; rnixd's
+ * Landlock scope refuses the connection), wait for its one-byte
+ * acknowledgement, print "sent".
  * Usage: h_fdpass NAME FILE
  */
 #include <sys/socket.h>

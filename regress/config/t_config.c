@@ -1226,12 +1226,27 @@ test_mutations(void)
 	printf("mutations: ok (%u of 20000 parsed)\n", nok);
 }
 
+/* An empty text may come as NULL (a fuzzer's empty input does). */
+static void
+test_empty_null(void)
+{
+	struct rnixd_conf	 conf;
+	char			*errs;
+
+	if (parse(NULL, 0, &conf, &errs) == -1)
+		errx(1, "empty NULL text: %s", errs);
+	free(errs);
+	config_free(&conf);
+	printf("empty NULL text: ok\n");
+}
+
 int
 main(void)
 {
 	/* Keep stdout and the errx() line in order in the runner's log. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_defaults();
+	test_empty_null();
 	test_good();
 	test_bad();
 	test_lengths();

@@ -8,7 +8,8 @@
  * configuration, the builderproc link (CTL_PEER), READY.  Then, as
  * builderproc: a busybox build through START/ITEMs/GO, its log from
  * the pty, EXITED and its output through the dirfd, CLEANUP; refused
- * requests (each answered with MOUNT_ERROR, mountproc still serving);
+ * requests (each answered with MOUNT_ERROR, mountproc still serving;
+ * among them a fixed-output build with a recursive-Nix socket);
  * a recursive build that sees a path bound in with BIND_PATH, then is
  * KILLed; and the end of mountproc, after which no build may be left.
  * Prints one line per check; exits 1 at the first failure.
@@ -40,6 +41,7 @@ static struct imsgbuf		 ib_parent, ib_builder;
 static struct msg_mount_chan	 chan;
 static const char		*storedir, *busybox, *bindpath;
 static uid_t			 uids[4];
+static pid_t			 mountproc_pid;
 static gid_t			 gid;
 
 static void
@@ -129,6 +131,7 @@ setup_parent(const char *prog, const char *conffile)
 		execl(prog, "rnixd-mountproc", "-d", "-v", (char *)NULL);
 		err(1, "%s", prog);
 	}
+	mountproc_pid = pid;
 	close(sp[1]);
 	if (imsgbuf_init(&ib_parent, sp[0]) == -1 ||
 	    imsgbuf_init(&ib_builder, sb[0]) == -1 ||
@@ -390,6 +393,10 @@ test_refusals(void)
 	snprintf(bad, sizeof(bad), "%s/../etc", storedir);
 	send_build(2, uids[0], gid, 0, "true", bad, 0);
 	expect_error("input with ..", 2, IMSG_MOUNT_BUILD_GO, "");
+	send_build(7, uids[0], gid, MOUNT_F_NETWORK | MOUNT_F_RECURSIVE,
+	    "true", NULL, 0);
+	expect_error("fixed-output and recursive", 7, IMSG_MOUNT_BUILD_GO,
+	    "no recursive Nix socket");
 	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_KILL, 999);
 	expect_error("KILL of an unknown build", 999, IMSG_MOUNT_BUILD_KILL,
 	    "no such build");
@@ -433,6 +440,83 @@ test_refusals(void)
 	expect_error("truncated START", 5, IMSG_MOUNT_BUILD_START,
 	    "truncated");
 	(void)imsg;
+}
+
+/* VmSize of a process, in kB. */
+static long
+vmsize(pid_t pid)
+{
+	char	path[64], line[256];
+	FILE	*f;
+	long	kb = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		err(1, "%s", path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (kb);
+}
+
+/*
+ * A compromised builderproc announcing the most items in START after
+ * START, never GO: each made mountproc allocate ~3 MiB, without end.
+ * Past a few builds being described, START is refused at once.
+ */
+#define FLOOD_STARTS	64
+static void
+test_flood(void)
+{
+	struct msg_mount_start	 ms;
+	struct imsg		 imsg;
+	long			 before, after;
+	int			 i, nerr = 0;
+
+	before = vmsize(mountproc_pid);
+	for (i = 0; i < FLOOD_STARTS; i++) {
+		memset(&ms, 0, sizeof(ms));
+		ms.mms_id = 1000 + i;
+		ms.mms_uid = uids[i % 3];
+		ms.mms_gid = gid;
+		ms.mms_nargs = ms.mms_nenv = ms.mms_ninputs =
+		    ms.mms_nbinds = MSG_MOUNT_ITEMS_MAX;
+		if (imsg_compose(&ib_builder, IMSG_MOUNT_BUILD_START, 0, 0,
+		    -1, &ms, sizeof(ms)) == -1)
+			err(1, "imsg_compose");
+	}
+	if (imsg_compose(&ib_builder, IMSG_MOUNT_PING, 0, 0, -1, NULL, 0)
+	    == -1)
+		err(1, "imsg_compose");
+	for (;;) {
+		imsgbuf_flush(&ib_builder);
+		pump(&ib_builder, &imsg);
+		if (imsg_get_type(&imsg) == IMSG_MOUNT_PONG)
+			break;
+		if (imsg_get_type(&imsg) != IMSG_MOUNT_ERROR)
+			errx(1, "flood: got %s", imsg_type_name(
+			    imsg_get_type(&imsg)));
+		nerr++;
+		imsg_free(&imsg);
+	}
+	imsg_free(&imsg);
+	after = vmsize(mountproc_pid);
+	if (after - before > 32 * 1024)
+		errx(1, "flood: %d STARTs grew mountproc by %ld kB",
+		    FLOOD_STARTS, after - before);
+	/* A few are kept (mountproc's PERM_DESCRIBING_MAX), the first. */
+	if (nerr < FLOOD_STARTS - 8 || nerr == FLOOD_STARTS)
+		errx(1, "flood: %d of %d STARTs refused at once", nerr,
+		    FLOOD_STARTS);
+	/* Those kept are refused at GO: items are missing. */
+	for (i = 0; i < FLOOD_STARTS - nerr; i++) {
+		msg_send_build_id(&chan, IMSG_MOUNT_BUILD_GO, 1000 + i);
+		expect_error("GO of a flooding START", 1000 + i,
+		    IMSG_MOUNT_BUILD_GO, "");
+	}
+	printf("flood: %d STARTs, %d refused, mountproc grew %ld kB: ok\n",
+	    FLOOD_STARTS, nerr, after - before);
 }
 
 static void
@@ -566,6 +650,7 @@ main(int argc, char *argv[])
 	setup_parent(argv[1], argv[2]);
 	test_build(buildsdir);
 	test_refusals();
+	test_flood();
 	test_recursive(buildsdir);
 	/* mountproc is our only child. */
 	test_eof(-1, buildsdir);

@@ -10,10 +10,14 @@ M="$RNIXD_OBJ/libexec/rnixd/rnixd-mountproc"
 
 require_root
 BB=$(command -v busybox) && [ -x "$BB" ] || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
+getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
 [ -x "$H" ] && [ -x "$M" ] || fail "helpers not built"
-GID=$(getent group nixbld | cut -d: -f3)
-U1=$(id -u nixbld3) U2=$(id -u nixbld4) U3=$(id -u nixbld5)
+GID=$(getent group "$BUILD_GROUP" | cut -d: -f3)
+# Three members of our build group (RNIXD_BUILD_GROUP): their builds
+# kill every process of their user.
+set -- $(getent group "$BUILD_GROUP" | cut -d: -f4 | tr , ' ')
+[ $# -ge 3 ] || skip "needs 3 members in $BUILD_GROUP"
+U1=$(id -u "$1") U2=$(id -u "$2") U3=$(id -u "$3")
 OUTSIDER=$(id -u _rnixd-builder)
 
 T=$(mktemp -d /var/tmp/mountproc.XXXXXX) || fail mktemp
@@ -33,6 +37,7 @@ store-dir = $S
 state-dir = $T/state
 log-dir = $T/log
 daemon-socket = $T/socket
+build-users-group = $BUILD_GROUP
 sandbox-paths = /bin/sh=$BBP/bin/busybox
 EOT
 
