@@ -1025,16 +1025,41 @@ rec_op_start(struct session *s, uint64_t op, struct wire_in *in)
 	}
 }
 
-/* QueryMissing: the targets that were not asked about are unknown. */
+/* Drop from v the paths s may not know of. */
+static void
+rec_keep_allowed(struct session *s, char **v, size_t *n)
+{
+	size_t	i, kept = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (rec_allowed(s->s_rec, v[i]))
+			v[kept++] = v[i];
+		else
+			free(v[i]);
+	}
+	*n = kept;
+}
+
+/*
+ * QueryMissing: what storeproc found below the allowed targets is told
+ * only for allowed paths (an added .drv can name any path as input,
+ * and whether it would be built says whether its outputs are valid);
+ * the targets that were not asked about are unknown.
+ */
 void
-rec_missing_extra(struct session *s, char ***unknown, size_t *nunknown)
+rec_missing_extra(struct session *s, struct msg_missing *mm)
 {
 	size_t	i;
 
 	if (s->s_rec == NULL)
 		return;
+	rec_keep_allowed(s, mm->mm_will_build, &mm->mm_nwill_build);
+	rec_keep_allowed(s, mm->mm_will_substitute,
+	    &mm->mm_nwill_substitute);
+	rec_keep_allowed(s, mm->mm_unknown, &mm->mm_nunknown);
 	for (i = 0; i < s->s_nrextra; i++)
-		rec_push_unknown(unknown, nunknown, s->s_rextra[i]);
+		rec_push_unknown(&mm->mm_unknown, &mm->mm_nunknown,
+		    s->s_rextra[i]);
 }
 
 /*

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Derivation texts for smuggle.sh, written out by hand.
 
-Usage: h_smuggle.py STOREDIR SECRET SECRETDRV IN DIR
+Usage: h_smuggle.py STOREDIR SECRET SECRETDRV UNBUILTDRV IN DIR
 
 Runs on the host.  Writes DIR/<name>.drv for each case below and
 DIR/cases, one line per case in the order the builder must go through
@@ -11,6 +11,8 @@ references, whatever its text names, so the text's inputs are all
 the daemon can go by:
   smug-src    names SECRET (valid, outside the build) as input source
   smug-indrv  names SECRETDRV (valid, outside) as input derivation
+  smug-unbuilt  names UNBUILTDRV (valid, outside, its output is not)
+              as input derivation
   smug-deep   its input derivation is smug-src, added through the socket
   ok-src      names only IN (an input of the build): builds
   ok-deep     its input derivation is ok-src: builds
@@ -104,14 +106,16 @@ class Maker:
 
 
 def main():
-    if len(sys.argv) != 6:
-        sys.exit("usage: h_smuggle.py STOREDIR SECRET SECRETDRV IN DIR")
-    store, secret, secretdrv, inp, outdir = sys.argv[1:]
+    if len(sys.argv) != 7:
+        sys.exit("usage: h_smuggle.py STOREDIR SECRET SECRETDRV "
+                 "UNBUILTDRV IN DIR")
+    store, secret, secretdrv, unbuilt, inp, outdir = sys.argv[1:]
     m = Maker(store)
-    # The secret's .drv has no inputDrvs: its modulo hash is that of
+    # These .drvs have no inputDrvs: the modulo hash of each is that of
     # its text as stored.
-    with open(secretdrv) as f:
-        m.drv_modulo(secretdrv, f.read())
+    for d in (secretdrv, unbuilt):
+        with open(d) as f:
+            m.drv_modulo(d, f.read())
     cases = []
 
     def case(name, script, srcs=(), drvs=()):
@@ -124,6 +128,7 @@ def main():
     leak = "echo %s >$out; cat %s >>$out" % (secret, secret)
     src, srcout = case("smug-src", leak, srcs=[secret])
     case("smug-indrv", leak, drvs=[secretdrv])
+    case("smug-unbuilt", "echo unbuilt >$out", drvs=[unbuilt])
     case("smug-deep", "echo %s >$out; cat %s >>$out" % (srcout, srcout),
          drvs=[src])
     ok, okout = case("ok-src", "echo %s >$out; cat %s >>$out" % (inp, inp),

@@ -15,6 +15,8 @@ in rec {
   dep = plain "smug-dep" "echo dep >$out";
   # Valid, built outside, never an input of the build below.
   secret = plain "smug-secret" "echo secret-content >$out";
+  # Valid as a .drv only: never built.
+  unbuilt = plain "smug-unbuilt-dep" "echo never >$out";
 
   outer = derivation {
     name = "smug-outer";

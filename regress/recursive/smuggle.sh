@@ -5,7 +5,9 @@
 # closure: as input source, as input derivation, or below a .drv it
 # added.  Building each is refused as an unknown path is, nothing of
 # them is built, the path stays out of the sandbox and out of the outer
-# output's closure.  Derivations naming only allowed inputs still build.
+# output's closure.  QueryMissing does not tell whether the outputs of
+# a .drv such a .drv names are valid.  Derivations naming only allowed
+# inputs still build.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./rec.inc
 rec_init
@@ -15,11 +17,13 @@ secret=$(nix-build --no-out-link smuggle.nix -A secret 2>"$TROOT/secret.log") ||
     fail "secret: $(log secret)"
 secretdrv=$(nix-instantiate smuggle.nix -A secret 2>/dev/null) ||
     fail "instantiate secret"
+unbuilt=$(nix-instantiate smuggle.nix -A unbuilt 2>/dev/null) ||
+    fail "instantiate unbuilt"
 dep=$(nix-build --no-out-link smuggle.nix -A dep 2>"$TROOT/dep.log") ||
     fail "dep: $(log dep)"
 mkdir "$TROOT/texts" || fail "mkdir"
-python3 h_smuggle.py "$STORE" "$secret" "$secretdrv" "$dep" "$TROOT/texts" ||
-    fail "h_smuggle.py"
+python3 h_smuggle.py "$STORE" "$secret" "$secretdrv" "$unbuilt" "$dep" \
+    "$TROOT/texts" || fail "h_smuggle.py"
 
 out=$(nix-build --no-out-link smuggle.nix -A outer --arg texts "$TROOT/texts" \
     2>"$TROOT/outer.log") || fail "outer: $(log outer)"
@@ -54,6 +58,14 @@ grep -q "^smug-indrv: .*because path '$secretdrv' is unknown" "$out/result" ||
     fail "smug-indrv refused for another path"
 grep -q "^smug-deep: .*because path '$secret' is unknown" "$out/result" ||
     fail "smug-deep refused for another path"
+grep -q "^smug-unbuilt: .*because path '$unbuilt' is unknown" \
+    "$out/result" || fail "smug-unbuilt refused for another path"
+# The client's QueryMissing did not learn that $unbuilt would be built.
+line=$(grep "^smug-unbuilt: " "$out/result")
+case "${line%%error:*}" in
+*"$unbuilt"*) fail "QueryMissing told of $unbuilt: $line" ;;
+esac
+echo "QueryMissing of a smuggled .drv: nothing told of the paths it names"
 
 grep -qx "secret: not readable" "$out/result" ||
     fail "the secret was readable in the sandbox"
