@@ -4,11 +4,10 @@
  * (max-jobs across every client, shared between users) and a build
  * user; a build asks storeproc for its input closure, mountproc for a
  * sandbox (builder_mount.c), streams the log (builder_log.c) and
- * hands the outputs to storeproc.  A goal wanted by
- * several clients, or several goals, is built once: all wait on it.
- * When nobody wants a goal any more (its clients left, or failed
- * without keep-going) it stops: dropped from the queue, or its builder
- * killed.
+ * hands the outputs to storeproc.  A goal wanted by several clients,
+ * or several goals, is built once: all wait on it.  When nobody wants
+ * a goal any more (its clients left, or failed without keep-going) it
+ * stops: dropped from the queue, or its builder killed.
  */
 #include <stdarg.h>
 #include <stdio.h>
