@@ -1,13 +1,13 @@
 /*
  * The build scheduler: wanted goals check their outputs, realise their
- * inputs first, then wait in one queue for a job slot (max-jobs across
- * every client) and a build user; a build asks storeproc for its input
- * closure, mountproc for a sandbox (builder_mount.c), streams the log
- * (builder_log.c) and hands the outputs to storeproc.  A goal wanted by
- * several clients, or several goals, is built once: all wait on it.
- * When nobody wants a goal any more (its clients left, or failed
- * without keep-going) it stops: dropped from the queue, or its builder
- * killed.
+ * inputs first, then wait in their user's queue for a job slot
+ * (max-jobs across every client, shared between users) and a build
+ * user; a build asks storeproc for its input closure, mountproc for a
+ * sandbox (builder_mount.c), streams the log (builder_log.c) and
+ * hands the outputs to storeproc.  A goal wanted by several clients,
+ * or several goals, is built once: all wait on it.  When nobody wants
+ * a goal any more (its clients left, or failed without keep-going) it
+ * stops: dropped from the queue, or its builder killed.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,15 +21,38 @@
 #include "msg_store.h"
 
 /*
- * Goals ready to build.  Those a recursive build waits for go first:
- * each one that runs lets an outer build, which holds a build user
- * while it waits, go on towards its end.
+ * Goals ready to build wait in queues of their user, so that build
+ * slots are shared between users rather than handed out in the order
+ * asked for: a free slot goes to the user with the fewest slots held,
+ * then to the one whose last build started longest ago (a user with
+ * none yet, first).  One user's long queue then delays another user's
+ * build by one build at most.  A goal is the build of the user of the
+ * first client found waiting for it; a goal wanted from inside a
+ * recursive build, of the user whose build that is.
+ *
+ * Goals a recursive build waits for go first (each user's inner
+ * queue): each one that runs lets an outer build, which holds a build
+ * user while it waits, go on towards its end.
  */
 TAILQ_HEAD(goal_queue, goal);
-static struct goal_queue	queue = TAILQ_HEAD_INITIALIZER(queue);
-static struct goal_queue	inner_queue =
-    TAILQ_HEAD_INITIALIZER(inner_queue);
+struct sched_user {
+	RB_ENTRY(sched_user)	 su_entry;
+	uid_t			 su_uid;
+	struct goal_queue	 su_inner;
+	struct goal_queue	 su_queue;
+	unsigned int		 su_running;	/* job slots held */
+	uint64_t		 su_started;	/* serial of its last start */
+};
+RB_HEAD(sched_users, sched_user);
+#define SCHED_NOBODY	((uid_t)-1)	/* no client found */
+
+static struct sched_users	sched_users = RB_INITIALIZER(&sched_users);
+static uint64_t			sched_serial;
 static unsigned int		running;
+
+int	sched_user_cmp(struct sched_user *, struct sched_user *);
+RB_PROTOTYPE(sched_users, sched_user, su_entry, sched_user_cmp)
+RB_GENERATE(sched_users, sched_user, su_entry, sched_user_cmp)
 
 static void	goal_check(struct goal *);
 static void	goal_check_reply(void *, struct imsg *);
@@ -41,6 +64,71 @@ static void	goal_closure_reply(void *, struct imsg *);
 static void	goal_register_reply(void *, struct imsg *);
 static void	build_schedule(void);
 static int	goal_system_ok(struct goal *);
+
+int
+sched_user_cmp(struct sched_user *a, struct sched_user *b)
+{
+	return (a->su_uid < b->su_uid ? -1 : a->su_uid > b->su_uid);
+}
+
+static struct sched_user *
+sched_user_get(uid_t uid)
+{
+	struct sched_user	*su, key;
+
+	key.su_uid = uid;
+	if ((su = RB_FIND(sched_users, &sched_users, &key)) != NULL)
+		return (su);
+	if ((su = calloc(1, sizeof(*su))) == NULL)
+		fatal("calloc");
+	su->su_uid = uid;
+	TAILQ_INIT(&su->su_inner);
+	TAILQ_INIT(&su->su_queue);
+	RB_INSERT(sched_users, &sched_users, su);
+	return (su);
+}
+
+/* Forget a user with nothing queued or running. */
+static void
+sched_user_put(struct sched_user *su)
+{
+	if (su->su_running > 0 || !TAILQ_EMPTY(&su->su_inner) ||
+	    !TAILQ_EMPTY(&su->su_queue))
+		return;
+	RB_REMOVE(sched_users, &sched_users, su);
+	free(su);
+}
+
+/* Whose build g is (see above). */
+static uid_t
+sched_owner(const struct goal *g)
+{
+	struct session	*s;
+	struct goal	*outer;
+
+	if ((s = build_first_session(g)) == NULL)
+		return (SCHED_NOBODY);
+	if (s->s_rec == NULL)
+		return (s->s_uid);
+	/* The outer build runs, so it was queued, and has its owner. */
+	if ((outer = rec_outer_goal(s)) == NULL)
+		return (SCHED_NOBODY);
+	return (outer->g_uid);
+}
+
+/* g gave its job slot back. */
+static void
+sched_slot_free(struct goal *g)
+{
+	struct sched_user	*su;
+
+	g->g_slot = 0;
+	running--;
+	su = sched_user_get(g->g_uid);
+	if (su->su_running > 0)
+		su->su_running--;
+	sched_user_put(su);
+}
 
 uint64_t
 build_activity_id(void)
@@ -311,6 +399,8 @@ goal_input_done(struct goal *g, size_t idx, struct goal *in)
 static void
 goal_enqueue(struct goal *g)
 {
+	struct sched_user	*su;
+
 	/*
 	 * The second line of req_fixed_check(): a fixed-output output
 	 * found valid there may have gone since.  Built for a client
@@ -327,25 +417,51 @@ goal_enqueue(struct goal *g)
 	g->g_state = GS_QUEUED;
 	goal_ref(g);
 	g->g_inner = build_wanted_inside(g);
-	TAILQ_INSERT_TAIL(g->g_inner ? &inner_queue : &queue, g, g_queue);
+	g->g_uid = sched_owner(g);
+	su = sched_user_get(g->g_uid);
+	TAILQ_INSERT_TAIL(g->g_inner ? &su->su_inner : &su->su_queue, g,
+	    g_queue);
 	build_schedule();
 }
 
 static void
 goal_dequeue(struct goal *g)
 {
-	TAILQ_REMOVE(g->g_inner ? &inner_queue : &queue, g, g_queue);
+	struct sched_user	*su = sched_user_get(g->g_uid);
+
+	TAILQ_REMOVE(g->g_inner ? &su->su_inner : &su->su_queue, g, g_queue);
 	g->g_inner = 0;
+	sched_user_put(su);
 }
 
+/* Does a's next build go before b's? */
+static int
+sched_before(const struct sched_user *a, const struct sched_user *b)
+{
+	if (a->su_running != b->su_running)
+		return (a->su_running < b->su_running);
+	return (a->su_started < b->su_started);
+}
+
+/* The goal the next free slot goes to, or NULL. */
 static struct goal *
 goal_next(void)
 {
-	struct goal	*g;
+	struct sched_user	*su, *inner = NULL, *outer = NULL;
 
-	if ((g = TAILQ_FIRST(&inner_queue)) == NULL)
-		g = TAILQ_FIRST(&queue);
-	return (g);
+	RB_FOREACH(su, sched_users, &sched_users) {
+		if (!TAILQ_EMPTY(&su->su_inner) &&
+		    (inner == NULL || sched_before(su, inner)))
+			inner = su;
+		if (!TAILQ_EMPTY(&su->su_queue) &&
+		    (outer == NULL || sched_before(su, outer)))
+			outer = su;
+	}
+	if (inner != NULL)
+		return (TAILQ_FIRST(&inner->su_inner));
+	if (outer != NULL)
+		return (TAILQ_FIRST(&outer->su_queue));
+	return (NULL);
 }
 
 /* Nobody wants g now: stop what can be stopped. */
@@ -378,11 +494,12 @@ goal_abandon(struct goal *g)
 static void
 build_schedule(void)
 {
-	struct goal	*g;
-	unsigned int	 max = config_max_jobs(builder_conf);
-	int		 u;
-	uid_t		 uid;
-	gid_t		 gid;
+	struct goal		*g;
+	struct sched_user	*su;
+	unsigned int		 max = config_max_jobs(builder_conf);
+	int			 u;
+	uid_t			 uid;
+	gid_t			 gid;
 
 	while ((g = goal_next()) != NULL && running < max) {
 		if ((u = users_take(&uid, &gid)) == -1) {
@@ -398,6 +515,9 @@ build_schedule(void)
 			rec_pool_stalled();
 			break;
 		}
+		su = sched_user_get(g->g_uid);
+		su->su_running++;
+		su->su_started = ++sched_serial;
 		goal_dequeue(g);
 		running++;
 		g->g_slot = 1;
@@ -434,8 +554,7 @@ build_slot_give(struct goal *g)
 {
 	if (!g->g_slot)
 		return;
-	g->g_slot = 0;
-	running--;
+	sched_slot_free(g);
 	build_schedule();
 }
 
@@ -448,8 +567,7 @@ build_release(struct goal *g)
 		users_give(g->g_user);
 	g->g_user = -1;
 	if (g->g_slot)
-		running--;
-	g->g_slot = 0;
+		sched_slot_free(g);
 	build_schedule();
 }
 
@@ -601,29 +719,6 @@ build_register(struct goal *g, int dirfd)
 	free(mo);
 }
 
-/*
- * Hand the new outputs' temporary roots to every session waiting on g,
- * directly or through the goals that need it.  The waiters form a DAG:
- * a session reached twice gets the roots twice, which is harmless.
- */
-static void
-goal_root_for_waiters(struct goal *g, char **paths, size_t npaths,
-    unsigned int depth)
-{
-	struct waiter	*w;
-
-	if (depth > DRV_DEPTH_MAX)
-		return;
-	TAILQ_FOREACH(w, &g->g_waiters, w_entry) {
-		if (w->w_goal != NULL)
-			goal_root_for_waiters(w->w_goal, paths, npaths,
-			    depth + 1);
-		else if (w->w_req != NULL && w->w_req->br_session != NULL)
-			(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
-			    w->w_req->br_session->s_id, paths, npaths);
-	}
-}
-
 /* The build's own roots now belong to its clients' sessions. */
 static void
 goal_hand_over_roots(struct goal *g, uint32_t callid,
@@ -636,7 +731,7 @@ goal_hand_over_roots(struct goal *g, uint32_t callid,
 		fatal("calloc");
 	for (i = 0; i < mr->mbr_noutputs; i++)
 		paths[i] = mr->mbr_outputs[i].mbt_info.pi_path;
-	goal_root_for_waiters(g, paths, mr->mbr_noutputs, 0);
+	build_root_waiters(g, paths, mr->mbr_noutputs);
 	free(paths);
 	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, callid);
 }

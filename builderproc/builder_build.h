@@ -113,6 +113,7 @@ struct goal {
 	int			 g_user;	/* index in the pool, or -1 */
 	int			 g_slot;	/* holds a job slot */
 	int			 g_inner;	/* queued in the inner queue */
+	uid_t			 g_uid;		/* whose build: see the queue */
 	char			**g_closure;
 	size_t			 g_nclosure;
 	int			 g_logfd;
@@ -135,6 +136,7 @@ struct goal {
 	unsigned int		 g_timeout;	/* seconds, 0: none */
 	unsigned int		 g_silence;
 	unsigned int		 g_mark;	/* walks to the requests */
+	int			 g_stuck;	/* rec_goal_stuck() at g_mark */
 	int			 g_exit;	/* wait status */
 	struct rec_build	*g_rec;		/* recursive Nix, or NULL */
 };
@@ -239,6 +241,8 @@ void		 goal_unwant(struct goal *, struct waiter *);
 uint64_t	 build_activity_id(void);
 int		 build_wanted_inside(struct goal *);
 int		 build_wanted_outside(struct goal *);
+void		 build_root_waiters(struct goal *, char **, size_t);
+unsigned int	 build_mark_new(void);
 void		 build_req_abort(struct session *, const char *);
 
 /* builder_log.c */
@@ -262,8 +266,10 @@ void		 rec_build_listen(struct goal *);
 void		 rec_build_stop(struct goal *);
 void		 rec_build_free(struct goal *);
 char		**rec_build_refs(struct goal *, size_t *);
-size_t		 rec_graph_fixed(struct goal *, unsigned int, struct goal ***,
-		    size_t *);
+size_t		 rec_graph_fixed(struct goal *, unsigned int, unsigned int,
+		    struct goal ***, size_t *);
+const char	*rec_graph_unknown(const struct session *, struct goal *,
+		    unsigned int, unsigned int);
 int		 build_recursive(const struct goal *);
 void		 build_slot_give(struct goal *);
 void		 rec_pool_stalled(void);

@@ -706,7 +706,7 @@ reply_missing(struct session *s, struct imsg *imsg)
 	if (ops_expect(s, imsg, IMSG_STORE_MISSING) == -1 ||
 	    msg_recv_missing(imsg, ops_storedir(), &mm, &errstr) == -1)
 		return (-1);
-	rec_missing_extra(s, &mm.mm_unknown, &mm.mm_nunknown);
+	rec_missing_extra(s, &mm);
 	wire_put_string_set(out, mm.mm_will_build, mm.mm_nwill_build);
 	wire_put_string_set(out, mm.mm_will_substitute,
 	    mm.mm_nwill_substitute);

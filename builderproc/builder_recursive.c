@@ -249,23 +249,22 @@ rec_waiting(const struct rec_build *rb)
 	return (0);
 }
 
-static int	rec_build_stuck(const struct rec_build *, unsigned int);
+static int	rec_goal_stuck(struct goal *, unsigned int, unsigned int);
+static int	rec_build_stuck(const struct rec_build *, unsigned int,
+		    unsigned int);
 static void	rec_pool_timeout(int, short, void *);
 
 /*
  * Can g end (built or failed) without a build user being given back?
  * Not if it waits for one in the queue, or for inputs none of which
  * can end, or it is a recursive build stuck itself.  Anything waiting
- * for storeproc or mountproc can still end.  Too deep counts as stuck:
- * only a cycle of recursive builds goes that far.
+ * for storeproc or mountproc can still end.
  */
 static int
-rec_goal_stuck(const struct goal *g, unsigned int depth)
+rec_goal_stuck_now(struct goal *g, unsigned int gen, unsigned int depth)
 {
 	size_t	i;
 
-	if (depth > DRV_DEPTH_MAX)
-		return (1);
 	switch (g->g_state) {
 	case GS_QUEUED:
 		return (1);
@@ -274,20 +273,42 @@ rec_goal_stuck(const struct goal *g, unsigned int depth)
 			return (0);
 		for (i = 0; i < g->g_ninputs; i++)
 			if (g->g_inputs[i]->g_state != GS_DONE &&
-			    !rec_goal_stuck(g->g_inputs[i], depth + 1))
+			    !rec_goal_stuck(g->g_inputs[i], gen, depth + 1))
 				return (0);
 		return (1);
 	case GS_RUN:
 		return (g->g_rec != NULL &&
-		    rec_build_stuck(g->g_rec, depth + 1));
+		    rec_build_stuck(g->g_rec, gen, depth + 1));
 	default:
 		return (0);
 	}
 }
 
+/*
+ * rec_goal_stuck_now(), once per goal and walk (gen): inputs shared by
+ * many goals make exponentially many paths.  A goal met again while
+ * it is being looked at is a cycle of recursive builds, which counts
+ * as stuck, as does a walk too deep.  Each answer is "stuck" only if
+ * everything below is; the first goal that can end ends the walk, so
+ * no answer that assumed a cycle is used after it.
+ */
+static int
+rec_goal_stuck(struct goal *g, unsigned int gen, unsigned int depth)
+{
+	if (depth > DRV_DEPTH_MAX)
+		return (1);
+	if (g->g_mark == gen)
+		return (g->g_stuck);
+	g->g_mark = gen;
+	g->g_stuck = 1;
+	g->g_stuck = rec_goal_stuck_now(g, gen, depth);
+	return (g->g_stuck);
+}
+
 /* Every item of req not over waits for a stuck goal. */
 static int
-rec_req_stuck(const struct build_req *req, unsigned int depth)
+rec_req_stuck(const struct build_req *req, unsigned int gen,
+    unsigned int depth)
 {
 	const struct build_item	*it;
 	size_t			 i;
@@ -299,7 +320,7 @@ rec_req_stuck(const struct build_req *req, unsigned int depth)
 		if (it->bi_done)
 			continue;
 		if (!it->bi_drv || it->bi_wload || it->bi_goal == NULL ||
-		    !rec_goal_stuck(it->bi_goal, depth))
+		    !rec_goal_stuck(it->bi_goal, gen, depth))
 			return (0);
 	}
 	return (1);
@@ -307,7 +328,8 @@ rec_req_stuck(const struct build_req *req, unsigned int depth)
 
 /* rb waits for inner builds, and none of its waits can end. */
 static int
-rec_build_stuck(const struct rec_build *rb, unsigned int depth)
+rec_build_stuck(const struct rec_build *rb, unsigned int gen,
+    unsigned int depth)
 {
 	struct session	*s;
 	int		 n = 0;
@@ -317,7 +339,7 @@ rec_build_stuck(const struct rec_build *rb, unsigned int depth)
 	TAILQ_FOREACH(s, &rb->rb_sessions, s_rentry) {
 		if (s->s_build == NULL)
 			continue;
-		if (!rec_req_stuck(s->s_build, depth))
+		if (!rec_req_stuck(s->s_build, gen, depth))
 			return (0);
 		n++;
 	}
@@ -344,7 +366,7 @@ rec_pool_full(struct rec_build **stuck)
 		if (!rec_waiting(rb))
 			continue;
 		n++;
-		if (rec_build_stuck(rb, 0)) {
+		if (rec_build_stuck(rb, build_mark_new(), 0)) {
 			nstuck++;
 			last = rb;
 		}
@@ -1003,34 +1025,91 @@ rec_op_start(struct session *s, uint64_t op, struct wire_in *in)
 	}
 }
 
-/* QueryMissing: the targets that were not asked about are unknown. */
+/* Drop from v the paths s may not know of. */
+static void
+rec_keep_allowed(struct session *s, char **v, size_t *n)
+{
+	size_t	i, kept = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (rec_allowed(s->s_rec, v[i]))
+			v[kept++] = v[i];
+		else
+			free(v[i]);
+	}
+	*n = kept;
+}
+
+/*
+ * QueryMissing: what storeproc found below the allowed targets is told
+ * only for allowed paths (an added .drv can name any path as input,
+ * and whether it would be built says whether its outputs are valid);
+ * the targets that were not asked about are unknown.
+ */
 void
-rec_missing_extra(struct session *s, char ***unknown, size_t *nunknown)
+rec_missing_extra(struct session *s, struct msg_missing *mm)
 {
 	size_t	i;
 
 	if (s->s_rec == NULL)
 		return;
+	rec_keep_allowed(s, mm->mm_will_build, &mm->mm_nwill_build);
+	rec_keep_allowed(s, mm->mm_will_substitute,
+	    &mm->mm_nwill_substitute);
+	rec_keep_allowed(s, mm->mm_unknown, &mm->mm_nunknown);
 	for (i = 0; i < s->s_nrextra; i++)
-		rec_push_unknown(unknown, nunknown, s->s_rextra[i]);
+		rec_push_unknown(&mm->mm_unknown, &mm->mm_nunknown,
+		    s->s_rextra[i]);
 }
 
 /*
- * The fixed-output derivations in the graph below g, each once, added
- * to *list; returns how many there are now.
+ * The first path the graph below g names that the build of s may not
+ * use, or NULL: a .drv, or an input source, not allowed.  The text of
+ * every .drv counts, all the way down, not what its adder declared as
+ * its references (nothing ties the two together): else a .drv added
+ * through the socket could name any valid path as an input source,
+ * and its build would read it and hand on its closure.  gen marks the
+ * goals seen, so that a shared input is looked at once.
+ */
+const char *
+rec_graph_unknown(const struct session *s, struct goal *g, unsigned int gen,
+    unsigned int depth)
+{
+	const char	*path;
+	size_t		 i;
+
+	if (s->s_rec == NULL || g->g_mark == gen)
+		return (NULL);
+	g->g_mark = gen;
+	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL ||
+	    !rec_allowed(s->s_rec, g->g_path))
+		return (g->g_path);
+	for (i = 0; i < g->g_drv->d_nsrcs; i++)
+		if (!rec_allowed(s->s_rec, g->g_drv->d_srcs[i]))
+			return (g->g_drv->d_srcs[i]);
+	for (i = 0; i < g->g_ninputs; i++)
+		if ((path = rec_graph_unknown(s, g->g_inputs[i], gen,
+		    depth + 1)) != NULL)
+			return (path);
+	return (NULL);
+}
+
+/*
+ * The fixed-output derivations in the graph below g, added to *list;
+ * returns how many there are now.  gen marks the goals seen: a graph
+ * of shared inputs has exponentially many paths, and each goal is
+ * looked at once.
  */
 size_t
-rec_graph_fixed(struct goal *g, unsigned int depth, struct goal ***list,
-    size_t *n)
+rec_graph_fixed(struct goal *g, unsigned int gen, unsigned int depth,
+    struct goal ***list, size_t *n)
 {
 	size_t	i;
 
-	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL)
+	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL || g->g_mark == gen)
 		return (*n);
+	g->g_mark = gen;
 	if (build_fixed(g)) {
-		for (i = 0; i < *n; i++)
-			if ((*list)[i] == g)
-				return (*n);
 		if ((*list = reallocarray(*list, *n + 1,
 		    sizeof(**list))) == NULL)
 			fatal("reallocarray");
@@ -1038,6 +1117,6 @@ rec_graph_fixed(struct goal *g, unsigned int depth, struct goal ***list,
 		return (*n);
 	}
 	for (i = 0; i < g->g_ninputs; i++)
-		(void)rec_graph_fixed(g->g_inputs[i], depth + 1, list, n);
+		(void)rec_graph_fixed(g->g_inputs[i], gen, depth + 1, list, n);
 	return (*n);
 }

@@ -219,7 +219,7 @@ req_fixed_check(struct build_req *req, size_t idx)
 		return (0);
 	if ((rf = calloc(1, sizeof(*rf))) == NULL)
 		fatal("calloc");
-	if (rec_graph_fixed(it->bi_goal, 0, &rf->rf_goals,
+	if (rec_graph_fixed(it->bi_goal, ++mark_gen, 0, &rf->rf_goals,
 	    &rf->rf_ngoals) == 0) {
 		free(rf);
 		return (0);
@@ -320,6 +320,36 @@ req_fixed_reply(void *arg, struct imsg *imsg)
 	req_fixed_free(rf);
 }
 
+/*
+ * Recursive Nix: a target whose graph names a path the build may not
+ * use (rec_graph_unknown) fails as an unknown target does, before
+ * anything of it is wanted, so nothing of it is built.  Returns 1 if
+ * the item was refused.
+ */
+static int
+req_unknown_check(struct build_req *req, size_t idx)
+{
+	struct build_item	*it = &req->br_items[idx];
+	const char		*path;
+	char			*msg;
+
+	if (req->br_session == NULL || req->br_session->s_rec == NULL ||
+	    (path = rec_graph_unknown(req->br_session, it->bi_goal,
+	    ++mark_gen, 0)) == NULL)
+		return (0);
+	if (asprintf(&msg, "cannot build '" OPS_HL("%s") "' in recursive "
+	    "Nix because path '" OPS_HL("%s") "' is unknown: it is neither "
+	    "an input of this build nor added or built through its socket",
+	    it->bi_path, path) == -1)
+		fatal("asprintf");
+	log_debug("session %u: %s", req->br_session->s_id, msg);
+	free(it->bi_waiter);
+	it->bi_waiter = NULL;
+	req_item_set(req, idx, WIRE_BS_MISC_FAILURE, msg);
+	free(msg);
+	return (1);
+}
+
 /* The item's goal is loaded: want it, or fail if it could not load. */
 void
 build_req_loaded(struct build_req *req, size_t idx)
@@ -334,7 +364,7 @@ build_req_loaded(struct build_req *req, size_t idx)
 		req_item_set(req, idx, WIRE_BS_MISC_FAILURE, g->g_load_err);
 		return;
 	}
-	if (req_fixed_check(req, idx))
+	if (req_unknown_check(req, idx) || req_fixed_check(req, idx))
 		return;
 	it->bi_wwant = 1;
 	goal_want(g, it->bi_waiter, req->br_keep_going);
@@ -648,6 +678,13 @@ req_finish(struct build_req *req)
 	session_process(s);
 }
 
+/* A generation of g_mark no walk has used yet. */
+unsigned int
+build_mark_new(void)
+{
+	return (++mark_gen);
+}
+
 /*
  * Every request waiting for g, directly or through other goals: fn is
  * called once per request.  Marks keep diamonds from repeating.
@@ -708,6 +745,33 @@ build_session_timeout(struct session *s, unsigned int *timeout)
 		if (errstr == NULL)
 			*timeout = v;
 	}
+}
+
+struct roots_arg {
+	char		**ra_paths;
+	size_t		  ra_npaths;
+};
+
+static void
+req_roots(struct build_req *req, void *arg)
+{
+	struct roots_arg	*ra = arg;
+
+	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
+	    req->br_session->s_id, ra->ra_paths, ra->ra_npaths);
+}
+
+/*
+ * Hand the new outputs' temporary roots to every session waiting on g,
+ * directly or through the goals that need it, once each: the waiters
+ * form a DAG, whose paths can be exponentially many.
+ */
+void
+build_root_waiters(struct goal *g, char **paths, size_t npaths)
+{
+	struct roots_arg	ra = { paths, npaths };
+
+	goal_walk(g, req_roots, &ra, ++mark_gen);
 }
 
 struct walk_arg {

@@ -39,6 +39,7 @@ enum session_state {
 };
 
 struct msg_add_nar;
+struct msg_missing;
 struct op_desc;
 struct upload;
 struct download;
@@ -226,7 +227,7 @@ char	*rec_censor_error(struct session *, const char *);
 int	rec_op_done(struct session *);
 void	rec_bind_reply(uint32_t, const char *);
 int	rec_op_start(struct session *, uint64_t, struct wire_in *);
-void	rec_missing_extra(struct session *, char ***, size_t *);
+void	rec_missing_extra(struct session *, struct msg_missing *);
 size_t	build_mount_maxsize(void);
 
 #endif /* RNIXD_BUILDERPROC_H */

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Checking what a recursive build asks to build (its allowed paths,
+# fixed-output derivations below) costs as many steps as the graph has
+# derivations, not as it has paths: a ladder of 40 diamonds (2^40 paths
+# from top to bottom) built from inside builds within a minute, and the
+# daemon answers another client meanwhile.  The fixed-output check used
+# to walk every path, stopping builderproc for every client.
+. "$RNIXD_TOP/regress/lib.sh"
+. ./rec.inc
+rec_init
+echo "max-jobs = 2" >>"$CONF"
+rnixd_start
+
+timeout 60 nix-build --no-out-link diamond.nix --argstr salt "$$" \
+    >"$TROOT/out" 2>"$TROOT/build.log" &
+bpid=$!
+wait_log "d3a.drv: build [0-9]* started" 30 ||
+    fail "no inner build of level 3: $(tail -n 3 "$TROOT/build.log")"
+timeout 5 nix store ping --store "unix://$SOCKET" >/dev/null 2>&1 ||
+    fail "the daemon did not answer another client during the build"
+wait $bpid || fail "the ladder did not build within 60 s:
+$(tail -n 3 "$TROOT/build.log")"
+out=$(cat "$TROOT/out")
+top=$(cat "$out")
+[ "$(nix-store -qR "$top" | wc -l)" -eq 83 ] ||
+    fail "$top: closure of $(nix-store -qR "$top" | wc -l) paths, expected 83"
+nix-store -qR "$out" | grep -qx "$top" || fail "$top not in the closure of $out"
+echo "the ladder of 40 diamonds, built from inside: ok"
+echo ok
