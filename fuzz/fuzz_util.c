@@ -142,13 +142,20 @@ fuzz_chan_send(struct fuzz_chan *fc, uint32_t type, uint32_t peerid,
 {
 	if (imsg_compose(&fc->fc_send, type, peerid, 0, fd, data, len) == -1)
 		return (-1);
+	fuzz_chan_pump(fc);
+	return (0);
+}
+
+/* Carry everything queued on the sending end over to the other. */
+void
+fuzz_chan_pump(struct fuzz_chan *fc)
+{
 	while (imsgbuf_queuelen(&fc->fc_send) > 0) {
 		if (imsgbuf_write(&fc->fc_send) == -1)
 			fuzz_fail("imsgbuf_write: %s", strerror(errno));
 		if (imsgbuf_read(&fc->fc_recv) == -1 && errno != EAGAIN)
 			fuzz_fail("imsgbuf_read: %s", strerror(errno));
 	}
-	return (0);
 }
 
 /* The next message carried over; fatal if there is none. */
