@@ -267,7 +267,8 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	if (len < 2)
 		return (0);
 	which = buf[0] % (NDECODERS + 1);
-	minor = 10 + buf[0] / (NDECODERS + 1) % 25;
+	/* Byte values below NDECODERS + 1 give the current minor, 34. */
+	minor = 34 - buf[0] / (NDECODERS + 1) % 25;
 	if (which == NDECODERS)
 		fuzz_frames(buf + 2, len - 2, buf[1]);
 	else
