@@ -84,6 +84,15 @@ $$($(1)_BIN): $$($(1)_OBJS) $(LIBCOMMON)
 	    $$(if $$($(1)_PKGS),$$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS))) \
 	    $$(PKG_LIBS)
 PROG_BINS += $$(if $$($(1)_SRCS),$$($(1)_BIN))
+# The same under obj/asan/, with ASan and UBSan, for regress/asan.
+$(1)_ASAN_BIN := $$(patsubst $(OBJ)/%,$(OBJ)/asan/%,$$($(1)_BIN))
+$$($(1)_ASAN_BIN): $$($(1)_SRCS:%.c=$(OBJ)/asan/%.o) $(LIBCOMMON_ASAN)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(SAN_FLAGS) -o $$@ \
+	    $$($(1)_SRCS:%.c=$(OBJ)/asan/%.o) $(LIBCOMMON_ASAN) \
+	    $$(if $$($(1)_PKGS),$$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS))) \
+	    $$(PKG_LIBS)
+PROG_ASAN_BINS += $$(if $$($(1)_SRCS),$$($(1)_ASAN_BIN))
 endef
 $(eval $(call prog_rule,rnixd,parent,))
 $(eval $(call prog_rule,rnixd-storeproc,storeproc,sqlite3+libevent+libseccomp))
@@ -91,7 +100,8 @@ $(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 
 progs: $(PROG_BINS)
-.PHONY: progs
+progs-asan: $(PROG_ASAN_BINS)
+.PHONY: progs progs-asan
 
 # Unit tests may need libseccomp, libevent (imsgev) or sqlite3; linking
 # them is harmless.  A unit test of a process's own file (storeproc's
@@ -151,7 +161,8 @@ fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 .PHONY: fuzz fuzz-build
 
-regress: all $(UNIT_BINS) $(UNIT_ASAN_BINS) $(HELPER_BINS) fuzz-build
+regress: all $(UNIT_BINS) $(UNIT_ASAN_BINS) $(HELPER_BINS) progs-asan \
+	 fuzz-build
 
 deps:
 	@sh mk/deps.sh
