@@ -39,9 +39,15 @@ fuzz_fail(const char *fmt, ...)
 void
 fuzz_quiet(void)
 {
-	log_init(0, LOG_DAEMON);
+	/* FUZZ_LOG=1, to see what a reproducer makes the code do. */
+	if (getenv("FUZZ_LOG") != NULL) {
+		log_init(1, LOG_DAEMON);
+		log_setverbose(2);
+	} else {
+		log_init(0, LOG_DAEMON);
+		log_setverbose(0);
+	}
 	log_procinit("fuzz");
-	log_setverbose(0);
 }
 
 int

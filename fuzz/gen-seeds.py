@@ -160,6 +160,11 @@ def gen_wire(paths):
     count = {}
     for fn in sorted(glob.glob(os.path.join(CAPTURES, '*', 'conn-*.bin'))):
         c, ops = split_ops(mod, fn)
+        # builderproc whole: the client's side of the session, trusted
+        # with nothing valid, and untrusted with every path valid.
+        if c:
+            put('builderproc', b'\x01' + c)
+            put('builderproc', b'\xfe' + c)
         if c and count.get(11, 0) < PER_KIND:
             put('wire', bytes([11, 7]) + c[:4096])
             count[11] = count.get(11, 0) + 1
@@ -211,7 +216,7 @@ def gen_msg(paths, infos):
     for i in infos[:PER_KIND]:
         pi = (wstr(i.get('deriver', '')) + wstr(i['narHash']) +
               wstrs(sorted(i.get('references', []))) +
-              u64(i.get('registrationTime', 0)) + u64(i['narSize']) +
+              u64(0) + u64(i['narSize']) +
               u64(0) + wstrs(i.get('signatures', [])) +
               wstr(i.get('ca', '')))
         store('IMSG_STORE_INFO', u64(1) + wstr(i['path']) + pi)
@@ -254,6 +259,32 @@ def gen_imsg():
         rec(4, hdr(1, 0) * 3))
     put('imsg', b'\x00' + rec(4, hdr(1, 100000)))
 
+# Client sessions that reproduce builderproc crashes of issue 11, kept
+# in fuzz/repro/builderproc/ under fixed names.
+def gen_repros():
+    hello = u64(0x6e697863) + u64(0x122) + u64(0) + u64(0)
+    setopt = u64(19) + b''.join(u64(x) for x in
+                                [0, 0, 0, 3, 1, 0, 1, 0, 0, 0, 2, 1]) + u64(0)
+    a = SD + '/i91hr1ls03vg81a09v8d8h3s6k696mia-top'
+    b = SD + '/kly4wx9sj2lvkh1kxgjdns7bi2s44nhf-dep'
+    d = os.path.join(TOP, 'fuzz', 'repro', 'builderproc')
+    os.makedirs(d, exist_ok=True)
+    # BuildPaths of two opaque paths, the first invalid (flags: trusted,
+    # storeproc says the second path alone is valid): req_opaque_reply
+    # goes on with a request that the first failure freed.
+    open(os.path.join(d, 'uaf-req-opaque-reply'), 'wb').write(
+        bytes([1 | 2 << 1]) + hello + setopt + u64(9) + wstrs([a, b]) +
+        u64(0))
+    # An untrusted BuildDerivation of a fixed-output derivation whose
+    # drvPath does not end in .drv: its goal fails inside ops_start and
+    # the request is parsed again, without end.
+    h = hashlib.sha256(b'x').hexdigest()
+    open(os.path.join(d, 'recursion-build-derivation'), 'wb').write(
+        bytes([0]) + hello + setopt + u64(36) + wstr(a + '-fod') +
+        u64(1) + wstr('out') + wstr(b) + wstr('sha256') + wstr(h) +
+        wstrs([]) + wstr('x86_64-linux') + wstr('/bin/sh') +
+        wstrs(['-c', 'true']) + u64(1) + wstr('out') + wstr(b) + u64(0))
+
 def main():
     paths = set()
     with tempfile.TemporaryDirectory(prefix='rnixd-seeds.') as tmp:
@@ -266,6 +297,7 @@ def main():
     gen_hash(infos, sorted(paths))
     gen_msg(paths, infos)
     gen_imsg()
+    gen_repros()
     for t in sorted(os.listdir(CORPUS)):
         print('%-10s %4d seeds' % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 
