@@ -19,7 +19,13 @@
  * need a build to start, so a fake mountproc that answers STARTED and
  * BUILD_SOCKET and a fake storeproc that serves a real .drv.
  */
-/* link: builderproc/builder_build.c builderproc/builder_cache.c builderproc/builder_drv.c builderproc/builder_env.c builderproc/builder_log.c builderproc/builder_modify.c builderproc/builder_mount.c builderproc/builder_ops.c builderproc/builder_recursive.c builderproc/builder_req.c builderproc/builder_session.c builderproc/builder_store.c builderproc/builder_upload.c builderproc/builder_users.c */
+/* link: builderproc/builder_build.c builderproc/builder_cache.c */
+/* link: builderproc/builder_drv.c builderproc/builder_env.c */
+/* link: builderproc/builder_log.c builderproc/builder_modify.c */
+/* link: builderproc/builder_mount.c builderproc/builder_ops.c */
+/* link: builderproc/builder_recursive.c builderproc/builder_req.c */
+/* link: builderproc/builder_session.c builderproc/builder_store.c */
+/* link: builderproc/builder_upload.c builderproc/builder_users.c */
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -199,9 +205,9 @@ store_reply(struct imsg *imsg)
 		break;
 	case IMSG_STORE_QUERY_HASHPART:
 	case IMSG_STORE_INDIRECT_ROOT:
-		if ((rc = msg_recv_text(imsg, type == IMSG_STORE_QUERY_HASHPART ?
-		    STOREPATH_HASH_LEN : MSG_LINKPATH_MAX, &text,
-		    &errstr)) == -1)
+		if ((rc = msg_recv_text(imsg,
+		    type == IMSG_STORE_QUERY_HASHPART ? STOREPATH_HASH_LEN :
+		    MSG_LINKPATH_MAX, &text, &errstr)) == -1)
 			break;
 		free(text);
 		if (type == IMSG_STORE_QUERY_HASHPART)
