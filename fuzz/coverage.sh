@@ -30,14 +30,15 @@ for t in $TARGETS; do
 	    -o "$bin" "fuzz/f_$t.c" fuzz/fuzz_util.c common/*.c \
 	    $(sources "$t") $(pkg-config --libs libbsd-overlay libcrypto \
 	    libevent libseccomp sqlite3) || exit 1
-	files=$(find "fuzz/corpus/$t" "fuzz/repro/$t" "obj/fuzz/work/$t" \
-	    -type f 2>/dev/null)
-	rm -f "$OUT/$t".profraw*
-	# One process per batch: a reproducer that crashes ends its batch.
-	# shellcheck disable=SC2086
-	echo "$files" | LLVM_PROFILE_FILE="$OUT/$t.%p.profraw" \
-	    xargs -n 500 sh -c '"$0" -runs=1 "$@" >/dev/null 2>&1; exit 0' \
-	    "$bin"
+	rm -f "$OUT/$t".*.profraw
+	# A crashing input ends its process before the profile is written:
+	# the seeds go in batches, each reproducer in a process of its own.
+	find "fuzz/corpus/$t" "obj/fuzz/work/$t" -type f 2>/dev/null |
+	    LLVM_PROFILE_FILE="$OUT/$t.%p.profraw" xargs -n 200 \
+	    sh -c '"$0" -runs=1 "$@" >/dev/null 2>&1; exit 0' "$bin"
+	find "fuzz/repro/$t" -type f 2>/dev/null |
+	    LLVM_PROFILE_FILE="$OUT/$t.%p.profraw" xargs -n 1 \
+	    sh -c '"$0" -runs=1 "$@" >/dev/null 2>&1; exit 0' "$bin"
 	mv "$bin" "$bin.bin"
 	"$PROFDATA" merge -o "$OUT/$t.profdata" "$OUT/$t".*.profraw
 	printf '%-10s ' "$t"
