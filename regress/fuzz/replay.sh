@@ -29,9 +29,14 @@ for src in "$RNIXD_TOP"/fuzz/f_*.c; do
 	if "$BIN/f_$t" -runs=1 -artifact_prefix="$logs/" $files >"$logs/$t.log" 2>&1; then
 		echo "$t: $n inputs: ok"
 	else
-		grep -E 'ERROR|runtime error|property failed|Running:' \
-		    "$logs/$t.log" | tail -n 4
-		echo "FAIL: $t: an input crashes (log $logs/$t.log)"
+		# libFuzzer stops at the first: name every input that fails.
+		for f in $files; do
+			"$BIN/f_$t" -runs=1 -artifact_prefix="$logs/" "$f" \
+			    >"$logs/one.log" 2>&1 && continue
+			why=$(grep -E -m 1 'SUMMARY|property failed|deadly' \
+			    "$logs/one.log")
+			echo "FAIL: $t: ${f#"$RNIXD_TOP"/}: $why"
+		done
 		rc=1
 	fi
 done
