@@ -16,7 +16,8 @@
 # Tests that measure memory are left to the plain run: ASan's shadow
 # and quarantine make resident sizes meaningless, and its allocator
 # does not answer mallinfo2(3), so the heap figures read 0.
-# RNIXD_ASAN_TESTS overrides which directories run.
+# RNIXD_ASAN_TESTS overrides which directories run, RNIXD_ASAN_ONLY
+# (a pattern) which tests.
 
 : "${RNIXD_TOP:?run through regress/run}"
 : "${RNIXD_OBJ:=$RNIXD_TOP/obj}"
@@ -33,6 +34,8 @@ done
 # An obj tree of the ASan programs and the plain test helpers.
 stage=$(mktemp -d /tmp/rnixd-asan.XXXXXX) || exit 1
 trap 'rm -rf "$stage"' EXIT
+# Builds bind test helpers from it: build users must get through.
+chmod 755 "$stage"
 ln -s "$ASAN/bin" "$stage/bin"
 ln -s "$ASAN/libexec" "$stage/libexec"
 ln -s "$RNIXD_OBJ/regress" "$stage/regress"
@@ -44,6 +47,7 @@ for d in $DIRS; do
 	for t in "$RNIXD_TOP/regress/$d"/*.sh; do
 		[ -x "$t" ] || continue
 		name="$d/$(basename "$t" .sh)"
+		case "$name" in *"${RNIXD_ASAN_ONLY:-}"*) ;; *) continue ;; esac
 		case " $MEMORY_TESTS " in
 		*" $name "*) echo "$name: skipped (measures memory)"
 			continue ;;
