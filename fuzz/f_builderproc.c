@@ -4,7 +4,12 @@
  * parent, storeproc and mountproc played by fake peers over real imsg
  * channels.  Input: a flags byte (bit 0: the client is trusted; bits
  * 1-7: which paths of each QUERY_VALID storeproc says are valid), then
- * what the client sends (a recorded Nix session makes a good seed).
+ * what the client sends (a recorded Nix session makes a good seed),
+ * then, after REC_MARKER, what a client inside a recursive build
+ * sends on the build's own socket.  The fake storeproc serves two
+ * derivations made here, one of them recursive; the fake mountproc
+ * refuses every build at GO but the recursive one, which "runs"
+ * (BUILD_SOCKET, STARTED) until both clients are idle, then EXITED.
  *
  * Properties beyond "no crash" (ASan, UBSan, and fatal(): a client
  * must never end builderproc, so an exit is a failure):
@@ -14,10 +19,6 @@
  * - once the client has left and every request is answered, its
  *   session goes away, and builderproc holds no descriptor more than
  *   before the client came.
- *
- * Not covered yet: recursive sessions (a build's own socket), which
- * need a build to start, so a fake mountproc that answers STARTED and
- * BUILD_SOCKET and a fake storeproc that serves a real .drv.
  */
 /* link: builderproc/builder_build.c builderproc/builder_cache.c */
 /* link: builderproc/builder_drv.c builderproc/builder_env.c */
@@ -33,8 +34,10 @@
 #include <fcntl.h>
 #include <stdint.h>
 
+#include "drv.h"
 #include "fuzz.h"
 #include "msg_mount.h"
+#include "../builderproc/builder_build.h"
 
 int	builderproc_main(int, char *[]);
 
@@ -54,11 +57,39 @@ static unsigned int	 validmask;
 static struct msg_mount_build	 mount_build;
 static int		 mount_building;
 
+/*
+ * Two derivations storeproc serves, made here so that their paths are
+ * right: a plain one and one that wants recursive Nix.  gen-seeds.py
+ * asks for their paths (FUZZ_PRINT_DRVS=1) to write client sessions
+ * that build them.
+ */
+#define NDRVS		2
+static char		*drv_text[NDRVS];
+static size_t		 drv_len[NDRVS];
+static char		 drv_path[NDRVS][STOREPATH_MAX];
+
+/*
+ * The client bytes after this marker go to the recursive socket of a
+ * build, once it is listening.
+ */
+#define REC_MARKER	"\0rnixd-recursive"
+#define REC_MARKERLEN	(sizeof(REC_MARKER) - 1)
+static char		 recpath[108];
+static uint64_t		 run_id;	/* the build mountproc "runs" */
+static int		 run_pty = -1;	/* its log pipe, our end */
+static int		 run_exited;
+
 static int	fake_store_serve(void);
 static int	fake_mount_serve(void);
 static int	fake_parent_serve(void);
 static void	fake_channel(struct imsgbuf *, struct imsgbuf *, size_t);
 static void	store_reply(struct imsg *);
+static void	fake_reply_drv(uint32_t, const char *);
+static void	mount_run(struct msg_mount_chan *, uint64_t);
+static void	mount_exit(struct msg_mount_chan *);
+static void	make_drv(int, const char *, int);
+static void	mount_exit_now(void);
+static int	rec_connect(void);
 
 static void
 fake_channel(struct imsgbuf *ours, struct imsgbuf *theirs, size_t max)
@@ -123,6 +154,25 @@ fake_reply_error(uint32_t sid)
 	wire_out_free(&out);
 }
 
+static void
+fake_reply_drv(uint32_t sid, const char *path)
+{
+	struct wire_out	out;
+	int		i;
+
+	for (i = 0; i < NDRVS; i++)
+		if (drv_text[i] != NULL && strcmp(path, drv_path[i]) == 0)
+			break;
+	if (i == NDRVS) {
+		fake_reply_error(sid);
+		return;
+	}
+	wire_out_init(&out, MSG_STORE_MAXSIZE);
+	wire_put_bytes(&out, drv_text[i], drv_len[i]);
+	fake_reply(IMSG_STORE_DRV, sid, out.wo_buf, out.wo_len);
+	wire_out_free(&out);
+}
+
 /*
  * Decode a request with storeproc's own decoder (as storeproc.c
  * dispatches it) and answer: no path valid unless the input says so,
@@ -160,7 +210,6 @@ store_reply(struct imsg *imsg)
 	case IMSG_STORE_BUILD_LOG:
 		if ((rc = msg_recv_path(imsg, SD, &path, &fd, &errstr)) == -1)
 			break;
-		free(path);
 		if (type == IMSG_STORE_QUERY_INFO)
 			fake_reply(IMSG_STORE_INFO, sid, &zero, sizeof(zero));
 		else if (type == IMSG_STORE_QUERY_REFERRERS ||
@@ -171,8 +220,11 @@ store_reply(struct imsg *imsg)
 			    sizeof(zero));
 		else if (type == IMSG_STORE_TEMP_ROOT)
 			fake_reply(IMSG_STORE_OK, sid, NULL, 0);
+		else if (type == IMSG_STORE_QUERY_DRV)
+			fake_reply_drv(sid, path);
 		else
 			fake_reply_error(sid);
+		free(path);
 		break;
 	case IMSG_STORE_QUERY_VALID:
 	case IMSG_STORE_QUERY_CLOSURE:
@@ -184,6 +236,8 @@ store_reply(struct imsg *imsg)
 			break;
 		if (type == IMSG_STORE_QUERY_MISSING)
 			fake_reply_error(sid);
+		else if (type == IMSG_STORE_QUERY_CLOSURE)
+			fake_reply_paths(sid, paths, npaths, 0);
 		else if (type == IMSG_STORE_TEMP_ROOTS)
 			fake_reply(IMSG_STORE_OK, sid, NULL, 0);
 		else
@@ -285,7 +339,59 @@ fake_store_serve(void)
 	return (n);
 }
 
-/* mountproc's decoders; every build is refused at GO. */
+/*
+ * A recursive build "runs": its socket listens at recpath, its log is
+ * a pipe that stays open until the build exits.
+ */
+static void
+mount_run(struct msg_mount_chan *mc, uint64_t id)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, p[2];
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, recpath, sizeof(sun.sun_path));
+	unlink(recpath);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1 || bind(fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) == -1 || listen(fd, 16) == -1 ||
+	    pipe2(p, O_CLOEXEC) == -1)
+		fuzz_fail("recursive socket: %s", strerror(errno));
+	run_id = id;
+	run_pty = p[1];
+	run_exited = 0;
+	msg_send_build_socket(mc, id, fd);
+	msg_send_started(mc, id, 4242, p[0]);
+}
+
+/* It exits: EXITED with a descriptor of an empty store dir. */
+static void
+mount_exit(struct msg_mount_chan *mc)
+{
+	int	fd;
+
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fuzz_fail("open /: %s", strerror(errno));
+	close(run_pty);
+	run_pty = -1;
+	run_exited = 1;
+	unlink(recpath);
+	msg_send_exited(mc, run_id, 0, fd);
+}
+
+static void
+mount_exit_now(void)
+{
+	struct msg_mount_chan	mc;
+
+	msg_mount_chan_ibuf(&mc, &fake_mount);
+	mount_exit(&mc);
+	if (imsgbuf_flush(&fake_mount) == -1)
+		fuzz_fail("writing to builderproc: %s", strerror(errno));
+}
+
+/* mountproc's decoders; every build but a recursive one is refused. */
 static void
 mount_reply(struct imsg *imsg)
 {
@@ -316,7 +422,11 @@ mount_reply(struct imsg *imsg)
 	case IMSG_MOUNT_BUILD_GO:
 		if (!mount_building)
 			fuzz_fail("GO without START");
-		if ((rc = msg_recv_go(imsg, &mount_build, &errstr)) == 0)
+		if ((rc = msg_recv_go(imsg, &mount_build, &errstr)) == 0 &&
+		    (mount_build.mmb_flags & MOUNT_F_RECURSIVE) &&
+		    run_pty == -1)
+			mount_run(&mc, mount_build.mmb_id);
+		else if (rc == 0)
 			msg_send_mount_error(&mc, imsg_get_peerid(imsg),
 			    mount_build.mmb_id, type, "refused by the fuzzer");
 		msg_mount_build_free(&mount_build);
@@ -324,9 +434,12 @@ mount_reply(struct imsg *imsg)
 		break;
 	case IMSG_MOUNT_BUILD_KILL:
 	case IMSG_MOUNT_BUILD_CLEANUP:
-		if ((rc = msg_recv_build_id(imsg, &id, &errstr)) == 0 &&
-		    type == IMSG_MOUNT_BUILD_CLEANUP)
+		if ((rc = msg_recv_build_id(imsg, &id, &errstr)) == -1)
+			break;
+		if (type == IMSG_MOUNT_BUILD_CLEANUP)
 			msg_send_mount_ok(&mc, imsg_get_peerid(imsg), id, type);
+		else if (id == run_id && run_pty != -1)
+			mount_exit(&mc);
 		break;
 	case IMSG_MOUNT_BIND_PATH:
 		if ((rc = msg_recv_bind_path(imsg, SD, &id, &path,
@@ -411,6 +524,52 @@ turn(void)
 	return (n);
 }
 
+/*
+ * An input-addressed derivation of no inputs, its output paths
+ * computed as nix-instantiate would, in canonical order throughout.
+ */
+static void
+make_drv(int i, const char *name, int recursive)
+{
+	struct drv_hasher	 dh;
+	struct drv		*d;
+	const char		*errstr;
+	char			 out[1][STOREPATH_MAX];
+	int			 pass;
+
+	out[0][0] = '\0';
+	for (pass = 0; pass < 2; pass++) {
+		if ((d = drv_new()) == NULL)
+			fuzz_fail("drv_new");
+		if (drv_add_output(d, "out", out[0], "", "", &errstr) == -1 ||
+		    drv_set_platform(d, RNIXD_SYSTEM, &errstr) == -1 ||
+		    drv_set_builder(d, "/bin/sh", &errstr) == -1 ||
+		    drv_add_arg(d, "-c", &errstr) == -1 ||
+		    drv_add_arg(d, "nix-build --version", &errstr) == -1 ||
+		    drv_add_env(d, "builder", "/bin/sh", &errstr) == -1 ||
+		    drv_add_env(d, "name", name, &errstr) == -1 ||
+		    drv_add_env(d, "out", out[0], &errstr) == -1 ||
+		    (recursive && drv_add_env(d, "requiredSystemFeatures",
+		    "recursive-nix", &errstr) == -1) ||
+		    drv_add_env(d, "system", RNIXD_SYSTEM, &errstr) == -1)
+			fuzz_fail("making %s: %s", name, errstr);
+		if (pass == 1)
+			break;
+		drv_hasher_init(&dh, SD, NULL, NULL);
+		if (drv_output_paths(&dh, name, d, out, &errstr) == -1)
+			fuzz_fail("output path of %s: %s", name, errstr);
+		drv_hasher_clear(&dh);
+		drv_free(d);
+	}
+	if (drv_unparse(d, 0, NULL, 0, &drv_text[i], &drv_len[i],
+	    &errstr) == -1 || drv_store_path(SD, name, d, drv_path[i],
+	    sizeof(drv_path[i]), &errstr) == -1)
+		fuzz_fail("printing %s: %s", name, errstr);
+	drv_free(d);
+	if (getenv("FUZZ_PRINT_DRVS") != NULL)
+		printf("%s\n", drv_path[i]);
+}
+
 static int
 listen_socket(void)
 {
@@ -425,6 +584,7 @@ listen_socket(void)
 	    dir) >= sizeof(sun.sun_path))
 		fuzz_fail("TMPDIR too long for a socket");
 	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
+	snprintf(recpath, sizeof(recpath), "%s/rec-socket", dir);
 	free(dir);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1 || bind(fd, (struct sockaddr *)&sun,
@@ -451,6 +611,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	setup.cs_proc = PROC_BUILDER;
 	builder_conf = &setup.cs_conf;
 	config_init_defaults(builder_conf);
+	builder_conf->conf_experimental_features |= 1U << XP_RECURSIVE_NIX;
+	make_drv(0, "fuzz-plain", 0);
+	make_drv(1, "fuzz-recursive", 1);
+	if (getenv("FUZZ_PRINT_DRVS") != NULL)
+		exit(0);
 	event_init();
 	fake_channel(&fake_parent, &setup.cs_parent, IMSG_MAXSIZE_DEFAULT);
 	fake_channel(&fake_store, &ibuf_store, MSG_STORE_MAXSIZE);
@@ -519,27 +684,75 @@ client_turn(int fd, const uint8_t *buf, size_t len, size_t *off, int *eof)
 	return (progress);
 }
 
+/* The recursive client, once the build's socket listens. */
+static int
+rec_connect(void)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, recpath, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		fuzz_fail("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 {
-	size_t	off = 0;
-	int	fds, fd, idle = 0, eof = 0, n;
+	const uint8_t	*rec = NULL;
+	size_t		 off = 0, roff = 0, clen, rlen = 0;
+	int		 fds, fd, rfd = -1, idle = 0, eof = 0, reof = 0, n;
 
 	if (len < 1)
 		return (0);
 	trusted = buf[0] & 1;
 	validmask = buf[0] >> 1;
+	buf++;
+	len--;
+	clen = len;
+	if ((rec = memmem(buf, len, REC_MARKER, REC_MARKERLEN)) != NULL) {
+		clen = rec - buf;
+		rec += REC_MARKERLEN;
+		rlen = len - clen - REC_MARKERLEN;
+	}
 	fds = fuzz_fd_count();
 	fd = client_connect();
 	/*
 	 * A client waits for its replies with the socket open, so the
 	 * session is left until it is idle: all sent, nothing moves.
+	 * The recursive client speaks once the build runs; when both are
+	 * idle, the build exits.
 	 */
 	while (!eof && idle < IDLE_ROUNDS) {
 		n = turn();
-		n += client_turn(fd, buf + 1, len - 1, &off, &eof);
+		n += client_turn(fd, buf, clen, &off, &eof);
+		if (rec != NULL && rfd == -1 && run_pty != -1 &&
+		    (rfd = rec_connect()) != -1)
+			n++;
+		if (rfd != -1 && !reof)
+			n += client_turn(rfd, rec, rlen, &roff, &reof);
 		idle = n > 0 ? 0 : idle + 1;
+		if (idle == IDLE_ROUNDS && run_pty != -1) {
+			if (rfd != -1)
+				close(rfd);
+			rfd = -1;
+			reof = 1;
+			mount_exit_now();
+			idle = 0;
+		}
 	}
+	if (rfd != -1)
+		close(rfd);
+	if (run_pty != -1)
+		mount_exit_now();
 	/* The client leaves; its session must follow. */
 	close(fd);
 	for (n = 0; session_count() > 0 && n < GONE_ROUNDS; n++)

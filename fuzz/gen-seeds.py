@@ -285,6 +285,35 @@ def gen_repros():
         wstrs([]) + wstr('x86_64-linux') + wstr('/bin/sh') +
         wstrs(['-c', 'true']) + u64(1) + wstr('out') + wstr(b) + u64(0))
 
+# builderproc building: the target serves two .drv files of its own
+# making (FUZZ_PRINT_DRVS=1 prints their paths); a client builds each,
+# and the recorded sessions speak on the recursive one's socket.
+REC_MARKER = b'\0rnixd-recursive'
+
+def gen_builds():
+    binary = os.path.join(TOP, 'obj', 'fuzz', 'bin', 'f_builderproc')
+    if not os.access(binary, os.X_OK) or not os.path.isdir(CAPTURES):
+        print('gen-seeds: no f_builderproc, build seeds skipped',
+              file=sys.stderr)
+        return
+    env = dict(os.environ, FUZZ_PRINT_DRVS='1')
+    plain, rec = subprocess.run([binary], env=env, check=True,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL).stdout.split()
+    hello = u64(0x6e697863) + u64(0x122) + u64(0) + u64(0)
+    setopt = u64(19) + b''.join(u64(x) for x in
+                                [0, 0, 0, 3, 1, 0, 1, 0, 0, 0, 2, 1]) + u64(0)
+    def build(drv): return hello + setopt + u64(9) + wstrs([drv + b'!out']) + u64(0)
+    put('builderproc', b'\x01' + build(plain))
+    put('builderproc', b'\x00' + build(plain))
+    mod = load_decoder()
+    fns = sorted(glob.glob(os.path.join(CAPTURES, 'rec_*', 'conn-*.bin')))
+    fns += sorted(glob.glob(os.path.join(CAPTURES, '*', 'conn-*.bin')))[:12]
+    for fn in fns:
+        inner = mod.load(fn)[0]
+        if inner:
+            put('builderproc', b'\x01' + build(rec) + REC_MARKER + inner)
+
 def main():
     paths = set()
     with tempfile.TemporaryDirectory(prefix='rnixd-seeds.') as tmp:
@@ -298,6 +327,7 @@ def main():
     gen_msg(paths, infos)
     gen_imsg()
     gen_repros()
+    gen_builds()
     for t in sorted(os.listdir(CORPUS)):
         print('%-10s %4d seeds' % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 
