@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,32 @@ fuzz_null_fd(void)
 	return (fd);
 }
 
+static char	*tmpdirs[4];
+static size_t	 ntmpdirs;
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return (rmdir(path));
+	return (unlink(path));
+}
+
+/*
+ * At a normal exit the private directories go; a crash (abort) skips
+ * this and leaves them to whoever looks into it.
+ */
+static void
+tmpdirs_remove(void)
+{
+	size_t	i;
+
+	for (i = 0; i < ntmpdirs; i++)
+		(void)nftw(tmpdirs[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* A private directory for one run, under TMPDIR or /tmp. */
 char *
 fuzz_tmpdir(const char *name)
@@ -202,5 +229,11 @@ fuzz_tmpdir(const char *name)
 		fuzz_fail("asprintf");
 	if (mkdtemp(dir) == NULL)
 		fuzz_fail("mkdtemp %s: %s", dir, strerror(errno));
+	if (ntmpdirs == sizeof(tmpdirs) / sizeof(tmpdirs[0]))
+		fuzz_fail("too many private directories");
+	if (ntmpdirs == 0)
+		atexit(tmpdirs_remove);
+	if ((tmpdirs[ntmpdirs++] = strdup(dir)) == NULL)
+		fuzz_fail("strdup");
 	return (dir);
 }
