@@ -8,6 +8,8 @@
 require_root
 command -v python3 >/dev/null || skip "needs python3"
 getent passwd nobody >/dev/null || skip "needs user nobody"
+[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 10100 ] ||
+    skip "needs a hard descriptor limit of 10100 or more"
 test_init
 cat >>"$CONF" <<EOT
 max-connections-per-user = 32

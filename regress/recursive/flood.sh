@@ -8,6 +8,8 @@
 . "$RNIXD_TOP/regress/lib.sh"
 . ./rec.inc
 rec_init
+[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 10100 ] ||
+    skip "needs a hard descriptor limit of 10100 or more"
 cat >>"$CONF" <<EOT
 max-connections-per-build = 16
 handshake-timeout = 3
