@@ -34,6 +34,7 @@ static struct imsgbuf		ibuf_store;
 static struct imsgbuf		ibuf_mount;
 static int			pongs_missing;
 
+static void	builder_priority(struct imsgev *);
 static int	builder_dispatch_parent(struct imsgev *, struct imsg *);
 static int	builder_dispatch_store(struct imsgev *, struct imsg *);
 static void	builder_info_hint(struct imsg *);
@@ -76,6 +77,9 @@ main(int argc, char *argv[])
 	setproctitle("builder");
 
 	event_init();
+	/* Two priorities: the daemon's own channels (0) before clients. */
+	if (event_priority_init(2) == -1)
+		fatalx("event_priority_init");
 	signal(SIGPIPE, SIG_IGN);
 	memstat_init("builderproc");
 	if (imsgbuf_init(&ibuf_store, setup.cs_peer[PROC_STORE]) == -1 ||
@@ -101,12 +105,29 @@ main(int argc, char *argv[])
 	    builder_dispatch_store);
 	imsgev_init(&iev_mount, &ibuf_mount, PROC_MOUNT,
 	    builder_dispatch_mount);
+	builder_priority(&iev_parent);
+	builder_priority(&iev_store);
+	builder_priority(&iev_mount);
 	/* Serve only once both siblings answer: the links are alive. */
 	pongs_missing = 2;
 	imsgev_compose(&iev_store, IMSG_STORE_PING, 0, -1, NULL, 0);
 	imsgev_compose(&iev_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
 	event_dispatch();
 	fatalx("event loop ended");
+}
+
+/*
+ * However many clients are ready, a loop first serves what the parent,
+ * storeproc and mountproc sent: the replies clients wait for, and the
+ * parent's verdicts, never queue behind a flood.
+ */
+static void
+builder_priority(struct imsgev *iev)
+{
+	if (event_priority_set(&iev->iev_rev, 0) == -1 ||
+	    event_priority_set(&iev->iev_wev, 0) == -1 ||
+	    event_priority_set(&iev->iev_pause, 0) == -1)
+		fatalx("event_priority_set");
 }
 
 static void
