@@ -56,6 +56,7 @@ static struct log_limit		session_ll_mem;
 static void	session_accept(int, short, void *);
 static void	session_accept_pause_end(int, short, void *);
 static void	session_sweep(int, short, void *);
+static int	session_expired(const struct session *, time_t);
 static struct session_user *session_user_add(uid_t);
 static void	session_user_del(struct session_user *);
 static void	session_read(int, short, void *);
@@ -192,40 +193,59 @@ session_accept_pause(int msec)
 	evtimer_add(&ev_accept_pause, &tv);
 }
 
+/* Whether s is past its handshake or idle timeout. */
+static int
+session_expired(const struct session *s, time_t now)
+{
+	time_t	hs = builder_conf->conf_handshake_timeout;
+	time_t	idle = builder_conf->conf_idle_timeout;
+
+	/* Whole seconds: a connection gets at least the time it is due. */
+	switch (s->s_state) {
+	case SESSION_CRED:
+	case SESSION_HELLO:
+		if (now - s->s_start <= hs)
+			return (0);
+		log_debug("session %u: no handshake in %llds, closing",
+		    s->s_id, (long long)hs);
+		return (1);
+	case SESSION_CLOSING:
+		/* Its last words wait for a client that reads none. */
+		return (now - s->s_active > hs);
+	default:
+		if (idle == 0 || s->s_op != NULL || now - s->s_active <= idle)
+			return (0);
+		log_debug("session %u: idle %llds, closing", s->s_id,
+		    (long long)idle);
+		return (1);
+	}
+}
+
 /*
  * Once a second: close the connections that have not finished the
  * handshake in time, and those idle too long.  A connection with an
- * operation running (a build, however long) is never idle.
+ * operation running (a build, however long) is never idle.  Closing
+ * one may end a build and close others (its recursive connections),
+ * so the walk goes on from the next id, looked up anew.
  */
 static void
 session_sweep(int fd, short events, void *arg)
 {
-	struct session	*s, *next;
+	struct session	*s, key;
 	time_t		 now = session_now();
-	time_t		 hs = builder_conf->conf_handshake_timeout;
-	time_t		 idle = builder_conf->conf_idle_timeout;
 
 	(void)fd;
 	(void)events;
 	(void)arg;
-	/* Whole seconds: a connection gets at least the time it is due. */
-	RB_FOREACH_SAFE(s, session_tree, &sessions, next) {
-		if (s->s_state == SESSION_CRED || s->s_state == SESSION_HELLO) {
-			if (now - s->s_start <= hs)
-				continue;
-			log_debug("session %u: no handshake in %llds, closing",
-			    s->s_id, (long long)hs);
-		} else if (s->s_state == SESSION_CLOSING) {
-			/* Its last words wait for a client that reads none. */
-			if (now - s->s_active <= hs)
-				continue;
-		} else if (idle == 0 || s->s_op != NULL ||
-		    now - s->s_active <= idle)
-			continue;
-		else
-			log_debug("session %u: idle %llds, closing", s->s_id,
-			    (long long)idle);
-		session_close(s);
+	s = RB_MIN(session_tree, &sessions);
+	while (s != NULL) {
+		key.s_id = s->s_id;
+		if (session_expired(s, now))
+			session_close(s);
+		if (key.s_id == UINT32_MAX)
+			break;
+		key.s_id++;
+		s = RB_NFIND(session_tree, &sessions, &key);
 	}
 }
 
