@@ -11,6 +11,11 @@ Usage:
       daemon closed the connection.
   h_flood.py text SOCKET SIZE
       AddTextToStore of SIZE bytes, whole: prints the path added.
+  h_flood.py grow SOCKET STOREDIR OUT
+      An AddTextToStore of 100 KiB of text and 12,000 references: sends
+      all but the references, writes "holding" to OUT, waits for OUT.go,
+      sends the references and writes what the daemon answered (the
+      error text, or "ok") to OUT.done.
   h_flood.py buffer SOCKET COUNT OUT [USER]
       COUNT connections each do the handshake and send an AddTextToStore
       whose text is just under 16 MiB, all but its last bytes, as fast
@@ -31,6 +36,7 @@ import time
 
 MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
 STDERR_LAST = 0x616c7473
+STDERR_ERROR = 0x63787470
 TEXT_LEN = 16 * 1024 * 1024 - 4096
 
 
@@ -173,6 +179,39 @@ def main_text(path, size):
     print(recv_exact(s, n + (-n % 8))[:n].decode())
 
 
+def read_str(s):
+    n = read_u64(s)
+    return recv_exact(s, n + (-n % 8))[:n]
+
+
+def main_grow(path, storedir, out):
+    s = connect(path, 60)
+    handshake(s)
+    nrefs = 12000
+    s.sendall(u64(8) + string(b"grow") + string(b"z" * 102400) +
+              u64(nrefs))
+    refs = b"".join(string(("%s/%032d-r%d" % (storedir, 0, i)).encode())
+                    for i in range(nrefs))
+    report(out, "holding")
+    while not os.path.exists(out + ".go"):
+        time.sleep(0.05)
+    try:
+        s.sendall(refs)
+    except OSError:
+        pass
+    code = read_u64(s)
+    if code == STDERR_LAST:
+        answer = "ok"
+    elif code == STDERR_ERROR:
+        read_str(s)                 # "Error"
+        read_u64(s)                 # level
+        read_str(s)                 # name
+        answer = read_str(s).decode()
+    else:
+        answer = "unexpected %#x" % code
+    report(out + ".done", answer)
+
+
 def main_buffer(path, count, out, user):
     setup(count, user)
     conns, left = [], {}
@@ -226,6 +265,9 @@ def main():
         return
     if mode == "text":
         main_text(path, int(sys.argv[3]))
+        return
+    if mode == "grow":
+        main_grow(path, sys.argv[3], sys.argv[4])
         return
     count, out = int(sys.argv[3]), sys.argv[4]
     user = sys.argv[5] if len(sys.argv) > 5 else None

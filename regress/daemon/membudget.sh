@@ -2,7 +2,8 @@
 # 500 connections of one user each send an AddTextToStore of just under
 # 16 MiB, all but its last bytes.  builderproc's memory (VmHWM) stays
 # under max-request-memory plus a margin, and another user is served
-# within a second meanwhile.  Twice: the budget is given back.
+# within a second meanwhile; a request that needs more of the budget
+# while holding some is refused.  Twice: the budget is given back.
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v python3 >/dev/null || skip "needs python3"
@@ -65,12 +66,41 @@ round() {
 	[ "$hwm" -le "$limit" ] ||
 	    flood_fail "builderproc VmHWM $hwm kB, limit $limit kB"
 	kill -0 "$bpid" || flood_fail "builderproc died"
+	[ "$1" = 1 ] && grow_refused
 	touch "$out.stop"
 	wait $fpid
 }
 
+# A request that got part of the budget before the others came, and
+# needs more while they hold the rest: refused with an error, at once.
+grow="$TROOT/flood.d/grow"
+grow_start() {
+	python3 h_flood.py grow "$SOCKET" "$STORE" "$grow" &
+	gpid=$!
+	n=0
+	while ! [ -e "$grow" ]; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && fail "the growing client did not start"
+		sleep 0.1
+	done
+}
+grow_refused() {
+	touch "$grow.go"
+	n=0
+	while ! [ -e "$grow.done" ]; do
+		n=$((n + 1))
+		[ $n -gt 50 ] && flood_fail "no answer to the growing request"
+		sleep 0.1
+	done
+	wait $gpid
+	echo "growing request: $(cat "$grow.done")"
+	grep -q "max-request-memory" "$grow.done" ||
+	    flood_fail "growing request: $(cat "$grow.done")"
+}
+
 nfds() { ls "/proc/$bpid/fd" | wc -l; }
 fds0=$(nfds)
+grow_start
 round 1
 n=0
 while [ "$(nfds)" -ne "$fds0" ]; do
