@@ -23,7 +23,7 @@
 : "${RNIXD_OBJ:=$RNIXD_TOP/obj}"
 ASAN="$RNIXD_OBJ/asan"
 DIRS=${RNIXD_ASAN_TESTS:-store build recursive}
-MEMORY_TESTS="build/limits recursive/leaks daemon/leaks"
+MEMORY_TESTS="build/limits recursive/leaks daemon/leaks daemon/membudget"
 
 for p in bin/rnixd libexec/rnixd/rnixd-storeproc \
     libexec/rnixd/rnixd-builderproc libexec/rnixd/rnixd-mountproc; do
