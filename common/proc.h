@@ -27,6 +27,8 @@ enum proc_type {
 
 /* Each child finds its imsg channel to the parent here (STYLE.md). */
 #define PROC_PARENT_FD		3
+/* The spawner finds its channel to mountproc, which exec'd it, here. */
+#define PROC_SPAWNER_FD		3
 
 enum imsg_type {
 	IMSG_NONE,

@@ -28,8 +28,6 @@
 #include "sandbox.h"
 
 #define MOUNT_NPEERS	3	/* parent, builderproc, spawner */
-/* The spawner's end of our link (spawner/spawner.h: SPAWNER_FD). */
-#define MOUNT_SPAWNER_FD	3
 #define MOUNT_SPAWNER_EXEC	"rnixd-spawner"
 
 struct msg_mount_chan	mount_to_builder;
@@ -152,12 +150,12 @@ mount_exec_spawner(int fd)
 	    MOUNT_SPAWNER_EXEC) >= sizeof(path))
 		fatalx("path of %s too long", MOUNT_SPAWNER_EXEC);
 	/* Nothing of ours but the link; it stays open across the exec. */
-	if (fd != MOUNT_SPAWNER_FD) {
-		if (dup2(fd, MOUNT_SPAWNER_FD) == -1)
+	if (fd != PROC_SPAWNER_FD) {
+		if (dup2(fd, PROC_SPAWNER_FD) == -1)
 			fatal("dup2");
 	} else if (fcntl(fd, F_SETFD, 0) == -1)
 		fatal("fcntl");
-	closefrom(MOUNT_SPAWNER_FD + 1);
+	closefrom(PROC_SPAWNER_FD + 1);
 	argv[argc++] = MOUNT_SPAWNER_EXEC;
 	if (setup.cs_debug)
 		argv[argc++] = "-d";

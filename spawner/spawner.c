@@ -102,7 +102,7 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		spawner_usage();
 	/* mountproc leaves us our end of its channel here, and no more. */
-	if (fstat(SPAWNER_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
+	if (fstat(PROC_SPAWNER_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
 		spawner_usage();
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -132,7 +132,7 @@ main(int argc, char *argv[])
 	 * deny-list, which builders and the guard inherit.
 	 */
 	spawner_filter_enter();
-	sp_guardfd = spawner_guard_start(SPAWNER_FD);
+	sp_guardfd = spawner_guard_start(PROC_SPAWNER_FD);
 	log_debug("%s running", proc_name(PROC_SPAWNER));
 	spawner_loop();
 }
@@ -140,7 +140,8 @@ main(int argc, char *argv[])
 static void
 spawner_usage(void)
 {
-	errx(1, "%s must be started by rnixd-mountproc", SPAWNER_EXEC_NAME);
+	errx(1, "%s must be started by rnixd-mountproc",
+	    proc_name(PROC_SPAWNER));
 }
 
 /*
@@ -151,13 +152,13 @@ spawner_usage(void)
 static void
 spawner_setup(struct msg_spawner_setup *ss)
 {
-	struct pollfd	 pfd = { SPAWNER_FD, POLLIN, 0 };
+	struct pollfd	 pfd = { PROC_SPAWNER_FD, POLLIN, 0 };
 	struct imsg	 imsg;
 	const char	*errstr;
 	ssize_t		 n;
 	int		 rc;
 
-	if (imsgbuf_init(&sp_ibuf, SPAWNER_FD) == -1 ||
+	if (imsgbuf_init(&sp_ibuf, PROC_SPAWNER_FD) == -1 ||
 	    imsgbuf_set_maxsize(&sp_ibuf, MSG_MOUNT_MAXSIZE) == -1)
 		fatal("imsgbuf_init");
 	msg_mount_chan_ibuf(&sp_chan, &sp_ibuf);
@@ -233,7 +234,7 @@ spawner_loop(void)
 	/* What came with the setup, in the same read. */
 	spawner_drain();
 	for (;;) {
-		pfd[0].fd = SPAWNER_FD;
+		pfd[0].fd = PROC_SPAWNER_FD;
 		pfd[0].events = POLLIN;
 		if (imsgbuf_queuelen(&sp_ibuf) > 0)
 			pfd[0].events |= POLLOUT;

@@ -14,10 +14,7 @@
 #include <stdint.h>
 
 #include "msg_mount.h"
-
-/* The spawner's end of its channel to mountproc. */
-#define SPAWNER_FD		3
-#define SPAWNER_EXEC_NAME	"rnixd-spawner"
+#include "proc.h"
 
 /* The ids a builder has inside its user namespace, as in Nix 2.8. */
 #define MOUNT_SANDBOX_UID	1000
