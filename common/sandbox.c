@@ -1,8 +1,10 @@
 /*
- * The seccomp allow-lists of the children, built with libseccomp.
- * Each list is what the process does after its privilege drop and no
- * more; the comment on each group says who needs it.  Adding a call
- * here widens what an attacker inside that process can do: say why.
+ * The seccomp allow-lists of the parent's children, built with
+ * libseccomp (the spawner's filter, which builders inherit, is in
+ * spawner/spawner_filter.c).  Each list is what the process does after
+ * its privilege drop and no more; the comment on each group says who
+ * needs it.  Adding a call here widens what an attacker inside that
+ * process can do: say why.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -74,7 +76,7 @@ static const int sandbox_builder[] = {
 };
 
 /*
- * mountproc: imsg only; its spawner, forked before this filter, does
+ * mountproc: imsg only; the spawner, started before this filter, does
  * every mount, namespace and file operation.  wait4 learns how the
  * spawner died; fork without exec (regress/sandbox) stays allowed but
  * is not used.
