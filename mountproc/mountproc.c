@@ -44,6 +44,7 @@ static void	mount_exec_spawner(int) __attribute__((noreturn));
 static void	mount_make_builds(const struct rnixd_conf *, uid_t, gid_t);
 static void	mount_chroot(const struct rnixd_conf *);
 static void	mount_drain_peer(struct mount_peer *);
+static void	mount_lost_spawner(int) __attribute__((noreturn));
 static int	mount_dispatch_parent(struct mount_peer *, struct imsg *);
 static int	mount_dispatch_builder(struct mount_peer *, struct imsg *);
 static int	mount_dispatch_spawner(struct mount_peer *, struct imsg *);
@@ -220,6 +221,17 @@ mount_drain_peer(struct mount_peer *mp)
 		fatal("bad message from %s", mp->mp_name);
 }
 
+/* Our own child is gone: said as the parent says it of its children. */
+static void
+mount_lost_spawner(int status)
+{
+	if (WIFSIGNALED(status))
+		fatalx("lost child: %s died; signal %d",
+		    proc_name(PROC_SPAWNER), WTERMSIG(status));
+	fatalx("lost child: %s died; exit status %d",
+	    proc_name(PROC_SPAWNER), WEXITSTATUS(status));
+}
+
 static void
 mount_read_peer(struct mount_peer *mp)
 {
@@ -229,9 +241,9 @@ mount_read_peer(struct mount_peer *mp)
 	if ((n = imsgbuf_read(mp->mp_ibuf)) == -1 && errno != EAGAIN)
 		fatal("read from %s", mp->mp_name);
 	if (n == 0) {
-		if (mp->mp_ibuf == &ibuf_spawner &&
+		if (mp->mp_proc == PROC_SPAWNER &&
 		    waitpid(spawner_pid, &status, WNOHANG) == spawner_pid)
-			fatalx("spawner died (status %d)", status);
+			mount_lost_spawner(status);
 		fatalx("%s went away", mp->mp_name);
 	}
 	mount_drain_peer(mp);
