@@ -98,6 +98,7 @@ $(eval $(call prog_rule,rnixd,parent,))
 $(eval $(call prog_rule,rnixd-storeproc,storeproc,sqlite3+libevent+libseccomp))
 $(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
+$(eval $(call prog_rule,rnixd-spawner,spawner,libseccomp))
 
 progs: $(PROG_BINS)
 progs-asan: $(PROG_ASAN_BINS)

@@ -478,6 +478,44 @@ msg_mount_build_free(struct msg_mount_build *mb)
 }
 
 int
+msg_send_spawner_setup(struct msg_mount_chan *mc, uid_t uid, gid_t gid,
+    const char *storedir, const char *statedir)
+{
+	struct msg_spawner_setup	ms;
+
+	memset(&ms, 0, sizeof(ms));
+	ms.mss_uid = uid;
+	ms.mss_gid = gid;
+	if (strlcpy(ms.mss_store_dir, storedir, sizeof(ms.mss_store_dir)) >=
+	    sizeof(ms.mss_store_dir) ||
+	    strlcpy(ms.mss_state_dir, statedir, sizeof(ms.mss_state_dir)) >=
+	    sizeof(ms.mss_state_dir))
+		return (-1);
+	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_SPAWNER_SETUP, 0, -1, &ms,
+	    sizeof(ms));
+	return (0);
+}
+
+int
+msg_recv_spawner_setup(struct imsg *imsg, struct msg_spawner_setup *ms,
+    const char **errstr)
+{
+	if (imsg_get_type(imsg) != IMSG_MOUNT_SPAWNER_SETUP)
+		return (msg_fail(-1, errstr, "not a SPAWNER_SETUP"));
+	if (msg_fixed(imsg, ms, sizeof(*ms), 0, NULL, errstr) == -1)
+		return (-1);
+	if (memchr(ms->mss_store_dir, '\0', sizeof(ms->mss_store_dir)) ==
+	    NULL ||
+	    memchr(ms->mss_state_dir, '\0', sizeof(ms->mss_state_dir)) ==
+	    NULL)
+		return (msg_fail(-1, errstr, "unterminated directory"));
+	if (msg_check_abs(ms->mss_store_dir) == -1 ||
+	    msg_check_abs(ms->mss_state_dir) == -1)
+		return (msg_fail(-1, errstr, "directory not absolute"));
+	return (0);
+}
+
+int
 msg_send_build_id(struct msg_mount_chan *mc, uint32_t type, uint64_t id)
 {
 	struct msg_mount_id	md;

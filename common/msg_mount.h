@@ -143,6 +143,19 @@ struct msg_mount_error {
 	char		mme_msg[MSG_MOUNT_ERROR_MAX];	/* NUL-terminated */
 };
 
+/*
+ * IMSG_MOUNT_SPAWNER_SETUP, mountproc -> spawner, first and once: the
+ * user the spawner runs as (mount-user) and the two directories it
+ * works in; everything else comes with each build.
+ */
+#define MSG_SPAWNER_DIR_MAX	1024	/* NUL included */
+struct msg_spawner_setup {
+	uint32_t	mss_uid;
+	uint32_t	mss_gid;
+	char		mss_store_dir[MSG_SPAWNER_DIR_MAX];
+	char		mss_state_dir[MSG_SPAWNER_DIR_MAX];
+};
+
 /* One sandbox-paths entry: host source bound at target. */
 struct msg_mount_bind {
 	char	*mmbd_target;
@@ -199,6 +212,12 @@ int	msg_recv_item(struct imsg *, const char *storedir,
 int	msg_recv_go(struct imsg *, const struct msg_mount_build *,
 	    const char **);
 void	msg_mount_build_free(struct msg_mount_build *);
+
+/* Both directories absolute; -1 if one is too long. */
+int	msg_send_spawner_setup(struct msg_mount_chan *, uid_t, gid_t,
+	    const char *storedir, const char *statedir);
+int	msg_recv_spawner_setup(struct imsg *, struct msg_spawner_setup *,
+	    const char **);
 
 /* GO, KILL, CLEANUP: the id alone. */
 int	msg_send_build_id(struct msg_mount_chan *, uint32_t type, uint64_t);

@@ -5,11 +5,12 @@
 
 #include "proc.h"
 
-static const char *const proc_names[PROC_MAX] = {
+static const char *const proc_names[PROC_NTYPES] = {
 	[PROC_PARENT] = "parent",
 	[PROC_STORE] = "storeproc",
 	[PROC_BUILDER] = "builderproc",
 	[PROC_MOUNT] = "mountproc",
+	[PROC_SPAWNER] = "spawner",
 };
 
 static const char *const imsg_names[IMSG_TYPE_MAX] = {
@@ -81,12 +82,13 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_MOUNT_BUILD_SOCKET] = "MOUNT_BUILD_SOCKET",
 	[IMSG_STORE_CHANGED] = "STORE_CHANGED",
 	[IMSG_STORE_INFO_HINT] = "STORE_INFO_HINT",
+	[IMSG_MOUNT_SPAWNER_SETUP] = "MOUNT_SPAWNER_SETUP",
 };
 
 const char *
 proc_name(enum proc_type type)
 {
-	if ((unsigned int)type >= PROC_MAX)
+	if ((unsigned int)type >= PROC_NTYPES)
 		return ("unknown");
 	return (proc_names[type]);
 }

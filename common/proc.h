@@ -15,11 +15,20 @@ enum proc_type {
 	PROC_STORE,
 	PROC_BUILDER,
 	PROC_MOUNT,
-	PROC_MAX
+	PROC_MAX,	/* the parent's children end here */
+	/*
+	 * mountproc's child, exec'd by mountproc, not by the parent:
+	 * after PROC_MAX so the parent's loops over its children and
+	 * the CTL_PEER check never see it.
+	 */
+	PROC_SPAWNER = PROC_MAX,
+	PROC_NTYPES
 };
 
 /* Each child finds its imsg channel to the parent here (STYLE.md). */
 #define PROC_PARENT_FD		3
+/* The spawner finds its channel to mountproc, which exec'd it, here. */
+#define PROC_SPAWNER_FD		3
 
 enum imsg_type {
 	IMSG_NONE,
@@ -166,6 +175,13 @@ enum imsg_type {
 	 * QueryMissing), for builderproc's cache.  Payload: STORE_INFO's.
 	 */
 	IMSG_STORE_INFO_HINT,
+
+	/*
+	 * mountproc -> spawner, once, before anything else: the settings
+	 * the spawner needs (it has no config parser).  Payload: struct
+	 * msg_spawner_setup (msg_mount.h).
+	 */
+	IMSG_MOUNT_SPAWNER_SETUP,
 
 	IMSG_TYPE_MAX
 };

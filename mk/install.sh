@@ -23,7 +23,7 @@ if [ $# -ne 4 ]; then
 fi
 DESTDIR=$1 SBINDIR=${2%/} LIBEXECDIR=${3%/} MANDIR=${4%/}
 
-CHILDREN="rnixd-storeproc rnixd-builderproc rnixd-mountproc"
+CHILDREN="rnixd-storeproc rnixd-builderproc rnixd-mountproc rnixd-spawner"
 CONF=$DESTDIR/etc/rnixd.conf
 # The unit goes where packages put theirs (on Debian 12 /lib is
 # /usr/lib), not in /etc/systemd/system: that directory is the

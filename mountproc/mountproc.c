@@ -5,11 +5,13 @@
  * permission table allows.  It does not link libevent: one poll loop
  * over two channels is all it needs.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
@@ -26,6 +28,7 @@
 #include "sandbox.h"
 
 #define MOUNT_NPEERS	3	/* parent, builderproc, spawner */
+#define MOUNT_SPAWNER_EXEC	"rnixd-spawner"
 
 struct msg_mount_chan	mount_to_builder;
 struct msg_mount_chan	mount_to_spawner;
@@ -36,9 +39,12 @@ static struct imsgbuf		ibuf_builder, ibuf_spawner;
 static pid_t			spawner_pid;
 
 static void	mount_loop(void) __attribute__((noreturn));
+static pid_t	mount_start_spawner(int *);
+static void	mount_exec_spawner(int) __attribute__((noreturn));
 static void	mount_make_builds(const struct rnixd_conf *, uid_t, gid_t);
 static void	mount_chroot(const struct rnixd_conf *);
 static void	mount_drain_peer(struct mount_peer *);
+static void	mount_lost_spawner(int) __attribute__((noreturn));
 static int	mount_dispatch_parent(struct mount_peer *, struct imsg *);
 static int	mount_dispatch_builder(struct mount_peer *, struct imsg *);
 static int	mount_dispatch_spawner(struct mount_peer *, struct imsg *);
@@ -63,7 +69,7 @@ main(int argc, char *argv[])
 	perm_init(&setup.cs_conf);
 	mount_make_builds(&setup.cs_conf, uid, gid);
 	/* Before any filter of ours: builders are exec'd from there. */
-	spawner_pid = spawner_start(&setup.cs_conf, uid, gid, &spawnfd);
+	spawner_pid = mount_start_spawner(&spawnfd);
 	mount_chroot(&setup.cs_conf);
 	priv_drop(uid, gid, NULL, 0);
 	/*
@@ -82,17 +88,83 @@ main(int argc, char *argv[])
 		fatal("imsgbuf_init");
 	msg_mount_chan_ibuf(&mount_to_builder, &ibuf_builder);
 	msg_mount_chan_ibuf(&mount_to_spawner, &ibuf_spawner);
+	/* The spawner's first message; it has no config parser. */
+	if (msg_send_spawner_setup(&mount_to_spawner, uid, gid,
+	    setup.cs_conf.conf_store_dir, setup.cs_conf.conf_state_dir) == -1)
+		fatalx("store-dir or state-dir too long for the spawner");
 	peers[0] = (struct mount_peer){ PROC_PARENT, "parent",
 	    &setup.cs_parent, mount_dispatch_parent };
 	peers[1] = (struct mount_peer){ PROC_BUILDER, "builderproc",
 	    &ibuf_builder, mount_dispatch_builder };
-	peers[2] = (struct mount_peer){ PROC_MOUNT, "spawner",
+	peers[2] = (struct mount_peer){ PROC_SPAWNER, "spawner",
 	    &ibuf_spawner, mount_dispatch_spawner };
 	child_report_ready(&setup);
 	log_debug("%s running", proc_name(setup.cs_proc));
 	/* child_init() may have read past READY already. */
 	mount_drain_peer(&peers[0]);
 	mount_loop();
+}
+
+/*
+ * The spawner (spawner/) is exec'd, not forked, so that it holds none
+ * of our code, and from here, still root, so that it can keep the
+ * capabilities it needs.  Its end of the link goes on a fixed fd; its
+ * settings follow as SPAWNER_SETUP, the first message on the link.
+ */
+static pid_t
+mount_start_spawner(int *fdp)
+{
+	int	sv[2];
+	pid_t	pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, sv) == -1)
+		fatal("socketpair");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		close(sv[0]);
+		mount_exec_spawner(sv[1]);
+	}
+	close(sv[1]);
+	*fdp = sv[0];
+	return (pid);
+}
+
+/*
+ * rnixd-spawner lives next to us, in libexec (as we live next to
+ * rnixd's other children: parent_spawn.c), both in the build tree and
+ * installed.
+ */
+static void
+mount_exec_spawner(int fd)
+{
+	char	 self[PATH_MAX], path[PATH_MAX];
+	char	*argv[8];
+	int	 argc = 0, verbose;
+	ssize_t	 len;
+
+	if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		fatal("readlink /proc/self/exe");
+	self[len] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dirname(self),
+	    MOUNT_SPAWNER_EXEC) >= sizeof(path))
+		fatalx("path of %s too long", MOUNT_SPAWNER_EXEC);
+	/* Nothing of ours but the link; it stays open across the exec. */
+	if (fd != PROC_SPAWNER_FD) {
+		if (dup2(fd, PROC_SPAWNER_FD) == -1)
+			fatal("dup2");
+	} else if (fcntl(fd, F_SETFD, 0) == -1)
+		fatal("fcntl");
+	closefrom(PROC_SPAWNER_FD + 1);
+	argv[argc++] = MOUNT_SPAWNER_EXEC;
+	if (setup.cs_debug)
+		argv[argc++] = "-d";
+	for (verbose = setup.cs_verbose; verbose > 0 && argc < 6; verbose--)
+		argv[argc++] = "-v";
+	argv[argc] = NULL;
+	execv(path, argv);
+	fatal("execv %s", path);
 }
 
 /*
@@ -149,6 +221,17 @@ mount_drain_peer(struct mount_peer *mp)
 		fatal("bad message from %s", mp->mp_name);
 }
 
+/* Our own child is gone: said as the parent says it of its children. */
+static void
+mount_lost_spawner(int status)
+{
+	if (WIFSIGNALED(status))
+		fatalx("lost child: %s died; signal %d",
+		    proc_name(PROC_SPAWNER), WTERMSIG(status));
+	fatalx("lost child: %s died; exit status %d",
+	    proc_name(PROC_SPAWNER), WEXITSTATUS(status));
+}
+
 static void
 mount_read_peer(struct mount_peer *mp)
 {
@@ -158,9 +241,9 @@ mount_read_peer(struct mount_peer *mp)
 	if ((n = imsgbuf_read(mp->mp_ibuf)) == -1 && errno != EAGAIN)
 		fatal("read from %s", mp->mp_name);
 	if (n == 0) {
-		if (mp->mp_ibuf == &ibuf_spawner &&
+		if (mp->mp_proc == PROC_SPAWNER &&
 		    waitpid(spawner_pid, &status, WNOHANG) == spawner_pid)
-			fatalx("spawner died (status %d)", status);
+			mount_lost_spawner(status);
 		fatalx("%s went away", mp->mp_name);
 	}
 	mount_drain_peer(mp);

@@ -276,32 +276,52 @@ spawner_pid() {
 	return 1
 }
 
-# One process (a child's name, or spawner): not root, user $2 in every
-# uid field, capabilities $3 effective, permitted and bounding,
-# no_new_privs, seccomp filtering, root directory $4.
-priv_check_proc() {	# name user capmask root
-	if [ "$1" = spawner ]; then
-		pid=$(spawner_pid) || fail "spawner not running"
-	else
+# The guard is the spawner's child, named rnixd-guard.
+guard_pid() {
+	for p in $(pgrep -P "$(spawner_pid)"); do
+		if [ "$(cat /proc/$p/comm 2>/dev/null)" = rnixd-guard ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# One process (a child's name, spawner or guard): not root, user $2 in
+# every uid field, capabilities $3 effective and permitted, $5 (or $3)
+# bounding, no_new_privs, seccomp filtering, root directory $4, and
+# running its own executable (the guard is a fork of the spawner's).
+priv_check_proc() {	# name user capmask root [bounding]
+	case "$1" in
+	spawner|guard)
+		pid=$(${1}_pid) || fail "$1 not running"
+		exe=rnixd-spawner ;;
+	*)
 		pid=$(child_pid "$1") || fail "$1 not running"
-	fi
+		exe=rnixd-$1 ;;
+	esac
 	st=/proc/$pid/status
 	uid=$(id -u "$2")
 	[ "$uid" -ne 0 ] || fail "$2 is root"
 	grep -q "^Uid:	$uid	$uid	$uid	$uid$" "$st" ||
 	    fail "$1: $(grep ^Uid: "$st"), expected $2 ($uid) in every field"
 	for c in CapEff CapPrm CapBnd; do
-		grep -q "^$c:	$3$" "$st" ||
-		    fail "$1: $(grep "^$c:" "$st"), expected $3"
+		want=$3
+		[ $c = CapBnd ] && want=${5:-$3}
+		grep -q "^$c:	$want$" "$st" ||
+		    fail "$1: $(grep "^$c:" "$st"), expected $want"
 	done
 	grep -q "^NoNewPrivs:	1$" "$st" || fail "$1: NoNewPrivs not 1"
 	grep -q "^Seccomp:	2$" "$st" || fail "$1: Seccomp not 2"
 	root=$(readlink "/proc/$pid/root")
 	[ "$root" = "$4" ] || fail "$1: root is $root, expected $4"
-	echo "  $1: uid $uid, CapEff $3, NoNewPrivs 1, Seccomp 2, root $root"
+	path=$(readlink "/proc/$pid/exe")
+	[ "${path##*/}" = "$exe" ] || fail "$1: runs $path, expected $exe"
+	echo "  $1: uid $uid, CapEff $3, NoNewPrivs 1, Seccomp 2," \
+	    "root $root, exe $exe"
 }
 
-# The table's four rows, and the parent root.
+# The table's rows, and the parent root.
 priv_check_table() {
 	priv_check_proc storeproc _rnixd "$(cap_mask $CAP_CHOWN $CAP_FOWNER)" \
 	    "$TROOT/nix/var/nix/rnixd/storeproc-root"
@@ -309,8 +329,12 @@ priv_check_table() {
 	    "$TROOT/nix/var/nix/rnixd/empty"
 	priv_check_proc mountproc _rnixd-mount 0000000000000000 \
 	    "$TROOT/nix/var/nix/rnixd/empty"
-	priv_check_proc spawner _rnixd-mount "$(cap_mask $CAP_SETUID \
-	    $CAP_SETGID $CAP_CHOWN $CAP_DAC_OVERRIDE $CAP_FOWNER)" /
+	spawner_caps=$(cap_mask $CAP_SETUID $CAP_SETGID $CAP_CHOWN \
+	    $CAP_DAC_OVERRIDE $CAP_FOWNER)
+	priv_check_proc spawner _rnixd-mount "$spawner_caps" /
+	# The guard cannot shrink the bounding set (no CAP_SETPCAP).
+	priv_check_proc guard _rnixd-mount "$(cap_mask $CAP_SETUID)" / \
+	    "$spawner_caps"
 	grep -q "^Uid:	0	0	0	0$" /proc/$RNIXD_PID/status ||
 	    fail "parent not root"
 }

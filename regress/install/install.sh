@@ -9,7 +9,7 @@ test_init
 unset SBINDIR LIBEXECDIR MANDIR DESTDIR
 DEST=$TROOT/dest
 P=$DEST/usr/local
-CHILDREN="rnixd-storeproc rnixd-builderproc rnixd-mountproc"
+CHILDREN="rnixd-storeproc rnixd-builderproc rnixd-mountproc rnixd-spawner"
 
 mk() {
 	make -C "$RNIXD_TOP" --no-print-directory PREFIX=/usr/local "$@"

@@ -14,7 +14,8 @@
  * stderr and the program exits 0 when the builder exited 0, 1
  * otherwise.
  */
-/* link: mountproc/mount_sandbox.c */
+/* link: spawner/spawner_sandbox.c spawner/spawner_filter.c */
+/* link: spawner/spawner_rmtree.c */
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -26,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../mountproc/mountproc.h"
+#include "../../spawner/spawner.h"
 #include "drv.h"
 #include "sandbox.h"
 
@@ -150,7 +151,7 @@ run(struct mount_build *mb, struct drv *drv, const char *outdir, int keep)
 	size_t			 i;
 	int			 status, outfd = -1;
 
-	if (sandbox_build_start(mb, &mr, ebuf, sizeof(ebuf)) == -1)
+	if (spawn_start(mb, &mr, ebuf, sizeof(ebuf)) == -1)
 		errx(2, "%s", ebuf);
 	/* A pty master reads EIO, not EOF, once the slaves are gone. */
 	while ((n = read(mr.mr_logfd, buf, sizeof(buf))) > 0 ||
@@ -166,7 +167,7 @@ run(struct mount_build *mb, struct drv *drv, const char *outdir, int keep)
 	else
 		fprintf(stderr, "signal %d\n", WTERMSIG(status));
 	/* Kill leftovers before looking at what they may still change. */
-	sandbox_build_kill(&mr);
+	spawn_kill(&mr);
 	if (outdir != NULL && (outfd = open(outdir, O_RDONLY |
 	    O_DIRECTORY)) == -1)
 		err(2, "%s", outdir);
@@ -176,7 +177,7 @@ run(struct mount_build *mb, struct drv *drv, const char *outdir, int keep)
 		    errno != ENOENT)
 			err(2, "moving %s", base);
 	}
-	if (!keep && sandbox_build_cleanup(&mr, ebuf, sizeof(ebuf)) == -1)
+	if (!keep && spawn_cleanup(&mr, ebuf, sizeof(ebuf)) == -1)
 		errx(2, "cleanup: %s", ebuf);
 	return (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
 }
@@ -244,6 +245,6 @@ main(int argc, char *argv[])
 	mb.mbd_args = drv->d_args;
 	mb.mbd_nargs = drv->d_nargs;
 	if (spawner)
-		sandbox_enter_spawner();
+		spawner_filter_enter();
 	return (run(&mb, drv, outdir, keep));
 }

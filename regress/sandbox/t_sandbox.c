@@ -4,6 +4,7 @@
  * really does, then makes a call outside its list and must die by
  * SIGSYS.  The parent asserts both.
  */
+/* link: spawner/spawner_filter.c */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 
 #include "config.h"
 #include "sandbox.h"
+#include "../../spawner/spawner.h"
 
 #define NSORT		100000	/* glibc's qsort asks sysinfo past 1 KiB */
 #define SYS_FCHMODAT2	452	/* Linux 6.6, not in every header */
@@ -198,8 +200,8 @@ builder_calls(void)
 	if (chdir(tmpdir) == -1)
 		_exit(3);
 	umask(0);
-	sandbox_enter_spawner();
-	if (sandbox_builder_filter() == -1)
+	spawner_filter_enter();
+	if (spawn_builder_filter() == -1)
 		_exit(3);
 	if ((fd = open("f", O_WRONLY | O_CREAT, 0644)) == -1)
 		_exit(3);

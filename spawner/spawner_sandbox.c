@@ -27,7 +27,7 @@
  *   process outside the build can be reached; fixed-output builds,
  *   which share the host's network namespace, need them.
  *
- * The spawner (mount_spawner.c) runs this with the host view and a
+ * The spawner (spawner.c) runs this with the host view and a
  * few capabilities; the sandboxed child does only mounts: everything
  * in the root is created here beforehand, through directory fds, by
  * the spawner's own user, before any build-user process exists.
@@ -57,9 +57,9 @@
 #include <unistd.h>
 
 #include "landlock.h"
-#include "mountproc.h"
-#include "nar.h"
-#include "sandbox.h"
+#include "log.h"
+#include "msg_mount.h"
+#include "spawner.h"
 #include "storepath.h"
 
 /* One mount the sandboxed child makes, relative to the new root. */
@@ -140,7 +140,7 @@ sb_check_abs(const char *path)
 }
 
 int
-sandbox_build_check(const struct mount_build *mb, char *err, size_t errlen)
+spawn_check(const struct mount_build *mb, char *err, size_t errlen)
 {
 	const char	*errstr, *hashpart, *name;
 	size_t		 i;
@@ -455,7 +455,7 @@ sb_make_root(const struct mount_build *mb, struct mount_run *mr,
 		return (sb_err(err, errlen, "%s must be ours and mode 0700",
 		    mb->mbd_builds_dir));
 	/* A leftover of a crashed daemon is never reused (CVE-2025-52991). */
-	if (nar_remove_tree(mr->mr_buildsfd, mr->mr_name, &errstr) == -1)
+	if (spawn_remove_tree(mr->mr_buildsfd, mr->mr_name, &errstr) == -1)
 		return (sb_err(err, errlen, "stale build dir: %s", errstr));
 	if (mkdirat(mr->mr_buildsfd, mr->mr_name, 0700) == -1 ||
 	    (idfd = openat(mr->mr_buildsfd, mr->mr_name, O_RDONLY |
@@ -616,7 +616,7 @@ sb_write_maps(pid_t pid, const struct mount_build *mb)
 }
 
 int
-sandbox_build_start(const struct mount_build *mb, struct mount_run *mr,
+spawn_start(const struct mount_build *mb, struct mount_run *mr,
     char *err, size_t errlen)
 {
 	struct sb_plan	 plan;
@@ -634,7 +634,7 @@ sandbox_build_start(const struct mount_build *mb, struct mount_run *mr,
 	mr->mr_sockfd = -1;
 	snprintf(mr->mr_name, sizeof(mr->mr_name), "%llu",
 	    (unsigned long long)mb->mbd_id);
-	if (sandbox_build_check(mb, err, errlen) == -1)
+	if (spawn_check(mb, err, errlen) == -1)
 		return (-1);
 	/*
 	 * The host's network namespace comes with its abstract sockets;
@@ -650,7 +650,7 @@ sandbox_build_start(const struct mount_build *mb, struct mount_run *mr,
 		return (sb_err(err, errlen, "%s: %s", mb->mbd_builds_dir,
 		    strerror(errno)));
 	/* Nothing of this user may survive from an earlier build. */
-	if (sandbox_kill_user(mb->mbd_uid) == -1) {
+	if (spawn_kill_user(mb->mbd_uid) == -1) {
 		sb_err(err, errlen, "killing old processes: %s",
 		    strerror(errno));
 		goto fail;
@@ -736,7 +736,7 @@ fail:
 			;
 		mr->mr_pid = -1;
 	}
-	sandbox_build_cleanup(mr, NULL, 0);
+	spawn_cleanup(mr, NULL, 0);
 	return (-1);
 }
 
@@ -794,7 +794,7 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	    (mb->mbd_flags & MOUNT_F_NETWORK)))
 		goto fail;
 	step = "seccomp";
-	if (sandbox_builder_filter() == -1)
+	if (spawn_builder_filter() == -1)
 		goto fail;
 	step = "exec";
 	execve(mb->mbd_builder, argv, mb->mbd_env);
@@ -947,7 +947,7 @@ sb_child_mounts(struct sb_plan *sp, const char **step)
  * signals everything it may, until nothing is left (as Nix does).
  */
 int
-sandbox_kill_user(uid_t uid)
+spawn_kill_user(uid_t uid)
 {
 	pid_t	pid;
 	int	status;
@@ -979,11 +979,11 @@ sandbox_kill_user(uid_t uid)
 }
 
 void
-sandbox_build_kill(struct mount_run *mr)
+spawn_kill(struct mount_run *mr)
 {
 	if (mr->mr_pid > 0)
 		kill(mr->mr_pid, SIGKILL);
-	sandbox_kill_user(mr->mr_uid);
+	spawn_kill_user(mr->mr_uid);
 }
 
 /*
@@ -992,12 +992,12 @@ sandbox_build_kill(struct mount_run *mr)
  * may have planted (CVE-2025-46415).  The caller reaps mr_pid.
  */
 int
-sandbox_build_cleanup(struct mount_run *mr, char *err, size_t errlen)
+spawn_cleanup(struct mount_run *mr, char *err, size_t errlen)
 {
 	const char	*errstr;
 	int		 rc = 0;
 
-	if (mr->mr_uid != 0 && sandbox_kill_user(mr->mr_uid) == -1)
+	if (mr->mr_uid != 0 && spawn_kill_user(mr->mr_uid) == -1)
 		rc = sb_err(err, errlen, "kill: %s", strerror(errno));
 	if (mr->mr_logfd != -1)
 		close(mr->mr_logfd);
@@ -1012,7 +1012,7 @@ sandbox_build_cleanup(struct mount_run *mr, char *err, size_t errlen)
 	mr->mr_logfd = mr->mr_mntns = mr->mr_userns = mr->mr_storefd = -1;
 	mr->mr_sockfd = -1;
 	if (mr->mr_buildsfd != -1) {
-		if (mr->mr_name[0] != '\0' && nar_remove_tree(mr->mr_buildsfd,
+		if (mr->mr_name[0] != '\0' && spawn_remove_tree(mr->mr_buildsfd,
 		    mr->mr_name, &errstr) == -1 && rc == 0)
 			rc = sb_err(err, errlen, "removing build dir: %s",
 			    errstr);
@@ -1023,7 +1023,7 @@ sandbox_build_cleanup(struct mount_run *mr, char *err, size_t errlen)
 }
 
 void
-mount_build_free(struct mount_build *mb)
+spawn_build_free(struct mount_build *mb)
 {
 	size_t	i;
 
@@ -1152,7 +1152,7 @@ sb_bind_child(const char *store, const char *source, const char *base,
 }
 
 int
-sandbox_build_bind(struct mount_run *mr, const char *buildsdir,
+spawn_bind(struct mount_run *mr, const char *buildsdir,
     const char *storedir, const char *path, char *err, size_t errlen)
 {
 	char		 store[PATH_MAX], source[PATH_MAX], msg[256];

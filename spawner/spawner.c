@@ -1,20 +1,25 @@
 /*
- * The spawner: mountproc's child, forked before mountproc loads its
- * own filter, because builders are exec'd from here and inherit
- * whatever filter this process has.  It keeps the few capabilities
+ * rnixd-spawner: exec'd by mountproc, before mountproc drops root,
+ * because builders are exec'd from here and inherit whatever filter
+ * this process has (spawner_filter.c).  Exec'd, not forked, so that it
+ * starts with a fresh address space that holds none of mountproc's
+ * code: no config or NAR parser.  Its settings come from mountproc as
+ * one typed message (SPAWNER_SETUP).  It keeps the few capabilities
  * sandbox creation needs on the host (the namespaces themselves need
- * none: they are owned by each build's new user namespace), runs under
- * sandbox_enter_spawner(), and serves only mountproc, which has
- * already checked every request against its permission table.
+ * none: they are owned by each build's new user namespace) and serves
+ * only mountproc, which has already checked every request against its
+ * permission table.
  */
 #include <sys/prctl.h>
 #include <sys/queue.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
 
 #include <dirent.h>
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,13 +28,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "imsg.h"
 #include "log.h"
-#include "mountproc.h"
-#include "nar.h"
+#include "msg_mount.h"
 #include "priv.h"
-#include "sandbox.h"
+#include "proc.h"
+#include "spawner.h"
 
 struct spawn_run {
 	TAILQ_ENTRY(spawn_run)	 sr_entry;
@@ -38,17 +45,18 @@ struct spawn_run {
 };
 
 static TAILQ_HEAD(, spawn_run)	 runs = TAILQ_HEAD_INITIALIZER(runs);
-static const struct rnixd_conf	*sp_conf;
 static struct imsgbuf		 sp_ibuf;
 static struct msg_mount_chan	 sp_chan;
 static struct msg_mount_build	 sp_build;	/* being received */
 static int			 sp_receiving;
+static char			 sp_store[MSG_SPAWNER_DIR_MAX];
 static char			 sp_builds[PATH_MAX];
 static int			 sp_guardfd = -1;	/* to the guard */
 
-static void	spawner_guard_start(void);
-static void	spawner_guard(int) __attribute__((noreturn));
-static void	spawner_main(int) __attribute__((noreturn));
+static void	spawner_usage(void) __attribute__((noreturn));
+static void	spawner_setup(struct msg_spawner_setup *);
+static void	spawner_loop(void) __attribute__((noreturn));
+static void	spawner_drain(void);
 static void	spawner_dispatch(struct imsg *);
 static void	spawner_go(void);
 static void	spawner_reap(void);
@@ -71,40 +79,43 @@ static const int spawner_caps[] = {
 	CAP_SETUID, CAP_SETGID, CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE
 };
 
-pid_t
-spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
+int
+main(int argc, char *argv[])
 {
-	int	sv[2];
-	pid_t	pid;
+	struct msg_spawner_setup	ss;
+	struct stat			st;
+	int				ch, debug = 0, verbose = 0;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0, sv) == -1)
-		fatal("socketpair");
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid != 0) {
-		close(sv[1]);
-		*fdp = sv[0];
-		return (pid);
+	setproctitle_init(argc, argv, environ);
+	while ((ch = getopt(argc, argv, "dv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			spawner_usage();
+		}
 	}
-	/* Nothing of mountproc's but the link to it. */
-	if (dup3(sv[1], PROC_PARENT_FD, O_CLOEXEC) == -1)
-		fatal("dup3");
-	closefrom(PROC_PARENT_FD + 1);
-	sp_conf = conf;
-	if ((size_t)snprintf(sp_builds, sizeof(sp_builds), "%s/rnixd/builds",
-	    conf->conf_state_dir) >= sizeof(sp_builds))
-		fatalx("state-dir too long");
-	log_procinit("spawner");
+	if (optind != argc)
+		spawner_usage();
+	/* mountproc leaves us our end of its channel here, and no more. */
+	if (fstat(PROC_SPAWNER_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
+		spawner_usage();
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	log_procinit(proc_name(PROC_SPAWNER));
+	spawner_setup(&ss);
 	/*
 	 * A write to a gone guard is an error to log, not a silent
 	 * death; builders get every signal back at its default
 	 * (sb_child_signals).
 	 */
 	signal(SIGPIPE, SIG_IGN);
-	prctl(PR_SET_NAME, "rnixd-spawner", 0, 0, 0);
 	setproctitle("spawner");
-	priv_drop(uid, gid, spawner_caps,
+	priv_drop(ss.mss_uid, ss.mss_gid, spawner_caps,
 	    sizeof(spawner_caps) / sizeof(spawner_caps[0]));
 	/*
 	 * The drop made us undumpable, and so each build's first process
@@ -120,76 +131,58 @@ spawner_start(const struct rnixd_conf *conf, uid_t uid, gid_t gid, int *fdp)
 	 * builders; every call but the host-wide ones of the spawner's
 	 * deny-list, which builders and the guard inherit.
 	 */
-	sandbox_enter_spawner();
-	spawner_guard_start();
-	spawner_main(PROC_PARENT_FD);
+	spawner_filter_enter();
+	sp_guardfd = spawner_guard_start(PROC_SPAWNER_FD);
+	log_debug("%s running", proc_name(PROC_SPAWNER));
+	spawner_loop();
+}
+
+static void
+spawner_usage(void)
+{
+	errx(1, "%s must be started by rnixd-mountproc",
+	    proc_name(PROC_SPAWNER));
 }
 
 /*
- * The guard: a child that outlives a spawner killed with SIGKILL and
- * then kills every process of each build user the spawner ever ran,
- * wherever it is and whatever it did to its own signals (a builder
- * can clear its parent-death signal).  The spawner writes each build's
- * uid down the pipe before the build starts; the spawner's death is
- * the end of the pipe, whose write end only the spawner holds (its
- * builds get it close-on-exec).
+ * The first message, read before anything else is done: who we run as
+ * and where the store and the build dirs are.  mountproc is our parent
+ * and composed it: a bad one is fatal.
  */
 static void
-spawner_guard_start(void)
+spawner_setup(struct msg_spawner_setup *ss)
 {
-	int	p[2];
-	pid_t	pid;
+	struct pollfd	 pfd = { PROC_SPAWNER_FD, POLLIN, 0 };
+	struct imsg	 imsg;
+	const char	*errstr;
+	ssize_t		 n;
+	int		 rc;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
-		fatal("pipe2");
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid == 0) {
-		/* mountproc must see the spawner's link end with it. */
-		close(PROC_PARENT_FD);
-		close(p[1]);
-		spawner_guard(p[0]);
+	if (imsgbuf_init(&sp_ibuf, PROC_SPAWNER_FD) == -1 ||
+	    imsgbuf_set_maxsize(&sp_ibuf, MSG_MOUNT_MAXSIZE) == -1)
+		fatal("imsgbuf_init");
+	msg_mount_chan_ibuf(&sp_chan, &sp_ibuf);
+	while ((rc = imsgbuf_get(&sp_ibuf, &imsg)) == 0) {
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if ((n = imsgbuf_read(&sp_ibuf)) == -1 && errno != EAGAIN)
+			fatal("read from mountproc");
+		if (n == 0)
+			fatalx("mountproc went away before the setup");
 	}
-	close(p[0]);
-	sp_guardfd = p[1];
-}
-
-static const int guard_caps[] = { CAP_SETUID };
-
-static void
-spawner_guard(int fd)
-{
-	uid_t	*uids = NULL, uid, *p;
-	size_t	 nuids = 0, i;
-	ssize_t	 n;
-
-	log_procinit("guard");
-	prctl(PR_SET_NAME, "rnixd-guard", 0, 0, 0);
-	setproctitle("guard");
-	/* CAP_SETUID: becoming each build user to kill its processes. */
-	priv_reduce_caps(guard_caps, sizeof(guard_caps) /
-	    sizeof(guard_caps[0]));
-	for (;;) {
-		if ((n = read(fd, &uid, sizeof(uid))) == -1 && errno == EINTR)
-			continue;
-		if (n != sizeof(uid))
-			break;
-		for (i = 0; i < nuids && uids[i] != uid; i++)
-			;
-		if (i < nuids || uid == 0)
-			continue;
-		if ((p = reallocarray(uids, nuids + 1, sizeof(*uids))) ==
-		    NULL)
-			break;
-		uids = p;
-		uids[nuids++] = uid;
-	}
-	/* Read error or end: no spawner is left to stop builds but us. */
-	for (i = 0; i < nuids; i++)
-		if (sandbox_kill_user(uids[i]) == -1)
-			log_warn("guard: killing uid %u",
-			    (unsigned int)uids[i]);
-	_exit(0);
+	if (rc == -1)
+		fatal("bad message from mountproc");
+	rc = msg_recv_spawner_setup(&imsg, ss, &errstr);
+	imsg_free(&imsg);
+	if (rc == -1)
+		fatalx("bad SPAWNER_SETUP from mountproc: %s", errstr);
+	strlcpy(sp_store, ss->mss_store_dir, sizeof(sp_store));
+	if ((size_t)snprintf(sp_builds, sizeof(sp_builds), "%s/rnixd/builds",
+	    ss->mss_state_dir) >= sizeof(sp_builds))
+		fatalx("state-dir too long");
 }
 
 /*
@@ -219,32 +212,29 @@ spawner_sweep(void)
 			continue;
 		log_info("removing the build dir %s/%s left by an earlier "
 		    "run", sp_builds, de->d_name);
-		if (nar_remove_tree(fd, de->d_name, &errstr) == -1)
+		if (spawn_remove_tree(fd, de->d_name, &errstr) == -1)
 			log_warnx("%s/%s: %s", sp_builds, de->d_name, errstr);
 	}
 	closedir(dir);
 }
 
 static void
-spawner_main(int fd)
+spawner_loop(void)
 {
 	struct pollfd	pfd[2];
-	struct imsg	imsg;
 	sigset_t	mask;
 	ssize_t		n;
-	int		sfd, rc;
+	int		sfd;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
-	if (imsgbuf_init(&sp_ibuf, fd) == -1 ||
-	    imsgbuf_set_maxsize(&sp_ibuf, MSG_MOUNT_MAXSIZE) == -1)
-		fatal("imsgbuf_init");
-	msg_mount_chan_ibuf(&sp_chan, &sp_ibuf);
+	/* What came with the setup, in the same read. */
+	spawner_drain();
 	for (;;) {
-		pfd[0].fd = fd;
+		pfd[0].fd = PROC_SPAWNER_FD;
 		pfd[0].events = POLLIN;
 		if (imsgbuf_queuelen(&sp_ibuf) > 0)
 			pfd[0].events |= POLLOUT;
@@ -271,13 +261,22 @@ spawner_main(int fd)
 			spawner_shutdown();
 		if (n == 0)
 			spawner_shutdown();
-		while ((rc = imsgbuf_get(&sp_ibuf, &imsg)) == 1) {
-			spawner_dispatch(&imsg);
-			imsg_free(&imsg);
-		}
-		if (rc == -1)
-			fatal("bad message from mountproc");
+		spawner_drain();
 	}
+}
+
+static void
+spawner_drain(void)
+{
+	struct imsg	imsg;
+	int		rc;
+
+	while ((rc = imsgbuf_get(&sp_ibuf, &imsg)) == 1) {
+		spawner_dispatch(&imsg);
+		imsg_free(&imsg);
+	}
+	if (rc == -1)
+		fatal("bad message from mountproc");
 }
 
 static struct spawn_run *
@@ -298,7 +297,7 @@ spawner_cleanup(struct imsg *imsg, struct spawn_run *sr)
 	uint64_t id = sr->sr_run.mr_id;
 
 	TAILQ_REMOVE(&runs, sr, sr_entry);
-	if (sandbox_build_cleanup(&sr->sr_run, err, sizeof(err)) == -1)
+	if (spawn_cleanup(&sr->sr_run, err, sizeof(err)) == -1)
 		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
 		    IMSG_MOUNT_BUILD_CLEANUP, err);
 	else
@@ -315,14 +314,14 @@ spawner_bind(struct imsg *imsg)
 	char			*path, err[MSG_MOUNT_ERROR_MAX];
 	uint64_t		 id;
 
-	if (msg_recv_bind_path(imsg, sp_conf->conf_store_dir, &id, &path,
+	if (msg_recv_bind_path(imsg, sp_store, &id, &path,
 	    &errstr) == -1)
 		fatalx("bad BIND_PATH from mountproc: %s", errstr);
 	if ((sr = spawner_find(id)) == NULL || sr->sr_exited)
 		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
 		    IMSG_MOUNT_BIND_PATH, "build is not running");
-	else if (sandbox_build_bind(&sr->sr_run, sp_builds,
-	    sp_conf->conf_store_dir, path, err, sizeof(err)) == -1)
+	else if (spawn_bind(&sr->sr_run, sp_builds,
+	    sp_store, path, err, sizeof(err)) == -1)
 		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
 		    IMSG_MOUNT_BIND_PATH, err);
 	else
@@ -348,7 +347,7 @@ spawner_dispatch(struct imsg *imsg)
 		break;
 	case IMSG_MOUNT_BUILD_ITEM:
 		if (!sp_receiving || msg_recv_item(imsg,
-		    sp_conf->conf_store_dir, &sp_build, &errstr) == -1)
+		    sp_store, &sp_build, &errstr) == -1)
 			fatalx("bad ITEM from mountproc: %s", errstr);
 		break;
 	case IMSG_MOUNT_BUILD_GO:
@@ -363,7 +362,7 @@ spawner_dispatch(struct imsg *imsg)
 			fatalx("bad KILL from mountproc: %s", errstr);
 		/* A build that failed to start has nothing to kill. */
 		if ((sr = spawner_find(id)) != NULL && !sr->sr_exited)
-			sandbox_build_kill(&sr->sr_run);
+			spawn_kill(&sr->sr_run);
 		break;
 	case IMSG_MOUNT_BUILD_CLEANUP:
 		if (msg_recv_build_id(imsg, &id, &errstr) == -1 ||
@@ -380,7 +379,7 @@ spawner_dispatch(struct imsg *imsg)
 	}
 }
 
-/* The received description, in the form mount_sandbox.c takes. */
+/* The received description, in the form spawner_sandbox.c takes. */
 static int
 spawner_convert(struct msg_mount_build *mmb, struct mount_build *mb)
 {
@@ -391,8 +390,8 @@ spawner_convert(struct msg_mount_build *mmb, struct mount_build *mb)
 	mb->mbd_uid = mmb->mmb_uid;
 	mb->mbd_gid = mmb->mmb_gid;
 	mb->mbd_flags = mmb->mmb_flags;
-	mb->mbd_store_dir = sp_conf->conf_store_dir;
-	mb->mbd_real_store_dir = sp_conf->conf_store_dir;
+	mb->mbd_store_dir = sp_store;
+	mb->mbd_real_store_dir = sp_store;
 	mb->mbd_builds_dir = sp_builds;
 	if ((mb->mbd_binds = calloc(mmb->mmb_nbinds + 1,
 	    sizeof(*mb->mbd_binds))) == NULL)
@@ -431,7 +430,7 @@ spawner_go(void)
 	if (write(sp_guardfd, &mb.mbd_uid, sizeof(mb.mbd_uid)) !=
 	    sizeof(mb.mbd_uid))
 		fatal("the guard is gone");
-	if (sandbox_build_start(&mb, &sr->sr_run, err, sizeof(err)) == -1) {
+	if (spawn_start(&mb, &sr->sr_run, err, sizeof(err)) == -1) {
 		log_warnx("build %llu: %s", (unsigned long long)id, err);
 		msg_send_mount_error(&sp_chan, 0, id, IMSG_MOUNT_BUILD_GO,
 		    err);
@@ -468,7 +467,7 @@ spawner_reap(void)
 		sr->sr_exited = 1;
 		sr->sr_run.mr_pid = -1;
 		/* Nothing of the build may change its outputs any more. */
-		if (sandbox_kill_user(sr->sr_run.mr_uid) == -1)
+		if (spawn_kill_user(sr->sr_run.mr_uid) == -1)
 			log_warn("build %llu: killing its user",
 			    (unsigned long long)sr->sr_run.mr_id);
 		if ((fd = dup(sr->sr_run.mr_storefd)) == -1)
@@ -487,13 +486,13 @@ spawner_shutdown(void)
 	while ((sr = TAILQ_FIRST(&runs)) != NULL) {
 		TAILQ_REMOVE(&runs, sr, sr_entry);
 		if (!sr->sr_exited) {
-			sandbox_build_kill(&sr->sr_run);
+			spawn_kill(&sr->sr_run);
 			while (waitpid(sr->sr_run.mr_pid, &status, 0) == -1 &&
 			    errno == EINTR)
 				;
 		}
 		sr->sr_run.mr_pid = -1;
-		(void)sandbox_build_cleanup(&sr->sr_run, NULL, 0);
+		(void)spawn_cleanup(&sr->sr_run, NULL, 0);
 		free(sr);
 	}
 	_exit(0);
