@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ static const int sandbox_store[] = {
 	SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(rename),
 	SCMP_SYS(linkat), SCMP_SYS(symlinkat), SCMP_SYS(readlinkat),
 	SCMP_SYS(readlink), SCMP_SYS(access), SCMP_SYS(faccessat),
-	SCMP_SYS(faccessat2), SCMP_SYS(fchmod), SCMP_SYS(fchmodat),
+	SCMP_SYS(faccessat2), SCMP_SYS(fchmod),
 	SCMP_SYS(fchown), SCMP_SYS(fchownat), SCMP_SYS(utimensat),
 	SCMP_SYS(fgetxattr), SCMP_SYS(flistxattr), SCMP_SYS(fremovexattr),
 	SCMP_SYS(llistxattr), SCMP_SYS(lremovexattr),
@@ -102,6 +103,28 @@ sandbox_allow(scmp_filter_ctx ctx, const int *calls, size_t ncalls)
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* Linux 6.6; older kernel headers do not know it yet. */
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2	452
+#endif
+
+/*
+ * storeproc changes modes only through descriptors: fchmod, or
+ * fchmodat2 with AT_EMPTY_PATH on an O_PATH descriptor (what a builder
+ * left unreadable).  A chmod by name could follow a symlink a builder
+ * swapped in, so fchmodat, and fchmodat2 without that flag, are not
+ * allowed at all (issue 10, item 1).
+ */
+static void
+sandbox_store_chmod(scmp_filter_ctx ctx)
+{
+	int	rc;
+
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fchmodat2),
+	    1, SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH))) < 0)
+		fatalx("seccomp_rule_add fchmodat2: %s", strerror(-rc));
+}
+
 void
 sandbox_enter(enum proc_type proc)
 {
@@ -116,6 +139,7 @@ sandbox_enter(enum proc_type proc)
 	switch (proc) {
 	case PROC_STORE:
 		sandbox_allow(ctx, sandbox_store, NELEM(sandbox_store));
+		sandbox_store_chmod(ctx);
 		break;
 	case PROC_BUILDER:
 		sandbox_allow(ctx, sandbox_builder, NELEM(sandbox_builder));

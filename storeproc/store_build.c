@@ -6,19 +6,26 @@
  * Outputs are never taken over as the builder left them: the builder
  * may still hold descriptors to its files (CVE-2024-27297), and any
  * name in the build root may be a symlink it planted (CVE-2026-39860).
- * So each output is copied afresh, through directory fds and with
- * O_NOFOLLOW at every step, into a temporary name in the store dir that
- * only storeproc writes to; only the copy is canonicalised, hashed,
- * scanned and registered.  The builder's tree is read, and chmod'ed
- * only where it made a file unreadable to us.
+ * So each output is copied afresh into a temporary name in the store
+ * dir that only storeproc writes to; only the copy is canonicalised,
+ * hashed, scanned and registered.
  *
- * The work is synchronous: storeproc serves nothing else while it
- * copies and hashes an output (about the time of reading and writing
- * it twice, some seconds per GB on local disks).  Builds are rare next
- * to queries, and a fixed-output download is small; a build that
- * produces many GB delays other clients by that much.
+ * The builder's tree may still change while it is copied: its own
+ * processes are dead (its pid namespace went down with the builder,
+ * and the spawner killed its user before handing us the tree), but a
+ * process of another user may hold a descriptor into a directory the
+ * builder made world-writable.  So no name in that tree is ever
+ * resolved twice or followed: each node is pinned first by an
+ * O_PATH|O_NOFOLLOW descriptor, and every check and change is made
+ * through that descriptor.  A name opened again to read it must lead
+ * to the pinned inode, or the build fails.  Modes are changed only
+ * where the build user made its own file unreadable to us, and only
+ * on its own inode: nothing the builder can name makes storeproc
+ * change a file it could not change itself.
+ *
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,6 +49,11 @@
 /* Nix shows the arguments of its build errors in bold magenta. */
 #define HL(s)		"\x1b[35;1m" s "\x1b[0m"
 #define BUILD_ERR_MAX	(PATH_MAX + 1024)
+
+/* Linux 6.6; older C library headers do not know it yet. */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2	452
+#endif
 
 /* One output on its way into the store. */
 struct bout {
@@ -215,29 +227,45 @@ bcopy_fail(struct bcopy *bc, const char *what)
 }
 
 /*
- * Open a node of the builder's tree.  One it made unreadable to us (a
- * mode 000 directory) is opened up first: the tree is the builder's
- * leftover, and CAP_FOWNER lets storeproc chmod it.
+ * Pin a node of the builder's tree: the O_PATH descriptor stays on the
+ * inode the name led to, whatever the name leads to later.
  */
 static int
-bcopy_open(struct bcopy *bc, int dirfd, const char *name,
-    const struct stat *st)
+bcopy_pin(struct bcopy *bc, int sdir, const char *name, struct stat *st)
 {
-	int	flags, fd;
+	int	pfd;
 
-	flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-	    (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0);
-	fd = openat(dirfd, name, flags);
-	if (fd == -1 && errno == EACCES && fchmodat(dirfd, name,
-	    (st->st_mode & 07777) | (S_ISDIR(st->st_mode) ? 0555 : 0444),
-	    0) == 0)
-		fd = openat(dirfd, name, flags);
-	if (fd == -1)
-		return (bcopy_fail(bc, "cannot open"));
-	return (fd);
+	if ((pfd = openat(sdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (bcopy_fail(bc, "getting attributes of path"));
+	if (fstat(pfd, st) == -1) {
+		bcopy_fail(bc, "getting attributes of path");
+		close(pfd);
+		return (-1);
+	}
+	return (pfd);
 }
 
-/* The same inode as stat'ed, still of that type: nothing swapped. */
+/*
+ * Make a pinned node readable to us.  Only the build user's own inode
+ * is changed, and only by its descriptor (fchmodat2 with AT_EMPTY_PATH:
+ * an O_PATH descriptor takes no fchmod); the set-user-ID, set-group-ID
+ * and sticky bits go, so no mode arises that its user could not set.
+ */
+static int
+bcopy_unlock(struct bcopy *bc, int pfd, const struct stat *st)
+{
+	mode_t	mode;
+
+	if (st->st_uid != bc->bc_uid) {
+		errno = EACCES;
+		return (-1);
+	}
+	mode = (st->st_mode & 0777) | (S_ISDIR(st->st_mode) ? 0555 : 0444);
+	return (syscall(SYS_fchmodat2, pfd, "", mode, AT_EMPTY_PATH) == -1 ?
+	    -1 : 0);
+}
+
+/* The same inode as pinned, still of that type: nothing swapped. */
 static int
 bcopy_same(struct bcopy *bc, int fd, const struct stat *st)
 {
@@ -253,20 +281,40 @@ bcopy_same(struct bcopy *bc, int fd, const struct stat *st)
 	return (0);
 }
 
+/*
+ * Open a pinned node to read it.  A name swapped since for a symlink
+ * fails (O_NOFOLLOW), for anything else bcopy_same refuses it.
+ */
 static int
-bcopy_regular(struct bcopy *bc, int sdir, const char *name, int ddir,
-    const char *dname, const struct stat *st)
+bcopy_open(struct bcopy *bc, int sdir, const char *name, int pfd,
+    const struct stat *st)
+{
+	int	flags, fd;
+
+	flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	    (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0);
+	fd = openat(sdir, name, flags);
+	if (fd == -1 && errno == EACCES && bcopy_unlock(bc, pfd, st) == 0)
+		fd = openat(sdir, name, flags);
+	if (fd == -1)
+		return (bcopy_fail(bc, "cannot open"));
+	if (bcopy_same(bc, fd, st) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+static int
+bcopy_regular(struct bcopy *bc, int sdir, const char *name, int pfd,
+    int ddir, const char *dname, const struct stat *st)
 {
 	ssize_t		 n, w;
 	size_t		 off;
 	int		 in, out, rc = -1;
 
-	if ((in = bcopy_open(bc, sdir, name, st)) == -1)
+	if ((in = bcopy_open(bc, sdir, name, pfd, st)) == -1)
 		return (-1);
-	if (bcopy_same(bc, in, st) == -1) {
-		close(in);
-		return (-1);
-	}
 	/* Canonicalisation turns these into 0444 or 0555. */
 	if ((out = openat(ddir, dname, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, (st->st_mode & S_IXUSR) ? 0700 : 0600)) ==
@@ -301,14 +349,14 @@ bcopy_regular(struct bcopy *bc, int sdir, const char *name, int ddir,
 	return (rc);
 }
 
+/* The pinned symlink's own target: readlinkat of its descriptor. */
 static int
-bcopy_symlink(struct bcopy *bc, int sdir, const char *name, int ddir,
-    const char *dname)
+bcopy_symlink(struct bcopy *bc, int pfd, int ddir, const char *dname)
 {
 	char	target[NAR_TARGET_MAX + 2];
 	ssize_t	n;
 
-	if ((n = readlinkat(sdir, name, target, sizeof(target))) == -1)
+	if ((n = readlinkat(pfd, "", target, sizeof(target))) == -1)
 		return (bcopy_fail(bc, "cannot read symlink"));
 	if ((size_t)n >= sizeof(target) - 1) {
 		errno = ENAMETOOLONG;
@@ -320,24 +368,19 @@ bcopy_symlink(struct bcopy *bc, int sdir, const char *name, int ddir,
 	return (0);
 }
 
+/* A directory, open as in (which this closes). */
 static int
-bcopy_dir(struct bcopy *bc, int sdir, const char *name, int ddir,
-    const char *dname, const struct stat *st, int depth)
+bcopy_dir(struct bcopy *bc, int in, int ddir, const char *dname, int depth)
 {
 	DIR		*dir;
 	struct dirent	*de;
 	size_t		 plen = strlen(bc->bc_path);
-	int		 in, out, rc = 0;
+	int		 out, rc = 0;
 
 	if (depth >= NAR_DEPTH_MAX) {
+		close(in);
 		errno = ELOOP;
 		return (bcopy_fail(bc, "cannot copy"));
-	}
-	if ((in = bcopy_open(bc, sdir, name, st)) == -1)
-		return (-1);
-	if (bcopy_same(bc, in, st) == -1) {
-		close(in);
-		return (-1);
 	}
 	if ((dir = fdopendir(in)) == NULL) {
 		bcopy_fail(bc, "cannot read directory");
@@ -376,24 +419,33 @@ bcopy_node(struct bcopy *bc, int sdir, const char *name, int ddir,
     const char *dname, int depth)
 {
 	struct stat	st;
+	int		pfd, fd, rc;
 
-	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return (bcopy_fail(bc, "getting attributes of path"));
+	if ((pfd = bcopy_pin(bc, sdir, name, &st)) == -1)
+		return (-1);
 	/* Nix's canonicalisation: only the build user's files. */
 	if (st.st_uid != bc->bc_uid && st.st_uid != store_env.se_uid) {
 		snprintf(bc->bc_err, bc->bc_errsz, "invalid ownership on file "
 		    "'" HL("%s") "'", bc->bc_path);
-		return (-1);
+		rc = -1;
+	} else if (S_ISLNK(st.st_mode))
+		rc = bcopy_symlink(bc, pfd, ddir, dname);
+	else if (S_ISREG(st.st_mode))
+		rc = bcopy_regular(bc, sdir, name, pfd, ddir, dname, &st);
+	else if (S_ISDIR(st.st_mode)) {
+		/* Not pinned through the walk below: fds grow with depth. */
+		fd = bcopy_open(bc, sdir, name, pfd, &st);
+		close(pfd);
+		pfd = -1;
+		rc = fd == -1 ? -1 : bcopy_dir(bc, fd, ddir, dname, depth);
+	} else {
+		snprintf(bc->bc_err, bc->bc_errsz, "file '" HL("%s") "' has "
+		    "an unsupported type", bc->bc_path);
+		rc = -1;
 	}
-	if (S_ISLNK(st.st_mode))
-		return (bcopy_symlink(bc, sdir, name, ddir, dname));
-	if (S_ISREG(st.st_mode))
-		return (bcopy_regular(bc, sdir, name, ddir, dname, &st));
-	if (S_ISDIR(st.st_mode))
-		return (bcopy_dir(bc, sdir, name, ddir, dname, &st, depth));
-	snprintf(bc->bc_err, bc->bc_errsz, "file '" HL("%s") "' has an "
-	    "unsupported type", bc->bc_path);
-	return (-1);
+	if (pfd != -1)
+		close(pfd);
+	return (rc);
 }
 
 /*
