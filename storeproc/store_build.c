@@ -26,6 +26,7 @@
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/tree.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -86,12 +87,27 @@ struct bjob {
 	char			 bj_err[BUILD_ERR_MAX];
 };
 
+/*
+ * A file with more than one link, copied once: its other names in the
+ * output become links to the copy, as Nix 2.8 keeps them.
+ */
+struct blink {
+	RB_ENTRY(blink)	 bl_entry;
+	dev_t		 bl_dev;
+	ino_t		 bl_ino;
+	char		*bl_copy;	/* relative to the store dir */
+};
+RB_HEAD(blinks, blink);
+
 /* The walk that copies one output out of the build root. */
 struct bcopy {
-	uid_t	 bc_uid;
-	char	 bc_path[PATH_MAX];	/* for messages */
-	char	*bc_err;
-	size_t	 bc_errsz;
+	uid_t		 bc_uid;
+	char		 bc_path[PATH_MAX];	/* for messages */
+	size_t		 bc_rootlen;	/* of the output's path in it */
+	const char	*bc_tmp;	/* the copy's name in the store dir */
+	struct blinks	 bc_links;
+	char		*bc_err;
+	size_t		 bc_errsz;
 };
 
 /* What the NAR of a copy feeds. */
@@ -107,6 +123,20 @@ static unsigned char	build_buf[NAR_BUFSIZE];
 
 static int	bcopy_node(struct bcopy *, int, const char *, int,
 		    const char *, int);
+static int	blink_cmp(struct blink *, struct blink *);
+
+RB_PROTOTYPE(blinks, blink, bl_entry, blink_cmp)
+RB_GENERATE(blinks, blink, bl_entry, blink_cmp)
+
+static int
+blink_cmp(struct blink *a, struct blink *b)
+{
+	if (a->bl_dev != b->bl_dev)
+		return (a->bl_dev < b->bl_dev ? -1 : 1);
+	if (a->bl_ino != b->bl_ino)
+		return (a->bl_ino < b->bl_ino ? -1 : 1);
+	return (0);
+}
 
 static int
 bjob_fail(struct bjob *bj, const char *fmt, ...)
@@ -305,14 +335,141 @@ bcopy_open(struct bcopy *bc, int sdir, const char *name, int pfd,
 	return (fd);
 }
 
+/* Copy bytes [off, end) of in to the same place in out. */
+static int
+bcopy_range(struct bcopy *bc, int in, int out, off_t off, off_t end)
+{
+	ssize_t	n, w;
+	size_t	want, done;
+
+	while (off < end) {
+		want = end - off < (off_t)sizeof(build_buf) ?
+		    (size_t)(end - off) : sizeof(build_buf);
+		if ((n = pread(in, build_buf, want, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (bcopy_fail(bc, "cannot read"));
+		}
+		if (n == 0)
+			break;	/* it shrank; the copy ends here */
+		for (done = 0; done < (size_t)n; done += w)
+			if ((w = pwrite(out, build_buf + done, n - done,
+			    off + done)) == -1) {
+				if (errno != EINTR)
+					return (bcopy_fail(bc,
+					    "cannot write a copy of"));
+				w = 0;
+			}
+		off += n;
+	}
+	return (0);
+}
+
+/*
+ * Holes stay holes: only the data regions are read and written, and
+ * the size is set at the end.  An 8 GiB file of one block takes one
+ * block, as in the builder's tree.
+ */
+static int
+bcopy_data(struct bcopy *bc, int in, int out)
+{
+	struct stat	st;
+	off_t		data, hole = 0;
+
+	if (fstat(in, &st) == -1)
+		return (bcopy_fail(bc, "cannot stat"));
+	for (;;) {
+		if ((data = lseek(in, hole, SEEK_DATA)) == -1) {
+			if (errno == ENXIO)
+				break;
+			/* No SEEK_DATA here: all of it is data. */
+			if (errno != EINVAL || hole != 0)
+				return (bcopy_fail(bc, "cannot read"));
+			data = 0;
+			hole = st.st_size;
+		} else if ((hole = lseek(in, data, SEEK_HOLE)) == -1)
+			return (bcopy_fail(bc, "cannot read"));
+		if (hole > st.st_size)
+			hole = st.st_size;
+		if (data >= hole)
+			break;
+		if (bcopy_range(bc, in, out, data, hole) == -1)
+			return (-1);
+		if (hole >= st.st_size)
+			break;
+	}
+	if (ftruncate(out, st.st_size) == -1)
+		return (bcopy_fail(bc, "cannot write a copy of"));
+	return (0);
+}
+
+/* The copy's name relative to the store dir, for the links map. */
+static char *
+bcopy_relname(struct bcopy *bc)
+{
+	char	*rel;
+
+	if (asprintf(&rel, "%s%s", bc->bc_tmp, bc->bc_path + bc->bc_rootlen)
+	    == -1)
+		fatal("%s", __func__);
+	return (rel);
+}
+
+/* Another name of a file already copied: link to the copy. */
+static int
+bcopy_link(struct bcopy *bc, const struct stat *st, int ddir,
+    const char *dname, int *done)
+{
+	struct blink	 key, *bl;
+
+	*done = 0;
+	if (st->st_nlink < 2)
+		return (0);
+	key.bl_dev = st->st_dev;
+	key.bl_ino = st->st_ino;
+	if ((bl = RB_FIND(blinks, &bc->bc_links, &key)) == NULL)
+		return (0);
+	*done = 1;
+	if (linkat(store_env.se_storefd, bl->bl_copy, ddir, dname, 0) == -1)
+		return (bcopy_fail(bc, "cannot link a copy of"));
+	return (0);
+}
+
+static void
+bcopy_link_add(struct bcopy *bc, const struct stat *st)
+{
+	struct blink	*bl;
+
+	if (st->st_nlink < 2)
+		return;
+	if ((bl = calloc(1, sizeof(*bl))) == NULL)
+		fatal("%s", __func__);
+	bl->bl_dev = st->st_dev;
+	bl->bl_ino = st->st_ino;
+	bl->bl_copy = bcopy_relname(bc);
+	RB_INSERT(blinks, &bc->bc_links, bl);
+}
+
+static void
+bcopy_links_free(struct bcopy *bc)
+{
+	struct blink	*bl, *next;
+
+	RB_FOREACH_SAFE(bl, blinks, &bc->bc_links, next) {
+		RB_REMOVE(blinks, &bc->bc_links, bl);
+		free(bl->bl_copy);
+		free(bl);
+	}
+}
+
 static int
 bcopy_regular(struct bcopy *bc, int sdir, const char *name, int pfd,
     int ddir, const char *dname, const struct stat *st)
 {
-	ssize_t		 n, w;
-	size_t		 off;
-	int		 in, out, rc = -1;
+	int	in, out, rc, linked;
 
+	if (bcopy_link(bc, st, ddir, dname, &linked) == -1 || linked)
+		return (linked ? 0 : -1);
 	if ((in = bcopy_open(bc, sdir, name, pfd, st)) == -1)
 		return (-1);
 	/* Canonicalisation turns these into 0444 or 0555. */
@@ -322,30 +479,12 @@ bcopy_regular(struct bcopy *bc, int sdir, const char *name, int pfd,
 		close(in);
 		return (bcopy_fail(bc, "cannot create a copy of"));
 	}
-	for (;;) {
-		if ((n = read(in, build_buf, sizeof(build_buf))) == -1) {
-			if (errno == EINTR)
-				continue;
-			bcopy_fail(bc, "cannot read");
-			break;
-		}
-		if (n == 0) {
-			rc = 0;
-			break;
-		}
-		for (off = 0; off < (size_t)n; off += w)
-			if ((w = write(out, build_buf + off, n - off)) == -1 &&
-			    errno != EINTR)
-				break;
-			else if (w == -1)
-				w = 0;
-		if (off < (size_t)n) {
-			bcopy_fail(bc, "cannot write a copy of");
-			break;
-		}
-	}
+	rc = bcopy_data(bc, in, out);
 	close(in);
-	close(out);
+	if (close(out) == -1 && rc == 0)
+		rc = bcopy_fail(bc, "cannot write a copy of");
+	if (rc == 0)
+		bcopy_link_add(bc, st);
 	return (rc);
 }
 
@@ -645,6 +784,7 @@ bout_take(struct bjob *bj, struct bout *bo)
 	struct bcopy	 bc;
 	struct stat	 st;
 	const char	*base = store_base(bo->bo_out->mbo_path), *errstr;
+	int		 rc;
 
 	if (fstatat(bj->bj_rootfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
@@ -665,10 +805,15 @@ bout_take(struct bjob *bj, struct bout *bo)
 	bc.bc_uid = bj->bj_mb.mb_uid;
 	bc.bc_err = bj->bj_err;
 	bc.bc_errsz = sizeof(bj->bj_err);
+	RB_INIT(&bc.bc_links);
 	strlcpy(bc.bc_path, bo->bo_out->mbo_path, sizeof(bc.bc_path));
+	bc.bc_rootlen = strlen(bc.bc_path);
 	store_tmpname(bo->bo_tmp, sizeof(bo->bo_tmp), "build");
-	if (bcopy_node(&bc, bj->bj_rootfd, base, store_env.se_storefd,
-	    bo->bo_tmp, 0) == -1)
+	bc.bc_tmp = bo->bo_tmp;
+	rc = bcopy_node(&bc, bj->bj_rootfd, base, store_env.se_storefd,
+	    bo->bo_tmp, 0);
+	bcopy_links_free(&bc);
+	if (rc == -1)
 		return (-1);
 	if (store_canon_path(store_env.se_storefd, bo->bo_tmp, &errstr) == -1)
 		return (bjob_fail(bj, "%s", errstr));
