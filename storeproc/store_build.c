@@ -23,15 +23,28 @@
  * on its own inode: nothing the builder can name makes storeproc
  * change a file it could not change itself.
  *
+ * The copy, canonicalisation, hash and reference scan take time with
+ * the size of the outputs (an 8 GiB output is hashed for a minute), so
+ * they run in a child process forked for the build, which reports the
+ * results on a pipe: the event loop goes on serving everyone else.
+ * Only the child touches the copies until it is done; only the parent
+ * touches the database, and it installs and registers the copies once
+ * the report came.  The temporary names are chosen before the fork, so
+ * whatever becomes of the child, bjob_free removes its copies.
  */
+#include <sys/prctl.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/tree.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <event.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +89,12 @@ struct bout {
 
 /* A build's registration. */
 struct bjob {
+	TAILQ_ENTRY(bjob)	 bj_entry;
+	pid_t			 bj_pid;	/* the child taking outputs */
+	int			 bj_repfd;	/* its report */
+	struct event		 bj_ev;
+	unsigned char		*bj_rep;
+	size_t			 bj_replen;
 	uint32_t		 bj_sid;
 	struct msg_build	 bj_mb;
 	int			 bj_rootfd;	/* the build root's store dir */
@@ -119,7 +138,28 @@ struct bscan {
 	uint64_t	 bs_size;
 };
 
-static unsigned char	build_buf[NAR_BUFSIZE];
+/*
+ * What the child reports: a head, then per taken output one of these,
+ * each followed by bro_nrefs indices into bj_candpaths.
+ */
+struct brep_head {
+	int32_t		brh_rc;
+	int32_t		brh_mismatch;
+	char		brh_err[BUILD_ERR_MAX];
+};
+
+struct brep_out {
+	char		bro_narhash[HASH_STR_MAX];
+	char		bro_ca[CA_STR_MAX];
+	uint64_t	bro_narsize;
+	uint32_t	bro_nrefs;
+};
+
+/* A report larger than this is garbage (some MB of indices at most). */
+#define BREP_MAX	(64 * 1024 * 1024)
+
+static TAILQ_HEAD(, bjob)	bjobs = TAILQ_HEAD_INITIALIZER(bjobs);
+static unsigned char		build_buf[NAR_BUFSIZE];
 
 static int	bcopy_node(struct bcopy *, int, const char *, int,
 		    const char *, int);
@@ -808,7 +848,6 @@ bout_take(struct bjob *bj, struct bout *bo)
 	RB_INIT(&bc.bc_links);
 	strlcpy(bc.bc_path, bo->bo_out->mbo_path, sizeof(bc.bc_path));
 	bc.bc_rootlen = strlen(bc.bc_path);
-	store_tmpname(bo->bo_tmp, sizeof(bo->bo_tmp), "build");
 	bc.bc_tmp = bo->bo_tmp;
 	rc = bcopy_node(&bc, bj->bj_rootfd, base, store_env.se_storefd,
 	    bo->bo_tmp, 0);
@@ -933,13 +972,15 @@ bjob_reply(struct bjob *bj)
 	return (rc);
 }
 
+/* Which outputs to take, and their temporary names. */
 static int
-bjob_run(struct bjob *bj)
+bjob_prepare(struct bjob *bj, int *ntake)
 {
 	struct bout	*bo;
 	const char	*errstr;
 	size_t		 i;
 
+	*ntake = 0;
 	bjob_cands(bj);
 	if ((bj->bj_outs = calloc(bj->bj_mb.mb_noutputs,
 	    sizeof(*bj->bj_outs))) == NULL)
@@ -951,14 +992,259 @@ bjob_run(struct bjob *bj)
 		if ((bo->bo_valid = store_is_valid(bo->bo_out->mbo_path,
 		    &errstr)) == -1)
 			return (bjob_fail(bj, "%s", errstr));
+		if (!bo->bo_valid) {
+			store_tmpname(bo->bo_tmp, sizeof(bo->bo_tmp),
+			    "build");
+			(*ntake)++;
+		}
+	}
+	return (0);
+}
+
+static int
+brep_write(int fd, const void *buf, size_t len)
+{
+	const unsigned char	*p = buf;
+	ssize_t			 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+static uint32_t
+brep_index(struct bjob *bj, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < bj->bj_ncands; i++)
+		if (strcmp(bj->bj_candpaths[i], path) == 0)
+			return (i);
+	fatalx("%s: a reference that is no candidate", __func__);
+}
+
+/* In the child: take every output, report, exit. */
+static void __attribute__((noreturn))
+bjob_child(struct bjob *bj, int fd)
+{
+	struct brep_head	 rh;
+	struct brep_out		 ro;
+	struct bout		*bo;
+	size_t			 i, k;
+	uint32_t		 idx;
+	int			 rc = 0;
+
+	/* No copy goes on for a storeproc that is gone. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (i = 0; rc == 0 && i < bj->bj_mb.mb_noutputs; i++)
+		if (!bj->bj_outs[i].bo_valid)
+			rc = bout_take(bj, &bj->bj_outs[i]);
+	memset(&rh, 0, sizeof(rh));
+	rh.brh_rc = rc;
+	rh.brh_mismatch = bj->bj_mismatch;
+	strlcpy(rh.brh_err, bj->bj_err, sizeof(rh.brh_err));
+	if (brep_write(fd, &rh, sizeof(rh)) == -1)
+		_exit(1);
+	for (i = 0; rc == 0 && i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if (bo->bo_valid)
+			continue;
+		memset(&ro, 0, sizeof(ro));
+		strlcpy(ro.bro_narhash, bo->bo_narhash_str,
+		    sizeof(ro.bro_narhash));
+		strlcpy(ro.bro_ca, bo->bo_ca, sizeof(ro.bro_ca));
+		ro.bro_narsize = bo->bo_narsize;
+		ro.bro_nrefs = bo->bo_nrefs;
+		if (brep_write(fd, &ro, sizeof(ro)) == -1)
+			_exit(1);
+		for (k = 0; k < bo->bo_nrefs; k++) {
+			idx = brep_index(bj, bo->bo_refs[k]);
+			if (brep_write(fd, &idx, sizeof(idx)) == -1)
+				_exit(1);
+		}
+	}
+	_exit(0);
+}
+
+/* The parent's side of one output of a report; -1 if malformed. */
+static int
+brep_parse_out(struct bjob *bj, struct bout *bo, size_t *off)
+{
+	struct brep_out	ro;
+	uint32_t	idx;
+	size_t		k;
+
+	if (bj->bj_replen - *off < sizeof(ro))
+		return (-1);
+	memcpy(&ro, bj->bj_rep + *off, sizeof(ro));
+	*off += sizeof(ro);
+	if (ro.bro_nrefs > bj->bj_ncands || (bj->bj_replen - *off) /
+	    sizeof(idx) < ro.bro_nrefs ||
+	    memchr(ro.bro_narhash, '\0', sizeof(ro.bro_narhash)) == NULL ||
+	    memchr(ro.bro_ca, '\0', sizeof(ro.bro_ca)) == NULL)
+		return (-1);
+	strlcpy(bo->bo_narhash_str, ro.bro_narhash,
+	    sizeof(bo->bo_narhash_str));
+	strlcpy(bo->bo_ca, ro.bro_ca, sizeof(bo->bo_ca));
+	bo->bo_narsize = ro.bro_narsize;
+	if ((bo->bo_refs = calloc(ro.bro_nrefs + 1,
+	    sizeof(*bo->bo_refs))) == NULL)
+		fatal("%s", __func__);
+	for (k = 0; k < ro.bro_nrefs; k++) {
+		memcpy(&idx, bj->bj_rep + *off, sizeof(idx));
+		*off += sizeof(idx);
+		if (idx >= bj->bj_ncands)
+			return (-1);
+		if ((bo->bo_refs[k] = strdup(bj->bj_candpaths[idx])) == NULL)
+			fatal("%s", __func__);
+		bo->bo_nrefs++;
+	}
+	return (0);
+}
+
+/* The report is complete: the child's results, or its error. */
+static int
+brep_parse(struct bjob *bj, int status)
+{
+	struct brep_head	rh;
+	size_t			i, off = sizeof(rh);
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    bj->bj_replen < sizeof(rh))
+		return (bjob_fail(bj, "copying the outputs of '%s' failed",
+		    bj->bj_mb.mb_drv));
+	memcpy(&rh, bj->bj_rep, sizeof(rh));
+	if (rh.brh_rc != 0) {
+		rh.brh_err[sizeof(rh.brh_err) - 1] = '\0';
+		bj->bj_mismatch = rh.brh_mismatch != 0;
+		return (bjob_fail(bj, "%s", rh.brh_err));
 	}
 	for (i = 0; i < bj->bj_mb.mb_noutputs; i++)
 		if (!bj->bj_outs[i].bo_valid &&
-		    bout_take(bj, &bj->bj_outs[i]) == -1)
-			return (-1);
-	if (bjob_install(bj) == -1 || bjob_register(bj) == -1)
-		return (-1);
-	return (bjob_reply(bj));
+		    brep_parse_out(bj, &bj->bj_outs[i], &off) == -1)
+			return (bjob_fail(bj, "bad report copying the "
+			    "outputs of '%s'", bj->bj_mb.mb_drv));
+	return (0);
+}
+
+/*
+ * An output that became valid while the child copied (added by a
+ * client meanwhile) stays as registered; our copy of it goes.
+ */
+static int
+bjob_recheck(struct bjob *bj)
+{
+	struct bout	*bo;
+	const char	*errstr;
+	size_t		 i;
+	int		 valid;
+
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if (bo->bo_valid)
+			continue;
+		if ((valid = store_is_valid(bo->bo_out->mbo_path,
+		    &errstr)) == -1)
+			return (bjob_fail(bj, "%s", errstr));
+		bo->bo_valid = valid;
+	}
+	return (0);
+}
+
+/* Install, register and answer, or answer the error; then free. */
+static void
+bjob_finish(struct bjob *bj, int rc)
+{
+	struct msg_build_result	mbr;
+
+	if (rc == 0)
+		rc = bjob_recheck(bj);
+	if (rc == 0 && (bjob_install(bj) == -1 || bjob_register(bj) == -1 ||
+	    bjob_reply(bj) == -1))
+		rc = -1;
+	if (rc == -1) {
+		memset(&mbr, 0, sizeof(mbr));
+		mbr.mbr_error = bj->bj_err;
+		mbr.mbr_hash_mismatch = bj->bj_mismatch;
+		log_debug("session %u: %s", bj->bj_sid, bj->bj_err);
+		msg_send_build_result(store_env.se_builder, bj->bj_sid, &mbr);
+	}
+	bjob_free(bj);
+	free(bj->bj_rep);
+	free(bj);
+}
+
+static void
+bjob_read(int fd, short event, void *arg)
+{
+	struct bjob	*bj = arg;
+	ssize_t		 n;
+	int		 status, rc;
+
+	(void)event;
+	if ((bj->bj_rep = realloc(bj->bj_rep, bj->bj_replen +
+	    NAR_BUFSIZE)) == NULL)
+		fatal("%s", __func__);
+	n = read(fd, bj->bj_rep + bj->bj_replen, NAR_BUFSIZE);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0 && bj->bj_replen + n <= BREP_MAX) {
+		bj->bj_replen += n;
+		return;
+	}
+	/* The end of the report, or garbage: the child is done. */
+	event_del(&bj->bj_ev);
+	close(fd);
+	bj->bj_repfd = -1;
+	if (n != 0)
+		kill(bj->bj_pid, SIGKILL);
+	while (waitpid(bj->bj_pid, &status, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	TAILQ_REMOVE(&bjobs, bj, bj_entry);
+	if (n == 0)
+		rc = brep_parse(bj, status);
+	else
+		rc = bjob_fail(bj, "bad report copying the outputs of '%s'",
+		    bj->bj_mb.mb_drv);
+	bjob_finish(bj, rc);
+}
+
+/* Fork the child that takes the outputs; its report comes later. */
+static int
+bjob_spawn(struct bjob *bj)
+{
+	int	p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (bjob_fail(bj, "cannot copy the outputs: pipe: %s",
+		    strerror(errno)));
+	if ((bj->bj_pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return (bjob_fail(bj, "cannot copy the outputs: fork: %s",
+		    strerror(errno)));
+	}
+	if (bj->bj_pid == 0) {
+		close(p[0]);
+		bjob_child(bj, p[1]);
+	}
+	close(p[1]);
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("%s: fcntl", __func__);
+	bj->bj_repfd = p[0];
+	event_set(&bj->bj_ev, p[0], EV_READ | EV_PERSIST, bjob_read, bj);
+	if (event_add(&bj->bj_ev, NULL) == -1)
+		fatal("%s: event_add", __func__);
+	TAILQ_INSERT_TAIL(&bjobs, bj, bj_entry);
+	return (0);
 }
 
 /*
@@ -969,25 +1255,26 @@ bjob_run(struct bjob *bj)
 void
 store_handle_build_outputs(struct imsg *imsg)
 {
-	struct msg_build_result	 mbr;
-	struct bjob		 bj;
-	const char		*errstr;
+	struct bjob	*bj;
+	const char	*errstr;
+	int		 ntake;
 
-	memset(&bj, 0, sizeof(bj));
-	bj.bj_sid = imsg_get_peerid(imsg);
-	if (msg_recv_build_outputs(imsg, store_env.se_storedir, &bj.bj_mb,
-	    &bj.bj_rootfd, &errstr) == -1) {
+	if ((bj = calloc(1, sizeof(*bj))) == NULL)
+		fatal("%s", __func__);
+	bj->bj_sid = imsg_get_peerid(imsg);
+	bj->bj_repfd = -1;
+	if (msg_recv_build_outputs(imsg, store_env.se_storedir, &bj->bj_mb,
+	    &bj->bj_rootfd, &errstr) == -1) {
 		store_bad_request(imsg, errstr);
+		free(bj);
 		return;
 	}
-	log_debug("session %u: outputs of %s (build %llu)", bj.bj_sid,
-	    bj.bj_mb.mb_drv, (unsigned long long)bj.bj_mb.mb_id);
-	if (bjob_run(&bj) == -1) {
-		memset(&mbr, 0, sizeof(mbr));
-		mbr.mbr_error = bj.bj_err;
-		mbr.mbr_hash_mismatch = bj.bj_mismatch;
-		log_debug("session %u: %s", bj.bj_sid, bj.bj_err);
-		msg_send_build_result(store_env.se_builder, bj.bj_sid, &mbr);
-	}
-	bjob_free(&bj);
+	log_debug("session %u: outputs of %s (build %llu)", bj->bj_sid,
+	    bj->bj_mb.mb_drv, (unsigned long long)bj->bj_mb.mb_id);
+	if (bjob_prepare(bj, &ntake) == -1)
+		bjob_finish(bj, -1);
+	else if (ntake == 0)
+		bjob_finish(bj, 0);
+	else if (bjob_spawn(bj) == -1)
+		bjob_finish(bj, -1);
 }
