@@ -4,9 +4,10 @@
  * openat, fstatat, fchmodat, ...) comes back with EACCES, that is
  * when storeproc found a file the builder made unreadable and is about
  * to act on it, exchange DIR/NAME with DIR/OTHER (a symlink to a
- * victim file), then let storeproc go on.  Prints "attached" once
- * tracing, "swapped" after the exchange, and exits 0; exits 1 if the
- * moment did not come within TIMEOUT seconds.
+ * victim file), then let storeproc go on.  Processes storeproc forks
+ * are traced too.  Prints "attached" once tracing, "swapped" after the
+ * exchange, and exits 0; is killed by SIGALRM if the moment did not
+ * come within TIMEOUT seconds.
  *
  * Mode "swap": exchange DIR/NAME and DIR/OTHER in a tight loop for
  * TIMEOUT seconds or until DIR goes (a racing attacker, not driven).
@@ -59,71 +60,102 @@ race_names_path(unsigned long long nr)
 	return (0);
 }
 
+/* The name argument of pid's call, from its memory. */
 static int
-race_read_name(int memfd, unsigned long long addr, char *buf, size_t len)
+race_read_name(pid_t pid, unsigned long long addr, char *buf, size_t len)
 {
+	char	path[64];
 	ssize_t	n;
+	int	fd;
 
-	if ((n = pread(memfd, buf, len - 1, (off_t)addr)) <= 0)
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	n = pread(fd, buf, len - 1, (off_t)addr);
+	close(fd);
+	if (n <= 0)
 		return (-1);
 	buf[n] = '\0';
 	return (0);
 }
 
+/* Per traced process: did the call now entered name NAME? */
+#define RACE_PIDS	64
+static pid_t	race_pid[RACE_PIDS];
+static int	race_named[RACE_PIDS];
+
+static int *
+race_slot(pid_t pid)
+{
+	int	i;
+
+	for (i = 0; i < RACE_PIDS; i++)
+		if (race_pid[i] == pid)
+			return (&race_named[i]);
+	for (i = 0; i < RACE_PIDS; i++)
+		if (race_pid[i] == 0) {
+			race_pid[i] = pid;
+			race_named[i] = 0;
+			return (&race_named[i]);
+		}
+	errx(2, "too many traced processes");
+}
+
+/*
+ * Trace pid and every process it forks (storeproc copies a build's
+ * outputs in a child); the swap is made in whichever hits the moment.
+ * Exiting detaches every tracee; a timeout (SIGALRM) does too.
+ */
 static int
 race_trace(pid_t pid, int dfd, const char *name, const char *other,
     int timeout)
 {
 	struct ptrace_syscall_info	 si;
-	unsigned long long		 nr = 0, arg1 = 0;
-	char				 path[64], buf[PATH_MAX];
-	time_t				 end = time(NULL) + timeout;
-	int				 memfd, status, named = 0;
+	char				 buf[PATH_MAX];
+	pid_t				 p;
+	int				 status, sig, *named;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	if ((memfd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		err(2, "%s", path);
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD) == -1)
+	alarm(timeout);
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD |
+	    PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+	    PTRACE_O_TRACECLONE) == -1)
 		err(2, "PTRACE_SEIZE");
-	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == -1 ||
-	    waitpid(pid, &status, __WALL) == -1)
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == -1)
 		err(2, "PTRACE_INTERRUPT");
 	printf("attached\n");
 	fflush(stdout);
 	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, pid, 0, 0) == -1)
-			err(2, "PTRACE_SYSCALL");
-		if (waitpid(pid, &status, __WALL) == -1)
+		if ((p = waitpid(-1, &status, __WALL)) == -1)
 			err(2, "waitpid");
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			errx(2, "the traced process ended");
-		if (time(NULL) > end) {
-			ptrace(PTRACE_DETACH, pid, 0, 0);
-			errx(1, "no call on %s failed with EACCES", name);
-		}
-		if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80))
-			continue;
-		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(si), &si) ==
-		    -1)
-			err(2, "PTRACE_GET_SYSCALL_INFO");
-		if (si.op == PTRACE_SYSCALL_INFO_ENTRY) {
-			nr = si.entry.nr;
-			arg1 = si.entry.args[1];
-			named = race_names_path(nr) && race_read_name(memfd,
-			    arg1, buf, sizeof(buf)) == 0 &&
-			    strcmp(buf, name) == 0;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			if (p == pid)
+				errx(2, "the traced process ended");
 			continue;
 		}
-		if (si.op != PTRACE_SYSCALL_INFO_EXIT || !named ||
-		    !si.exit.is_error || si.exit.rval != -EACCES)
-			continue;
-		if (race_exchange(dfd, name, other) == -1)
-			err(2, "exchange");
-		printf("swapped after call %llu\n", nr);
-		fflush(stdout);
-		if (ptrace(PTRACE_DETACH, pid, 0, 0) == -1)
-			err(2, "PTRACE_DETACH");
-		return (0);
+		sig = 0;
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, p, sizeof(si),
+			    &si) == -1)
+				err(2, "PTRACE_GET_SYSCALL_INFO");
+			named = race_slot(p);
+			if (si.op == PTRACE_SYSCALL_INFO_ENTRY)
+				*named = race_names_path(si.entry.nr) &&
+				    race_read_name(p, si.entry.args[1], buf,
+				    sizeof(buf)) == 0 &&
+				    strcmp(buf, name) == 0;
+			else if (si.op == PTRACE_SYSCALL_INFO_EXIT &&
+			    *named && si.exit.is_error &&
+			    si.exit.rval == -EACCES) {
+				if (race_exchange(dfd, name, other) == -1)
+					err(2, "exchange");
+				printf("swapped in process %d\n", (int)p);
+				fflush(stdout);
+				return (0);
+			}
+		} else if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
+			sig = WSTOPSIG(status);	/* a signal: pass it on */
+		if (ptrace(PTRACE_SYSCALL, p, 0, sig) == -1 && errno != ESRCH)
+			err(2, "PTRACE_SYSCALL");
 	}
 }
 
