@@ -195,8 +195,9 @@ static const struct nar_parse_cb nar_restore_cb = {
  */
 static int	nar_remove_fail(const char *, const char *, const char *,
 		    int);
-static int	nar_remove_open(int, const char *, const struct stat *,
-		    const char *);
+static int	nar_remove_dir(int, const char *, int, int, int,
+		    const char *, unsigned int *);
+static int	nar_remove_open(int, const char *, const char *);
 static int	nar_remove_entry(int, const char *, int, int, const char *,
 		    unsigned int *);
 static int	nar_remove_contents(int, int, int, const char *,
@@ -1430,19 +1431,33 @@ nar_remove_fail(const char *what, const char *name, const char *root,
 	return (-1);
 }
 
-/* Open a directory to empty it, making it writable by us first. */
+/*
+ * Open a directory to empty it, made ours and mode 0700 first: then no
+ * one else, such as a process of another user holding a descriptor
+ * into a build's tree, can add entries while we remove them.  A
+ * caller that may not chown (no CAP_CHOWN) only makes it usable to us.
+ */
 static int
-nar_remove_open(int dirfd, const char *name, const struct stat *st,
-    const char *root)
+nar_remove_open(int dirfd, const char *name, const char *root)
 {
-	int	fd;
+	struct stat	st;
+	mode_t		mode;
+	int		fd;
 
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1)
 		return (nar_remove_fail("open", name, root, errno));
-	if ((st->st_mode & S_IRWXU) != S_IRWXU &&
-	    fchmod(fd, (st->st_mode | S_IRWXU) & 07777) == -1) {
+	if (fstat(fd, &st) == -1) {
+		nar_remove_fail("stat", name, root, errno);
+		close(fd);
+		return (-1);
+	}
+	if (st.st_uid != geteuid() && fchown(fd, geteuid(), getegid()) == 0)
+		st.st_uid = geteuid();
+	mode = st.st_uid == geteuid() ? S_IRWXU :
+	    (st.st_mode | S_IRWXU) & 07777;
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1) {
 		nar_remove_fail("chmod", name, root, errno);
 		close(fd);
 		return (-1);
@@ -1450,11 +1465,41 @@ nar_remove_open(int dirfd, const char *name, const struct stat *st,
 	return (fd);
 }
 
+/*
+ * Empty the open directory fd and remove it as name in dirfd.  An
+ * entry made by a call that began before the chmod above may turn up
+ * after the listing: the directory is listed again, a few times.
+ */
+static int
+nar_remove_dir(int dirfd, const char *name, int fd, int rootfd, int depth,
+    const char *root, unsigned int *serial)
+{
+	unsigned int	hoisted;
+	int		tries, r = 0;
+
+	for (tries = 0; tries < 4; tries++) {
+		/* Deep subtrees come up to the top; go until none did. */
+		do {
+			hoisted = *serial;
+			r = nar_remove_contents(fd, rootfd, depth, root,
+			    serial);
+		} while (r == 0 && fd == rootfd && *serial != hoisted);
+		if (r == -1)
+			return (-1);
+		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 ||
+		    errno == ENOENT)
+			return (0);
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			break;
+	}
+	return (nar_remove_fail("remove", name, root, errno));
+}
+
 int
 nar_remove_tree(int dirfd, const char *name, const char **errstr)
 {
 	struct stat	st;
-	unsigned int	hoisted, serial = 0;
+	unsigned int	serial = 0;
 	int		fd, r = 0;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
@@ -1463,21 +1508,15 @@ nar_remove_tree(int dirfd, const char *name, const char **errstr)
 		*errstr = nar_errbuf;
 		return (nar_remove_fail("stat", name, name, errno));
 	}
-	if (S_ISDIR(st.st_mode)) {
-		if ((fd = nar_remove_open(dirfd, name, &st, name)) == -1) {
-			*errstr = nar_errbuf;
-			return (-1);
-		}
-		/* Deep subtrees come up to fd; go again until none did. */
-		do {
-			hoisted = serial;
-			r = nar_remove_contents(fd, fd, 1, name, &serial);
-		} while (r == 0 && serial != hoisted);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
+			r = nar_remove_fail("remove", name, name, errno);
+	} else if ((fd = nar_remove_open(dirfd, name, name)) == -1)
+		r = -1;
+	else {
+		r = nar_remove_dir(dirfd, name, fd, fd, 1, name, &serial);
 		close(fd);
 	}
-	if (r == 0 && unlinkat(dirfd, name,
-	    S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) == -1 && errno != ENOENT)
-		r = nar_remove_fail("remove", name, name, errno);
 	if (r == -1)
 		*errstr = nar_errbuf;
 	return (r);
@@ -1515,7 +1554,7 @@ nar_remove_entry(int fd, const char *name, int rootfd, int depth,
 			return (nar_remove_fail("remove", name, root, errno));
 		return (0);
 	}
-	if ((cfd = nar_remove_open(fd, name, &st, root)) == -1)
+	if ((cfd = nar_remove_open(fd, name, root)) == -1)
 		return (-1);
 	if (depth >= NAR_REMOVE_DEPTH) {
 		close(cfd);
@@ -1524,11 +1563,8 @@ nar_remove_entry(int fd, const char *name, int rootfd, int depth,
 		(*serial)++;
 		return (0);
 	}
-	r = nar_remove_contents(cfd, rootfd, depth + 1, root, serial);
+	r = nar_remove_dir(fd, name, cfd, rootfd, depth + 1, root, serial);
 	close(cfd);
-	if (r == 0 && unlinkat(fd, name, AT_REMOVEDIR) == -1 &&
-	    errno != ENOENT)
-		r = nar_remove_fail("remove", name, root, errno);
 	return (r);
 }
 

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -58,12 +59,19 @@ static const int sandbox_store[] = {
 	SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(rename),
 	SCMP_SYS(linkat), SCMP_SYS(symlinkat), SCMP_SYS(readlinkat),
 	SCMP_SYS(readlink), SCMP_SYS(access), SCMP_SYS(faccessat),
-	SCMP_SYS(faccessat2), SCMP_SYS(fchmod), SCMP_SYS(fchmodat),
+	SCMP_SYS(faccessat2), SCMP_SYS(fchmod),
 	SCMP_SYS(fchown), SCMP_SYS(fchownat), SCMP_SYS(utimensat),
 	SCMP_SYS(fgetxattr), SCMP_SYS(flistxattr), SCMP_SYS(fremovexattr),
 	SCMP_SYS(llistxattr), SCMP_SYS(lremovexattr),
 	SCMP_SYS(getcwd), SCMP_SYS(umask),
 	SCMP_SYS(pipe2), SCMP_SYS(sched_yield),
+	/*
+	 * A build's outputs are copied and hashed in a forked child, so
+	 * the event loop keeps serving (store_build.c): the fork (clone
+	 * without namespaces, below), the child's set_robust_list, the
+	 * parent's wait4 and its kill of a child that sent garbage.
+	 */
+	SCMP_SYS(wait4), SCMP_SYS(set_robust_list), SCMP_SYS(kill),
 };
 
 /* builderproc: sockets and its event loop; it has no files to touch. */
@@ -127,6 +135,48 @@ sandbox_allow(scmp_filter_ctx ctx, const int *calls, size_t ncalls)
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* Linux 6.6; older kernel headers do not know it yet. */
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2	452
+#endif
+
+/*
+ * storeproc changes modes only through descriptors: fchmod, or
+ * fchmodat2 with AT_EMPTY_PATH on an O_PATH descriptor (what a builder
+ * left unreadable).  A chmod by name could follow a symlink a builder
+ * swapped in, so fchmodat, and fchmodat2 without that flag, are not
+ * allowed at all (issue 10, item 1).
+ */
+static void
+sandbox_store_chmod(scmp_filter_ctx ctx)
+{
+	int	rc;
+
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fchmodat2),
+	    1, SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH))) < 0)
+		fatalx("seccomp_rule_add fchmodat2: %s", strerror(-rc));
+}
+
+/*
+ * storeproc forks (fork(2) is clone(2) without namespace flags) and the
+ * child asks for SIGKILL should storeproc die (PR_SET_PDEATHSIG): no
+ * other clone and no other prctl.
+ */
+static void
+sandbox_store_fork(scmp_filter_ctx ctx)
+{
+	const scmp_datum_t	ns = CLONE_NEWNS | CLONE_NEWUTS |
+	    CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+	    CLONE_NEWCGROUP | CLONE_THREAD | CLONE_VM;
+	int			rc;
+
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, ns, 0))) < 0 ||
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG))) < 0)
+		fatalx("seccomp_rule_add clone, prctl: %s", strerror(-rc));
+}
+
 void
 sandbox_enter(enum proc_type proc)
 {
@@ -144,6 +194,8 @@ sandbox_enter(enum proc_type proc)
 	switch (proc) {
 	case PROC_STORE:
 		sandbox_allow(ctx, sandbox_store, NELEM(sandbox_store));
+		sandbox_store_chmod(ctx);
+		sandbox_store_fork(ctx);
 		break;
 	case PROC_BUILDER:
 		sandbox_allow(ctx, sandbox_builder, NELEM(sandbox_builder));

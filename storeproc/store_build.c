@@ -6,24 +6,45 @@
  * Outputs are never taken over as the builder left them: the builder
  * may still hold descriptors to its files (CVE-2024-27297), and any
  * name in the build root may be a symlink it planted (CVE-2026-39860).
- * So each output is copied afresh, through directory fds and with
- * O_NOFOLLOW at every step, into a temporary name in the store dir that
- * only storeproc writes to; only the copy is canonicalised, hashed,
- * scanned and registered.  The builder's tree is read, and chmod'ed
- * only where it made a file unreadable to us.
+ * So each output is copied afresh into a temporary name in the store
+ * dir that only storeproc writes to; only the copy is canonicalised,
+ * hashed, scanned and registered.
  *
- * The work is synchronous: storeproc serves nothing else while it
- * copies and hashes an output (about the time of reading and writing
- * it twice, some seconds per GB on local disks).  Builds are rare next
- * to queries, and a fixed-output download is small; a build that
- * produces many GB delays other clients by that much.
+ * The builder's tree may still change while it is copied: its own
+ * processes are dead (its pid namespace went down with the builder,
+ * and the spawner killed its user before handing us the tree), but a
+ * process of another user may hold a descriptor into a directory the
+ * builder made world-writable.  So no name in that tree is ever
+ * resolved twice or followed: each node is pinned first by an
+ * O_PATH|O_NOFOLLOW descriptor, and every check and change is made
+ * through that descriptor.  A name opened again to read it must lead
+ * to the pinned inode, or the build fails.  Modes are changed only
+ * where the build user made its own file unreadable to us, and only
+ * on its own inode: nothing the builder can name makes storeproc
+ * change a file it could not change itself.
+ *
+ * The copy, canonicalisation, hash and reference scan take time with
+ * the size of the outputs (an 8 GiB output is hashed for a minute), so
+ * they run in a child process forked for the build, which reports the
+ * results on a pipe: the event loop goes on serving everyone else.
+ * Only the child touches the copies until it is done; only the parent
+ * touches the database, and it installs and registers the copies once
+ * the report came.  The temporary names are chosen before the fork, so
+ * whatever becomes of the child, bjob_free removes its copies.
  */
+#include <sys/prctl.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/tree.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <event.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +63,11 @@
 /* Nix shows the arguments of its build errors in bold magenta. */
 #define HL(s)		"\x1b[35;1m" s "\x1b[0m"
 #define BUILD_ERR_MAX	(PATH_MAX + 1024)
+
+/* Linux 6.6; older C library headers do not know it yet. */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2	452
+#endif
 
 /* One output on its way into the store. */
 struct bout {
@@ -63,6 +89,12 @@ struct bout {
 
 /* A build's registration. */
 struct bjob {
+	TAILQ_ENTRY(bjob)	 bj_entry;
+	pid_t			 bj_pid;	/* the child taking outputs */
+	int			 bj_repfd;	/* its report */
+	struct event		 bj_ev;
+	unsigned char		*bj_rep;
+	size_t			 bj_replen;
 	uint32_t		 bj_sid;
 	struct msg_build	 bj_mb;
 	int			 bj_rootfd;	/* the build root's store dir */
@@ -74,12 +106,27 @@ struct bjob {
 	char			 bj_err[BUILD_ERR_MAX];
 };
 
+/*
+ * A file with more than one link, copied once: its other names in the
+ * output become links to the copy, as Nix 2.8 keeps them.
+ */
+struct blink {
+	RB_ENTRY(blink)	 bl_entry;
+	dev_t		 bl_dev;
+	ino_t		 bl_ino;
+	char		*bl_copy;	/* relative to the store dir */
+};
+RB_HEAD(blinks, blink);
+
 /* The walk that copies one output out of the build root. */
 struct bcopy {
-	uid_t	 bc_uid;
-	char	 bc_path[PATH_MAX];	/* for messages */
-	char	*bc_err;
-	size_t	 bc_errsz;
+	uid_t		 bc_uid;
+	char		 bc_path[PATH_MAX];	/* for messages */
+	size_t		 bc_rootlen;	/* of the output's path in it */
+	const char	*bc_tmp;	/* the copy's name in the store dir */
+	struct blinks	 bc_links;
+	char		*bc_err;
+	size_t		 bc_errsz;
 };
 
 /* What the NAR of a copy feeds. */
@@ -91,10 +138,45 @@ struct bscan {
 	uint64_t	 bs_size;
 };
 
-static unsigned char	build_buf[NAR_BUFSIZE];
+/*
+ * What the child reports: a head, then per taken output one of these,
+ * each followed by bro_nrefs indices into bj_candpaths.
+ */
+struct brep_head {
+	int32_t		brh_rc;
+	int32_t		brh_mismatch;
+	char		brh_err[BUILD_ERR_MAX];
+};
+
+struct brep_out {
+	char		bro_narhash[HASH_STR_MAX];
+	char		bro_ca[CA_STR_MAX];
+	uint64_t	bro_narsize;
+	uint32_t	bro_nrefs;
+};
+
+/* A report larger than this is garbage (some MB of indices at most). */
+#define BREP_MAX	(64 * 1024 * 1024)
+
+static TAILQ_HEAD(, bjob)	bjobs = TAILQ_HEAD_INITIALIZER(bjobs);
+static unsigned char		build_buf[NAR_BUFSIZE];
 
 static int	bcopy_node(struct bcopy *, int, const char *, int,
 		    const char *, int);
+static int	blink_cmp(struct blink *, struct blink *);
+
+RB_PROTOTYPE(blinks, blink, bl_entry, blink_cmp)
+RB_GENERATE(blinks, blink, bl_entry, blink_cmp)
+
+static int
+blink_cmp(struct blink *a, struct blink *b)
+{
+	if (a->bl_dev != b->bl_dev)
+		return (a->bl_dev < b->bl_dev ? -1 : 1);
+	if (a->bl_ino != b->bl_ino)
+		return (a->bl_ino < b->bl_ino ? -1 : 1);
+	return (0);
+}
 
 static int
 bjob_fail(struct bjob *bj, const char *fmt, ...)
@@ -215,29 +297,45 @@ bcopy_fail(struct bcopy *bc, const char *what)
 }
 
 /*
- * Open a node of the builder's tree.  One it made unreadable to us (a
- * mode 000 directory) is opened up first: the tree is the builder's
- * leftover, and CAP_FOWNER lets storeproc chmod it.
+ * Pin a node of the builder's tree: the O_PATH descriptor stays on the
+ * inode the name led to, whatever the name leads to later.
  */
 static int
-bcopy_open(struct bcopy *bc, int dirfd, const char *name,
-    const struct stat *st)
+bcopy_pin(struct bcopy *bc, int sdir, const char *name, struct stat *st)
 {
-	int	flags, fd;
+	int	pfd;
 
-	flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-	    (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0);
-	fd = openat(dirfd, name, flags);
-	if (fd == -1 && errno == EACCES && fchmodat(dirfd, name,
-	    (st->st_mode & 07777) | (S_ISDIR(st->st_mode) ? 0555 : 0444),
-	    0) == 0)
-		fd = openat(dirfd, name, flags);
-	if (fd == -1)
-		return (bcopy_fail(bc, "cannot open"));
-	return (fd);
+	if ((pfd = openat(sdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (bcopy_fail(bc, "getting attributes of path"));
+	if (fstat(pfd, st) == -1) {
+		bcopy_fail(bc, "getting attributes of path");
+		close(pfd);
+		return (-1);
+	}
+	return (pfd);
 }
 
-/* The same inode as stat'ed, still of that type: nothing swapped. */
+/*
+ * Make a pinned node readable to us.  Only the build user's own inode
+ * is changed, and only by its descriptor (fchmodat2 with AT_EMPTY_PATH:
+ * an O_PATH descriptor takes no fchmod); the set-user-ID, set-group-ID
+ * and sticky bits go, so no mode arises that its user could not set.
+ */
+static int
+bcopy_unlock(struct bcopy *bc, int pfd, const struct stat *st)
+{
+	mode_t	mode;
+
+	if (st->st_uid != bc->bc_uid) {
+		errno = EACCES;
+		return (-1);
+	}
+	mode = (st->st_mode & 0777) | (S_ISDIR(st->st_mode) ? 0555 : 0444);
+	return (syscall(SYS_fchmodat2, pfd, "", mode, AT_EMPTY_PATH) == -1 ?
+	    -1 : 0);
+}
+
+/* The same inode as pinned, still of that type: nothing swapped. */
 static int
 bcopy_same(struct bcopy *bc, int fd, const struct stat *st)
 {
@@ -253,20 +351,167 @@ bcopy_same(struct bcopy *bc, int fd, const struct stat *st)
 	return (0);
 }
 
+/*
+ * Open a pinned node to read it.  A name swapped since for a symlink
+ * fails (O_NOFOLLOW), for anything else bcopy_same refuses it.
+ */
 static int
-bcopy_regular(struct bcopy *bc, int sdir, const char *name, int ddir,
-    const char *dname, const struct stat *st)
+bcopy_open(struct bcopy *bc, int sdir, const char *name, int pfd,
+    const struct stat *st)
 {
-	ssize_t		 n, w;
-	size_t		 off;
-	int		 in, out, rc = -1;
+	int	flags, fd;
 
-	if ((in = bcopy_open(bc, sdir, name, st)) == -1)
-		return (-1);
-	if (bcopy_same(bc, in, st) == -1) {
-		close(in);
+	flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	    (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0);
+	fd = openat(sdir, name, flags);
+	if (fd == -1 && errno == EACCES && bcopy_unlock(bc, pfd, st) == 0)
+		fd = openat(sdir, name, flags);
+	if (fd == -1)
+		return (bcopy_fail(bc, "cannot open"));
+	if (bcopy_same(bc, fd, st) == -1) {
+		close(fd);
 		return (-1);
 	}
+	return (fd);
+}
+
+/* Copy bytes [off, end) of in to the same place in out. */
+static int
+bcopy_range(struct bcopy *bc, int in, int out, off_t off, off_t end)
+{
+	ssize_t	n, w;
+	size_t	want, done;
+
+	while (off < end) {
+		want = end - off < (off_t)sizeof(build_buf) ?
+		    (size_t)(end - off) : sizeof(build_buf);
+		if ((n = pread(in, build_buf, want, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (bcopy_fail(bc, "cannot read"));
+		}
+		if (n == 0)
+			break;	/* it shrank; the copy ends here */
+		for (done = 0; done < (size_t)n; done += w)
+			if ((w = pwrite(out, build_buf + done, n - done,
+			    off + done)) == -1) {
+				if (errno != EINTR)
+					return (bcopy_fail(bc,
+					    "cannot write a copy of"));
+				w = 0;
+			}
+		off += n;
+	}
+	return (0);
+}
+
+/*
+ * Holes stay holes: only the data regions are read and written, and
+ * the size is set at the end.  An 8 GiB file of one block takes one
+ * block, as in the builder's tree.
+ */
+static int
+bcopy_data(struct bcopy *bc, int in, int out)
+{
+	struct stat	st;
+	off_t		data, hole = 0;
+
+	if (fstat(in, &st) == -1)
+		return (bcopy_fail(bc, "cannot stat"));
+	for (;;) {
+		if ((data = lseek(in, hole, SEEK_DATA)) == -1) {
+			if (errno == ENXIO)
+				break;
+			/* No SEEK_DATA here: all of it is data. */
+			if (errno != EINVAL || hole != 0)
+				return (bcopy_fail(bc, "cannot read"));
+			data = 0;
+			hole = st.st_size;
+		} else if ((hole = lseek(in, data, SEEK_HOLE)) == -1)
+			return (bcopy_fail(bc, "cannot read"));
+		if (hole > st.st_size)
+			hole = st.st_size;
+		if (data >= hole)
+			break;
+		if (bcopy_range(bc, in, out, data, hole) == -1)
+			return (-1);
+		if (hole >= st.st_size)
+			break;
+	}
+	if (ftruncate(out, st.st_size) == -1)
+		return (bcopy_fail(bc, "cannot write a copy of"));
+	return (0);
+}
+
+/* The copy's name relative to the store dir, for the links map. */
+static char *
+bcopy_relname(struct bcopy *bc)
+{
+	char	*rel;
+
+	if (asprintf(&rel, "%s%s", bc->bc_tmp, bc->bc_path + bc->bc_rootlen)
+	    == -1)
+		fatal("%s", __func__);
+	return (rel);
+}
+
+/* Another name of a file already copied: link to the copy. */
+static int
+bcopy_link(struct bcopy *bc, const struct stat *st, int ddir,
+    const char *dname, int *done)
+{
+	struct blink	 key, *bl;
+
+	*done = 0;
+	if (st->st_nlink < 2)
+		return (0);
+	key.bl_dev = st->st_dev;
+	key.bl_ino = st->st_ino;
+	if ((bl = RB_FIND(blinks, &bc->bc_links, &key)) == NULL)
+		return (0);
+	*done = 1;
+	if (linkat(store_env.se_storefd, bl->bl_copy, ddir, dname, 0) == -1)
+		return (bcopy_fail(bc, "cannot link a copy of"));
+	return (0);
+}
+
+static void
+bcopy_link_add(struct bcopy *bc, const struct stat *st)
+{
+	struct blink	*bl;
+
+	if (st->st_nlink < 2)
+		return;
+	if ((bl = calloc(1, sizeof(*bl))) == NULL)
+		fatal("%s", __func__);
+	bl->bl_dev = st->st_dev;
+	bl->bl_ino = st->st_ino;
+	bl->bl_copy = bcopy_relname(bc);
+	RB_INSERT(blinks, &bc->bc_links, bl);
+}
+
+static void
+bcopy_links_free(struct bcopy *bc)
+{
+	struct blink	*bl, *next;
+
+	RB_FOREACH_SAFE(bl, blinks, &bc->bc_links, next) {
+		RB_REMOVE(blinks, &bc->bc_links, bl);
+		free(bl->bl_copy);
+		free(bl);
+	}
+}
+
+static int
+bcopy_regular(struct bcopy *bc, int sdir, const char *name, int pfd,
+    int ddir, const char *dname, const struct stat *st)
+{
+	int	in, out, rc, linked;
+
+	if (bcopy_link(bc, st, ddir, dname, &linked) == -1 || linked)
+		return (linked ? 0 : -1);
+	if ((in = bcopy_open(bc, sdir, name, pfd, st)) == -1)
+		return (-1);
 	/* Canonicalisation turns these into 0444 or 0555. */
 	if ((out = openat(ddir, dname, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, (st->st_mode & S_IXUSR) ? 0700 : 0600)) ==
@@ -274,41 +519,23 @@ bcopy_regular(struct bcopy *bc, int sdir, const char *name, int ddir,
 		close(in);
 		return (bcopy_fail(bc, "cannot create a copy of"));
 	}
-	for (;;) {
-		if ((n = read(in, build_buf, sizeof(build_buf))) == -1) {
-			if (errno == EINTR)
-				continue;
-			bcopy_fail(bc, "cannot read");
-			break;
-		}
-		if (n == 0) {
-			rc = 0;
-			break;
-		}
-		for (off = 0; off < (size_t)n; off += w)
-			if ((w = write(out, build_buf + off, n - off)) == -1 &&
-			    errno != EINTR)
-				break;
-			else if (w == -1)
-				w = 0;
-		if (off < (size_t)n) {
-			bcopy_fail(bc, "cannot write a copy of");
-			break;
-		}
-	}
+	rc = bcopy_data(bc, in, out);
 	close(in);
-	close(out);
+	if (close(out) == -1 && rc == 0)
+		rc = bcopy_fail(bc, "cannot write a copy of");
+	if (rc == 0)
+		bcopy_link_add(bc, st);
 	return (rc);
 }
 
+/* The pinned symlink's own target: readlinkat of its descriptor. */
 static int
-bcopy_symlink(struct bcopy *bc, int sdir, const char *name, int ddir,
-    const char *dname)
+bcopy_symlink(struct bcopy *bc, int pfd, int ddir, const char *dname)
 {
 	char	target[NAR_TARGET_MAX + 2];
 	ssize_t	n;
 
-	if ((n = readlinkat(sdir, name, target, sizeof(target))) == -1)
+	if ((n = readlinkat(pfd, "", target, sizeof(target))) == -1)
 		return (bcopy_fail(bc, "cannot read symlink"));
 	if ((size_t)n >= sizeof(target) - 1) {
 		errno = ENAMETOOLONG;
@@ -320,24 +547,19 @@ bcopy_symlink(struct bcopy *bc, int sdir, const char *name, int ddir,
 	return (0);
 }
 
+/* A directory, open as in (which this closes). */
 static int
-bcopy_dir(struct bcopy *bc, int sdir, const char *name, int ddir,
-    const char *dname, const struct stat *st, int depth)
+bcopy_dir(struct bcopy *bc, int in, int ddir, const char *dname, int depth)
 {
 	DIR		*dir;
 	struct dirent	*de;
 	size_t		 plen = strlen(bc->bc_path);
-	int		 in, out, rc = 0;
+	int		 out, rc = 0;
 
 	if (depth >= NAR_DEPTH_MAX) {
+		close(in);
 		errno = ELOOP;
 		return (bcopy_fail(bc, "cannot copy"));
-	}
-	if ((in = bcopy_open(bc, sdir, name, st)) == -1)
-		return (-1);
-	if (bcopy_same(bc, in, st) == -1) {
-		close(in);
-		return (-1);
 	}
 	if ((dir = fdopendir(in)) == NULL) {
 		bcopy_fail(bc, "cannot read directory");
@@ -376,24 +598,33 @@ bcopy_node(struct bcopy *bc, int sdir, const char *name, int ddir,
     const char *dname, int depth)
 {
 	struct stat	st;
+	int		pfd, fd, rc;
 
-	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return (bcopy_fail(bc, "getting attributes of path"));
+	if ((pfd = bcopy_pin(bc, sdir, name, &st)) == -1)
+		return (-1);
 	/* Nix's canonicalisation: only the build user's files. */
 	if (st.st_uid != bc->bc_uid && st.st_uid != store_env.se_uid) {
 		snprintf(bc->bc_err, bc->bc_errsz, "invalid ownership on file "
 		    "'" HL("%s") "'", bc->bc_path);
-		return (-1);
+		rc = -1;
+	} else if (S_ISLNK(st.st_mode))
+		rc = bcopy_symlink(bc, pfd, ddir, dname);
+	else if (S_ISREG(st.st_mode))
+		rc = bcopy_regular(bc, sdir, name, pfd, ddir, dname, &st);
+	else if (S_ISDIR(st.st_mode)) {
+		/* Not pinned through the walk below: fds grow with depth. */
+		fd = bcopy_open(bc, sdir, name, pfd, &st);
+		close(pfd);
+		pfd = -1;
+		rc = fd == -1 ? -1 : bcopy_dir(bc, fd, ddir, dname, depth);
+	} else {
+		snprintf(bc->bc_err, bc->bc_errsz, "file '" HL("%s") "' has "
+		    "an unsupported type", bc->bc_path);
+		rc = -1;
 	}
-	if (S_ISLNK(st.st_mode))
-		return (bcopy_symlink(bc, sdir, name, ddir, dname));
-	if (S_ISREG(st.st_mode))
-		return (bcopy_regular(bc, sdir, name, ddir, dname, &st));
-	if (S_ISDIR(st.st_mode))
-		return (bcopy_dir(bc, sdir, name, ddir, dname, &st, depth));
-	snprintf(bc->bc_err, bc->bc_errsz, "file '" HL("%s") "' has an "
-	    "unsupported type", bc->bc_path);
-	return (-1);
+	if (pfd != -1)
+		close(pfd);
+	return (rc);
 }
 
 /*
@@ -593,6 +824,7 @@ bout_take(struct bjob *bj, struct bout *bo)
 	struct bcopy	 bc;
 	struct stat	 st;
 	const char	*base = store_base(bo->bo_out->mbo_path), *errstr;
+	int		 rc;
 
 	if (fstatat(bj->bj_rootfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
@@ -613,10 +845,14 @@ bout_take(struct bjob *bj, struct bout *bo)
 	bc.bc_uid = bj->bj_mb.mb_uid;
 	bc.bc_err = bj->bj_err;
 	bc.bc_errsz = sizeof(bj->bj_err);
+	RB_INIT(&bc.bc_links);
 	strlcpy(bc.bc_path, bo->bo_out->mbo_path, sizeof(bc.bc_path));
-	store_tmpname(bo->bo_tmp, sizeof(bo->bo_tmp), "build");
-	if (bcopy_node(&bc, bj->bj_rootfd, base, store_env.se_storefd,
-	    bo->bo_tmp, 0) == -1)
+	bc.bc_rootlen = strlen(bc.bc_path);
+	bc.bc_tmp = bo->bo_tmp;
+	rc = bcopy_node(&bc, bj->bj_rootfd, base, store_env.se_storefd,
+	    bo->bo_tmp, 0);
+	bcopy_links_free(&bc);
+	if (rc == -1)
 		return (-1);
 	if (store_canon_path(store_env.se_storefd, bo->bo_tmp, &errstr) == -1)
 		return (bjob_fail(bj, "%s", errstr));
@@ -736,13 +972,15 @@ bjob_reply(struct bjob *bj)
 	return (rc);
 }
 
+/* Which outputs to take, and their temporary names. */
 static int
-bjob_run(struct bjob *bj)
+bjob_prepare(struct bjob *bj, int *ntake)
 {
 	struct bout	*bo;
 	const char	*errstr;
 	size_t		 i;
 
+	*ntake = 0;
 	bjob_cands(bj);
 	if ((bj->bj_outs = calloc(bj->bj_mb.mb_noutputs,
 	    sizeof(*bj->bj_outs))) == NULL)
@@ -754,14 +992,259 @@ bjob_run(struct bjob *bj)
 		if ((bo->bo_valid = store_is_valid(bo->bo_out->mbo_path,
 		    &errstr)) == -1)
 			return (bjob_fail(bj, "%s", errstr));
+		if (!bo->bo_valid) {
+			store_tmpname(bo->bo_tmp, sizeof(bo->bo_tmp),
+			    "build");
+			(*ntake)++;
+		}
+	}
+	return (0);
+}
+
+static int
+brep_write(int fd, const void *buf, size_t len)
+{
+	const unsigned char	*p = buf;
+	ssize_t			 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+static uint32_t
+brep_index(struct bjob *bj, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < bj->bj_ncands; i++)
+		if (strcmp(bj->bj_candpaths[i], path) == 0)
+			return (i);
+	fatalx("%s: a reference that is no candidate", __func__);
+}
+
+/* In the child: take every output, report, exit. */
+static void __attribute__((noreturn))
+bjob_child(struct bjob *bj, int fd)
+{
+	struct brep_head	 rh;
+	struct brep_out		 ro;
+	struct bout		*bo;
+	size_t			 i, k;
+	uint32_t		 idx;
+	int			 rc = 0;
+
+	/* No copy goes on for a storeproc that is gone. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (i = 0; rc == 0 && i < bj->bj_mb.mb_noutputs; i++)
+		if (!bj->bj_outs[i].bo_valid)
+			rc = bout_take(bj, &bj->bj_outs[i]);
+	memset(&rh, 0, sizeof(rh));
+	rh.brh_rc = rc;
+	rh.brh_mismatch = bj->bj_mismatch;
+	strlcpy(rh.brh_err, bj->bj_err, sizeof(rh.brh_err));
+	if (brep_write(fd, &rh, sizeof(rh)) == -1)
+		_exit(1);
+	for (i = 0; rc == 0 && i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if (bo->bo_valid)
+			continue;
+		memset(&ro, 0, sizeof(ro));
+		strlcpy(ro.bro_narhash, bo->bo_narhash_str,
+		    sizeof(ro.bro_narhash));
+		strlcpy(ro.bro_ca, bo->bo_ca, sizeof(ro.bro_ca));
+		ro.bro_narsize = bo->bo_narsize;
+		ro.bro_nrefs = bo->bo_nrefs;
+		if (brep_write(fd, &ro, sizeof(ro)) == -1)
+			_exit(1);
+		for (k = 0; k < bo->bo_nrefs; k++) {
+			idx = brep_index(bj, bo->bo_refs[k]);
+			if (brep_write(fd, &idx, sizeof(idx)) == -1)
+				_exit(1);
+		}
+	}
+	_exit(0);
+}
+
+/* The parent's side of one output of a report; -1 if malformed. */
+static int
+brep_parse_out(struct bjob *bj, struct bout *bo, size_t *off)
+{
+	struct brep_out	ro;
+	uint32_t	idx;
+	size_t		k;
+
+	if (bj->bj_replen - *off < sizeof(ro))
+		return (-1);
+	memcpy(&ro, bj->bj_rep + *off, sizeof(ro));
+	*off += sizeof(ro);
+	if (ro.bro_nrefs > bj->bj_ncands || (bj->bj_replen - *off) /
+	    sizeof(idx) < ro.bro_nrefs ||
+	    memchr(ro.bro_narhash, '\0', sizeof(ro.bro_narhash)) == NULL ||
+	    memchr(ro.bro_ca, '\0', sizeof(ro.bro_ca)) == NULL)
+		return (-1);
+	strlcpy(bo->bo_narhash_str, ro.bro_narhash,
+	    sizeof(bo->bo_narhash_str));
+	strlcpy(bo->bo_ca, ro.bro_ca, sizeof(bo->bo_ca));
+	bo->bo_narsize = ro.bro_narsize;
+	if ((bo->bo_refs = calloc(ro.bro_nrefs + 1,
+	    sizeof(*bo->bo_refs))) == NULL)
+		fatal("%s", __func__);
+	for (k = 0; k < ro.bro_nrefs; k++) {
+		memcpy(&idx, bj->bj_rep + *off, sizeof(idx));
+		*off += sizeof(idx);
+		if (idx >= bj->bj_ncands)
+			return (-1);
+		if ((bo->bo_refs[k] = strdup(bj->bj_candpaths[idx])) == NULL)
+			fatal("%s", __func__);
+		bo->bo_nrefs++;
+	}
+	return (0);
+}
+
+/* The report is complete: the child's results, or its error. */
+static int
+brep_parse(struct bjob *bj, int status)
+{
+	struct brep_head	rh;
+	size_t			i, off = sizeof(rh);
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    bj->bj_replen < sizeof(rh))
+		return (bjob_fail(bj, "copying the outputs of '%s' failed",
+		    bj->bj_mb.mb_drv));
+	memcpy(&rh, bj->bj_rep, sizeof(rh));
+	if (rh.brh_rc != 0) {
+		rh.brh_err[sizeof(rh.brh_err) - 1] = '\0';
+		bj->bj_mismatch = rh.brh_mismatch != 0;
+		return (bjob_fail(bj, "%s", rh.brh_err));
 	}
 	for (i = 0; i < bj->bj_mb.mb_noutputs; i++)
 		if (!bj->bj_outs[i].bo_valid &&
-		    bout_take(bj, &bj->bj_outs[i]) == -1)
-			return (-1);
-	if (bjob_install(bj) == -1 || bjob_register(bj) == -1)
-		return (-1);
-	return (bjob_reply(bj));
+		    brep_parse_out(bj, &bj->bj_outs[i], &off) == -1)
+			return (bjob_fail(bj, "bad report copying the "
+			    "outputs of '%s'", bj->bj_mb.mb_drv));
+	return (0);
+}
+
+/*
+ * An output that became valid while the child copied (added by a
+ * client meanwhile) stays as registered; our copy of it goes.
+ */
+static int
+bjob_recheck(struct bjob *bj)
+{
+	struct bout	*bo;
+	const char	*errstr;
+	size_t		 i;
+	int		 valid;
+
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if (bo->bo_valid)
+			continue;
+		if ((valid = store_is_valid(bo->bo_out->mbo_path,
+		    &errstr)) == -1)
+			return (bjob_fail(bj, "%s", errstr));
+		bo->bo_valid = valid;
+	}
+	return (0);
+}
+
+/* Install, register and answer, or answer the error; then free. */
+static void
+bjob_finish(struct bjob *bj, int rc)
+{
+	struct msg_build_result	mbr;
+
+	if (rc == 0)
+		rc = bjob_recheck(bj);
+	if (rc == 0 && (bjob_install(bj) == -1 || bjob_register(bj) == -1 ||
+	    bjob_reply(bj) == -1))
+		rc = -1;
+	if (rc == -1) {
+		memset(&mbr, 0, sizeof(mbr));
+		mbr.mbr_error = bj->bj_err;
+		mbr.mbr_hash_mismatch = bj->bj_mismatch;
+		log_debug("session %u: %s", bj->bj_sid, bj->bj_err);
+		msg_send_build_result(store_env.se_builder, bj->bj_sid, &mbr);
+	}
+	bjob_free(bj);
+	free(bj->bj_rep);
+	free(bj);
+}
+
+static void
+bjob_read(int fd, short event, void *arg)
+{
+	struct bjob	*bj = arg;
+	ssize_t		 n;
+	int		 status, rc;
+
+	(void)event;
+	if ((bj->bj_rep = realloc(bj->bj_rep, bj->bj_replen +
+	    NAR_BUFSIZE)) == NULL)
+		fatal("%s", __func__);
+	n = read(fd, bj->bj_rep + bj->bj_replen, NAR_BUFSIZE);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0 && bj->bj_replen + n <= BREP_MAX) {
+		bj->bj_replen += n;
+		return;
+	}
+	/* The end of the report, or garbage: the child is done. */
+	event_del(&bj->bj_ev);
+	close(fd);
+	bj->bj_repfd = -1;
+	if (n != 0)
+		kill(bj->bj_pid, SIGKILL);
+	while (waitpid(bj->bj_pid, &status, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	TAILQ_REMOVE(&bjobs, bj, bj_entry);
+	if (n == 0)
+		rc = brep_parse(bj, status);
+	else
+		rc = bjob_fail(bj, "bad report copying the outputs of '%s'",
+		    bj->bj_mb.mb_drv);
+	bjob_finish(bj, rc);
+}
+
+/* Fork the child that takes the outputs; its report comes later. */
+static int
+bjob_spawn(struct bjob *bj)
+{
+	int	p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (bjob_fail(bj, "cannot copy the outputs: pipe: %s",
+		    strerror(errno)));
+	if ((bj->bj_pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return (bjob_fail(bj, "cannot copy the outputs: fork: %s",
+		    strerror(errno)));
+	}
+	if (bj->bj_pid == 0) {
+		close(p[0]);
+		bjob_child(bj, p[1]);
+	}
+	close(p[1]);
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("%s: fcntl", __func__);
+	bj->bj_repfd = p[0];
+	event_set(&bj->bj_ev, p[0], EV_READ | EV_PERSIST, bjob_read, bj);
+	if (event_add(&bj->bj_ev, NULL) == -1)
+		fatal("%s: event_add", __func__);
+	TAILQ_INSERT_TAIL(&bjobs, bj, bj_entry);
+	return (0);
 }
 
 /*
@@ -772,25 +1255,26 @@ bjob_run(struct bjob *bj)
 void
 store_handle_build_outputs(struct imsg *imsg)
 {
-	struct msg_build_result	 mbr;
-	struct bjob		 bj;
-	const char		*errstr;
+	struct bjob	*bj;
+	const char	*errstr;
+	int		 ntake;
 
-	memset(&bj, 0, sizeof(bj));
-	bj.bj_sid = imsg_get_peerid(imsg);
-	if (msg_recv_build_outputs(imsg, store_env.se_storedir, &bj.bj_mb,
-	    &bj.bj_rootfd, &errstr) == -1) {
+	if ((bj = calloc(1, sizeof(*bj))) == NULL)
+		fatal("%s", __func__);
+	bj->bj_sid = imsg_get_peerid(imsg);
+	bj->bj_repfd = -1;
+	if (msg_recv_build_outputs(imsg, store_env.se_storedir, &bj->bj_mb,
+	    &bj->bj_rootfd, &errstr) == -1) {
 		store_bad_request(imsg, errstr);
+		free(bj);
 		return;
 	}
-	log_debug("session %u: outputs of %s (build %llu)", bj.bj_sid,
-	    bj.bj_mb.mb_drv, (unsigned long long)bj.bj_mb.mb_id);
-	if (bjob_run(&bj) == -1) {
-		memset(&mbr, 0, sizeof(mbr));
-		mbr.mbr_error = bj.bj_err;
-		mbr.mbr_hash_mismatch = bj.bj_mismatch;
-		log_debug("session %u: %s", bj.bj_sid, bj.bj_err);
-		msg_send_build_result(store_env.se_builder, bj.bj_sid, &mbr);
-	}
-	bjob_free(&bj);
+	log_debug("session %u: outputs of %s (build %llu)", bj->bj_sid,
+	    bj->bj_mb.mb_drv, (unsigned long long)bj->bj_mb.mb_id);
+	if (bjob_prepare(bj, &ntake) == -1)
+		bjob_finish(bj, -1);
+	else if (ntake == 0)
+		bjob_finish(bj, 0);
+	else if (bjob_spawn(bj) == -1)
+		bjob_finish(bj, -1);
 }

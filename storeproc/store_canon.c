@@ -4,9 +4,13 @@
  * but the ones Nix ignores; modes 0444 or 0555; mtime 1; owned by the
  * store user.  Each file and directory is also synced, so that the
  * rename that makes the path visible comes after its data is on disk.
- * Everything goes through directory fds and never follows a symlink.
+ * Each node is pinned by an O_PATH|O_NOFOLLOW descriptor and changed
+ * only through descriptors: no name is followed or acted on by name,
+ * so even a tree someone else could still change (none should be: the
+ * trees are storeproc's own copies) can only make this fail.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 
 #include <dirent.h>
@@ -23,6 +27,11 @@
 
 #define CANON_XATTR_MAX		65536
 #define CANON_PATH_MAX		1024	/* of a path in a message */
+
+/* Linux 6.6; older C library headers do not know it yet. */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2		452
+#endif
 
 struct canon {
 	char		 cn_path[CANON_PATH_MAX];
@@ -131,9 +140,9 @@ canon_meta(struct canon *cn, int fd, const struct stat *st)
 	return (0);
 }
 
+/* A pinned symlink: owner and time through its O_PATH descriptor. */
 static int
-canon_symlink(struct canon *cn, int dirfd, const char *name,
-    const struct stat *st)
+canon_symlink(struct canon *cn, int pfd, const struct stat *st)
 {
 	static const struct timespec	times[2] = {
 		{ 0, UTIME_OMIT }, { 1, 0 }
@@ -141,40 +150,81 @@ canon_symlink(struct canon *cn, int dirfd, const char *name,
 
 	if ((st->st_uid != store_env.se_uid ||
 	    st->st_gid != store_env.se_gid) &&
-	    fchownat(dirfd, name, store_env.se_uid, store_env.se_gid,
-	    AT_SYMLINK_NOFOLLOW) == -1)
+	    fchownat(pfd, "", store_env.se_uid, store_env.se_gid,
+	    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == -1)
 		return (canon_fail(cn, "cannot change owner of"));
 	if ((st->st_mtim.tv_sec != 1 || st->st_mtim.tv_nsec != 0) &&
-	    utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW) == -1)
+	    utimensat(pfd, "", times, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ==
+	    -1)
 		return (canon_fail(cn, "cannot set times of"));
 	return (0);
+}
+
+/*
+ * Open the pinned node pfd (at name in dirfd) to read it; one made
+ * unreadable to us is opened up through pfd first.  The name must
+ * still lead to the pinned inode.
+ */
+static int
+canon_open(struct canon *cn, int dirfd, const char *name, int pfd,
+    const struct stat *st)
+{
+	struct stat	fst;
+	int		flags, fd;
+
+	flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	    (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0);
+	fd = openat(dirfd, name, flags);
+	if (fd == -1 && errno == EACCES && syscall(SYS_fchmodat2, pfd, "",
+	    (st->st_mode | S_IRWXU) & 0777, AT_EMPTY_PATH) == 0)
+		fd = openat(dirfd, name, flags);
+	if (fd == -1)
+		return (canon_fail(cn, "cannot open"));
+	if (fstat(fd, &fst) == -1) {
+		canon_fail(cn, "cannot stat");
+		close(fd);
+		return (-1);
+	}
+	if (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino) {
+		errno = ESTALE;
+		canon_fail(cn, "cannot open");
+		close(fd);
+		return (-1);
+	}
+	return (fd);
 }
 
 static int
 canon_node(struct canon *cn, int dirfd, const char *name, int depth)
 {
 	struct stat	st;
-	int		fd, rc;
+	int		pfd, fd, rc;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+	if ((pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
 		return (canon_fail(cn, "cannot stat"));
-	if (S_ISLNK(st.st_mode))
-		return (canon_symlink(cn, dirfd, name, &st));
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		snprintf(cn->cn_err, sizeof(cn->cn_err),
-		    "file '%s/%s' has an unsupported type",
-		    store_env.se_storedir, cn->cn_path);
+	if (fstat(pfd, &st) == -1) {
+		canon_fail(cn, "cannot stat");
+		close(pfd);
 		return (-1);
 	}
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
-	/* A directory its builder made unreadable: we may chmod it. */
-	if (fd == -1 && errno == EACCES &&
-	    fchmodat(dirfd, name, (st.st_mode | S_IRWXU) & 07777, 0) == 0)
-		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+	if (S_ISLNK(st.st_mode) || (!S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode))) {
+		if (S_ISLNK(st.st_mode))
+			rc = canon_symlink(cn, pfd, &st);
+		else {
+			snprintf(cn->cn_err, sizeof(cn->cn_err),
+			    "file '%s/%s' has an unsupported type",
+			    store_env.se_storedir, cn->cn_path);
+			rc = -1;
+		}
+		close(pfd);
+		return (rc);
+	}
+	fd = canon_open(cn, dirfd, name, pfd, &st);
+	close(pfd);
 	if (fd == -1)
-		return (canon_fail(cn, "cannot open"));
+		return (-1);
 	rc = canon_xattrs(cn, fd);
 	if (rc == 0 && S_ISDIR(st.st_mode))
 		rc = canon_dir_entries(cn, fd, depth);

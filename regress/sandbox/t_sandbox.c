@@ -51,7 +51,7 @@ seccomp_mode(void)
 static int
 work_store(void)
 {
-	int	dfd, fd;
+	int	dfd, fd, pfd;
 
 	if ((dfd = open(tmpdir, O_RDONLY | O_DIRECTORY)) == -1)
 		return (-1);
@@ -61,8 +61,11 @@ work_store(void)
 		return (-1);
 	if (write(fd, "data", 4) != 4 || fsync(fd) == -1 || close(fd) == -1)
 		return (-1);
+	/* Modes change through descriptors only, O_PATH ones too. */
 	if (renameat(dfd, "d/f.tmp", dfd, "d/f") == -1 ||
-	    fchmodat(dfd, "d/f", 0444, 0) == -1 ||
+	    (pfd = openat(dfd, "d/f", O_PATH | O_NOFOLLOW)) == -1 ||
+	    syscall(SYS_FCHMODAT2, pfd, "", 0444, AT_EMPTY_PATH) == -1 ||
+	    close(pfd) == -1 ||
 	    unlinkat(dfd, "d/f", 0) == -1 ||
 	    unlinkat(dfd, "d", AT_REMOVEDIR) == -1)
 		return (-1);
@@ -152,6 +155,19 @@ forbidden_exec(void)
 	char	*argv[] = { "/bin/true", NULL };
 
 	execv(argv[0], argv);
+}
+
+/* storeproc: a chmod by name could follow a builder's symlink. */
+static void
+forbidden_chmod_name(void)
+{
+	fchmodat(AT_FDCWD, tmpdir, 0700, 0);
+}
+
+static void
+forbidden_chmod2_name(void)
+{
+	syscall(SYS_FCHMODAT2, AT_FDCWD, tmpdir, 0700, 0);
 }
 
 static void
@@ -322,6 +338,8 @@ main(void)
 	check("storeproc", PROC_STORE, work_store, forbidden_exec, 0);
 	check("storeproc", PROC_STORE, work_store, forbidden_exec, 1);
 	check("storeproc", PROC_STORE, work_store, forbidden_inet, 1);
+	check("storeproc", PROC_STORE, work_store, forbidden_chmod_name, 1);
+	check("storeproc", PROC_STORE, work_store, forbidden_chmod2_name, 1);
 	check("builderproc", PROC_BUILDER, work_builder, forbidden_exec, 0);
 	check("builderproc", PROC_BUILDER, work_builder, forbidden_exec, 1);
 	check("builderproc", PROC_BUILDER, work_builder, forbidden_inet, 1);
