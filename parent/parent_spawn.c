@@ -200,7 +200,10 @@ parent_stop_children(void)
 			return;
 		usleep(100 * 1000);
 	}
-	/* Five seconds is plenty for a child that has nothing to flush. */
+	/*
+	 * Five seconds is plenty for a child that has nothing to flush.
+	 * An orphan still running then (we are their subreaper) is left.
+	 */
 	for (proc = PROC_STORE; proc < PROC_MAX; proc++)
 		if (children[proc].ch_pid > 0) {
 			log_warnx("%s did not stop, killing it",

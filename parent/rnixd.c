@@ -3,6 +3,7 @@
  * This is the parent: root, small, and busy only with signals, reaping
  * and the few questions its children cannot answer themselves.
  */
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
@@ -91,6 +92,15 @@ main(int argc, char *argv[])
 	log_procinit("parent");
 	if (!debug && daemon(0, 0) == -1)
 		fatal("daemon");
+	/*
+	 * Orphans of our children become ours: the spawner's guard, which
+	 * outlives the spawner to kill the build users' processes, and
+	 * builders whose spawner died.  Shutting down waits for them, so a
+	 * guard still at work cannot kill the builds of a daemon started
+	 * after this one.
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_CHILD_SUBREAPER");
 	parent_make_dirs(parent_conf, &ids);
 	listenfd = parent_listen(parent_conf);
 

@@ -57,4 +57,22 @@ grep -q "spawner died\|spawner went away" "$TROOT/rnixd.log" ||
     fail "no loss of the spawner logged"
 wait "$NB" && fail "nix-build succeeded"
 echo "guard gone, daemon down: ok"
+
+# A daemon that stops waits for its guard: a guard still killing build
+# users after rnixd has exited would kill the builds of the next rnixd.
+# The guard is held stopped while rnixd stops; rnixd must still be
+# there a second later, and gone only after the guard.
+rnixd_start
+spawner=$(spawner_pid) || fail "no spawner after restart"
+guard=$(pgrep -P "$spawner" -x rnixd-guard) || fail "no guard after restart"
+kill -STOP "$guard"
+kill -TERM "$RNIXD_PID"
+sleep 1
+kill -0 "$RNIXD_PID" 2>/dev/null || { kill -CONT "$guard";
+    fail "rnixd exited while its guard was still there"; }
+kill -CONT "$guard"
+wait "$RNIXD_PID"
+RNIXD_PID=""
+kill -0 "$guard" 2>/dev/null && fail "the guard outlived rnixd"
+echo "rnixd waits for its guard: ok"
 echo ok
