@@ -291,13 +291,12 @@ reply_multiple(struct session *s, struct imsg *imsg)
 
 /* NarFromPath: storeproc writes the NAR into a pipe, we stream it. */
 int
-op_nar_from_path(struct session *s, struct wire_in *in)
+run_nar_from_path(struct session *s, struct op_args *args)
 {
-	char	*path;
-	int	 rc, fd;
+	char	*path = args->oa_path;
+	int	 fd;
 
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
-		return (rc);
+	args->oa_path = NULL;
 	s->s_arg = path;
 	if (download_start(s, &fd) == -1)
 		ops_error(s, "cannot create a pipe to the store");
@@ -311,14 +310,10 @@ op_nar_from_path(struct session *s, struct wire_in *in)
 }
 
 int
-op_ensure_path(struct session *s, struct wire_in *in)
+run_ensure_path(struct session *s, struct op_args *args)
 {
-	char	*path;
-	int	 rc;
-
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
-		return (rc);
-	ops_request_path(s, IMSG_STORE_ENSURE, path);
+	ops_request_path(s, IMSG_STORE_ENSURE, args->oa_path);
+	args->oa_path = NULL;
 	return (1);
 }
 
@@ -611,34 +606,38 @@ ops_build_mode(struct session *s, uint64_t mode)
 
 /* Ops 9, 46: list<DerivedPath>, then the build mode. */
 int
-op_build_paths(struct session *s, struct wire_in *in)
+parse_build_paths(struct session *s, struct wire_in *in,
+    struct op_args *args)
 {
-	char		**paths;
-	size_t		  npaths;
-	uint64_t	  mode = WIRE_BUILD_NORMAL;
-	int		  rc;
+	int	rc;
 
-	if ((rc = ops_read_derived(in, &paths, &npaths)) != 1)
+	args->oa_mode = WIRE_BUILD_NORMAL;
+	if ((rc = ops_read_derived(in, &args->oa_paths,
+	    &args->oa_npaths)) != 1)
 		return (rc);
-	if (s->s_hello.wh_minor >= 15 &&
-	    (rc = wire_get_u64(in, &mode)) != 1) {
-		wire_strings_free(paths, npaths);
-		return (rc);
-	}
-	if (ops_build_mode(s, mode) == -1)
-		wire_strings_free(paths, npaths);
-	else if (npaths == 0) {
-		free(paths);
+	if (s->s_hello.wh_minor >= 15)
+		return (wire_get_u64(in, &args->oa_mode));
+	return (1);
+}
+
+int
+run_build_paths(struct session *s, struct op_args *args)
+{
+	if (ops_build_mode(s, args->oa_mode) == -1)
+		return (1);
+	if (args->oa_npaths == 0) {
 		if (ops_current(s) == WOP_BUILD_PATHS)
 			wire_put_u64(&s->s_reply, 1);
 		else
 			wire_put_u64(&s->s_reply, 0);
-	} else
-		build_req_start(s, paths, npaths, NULL);
+		return (1);
+	}
+	build_req_start(s, args->oa_paths, args->oa_npaths, NULL);
+	args->oa_paths = NULL;
+	args->oa_npaths = 0;
 	return (1);
 }
 
-/* The BasicDerivation's outputs (name, path, hashAlgo, hash). */
 static int
 ops_read_basic_outputs(struct wire_in *in, struct drv *d, const char **why)
 {

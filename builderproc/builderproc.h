@@ -135,9 +135,43 @@ size_t		 cache_info_copy(struct wire_path_info *,
 /* Nix shows the arguments of its messages in bold magenta. */
 #define OPS_HL(fmt)	"\x1b[35;1m" fmt "\x1b[0m"
 #define OPF_LAST_SENT	0x01	/* STDERR_LAST went out: data follows */
+
+/*
+ * What a recursive session may do with an op: the op table's od_rec
+ * column, carried out by builder_recursive.c.  An op with no entry
+ * gets REC_REFUSE.  The REC_PATH* ones and the *_FILTER ones decide
+ * on the op's parsed arguments, so the op must have an od_parse.
+ */
+enum rec_policy {
+	REC_REFUSE = 0,		/* arguments dropped, op refused */
+	REC_DELEGATE,		/* runs as for any untrusted client */
+	REC_PATH_FALSE,		/* an unknown path: false */
+	REC_PATH_NOTFOUND,	/* an unknown path: not found */
+	REC_PATH_ERROR,		/* an unknown path: an error */
+	REC_PATHS_FILTER,	/* only the allowed paths are asked about */
+	REC_PATHS_ALLOWED,	/* the allowed paths, not the store's */
+	REC_MISSING_FILTER,	/* unknown targets are reported unknown */
+	REC_BUILD_FILTER,	/* every target allowed, normal mode only */
+	REC_EMPTY,		/* an empty set, whatever was asked */
+	REC_GC_NOOP,		/* accepted, and nothing happens */
+	REC_VERIFY,		/* no repair; the store is not checked */
+	REC_OPTIONS		/* parsed, and forgotten */
+};
+
+/* An op's request, parsed once, before the policy looks at it. */
+struct op_args {
+	char		 *oa_path;	/* the one store path */
+	char		**oa_paths;	/* store paths or derived paths */
+	size_t		  oa_npaths;
+	uint64_t	  oa_mode;	/* BuildPaths' build mode */
+	int		  oa_substitute; /* QueryValidPaths' flag */
+};
+
 int		 ops_start(struct session *, uint64_t, struct wire_in *);
+int		 ops_run(struct session *, struct wire_in *,
+		    struct op_args *);
+enum rec_policy	 ops_policy(uint64_t);
 int		 ops_reply(struct session *, struct imsg *);
-int		 ops_delegate(struct session *, struct wire_in *);
 void		 ops_error(struct session *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 void		 ops_put_error(struct session *, const char *);
@@ -161,15 +195,17 @@ int	op_add_to_store(struct session *, struct wire_in *);
 int	op_add_text_to_store(struct session *, struct wire_in *);
 int	op_add_to_store_nar(struct session *, struct wire_in *);
 int	op_add_multiple(struct session *, struct wire_in *);
-int	op_nar_from_path(struct session *, struct wire_in *);
-int	op_ensure_path(struct session *, struct wire_in *);
+int	run_nar_from_path(struct session *, struct op_args *);
+int	run_ensure_path(struct session *, struct op_args *);
 int	op_add_temp_root(struct session *, struct wire_in *);
 int	op_add_indirect_root(struct session *, struct wire_in *);
 int	op_find_roots(struct session *, struct wire_in *);
 int	op_collect_garbage(struct session *, struct wire_in *);
 int	op_verify_store(struct session *, struct wire_in *);
 int	op_add_signatures(struct session *, struct wire_in *);
-int	op_build_paths(struct session *, struct wire_in *);
+int	parse_build_paths(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_build_paths(struct session *, struct op_args *);
 int	op_build_derivation(struct session *, struct wire_in *);
 int	op_one_string(struct session *, struct wire_in *);
 int	op_add_build_log(struct session *, struct wire_in *);
@@ -226,7 +262,8 @@ void	rec_censor_info(struct session *, struct wire_path_info *);
 char	*rec_censor_error(struct session *, const char *);
 int	rec_op_done(struct session *);
 void	rec_bind_reply(uint32_t, const char *);
-int	rec_op_start(struct session *, uint64_t, struct wire_in *);
+int	rec_op_start(struct session *, enum rec_policy, uint64_t,
+	    struct wire_in *, struct op_args *);
 void	rec_missing_extra(struct session *, struct msg_missing *);
 size_t	build_mount_maxsize(void);
 
