@@ -757,6 +757,8 @@ ops_read_derived(struct wire_in *in, char ***paths, size_t *npaths)
 	for (i = 0; i < *npaths; i++) {
 		if ((why = ops_check_derived((*paths)[i])) != NULL) {
 			wire_strings_free(*paths, *npaths);
+			*paths = NULL;
+			*npaths = 0;
 			in->wi_off = start;
 			in->wi_errstr = why;
 			return (-1);
