@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "drv.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -39,7 +40,9 @@ static int	run_path_query(struct session *, struct op_args *);
 static int	run_query_valid_paths(struct session *, struct op_args *);
 static int	run_query_missing(struct session *, struct op_args *);
 static int	op_query_all(struct session *, struct wire_in *);
-static int	op_query_hash_part(struct session *, struct wire_in *);
+static int	parse_hash_part(struct session *, struct wire_in *,
+		    struct op_args *);
+static int	run_query_hash_part(struct session *, struct op_args *);
 static int	op_subst_infos(struct session *, struct wire_in *);
 static int	op_subst_paths(struct session *, struct wire_in *);
 static int	op_sync_with_gc(struct session *, struct wire_in *);
@@ -102,7 +105,8 @@ static const struct op_desc ops_table[] = {
 	    reply_ok_one),
 	[WOP_SYNC_WITH_GC] = OP(REC_GC_NOOP, op_sync_with_gc, NULL),
 	[WOP_FIND_ROOTS] = OP(REC_GC_NOOP, op_find_roots, reply_roots),
-	[WOP_EXPORT_PATH] = OP(REC_REFUSE, op_export_path, NULL),
+	[WOP_EXPORT_PATH] = OP_PARSED(REC_REFUSE, parse_export_path,
+	    run_export_path, NULL, 0),
 	[WOP_QUERY_DERIVER] = OP_PARSED(REC_PATH_ERROR, parse_path,
 	    run_path_query, reply_info, IMSG_STORE_QUERY_INFO),
 	[WOP_SET_OPTIONS] = OP(REC_OPTIONS, op_set_options, NULL),
@@ -121,8 +125,8 @@ static const struct op_desc ops_table[] = {
 	[WOP_QUERY_DERIVATION_OUTPUT_NAMES] = OP_PARSED(REC_PATH_ERROR,
 	    parse_path, run_path_query, reply_outputs,
 	    IMSG_STORE_QUERY_OUTPUTS),
-	[WOP_QUERY_PATH_FROM_HASH_PART] = OP(REC_REFUSE, op_query_hash_part,
-	    reply_hash_part),
+	[WOP_QUERY_PATH_FROM_HASH_PART] = OP_PARSED(REC_REFUSE,
+	    parse_hash_part, run_query_hash_part, reply_hash_part, 0),
 	[WOP_QUERY_SUBSTITUTABLE_PATH_INFOS] = OP(REC_DELEGATE,
 	    op_subst_infos, NULL),
 	[WOP_QUERY_VALID_PATHS] = OP_PARSED(REC_PATHS_FILTER,
@@ -132,10 +136,12 @@ static const struct op_desc ops_table[] = {
 	[WOP_QUERY_VALID_DERIVERS] = OP_PARSED(REC_EMPTY, parse_path,
 	    run_path_query, reply_paths, IMSG_STORE_QUERY_DERIVERS),
 	[WOP_OPTIMISE_STORE] = OP(REC_GC_NOOP, op_unsupported, NULL),
-	[WOP_VERIFY_STORE] = OP(REC_VERIFY, op_verify_store, reply_verify),
-	[WOP_BUILD_DERIVATION] = OP(REC_REFUSE, op_build_derivation, NULL),
-	[WOP_ADD_SIGNATURES] = OP(REC_REFUSE, op_add_signatures,
-	    reply_ok_one),
+	[WOP_VERIFY_STORE] = OP_PARSED(REC_VERIFY, parse_verify_store,
+	    run_verify_store, reply_verify, 0),
+	[WOP_BUILD_DERIVATION] = OP_PARSED(REC_REFUSE, parse_build_derivation,
+	    run_build_derivation, NULL, 0),
+	[WOP_ADD_SIGNATURES] = OP_PARSED(REC_REFUSE, parse_add_signatures,
+	    run_add_signatures, reply_ok_one, 0),
 	[WOP_NAR_FROM_PATH] = OP_PARSED(REC_PATH_ERROR, parse_path,
 	    run_nar_from_path, reply_ok_none, 0),
 	/* References are checked by builder_modify.c. */
@@ -146,11 +152,14 @@ static const struct op_desc ops_table[] = {
 	[WOP_QUERY_DERIVATION_OUTPUT_MAP] = OP_PARSED(REC_PATH_ERROR,
 	    parse_path, run_path_query, reply_outputs,
 	    IMSG_STORE_QUERY_OUTPUTS),
-	[WOP_REGISTER_DRV_OUTPUT] = OP(REC_REFUSE, op_one_string, NULL),
-	[WOP_QUERY_REALISATION] = OP(REC_REFUSE, op_one_string, NULL),
+	[WOP_REGISTER_DRV_OUTPUT] = OP_PARSED(REC_REFUSE, parse_one_string,
+	    run_one_string, NULL, 0),
+	[WOP_QUERY_REALISATION] = OP_PARSED(REC_REFUSE, parse_one_string,
+	    run_one_string, NULL, 0),
 	[WOP_ADD_MULTIPLE_TO_STORE] = OP(REC_DELEGATE, op_add_multiple,
 	    reply_multiple),
-	[WOP_ADD_BUILD_LOG] = OP(REC_REFUSE, op_add_build_log, NULL),
+	[WOP_ADD_BUILD_LOG] = OP_PARSED(REC_REFUSE, parse_one_string,
+	    run_add_build_log, NULL, 0),
 	[WOP_BUILD_PATHS_WITH_RESULTS] = OP_PARSED(REC_BUILD_FILTER,
 	    parse_build_paths, run_build_paths, NULL, 0),
 };
@@ -199,6 +208,9 @@ ops_args_free(struct op_args *args)
 {
 	free(args->oa_path);
 	wire_strings_free(args->oa_paths, args->oa_npaths);
+	free(args->oa_str);
+	if (args->oa_drv != NULL)
+		drv_free(args->oa_drv);
 	memset(args, 0, sizeof(*args));
 }
 
@@ -663,17 +675,20 @@ ops_put_outputs(struct session *s, struct msg_output *outs, size_t nouts)
 }
 
 static int
-op_query_hash_part(struct session *s, struct wire_in *in)
+parse_hash_part(struct session *s, struct wire_in *in, struct op_args *args)
 {
-	char	*part;
-	size_t	 len;
-	int	 rc;
+	(void)s;
+	return (wire_get_string(in, &args->oa_str, &args->oa_len, 1024));
+}
 
-	if ((rc = wire_get_string(in, &part, &len, 1024)) != 1)
-		return (rc);
-	if (len != STOREPATH_HASH_LEN || strlen(part) != len)
+static int
+run_query_hash_part(struct session *s, struct op_args *args)
+{
+	const char	*part = args->oa_str;
+
+	if (args->oa_len != STOREPATH_HASH_LEN || strlen(part) != args->oa_len)
 		ops_error(s, "invalid hash part");
-	else if (storepath_check_hashpart(part, len) != 0)
+	else if (storepath_check_hashpart(part, args->oa_len) != 0)
 		/* Not base32: no path can have it. */
 		wire_put_string(&s->s_reply, "");
 	else if (msg_send_text(&iev_store, IMSG_STORE_QUERY_HASHPART,
@@ -681,7 +696,6 @@ op_query_hash_part(struct session *s, struct wire_in *in)
 		ops_error(s, "invalid hash part");
 	else
 		s->s_wait = 1;
-	free(part);
 	return (1);
 }
 

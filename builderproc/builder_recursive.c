@@ -812,15 +812,11 @@ rec_gc_noop(struct session *s, struct wire_in *in, uint64_t op)
 	return (1);
 }
 
+/* Nothing is checked, and nothing repaired. */
 static int
-rec_verify(struct session *s, struct wire_in *in)
+rec_verify(struct session *s, struct op_args *args)
 {
-	int	rc, check, repair;
-
-	if ((rc = wire_get_bool(in, &check)) != 1 ||
-	    (rc = wire_get_bool(in, &repair)) != 1)
-		return (rc);
-	if (repair)
+	if (args->oa_repair)
 		ops_error(s, "you are not privileged to repair paths");
 	else
 		wire_put_bool(&s->s_reply, 0);
@@ -843,57 +839,20 @@ rec_set_options(struct session *s, struct wire_in *in, struct op_args *args)
 /*
  * An op not on the list (QueryPathFromHashPart, BuildDerivation,
  * AddSignatures, AddBuildLog, RegisterDrvOutput, QueryRealisation,
- * ExportPath, ImportPaths): its arguments are read and dropped,
- * checked as its own handler checks them, so that the connection stays
- * usable; it never runs, and nothing goes to storeproc or mountproc.
+ * ExportPath, ImportPaths): its own parser read its arguments, so the
+ * connection stays usable; it never runs, and nothing goes to
+ * storeproc or mountproc.
  */
 static int
-rec_refuse(struct session *s, uint64_t op, struct wire_in *in)
+rec_refuse(struct session *s, uint64_t op)
 {
-	char		 *str, **v;
-	size_t		  n;
-	uint64_t	  u;
-	int		  rc, fd;
+	int	fd;
 
 	ops_error(s, "operation '%s' " REC_NOT_ALLOWED, ops_name(s));
-	switch (op) {
-	case WOP_EXPORT_PATH:
-		if ((rc = wire_get_storepath(in, ops_storedir(), &str)) != 1)
-			return (rc);
-		free(str);
-		return (wire_get_u64(in, &u));
-	case WOP_QUERY_PATH_FROM_HASH_PART:
-		if ((rc = wire_get_string(in, &str, &n, 1024)) == 1)
-			free(str);
-		return (rc);
-	case WOP_ADD_SIGNATURES:
-		if ((rc = wire_get_storepath(in, ops_storedir(), &str)) != 1)
-			return (rc);
-		free(str);
-		if ((rc = wire_get_strings(in, &v, &n, WIRE_SIGS_MAX,
-		    WIRE_SIG_MAX)) == 1)
-			wire_strings_free(v, n);
-		return (rc);
-	case WOP_REGISTER_DRV_OUTPUT:
-	case WOP_QUERY_REALISATION:
-		if ((rc = wire_get_string(in, &str, &n,
-		    SESSION_INBUF_MAX)) == 1)
-			free(str);
-		return (rc);
-	case WOP_ADD_BUILD_LOG:
-		if ((rc = wire_get_string(in, &str, &n,
-		    SESSION_INBUF_MAX)) != 1)
-			return (rc);
-		free(str);
-		/* The framed log follows: read to its end, dropped. */
+	/* AddBuildLog's framed log follows: read to its end, dropped. */
+	if (op == WOP_ADD_BUILD_LOG)
 		upload_start(s, UPLOAD_MODE_DISCARD, 0, &fd);
-		return (1);
-	case WOP_BUILD_DERIVATION:
-		return (ops_skip_build_derivation(in));
-	default:
-		/* ImportPaths: its handler reads nothing either. */
-		return (1);
-	}
+	return (1);
 }
 
 /*
@@ -925,13 +884,13 @@ rec_op_start(struct session *s, enum rec_policy rec, uint64_t op,
 	case REC_GC_NOOP:
 		return (rec_gc_noop(s, in, op));
 	case REC_VERIFY:
-		return (rec_verify(s, in));
+		return (rec_verify(s, args));
 	case REC_OPTIONS:
 		return (rec_set_options(s, in, args));
 	case REC_REFUSE:
 		break;
 	}
-	return (rec_refuse(s, op, in));
+	return (rec_refuse(s, op));
 }
 
 /* Drop from v the paths s may not know of. */

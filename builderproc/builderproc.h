@@ -38,6 +38,7 @@ enum session_state {
 	SESSION_CLOSING		/* flush what is queued, then close */
 };
 
+struct drv;
 struct msg_add_nar;
 struct msg_missing;
 struct op_desc;
@@ -161,10 +162,17 @@ enum rec_policy {
 /* An op's request, parsed once, before the policy looks at it. */
 struct op_args {
 	char		 *oa_path;	/* the one store path */
-	char		**oa_paths;	/* store paths or derived paths */
+	char		**oa_paths;	/* store, derived paths; signatures */
 	size_t		  oa_npaths;
-	uint64_t	  oa_mode;	/* BuildPaths' build mode */
+	char		 *oa_str;	/* another string */
+	size_t		  oa_len;
+	uint64_t	  oa_mode;	/* a build mode, ExportPath's flag */
 	int		  oa_substitute; /* QueryValidPaths' flag */
+	int		  oa_check;	/* VerifyStore's flags */
+	int		  oa_repair;
+	struct drv	 *oa_drv;	/* BuildDerivation's derivation */
+	int		  oa_bad;	/* read whole, but no derivation */
+	const char	 *oa_why;	/* and why not */
 };
 
 int		 ops_start(struct session *, uint64_t, struct wire_in *);
@@ -201,18 +209,27 @@ int	op_add_temp_root(struct session *, struct wire_in *);
 int	op_add_indirect_root(struct session *, struct wire_in *);
 int	op_find_roots(struct session *, struct wire_in *);
 int	op_collect_garbage(struct session *, struct wire_in *);
-int	op_verify_store(struct session *, struct wire_in *);
-int	op_add_signatures(struct session *, struct wire_in *);
+int	parse_verify_store(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_verify_store(struct session *, struct op_args *);
+int	parse_add_signatures(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_add_signatures(struct session *, struct op_args *);
 int	parse_build_paths(struct session *, struct wire_in *,
 	    struct op_args *);
 int	run_build_paths(struct session *, struct op_args *);
-int	op_build_derivation(struct session *, struct wire_in *);
-int	op_one_string(struct session *, struct wire_in *);
-int	op_add_build_log(struct session *, struct wire_in *);
-int	op_export_path(struct session *, struct wire_in *);
+int	parse_build_derivation(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_build_derivation(struct session *, struct op_args *);
+int	parse_one_string(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_one_string(struct session *, struct op_args *);
+int	run_add_build_log(struct session *, struct op_args *);
+int	parse_export_path(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_export_path(struct session *, struct op_args *);
 int	op_unsupported(struct session *, struct wire_in *);
 int	op_set_options(struct session *, struct wire_in *);
-int	ops_skip_build_derivation(struct wire_in *);
 const char	*ops_add_nar_check(struct session *, struct msg_add_nar *);
 int	reply_added(struct session *, struct imsg *);
 int	reply_multiple(struct session *, struct imsg *);
