@@ -460,7 +460,7 @@ rec_clear(struct session *s)
 	wire_strings_free(s->s_rextra, s->s_nrextra);
 	s->s_rextra = NULL;
 	s->s_nrextra = 0;
-	s->s_rphase = 0;
+	s->s_rphase = REC_PHASE_OP;
 	s->s_rbinds = 0;
 }
 
@@ -565,7 +565,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 	size_t		  npaths, i;
 
 	if ((s = session_find((uint32_t)(uintptr_t)arg)) == NULL ||
-	    s->s_rec == NULL || s->s_rphase != 1)
+	    s->s_rec == NULL || s->s_rphase != REC_PHASE_CLOSURE)
 		return;
 	s->s_wait = 0;
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
@@ -575,7 +575,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 		session_process(s);
 		return;
 	}
-	s->s_rphase = 2;
+	s->s_rphase = REC_PHASE_BINDS;
 	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
 	    s->s_rec->rb_rootid, paths, npaths);
 	wire_strings_free(s->s_rcand, s->s_nrcand);
@@ -605,9 +605,9 @@ rec_op_done(struct session *s)
 	uint32_t	id;
 
 	if (s->s_rec == NULL || s->s_error != NULL || s->s_nrcand == 0 ||
-	    s->s_rphase != 0)
+	    s->s_rphase != REC_PHASE_OP)
 		return (0);
-	s->s_rphase = 1;
+	s->s_rphase = REC_PHASE_CLOSURE;
 	id = store_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
 	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id,
 	    s->s_rcand, s->s_nrcand) == -1) {
@@ -626,7 +626,7 @@ rec_bind_reply(uint32_t peerid, const char *error)
 	size_t		 i;
 
 	if ((s = session_find(peerid)) == NULL || s->s_rec == NULL ||
-	    s->s_rphase != 2 || s->s_rbinds == 0)
+	    s->s_rphase != REC_PHASE_BINDS || s->s_rbinds == 0)
 		return;
 	if (error != NULL) {
 		log_warnx("session %u: bind: %s", s->s_id, error);
@@ -634,7 +634,7 @@ rec_bind_reply(uint32_t peerid, const char *error)
 	}
 	if (--s->s_rbinds > 0)
 		return;
-	s->s_rphase = 3;
+	s->s_rphase = REC_PHASE_DONE;
 	s->s_wait = 0;
 	for (i = 0; s->s_error == NULL && i < s->s_nrcand; i++)
 		if (rec_allow_one(s->s_rec, s->s_rcand[i]))

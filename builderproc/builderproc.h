@@ -39,6 +39,18 @@ enum session_state {
 };
 
 struct drv;
+/*
+ * A recursive op's way to its answer: what it made (the candidates)
+ * becomes allowed first, their closure asked of storeproc, then each
+ * new path bound into the sandbox by mountproc.
+ */
+enum rec_phase {
+	REC_PHASE_OP,		/* the op runs */
+	REC_PHASE_CLOSURE,	/* storeproc is asked the closure */
+	REC_PHASE_BINDS,	/* mountproc binds the new paths */
+	REC_PHASE_DONE		/* they are allowed: the answer may go */
+};
+
 struct msg_add_nar;
 struct msg_missing;
 struct op_desc;
@@ -98,7 +110,7 @@ struct session {
 	size_t			 s_nrcand;
 	char			**s_rextra;	/* QueryMissing's unknown */
 	size_t			 s_nrextra;
-	int			 s_rphase;	/* 1 closure, 2 binds, 3 done */
+	enum rec_phase		 s_rphase;
 	unsigned int		 s_rbinds;	/* BIND_PATHs out */
 };
 
