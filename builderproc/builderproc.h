@@ -38,7 +38,6 @@ enum session_state {
 	SESSION_CLOSING		/* flush what is queued, then close */
 };
 
-struct drv;
 /*
  * A recursive op's way to its answer: what it made (the candidates)
  * becomes allowed first, their closure asked of storeproc, then each
@@ -51,6 +50,7 @@ enum rec_phase {
 	REC_PHASE_DONE		/* they are allowed: the answer may go */
 };
 
+struct drv;
 struct msg_add_nar;
 struct msg_missing;
 struct op_desc;
