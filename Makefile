@@ -84,6 +84,15 @@ $$($(1)_BIN): $$($(1)_OBJS) $(LIBCOMMON)
 	    $$(if $$($(1)_PKGS),$$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS))) \
 	    $$(PKG_LIBS)
 PROG_BINS += $$(if $$($(1)_SRCS),$$($(1)_BIN))
+# The same under obj/asan/, with ASan and UBSan, for regress/asan.
+$(1)_ASAN_BIN := $$(patsubst $(OBJ)/%,$(OBJ)/asan/%,$$($(1)_BIN))
+$$($(1)_ASAN_BIN): $$($(1)_SRCS:%.c=$(OBJ)/asan/%.o) $(LIBCOMMON_ASAN)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(SAN_FLAGS) -o $$@ \
+	    $$($(1)_SRCS:%.c=$(OBJ)/asan/%.o) $(LIBCOMMON_ASAN) \
+	    $$(if $$($(1)_PKGS),$$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS))) \
+	    $$(PKG_LIBS)
+PROG_ASAN_BINS += $$(if $$($(1)_SRCS),$$($(1)_ASAN_BIN))
 endef
 $(eval $(call prog_rule,rnixd,parent,))
 $(eval $(call prog_rule,rnixd-storeproc,storeproc,sqlite3+libevent+libseccomp))
@@ -91,7 +100,8 @@ $(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 
 progs: $(PROG_BINS)
-.PHONY: progs
+progs-asan: $(PROG_ASAN_BINS)
+.PHONY: progs progs-asan
 
 # Unit tests may need libseccomp, libevent (imsgev) or sqlite3; linking
 # them is harmless.  A unit test of a process's own file (storeproc's
@@ -114,7 +124,45 @@ $(OBJ)/bench/%: bench/%.c $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCOMMON) $(PKG_LIBS)
 
-regress: all $(UNIT_BINS) $(UNIT_ASAN_BINS) $(HELPER_BINS)
+# Fuzz targets: fuzz/f_<name>.c, each a libFuzzer program built with
+# clang, ASan and UBSan over its own build of common/ (obj/fuzz/).  A
+# target that tests a process's own files names them in a
+# "/* link: ... */" line, as unit tests do.  Without clang they are
+# left out and their replay test skips.
+FUZZ_CC	?= $(shell command -v clang-14 || command -v clang)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Wno-unused-command-line-argument \
+	      -Wno-missing-field-initializers \
+	      -O1 -g -I common -I fuzz $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_SRCS := $(sort $(wildcard fuzz/f_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(OBJ)/fuzz/bin/%)
+FUZZ_COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/fuzz/%.o) \
+		    $(OBJ)/fuzz/fuzz/fuzz_util.o
+FUZZ_SECONDS ?= 20
+
+$(OBJ)/fuzz/%.o: %.c | objdirs
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	    -c -o $@ $<
+
+$(OBJ)/fuzz/libcommon.a: $(FUZZ_COMMON_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(OBJ)/fuzz/bin/%: fuzz/%.c $(OBJ)/fuzz/libcommon.a $(wildcard */*.c)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	    $(call test_links,$<) $(OBJ)/fuzz/libcommon.a $(TEST_LIBS)
+
+fuzz-build: $(if $(FUZZ_CC),$(FUZZ_BINS))
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
+.PHONY: fuzz fuzz-build
+
+regress: all $(UNIT_BINS) $(UNIT_ASAN_BINS) $(HELPER_BINS) progs-asan \
+	 fuzz-build
 
 deps:
 	@sh mk/deps.sh

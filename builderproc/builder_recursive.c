@@ -40,6 +40,8 @@ struct rec_build {
 	int			 rb_fd;
 	int			 rb_listening;
 	struct event		 rb_ev;
+	struct event		 rb_ev_pause;	/* accept stopped for a while */
+	unsigned int		 rb_nsessions;
 	struct rec_paths	 rb_allowed;
 	char			**rb_added;	/* through the socket */
 	size_t			 rb_nadded;
@@ -58,6 +60,11 @@ static TAILQ_HEAD(, rec_build)	rec_builds = TAILQ_HEAD_INITIALIZER(rec_builds);
 #define REC_POOL_WAIT	1
 static struct event	rec_pool_ev;
 static int		rec_pool_armed;
+/* One for all recursive sockets: a builder may make them repeat. */
+static struct log_limit	rec_ll_accept;
+
+static void	rec_accept_pause(struct rec_build *);
+static void	rec_accept_resume(int, short, void *);
 
 int	rec_path_cmp(struct rec_path *, struct rec_path *);
 RB_PROTOTYPE(rec_paths, rec_path, rp_entry, rec_path_cmp)
@@ -133,16 +140,56 @@ rec_accept(int fd, short events, void *arg)
 	for (i = 0; i < SESSION_ACCEPT_BATCH; i++) {
 		if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK |
 		    SOCK_CLOEXEC)) == -1) {
-			if (errno == EMFILE || errno == ENFILE)
-				log_warnx("%s: out of descriptors",
-				    rb->rb_goal->g_path);
-			else if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE) {
+				log_limit_warnx(&rec_ll_accept, "%s: out of "
+				    "descriptors", rb->rb_goal->g_path);
+				rec_accept_pause(rb);
+			} else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warn("accept4");
 			return;
 		}
+		if (!session_fd_room(cfd)) {
+			close(cfd);
+			log_limit_warnx(&rec_ll_accept, "%s: descriptors low",
+			    rb->rb_goal->g_path);
+			rec_accept_pause(rb);
+			return;
+		}
+		if (rb->rb_nsessions >= builder_conf->conf_max_conn_build) {
+			close(cfd);
+			log_limit_warnx(&rec_ll_accept, "%s: more than %u "
+			    "connections (max-connections-per-build), closing",
+			    rb->rb_goal->g_path,
+			    builder_conf->conf_max_conn_build);
+			continue;
+		}
 		session_new_recursive(cfd, rb);
 	}
+}
+
+/* Out of descriptors: stop accepting for a while instead of spinning. */
+static void
+rec_accept_pause(struct rec_build *rb)
+{
+	struct timeval	tv = { SESSION_ACCEPT_PAUSE / 1000,
+			    (SESSION_ACCEPT_PAUSE % 1000) * 1000 };
+
+	if (!rb->rb_listening)
+		return;
+	event_del(&rb->rb_ev);
+	evtimer_add(&rb->rb_ev_pause, &tv);
+}
+
+static void
+rec_accept_resume(int fd, short events, void *arg)
+{
+	struct rec_build	*rb = arg;
+
+	(void)fd;
+	(void)events;
+	if (rb->rb_listening)
+		event_add(&rb->rb_ev, NULL);
 }
 
 /* mountproc's spawner made the socket: keep it until the builder runs. */
@@ -165,6 +212,7 @@ rec_build_listen(struct goal *g)
 	if (rb == NULL || rb->rb_fd == -1 || rb->rb_listening)
 		return;
 	event_set(&rb->rb_ev, rb->rb_fd, EV_READ | EV_PERSIST, rec_accept, rb);
+	evtimer_set(&rb->rb_ev_pause, rec_accept_resume, rb);
 	event_add(&rb->rb_ev, NULL);
 	rb->rb_listening = 1;
 }
@@ -178,8 +226,10 @@ rec_build_stop(struct goal *g)
 
 	if (rb == NULL)
 		return;
-	if (rb->rb_listening)
+	if (rb->rb_listening) {
 		event_del(&rb->rb_ev);
+		evtimer_del(&rb->rb_ev_pause);
+	}
 	rb->rb_listening = 0;
 	if (rb->rb_fd != -1)
 		close(rb->rb_fd);
@@ -440,6 +490,7 @@ rec_session_attach(struct session *s, struct rec_build *rb)
 {
 	s->s_rec = rb;
 	TAILQ_INSERT_TAIL(&rb->rb_sessions, s, s_rentry);
+	rb->rb_nsessions++;
 }
 
 void
@@ -448,6 +499,7 @@ rec_session_detach(struct session *s)
 	if (s->s_rec == NULL)
 		return;
 	TAILQ_REMOVE(&s->s_rec->rb_sessions, s, s_rentry);
+	s->s_rec->rb_nsessions--;
 	s->s_rec = NULL;
 }
 

@@ -9,27 +9,56 @@
  * operation waits for storeproc the session parses nothing more; other
  * sessions go on.  Anything wrong with a client closes that client
  * only.
+ *
+ * What all clients together may hold is bounded too: connections per
+ * user (and per recursive build), a handshake and an idle timeout,
+ * descriptors kept free for the daemon's own channels, and one memory
+ * budget for incomplete requests (max-request-memory), beyond a first
+ * read buffer every connection has: a request that would go over it
+ * waits, unread, in session_memq until memory is given back.
  */
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "builderproc.h"
 #include "log.h"
 #include "msg_store.h"
 
+/* The connections one uid holds on the daemon socket. */
+struct session_user {
+	RB_ENTRY(session_user)	 su_entry;
+	uid_t			 su_uid;
+	unsigned int		 su_nconns;
+};
+RB_HEAD(session_users, session_user);
+
 static struct session_tree	sessions = RB_INITIALIZER(&sessions);
+static struct session_users	session_users = RB_INITIALIZER(&session_users);
+static TAILQ_HEAD(, session)	session_memq =
+				    TAILQ_HEAD_INITIALIZER(session_memq);
+static size_t			session_mem_used;	/* sum of s_incap */
 static unsigned int		nsessions;
 static uint32_t			session_next_id = 1;
 static struct event		ev_accept;
 static struct event		ev_accept_pause;
+static struct event		ev_sweep;
+static struct log_limit		session_ll_fds;
+static struct log_limit		session_ll_user;
+static struct log_limit		session_ll_mem;
 
 static void	session_accept(int, short, void *);
 static void	session_accept_pause_end(int, short, void *);
+static void	session_sweep(int, short, void *);
+static int	session_expired(const struct session *, time_t);
+static struct session_user *session_user_add(uid_t);
+static void	session_user_del(struct session_user *);
 static void	session_read(int, short, void *);
 static void	session_write(int, short, void *);
 static void	session_hup(int, short, void *);
@@ -38,8 +67,76 @@ static void	session_fail(struct session *, const char *);
 static void	session_update_read(struct session *, int);
 static void	session_in(struct session *, struct wire_in *);
 static void	session_run(struct session *);
+static void	session_mem_release(struct session *);
+static void	session_mem_wake(void);
+static int	session_want_read(const struct session *);
+
+int	session_user_cmp(struct session_user *, struct session_user *);
+RB_PROTOTYPE(session_users, session_user, su_entry, session_user_cmp)
+RB_GENERATE(session_users, session_user, su_entry, session_user_cmp)
 
 RB_GENERATE(session_tree, session, s_entry, session_cmp)
+
+int
+session_user_cmp(struct session_user *a, struct session_user *b)
+{
+	return (a->su_uid < b->su_uid ? -1 : a->su_uid > b->su_uid);
+}
+
+/* Timeouts count in whole seconds of a clock nobody can set. */
+time_t
+session_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
+/*
+ * Whatever a client can make happen again and again is logged through
+ * this: one line per interval, then the count of those not logged.
+ */
+void
+log_limit_warnx(struct log_limit *ll, const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[256];
+	time_t	now = session_now();
+
+	if (now < ll->ll_next) {
+		ll->ll_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ll->ll_dropped > 0)
+		log_warnx("%s (and %lu more like it)", msg, ll->ll_dropped);
+	else
+		log_warnx("%s", msg);
+	ll->ll_dropped = 0;
+	ll->ll_next = now + LOG_LIMIT_INTERVAL;
+}
+
+/*
+ * Whether a connection that got descriptor fd leaves the reserve free.
+ * Linux hands out the lowest free number, so every one below fd is in
+ * use and at most the ones above it are free.
+ */
+int
+session_fd_room(int fd)
+{
+	int	reserve;
+
+	/* Not known (main() did not run: a test harness): keep none. */
+	if (builder_fd_limit <= 0)
+		return (1);
+	reserve = builder_fd_limit / 8;
+	if (reserve < SESSION_FD_RESERVE)
+		reserve = SESSION_FD_RESERVE;
+	return (fd < builder_fd_limit - reserve);
+}
 
 int
 session_cmp(struct session *a, struct session *b)
@@ -71,9 +168,13 @@ session_trusted(const struct session *s)
 void
 session_listen(int fd)
 {
+	struct timeval	tv = { 1, 0 };
+
 	event_set(&ev_accept, fd, EV_READ | EV_PERSIST, session_accept, NULL);
 	event_add(&ev_accept, NULL);
 	evtimer_set(&ev_accept_pause, session_accept_pause_end, NULL);
+	event_set(&ev_sweep, -1, EV_PERSIST, session_sweep, NULL);
+	evtimer_add(&ev_sweep, &tv);
 }
 
 static void
@@ -87,18 +188,111 @@ session_accept_pause_end(int fd, short events, void *arg)
 
 /* Out of descriptors: stop accepting for a while instead of spinning. */
 void
-session_accept_pause(int seconds)
+session_accept_pause(int msec)
 {
-	struct timeval	tv = { seconds, 0 };
+	struct timeval	tv = { msec / 1000, (msec % 1000) * 1000 };
 
 	event_del(&ev_accept);
 	evtimer_add(&ev_accept_pause, &tv);
+}
+
+/* Whether s is past its handshake or idle timeout. */
+static int
+session_expired(const struct session *s, time_t now)
+{
+	time_t	hs = builder_conf->conf_handshake_timeout;
+	time_t	idle = builder_conf->conf_idle_timeout;
+
+	/* Whole seconds: a connection gets at least the time it is due. */
+	switch (s->s_state) {
+	case SESSION_CRED:
+	case SESSION_HELLO:
+		if (now - s->s_start <= hs)
+			return (0);
+		log_debug("session %u: no handshake in %llds, closing",
+		    s->s_id, (long long)hs);
+		return (1);
+	case SESSION_CLOSING:
+		/* Its last words wait for a client that reads none. */
+		return (now - s->s_active > hs);
+	default:
+		if (idle == 0 || s->s_op != NULL || now - s->s_active <= idle)
+			return (0);
+		log_debug("session %u: idle %llds, closing", s->s_id,
+		    (long long)idle);
+		return (1);
+	}
+}
+
+/*
+ * Once a second: close the connections that have not finished the
+ * handshake in time, and those idle too long.  A connection with an
+ * operation running (a build, however long) is never idle.  Closing
+ * one may end a build and close others (its recursive connections),
+ * so the walk goes on from the next id, looked up anew.
+ */
+static void
+session_sweep(int fd, short events, void *arg)
+{
+	struct session	*s, key;
+	time_t		 now = session_now();
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	s = RB_MIN(session_tree, &sessions);
+	while (s != NULL) {
+		key.s_id = s->s_id;
+		if (session_expired(s, now))
+			session_close(s);
+		if (key.s_id == UINT32_MAX)
+			break;
+		key.s_id++;
+		s = RB_NFIND(session_tree, &sessions, &key);
+	}
+}
+
+/* Count a connection of uid; NULL if it has too many. */
+static struct session_user *
+session_user_add(uid_t uid)
+{
+	struct session_user	*su, key;
+
+	key.su_uid = uid;
+	if ((su = RB_FIND(session_users, &session_users, &key)) == NULL) {
+		if ((su = calloc(1, sizeof(*su))) == NULL) {
+			log_warn("calloc");
+			return (NULL);
+		}
+		su->su_uid = uid;
+		RB_INSERT(session_users, &session_users, su);
+	}
+	if (su->su_nconns >= builder_conf->conf_max_conn_user) {
+		log_limit_warnx(&session_ll_user, "uid %u: more than %u "
+		    "connections (max-connections-per-user), closing",
+		    (unsigned int)uid, builder_conf->conf_max_conn_user);
+		return (NULL);
+	}
+	su->su_nconns++;
+	return (su);
+}
+
+static void
+session_user_del(struct session_user *su)
+{
+	if (su == NULL)
+		return;
+	if (--su->su_nconns == 0) {
+		RB_REMOVE(session_users, &session_users, su);
+		free(su);
+	}
 }
 
 static void
 session_new(int fd)
 {
 	struct session		*s;
+	struct session_user	*su;
 	struct ucred		 cred;
 	struct msg_cred_req	 req;
 	socklen_t		 len = sizeof(cred);
@@ -108,12 +302,19 @@ session_new(int fd)
 		close(fd);
 		return;
 	}
+	if ((su = session_user_add(cred.uid)) == NULL) {
+		close(fd);
+		return;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_warn("calloc");
+		session_user_del(su);
 		close(fd);
 		return;
 	}
 	s->s_fd = fd;
+	s->s_suser = su;
+	s->s_start = s->s_active = session_now();
 	s->s_id = session_next_id++;
 	s->s_uid = cred.uid;
 	s->s_gid = cred.gid;
@@ -153,6 +354,7 @@ session_new_recursive(int fd, struct rec_build *rb)
 		return;
 	}
 	s->s_fd = fd;
+	s->s_start = s->s_active = session_now();
 	s->s_id = session_next_id++;
 	s->s_cred = CRED_ALLOWED;
 	strlcpy(s->s_user, "(recursive)", sizeof(s->s_user));
@@ -181,11 +383,19 @@ session_accept(int fd, short events, void *arg)
 		if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK |
 		    SOCK_CLOEXEC)) == -1) {
 			if (errno == EMFILE || errno == ENFILE) {
-				log_warnx("out of descriptors, pausing accept");
-				session_accept_pause(1);
+				log_limit_warnx(&session_ll_fds, "out of "
+				    "descriptors, pausing accept");
+				session_accept_pause(SESSION_ACCEPT_PAUSE);
 			} else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warn("accept4");
+			return;
+		}
+		if (!session_fd_room(cfd)) {
+			close(cfd);
+			log_limit_warnx(&session_ll_fds, "descriptors low, "
+			    "pausing accept");
+			session_accept_pause(SESSION_ACCEPT_PAUSE);
 			return;
 		}
 		session_new(cfd);
@@ -241,7 +451,51 @@ session_hup(int fd, short events, void *arg)
 	session_close(s);
 }
 
-/* Room for a read at the end of the buffer; -1 when it is full. */
+/*
+ * The size a buffer grows to: at once to what the request is known to
+ * need, so that a request holds all of its memory or none beyond the
+ * first read buffer; doubling while its size is not known yet.
+ */
+static size_t
+session_next_cap(const struct session *s)
+{
+	size_t	cap, want;
+
+	if (s->s_incap == 0)
+		return (SESSION_READ_CHUNK);
+	want = s->s_inoff + s->s_need;
+	if (want < s->s_inlen)
+		want = s->s_inlen;
+	want += SESSION_READ_CHUNK;
+	cap = (want + SESSION_READ_CHUNK - 1) / SESSION_READ_CHUNK *
+	    SESSION_READ_CHUNK;
+	if (cap < s->s_incap * 2 && s->s_inoff + s->s_need <= s->s_inlen)
+		cap = s->s_incap * 2;
+	if (cap > SESSION_INBUF_MAX + SESSION_READ_CHUNK)
+		cap = SESSION_INBUF_MAX + SESSION_READ_CHUNK;
+	return (cap);
+}
+
+/* Whether growing s's buffer stays within max-request-memory. */
+static int
+session_mem_fits(const struct session *s)
+{
+	size_t	grow;
+
+	/* The first buffer is every connection's, budget or not. */
+	if (s->s_incap == 0)
+		return (1);
+	grow = session_next_cap(s) - s->s_incap;
+	return (session_mem_used + grow <= builder_conf->conf_request_memory);
+}
+
+/*
+ * Room for a read at the end of the buffer.  Returns 0; or 1 when it
+ * would take more memory than the budget has: the session waits if it
+ * holds only its first buffer, and its request is refused (2) if it
+ * holds more, as requests that wait while holding memory could wait
+ * for each other forever; or -1 when the buffer is full.
+ */
 static int
 session_make_room(struct session *s)
 {
@@ -258,14 +512,106 @@ session_make_room(struct session *s)
 		return (0);
 	if (s->s_incap >= SESSION_INBUF_MAX + SESSION_READ_CHUNK)
 		return (-1);
-	cap = s->s_incap == 0 ? SESSION_READ_CHUNK : s->s_incap * 2;
-	if (cap > SESSION_INBUF_MAX + SESSION_READ_CHUNK)
-		cap = SESSION_INBUF_MAX + SESSION_READ_CHUNK;
+	if (!session_mem_fits(s))
+		return (s->s_incap > SESSION_READ_CHUNK ? 2 : 1);
+	cap = session_next_cap(s);
 	if ((p = realloc(s->s_in, cap)) == NULL)
 		return (-1);
+	session_mem_used += cap - s->s_incap;
 	s->s_in = p;
 	s->s_incap = cap;
 	return (0);
+}
+
+/* Over the budget while holding part of it: the request is refused. */
+static void
+session_mem_refuse(struct session *s)
+{
+	log_limit_warnx(&session_ll_mem, "session %u: requests hold %zu "
+	    "bytes (max-request-memory), refusing", s->s_id,
+	    session_mem_used);
+	if (s->s_state != SESSION_OPS) {
+		session_close(s);
+		return;
+	}
+	session_fail(s, "the daemon has no memory left for requests now "
+	    "(max-request-memory); try again later");
+	session_process(s);
+}
+
+/* Stop reading s until the budget has room for it (session_mem_wake). */
+static void
+session_mem_wait(struct session *s)
+{
+	if (!s->s_memwait) {
+		log_limit_warnx(&session_ll_mem, "session %u: requests hold "
+		    "%zu bytes (max-request-memory), waiting", s->s_id,
+		    session_mem_used);
+		TAILQ_INSERT_TAIL(&session_memq, s, s_mentry);
+		s->s_memwait = 1;
+	}
+	session_update_read(s, 0);
+}
+
+/*
+ * First come, first served: a large request is not overtaken forever.
+ * The buffer grows here, so that the memory is the waiter's before the
+ * next one is looked at; reading resumes, nothing is parsed from here.
+ */
+static void
+session_mem_wake(void)
+{
+	struct session	*s;
+
+	/* A busy one may be parsing its buffer: it is not moved under it. */
+	while ((s = TAILQ_FIRST(&session_memq)) != NULL && !s->s_busy &&
+	    session_mem_fits(s)) {
+		TAILQ_REMOVE(&session_memq, s, s_mentry);
+		s->s_memwait = 0;
+		/* Should it fail, session_read() tries again and says so. */
+		(void)session_make_room(s);
+		session_update_read(s, session_want_read(s));
+	}
+}
+
+/* The session goes: its buffer and its place in the queue with it. */
+static void
+session_mem_release(struct session *s)
+{
+	if (s->s_memwait) {
+		TAILQ_REMOVE(&session_memq, s, s_mentry);
+		s->s_memwait = 0;
+	}
+	free(s->s_in);
+	session_mem_used -= s->s_incap;
+	s->s_in = NULL;
+	s->s_inoff = s->s_inlen = s->s_incap = 0;
+	session_mem_wake();
+}
+
+/*
+ * Between requests, a buffer that grew for a large one goes back to
+ * one read's size, so that the budget is held only while a request is
+ * being received.
+ */
+static void
+session_mem_trim(struct session *s)
+{
+	unsigned char	*p;
+	size_t		 left = s->s_inlen - s->s_inoff;
+
+	if (s->s_op != NULL || s->s_incap <= SESSION_READ_CHUNK ||
+	    left > SESSION_READ_CHUNK / 2)
+		return;
+	memmove(s->s_in, s->s_in + s->s_inoff, left);
+	s->s_inoff = 0;
+	s->s_inlen = left;
+	if ((p = realloc(s->s_in, SESSION_READ_CHUNK)) == NULL)
+		return;
+	session_mem_used -= s->s_incap - SESSION_READ_CHUNK;
+	s->s_in = p;
+	s->s_incap = SESSION_READ_CHUNK;
+	session_mem_wake();
 }
 
 static void
@@ -273,9 +619,18 @@ session_read(int fd, short events, void *arg)
 {
 	struct session	*s = arg;
 	ssize_t		 n;
+	int		 rc;
 
 	(void)events;
-	if (session_make_room(s) == -1) {
+	if ((rc = session_make_room(s)) == 1) {
+		session_mem_wait(s);
+		return;
+	}
+	if (rc == 2) {
+		session_mem_refuse(s);
+		return;
+	}
+	if (rc == -1) {
 		log_warnx("session %u: input buffer full", s->s_id);
 		session_close(s);
 		return;
@@ -292,6 +647,7 @@ session_read(int fd, short events, void *arg)
 		return;
 	}
 	s->s_inlen += n;
+	s->s_active = session_now();
 	session_process(s);
 }
 
@@ -313,6 +669,7 @@ session_write(int fd, short events, void *arg)
 		return;
 	}
 	wire_out_drain(&s->s_out, n);
+	s->s_active = session_now();
 	/* Below the mark again: a waiting download or reader resumes. */
 	if (s->s_out.wo_len < SESSION_OUT_HIGH) {
 		session_process(s);
@@ -338,8 +695,10 @@ session_flush(struct session *s)
 		 * loop iteration later, which is most of a query's latency.
 		 */
 		n = write(s->s_fd, s->s_out.wo_buf, s->s_out.wo_len);
-		if (n > 0)
+		if (n > 0) {
 			wire_out_drain(&s->s_out, n);
+			s->s_active = session_now();
+		}
 		if (s->s_out.wo_len > 0) {
 			event_add(&s->s_ev_write, NULL);
 			return;
@@ -356,6 +715,7 @@ session_close(struct session *s)
 	event_del(&s->s_ev_write);
 	event_del(&s->s_ev_hup);
 	close(s->s_fd);
+	session_user_del(s->s_suser);
 	/* Closing an upload's pipe makes storeproc drop the partial add. */
 	ops_clear(s);
 	rec_session_detach(s);
@@ -363,7 +723,7 @@ session_close(struct session *s)
 		msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, s->s_id);
 	RB_REMOVE(session_tree, &sessions, s);
 	nsessions--;
-	free(s->s_in);
+	session_mem_release(s);
 	wire_out_free(&s->s_out);
 	wire_out_free(&s->s_reply);
 	wire_options_free(&s->s_opts);
@@ -513,7 +873,18 @@ session_op_progress(struct session *s)
 	if (rec_op_done(s))
 		return (0);
 	ops_finish(s);
+	/* Idle time counts from the end of the operation. */
+	s->s_active = session_now();
 	return (s->s_state == SESSION_OPS);
+}
+
+static int
+session_want_read(const struct session *s)
+{
+	return (s->s_state != SESSION_CLOSING && !s->s_memwait &&
+	    s->s_inlen - s->s_inoff < SESSION_INBUF_MAX &&
+	    s->s_out.wo_len < SESSION_OUT_HIGH &&
+	    !(s->s_up != NULL && s->s_blocked));
 }
 
 /* Parse and run what the buffer holds, as far as it goes. */
@@ -567,9 +938,9 @@ session_process(struct session *s)
 		session_run(s);
 	} while (s->s_busy == SESSION_BUSY_AGAIN);
 	s->s_busy = 0;
-	session_update_read(s, s->s_state != SESSION_CLOSING &&
-	    s->s_inlen - s->s_inoff < SESSION_INBUF_MAX &&
-	    s->s_out.wo_len < SESSION_OUT_HIGH &&
-	    !(s->s_up != NULL && s->s_blocked));
+	session_mem_trim(s);
+	/* A waiter passed over while a session was busy goes on now. */
+	session_mem_wake();
+	session_update_read(s, session_want_read(s));
 	session_flush(s);
 }

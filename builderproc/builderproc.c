@@ -4,6 +4,8 @@
  * worth stealing: an unprivileged user, no capabilities, an empty
  * read-only root, and a seccomp allow-list of socket calls.
  */
+#include <sys/resource.h>
+
 #include <event.h>
 #include <limits.h>
 #include <pwd.h>
@@ -22,6 +24,7 @@
 #include "sandbox.h"
 
 struct rnixd_conf	*builder_conf;
+int			 builder_fd_limit;
 struct imsgev		 iev_parent;
 struct imsgev		 iev_store;
 struct imsgev		 iev_mount;
@@ -31,6 +34,7 @@ static struct imsgbuf		ibuf_store;
 static struct imsgbuf		ibuf_mount;
 static int			pongs_missing;
 
+static void	builder_priority(struct imsgev *);
 static int	builder_dispatch_parent(struct imsgev *, struct imsg *);
 static int	builder_dispatch_store(struct imsgev *, struct imsg *);
 static void	builder_info_hint(struct imsg *);
@@ -40,6 +44,7 @@ int
 main(int argc, char *argv[])
 {
 	struct passwd	*pw;
+	struct rlimit	 rl;
 	char		 root[PATH_MAX];
 
 	setproctitle_init(argc, argv, environ);
@@ -48,6 +53,10 @@ main(int argc, char *argv[])
 	if (setup.cs_peer[PROC_STORE] == -1 ||
 	    setup.cs_peer[PROC_MOUNT] == -1 || setup.cs_listen == -1)
 		fatalx("setup incomplete");
+	/* Connections must leave room for the rest (session_fd_room). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	builder_fd_limit = rl.rlim_cur > INT_MAX ? INT_MAX : rl.rlim_cur;
 	if ((pw = getpwnam(builder_conf->conf_builder_user)) == NULL)
 		fatalx("unknown builder-user %s",
 		    builder_conf->conf_builder_user);
@@ -68,6 +77,9 @@ main(int argc, char *argv[])
 	setproctitle("builder");
 
 	event_init();
+	/* Two priorities: the daemon's own channels (0) before clients. */
+	if (event_priority_init(2) == -1)
+		fatalx("event_priority_init");
 	signal(SIGPIPE, SIG_IGN);
 	memstat_init("builderproc");
 	if (imsgbuf_init(&ibuf_store, setup.cs_peer[PROC_STORE]) == -1 ||
@@ -77,20 +89,45 @@ main(int argc, char *argv[])
 	if (imsgbuf_set_maxsize(&ibuf_store, MSG_STORE_MAXSIZE) == -1 ||
 	    imsgbuf_set_maxsize(&ibuf_mount, build_mount_maxsize()) == -1)
 		fatal("imsgbuf_set_maxsize");
-	/* storeproc's replies never carry a descriptor (msg_store.c). */
+	/*
+	 * storeproc's replies never carry a descriptor (msg_store.c), nor
+	 * does the parent after the set-up: so clients filling the fd
+	 * table cannot keep these two channels from being read.
+	 * mountproc's do (log pipes, sockets): it gets a slot of its own.
+	 */
 	imsgbuf_set_fdpass(&ibuf_store, 0);
+	imsgbuf_set_fdpass(&setup.cs_parent, 0);
+	if (imsgbuf_reserve_fd(&ibuf_mount) == -1)
+		fatal("imsgbuf_reserve_fd");
 	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
 	    builder_dispatch_parent);
 	imsgev_init(&iev_store, &ibuf_store, PROC_STORE,
 	    builder_dispatch_store);
 	imsgev_init(&iev_mount, &ibuf_mount, PROC_MOUNT,
 	    builder_dispatch_mount);
+	builder_priority(&iev_parent);
+	builder_priority(&iev_store);
+	builder_priority(&iev_mount);
 	/* Serve only once both siblings answer: the links are alive. */
 	pongs_missing = 2;
 	imsgev_compose(&iev_store, IMSG_STORE_PING, 0, -1, NULL, 0);
 	imsgev_compose(&iev_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
 	event_dispatch();
 	fatalx("event loop ended");
+}
+
+/*
+ * However many clients are ready, a loop first serves what the parent,
+ * storeproc and mountproc sent: the replies clients wait for, and the
+ * parent's verdicts, never queue behind a flood.
+ */
+static void
+builder_priority(struct imsgev *iev)
+{
+	if (event_priority_set(&iev->iev_rev, 0) == -1 ||
+	    event_priority_set(&iev->iev_wev, 0) == -1 ||
+	    event_priority_set(&iev->iev_pause, 0) == -1)
+		fatalx("event_priority_set");
 }
 
 static void

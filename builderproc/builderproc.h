@@ -26,6 +26,22 @@
 #define SESSION_READ_CHUNK	(64 * 1024)
 /* Stop reading a NarFromPath pipe while this much waits for the client. */
 #define SESSION_OUT_HIGH	(256 * 1024)
+/*
+ * Descriptors kept free for the imsg channels, pipes and build logs: a
+ * connection that would leave fewer is closed (one eighth of the
+ * table, at least this many).
+ */
+#define SESSION_FD_RESERVE	64
+/* Milliseconds accepting stops when the descriptor table is full. */
+#define SESSION_ACCEPT_PAUSE	250
+/* Seconds between two lines of one rate-limited warning. */
+#define LOG_LIMIT_INTERVAL	10
+
+/* A warning logged at most once per LOG_LIMIT_INTERVAL, with a count. */
+struct log_limit {
+	time_t		ll_next;	/* monotonic seconds */
+	unsigned long	ll_dropped;	/* lines not logged since */
+};
 
 /* s_busy: session_process() runs, and was called again meanwhile. */
 #define SESSION_BUSY		1
@@ -61,10 +77,17 @@ struct goal;
 struct rec_build;
 struct wire_path_info;
 
+struct session_user;
+
 struct session {
 	RB_ENTRY(session)	 s_entry;
 	uint32_t		 s_id;
 	int			 s_fd;
+	struct session_user	*s_suser;	/* its uid's connection count */
+	time_t			 s_start;	/* monotonic seconds */
+	time_t			 s_active;	/* last byte or op end */
+	int			 s_memwait;	/* in session_memq */
+	TAILQ_ENTRY(session)	 s_mentry;
 	uid_t			 s_uid;
 	gid_t			 s_gid;
 	pid_t			 s_pid;
@@ -120,6 +143,7 @@ RB_PROTOTYPE(session_tree, session, s_entry, session_cmp)
 
 /* builderproc.c */
 extern struct rnixd_conf	*builder_conf;
+extern int			 builder_fd_limit;
 extern struct imsgev		 iev_parent;
 extern struct imsgev		 iev_store;
 extern struct imsgev		 iev_mount;
@@ -134,6 +158,10 @@ void	session_process(struct session *);
 void	session_close(struct session *);
 int	session_trusted(const struct session *);
 void	session_new_recursive(int, struct rec_build *);
+int	session_fd_room(int);
+time_t	session_now(void);
+void	log_limit_warnx(struct log_limit *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
 
 /* builder_cache.c: path info kept, at most this much. */
 #define CACHE_ENTRIES_MAX	8192

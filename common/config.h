@@ -22,6 +22,8 @@
 #define CONFIG_LIST_MAX		1024	/* entries in a list setting */
 #define CONFIG_UINT_MAX		2147483647U	/* timeouts, in seconds */
 #define CONFIG_JOBS_MAX		65535U	/* max-jobs and cores */
+#define CONFIG_CONN_MAX		1048576U /* connections of a user or build */
+#define CONFIG_REQMEM_MIN	(32U * 1024 * 1024) /* max-request-memory */
 
 /* The experimental features Nix 2.8 knows; rnixd acts on recursive-nix. */
 enum config_xp {
@@ -67,6 +69,12 @@ struct rnixd_conf {
 	unsigned int		 conf_max_silent_time;
 	struct config_bind	*conf_sandbox_paths;
 	size_t			 conf_nsandbox_paths;
+	/* Clients */
+	unsigned int		 conf_max_conn_user;
+	unsigned int		 conf_max_conn_build;
+	unsigned int		 conf_handshake_timeout; /* seconds */
+	unsigned int		 conf_idle_timeout;	/* seconds, 0: none */
+	unsigned int		 conf_request_memory;	/* bytes */
 	/* Features */
 	unsigned int		 conf_experimental_features; /* 1U << XP_* */
 	struct config_list	 conf_system_features;

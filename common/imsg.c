@@ -53,7 +53,7 @@ static ssize_t	imsg_send(struct imsgbuf *);
 static void	imsg_wq_consume(struct imsgbuf *, size_t);
 static void	imsg_rbuf_compact(struct imsgbuf *);
 static int	imsg_rbuf_reserve(struct imsgbuf *);
-static int	imsg_fd_headroom(const struct imsgbuf *);
+static int	imsg_fd_headroom(struct imsgbuf *);
 static void	imsg_recv_fds(struct imsgbuf *, struct msghdr *, size_t);
 static void	imsg_rfd_expire(struct imsgbuf *, uint64_t);
 static int	imsg_rfd_take(struct imsgbuf *, uint64_t);
@@ -66,6 +66,7 @@ imsgbuf_init(struct imsgbuf *ib, int fd)
 	TAILQ_INIT(&ib->ib_rfds);
 	TAILQ_INIT(&ib->ib_wq);
 	ib->ib_fd = -1;
+	ib->ib_fdspare = -1;
 	if (fd < 0) {
 		errno = EBADF;
 		return (-1);
@@ -89,6 +90,10 @@ imsgbuf_clear(struct imsgbuf *ib)
 		imsg_close_keep_errno(rf->rf_fd);
 		free(rf);
 	}
+	if (ib->ib_fdspare != -1)
+		imsg_close_keep_errno(ib->ib_fdspare);
+	ib->ib_fdspare = -1;
+	ib->ib_fdreserve = 0;
 	free(ib->ib_rspare);
 	ib->ib_rspare = NULL;
 	free(ib->ib_rbuf);
@@ -111,6 +116,16 @@ void
 imsgbuf_set_fdpass(struct imsgbuf *ib, int on)
 {
 	ib->ib_nofds = !on;
+}
+
+int
+imsgbuf_reserve_fd(struct imsgbuf *ib)
+{
+	ib->ib_fdreserve = 1;
+	if (ib->ib_fdspare == -1 &&
+	    (ib->ib_fdspare = fcntl(ib->ib_fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return (-1);
+	return (0);
 }
 
 uint32_t
@@ -333,6 +348,7 @@ imsgbuf_read(struct imsgbuf *ib)
 	struct msghdr		 msg;
 	struct iovec		 iov;
 	ssize_t			 n;
+	int			 saved_errno;
 
 	if (imsg_rbuf_reserve(ib) == -1 ||
 	    (!ib->ib_nofds && imsg_fd_headroom(ib) == -1))
@@ -351,6 +367,11 @@ imsgbuf_read(struct imsgbuf *ib)
 	do {
 		n = recvmsg(ib->ib_fd, &msg, MSG_CMSG_CLOEXEC);
 	} while (n == -1 && errno == EINTR);
+	if (ib->ib_fdreserve && ib->ib_fdspare == -1) {
+		saved_errno = errno;
+		ib->ib_fdspare = fcntl(ib->ib_fd, F_DUPFD_CLOEXEC, 0);
+		errno = saved_errno;
+	}
 	if (n == -1)
 		return (-1);
 	imsg_recv_fds(ib, &msg, n);
@@ -421,10 +442,16 @@ imsg_rbuf_reserve(struct imsgbuf *ib)
  * are saved on every read.
  */
 static int
-imsg_fd_headroom(const struct imsgbuf *ib)
+imsg_fd_headroom(struct imsgbuf *ib)
 {
 	int	fd;
 
+	/* The reserved slot is free for this read, taken back after. */
+	if (ib->ib_fdspare != -1) {
+		close(ib->ib_fdspare);
+		ib->ib_fdspare = -1;
+		return (0);
+	}
 	if ((fd = fcntl(ib->ib_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		if (errno == EMFILE || errno == ENFILE)
 			errno = EAGAIN;

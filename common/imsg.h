@@ -72,6 +72,8 @@ struct imsgbuf {
 	struct imsg_wq	 ib_wq;		/* to send, in order */
 	uint32_t	 ib_wcount;	/* messages in ib_wq */
 	int		 ib_nofds;	/* the peer passes none */
+	int		 ib_fdreserve;	/* imsgbuf_reserve_fd() was called */
+	int		 ib_fdspare;	/* its slot, or -1 */
 };
 
 /*
@@ -113,6 +115,16 @@ int		 imsgbuf_set_maxsize(struct imsgbuf *, size_t);
  * imsgbuf_get() fails on the message that claims it (EBADMSG).
  */
 void		 imsgbuf_set_fdpass(struct imsgbuf *, int);
+
+/*
+ * Keep one descriptor slot for this channel alone (a duplicate of its
+ * socket, held while not reading), so that a descriptor the peer
+ * passes has a home even when other work has filled the fd table.  It
+ * is given up for each read and taken back after; when taking it back
+ * fails, reads check for a free slot as without it.  imsgbuf_clear()
+ * closes it.  Returns -1 if no slot is free now.
+ */
+int		 imsgbuf_reserve_fd(struct imsgbuf *);
 
 /*
  * Read what the socket has.  Returns the number of bytes read, 0 at

@@ -17,6 +17,11 @@
 
 static void	imsgev_read(int, short, void *);
 static void	imsgev_write(int, short, void *);
+static void	imsgev_pause(struct imsgev *);
+static void	imsgev_resume(int, short, void *);
+
+/* Milliseconds a channel is not read while no descriptor slot is free. */
+#define IMSGEV_PAUSE_MS	20
 
 static void
 imsgev_flush(struct imsgev *iev)
@@ -57,6 +62,7 @@ imsgev_init(struct imsgev *iev, struct imsgbuf *ibuf, enum proc_type peer,
 	event_set(&iev->iev_rev, ibuf->ib_fd, EV_READ | EV_PERSIST,
 	    imsgev_read, iev);
 	event_set(&iev->iev_wev, ibuf->ib_fd, EV_WRITE, imsgev_write, iev);
+	evtimer_set(&iev->iev_pause, imsgev_resume, iev);
 	event_add(&iev->iev_rev, NULL);
 	/* What the channel's earlier user read ahead is handled now. */
 	imsgev_drain(iev);
@@ -68,6 +74,7 @@ imsgev_clear(struct imsgev *iev)
 {
 	event_del(&iev->iev_rev);
 	event_del(&iev->iev_wev);
+	evtimer_del(&iev->iev_pause);
 }
 
 void
@@ -89,6 +96,30 @@ imsgev_write(int fd, short events, void *arg)
 	imsgev_flush(arg);
 }
 
+/*
+ * The socket was readable, yet nothing was read: the fd table has no
+ * slot for a descriptor the message may bring.  Retrying at once would
+ * spin; others free descriptors meanwhile (accepting stops too).
+ */
+static void
+imsgev_pause(struct imsgev *iev)
+{
+	struct timeval	tv = { 0, IMSGEV_PAUSE_MS * 1000 };
+
+	event_del(&iev->iev_rev);
+	evtimer_add(&iev->iev_pause, &tv);
+}
+
+static void
+imsgev_resume(int fd, short events, void *arg)
+{
+	struct imsgev	*iev = arg;
+
+	(void)fd;
+	(void)events;
+	event_add(&iev->iev_rev, NULL);
+}
+
 static void
 imsgev_read(int fd, short events, void *arg)
 {
@@ -99,6 +130,8 @@ imsgev_read(int fd, short events, void *arg)
 	(void)events;
 	if ((n = imsgbuf_read(iev->iev_ibuf)) == -1 && errno != EAGAIN)
 		fatal("read from %s", proc_name(iev->iev_peer));
+	if (n == -1)
+		imsgev_pause(iev);
 	if (n == 0)
 		fatalx("%s went away", proc_name(iev->iev_peer));
 	imsgev_drain(iev);

@@ -15,6 +15,7 @@ struct imsgev {
 	struct imsgbuf	*iev_ibuf;
 	struct event	 iev_rev;	/* persistent read */
 	struct event	 iev_wev;	/* while the socket is full */
+	struct event	 iev_pause;	/* reading stopped: no fd slot */
 	enum proc_type	 iev_peer;
 	uint32_t	 iev_last_type;	/* of the last message composed */
 	/* Called with each message; returns -1 if the peer is broken. */

@@ -84,6 +84,28 @@ static const int sandbox_mount[] = {
 	SCMP_SYS(set_robust_list),
 };
 
+/*
+ * Only in ASan/UBSan builds (regress/asan): what the sanitizer runtime
+ * calls while it prints a report, so that the report comes out whole
+ * instead of the process dying of SIGSYS halfway.  It reads
+ * /proc/self/maps and the executable's name with open(2) and
+ * readlink(2), and protects its shadow pages with mprotect(2).
+ * Production builds never get these.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZER	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZER	1
+#endif
+#endif
+#ifdef SANDBOX_SANITIZER
+static const int sandbox_sanitizer[] = {
+	SCMP_SYS(open), SCMP_SYS(readlink), SCMP_SYS(mprotect),
+	SCMP_SYS(sched_yield),
+};
+#endif
+
 static void
 sandbox_allow(scmp_filter_ctx ctx, const int *calls, size_t ncalls)
 {
@@ -114,6 +136,9 @@ sandbox_enter(enum proc_type proc)
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
 		fatalx("seccomp_init failed");
 	sandbox_allow(ctx, sandbox_base, NELEM(sandbox_base));
+#ifdef SANDBOX_SANITIZER
+	sandbox_allow(ctx, sandbox_sanitizer, NELEM(sandbox_sanitizer));
+#endif
 	switch (proc) {
 	case PROC_STORE:
 		sandbox_allow(ctx, sandbox_store, NELEM(sandbox_store));

@@ -4,7 +4,12 @@
 
 PKGS="gcc make libc6-dev pkg-config libevent-dev libbsd-dev libseccomp-dev
 libsqlite3-dev libssl-dev mandoc nix-bin busybox-static sqlite3 python3
-procps iproute2 util-linux passwd"
+procps iproute2 util-linux passwd
+clang-14 libclang-rt-14-dev llvm-14"
+# clang-14 builds the fuzz targets of fuzz/ (make fuzz, and their
+# replay in make check); libclang-rt-14-dev holds its libFuzzer and
+# sanitizer runtimes; llvm-14 gives llvm-cov and llvm-profdata for
+# fuzz/coverage.sh.
 
 missing=""
 for p in $PKGS; do

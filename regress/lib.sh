@@ -30,9 +30,19 @@ require_root() {
 	    sh "$RNIXD_TOP/mk/users.sh" >/dev/null || fail "cannot create users"
 }
 
+# What ASan and UBSan print; the processes of an ASan build
+# (regress/asan) write it to their stderr, rnixd.log.
+SAN_REPORT='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:'
+
 test_cleanup() {
 	rc=$?
 	rnixd_stop
+	if [ -f "$TROOT/rnixd.log" ] &&
+	    grep -Eq "$SAN_REPORT" "$TROOT/rnixd.log"; then
+		echo "FAIL: sanitizer report in rnixd.log:" >&2
+		grep -E -A 12 "$SAN_REPORT" "$TROOT/rnixd.log" >&2
+		rc=1
+	fi
 	if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then
 		rm -rf "$TROOT"
 	else

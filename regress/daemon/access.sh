@@ -38,10 +38,13 @@ as() {	# user command...
 	HOME="$TROOT/home-$u" XDG_CACHE_HOME="$TROOT/home-$u" \
 	    setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"
 }
-mkdir -p "$TROOT/home-nobody" "$TROOT/home-daemon" "$TROOT/home-nixbld1"
+# A member of the build users' group of this test's daemon.
+BUSER=$(getent group "$BUILD_GROUP" | cut -d: -f4 | cut -d, -f1)
+[ -n "$BUSER" ] || fail "group $BUILD_GROUP has no members"
+mkdir -p "$TROOT/home-nobody" "$TROOT/home-daemon" "$TROOT/home-$BUSER"
 chown nobody "$TROOT/home-nobody"
 chown daemon "$TROOT/home-daemon"
-chown nixbld1 "$TROOT/home-nixbld1"
+chown "$BUSER" "$TROOT/home-$BUSER"
 as nobody nix store ping --store "unix://$SOCKET" >/dev/null 2>&1 ||
     fail "allowed user nobody refused"
 out=$(as daemon nix store ping --store "unix://$SOCKET" 2>&1) &&
@@ -56,8 +59,8 @@ kill -HUP "$RNIXD_PID"
 wait_log "configuration reloaded" 5 || fail "reload not taken"
 as daemon nix store ping --store "unix://$SOCKET" >/dev/null 2>&1 ||
     fail "allowed-users = * does not let daemon in"
-out=$(as nixbld1 nix store ping --store "unix://$SOCKET" 2>&1) &&
-    fail "build user nixbld1 got in"
+out=$(as "$BUSER" nix store ping --store "unix://$SOCKET" 2>&1) &&
+    fail "build user $BUSER got in"
 echo "$out" | grep -q "build users may not connect" ||
-    fail "refusal of nixbld1: $out"
+    fail "refusal of $BUSER: $out"
 echo "build users refused: ok"

@@ -34,6 +34,7 @@ experimental-features = ca-derivations flakes impure-derivations nix-command no-
 system-features = kvm big-parallel benchmark nixos-test|ok
 store-user = _rnixd; builder-user = _rnixd-builder; mount-user = _rnixd-mount; build-users-group = $BUILD_GROUP|ok
 max-jobs = auto; cores = 7; timeout = 100; max-silent-time = 100; system-features = ; experimental-features = recursive-nix|ok cores 7
+max-connections-per-user = 2; max-connections-per-build = 1; handshake-timeout = 5; idle-timeout = 30; max-request-memory = 33554432|ok
 EOT
 
 write_conf() {	# settings

@@ -1039,6 +1039,67 @@ test_fd_exhaustion(void)
 	printf("full fd table: ok\n");
 }
 
+/*
+ * imsgbuf_reserve_fd(): with the fd table full, the channel still
+ * receives a message and its fd, in the slot it kept; the slot is
+ * taken back once one is free, and imsgbuf_clear() gives it up.
+ */
+static void
+test_fd_reserve(void)
+{
+	struct rlimit	 old, rl;
+	struct imsgbuf	 a, b;
+	struct imsg	 imsg;
+	int		 sv[2], p[2], fd, base, ndup = 0, dups[256];
+
+	base = fd_count();
+	mkpair(sv, 0);
+	imsgbuf_init(&a, sv[0]);
+	imsgbuf_init(&b, sv[1]);
+	if (imsgbuf_reserve_fd(&b) == -1)
+		err(1, "imsgbuf_reserve_fd");
+	if (pipe(p) == -1)
+		err(1, "pipe");
+	if (imsg_compose(&a, 1, 0, 0, p[0], NULL, 0) != 1 ||
+	    imsgbuf_flush(&a) == -1)
+		err(1, "imsg_compose");
+	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
+		err(1, "getrlimit");
+	rl = old;
+	rl.rlim_cur = fd_count() + 64;
+	if (rl.rlim_cur > old.rlim_cur)
+		rl.rlim_cur = old.rlim_cur;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "setrlimit");
+	while (ndup < 256 && (fd = dup(sv[0])) != -1)
+		dups[ndup++] = fd;
+	if (ndup == 256 || errno != EMFILE)
+		errx(1, "could not fill the fd table");
+	if (imsgbuf_read(&b) <= 0)
+		err(1, "full fd table, slot reserved: imsgbuf_read");
+	if (imsgbuf_get(&b, &imsg) != 1 || (fd = imsg_get_fd(&imsg)) == -1)
+		errx(1, "full fd table, slot reserved: message lost its fd");
+	imsg_free(&imsg);
+	close(fd);
+	while (ndup > 0)
+		close(dups[--ndup]);
+	if (setrlimit(RLIMIT_NOFILE, &old) == -1)
+		err(1, "setrlimit");
+	/* Taken back with the next read, which finds nothing. */
+	if (imsgbuf_read(&b) != -1 || errno != EAGAIN)
+		errx(1, "empty channel: got no EAGAIN");
+	if (fd_count() != base + 4)
+		errx(1, "reserved slot: got %d fds, expected %d", fd_count(),
+		    base + 4);
+	imsgbuf_clear(&a);
+	imsgbuf_clear(&b);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+	fd_expect("reserved slot", base);
+	printf("full fd table, slot reserved: ok\n");
+}
+
 /* Ten thousand messages queued, then drained in turns. */
 static void
 test_many(void)
@@ -1160,6 +1221,7 @@ main(void)
 	test_api_errors();
 	test_epipe();
 	test_fd_exhaustion();
+	test_fd_reserve();
 	test_many();
 	test_many_flush();
 	fd_expect("all tests", base);

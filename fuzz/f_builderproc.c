@@ -1,0 +1,765 @@
+/*
+ * builderproc whole: its own code (builderproc.c included with main
+ * renamed, every builder_*.c linked) on a real client socket, with the
+ * parent, storeproc and mountproc played by fake peers over real imsg
+ * channels.  Input: a flags byte (bit 0: the client is trusted; bits
+ * 1-7: which paths of each QUERY_VALID storeproc says are valid), then
+ * what the client sends (a recorded Nix session makes a good seed),
+ * then, after REC_MARKER, what a client inside a recursive build
+ * sends on the build's own socket.  The fake storeproc serves two
+ * derivations made here, one of them recursive; the fake mountproc
+ * refuses every build at GO but the recursive one, which "runs"
+ * (BUILD_SOCKET, STARTED) until both clients are idle, then EXITED.
+ *
+ * Properties beyond "no crash" (ASan, UBSan, and fatal(): a client
+ * must never end builderproc, so an exit is a failure):
+ * - every request builderproc sends to storeproc or mountproc is
+ *   accepted by that process's own decoder (msg_recv_* with the type
+ *   it came with), and to the parent is of the size the parent reads;
+ * - once the client has left and every request is answered, its
+ *   session goes away, and builderproc holds no descriptor more than
+ *   before the client came.
+ */
+/* link: builderproc/builder_build.c builderproc/builder_cache.c */
+/* link: builderproc/builder_drv.c builderproc/builder_env.c */
+/* link: builderproc/builder_log.c builderproc/builder_modify.c */
+/* link: builderproc/builder_mount.c builderproc/builder_ops.c */
+/* link: builderproc/builder_recursive.c builderproc/builder_req.c */
+/* link: builderproc/builder_session.c builderproc/builder_store.c */
+/* link: builderproc/builder_upload.c builderproc/builder_users.c */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+
+#include "drv.h"
+#include "fuzz.h"
+#include "msg_mount.h"
+#include "../builderproc/builder_build.h"
+
+int	builderproc_main(int, char *[]);
+
+#define main	builderproc_main
+#include "../builderproc/builderproc.c"
+#undef main
+
+#define SD		FUZZ_STOREDIR
+#define IDLE_ROUNDS	20	/* loop rounds without progress: idle */
+#define GONE_ROUNDS	2000	/* for the session to go after the client */
+
+/* The other end of each of builderproc's channels. */
+static struct imsgbuf	 fake_parent, fake_store, fake_mount;
+static char		 sockpath[108];
+static int		 trusted;
+static unsigned int	 validmask;
+static struct msg_mount_build	 mount_build;
+static int		 mount_building;
+
+/*
+ * Two derivations storeproc serves, made here so that their paths are
+ * right: a plain one and one that wants recursive Nix.  gen-seeds.py
+ * asks for their paths (FUZZ_PRINT_DRVS=1) to write client sessions
+ * that build them.
+ */
+#define NDRVS		2
+static char		*drv_text[NDRVS];
+static size_t		 drv_len[NDRVS];
+static char		 drv_path[NDRVS][STOREPATH_MAX];
+
+/*
+ * The client bytes after this marker go to the recursive socket of a
+ * build, once it is listening.
+ */
+#define REC_MARKER	"\0rnixd-recursive"
+#define REC_MARKERLEN	(sizeof(REC_MARKER) - 1)
+static char		 recpath[108];
+static uint64_t		 run_id;	/* the build mountproc "runs" */
+static int		 run_pty = -1;	/* its log pipe, our end */
+static int		 run_exited;
+
+static int	fake_store_serve(void);
+static int	fake_mount_serve(void);
+static int	fake_parent_serve(void);
+static void	fake_channel(struct imsgbuf *, struct imsgbuf *, size_t);
+static void	store_reply(struct imsg *);
+static void	fake_reply_drv(uint32_t, const char *);
+static void	mount_run(struct msg_mount_chan *, uint64_t);
+static void	mount_exit(struct msg_mount_chan *);
+static void	make_drv(int, const char *, int);
+static void	mount_exit_now(void);
+static int	rec_connect(void);
+
+static void
+fake_channel(struct imsgbuf *ours, struct imsgbuf *theirs, size_t max)
+{
+	int	fds[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, fds) == -1)
+		fuzz_fail("socketpair: %s", strerror(errno));
+	if (imsgbuf_init(ours, fds[0]) == -1 ||
+	    imsgbuf_init(theirs, fds[1]) == -1 ||
+	    imsgbuf_set_maxsize(ours, max) == -1 ||
+	    imsgbuf_set_maxsize(theirs, max) == -1)
+		fuzz_fail("imsgbuf_init: %s", strerror(errno));
+}
+
+/* Read what builderproc sent on one channel; -1 if it broke. */
+static int
+fake_read(struct imsgbuf *ib)
+{
+	if (imsgbuf_read(ib) == -1 && errno != EAGAIN)
+		fuzz_fail("reading builderproc: %s", strerror(errno));
+	return (0);
+}
+
+static void
+fake_reply_paths(uint32_t sid, char **paths, size_t npaths, int filter)
+{
+	struct wire_out	 out;
+	size_t		 i, n = 0;
+
+	wire_out_init(&out, MSG_STORE_MAXSIZE);
+	for (i = 0; i < npaths; i++)
+		if (!filter || (validmask >> (i % 7) & 1))
+			n++;
+	wire_put_u64(&out, n);
+	for (i = 0; i < npaths; i++)
+		if (!filter || (validmask >> (i % 7) & 1))
+			wire_put_string(&out, paths[i]);
+	if (out.wo_error)
+		fuzz_fail("encoding a STORE_PATHS reply");
+	imsg_compose(&fake_store, IMSG_STORE_PATHS, sid, 0, -1, out.wo_buf,
+	    out.wo_len);
+	wire_out_free(&out);
+}
+
+static void
+fake_reply(uint32_t type, uint32_t sid, const void *data, size_t len)
+{
+	if (imsg_compose(&fake_store, type, sid, 0, -1, data, len) == -1)
+		fuzz_fail("imsg_compose: %s", strerror(errno));
+}
+
+static void
+fake_reply_error(uint32_t sid)
+{
+	struct wire_out	out;
+
+	wire_out_init(&out, 1024);
+	wire_put_string(&out, "error: refused by the fuzzer's storeproc");
+	fake_reply(IMSG_STORE_ERROR, sid, out.wo_buf, out.wo_len);
+	wire_out_free(&out);
+}
+
+static void
+fake_reply_drv(uint32_t sid, const char *path)
+{
+	struct wire_out	out;
+	int		i;
+
+	for (i = 0; i < NDRVS; i++)
+		if (drv_text[i] != NULL && strcmp(path, drv_path[i]) == 0)
+			break;
+	if (i == NDRVS) {
+		fake_reply_error(sid);
+		return;
+	}
+	wire_out_init(&out, MSG_STORE_MAXSIZE);
+	wire_put_bytes(&out, drv_text[i], drv_len[i]);
+	fake_reply(IMSG_STORE_DRV, sid, out.wo_buf, out.wo_len);
+	wire_out_free(&out);
+}
+
+/*
+ * Decode a request with storeproc's own decoder (as storeproc.c
+ * dispatches it) and answer: no path valid unless the input says so,
+ * nothing found, and an error for anything that would change the
+ * store.
+ */
+static void
+store_reply(struct imsg *imsg)
+{
+	struct msg_add		 ma;
+	struct msg_add_nar	 man;
+	struct msg_gc		 mg;
+	struct msg_build	 mb;
+	const char		*errstr = NULL;
+	char			*path, **paths, **sigs, *text;
+	size_t			 npaths, nsigs;
+	uint32_t		 type, sid;
+	uint64_t		 zero = 0;
+	int			 fd = -1, rc = 0, a, b;
+
+	type = imsg_get_type(imsg);
+	sid = imsg_get_peerid(imsg);
+	switch (type) {
+	case IMSG_STORE_PING:
+		fake_reply(IMSG_STORE_PONG, 0, NULL, 0);
+		return;
+	case IMSG_STORE_QUERY_INFO:
+	case IMSG_STORE_QUERY_REFERRERS:
+	case IMSG_STORE_QUERY_DERIVERS:
+	case IMSG_STORE_QUERY_OUTPUTS:
+	case IMSG_STORE_TEMP_ROOT:
+	case IMSG_STORE_ENSURE:
+	case IMSG_STORE_QUERY_DRV:
+	case IMSG_STORE_NAR_FROM_PATH:
+	case IMSG_STORE_BUILD_LOG:
+		if ((rc = msg_recv_path(imsg, SD, &path, &fd, &errstr)) == -1)
+			break;
+		if (type == IMSG_STORE_QUERY_INFO)
+			fake_reply(IMSG_STORE_INFO, sid, &zero, sizeof(zero));
+		else if (type == IMSG_STORE_QUERY_REFERRERS ||
+		    type == IMSG_STORE_QUERY_DERIVERS)
+			fake_reply(IMSG_STORE_PATHS, sid, &zero, sizeof(zero));
+		else if (type == IMSG_STORE_QUERY_OUTPUTS)
+			fake_reply(IMSG_STORE_OUTPUTS, sid, &zero,
+			    sizeof(zero));
+		else if (type == IMSG_STORE_TEMP_ROOT)
+			fake_reply(IMSG_STORE_OK, sid, NULL, 0);
+		else if (type == IMSG_STORE_QUERY_DRV)
+			fake_reply_drv(sid, path);
+		else
+			fake_reply_error(sid);
+		free(path);
+		break;
+	case IMSG_STORE_QUERY_VALID:
+	case IMSG_STORE_QUERY_CLOSURE:
+	case IMSG_STORE_TEMP_ROOTS:
+	case IMSG_STORE_QUERY_MISSING:
+		if ((rc = msg_recv_paths(imsg, SD,
+		    type == IMSG_STORE_QUERY_MISSING, &paths, &npaths,
+		    &errstr)) == -1)
+			break;
+		if (type == IMSG_STORE_QUERY_MISSING)
+			fake_reply_error(sid);
+		else if (type == IMSG_STORE_QUERY_CLOSURE)
+			fake_reply_paths(sid, paths, npaths, 0);
+		else if (type == IMSG_STORE_TEMP_ROOTS)
+			fake_reply(IMSG_STORE_OK, sid, NULL, 0);
+		else
+			fake_reply_paths(sid, paths, npaths,
+			    type == IMSG_STORE_QUERY_VALID);
+		wire_strings_free(paths, npaths);
+		break;
+	case IMSG_STORE_QUERY_ALL:
+	case IMSG_STORE_FIND_ROOTS:
+	case IMSG_STORE_SESSION_END:
+	case IMSG_STORE_UPLOAD_DONE:
+	case IMSG_STORE_UPLOAD_ABORT:
+		if ((rc = msg_recv_empty(imsg, &errstr)) == -1)
+			break;
+		if (type == IMSG_STORE_QUERY_ALL)
+			fake_reply(IMSG_STORE_PATHS, sid, &zero, sizeof(zero));
+		else if (type == IMSG_STORE_FIND_ROOTS)
+			fake_reply(IMSG_STORE_ROOTS, sid, &zero, sizeof(zero));
+		break;
+	case IMSG_STORE_QUERY_HASHPART:
+	case IMSG_STORE_INDIRECT_ROOT:
+		if ((rc = msg_recv_text(imsg,
+		    type == IMSG_STORE_QUERY_HASHPART ? STOREPATH_HASH_LEN :
+		    MSG_LINKPATH_MAX, &text, &errstr)) == -1)
+			break;
+		free(text);
+		if (type == IMSG_STORE_QUERY_HASHPART)
+			fake_reply(IMSG_STORE_PATHS, sid, &zero, sizeof(zero));
+		else
+			fake_reply_error(sid);
+		break;
+	case IMSG_STORE_ADD:
+		if ((rc = msg_recv_add(imsg, SD, &ma, &fd, &errstr)) == 0) {
+			msg_add_free(&ma);
+			fake_reply_error(sid);
+		}
+		break;
+	case IMSG_STORE_ADD_NAR:
+		if ((rc = msg_recv_add_nar(imsg, SD, &man, &fd,
+		    &errstr)) == 0) {
+			msg_add_nar_free(&man);
+			fake_reply_error(sid);
+		}
+		break;
+	case IMSG_STORE_GC:
+		if ((rc = msg_recv_gc(imsg, SD, &mg, &errstr)) == 0) {
+			msg_gc_free(&mg);
+			fake_reply_error(sid);
+		}
+		break;
+	case IMSG_STORE_ADD_SIGS:
+		if ((rc = msg_recv_add_sigs(imsg, SD, &path, &sigs, &nsigs,
+		    &errstr)) == 0) {
+			free(path);
+			wire_strings_free(sigs, nsigs);
+			fake_reply_error(sid);
+		}
+		break;
+	case IMSG_STORE_VERIFY:
+		if ((rc = msg_recv_verify(imsg, &a, &b, &errstr)) == 0)
+			fake_reply(IMSG_STORE_VERIFY_RESULT, sid, &zero,
+			    sizeof(zero));
+		break;
+	case IMSG_STORE_BUILD_OUTPUTS:
+		if ((rc = msg_recv_build_outputs(imsg, SD, &mb, &fd,
+		    &errstr)) == 0) {
+			msg_build_free(&mb);
+			fake_reply_error(sid);
+		}
+		break;
+	default:
+		fuzz_fail("builderproc sent storeproc %s",
+		    imsg_type_name(type));
+	}
+	if (rc == -1)
+		fuzz_fail("storeproc refuses builderproc's %s: %s",
+		    imsg_type_name(type), errstr);
+	if (fd != -1)
+		close(fd);
+}
+
+static int
+fake_store_serve(void)
+{
+	struct imsg	imsg;
+	int		n = 0, rc;
+
+	fake_read(&fake_store);
+	while ((rc = imsgbuf_get(&fake_store, &imsg)) == 1) {
+		store_reply(&imsg);
+		imsg_free(&imsg);
+		n++;
+	}
+	if (rc == -1)
+		fuzz_fail("builderproc's framing to storeproc: %s",
+		    strerror(errno));
+	if (imsgbuf_flush(&fake_store) == -1)
+		fuzz_fail("writing to builderproc: %s", strerror(errno));
+	return (n);
+}
+
+/*
+ * A recursive build "runs": its socket listens at recpath, its log is
+ * a pipe that stays open until the build exits.
+ */
+static void
+mount_run(struct msg_mount_chan *mc, uint64_t id)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, p[2];
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, recpath, sizeof(sun.sun_path));
+	unlink(recpath);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1 || bind(fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) == -1 || listen(fd, 16) == -1 ||
+	    pipe2(p, O_CLOEXEC) == -1)
+		fuzz_fail("recursive socket: %s", strerror(errno));
+	run_id = id;
+	run_pty = p[1];
+	run_exited = 0;
+	msg_send_build_socket(mc, id, fd);
+	msg_send_started(mc, id, 4242, p[0]);
+}
+
+/* It exits: EXITED with a descriptor of an empty store dir. */
+static void
+mount_exit(struct msg_mount_chan *mc)
+{
+	int	fd;
+
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fuzz_fail("open /: %s", strerror(errno));
+	close(run_pty);
+	run_pty = -1;
+	run_exited = 1;
+	unlink(recpath);
+	msg_send_exited(mc, run_id, 0, fd);
+}
+
+static void
+mount_exit_now(void)
+{
+	struct msg_mount_chan	mc;
+
+	msg_mount_chan_ibuf(&mc, &fake_mount);
+	mount_exit(&mc);
+	if (imsgbuf_flush(&fake_mount) == -1)
+		fuzz_fail("writing to builderproc: %s", strerror(errno));
+}
+
+/* mountproc's decoders; every build but a recursive one is refused. */
+static void
+mount_reply(struct imsg *imsg)
+{
+	struct msg_mount_chan	 mc;
+	const char		*errstr = NULL;
+	char			*path;
+	uint64_t		 id;
+	uint32_t		 type;
+	int			 rc = 0;
+
+	msg_mount_chan_ibuf(&mc, &fake_mount);
+	type = imsg_get_type(imsg);
+	switch (type) {
+	case IMSG_MOUNT_PING:
+		imsg_compose(&fake_mount, IMSG_MOUNT_PONG, 0, 0, -1, NULL, 0);
+		return;
+	case IMSG_MOUNT_BUILD_START:
+		if (mount_building)
+			msg_mount_build_free(&mount_build);
+		rc = msg_recv_start(imsg, &mount_build, &errstr);
+		mount_building = rc == 0;
+		break;
+	case IMSG_MOUNT_BUILD_ITEM:
+		if (!mount_building)
+			fuzz_fail("an ITEM without START");
+		rc = msg_recv_item(imsg, SD, &mount_build, &errstr);
+		break;
+	case IMSG_MOUNT_BUILD_GO:
+		if (!mount_building)
+			fuzz_fail("GO without START");
+		if ((rc = msg_recv_go(imsg, &mount_build, &errstr)) == 0 &&
+		    (mount_build.mmb_flags & MOUNT_F_RECURSIVE) &&
+		    run_pty == -1)
+			mount_run(&mc, mount_build.mmb_id);
+		else if (rc == 0)
+			msg_send_mount_error(&mc, imsg_get_peerid(imsg),
+			    mount_build.mmb_id, type, "refused by the fuzzer");
+		msg_mount_build_free(&mount_build);
+		mount_building = 0;
+		break;
+	case IMSG_MOUNT_BUILD_KILL:
+	case IMSG_MOUNT_BUILD_CLEANUP:
+		if ((rc = msg_recv_build_id(imsg, &id, &errstr)) == -1)
+			break;
+		if (type == IMSG_MOUNT_BUILD_CLEANUP)
+			msg_send_mount_ok(&mc, imsg_get_peerid(imsg), id, type);
+		else if (id == run_id && run_pty != -1)
+			mount_exit(&mc);
+		break;
+	case IMSG_MOUNT_BIND_PATH:
+		if ((rc = msg_recv_bind_path(imsg, SD, &id, &path,
+		    &errstr)) == 0) {
+			free(path);
+			msg_send_mount_error(&mc, imsg_get_peerid(imsg), id,
+			    type, "refused by the fuzzer");
+		}
+		break;
+	default:
+		fuzz_fail("builderproc sent mountproc %s",
+		    imsg_type_name(type));
+	}
+	if (rc == -1)
+		fuzz_fail("mountproc refuses builderproc's %s: %s",
+		    imsg_type_name(type), errstr);
+}
+
+static int
+fake_mount_serve(void)
+{
+	struct imsg	imsg;
+	int		n = 0, rc;
+
+	fake_read(&fake_mount);
+	while ((rc = imsgbuf_get(&fake_mount, &imsg)) == 1) {
+		mount_reply(&imsg);
+		imsg_free(&imsg);
+		n++;
+	}
+	if (rc == -1)
+		fuzz_fail("builderproc's framing to mountproc: %s",
+		    strerror(errno));
+	if (imsgbuf_flush(&fake_mount) == -1)
+		fuzz_fail("writing to builderproc: %s", strerror(errno));
+	return (n);
+}
+
+static int
+fake_parent_serve(void)
+{
+	struct msg_cred_req	req;
+	struct msg_cred_reply	reply;
+	struct imsg		imsg;
+	int			n = 0, rc;
+
+	fake_read(&fake_parent);
+	while ((rc = imsgbuf_get(&fake_parent, &imsg)) == 1) {
+		n++;
+		if (imsg_get_type(&imsg) == IMSG_CTL_CRED_REQ) {
+			if (imsg_get_data(&imsg, &req, sizeof(req)) == -1)
+				fuzz_fail("CRED_REQ of %zu bytes",
+				    imsg_get_len(&imsg));
+			memset(&reply, 0, sizeof(reply));
+			reply.mcr_id = req.mcq_id;
+			reply.mcr_flags = CRED_ALLOWED |
+			    (trusted ? CRED_TRUSTED : 0);
+			strlcpy(reply.mcr_name, trusted ? "root" : "alice",
+			    sizeof(reply.mcr_name));
+			imsg_compose(&fake_parent, IMSG_CTL_CRED_REPLY, 0, 0,
+			    -1, &reply, sizeof(reply));
+		}
+		imsg_free(&imsg);
+	}
+	if (rc == -1)
+		fuzz_fail("builderproc's framing to the parent: %s",
+		    strerror(errno));
+	if (imsgbuf_flush(&fake_parent) == -1)
+		fuzz_fail("writing to builderproc: %s", strerror(errno));
+	return (n);
+}
+
+/* One turn of builderproc's loop and of each fake peer. */
+static int
+turn(void)
+{
+	int	n;
+
+	event_loop(EVLOOP_NONBLOCK);
+	n = fake_parent_serve() + fake_store_serve() + fake_mount_serve();
+	event_loop(EVLOOP_NONBLOCK);
+	return (n);
+}
+
+/*
+ * An input-addressed derivation of no inputs, its output paths
+ * computed as nix-instantiate would, in canonical order throughout.
+ */
+static void
+make_drv(int i, const char *name, int recursive)
+{
+	struct drv_hasher	 dh;
+	struct drv		*d;
+	const char		*errstr;
+	char			 out[1][STOREPATH_MAX];
+	int			 pass;
+
+	out[0][0] = '\0';
+	for (pass = 0; pass < 2; pass++) {
+		if ((d = drv_new()) == NULL)
+			fuzz_fail("drv_new");
+		if (drv_add_output(d, "out", out[0], "", "", &errstr) == -1 ||
+		    drv_set_platform(d, RNIXD_SYSTEM, &errstr) == -1 ||
+		    drv_set_builder(d, "/bin/sh", &errstr) == -1 ||
+		    drv_add_arg(d, "-c", &errstr) == -1 ||
+		    drv_add_arg(d, "nix-build --version", &errstr) == -1 ||
+		    drv_add_env(d, "builder", "/bin/sh", &errstr) == -1 ||
+		    drv_add_env(d, "name", name, &errstr) == -1 ||
+		    drv_add_env(d, "out", out[0], &errstr) == -1 ||
+		    (recursive && drv_add_env(d, "requiredSystemFeatures",
+		    "recursive-nix", &errstr) == -1) ||
+		    drv_add_env(d, "system", RNIXD_SYSTEM, &errstr) == -1)
+			fuzz_fail("making %s: %s", name, errstr);
+		if (pass == 1)
+			break;
+		drv_hasher_init(&dh, SD, NULL, NULL);
+		if (drv_output_paths(&dh, name, d, out, &errstr) == -1)
+			fuzz_fail("output path of %s: %s", name, errstr);
+		drv_hasher_clear(&dh);
+		drv_free(d);
+	}
+	if (drv_unparse(d, 0, NULL, 0, &drv_text[i], &drv_len[i],
+	    &errstr) == -1 || drv_store_path(SD, name, d, drv_path[i],
+	    sizeof(drv_path[i]), &errstr) == -1)
+		fuzz_fail("printing %s: %s", name, errstr);
+	drv_free(d);
+	if (getenv("FUZZ_PRINT_DRVS") != NULL)
+		printf("%s\n", drv_path[i]);
+}
+
+static int
+listen_socket(void)
+{
+	struct sockaddr_un	 sun;
+	char			*dir;
+	int			 fd;
+
+	dir = fuzz_tmpdir("fuzz-builderproc");
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sockpath, sizeof(sockpath), "%s/socket",
+	    dir) >= sizeof(sun.sun_path))
+		fuzz_fail("TMPDIR too long for a socket");
+	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
+	snprintf(recpath, sizeof(recpath), "%s/rec-socket", dir);
+	free(dir);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1 || bind(fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) == -1 || listen(fd, 16) == -1)
+		fuzz_fail("listening socket %s: %s", sockpath,
+		    strerror(errno));
+	return (fd);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct {
+		struct msg_build_users	hdr;
+		uint32_t		uids[2];
+	}	users_msg;
+	int	n;
+
+	(void)argc;
+	(void)argv;
+	fuzz_quiet();
+	signal(SIGPIPE, SIG_IGN);
+	memset(&setup, 0, sizeof(setup));
+	setup.cs_proc = PROC_BUILDER;
+	builder_conf = &setup.cs_conf;
+	config_init_defaults(builder_conf);
+	builder_conf->conf_experimental_features |= 1U << XP_RECURSIVE_NIX;
+	make_drv(0, "fuzz-plain", 0);
+	make_drv(1, "fuzz-recursive", 1);
+	if (getenv("FUZZ_PRINT_DRVS") != NULL)
+		exit(0);
+	event_init();
+	fake_channel(&fake_parent, &setup.cs_parent, IMSG_MAXSIZE_DEFAULT);
+	fake_channel(&fake_store, &ibuf_store, MSG_STORE_MAXSIZE);
+	fake_channel(&fake_mount, &ibuf_mount, build_mount_maxsize());
+	imsgbuf_set_fdpass(&ibuf_store, 0);
+	setup.cs_listen = listen_socket();
+	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
+	    builder_dispatch_parent);
+	imsgev_init(&iev_store, &ibuf_store, PROC_STORE,
+	    builder_dispatch_store);
+	imsgev_init(&iev_mount, &ibuf_mount, PROC_MOUNT,
+	    builder_dispatch_mount);
+	/* Build users as the parent pushes them: two of group 30000. */
+	users_msg.hdr.mbu_gid = 30000;
+	users_msg.hdr.mbu_nuids = 2;
+	users_msg.uids[0] = 30001;
+	users_msg.uids[1] = 30002;
+	imsg_compose(&fake_parent, IMSG_CTL_BUILD_USERS, 0, 0, -1, &users_msg,
+	    sizeof(users_msg));
+	pongs_missing = 2;
+	imsgev_compose(&iev_store, IMSG_STORE_PING, 0, -1, NULL, 0);
+	imsgev_compose(&iev_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
+	for (n = 0; pongs_missing > 0 && n < IDLE_ROUNDS; n++)
+		turn();
+	if (pongs_missing > 0)
+		fuzz_fail("builderproc did not come up");
+	return (0);
+}
+
+static int
+client_connect(void)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fuzz_fail("connect %s: %s", sockpath, strerror(errno));
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+		fuzz_fail("O_NONBLOCK: %s", strerror(errno));
+	return (fd);
+}
+
+/* Write some of the client's bytes, read and drop the replies. */
+static int
+client_turn(int fd, const uint8_t *buf, size_t len, size_t *off, int *eof)
+{
+	char	junk[65536];
+	ssize_t	n;
+	int	progress = 0;
+
+	if (*off < len) {
+		if ((n = write(fd, buf + *off, len - *off)) > 0) {
+			*off += n;
+			progress = 1;
+		} else if (n == -1 && errno != EAGAIN)
+			*off = len;	/* builderproc hung up */
+	}
+	while ((n = read(fd, junk, sizeof(junk))) > 0)
+		progress = 1;
+	if (n == 0 || (n == -1 && errno != EAGAIN))
+		*eof = 1;
+	return (progress);
+}
+
+/* The recursive client, once the build's socket listens. */
+static int
+rec_connect(void)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, recpath, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		fuzz_fail("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
+{
+	const uint8_t	*rec = NULL;
+	size_t		 off = 0, roff = 0, clen, rlen = 0;
+	int		 fds, fd, rfd = -1, idle = 0, eof = 0, reof = 0, n;
+
+	if (len < 1)
+		return (0);
+	trusted = buf[0] & 1;
+	validmask = buf[0] >> 1;
+	buf++;
+	len--;
+	clen = len;
+	if ((rec = memmem(buf, len, REC_MARKER, REC_MARKERLEN)) != NULL) {
+		clen = rec - buf;
+		rec += REC_MARKERLEN;
+		rlen = len - clen - REC_MARKERLEN;
+	}
+	fds = fuzz_fd_count();
+	fd = client_connect();
+	/*
+	 * A client waits for its replies with the socket open, so the
+	 * session is left until it is idle: all sent, nothing moves.
+	 * The recursive client speaks once the build runs; when both are
+	 * idle, the build exits.
+	 */
+	while (!eof && idle < IDLE_ROUNDS) {
+		n = turn();
+		n += client_turn(fd, buf, clen, &off, &eof);
+		if (rec != NULL && rfd == -1 && run_pty != -1 &&
+		    (rfd = rec_connect()) != -1)
+			n++;
+		if (rfd != -1 && !reof)
+			n += client_turn(rfd, rec, rlen, &roff, &reof);
+		idle = n > 0 ? 0 : idle + 1;
+		if (idle == IDLE_ROUNDS && run_pty != -1) {
+			if (rfd != -1)
+				close(rfd);
+			rfd = -1;
+			reof = 1;
+			mount_exit_now();
+			idle = 0;
+		}
+	}
+	if (rfd != -1)
+		close(rfd);
+	if (run_pty != -1)
+		mount_exit_now();
+	/* The client leaves; its session must follow. */
+	close(fd);
+	for (n = 0; session_count() > 0 && n < GONE_ROUNDS; n++)
+		turn();
+	if (session_count() > 0)
+		fuzz_fail("a session outlives its client");
+	turn();
+	fuzz_fd_expect("builderproc", fds);
+	return (0);
+}

@@ -1,0 +1,120 @@
+#!/bin/sh
+# 500 connections of one user each send an AddTextToStore of just under
+# 16 MiB, all but its last bytes.  builderproc's memory (VmHWM) stays
+# under max-request-memory plus a margin, and another user is served
+# within a second meanwhile; a request that needs more of the budget
+# while holding some is refused.  Twice: the budget is given back.
+. "$RNIXD_TOP/regress/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3"
+getent passwd nobody >/dev/null || skip "needs user nobody"
+BUDGET=67108864		# 64 MiB
+test_init
+cat >>"$CONF" <<EOT
+max-connections-per-user = 600
+handshake-timeout = 120
+idle-timeout = 0
+max-request-memory = $BUDGET
+EOT
+rnixd_start
+bpid=$(child_pid builderproc) || fail "no builderproc"
+kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$bpid/status"; }
+nix_ping >/dev/null || fail "first ping"
+hwm0=$(kb VmHWM)
+rss0=$(kb VmRSS)
+# The budget, what builderproc had before, and 48 MiB for the rest: a
+# buffer being copied as it grows, allocator slack.
+limit=$((hwm0 + BUDGET / 1024 + 48 * 1024))
+echo "builderproc: VmRSS $rss0 kB, VmHWM $hwm0 kB; limit $limit kB"
+
+mkdir -m 1777 "$TROOT/flood.d"
+flood_fail() {
+	kill $fpid
+	fail "$@"
+}
+# One round of 500 buffering clients; $1 names it.
+round() {
+	out="$TROOT/flood.d/out$1"
+	log_mark
+	python3 h_flood.py buffer "$SOCKET" 500 "$out" nobody &
+	fpid=$!
+	# Stop the clients before builderproc can take the machine's memory.
+	n=0
+	while ! [ -e "$out" ]; do
+		hwm=$(kb VmHWM)
+		[ "$hwm" -gt "$limit" ] &&
+		    flood_fail "builderproc VmHWM $hwm kB, limit $limit kB"
+		n=$((n + 1))
+		[ $n -gt 1200 ] && flood_fail "the clients did not finish"
+		kill -0 $fpid || fail "the buffering clients failed"
+		sleep 0.1
+	done
+	echo "round $1: clients $(cat "$out")"
+	sent=$(sed -n 's/^sent //p' "$out")
+	[ "$sent" -gt $((BUDGET / 2)) ] ||
+	    flood_fail "the clients sent only $sent bytes"
+	[ "$1" = 2 ] || wait_log "max-request-memory), waiting" 1 ||
+	    flood_fail "builderproc never waited for the budget"
+	t0=$(date +%s%N)
+	nix_ping >/dev/null 2>"$TROOT/ping.err" ||
+	    flood_fail "ping: $(cat "$TROOT/ping.err")"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "ping as root with 500 buffering clients of nobody: $ms ms"
+	[ "$ms" -lt 1000 ] || flood_fail "ping took $ms ms"
+	hwm=$(kb VmHWM)
+	echo "builderproc VmHWM $hwm kB, VmRSS $(kb VmRSS) kB"
+	[ "$hwm" -le "$limit" ] ||
+	    flood_fail "builderproc VmHWM $hwm kB, limit $limit kB"
+	kill -0 "$bpid" || flood_fail "builderproc died"
+	[ "$1" = 1 ] && grow_refused
+	touch "$out.stop"
+	wait $fpid
+}
+
+# A request that got part of the budget before the others came, and
+# needs more while they hold the rest: refused with an error, at once.
+grow="$TROOT/flood.d/grow"
+grow_start() {
+	python3 h_flood.py grow "$SOCKET" "$STORE" "$grow" &
+	gpid=$!
+	n=0
+	while ! [ -e "$grow" ]; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && fail "the growing client did not start"
+		sleep 0.1
+	done
+}
+grow_refused() {
+	touch "$grow.go"
+	n=0
+	while ! [ -e "$grow.done" ]; do
+		n=$((n + 1))
+		[ $n -gt 50 ] && flood_fail "no answer to the growing request"
+		sleep 0.1
+	done
+	wait $gpid
+	echo "growing request: $(cat "$grow.done")"
+	grep -q "max-request-memory" "$grow.done" ||
+	    flood_fail "growing request: $(cat "$grow.done")"
+}
+
+nfds() { ls "/proc/$bpid/fd" | wc -l; }
+fds0=$(nfds)
+grow_start
+round 1
+n=0
+while [ "$(nfds)" -ne "$fds0" ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && fail "builderproc fds: $(nfds), before: $fds0"
+	sleep 0.1
+done
+# The budget came back: a request of 15 MiB is served, and a second
+# round gets as far, in as little.
+p=$(python3 h_flood.py text "$SOCKET" 15728640) || fail "15 MiB text: $p"
+case $p in
+"$STORE"/*-big) echo "15 MiB text added as $p: ok" ;;
+*) fail "15 MiB text: got '$p'" ;;
+esac
+round 2
+nix_ping >/dev/null || fail "ping after"
+echo ok
