@@ -151,6 +151,21 @@ session_new_recursive(int fd, struct rec_build *rb)
 	close(fd);
 }
 
+/* The accept path's, never reached: no connection is accepted here. */
+int
+session_fd_room(int fd)
+{
+	(void)fd;
+	return (1);
+}
+
+void
+log_limit_warnx(struct log_limit *ll, const char *fmt, ...)
+{
+	(void)ll;
+	(void)fmt;
+}
+
 /* A recursive session is never trusted. */
 int
 session_trusted(const struct session *s)
