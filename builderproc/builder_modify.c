@@ -17,7 +17,6 @@
 #define OPS_NOT_PRIVILEGED_REPAIR	"you are not privileged to repair paths"
 #define OPS_OUTPUTS_MAX			4096	/* BasicDerivation outputs */
 
-static int	ops_skip_strings(struct wire_in *, uint64_t, size_t);
 
 /* Ops 7, 8: what storeproc added, as the op's reply wants it. */
 int
@@ -291,13 +290,12 @@ reply_multiple(struct session *s, struct imsg *imsg)
 
 /* NarFromPath: storeproc writes the NAR into a pipe, we stream it. */
 int
-op_nar_from_path(struct session *s, struct wire_in *in)
+run_nar_from_path(struct session *s, struct op_args *args)
 {
-	char	*path;
-	int	 rc, fd;
+	char	*path = args->oa_path;
+	int	 fd;
 
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
-		return (rc);
+	args->oa_path = NULL;
 	s->s_arg = path;
 	if (download_start(s, &fd) == -1)
 		ops_error(s, "cannot create a pipe to the store");
@@ -311,14 +309,10 @@ op_nar_from_path(struct session *s, struct wire_in *in)
 }
 
 int
-op_ensure_path(struct session *s, struct wire_in *in)
+run_ensure_path(struct session *s, struct op_args *args)
 {
-	char	*path;
-	int	 rc;
-
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
-		return (rc);
-	ops_request_path(s, IMSG_STORE_ENSURE, path);
+	ops_request_path(s, IMSG_STORE_ENSURE, args->oa_path);
+	args->oa_path = NULL;
 	return (1);
 }
 
@@ -512,17 +506,25 @@ reply_gc(struct session *s, struct imsg *imsg)
 }
 
 int
-op_verify_store(struct session *s, struct wire_in *in)
+parse_verify_store(struct session *s, struct wire_in *in,
+    struct op_args *args)
 {
-	int	check_contents, repair, rc;
+	int	rc;
 
-	if ((rc = wire_get_bool(in, &check_contents)) != 1 ||
-	    (rc = wire_get_bool(in, &repair)) != 1)
+	(void)s;
+	if ((rc = wire_get_bool(in, &args->oa_check)) != 1)
 		return (rc);
-	if (repair && !session_trusted(s))
+	return (wire_get_bool(in, &args->oa_repair));
+}
+
+int
+run_verify_store(struct session *s, struct op_args *args)
+{
+	if (args->oa_repair && !session_trusted(s))
 		ops_error(s, OPS_NOT_PRIVILEGED_REPAIR);
 	else {
-		msg_send_verify(&iev_store, s->s_id, check_contents, repair);
+		msg_send_verify(&iev_store, s->s_id, args->oa_check,
+		    args->oa_repair);
 		s->s_wait = 1;
 	}
 	return (1);
@@ -541,46 +543,31 @@ reply_verify(struct session *s, struct imsg *imsg)
 	return (0);
 }
 
+/* Op 37: a store path and signatures of it. */
 int
-op_add_signatures(struct session *s, struct wire_in *in)
+parse_add_signatures(struct session *s, struct wire_in *in,
+    struct op_args *args)
 {
-	char	*path, **sigs;
-	size_t	 nsigs;
-	int	 rc;
+	int	rc;
 
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+	(void)s;
+	if ((rc = wire_get_storepath(in, ops_storedir(),
+	    &args->oa_path)) != 1)
 		return (rc);
-	if ((rc = wire_get_strings(in, &sigs, &nsigs, WIRE_SIGS_MAX,
-	    WIRE_SIG_MAX)) != 1) {
-		free(path);
-		return (rc);
-	}
+	return (wire_get_strings(in, &args->oa_paths, &args->oa_npaths,
+	    WIRE_SIGS_MAX, WIRE_SIG_MAX));
+}
+
+int
+run_add_signatures(struct session *s, struct op_args *args)
+{
 	if (!session_trusted(s))
 		ops_error(s, "you are not privileged to add signatures");
-	else if (msg_send_add_sigs(&iev_store, s->s_id, path, sigs,
-	    nsigs) == -1)
+	else if (msg_send_add_sigs(&iev_store, s->s_id, args->oa_path,
+	    args->oa_paths, args->oa_npaths) == -1)
 		ops_error(s, "request too large");
 	else
 		s->s_wait = 1;
-	free(path);
-	wire_strings_free(sigs, nsigs);
-	return (1);
-}
-
-/* Read and drop count strings of at most maxlen bytes each. */
-static int
-ops_skip_strings(struct wire_in *in, uint64_t count, size_t maxlen)
-{
-	char		*str;
-	size_t		 len;
-	uint64_t	 i;
-	int		 rc;
-
-	for (i = 0; i < count; i++) {
-		if ((rc = wire_get_string(in, &str, &len, maxlen)) != 1)
-			return (rc);
-		free(str);
-	}
 	return (1);
 }
 
@@ -611,34 +598,38 @@ ops_build_mode(struct session *s, uint64_t mode)
 
 /* Ops 9, 46: list<DerivedPath>, then the build mode. */
 int
-op_build_paths(struct session *s, struct wire_in *in)
+parse_build_paths(struct session *s, struct wire_in *in,
+    struct op_args *args)
 {
-	char		**paths;
-	size_t		  npaths;
-	uint64_t	  mode = WIRE_BUILD_NORMAL;
-	int		  rc;
+	int	rc;
 
-	if ((rc = ops_read_derived(in, &paths, &npaths)) != 1)
+	args->oa_mode = WIRE_BUILD_NORMAL;
+	if ((rc = ops_read_derived(in, &args->oa_paths,
+	    &args->oa_npaths)) != 1)
 		return (rc);
-	if (s->s_hello.wh_minor >= 15 &&
-	    (rc = wire_get_u64(in, &mode)) != 1) {
-		wire_strings_free(paths, npaths);
-		return (rc);
-	}
-	if (ops_build_mode(s, mode) == -1)
-		wire_strings_free(paths, npaths);
-	else if (npaths == 0) {
-		free(paths);
+	if (s->s_hello.wh_minor >= 15)
+		return (wire_get_u64(in, &args->oa_mode));
+	return (1);
+}
+
+int
+run_build_paths(struct session *s, struct op_args *args)
+{
+	if (ops_build_mode(s, args->oa_mode) == -1)
+		return (1);
+	if (args->oa_npaths == 0) {
 		if (ops_current(s) == WOP_BUILD_PATHS)
 			wire_put_u64(&s->s_reply, 1);
 		else
 			wire_put_u64(&s->s_reply, 0);
-	} else
-		build_req_start(s, paths, npaths, NULL);
+		return (1);
+	}
+	build_req_start(s, args->oa_paths, args->oa_npaths, NULL);
+	args->oa_paths = NULL;
+	args->oa_npaths = 0;
 	return (1);
 }
 
-/* The BasicDerivation's outputs (name, path, hashAlgo, hash). */
 static int
 ops_read_basic_outputs(struct wire_in *in, struct drv *d, const char **why)
 {
@@ -713,33 +704,45 @@ ops_read_basic_rest(struct wire_in *in, struct drv *d, const char **why)
  * in Nix, an untrusted client may build only a fixed-output
  * derivation: its output is checked against a hash it cannot forge.
  */
+/*
+ * Op 36: a .drv path, a BasicDerivation and the build mode.  One that
+ * is read whole but is no derivation is kept as bad, for the run to
+ * refuse: the request was read, the connection goes on.
+ */
 int
-op_build_derivation(struct session *s, struct wire_in *in)
+parse_build_derivation(struct session *s, struct wire_in *in,
+    struct op_args *args)
+{
+	int	rc;
+
+	(void)s;
+	if ((rc = wire_get_storepath(in, ops_storedir(),
+	    &args->oa_path)) != 1)
+		return (rc);
+	if ((args->oa_drv = drv_new()) == NULL)
+		fatal("drv_new");
+	if ((rc = ops_read_basic_outputs(in, args->oa_drv,
+	    &args->oa_why)) == 2)
+		args->oa_bad = 1;
+	else if (rc != 1)
+		return (rc);
+	if ((rc = ops_read_basic_rest(in, args->oa_drv, &args->oa_why)) == 2)
+		args->oa_bad = 1;
+	else if (rc != 1)
+		return (rc);
+	return (wire_get_u64(in, &args->oa_mode));
+}
+
+int
+run_build_derivation(struct session *s, struct op_args *args)
 {
 	struct drv_type	 dt;
-	struct drv	*d;
 	struct goal	*g;
-	const char	*why = NULL;
-	char		*path, **paths;
-	uint64_t	 mode;
-	int		 rc, bad = 0;
+	const char	*why = args->oa_why;
+	char		*path = args->oa_path, **paths;
 
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
-		return (rc);
-	if ((d = drv_new()) == NULL)
-		fatal("drv_new");
-	if ((rc = ops_read_basic_outputs(in, d, &why)) == 2)
-		bad = 1;
-	else if (rc != 1)
-		goto fail;
-	if ((rc = ops_read_basic_rest(in, d, &why)) == 2)
-		bad = 1;
-	else if (rc != 1)
-		goto fail;
-	if ((rc = wire_get_u64(in, &mode)) != 1)
-		goto fail;
-	if (bad || drv_validate(ops_storedir(), d, &why) == -1 ||
-	    drv_type(d, &dt, &why) == -1)
+	if (args->oa_bad || drv_validate(ops_storedir(), args->oa_drv,
+	    &why) == -1 || drv_type(args->oa_drv, &dt, &why) == -1)
 		ops_error(s, "invalid derivation: %s", why);
 	else if (dt.dt_kind == DRV_DEFERRED)
 		/* No output path to check, build into or register. */
@@ -749,72 +752,41 @@ op_build_derivation(struct session *s, struct wire_in *in)
 	else if (!session_trusted(s) && dt.dt_kind != DRV_FIXED)
 		ops_error(s, "you are not privileged to build input-addressed "
 		    "derivations");
-	else if (s->s_error == NULL && ops_build_mode(s, mode) == 0) {
-		g = goal_new_private(path, d);
-		d = NULL;
+	else if (s->s_error == NULL && ops_build_mode(s, args->oa_mode) == 0) {
+		g = goal_new_private(path, args->oa_drv);
+		args->oa_drv = NULL;
 		if ((paths = calloc(2, sizeof(*paths))) == NULL ||
 		    asprintf(&paths[0], "%s!*", path) == -1)
 			fatal("calloc");
 		build_req_start(s, paths, 1, g);
 		goal_unref(g);
 	}
-	rc = 1;
-fail:
-	if (d != NULL)
-		drv_free(d);
-	free(path);
-	return (rc);
+	return (1);
 }
 
-/* Ops 42, 43: one string (a Realisation, a DrvOutput). */
+/* Ops 42, 43, 45: one string (a Realisation, a DrvOutput, a name). */
 int
-op_one_string(struct session *s, struct wire_in *in)
+parse_one_string(struct session *s, struct wire_in *in,
+    struct op_args *args)
 {
-	int	rc;
+	(void)s;
+	return (wire_get_string(in, &args->oa_str, &args->oa_len,
+	    SESSION_INBUF_MAX));
+}
 
-	if ((rc = ops_skip_strings(in, 1, SESSION_INBUF_MAX)) != 1)
-		return (rc);
+int
+run_one_string(struct session *s, struct op_args *args)
+{
+	(void)args;
 	ops_not_yet(s);
 	return (1);
 }
 
-/*
- * BuildDerivation's arguments, read as op_build_derivation reads them
- * and dropped: recursive Nix refuses the op.
- */
+/* Op 45: a drv base name (parse_one_string) and a framed log, dropped. */
 int
-ops_skip_build_derivation(struct wire_in *in)
+run_add_build_log(struct session *s, struct op_args *args)
 {
-	struct drv	*d;
-	const char	*why = NULL;
-	char		*path;
-	uint64_t	 mode;
-	int		 rc;
-
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
-		return (rc);
-	free(path);
-	if ((d = drv_new()) == NULL)
-		fatal("drv_new");
-	/* 2: read whole, but not a derivation; refused all the same. */
-	if ((rc = ops_read_basic_outputs(in, d, &why)) == 2)
-		rc = 1;
-	if (rc == 1 && (rc = ops_read_basic_rest(in, d, &why)) == 2)
-		rc = 1;
-	if (rc == 1)
-		rc = wire_get_u64(in, &mode);
-	drv_free(d);
-	return (rc);
-}
-
-/* Op 45: a drv base name and a framed log, dropped. */
-int
-op_add_build_log(struct session *s, struct wire_in *in)
-{
-	int	rc;
-
-	if ((rc = ops_skip_strings(in, 1, SESSION_INBUF_MAX)) != 1)
-		return (rc);
+	(void)args;
 	ops_not_yet(s);
 	ops_add_refuse(s, 1, s->s_error);
 	return (1);
@@ -822,17 +794,22 @@ op_add_build_log(struct session *s, struct wire_in *in)
 
 /* Op 16: a store path and an obsolete flag. */
 int
-op_export_path(struct session *s, struct wire_in *in)
+parse_export_path(struct session *s, struct wire_in *in,
+    struct op_args *args)
 {
-	char		*path;
-	uint64_t	 flag;
-	int		 rc;
+	int	rc;
 
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+	(void)s;
+	if ((rc = wire_get_storepath(in, ops_storedir(),
+	    &args->oa_path)) != 1)
 		return (rc);
-	free(path);
-	if ((rc = wire_get_u64(in, &flag)) != 1)
-		return (rc);
+	return (wire_get_u64(in, &args->oa_mode));
+}
+
+int
+run_export_path(struct session *s, struct op_args *args)
+{
+	(void)args;
 	ops_error(s, "operation '%s' is not supported by rnixd",
 	    ops_name(s));
 	return (1);

@@ -5,15 +5,18 @@
  * request to storeproc; and, for the latter, a reply function that
  * turns storeproc's final answer into the client's reply.  Both write
  * the reply into s_reply; ops_finish() sends STDERR_LAST and it, or
- * the error instead, once nothing of the op is outstanding.
+ * the error instead, once nothing of the op is outstanding.  The ops
+ * whose request the recursive policy looks at have a parse function
+ * and a run function instead of a start function, so that the request
+ * is read once, by one parser, whoever decides on it.
  *
- * Start functions return what the wire getters return: 1 (request
- * read: in->wi_off says how far), 0 (it is not all there yet: nothing
- * was done) or -1 (bad request, in->wi_errstr says why: the position
- * in the stream is lost, the session closes after the error, as
- * nix-daemon does).  Errors after a whole request was read keep the
- * connection usable.  This file has the table and the queries;
- * builder_modify.c the operations that change the store.
+ * Start and parse functions return what the wire getters return: 1
+ * (request read: in->wi_off says how far), 0 (it is not all there yet:
+ * nothing was done) or -1 (bad request, in->wi_errstr says why: the
+ * position in the stream is lost, the session closes after the error,
+ * as nix-daemon does); run functions 1.  Errors after a whole request
+ * was read keep the connection usable.  This file has the table and
+ * the queries; builder_modify.c the operations that change the store.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,16 +24,25 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "drv.h"
 #include "log.h"
 #include "msg_store.h"
 
-static int	op_is_valid_path(struct session *, struct wire_in *);
-static int	op_no_substitute(struct session *, struct wire_in *);
-static int	op_path_query(struct session *, struct wire_in *);
+static int	parse_path(struct session *, struct wire_in *,
+		    struct op_args *);
+static int	parse_valid_paths(struct session *, struct wire_in *,
+		    struct op_args *);
+static int	parse_derived(struct session *, struct wire_in *,
+		    struct op_args *);
+static int	run_is_valid_path(struct session *, struct op_args *);
+static int	run_no_substitute(struct session *, struct op_args *);
+static int	run_path_query(struct session *, struct op_args *);
+static int	run_query_valid_paths(struct session *, struct op_args *);
+static int	run_query_missing(struct session *, struct op_args *);
 static int	op_query_all(struct session *, struct wire_in *);
-static int	op_query_hash_part(struct session *, struct wire_in *);
-static int	op_query_valid_paths(struct session *, struct wire_in *);
-static int	op_query_missing(struct session *, struct wire_in *);
+static int	parse_hash_part(struct session *, struct wire_in *,
+		    struct op_args *);
+static int	run_query_hash_part(struct session *, struct op_args *);
 static int	op_subst_infos(struct session *, struct wire_in *);
 static int	op_subst_paths(struct session *, struct wire_in *);
 static int	op_sync_with_gc(struct session *, struct wire_in *);
@@ -45,66 +57,114 @@ static int	reply_missing(struct session *, struct imsg *);
 static void	ops_put_outputs(struct session *, struct msg_output *,
 		    size_t);
 
+/*
+ * An op either reads its request and acts in one go (od_start), or,
+ * where the recursive policy looks at the request, is parsed first
+ * (od_parse) and run after the policy let it (od_run).
+ */
 struct op_desc {
+	enum rec_policy	  od_rec;	/* what a recursive session may do */
+	int		(*od_parse)(struct session *, struct wire_in *,
+			    struct op_args *);
+	int		(*od_run)(struct session *, struct op_args *);
 	int		(*od_start)(struct session *, struct wire_in *);
 	int		(*od_reply)(struct session *, struct imsg *);
-	uint32_t	  od_query;	/* op_path_query's request */
+	uint32_t	  od_query;	/* run_path_query's request */
 };
 
-/* Unlisted numbers are invalid, as they are for nix-daemon 2.8. */
+#define OP(rec, start, reply)	{ (rec), NULL, NULL, (start), (reply), 0 }
+#define OP_PARSED(rec, parse, run, reply, query) \
+	{ (rec), (parse), (run), NULL, (reply), (query) }
+
+/*
+ * Unlisted numbers are invalid, as they are for nix-daemon 2.8.  The
+ * first column is the recursive policy: what a builder may do through
+ * its socket (builder_recursive.c carries it out).
+ */
 static const struct op_desc ops_table[] = {
-	[WOP_IS_VALID_PATH] = { op_is_valid_path, reply_is_valid_path },
-	[WOP_HAS_SUBSTITUTES] = { op_no_substitute, NULL },
-	[WOP_QUERY_PATH_HASH] = { op_path_query, reply_info,
-	    IMSG_STORE_QUERY_INFO },
-	[WOP_QUERY_REFERENCES] = { op_path_query, reply_info,
-	    IMSG_STORE_QUERY_INFO },
-	[WOP_QUERY_REFERRERS] = { op_path_query, reply_paths,
-	    IMSG_STORE_QUERY_REFERRERS },
-	[WOP_ADD_TO_STORE] = { op_add_to_store, reply_added },
-	[WOP_ADD_TEXT_TO_STORE] = { op_add_text_to_store, reply_added },
-	[WOP_BUILD_PATHS] = { op_build_paths, NULL },
-	[WOP_ENSURE_PATH] = { op_ensure_path, reply_ok_one },
-	[WOP_ADD_TEMP_ROOT] = { op_add_temp_root, reply_ok_one },
-	[WOP_ADD_INDIRECT_ROOT] = { op_add_indirect_root, reply_ok_one },
-	[WOP_SYNC_WITH_GC] = { op_sync_with_gc, NULL },
-	[WOP_FIND_ROOTS] = { op_find_roots, reply_roots },
-	[WOP_EXPORT_PATH] = { op_export_path, NULL },
-	[WOP_QUERY_DERIVER] = { op_path_query, reply_info,
-	    IMSG_STORE_QUERY_INFO },
-	[WOP_SET_OPTIONS] = { op_set_options, NULL },
-	[WOP_COLLECT_GARBAGE] = { op_collect_garbage, reply_gc },
-	[WOP_QUERY_SUBSTITUTABLE_PATH_INFO] = { op_no_substitute, NULL },
-	[WOP_QUERY_DERIVATION_OUTPUTS] = { op_path_query, reply_outputs,
-	    IMSG_STORE_QUERY_OUTPUTS },
-	[WOP_QUERY_ALL_VALID_PATHS] = { op_query_all, reply_paths },
-	[WOP_QUERY_PATH_INFO] = { op_path_query, reply_info,
-	    IMSG_STORE_QUERY_INFO },
-	[WOP_IMPORT_PATHS] = { op_unsupported, NULL },
-	[WOP_QUERY_DERIVATION_OUTPUT_NAMES] = { op_path_query, reply_outputs,
-	    IMSG_STORE_QUERY_OUTPUTS },
-	[WOP_QUERY_PATH_FROM_HASH_PART] = { op_query_hash_part,
-	    reply_hash_part },
-	[WOP_QUERY_SUBSTITUTABLE_PATH_INFOS] = { op_subst_infos, NULL },
-	[WOP_QUERY_VALID_PATHS] = { op_query_valid_paths, reply_paths },
-	[WOP_QUERY_SUBSTITUTABLE_PATHS] = { op_subst_paths, NULL },
-	[WOP_QUERY_VALID_DERIVERS] = { op_path_query, reply_paths,
-	    IMSG_STORE_QUERY_DERIVERS },
-	[WOP_OPTIMISE_STORE] = { op_unsupported, NULL },
-	[WOP_VERIFY_STORE] = { op_verify_store, reply_verify },
-	[WOP_BUILD_DERIVATION] = { op_build_derivation, NULL },
-	[WOP_ADD_SIGNATURES] = { op_add_signatures, reply_ok_one },
-	[WOP_NAR_FROM_PATH] = { op_nar_from_path, reply_ok_none },
-	[WOP_ADD_TO_STORE_NAR] = { op_add_to_store_nar, reply_ok_none },
-	[WOP_QUERY_MISSING] = { op_query_missing, reply_missing },
-	[WOP_QUERY_DERIVATION_OUTPUT_MAP] = { op_path_query, reply_outputs,
-	    IMSG_STORE_QUERY_OUTPUTS },
-	[WOP_REGISTER_DRV_OUTPUT] = { op_one_string, NULL },
-	[WOP_QUERY_REALISATION] = { op_one_string, NULL },
-	[WOP_ADD_MULTIPLE_TO_STORE] = { op_add_multiple, reply_multiple },
-	[WOP_ADD_BUILD_LOG] = { op_add_build_log, NULL },
-	[WOP_BUILD_PATHS_WITH_RESULTS] = { op_build_paths, NULL },
+	[WOP_IS_VALID_PATH] = OP_PARSED(REC_PATH_FALSE, parse_path,
+	    run_is_valid_path, reply_is_valid_path, 0),
+	[WOP_HAS_SUBSTITUTES] = OP_PARSED(REC_DELEGATE, parse_path,
+	    run_no_substitute, NULL, 0),
+	[WOP_QUERY_PATH_HASH] = OP_PARSED(REC_PATH_ERROR, parse_path,
+	    run_path_query, reply_info, IMSG_STORE_QUERY_INFO),
+	[WOP_QUERY_REFERENCES] = OP_PARSED(REC_PATH_ERROR, parse_path,
+	    run_path_query, reply_info, IMSG_STORE_QUERY_INFO),
+	[WOP_QUERY_REFERRERS] = OP_PARSED(REC_EMPTY, parse_path,
+	    run_path_query, reply_paths, IMSG_STORE_QUERY_REFERRERS),
+	[WOP_ADD_TO_STORE] = OP(REC_DELEGATE, op_add_to_store, reply_added),
+	[WOP_ADD_TEXT_TO_STORE] = OP(REC_DELEGATE, op_add_text_to_store,
+	    reply_added),
+	[WOP_BUILD_PATHS] = OP_PARSED(REC_BUILD_FILTER, parse_build_paths,
+	    run_build_paths, NULL, 0),
+	[WOP_ENSURE_PATH] = OP_PARSED(REC_PATH_ERROR, parse_path,
+	    run_ensure_path, reply_ok_one, 0),
+	[WOP_ADD_TEMP_ROOT] = OP(REC_GC_NOOP, op_add_temp_root,
+	    reply_ok_one),
+	[WOP_ADD_INDIRECT_ROOT] = OP(REC_GC_NOOP, op_add_indirect_root,
+	    reply_ok_one),
+	[WOP_SYNC_WITH_GC] = OP(REC_GC_NOOP, op_sync_with_gc, NULL),
+	[WOP_FIND_ROOTS] = OP(REC_GC_NOOP, op_find_roots, reply_roots),
+	[WOP_EXPORT_PATH] = OP_PARSED(REC_REFUSE, parse_export_path,
+	    run_export_path, NULL, 0),
+	[WOP_QUERY_DERIVER] = OP_PARSED(REC_PATH_ERROR, parse_path,
+	    run_path_query, reply_info, IMSG_STORE_QUERY_INFO),
+	[WOP_SET_OPTIONS] = OP(REC_OPTIONS, op_set_options, NULL),
+	[WOP_COLLECT_GARBAGE] = OP(REC_GC_NOOP, op_collect_garbage,
+	    reply_gc),
+	[WOP_QUERY_SUBSTITUTABLE_PATH_INFO] = OP_PARSED(REC_DELEGATE,
+	    parse_path, run_no_substitute, NULL, 0),
+	[WOP_QUERY_DERIVATION_OUTPUTS] = OP_PARSED(REC_PATH_ERROR,
+	    parse_path, run_path_query, reply_outputs,
+	    IMSG_STORE_QUERY_OUTPUTS),
+	[WOP_QUERY_ALL_VALID_PATHS] = OP(REC_PATHS_ALLOWED, op_query_all,
+	    reply_paths),
+	[WOP_QUERY_PATH_INFO] = OP_PARSED(REC_PATH_NOTFOUND, parse_path,
+	    run_path_query, reply_info, IMSG_STORE_QUERY_INFO),
+	[WOP_IMPORT_PATHS] = OP(REC_REFUSE, op_unsupported, NULL),
+	[WOP_QUERY_DERIVATION_OUTPUT_NAMES] = OP_PARSED(REC_PATH_ERROR,
+	    parse_path, run_path_query, reply_outputs,
+	    IMSG_STORE_QUERY_OUTPUTS),
+	[WOP_QUERY_PATH_FROM_HASH_PART] = OP_PARSED(REC_REFUSE,
+	    parse_hash_part, run_query_hash_part, reply_hash_part, 0),
+	[WOP_QUERY_SUBSTITUTABLE_PATH_INFOS] = OP(REC_DELEGATE,
+	    op_subst_infos, NULL),
+	[WOP_QUERY_VALID_PATHS] = OP_PARSED(REC_PATHS_FILTER,
+	    parse_valid_paths, run_query_valid_paths, reply_paths, 0),
+	[WOP_QUERY_SUBSTITUTABLE_PATHS] = OP(REC_DELEGATE, op_subst_paths,
+	    NULL),
+	[WOP_QUERY_VALID_DERIVERS] = OP_PARSED(REC_EMPTY, parse_path,
+	    run_path_query, reply_paths, IMSG_STORE_QUERY_DERIVERS),
+	[WOP_OPTIMISE_STORE] = OP(REC_GC_NOOP, op_unsupported, NULL),
+	[WOP_VERIFY_STORE] = OP_PARSED(REC_VERIFY, parse_verify_store,
+	    run_verify_store, reply_verify, 0),
+	[WOP_BUILD_DERIVATION] = OP_PARSED(REC_REFUSE, parse_build_derivation,
+	    run_build_derivation, NULL, 0),
+	[WOP_ADD_SIGNATURES] = OP_PARSED(REC_REFUSE, parse_add_signatures,
+	    run_add_signatures, reply_ok_one, 0),
+	[WOP_NAR_FROM_PATH] = OP_PARSED(REC_PATH_ERROR, parse_path,
+	    run_nar_from_path, reply_ok_none, 0),
+	/* References are checked by builder_modify.c. */
+	[WOP_ADD_TO_STORE_NAR] = OP(REC_DELEGATE, op_add_to_store_nar,
+	    reply_ok_none),
+	[WOP_QUERY_MISSING] = OP_PARSED(REC_MISSING_FILTER, parse_derived,
+	    run_query_missing, reply_missing, 0),
+	[WOP_QUERY_DERIVATION_OUTPUT_MAP] = OP_PARSED(REC_PATH_ERROR,
+	    parse_path, run_path_query, reply_outputs,
+	    IMSG_STORE_QUERY_OUTPUTS),
+	[WOP_REGISTER_DRV_OUTPUT] = OP_PARSED(REC_REFUSE, parse_one_string,
+	    run_one_string, NULL, 0),
+	[WOP_QUERY_REALISATION] = OP_PARSED(REC_REFUSE, parse_one_string,
+	    run_one_string, NULL, 0),
+	[WOP_ADD_MULTIPLE_TO_STORE] = OP(REC_DELEGATE, op_add_multiple,
+	    reply_multiple),
+	[WOP_ADD_BUILD_LOG] = OP_PARSED(REC_REFUSE, parse_one_string,
+	    run_add_build_log, NULL, 0),
+	[WOP_BUILD_PATHS_WITH_RESULTS] = OP_PARSED(REC_BUILD_FILTER,
+	    parse_build_paths, run_build_paths, NULL, 0),
 };
+
+#define OPS_NUM	(sizeof(ops_table) / sizeof(ops_table[0]))
 
 const char *
 ops_storedir(void)
@@ -124,35 +184,78 @@ ops_name(const struct session *s)
 	return (wire_op_name(ops_current(s)));
 }
 
-/* Begin op number op; see the return values above. */
+/* Is op a number the table has? */
+static const struct op_desc *
+ops_lookup(uint64_t op)
+{
+	if (op >= OPS_NUM || (ops_table[op].od_start == NULL &&
+	    ops_table[op].od_run == NULL))
+		return (NULL);
+	return (&ops_table[op]);
+}
+
+/* What a recursive session may do with op; REC_REFUSE if no such op. */
+enum rec_policy
+ops_policy(uint64_t op)
+{
+	const struct op_desc	*od;
+
+	return ((od = ops_lookup(op)) != NULL ? od->od_rec : REC_REFUSE);
+}
+
+static void
+ops_args_free(struct op_args *args)
+{
+	free(args->oa_path);
+	wire_strings_free(args->oa_paths, args->oa_npaths);
+	free(args->oa_str);
+	if (args->oa_drv != NULL)
+		drv_free(args->oa_drv);
+	memset(args, 0, sizeof(*args));
+}
+
+/*
+ * Begin op number op; see the return values above.  The request is
+ * parsed once; on a recursive session the policy then decides what
+ * runs.
+ */
 int
 ops_start(struct session *s, uint64_t op, struct wire_in *in)
 {
 	static char	msg[64];
-	int		rc;
+	struct op_args	args;
+	int		rc = 1;
 
-	if (op >= sizeof(ops_table) / sizeof(ops_table[0]) ||
-	    ops_table[op].od_start == NULL) {
+	if ((s->s_op = ops_lookup(op)) == NULL) {
 		snprintf(msg, sizeof(msg), "invalid operation %llu",
 		    (unsigned long long)op);
 		in->wi_errstr = msg;
 		return (-1);
 	}
-	s->s_op = &ops_table[op];
 	log_debug("session %u: %s", s->s_id, wire_op_name(op));
-	if (s->s_rec != NULL)
-		rc = rec_op_start(s, op, in);
-	else
-		rc = s->s_op->od_start(s, in);
+	memset(&args, 0, sizeof(args));
+	if (s->s_op->od_parse != NULL)
+		rc = s->s_op->od_parse(s, in, &args);
+	if (rc == 1 && s->s_rec != NULL)
+		rc = rec_op_start(s, s->s_op->od_rec, op, in, &args);
+	else if (rc == 1)
+		rc = ops_run(s, in, &args);
+	ops_args_free(&args);
 	if (rc != 1)
 		ops_clear(s);
 	return (rc);
 }
 
-/* Run the op's own start function (the recursive policy let it). */
+/*
+ * Run the op as for any client (the recursive policy let it): from
+ * its parsed arguments, of which it takes what it keeps, or from the
+ * input if it reads its own.
+ */
 int
-ops_delegate(struct session *s, struct wire_in *in)
+ops_run(struct session *s, struct wire_in *in, struct op_args *args)
 {
+	if (s->s_op->od_run != NULL)
+		return (s->s_op->od_run(s, args));
 	return (s->s_op->od_start(s, in));
 }
 
@@ -331,23 +434,20 @@ reply_ok_none(struct session *s, struct imsg *imsg)
 	return (0);
 }
 
-/* Ops 1, 4, 5, 18, 26: one store path asked about. */
+/* The ops of one store path asked about. */
 static int
-op_read_path(struct wire_in *in, char **path)
+parse_path(struct session *s, struct wire_in *in, struct op_args *args)
 {
-	return (wire_get_storepath(in, ops_storedir(), path));
+	(void)s;
+	return (wire_get_storepath(in, ops_storedir(), &args->oa_path));
 }
 
 static int
-op_is_valid_path(struct session *s, struct wire_in *in)
+run_is_valid_path(struct session *s, struct op_args *args)
 {
-	char	*path;
-	int	 rc;
-
-	if ((rc = op_read_path(in, &path)) != 1)
-		return (rc);
-	ops_request_paths(s, IMSG_STORE_QUERY_VALID, &path, 1);
-	s->s_arg = path;
+	ops_request_paths(s, IMSG_STORE_QUERY_VALID, &args->oa_path, 1);
+	s->s_arg = args->oa_path;
+	args->oa_path = NULL;
 	return (1);
 }
 
@@ -374,14 +474,9 @@ reply_is_valid_path(struct session *s, struct imsg *imsg)
  * u64 0 on the wire.
  */
 static int
-op_no_substitute(struct session *s, struct wire_in *in)
+run_no_substitute(struct session *s, struct op_args *args)
 {
-	char	*path;
-	int	 rc;
-
-	if ((rc = op_read_path(in, &path)) != 1)
-		return (rc);
-	free(path);
+	(void)args;
 	wire_put_u64(&s->s_reply, 0);
 	return (1);
 }
@@ -391,15 +486,13 @@ op_no_substitute(struct session *s, struct wire_in *in)
  * is cut from it), referrers, derivers, a derivation's outputs.
  */
 static int
-op_path_query(struct session *s, struct wire_in *in)
+run_path_query(struct session *s, struct op_args *args)
 {
 	const struct wire_path_info	*kept;
 	struct wire_path_info		 info;
-	char				*path;
-	int				 rc;
+	char				*path = args->oa_path;
 
-	if ((rc = op_read_path(in, &path)) != 1)
-		return (rc);
+	args->oa_path = NULL;
 	if (s->s_op->od_query == IMSG_STORE_QUERY_INFO &&
 	    (kept = cache_info_get(path)) != NULL) {
 		(void)cache_info_copy(&info, kept);
@@ -491,26 +584,28 @@ reply_paths(struct session *s, struct imsg *imsg)
 }
 
 static int
-op_query_valid_paths(struct session *s, struct wire_in *in)
+parse_valid_paths(struct session *s, struct wire_in *in,
+    struct op_args *args)
 {
-	char	**paths;
-	size_t	  npaths;
-	int	  rc, substitute = 0;
+	int	rc;
 
-	if ((rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
-	    MSG_PATHS_MAX)) != 1)
+	if ((rc = wire_get_storepaths(in, ops_storedir(), &args->oa_paths,
+	    &args->oa_npaths, MSG_PATHS_MAX)) != 1)
 		return (rc);
-	if (s->s_hello.wh_minor >= 27 &&
-	    (rc = wire_get_bool(in, &substitute)) != 1) {
-		wire_strings_free(paths, npaths);
-		return (rc);
-	}
+	if (s->s_hello.wh_minor >= 27)
+		return (wire_get_bool(in, &args->oa_substitute));
+	return (1);
+}
+
+static int
+run_query_valid_paths(struct session *s, struct op_args *args)
+{
 	/* There are no substituters to ask, so substitute changes nothing. */
-	if (npaths == 0)
+	if (args->oa_npaths == 0)
 		wire_put_u64(&s->s_reply, 0);
 	else
-		ops_request_paths(s, IMSG_STORE_QUERY_VALID, paths, npaths);
-	wire_strings_free(paths, npaths);
+		ops_request_paths(s, IMSG_STORE_QUERY_VALID, args->oa_paths,
+		    args->oa_npaths);
 	return (1);
 }
 
@@ -580,17 +675,20 @@ ops_put_outputs(struct session *s, struct msg_output *outs, size_t nouts)
 }
 
 static int
-op_query_hash_part(struct session *s, struct wire_in *in)
+parse_hash_part(struct session *s, struct wire_in *in, struct op_args *args)
 {
-	char	*part;
-	size_t	 len;
-	int	 rc;
+	(void)s;
+	return (wire_get_string(in, &args->oa_str, &args->oa_len, 1024));
+}
 
-	if ((rc = wire_get_string(in, &part, &len, 1024)) != 1)
-		return (rc);
-	if (len != STOREPATH_HASH_LEN || strlen(part) != len)
+static int
+run_query_hash_part(struct session *s, struct op_args *args)
+{
+	const char	*part = args->oa_str;
+
+	if (args->oa_len != STOREPATH_HASH_LEN || strlen(part) != args->oa_len)
 		ops_error(s, "invalid hash part");
-	else if (storepath_check_hashpart(part, len) != 0)
+	else if (storepath_check_hashpart(part, args->oa_len) != 0)
 		/* Not base32: no path can have it. */
 		wire_put_string(&s->s_reply, "");
 	else if (msg_send_text(&iev_store, IMSG_STORE_QUERY_HASHPART,
@@ -598,7 +696,6 @@ op_query_hash_part(struct session *s, struct wire_in *in)
 		ops_error(s, "invalid hash part");
 	else
 		s->s_wait = 1;
-	free(part);
 	return (1);
 }
 
@@ -674,6 +771,8 @@ ops_read_derived(struct wire_in *in, char ***paths, size_t *npaths)
 	for (i = 0; i < *npaths; i++) {
 		if ((why = ops_check_derived((*paths)[i])) != NULL) {
 			wire_strings_free(*paths, *npaths);
+			*paths = NULL;
+			*npaths = 0;
 			in->wi_off = start;
 			in->wi_errstr = why;
 			return (-1);
@@ -683,16 +782,17 @@ ops_read_derived(struct wire_in *in, char ***paths, size_t *npaths)
 }
 
 static int
-op_query_missing(struct session *s, struct wire_in *in)
+parse_derived(struct session *s, struct wire_in *in, struct op_args *args)
 {
-	char	**paths;
-	size_t	  npaths;
-	int	  rc;
+	(void)s;
+	return (ops_read_derived(in, &args->oa_paths, &args->oa_npaths));
+}
 
-	if ((rc = ops_read_derived(in, &paths, &npaths)) != 1)
-		return (rc);
-	ops_request_paths(s, IMSG_STORE_QUERY_MISSING, paths, npaths);
-	wire_strings_free(paths, npaths);
+static int
+run_query_missing(struct session *s, struct op_args *args)
+{
+	ops_request_paths(s, IMSG_STORE_QUERY_MISSING, args->oa_paths,
+	    args->oa_npaths);
 	return (1);
 }
 

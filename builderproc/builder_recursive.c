@@ -3,7 +3,8 @@
  * recursive-nix (and the daemon has the experimental feature) gets a
  * listening socket at /build/.nix-socket, made by mountproc's spawner
  * and passed here.  Its connections are sessions like any other but
- * untrusted, bound to the build, and served under a restricted policy:
+ * untrusted, bound to the build, and served under a restricted policy
+ * (the od_rec column of builder_ops.c's op table, carried out here):
  * an explicit list of operations, each of which sees only the allowed
  * paths (the build's input closure, and what was added or built
  * through its socket, with closures).  A path becomes allowed only once
@@ -512,7 +513,7 @@ rec_clear(struct session *s)
 	wire_strings_free(s->s_rextra, s->s_nrextra);
 	s->s_rextra = NULL;
 	s->s_nrextra = 0;
-	s->s_rphase = 0;
+	s->s_rphase = REC_PHASE_OP;
 	s->s_rbinds = 0;
 }
 
@@ -617,7 +618,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 	size_t		  npaths, i;
 
 	if ((s = session_find((uint32_t)(uintptr_t)arg)) == NULL ||
-	    s->s_rec == NULL || s->s_rphase != 1)
+	    s->s_rec == NULL || s->s_rphase != REC_PHASE_CLOSURE)
 		return;
 	s->s_wait = 0;
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
@@ -627,7 +628,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 		session_process(s);
 		return;
 	}
-	s->s_rphase = 2;
+	s->s_rphase = REC_PHASE_BINDS;
 	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
 	    s->s_rec->rb_rootid, paths, npaths);
 	wire_strings_free(s->s_rcand, s->s_nrcand);
@@ -657,9 +658,9 @@ rec_op_done(struct session *s)
 	uint32_t	id;
 
 	if (s->s_rec == NULL || s->s_error != NULL || s->s_nrcand == 0 ||
-	    s->s_rphase != 0)
+	    s->s_rphase != REC_PHASE_OP)
 		return (0);
-	s->s_rphase = 1;
+	s->s_rphase = REC_PHASE_CLOSURE;
 	id = store_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
 	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id,
 	    s->s_rcand, s->s_nrcand) == -1) {
@@ -678,7 +679,7 @@ rec_bind_reply(uint32_t peerid, const char *error)
 	size_t		 i;
 
 	if ((s = session_find(peerid)) == NULL || s->s_rec == NULL ||
-	    s->s_rphase != 2 || s->s_rbinds == 0)
+	    s->s_rphase != REC_PHASE_BINDS || s->s_rbinds == 0)
 		return;
 	if (error != NULL) {
 		log_warnx("session %u: bind: %s", s->s_id, error);
@@ -686,7 +687,7 @@ rec_bind_reply(uint32_t peerid, const char *error)
 	}
 	if (--s->s_rbinds > 0)
 		return;
-	s->s_rphase = 3;
+	s->s_rphase = REC_PHASE_DONE;
 	s->s_wait = 0;
 	for (i = 0; s->s_error == NULL && i < s->s_nrcand; i++)
 		if (rec_allow_one(s->s_rec, s->s_rcand[i]))
@@ -696,77 +697,43 @@ rec_bind_reply(uint32_t peerid, const char *error)
 }
 
 /*
- * The policy.  Each op either answers here or runs as usual, after
- * its arguments were checked on a copy of the input.
+ * The policy, as the op table's od_rec column says.  Each op either
+ * answers here or runs as usual; those that look at the request do it
+ * on the arguments the op's own parser read.
  */
 static int
-rec_peek_path(struct wire_in *in, char **path)
+rec_path_op(struct session *s, enum rec_policy rec, struct wire_in *in,
+    struct op_args *args)
 {
-	struct wire_in	peek = *in;
-	int		rc;
-
-	if ((rc = wire_get_storepath(&peek, ops_storedir(), path)) != 1) {
-		in->wi_need = peek.wi_need;
-		in->wi_errstr = peek.wi_errstr;
-	}
-	return (rc);
-}
-
-enum rec_miss { REC_FALSE, REC_NOTFOUND, REC_ERROR };
-
-static int
-rec_path_op(struct session *s, struct wire_in *in, enum rec_miss miss)
-{
-	char	*path;
-	int	 rc;
-
-	if ((rc = rec_peek_path(in, &path)) != 1)
-		return (rc);
-	if (rec_allowed(s->s_rec, path)) {
-		free(path);
-		return (ops_delegate(s, in));
-	}
-	free(path);
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
-		return (rc);
-	if (miss == REC_FALSE ||
-	    (miss == REC_NOTFOUND && s->s_hello.wh_minor >= 17))
+	if (args->oa_path == NULL)
+		fatalx("%s: a path policy without a parsed path",
+		    ops_name(s));
+	if (rec_allowed(s->s_rec, args->oa_path))
+		return (ops_run(s, in, args));
+	if (rec == REC_PATH_FALSE ||
+	    (rec == REC_PATH_NOTFOUND && s->s_hello.wh_minor >= 17))
 		wire_put_bool(&s->s_reply, 0);
 	else
 		ops_error(s, "path '" OPS_HL("%s") "' is unknown in recursive "
 		    "Nix: it is neither an input of this build nor added or "
-		    "built through its socket", path);
-	free(path);
+		    "built through its socket", args->oa_path);
 	return (1);
 }
 
+/* Only the allowed ones of the paths asked about go to storeproc. */
 static int
-rec_valid_paths(struct session *s, struct wire_in *in)
+rec_valid_paths(struct session *s, struct wire_in *in, struct op_args *args)
 {
-	char	**paths, **ok;
-	size_t	  npaths, nok = 0, i;
-	int	  rc, substitute;
+	size_t	nok = 0, i;
 
-	if ((rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
-	    MSG_PATHS_MAX)) != 1)
-		return (rc);
-	if (s->s_hello.wh_minor >= 27 &&
-	    (rc = wire_get_bool(in, &substitute)) != 1) {
-		wire_strings_free(paths, npaths);
-		return (rc);
+	for (i = 0; i < args->oa_npaths; i++) {
+		if (rec_allowed(s->s_rec, args->oa_paths[i]))
+			args->oa_paths[nok++] = args->oa_paths[i];
+		else
+			free(args->oa_paths[i]);
 	}
-	if ((ok = calloc(npaths + 1, sizeof(*ok))) == NULL)
-		fatal("calloc");
-	for (i = 0; i < npaths; i++)
-		if (rec_allowed(s->s_rec, paths[i]))
-			ok[nok++] = paths[i];
-	if (nok == 0)
-		wire_put_u64(&s->s_reply, 0);
-	else
-		ops_request_paths(s, IMSG_STORE_QUERY_VALID, ok, nok);
-	free(ok);
-	wire_strings_free(paths, npaths);
-	return (1);
+	args->oa_npaths = nok;
+	return (ops_run(s, in, args));
 }
 
 static int
@@ -803,79 +770,54 @@ rec_derived_allowed(struct session *s, const char *dp)
 
 /* Unknown targets are reported unknown; only the others are asked. */
 static int
-rec_missing(struct session *s, struct wire_in *in)
+rec_missing(struct session *s, struct wire_in *in, struct op_args *args)
 {
-	char	**paths, **ok;
-	size_t	  npaths, nok = 0, i;
-	int	  rc;
+	size_t	nok = 0, i;
 
-	if ((rc = ops_read_derived(in, &paths, &npaths)) != 1)
-		return (rc);
-	if ((ok = calloc(npaths + 1, sizeof(*ok))) == NULL)
-		fatal("calloc");
-	for (i = 0; i < npaths; i++) {
-		if (rec_derived_allowed(s, paths[i]))
-			ok[nok++] = paths[i];
-		else
+	for (i = 0; i < args->oa_npaths; i++) {
+		if (rec_derived_allowed(s, args->oa_paths[i]))
+			args->oa_paths[nok++] = args->oa_paths[i];
+		else {
 			rec_push_unknown(&s->s_rextra, &s->s_nrextra,
-			    paths[i]);
+			    args->oa_paths[i]);
+			free(args->oa_paths[i]);
+		}
 	}
+	args->oa_npaths = nok;
 	if (nok > 0)
-		ops_request_paths(s, IMSG_STORE_QUERY_MISSING, ok, nok);
-	else {
-		wire_put_u64(&s->s_reply, 0);
-		wire_put_u64(&s->s_reply, 0);
-		wire_put_string_set(&s->s_reply, s->s_rextra, s->s_nrextra);
-		wire_put_u64(&s->s_reply, 0);
-		wire_put_u64(&s->s_reply, 0);
-	}
-	free(ok);
-	wire_strings_free(paths, npaths);
+		return (ops_run(s, in, args));
+	wire_put_u64(&s->s_reply, 0);
+	wire_put_u64(&s->s_reply, 0);
+	wire_put_string_set(&s->s_reply, s->s_rextra, s->s_nrextra);
+	wire_put_u64(&s->s_reply, 0);
+	wire_put_u64(&s->s_reply, 0);
 	return (1);
 }
 
+/* Every target must be allowed, and the build mode normal. */
 static int
-rec_build_paths(struct session *s, struct wire_in *in)
+rec_build_paths(struct session *s, struct wire_in *in, struct op_args *args)
 {
-	struct wire_in	  peek = *in;
-	char		**paths;
-	size_t		  npaths, i;
-	uint64_t	  mode = WIRE_BUILD_NORMAL;
-	int		  rc;
+	size_t	npaths = args->oa_npaths, i;
+	int	rc;
 
-	if ((rc = ops_read_derived(&peek, &paths, &npaths)) != 1) {
-		in->wi_need = peek.wi_need;
-		in->wi_errstr = peek.wi_errstr;
-		return (rc);
-	}
-	if (s->s_hello.wh_minor >= 15 &&
-	    (rc = wire_get_u64(&peek, &mode)) != 1) {
-		wire_strings_free(paths, npaths);
-		in->wi_need = peek.wi_need;
-		in->wi_errstr = peek.wi_errstr;
-		return (rc);
-	}
-	*in = peek;
-	if (mode == WIRE_BUILD_REPAIR)
+	if (args->oa_mode == WIRE_BUILD_REPAIR)
 		ops_error(s, "repairing is not allowed because you are not "
 		    "in 'trusted-users'");
-	else if (mode != WIRE_BUILD_NORMAL)
+	else if (args->oa_mode != WIRE_BUILD_NORMAL)
 		ops_error(s, "unsupported build mode in recursive Nix");
 	for (i = 0; s->s_error == NULL && i < npaths; i++)
-		if (!rec_derived_allowed(s, paths[i]))
+		if (!rec_derived_allowed(s, args->oa_paths[i]))
 			ops_error(s, "cannot build '" OPS_HL("%s") "' in "
-			    "recursive Nix because path is unknown", paths[i]);
-	if (s->s_error != NULL || npaths == 0) {
-		if (s->s_error == NULL)
-			wire_put_u64(&s->s_reply, ops_current(s) ==
-			    WOP_BUILD_PATHS ? 1 : 0);
-		wire_strings_free(paths, npaths);
-	} else {
-		build_req_start(s, paths, npaths, NULL);
-		/* The goals may be queued already, behind every user. */
+			    "recursive Nix because path is unknown",
+			    args->oa_paths[i]);
+	if (s->s_error != NULL)
+		return (1);
+	rc = ops_run(s, in, args);
+	/* The goals may be queued already, behind every user. */
+	if (npaths > 0)
 		rec_pool_stalled();
-	}
-	return (1);
+	return (rc);
 }
 
 /* Roots and the collector: accepted, and nothing happens. */
@@ -923,15 +865,11 @@ rec_gc_noop(struct session *s, struct wire_in *in, uint64_t op)
 	return (1);
 }
 
+/* Nothing is checked, and nothing repaired. */
 static int
-rec_verify(struct session *s, struct wire_in *in)
+rec_verify(struct session *s, struct op_args *args)
 {
-	int	rc, check, repair;
-
-	if ((rc = wire_get_bool(in, &check)) != 1 ||
-	    (rc = wire_get_bool(in, &repair)) != 1)
-		return (rc);
-	if (repair)
+	if (args->oa_repair)
 		ops_error(s, "you are not privileged to repair paths");
 	else
 		wire_put_bool(&s->s_reply, 0);
@@ -939,25 +877,12 @@ rec_verify(struct session *s, struct wire_in *in)
 }
 
 static int
-rec_empty_set(struct session *s, struct wire_in *in)
-{
-	char	*path;
-	int	 rc;
-
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
-		return (rc);
-	free(path);
-	wire_put_u64(&s->s_reply, 0);
-	return (1);
-}
-
-static int
-rec_set_options(struct session *s, struct wire_in *in)
+rec_set_options(struct session *s, struct wire_in *in, struct op_args *args)
 {
 	int	rc;
 
 	/* Parsed, and forgotten: the outer build's client decides. */
-	if ((rc = ops_delegate(s, in)) == 1) {
+	if ((rc = ops_run(s, in, args)) == 1) {
 		wire_options_free(&s->s_opts);
 		memset(&s->s_opts, 0, sizeof(s->s_opts));
 	}
@@ -967,114 +892,58 @@ rec_set_options(struct session *s, struct wire_in *in)
 /*
  * An op not on the list (QueryPathFromHashPart, BuildDerivation,
  * AddSignatures, AddBuildLog, RegisterDrvOutput, QueryRealisation,
- * ExportPath, ImportPaths): its arguments are read and dropped,
- * checked as its own handler checks them, so that the connection stays
- * usable; it never runs, and nothing goes to storeproc or mountproc.
+ * ExportPath, ImportPaths): its own parser read its arguments, so the
+ * connection stays usable; it never runs, and nothing goes to
+ * storeproc or mountproc.
  */
 static int
-rec_refuse(struct session *s, uint64_t op, struct wire_in *in)
+rec_refuse(struct session *s, uint64_t op)
 {
-	char		 *str, **v;
-	size_t		  n;
-	uint64_t	  u;
-	int		  rc, fd;
+	int	fd;
 
 	ops_error(s, "operation '%s' " REC_NOT_ALLOWED, ops_name(s));
-	switch (op) {
-	case WOP_EXPORT_PATH:
-		if ((rc = wire_get_storepath(in, ops_storedir(), &str)) != 1)
-			return (rc);
-		free(str);
-		return (wire_get_u64(in, &u));
-	case WOP_QUERY_PATH_FROM_HASH_PART:
-		if ((rc = wire_get_string(in, &str, &n, 1024)) == 1)
-			free(str);
-		return (rc);
-	case WOP_ADD_SIGNATURES:
-		if ((rc = wire_get_storepath(in, ops_storedir(), &str)) != 1)
-			return (rc);
-		free(str);
-		if ((rc = wire_get_strings(in, &v, &n, WIRE_SIGS_MAX,
-		    WIRE_SIG_MAX)) == 1)
-			wire_strings_free(v, n);
-		return (rc);
-	case WOP_REGISTER_DRV_OUTPUT:
-	case WOP_QUERY_REALISATION:
-		if ((rc = wire_get_string(in, &str, &n,
-		    SESSION_INBUF_MAX)) == 1)
-			free(str);
-		return (rc);
-	case WOP_ADD_BUILD_LOG:
-		if ((rc = wire_get_string(in, &str, &n,
-		    SESSION_INBUF_MAX)) != 1)
-			return (rc);
-		free(str);
-		/* The framed log follows: read to its end, dropped. */
+	/* AddBuildLog's framed log follows: read to its end, dropped. */
+	if (op == WOP_ADD_BUILD_LOG)
 		upload_start(s, UPLOAD_MODE_DISCARD, 0, &fd);
-		return (1);
-	case WOP_BUILD_DERIVATION:
-		return (ops_skip_build_derivation(in));
-	default:
-		/* ImportPaths: its handler reads nothing either. */
-		return (1);
-	}
+	return (1);
 }
 
-/* Start op on a recursive session; as ops_start's od_start returns. */
+/*
+ * Start op on a recursive session, as its policy rec says, args being
+ * what the op's parser read (if it has one); as ops_start returns.
+ */
 int
-rec_op_start(struct session *s, uint64_t op, struct wire_in *in)
+rec_op_start(struct session *s, enum rec_policy rec, uint64_t op,
+    struct wire_in *in, struct op_args *args)
 {
-	switch (op) {
-	case WOP_IS_VALID_PATH:
-		return (rec_path_op(s, in, REC_FALSE));
-	case WOP_QUERY_PATH_INFO:
-		return (rec_path_op(s, in, REC_NOTFOUND));
-	case WOP_QUERY_PATH_HASH:
-	case WOP_QUERY_REFERENCES:
-	case WOP_QUERY_DERIVER:
-	case WOP_QUERY_DERIVATION_OUTPUTS:
-	case WOP_QUERY_DERIVATION_OUTPUT_NAMES:
-	case WOP_QUERY_DERIVATION_OUTPUT_MAP:
-	case WOP_NAR_FROM_PATH:
-	case WOP_ENSURE_PATH:
-		return (rec_path_op(s, in, REC_ERROR));
-	case WOP_QUERY_VALID_PATHS:
-		return (rec_valid_paths(s, in));
-	case WOP_QUERY_ALL_VALID_PATHS:
+	switch (rec) {
+	case REC_DELEGATE:
+		return (ops_run(s, in, args));
+	case REC_PATH_FALSE:
+	case REC_PATH_NOTFOUND:
+	case REC_PATH_ERROR:
+		return (rec_path_op(s, rec, in, args));
+	case REC_PATHS_FILTER:
+		return (rec_valid_paths(s, in, args));
+	case REC_PATHS_ALLOWED:
 		return (rec_all_paths(s));
-	case WOP_QUERY_MISSING:
-		return (rec_missing(s, in));
-	case WOP_BUILD_PATHS:
-	case WOP_BUILD_PATHS_WITH_RESULTS:
-		return (rec_build_paths(s, in));
-	case WOP_QUERY_REFERRERS:
-	case WOP_QUERY_VALID_DERIVERS:
-		return (rec_empty_set(s, in));
-	case WOP_ADD_TEMP_ROOT:
-	case WOP_ADD_INDIRECT_ROOT:
-	case WOP_SYNC_WITH_GC:
-	case WOP_OPTIMISE_STORE:
-	case WOP_FIND_ROOTS:
-	case WOP_COLLECT_GARBAGE:
+	case REC_MISSING_FILTER:
+		return (rec_missing(s, in, args));
+	case REC_BUILD_FILTER:
+		return (rec_build_paths(s, in, args));
+	case REC_EMPTY:
+		wire_put_u64(&s->s_reply, 0);
+		return (1);
+	case REC_GC_NOOP:
 		return (rec_gc_noop(s, in, op));
-	case WOP_VERIFY_STORE:
-		return (rec_verify(s, in));
-	case WOP_SET_OPTIONS:
-		return (rec_set_options(s, in));
-	case WOP_HAS_SUBSTITUTES:
-	case WOP_QUERY_SUBSTITUTABLE_PATH_INFO:
-	case WOP_QUERY_SUBSTITUTABLE_PATH_INFOS:
-	case WOP_QUERY_SUBSTITUTABLE_PATHS:
-		/* No substituters: these answer nothing, whatever asked. */
-	case WOP_ADD_TO_STORE:
-	case WOP_ADD_TEXT_TO_STORE:
-	case WOP_ADD_TO_STORE_NAR:
-	case WOP_ADD_MULTIPLE_TO_STORE:
-		/* References are checked by builder_modify.c. */
-		return (ops_delegate(s, in));
-	default:
-		return (rec_refuse(s, op, in));
+	case REC_VERIFY:
+		return (rec_verify(s, args));
+	case REC_OPTIONS:
+		return (rec_set_options(s, in, args));
+	case REC_REFUSE:
+		break;
 	}
+	return (rec_refuse(s, op));
 }
 
 /* Drop from v the paths s may not know of. */

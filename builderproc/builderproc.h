@@ -54,6 +54,19 @@ enum session_state {
 	SESSION_CLOSING		/* flush what is queued, then close */
 };
 
+/*
+ * A recursive op's way to its answer: what it made (the candidates)
+ * becomes allowed first, their closure asked of storeproc, then each
+ * new path bound into the sandbox by mountproc.
+ */
+enum rec_phase {
+	REC_PHASE_OP,		/* the op runs */
+	REC_PHASE_CLOSURE,	/* storeproc is asked the closure */
+	REC_PHASE_BINDS,	/* mountproc binds the new paths */
+	REC_PHASE_DONE		/* they are allowed: the answer may go */
+};
+
+struct drv;
 struct msg_add_nar;
 struct msg_missing;
 struct op_desc;
@@ -120,7 +133,7 @@ struct session {
 	size_t			 s_nrcand;
 	char			**s_rextra;	/* QueryMissing's unknown */
 	size_t			 s_nrextra;
-	int			 s_rphase;	/* 1 closure, 2 binds, 3 done */
+	enum rec_phase		 s_rphase;
 	unsigned int		 s_rbinds;	/* BIND_PATHs out */
 };
 
@@ -163,9 +176,50 @@ size_t		 cache_info_copy(struct wire_path_info *,
 /* Nix shows the arguments of its messages in bold magenta. */
 #define OPS_HL(fmt)	"\x1b[35;1m" fmt "\x1b[0m"
 #define OPF_LAST_SENT	0x01	/* STDERR_LAST went out: data follows */
+
+/*
+ * What a recursive session may do with an op: the op table's od_rec
+ * column, carried out by builder_recursive.c.  An op with no entry
+ * gets REC_REFUSE.  The REC_PATH* ones and the *_FILTER ones decide
+ * on the op's parsed arguments, so the op must have an od_parse.
+ */
+enum rec_policy {
+	REC_REFUSE = 0,		/* arguments dropped, op refused */
+	REC_DELEGATE,		/* runs as for any untrusted client */
+	REC_PATH_FALSE,		/* an unknown path: false */
+	REC_PATH_NOTFOUND,	/* an unknown path: not found */
+	REC_PATH_ERROR,		/* an unknown path: an error */
+	REC_PATHS_FILTER,	/* only the allowed paths are asked about */
+	REC_PATHS_ALLOWED,	/* the allowed paths, not the store's */
+	REC_MISSING_FILTER,	/* unknown targets are reported unknown */
+	REC_BUILD_FILTER,	/* every target allowed, normal mode only */
+	REC_EMPTY,		/* an empty set, whatever was asked */
+	REC_GC_NOOP,		/* accepted, and nothing happens */
+	REC_VERIFY,		/* no repair; the store is not checked */
+	REC_OPTIONS		/* parsed, and forgotten */
+};
+
+/* An op's request, parsed once, before the policy looks at it. */
+struct op_args {
+	char		 *oa_path;	/* the one store path */
+	char		**oa_paths;	/* store, derived paths; signatures */
+	size_t		  oa_npaths;
+	char		 *oa_str;	/* another string */
+	size_t		  oa_len;
+	uint64_t	  oa_mode;	/* a build mode, ExportPath's flag */
+	int		  oa_substitute; /* QueryValidPaths' flag */
+	int		  oa_check;	/* VerifyStore's flags */
+	int		  oa_repair;
+	struct drv	 *oa_drv;	/* BuildDerivation's derivation */
+	int		  oa_bad;	/* read whole, but no derivation */
+	const char	 *oa_why;	/* and why not */
+};
+
 int		 ops_start(struct session *, uint64_t, struct wire_in *);
+int		 ops_run(struct session *, struct wire_in *,
+		    struct op_args *);
+enum rec_policy	 ops_policy(uint64_t);
 int		 ops_reply(struct session *, struct imsg *);
-int		 ops_delegate(struct session *, struct wire_in *);
 void		 ops_error(struct session *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 void		 ops_put_error(struct session *, const char *);
@@ -189,22 +243,33 @@ int	op_add_to_store(struct session *, struct wire_in *);
 int	op_add_text_to_store(struct session *, struct wire_in *);
 int	op_add_to_store_nar(struct session *, struct wire_in *);
 int	op_add_multiple(struct session *, struct wire_in *);
-int	op_nar_from_path(struct session *, struct wire_in *);
-int	op_ensure_path(struct session *, struct wire_in *);
+int	run_nar_from_path(struct session *, struct op_args *);
+int	run_ensure_path(struct session *, struct op_args *);
 int	op_add_temp_root(struct session *, struct wire_in *);
 int	op_add_indirect_root(struct session *, struct wire_in *);
 int	op_find_roots(struct session *, struct wire_in *);
 int	op_collect_garbage(struct session *, struct wire_in *);
-int	op_verify_store(struct session *, struct wire_in *);
-int	op_add_signatures(struct session *, struct wire_in *);
-int	op_build_paths(struct session *, struct wire_in *);
-int	op_build_derivation(struct session *, struct wire_in *);
-int	op_one_string(struct session *, struct wire_in *);
-int	op_add_build_log(struct session *, struct wire_in *);
-int	op_export_path(struct session *, struct wire_in *);
+int	parse_verify_store(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_verify_store(struct session *, struct op_args *);
+int	parse_add_signatures(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_add_signatures(struct session *, struct op_args *);
+int	parse_build_paths(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_build_paths(struct session *, struct op_args *);
+int	parse_build_derivation(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_build_derivation(struct session *, struct op_args *);
+int	parse_one_string(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_one_string(struct session *, struct op_args *);
+int	run_add_build_log(struct session *, struct op_args *);
+int	parse_export_path(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_export_path(struct session *, struct op_args *);
 int	op_unsupported(struct session *, struct wire_in *);
 int	op_set_options(struct session *, struct wire_in *);
-int	ops_skip_build_derivation(struct wire_in *);
 const char	*ops_add_nar_check(struct session *, struct msg_add_nar *);
 int	reply_added(struct session *, struct imsg *);
 int	reply_multiple(struct session *, struct imsg *);
@@ -254,7 +319,8 @@ void	rec_censor_info(struct session *, struct wire_path_info *);
 char	*rec_censor_error(struct session *, const char *);
 int	rec_op_done(struct session *);
 void	rec_bind_reply(uint32_t, const char *);
-int	rec_op_start(struct session *, uint64_t, struct wire_in *);
+int	rec_op_start(struct session *, enum rec_policy, uint64_t,
+	    struct wire_in *, struct op_args *);
 void	rec_missing_extra(struct session *, struct msg_missing *);
 size_t	build_mount_maxsize(void);
 
