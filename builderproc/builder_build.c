@@ -789,6 +789,17 @@ build_cleaned(struct goal *g)
 
 	build_release(g);
 	g->g_error = NULL;
+	/*
+	 * Cancelled when nobody wanted it, and wanted again since: whoever
+	 * came later asked for a build, not for a cancelled one.
+	 */
+	if (g->g_killed == -1 && g->g_nwant > 0) {
+		free(text);
+		g->g_state = GS_IDLE;
+		goal_check(g);
+		goal_unref(g);	/* the build's own reference */
+		return;
+	}
 	if (g->g_status == WIRE_BS_BUILT)
 		g->g_times_built++;
 	if (text != NULL) {

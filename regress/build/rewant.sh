@@ -1,0 +1,45 @@
+#!/bin/sh
+# A build cancelled because its only client left, and asked for again
+# before its builder is gone, is built for the client that asked
+# again: it is not answered "build cancelled".  mountproc is held
+# stopped, so the second request always arrives while the cancelled
+# builder still runs (the window is otherwise a few milliseconds).
+. "$RNIXD_TOP/regress/lib.sh"
+. ./build.inc
+require_root
+command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+BB=$(command -v busybox) || skip "needs busybox-static"
+getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+test_init
+echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+rnixd_start
+export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+
+drv=$(nix-instantiate faults.nix -A slow --argstr salt "rewant$$" \
+    2>/dev/null) || fail "nix-instantiate"
+log_mark
+nix-store -r "$drv" >"$TROOT/first.log" 2>&1 &
+first=$!
+wait_log "slow.drv: build [0-9]* started" 20 || fail "the build did not start"
+mountproc=$(child_pid mountproc) || fail "no mountproc"
+kill -STOP "$mountproc"
+kill -KILL "$first"
+wait "$first" 2>/dev/null
+wait_log "client went away" 10 || { kill -CONT "$mountproc";
+    fail "the first client's leaving was not seen"; }
+log_mark
+nix-store -r "$drv" >"$TROOT/second.log" 2>&1 &
+second=$!
+wait_log "BuildPaths" 10 || { kill -CONT "$mountproc";
+    fail "the second request did not come"; }
+sleep 0.5
+kill -CONT "$mountproc"
+wait "$second" || fail "second client: $(cat "$TROOT/second.log")"
+out=$(nix-store -q --outputs "$drv")
+[ "$(cat "$out")" = done ] || fail "output: $(cat "$out")"
+grep -q "build cancelled" "$TROOT/second.log" &&
+    fail "second client told of the cancelled build"
+echo "asked again while cancelled: built: ok"
+no_build_procs "after the builds"
+no_build_dirs "after the builds"
+echo ok
