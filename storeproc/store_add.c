@@ -871,8 +871,12 @@ store_handle_add_nar(struct imsg *imsg)
 		add_fail(sa, "%s", errstr);
 		goto fail;
 	}
-	/* As Nix: a valid path is not read again unless repairing. */
-	sa->sa_drain = valid && !man.man_repair;
+	/*
+	 * As Nix: a valid path is not read again unless repairing.  A
+	 * .drv is, and checked: one registered before it had to declare
+	 * its inputs must get the answer an invalid one gets.
+	 */
+	sa->sa_drain = valid && !man.man_repair && !add_is_drv(sa->sa_path);
 	if (add_start(sa) == 0)
 		return;
 fail:

@@ -1115,6 +1115,36 @@ do_add_nar_drv(const char *name, const char *text, char **refs,
 	free(nar.b_data);
 }
 
+/* Registers a .drv with no references, as an older rnixd could. */
+static void
+register_raw(const char *name, const char *text, char *path, size_t sz)
+{
+	const struct db_drv_output	*outs = NULL;
+	struct db_pathinfo		 dpi;
+	struct hash			 h;
+	struct buf			 nar;
+	const char			*e;
+	char				 narhash[HASH_STR_MAX], ca[128];
+	size_t				 nouts = 0;
+
+	hash_buf(HASH_SHA256, text, strlen(text), &h);
+	ca_format_text(&h, ca, sizeof(ca));
+	if (storepath_make_text(storedir, name, &h, NULL, 0, path, sz) == -1)
+		errx(1, "storepath_make_text");
+	write_file(path, text, 0444);
+	nar_of(path, &nar);
+	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
+	hash_format(&h, HASH_ENC_BASE16, 1, narhash, sizeof(narhash));
+	memset(&dpi, 0, sizeof(dpi));
+	dpi.dpi_path = path;
+	dpi.dpi_narhash = narhash;
+	dpi.dpi_narsize = nar.b_len;
+	dpi.dpi_ca = ca;
+	if (db_register(store_env.se_db, &dpi, 1, &outs, &nouts, &e) == -1)
+		errx(1, "db_register: %s", e);
+	free(nar.b_data);
+}
+
 /*
  * A .drv must declare every input it names as a reference, and one
  * that does not is refused before its inputs are looked at: the
@@ -1179,6 +1209,17 @@ test_drv_refs(void)
 	if (strcmp(R.r_info.pi_path, path) != 0)
 		errx(1, "declared: got %s, expected %s", R.r_info.pi_path,
 		    path);
+	free(text);
+
+	printf("a valid .drv not declaring its input: the same refusal\n");
+	text = make_drv_inputs("old", NULL, drv_path, path, sizeof(path));
+	register_raw("old.drv", text, path, sizeof(path));
+	before = count_store();
+	do_add_nar_drv("old.drv", text, NULL, 0);
+	expect_undeclared(drv_path, "valid undeclared nar", before);
+	do_add("old.drv", "text:sha256", NULL, 0, text, strlen(text),
+	    SIZE_MAX);
+	expect_undeclared(drv_path, "valid undeclared text", before);
 	free(text);
 	free(known_text[0]);
 	free(known_text[1]);
