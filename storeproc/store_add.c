@@ -416,12 +416,15 @@ add_check_drv_refs(struct store_add *sa, const struct drv *d,
 
 	if ((seen = calloc(d->d_nsrcs + d->d_ninputs + 1, 1)) == NULL)
 		fatal("%s", __func__);
+	/* An empty list may be NULL, which bsearch() must not get. */
 	for (i = 0; i < dpi->dpi_nrefs; i++) {
-		if ((src = bsearch(dpi->dpi_refs[i], d->d_srcs, d->d_nsrcs,
-		    sizeof(*d->d_srcs), add_cmp_src)) != NULL)
+		if (d->d_nsrcs > 0 && (src = bsearch(dpi->dpi_refs[i],
+		    d->d_srcs, d->d_nsrcs, sizeof(*d->d_srcs),
+		    add_cmp_src)) != NULL)
 			seen[src - d->d_srcs] = 1;
-		if ((in = bsearch(dpi->dpi_refs[i], d->d_inputs, d->d_ninputs,
-		    sizeof(*d->d_inputs), add_cmp_input)) != NULL)
+		if (d->d_ninputs > 0 && (in = bsearch(dpi->dpi_refs[i],
+		    d->d_inputs, d->d_ninputs, sizeof(*d->d_inputs),
+		    add_cmp_input)) != NULL)
 			seen[d->d_nsrcs + (in - d->d_inputs)] = 1;
 	}
 	for (i = 0; i < d->d_nsrcs && missing == NULL; i++)
