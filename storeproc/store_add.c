@@ -399,9 +399,67 @@ add_is_drv(const char *path)
 	return (len > 4 && strcmp(path + len - 4, ".drv") == 0);
 }
 
+static int
+add_cmp_src(const void *key, const void *elem)
+{
+	return (strcmp(key, *(char *const *)elem));
+}
+
+static int
+add_cmp_input(const void *key, const void *elem)
+{
+	return (strcmp(key, ((const struct drv_input *)elem)->di_path));
+}
+
 /*
- * A .drv must be one Nix would write, with the output paths Nix would
- * compute; its known outputs become DerivationOutputs rows.
+ * Nix writes a .drv with every input source and input derivation among
+ * its references.  One that leaves an input out is refused before any
+ * input is looked at: its outputs are computed from the input .drvs,
+ * so going on would tell the client whether an input it did not
+ * declare exists, and a recursive session's policy, which sees only
+ * the declared references, could not keep such an input out.  The
+ * lists of a parsed drv are sorted, so each reference is looked up.
+ */
+static int
+add_check_drv_refs(struct store_add *sa, const struct drv *d,
+    const struct db_pathinfo *dpi)
+{
+	const struct drv_input	*in;
+	char			*const *src;
+	const char		*missing = NULL;
+	unsigned char		*seen;
+	size_t			 i;
+
+	if ((seen = calloc(d->d_nsrcs + d->d_ninputs + 1, 1)) == NULL)
+		fatal("%s", __func__);
+	/* An empty list may be NULL, which bsearch() must not get. */
+	for (i = 0; i < dpi->dpi_nrefs; i++) {
+		if (d->d_nsrcs > 0 && (src = bsearch(dpi->dpi_refs[i],
+		    d->d_srcs, d->d_nsrcs, sizeof(*d->d_srcs),
+		    add_cmp_src)) != NULL)
+			seen[src - d->d_srcs] = 1;
+		if (d->d_ninputs > 0 && (in = bsearch(dpi->dpi_refs[i],
+		    d->d_inputs, d->d_ninputs, sizeof(*d->d_inputs),
+		    add_cmp_input)) != NULL)
+			seen[d->d_nsrcs + (in - d->d_inputs)] = 1;
+	}
+	for (i = 0; i < d->d_nsrcs && missing == NULL; i++)
+		if (!seen[i])
+			missing = d->d_srcs[i];
+	for (i = 0; i < d->d_ninputs && missing == NULL; i++)
+		if (!seen[d->d_nsrcs + i])
+			missing = d->d_inputs[i].di_path;
+	free(seen);
+	if (missing != NULL)
+		return (add_fail(sa, "cannot add derivation '%s': its input "
+		    "'%s' is not among its references", sa->sa_path, missing));
+	return (0);
+}
+
+/*
+ * A .drv must be one Nix would write, naming its inputs as references,
+ * with the output paths Nix would compute; its known outputs become
+ * DerivationOutputs rows.
  */
 static int
 add_check_drv(struct store_add *sa, struct add_result *ar)
@@ -421,6 +479,10 @@ add_check_drv(struct store_add *sa, struct add_result *ar)
 	if (rc == -1)
 		return (add_fail(sa, "error parsing derivation '%s': %s",
 		    sa->sa_path, errstr));
+	if (add_check_drv_refs(sa, d, &ar->ar_info) == -1) {
+		drv_free(d);
+		return (-1);
+	}
 	drv_hasher_init(&dh, store_env.se_storedir, store_load_drv, NULL);
 	rc = drv_check_outputs(&dh, sa->sa_path, d, &errstr);
 	drv_hasher_clear(&dh);
@@ -828,8 +890,12 @@ store_handle_add_nar(struct imsg *imsg)
 		add_fail(sa, "%s", errstr);
 		goto fail;
 	}
-	/* As Nix: a valid path is not read again unless repairing. */
-	sa->sa_drain = valid && !man.man_repair;
+	/*
+	 * As Nix: a valid path is not read again unless repairing.  A
+	 * .drv is, and checked: one registered before it had to declare
+	 * its inputs must get the answer an invalid one gets.
+	 */
+	sa->sa_drain = valid && !man.man_repair && !add_is_drv(sa->sa_path);
 	if (add_start(sa) == 0)
 		return;
 fail:

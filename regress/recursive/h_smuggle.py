@@ -13,28 +13,40 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
-"""Derivation texts for smuggle.sh, written out by hand.
+"""Derivation texts for smuggle.sh, written out by hand, and the raw
+client that adds one with declared references from inside the build.
 
 Usage: h_smuggle.py STOREDIR SECRET SECRETDRV UNBUILTDRV IN DIR
+       h_smuggle.py add SOCKET NAME FILE [REF...]
 
-Runs on the host.  Writes DIR/<name>.drv for each case below and
-DIR/cases, one line per case in the order the builder must go through
-them: "<name> <path nix-store --add gives the .drv> <its output>".
-A builder that adds such a file through its socket declares no
-references, whatever its text names, so the text's inputs are all
-the daemon can go by:
-  smug-src    names SECRET (valid, outside the build) as input source
-  smug-indrv  names SECRETDRV (valid, outside) as input derivation
-  smug-unbuilt  names UNBUILTDRV (valid, outside, its output is not)
-              as input derivation
-  smug-deep   its input derivation is smug-src, added through the socket
-  ok-src      names only IN (an input of the build): builds
-  ok-deep     its input derivation is ok-src: builds
+The first form runs on the host.  It writes DIR/<name>.drv for each
+case below and DIR/cases, one line per case in the order the builder
+must go through them:
+  "<name> <how> <.drv path once added> <its output> <input> [<ref>...]"
+how is "plain" (nix-store --add: a file, no references declared) or
+"declared" (the second form: AddTextToStore with the refs listed);
+input is the path the refusal must name, "-" for a case that builds.
+  smug-src      plain, names SECRET (valid, outside) as input source
+  smug-indrv    plain, names SECRETDRV (valid, outside) as input drv
+  smug-absent   plain, names a .drv that does not exist as input drv
+  smug-unbuilt  plain, names UNBUILTDRV (valid, outside, its output is
+                not) as input drv
+  smug-decl-src     declares SECRET, which it names as input source
+  smug-decl-absent  declares the absent .drv it names as input drv
+  ok-none       plain, names no input: builds
+  ok-src        declared, names only IN (an input of the build): builds
+  ok-deep       declared, its input drv is ok-src: builds
 The output paths are computed as Nix does (hashDerivationModulo), since
 the daemon refuses a .drv whose outputs are wrong.
+
+The second form runs inside the sandbox (python3 from the host's /usr):
+it prints the path the daemon gives, or the daemon's error on stderr
+and exits 1.
 """
 import hashlib
 import os
+import socket
+import struct
 import sys
 
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
@@ -101,8 +113,8 @@ class Maker:
     def drv_modulo(self, path, text):
         self.modulo[path] = hashlib.sha256(text.encode()).hexdigest()
 
-    def make(self, name, script, srcs=(), drvs=()):
-        """The text of name.drv and its output path."""
+    def make(self, name, script, srcs=(), drvs=(), declared=False):
+        """The text of name.drv, its path once added and its output."""
         env = {"builder": "/bin/sh", "name": name, "out": "",
                "system": SYSTEM}
         masked = {self.modulo[d]: ["out"] for d in drvs}
@@ -111,7 +123,14 @@ class Maker:
         out = store_path(self.store, "output:out", h, name)
         env["out"] = out
         text = aterm(out, {d: ["out"] for d in drvs}, srcs, script, env)
-        path = added_path(self.store, name + ".drv", text.encode())
+        if declared:
+            kind = "text" + "".join(":" + r for r in
+                                    sorted(list(srcs) + list(drvs)))
+            path = store_path(self.store, kind,
+                              hashlib.sha256(text.encode()).digest(),
+                              name + ".drv")
+        else:
+            path = added_path(self.store, name + ".drv", text.encode())
         # As an input, its outputs are known: hashed as it is, inputs
         # replaced by their own hashes.
         self.modulo[path] = hashlib.sha256(aterm(
@@ -119,39 +138,124 @@ class Maker:
         return text, path, out
 
 
-def main():
-    if len(sys.argv) != 7:
-        sys.exit("usage: h_smuggle.py STOREDIR SECRET SECRETDRV "
-                 "UNBUILTDRV IN DIR")
-    store, secret, secretdrv, unbuilt, inp, outdir = sys.argv[1:]
+def write_cases(store, secret, secretdrv, unbuilt, inp, outdir):
     m = Maker(store)
     # These .drvs have no inputDrvs: the modulo hash of each is that of
     # its text as stored.
     for d in (secretdrv, unbuilt):
         with open(d) as f:
             m.drv_modulo(d, f.read())
+    # Never written anywhere: its path names nothing in the store.
+    _, absent, _ = m.make("smug-gone", "echo gone >$out")
     cases = []
 
-    def case(name, script, srcs=(), drvs=()):
-        text, path, out = m.make(name, script, srcs, drvs)
+    def case(name, script, named, srcs=(), drvs=(), declared=False):
+        text, path, out = m.make(name, script, srcs, drvs, declared)
         with open(os.path.join(outdir, name + ".drv"), "w") as f:
             f.write(text)
-        cases.append((name, path, out))
+        refs = sorted(list(srcs) + list(drvs)) if declared else []
+        cases.append(" ".join([name, "declared" if declared else "plain",
+                               path, out, named] + refs))
         return path, out
 
     leak = "echo %s >$out; cat %s >>$out" % (secret, secret)
-    src, srcout = case("smug-src", leak, srcs=[secret])
-    case("smug-indrv", leak, drvs=[secretdrv])
-    case("smug-unbuilt", "echo unbuilt >$out", drvs=[unbuilt])
-    case("smug-deep", "echo %s >$out; cat %s >>$out" % (srcout, srcout),
-         drvs=[src])
+    case("smug-src", leak, secret, srcs=[secret])
+    case("smug-indrv", leak, secretdrv, drvs=[secretdrv])
+    case("smug-absent", leak, absent, drvs=[absent])
+    case("smug-unbuilt", "echo unbuilt >$out", unbuilt, drvs=[unbuilt])
+    case("smug-decl-src", leak, secret, srcs=[secret], declared=True)
+    case("smug-decl-absent", leak, absent, drvs=[absent], declared=True)
+    case("ok-none", "echo none >$out", "-")
     ok, okout = case("ok-src", "echo %s >$out; cat %s >>$out" % (inp, inp),
-                     srcs=[inp])
-    case("ok-deep", "echo %s >$out; cat %s >>$out" % (okout, okout),
-         drvs=[ok])
+                     "-", srcs=[inp], declared=True)
+    case("ok-deep", "echo %s >$out; cat %s >>$out" % (okout, okout), "-",
+         drvs=[ok], declared=True)
     with open(os.path.join(outdir, "cases"), "w") as f:
         for c in cases:
-            f.write("%s %s %s\n" % c)
+            f.write(c + "\n")
+
+
+MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
+STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
+WOP_ADD_TEXT_TO_STORE = 8
+
+
+def u64(n):
+    return struct.pack("<Q", n)
+
+
+def wstring(b):
+    if isinstance(b, str):
+        b = b.encode()
+    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
+
+
+class Conn:
+    def __init__(self, sockpath):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(sockpath)
+        self.s.settimeout(60)
+        self.s.sendall(u64(MAGIC1))
+        if self.u64() != MAGIC2:
+            sys.exit("bad magic from the daemon")
+        self.u64()
+        self.s.sendall(u64(VERSION) + u64(0) + u64(0))
+        self.string()
+        self.stderr()
+
+    def recv(self, n):
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self.s.recv(n - len(buf))
+            if not chunk:
+                sys.exit("the daemon closed the connection")
+            buf += chunk
+        return bytes(buf)
+
+    def u64(self):
+        return struct.unpack("<Q", self.recv(8))[0]
+
+    def string(self):
+        n = self.u64()
+        return self.recv(n + (-n % 8))[:n].decode()
+
+    def stderr(self):
+        """Skip log lines; exit 1 with the message of an error."""
+        while True:
+            code = self.u64()
+            if code == STDERR_NEXT:
+                self.string()
+            elif code == STDERR_LAST:
+                return
+            elif code == STDERR_ERROR:
+                self.string()
+                self.u64()
+                self.string()
+                sys.stderr.write("error: %s\n" % self.string())
+                sys.exit(1)
+            else:
+                sys.exit("unexpected stderr code %#x" % code)
+
+
+def add(sockpath, name, path, refs):
+    with open(path) as f:
+        text = f.read()
+    c = Conn(sockpath)
+    c.s.sendall(u64(WOP_ADD_TEXT_TO_STORE) + wstring(name) + wstring(text) +
+                u64(len(refs)) + b"".join(wstring(r) for r in refs))
+    c.stderr()
+    print(c.string())
+
+
+def main():
+    if len(sys.argv) >= 5 and sys.argv[1] == "add":
+        add(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+        return
+    if len(sys.argv) != 7:
+        sys.exit("usage: h_smuggle.py STOREDIR SECRET SECRETDRV "
+                 "UNBUILTDRV IN DIR\n"
+                 "       h_smuggle.py add SOCKET NAME FILE [REF...]")
+    write_cases(*sys.argv[1:])
 
 
 main()

@@ -1000,6 +1000,247 @@ test_drv(void)
 		    R.r_missing.mm_nwill_build, R.r_missing.mm_nunknown);
 }
 
+/* The inputs a test .drv may name, for drv_output_paths. */
+static char	absent_drv[STOREPATH_MAX];
+static char	*known_text[2];
+
+static int
+load_known(void *arg, const char *path, struct drv **d, const char **e)
+{
+	const char	*text;
+
+	(void)arg;
+	if (strcmp(path, drv_path) == 0)
+		text = known_text[0];
+	else if (strcmp(path, absent_drv) == 0)
+		text = known_text[1];
+	else {
+		*e = "no such test input";
+		return (-1);
+	}
+	return (drv_parse(storedir, text, strlen(text), d, e));
+}
+
+/*
+ * A .drv naming src and indrv (either may be NULL), with the output
+ * paths Nix would compute, and its path were both its references.
+ */
+static char *
+make_drv_inputs(const char *name, const char *src, const char *indrv,
+    char *drvpath, size_t sz)
+{
+	struct drv_hasher	 dh;
+	struct drv		*d;
+	const char		*e, *outname = "out";
+	char			 outs[1][STOREPATH_MAX], *text;
+	size_t			 len;
+
+	if ((d = drv_new()) == NULL ||
+	    drv_add_output(d, "out", "", "", "", &e) == -1 ||
+	    drv_add_env(d, "builder", "/bin/sh", &e) == -1 ||
+	    drv_add_env(d, "name", name, &e) == -1 ||
+	    drv_add_env(d, "out", "", &e) == -1 ||
+	    drv_add_env(d, "system", "x86_64-linux", &e) == -1 ||
+	    drv_set_platform(d, "x86_64-linux", &e) == -1 ||
+	    drv_set_builder(d, "/bin/sh", &e) == -1 ||
+	    (src != NULL && drv_add_src(d, src, &e) == -1) ||
+	    (indrv != NULL && drv_add_input(d, indrv, (char **)&outname, 1,
+	    &e) == -1))
+		errx(1, "make_drv_inputs: %s", e);
+	drv_hasher_init(&dh, storedir, load_known, NULL);
+	if (drv_output_paths(&dh, name, d, outs, &e) == -1)
+		errx(1, "make_drv_inputs: %s", e);
+	drv_hasher_clear(&dh);
+	free(d->d_outputs[0].do_path);
+	d->d_outputs[0].do_path = strdup(outs[0]);
+	free(d->d_env[drv_find_env(d, "out")].de_value);
+	d->d_env[drv_find_env(d, "out")].de_value = strdup(outs[0]);
+	if (drv_unparse(d, 0, NULL, 0, &text, &len, &e) == -1 ||
+	    drv_store_path(storedir, name, d, drvpath, sz, &e) == -1)
+		errx(1, "make_drv_inputs: %s", e);
+	drv_free(d);
+	return (text);
+}
+
+/* Entries of the store dir, to see that a refused add left nothing. */
+static size_t
+count_store(void)
+{
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 n = 0;
+
+	if ((d = opendir(storedir)) == NULL)
+		err(1, "opendir");
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return (n);
+}
+
+static void
+expect_undeclared(const char *input, const char *what, size_t before)
+{
+	char	want[STOREPATH_MAX + 64];
+
+	snprintf(want, sizeof(want), "its input '%s' is not among its "
+	    "references", input);
+	expect_error(want, what);
+	expect_no_temp(what);
+	if (count_store() != before)
+		errx(1, "%s: something was added to the store", what);
+}
+
+/* A .drv through AddToStoreNar, text ca, claiming refs. */
+static void
+do_add_nar_drv(const char *name, const char *text, char **refs,
+    size_t nrefs)
+{
+	struct msg_add_nar	 man;
+	struct feeder		 f;
+	struct buf		 nar;
+	struct hash		 h;
+	char			 file[512], path[STOREPATH_MAX], hex[80];
+	char			 ca[128];
+
+	snprintf(file, sizeof(file), "%s/%s", top, name);
+	write_file(file, text, 0444);
+	hash_buf(HASH_SHA256, text, strlen(text), &h);
+	ca_format_text(&h, ca, sizeof(ca));
+	if (storepath_make_text(storedir, name, &h, refs,
+	    nrefs, path, sizeof(path)) == -1)
+		errx(1, "storepath_make_text");
+	nar_of(file, &nar);
+	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
+	hash_format(&h, HASH_ENC_BASE16, 0, hex, sizeof(hex));
+	reply_reset();
+	memset(&man, 0, sizeof(man));
+	man.man_info.pi_path = path;
+	man.man_info.pi_narhash = hex;
+	man.man_info.pi_narsize = nar.b_len;
+	man.man_info.pi_ca = ca;
+	man.man_info.pi_refs = refs;
+	man.man_info.pi_nrefs = nrefs;
+	if (msg_send_add_nar(&iev_client, next_sid, &man,
+	    feeder_start(&f, nar.b_data, nar.b_len, SIZE_MAX)) == -1)
+		errx(1, "msg_send_add_nar");
+	f.f_sid = next_sid++;
+	wait_reply();
+	feeder_end(&f);
+	free(nar.b_data);
+}
+
+/* Registers a .drv with no references, as an older rnixd could. */
+static void
+register_raw(const char *name, const char *text, char *path, size_t sz)
+{
+	const struct db_drv_output	*outs = NULL;
+	struct db_pathinfo		 dpi;
+	struct hash			 h;
+	struct buf			 nar;
+	const char			*e;
+	char				 narhash[HASH_STR_MAX], ca[128];
+	size_t				 nouts = 0;
+
+	hash_buf(HASH_SHA256, text, strlen(text), &h);
+	ca_format_text(&h, ca, sizeof(ca));
+	if (storepath_make_text(storedir, name, &h, NULL, 0, path, sz) == -1)
+		errx(1, "storepath_make_text");
+	write_file(path, text, 0444);
+	nar_of(path, &nar);
+	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
+	hash_format(&h, HASH_ENC_BASE16, 1, narhash, sizeof(narhash));
+	memset(&dpi, 0, sizeof(dpi));
+	dpi.dpi_path = path;
+	dpi.dpi_narhash = narhash;
+	dpi.dpi_narsize = nar.b_len;
+	dpi.dpi_ca = ca;
+	if (db_register(store_env.se_db, &dpi, 1, &outs, &nouts, &e) == -1)
+		errx(1, "db_register: %s", e);
+	free(nar.b_data);
+}
+
+/*
+ * A .drv must declare every input it names as a reference, and one
+ * that does not is refused before its inputs are looked at: the
+ * answer is the same whether an undeclared input exists or not.
+ */
+static void
+test_drv_refs(void)
+{
+	char	*text, path[STOREPATH_MAX], *refs[2];
+	size_t	 before;
+
+	known_text[0] = make_drv("hello", 0, path, sizeof(path));
+	known_text[1] = make_drv("absent", 0, absent_drv,
+	    sizeof(absent_drv));
+	before = count_store();
+
+	printf("add a .drv not declaring its valid input source: refused\n");
+	text = make_drv_inputs("usrc", added_text, NULL, path, sizeof(path));
+	do_add("usrc.drv", "text:sha256", NULL, 0, text, strlen(text),
+	    SIZE_MAX);
+	expect_undeclared(added_text, "undeclared src", before);
+	free(text);
+
+	printf("add a .drv not declaring its valid input drv: refused\n");
+	text = make_drv_inputs("udrv", NULL, drv_path, path, sizeof(path));
+	do_add("udrv.drv", "text:sha256", NULL, 0, text, strlen(text),
+	    SIZE_MAX);
+	expect_undeclared(drv_path, "undeclared valid drv", before);
+	free(text);
+
+	printf("the same for an input drv that does not exist\n");
+	text = make_drv_inputs("udrv", NULL, absent_drv, path, sizeof(path));
+	do_add("udrv.drv", "text:sha256", NULL, 0, text, strlen(text),
+	    SIZE_MAX);
+	expect_undeclared(absent_drv, "undeclared absent drv", before);
+	free(text);
+
+	printf("the same as a flat file, which has no references\n");
+	text = make_drv_inputs("udrv", NULL, drv_path, path, sizeof(path));
+	do_add("udrv.drv", "fixed:sha256", NULL, 0, text, strlen(text),
+	    SIZE_MAX);
+	expect_undeclared(drv_path, "flat undeclared drv", before);
+
+	printf("the same through AddToStoreNar\n");
+	do_add_nar_drv("udrv.drv", text, NULL, 0);
+	expect_undeclared(drv_path, "nar undeclared drv", before);
+	free(text);
+
+	printf("one of two inputs declared: refused\n");
+	text = make_drv_inputs("half", added_text, drv_path, path,
+	    sizeof(path));
+	refs[0] = added_text;
+	do_add("half.drv", "text:sha256", refs, 1, text, strlen(text),
+	    SIZE_MAX);
+	expect_undeclared(drv_path, "half declared", before);
+
+	printf("both inputs declared: added at Nix's path\n");
+	refs[1] = drv_path;
+	do_add("half.drv", "text:sha256", refs, 2, text, strlen(text),
+	    SIZE_MAX);
+	expect_type(IMSG_STORE_INFO, "declared");
+	if (strcmp(R.r_info.pi_path, path) != 0)
+		errx(1, "declared: got %s, expected %s", R.r_info.pi_path,
+		    path);
+	free(text);
+
+	printf("a valid .drv not declaring its input: the same refusal\n");
+	text = make_drv_inputs("old", NULL, drv_path, path, sizeof(path));
+	register_raw("old.drv", text, path, sizeof(path));
+	before = count_store();
+	do_add_nar_drv("old.drv", text, NULL, 0);
+	expect_undeclared(drv_path, "valid undeclared nar", before);
+	do_add("old.drv", "text:sha256", NULL, 0, text, strlen(text),
+	    SIZE_MAX);
+	expect_undeclared(drv_path, "valid undeclared text", before);
+	free(text);
+	free(known_text[0]);
+	free(known_text[1]);
+}
+
 static void
 test_queries(void)
 {
@@ -1263,6 +1504,7 @@ main(void)
 	test_add_nar_info();
 	test_drv();
 	test_queries();
+	test_drv_refs();
 	test_nar_from_path();
 	test_gc();
 	test_verify();
