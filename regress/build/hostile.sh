@@ -192,6 +192,8 @@ only_registered ptrace
 echo "a fixed-output derivation passes an fd of its output out"
 printf 'fod-content\n' >"$TROOT/fod"
 h=$(nix-hash --type sha256 --flat --base32 "$TROOT/fod")
+# Its own file: the net case's listener wrote "up" to the other one,
+# and the wait below must not take that for this listener's.
 python3 -c '
 import array, os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -208,10 +210,10 @@ c.send(b"k")
 while not os.path.exists(sys.argv[2]):
     time.sleep(0.05)
 os.pwrite(fds[0], b"EVIL-CONTENT\n", 0)
-print("written", flush=True)' "$ABS" "$TROOT/go" >"$TROOT/listener" &
+print("written", flush=True)' "$ABS" "$TROOT/go" >"$TROOT/fdlistener" &
 LPID=$!
 n=0
-while ! grep -q up "$TROOT/listener"; do
+while ! grep -q up "$TROOT/fdlistener"; do
 	n=$((n + 1)); [ $n -lt 50 ] || fail "no listener"; sleep 0.1
 done
 nix-build --no-out-link hostile.nix -A fdpass --argstr salt "$SALT" \
@@ -222,7 +224,7 @@ grep -q "fdpass: connect: Operation not permitted" "$TROOT/fdpass.log" ||
     fail "fdpass: not refused: $(cat "$TROOT/fdpass.log")"
 no_build_procs fdpass
 no_build_dirs fdpass
-grep -q "got" "$TROOT/listener" && fail "fdpass: the listener got an fd"
+grep -q "got" "$TROOT/fdlistener" && fail "fdpass: the listener got an fd"
 kill $LPID
 wait $LPID
 LPID=""
