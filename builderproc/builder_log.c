@@ -29,7 +29,7 @@
  *
  * Nothing is dropped and nothing grows without bound: when storeproc's
  * pipe is full (the rest of a read waits in g_pend) or a client has
- * BUILD_LOG_HIGH bytes unsent, the pty is not read for a while, so the
+ * SESSION_OUT_HIGH bytes unsent, the pty is not read for a while, so the
  * builder blocks in write(2).  Silence is not counted meanwhile.
  */
 #include <errno.h>

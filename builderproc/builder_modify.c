@@ -140,19 +140,22 @@ op_add_to_store(struct session *s, struct wire_in *in)
 int
 op_add_text_to_store(struct session *s, struct wire_in *in)
 {
-	struct msg_add	 ma;
-	const char	*why;
-	char		*text;
-	size_t		 len;
-	int		 rc, fd;
+	struct msg_add		 ma;
+	const char		*why;
+	const unsigned char	*text;
+	size_t			 len;
+	int			 rc, fd;
 
 	memset(&ma, 0, sizeof(ma));
-	text = NULL;
+	/*
+	 * The text stays in the request buffer until upload_text() takes
+	 * it: a copy here would be memory outside max-request-memory.
+	 */
 	if ((rc = wire_get_string(in, &ma.ma_name, NULL, 1024)) != 1 ||
-	    (rc = wire_get_string(in, &text, &len, SESSION_INBUF_MAX)) != 1 ||
+	    (rc = wire_get_string_ref(in, &text, &len,
+	    SESSION_INBUF_MAX)) != 1 ||
 	    (rc = wire_get_storepaths(in, ops_storedir(), &ma.ma_refs,
 	    &ma.ma_nrefs, WIRE_PATHS_MAX)) != 1) {
-		free(text);
 		msg_add_free(&ma);
 		return (rc);
 	}
@@ -167,7 +170,6 @@ op_add_text_to_store(struct session *s, struct wire_in *in)
 		upload_store_done(s, 0);
 	} else
 		s->s_wait = 1;
-	free(text);
 	msg_add_free(&ma);
 	return (1);
 }

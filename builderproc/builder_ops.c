@@ -325,8 +325,9 @@ ops_out_raw(struct wire_out *out, const void *p, size_t len)
 		return (-1);
 	}
 	if (len > out->wo_cap - out->wo_len) {
+		/* Past what every session may hold, no more than needed. */
 		cap = out->wo_cap * 2;
-		if (cap < out->wo_len + len)
+		if (cap < out->wo_len + len || cap > SESSION_OUT_FREE)
 			cap = out->wo_len + len;
 		if (cap > out->wo_max)
 			cap = out->wo_max;
@@ -363,6 +364,9 @@ ops_finish(struct session *s)
 		ops_put_error(s, s->s_error);
 		if (s->s_error_close)
 			s->s_state = SESSION_CLOSING;
+	} else if (!session_out_fits(s, 8 + s->s_reply.wo_len)) {
+		ops_put_error(s, "the daemon has no memory left for replies "
+		    "now (max-request-memory); try again later");
 	} else {
 		wire_put_stderr_last(&s->s_out);
 		ops_out_raw(&s->s_out, s->s_reply.wo_buf, s->s_reply.wo_len);

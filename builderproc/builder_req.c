@@ -812,7 +812,7 @@ req_congested(struct build_req *req, void *arg)
 		if (outer->g_npend >= BUILD_LOG_HIGH)
 			wa->wa_found = 1;
 		goal_walk(outer, req_congested, wa, wa->wa_gen);
-	} else if (req->br_session->s_out.wo_len >= BUILD_LOG_HIGH)
+	} else if (req->br_session->s_out.wo_len >= SESSION_OUT_HIGH)
 		wa->wa_found = 1;
 }
 
@@ -911,12 +911,14 @@ req_drop_act(struct build_req *req, uint64_t act)
 }
 
 /*
- * Output queued from deep inside the scheduler: only arm the write
- * event, since running the session here could close it mid-walk.
+ * Output queued from deep inside the scheduler: only count it and arm
+ * the write event, since running the session here could close it
+ * mid-walk.
  */
 static void
 build_session_kick(struct session *s)
 {
+	session_out_account(s);
 	if (s->s_out.wo_len > 0)
 		event_add(&s->s_ev_write, NULL);
 }

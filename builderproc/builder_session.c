@@ -32,6 +32,13 @@
  * budget for incomplete requests (max-request-memory), beyond a first
  * read buffer every connection has: a request that would go over it
  * waits, unread, in session_memq until memory is given back.
+ *
+ * Output is bounded the same way.  A session with SESSION_OUT_HIGH
+ * bytes unsent produces no more (no next request, no NAR read, its
+ * build's log paused) until its client reads; what its output buffers
+ * hold past SESSION_OUT_FREE counts against the same budget, and a
+ * reply made in one piece that does not fit is refused with an error,
+ * never waited for: a client that does not read would hold it.
  */
 #include <sys/socket.h>
 
@@ -59,7 +66,8 @@ static struct session_tree	sessions = RB_INITIALIZER(&sessions);
 static struct session_users	session_users = RB_INITIALIZER(&session_users);
 static TAILQ_HEAD(, session)	session_memq =
 				    TAILQ_HEAD_INITIALIZER(session_memq);
-static size_t			session_mem_used;	/* sum of s_incap */
+static size_t			session_mem_used;	/* s_incap, uploads */
+static size_t			session_out_used;	/* sum of s_outheld */
 static unsigned int		nsessions;
 static uint32_t			session_next_id = 1;
 static struct event		ev_accept;
@@ -78,7 +86,7 @@ static void	session_user_del(struct session_user *);
 static void	session_read(int, short, void *);
 static void	session_write(int, short, void *);
 static void	session_hup(int, short, void *);
-static void	session_flush(struct session *);
+static int	session_flush(struct session *);
 static void	session_fail(struct session *, const char *);
 static void	session_update_read(struct session *, int);
 static void	session_in(struct session *, struct wire_in *);
@@ -232,7 +240,9 @@ session_expired(const struct session *s, time_t now)
 		/* Its last words wait for a client that reads none. */
 		return (now - s->s_active > hs);
 	default:
-		if (idle == 0 || s->s_op != NULL || now - s->s_active <= idle)
+		/* An operation whose output waits for its client is idle. */
+		if (idle == 0 || (s->s_op != NULL && s->s_out.wo_len == 0) ||
+		    now - s->s_active <= idle)
 			return (0);
 		log_debug("session %u: idle %llds, closing", s->s_id,
 		    (long long)idle);
@@ -502,7 +512,72 @@ session_mem_fits(const struct session *s)
 	if (s->s_incap == 0)
 		return (1);
 	grow = session_next_cap(s) - s->s_incap;
-	return (session_mem_used + grow <= builder_conf->conf_request_memory);
+	return (session_mem_used + session_out_used + grow <=
+	    builder_conf->conf_request_memory);
+}
+
+/*
+ * A copy of a request (upload_text) holds its share of the budget
+ * once the request buffer shrank.  Given back without waking anyone
+ * here: the caller may be closing a session that is in session_memq;
+ * session_process() and session_close() wake the waiters after.
+ */
+void
+session_mem_take(size_t len)
+{
+	session_mem_used += len;
+}
+
+void
+session_mem_give(size_t len)
+{
+	session_mem_used -= len;
+}
+
+/*
+ * What s's output buffers hold past SESSION_OUT_FREE, counted again
+ * after they changed.  A buffer that drained and had grown past it is
+ * freed, so that only output still waiting for its client holds part
+ * of the budget.
+ */
+void
+session_out_account(struct session *s)
+{
+	size_t	held;
+
+	if (s->s_out.wo_len == 0 && s->s_out.wo_cap > SESSION_OUT_FREE)
+		wire_out_free(&s->s_out);
+	if (s->s_reply.wo_len == 0 && s->s_reply.wo_cap > SESSION_OUT_FREE)
+		wire_out_free(&s->s_reply);
+	held = s->s_out.wo_cap + s->s_reply.wo_cap;
+	held = held > SESSION_OUT_FREE ? held - SESSION_OUT_FREE : 0;
+	session_out_used = session_out_used - s->s_outheld + held;
+	s->s_outheld = held;
+}
+
+/*
+ * Whether len more bytes of output for s fit: its own SESSION_OUT_FREE,
+ * or the budget.  A reply does not wait for room (the room may be held
+ * by clients that never read): it is refused.
+ */
+int
+session_out_fits(const struct session *s, size_t len)
+{
+	size_t	need, others;
+
+	need = s->s_out.wo_len + len;
+	if (need < s->s_out.wo_cap)
+		need = s->s_out.wo_cap;
+	if (need <= SESSION_OUT_FREE)
+		return (1);
+	others = session_mem_used + session_out_used - s->s_outheld;
+	if (others + (need - SESSION_OUT_FREE) <=
+	    builder_conf->conf_request_memory)
+		return (1);
+	log_limit_warnx(&session_ll_mem, "session %u: requests and replies "
+	    "hold %zu bytes (max-request-memory), refusing a reply of %zu",
+	    s->s_id, others + s->s_outheld, len);
+	return (0);
 }
 
 /*
@@ -606,9 +681,9 @@ session_mem_release(struct session *s)
 }
 
 /*
- * Between requests, a buffer that grew for a large one goes back to
+ * Once a request is consumed, a buffer that grew for it goes back to
  * one read's size, so that the budget is held only while a request is
- * being received.
+ * being received (or by what an operation copied of it).
  */
 static void
 session_mem_trim(struct session *s)
@@ -616,8 +691,7 @@ session_mem_trim(struct session *s)
 	unsigned char	*p;
 	size_t		 left = s->s_inlen - s->s_inoff;
 
-	if (s->s_op != NULL || s->s_incap <= SESSION_READ_CHUNK ||
-	    left > SESSION_READ_CHUNK / 2)
+	if (s->s_incap <= SESSION_READ_CHUNK || left > SESSION_READ_CHUNK / 2)
 		return;
 	memmove(s->s_in, s->s_in + s->s_inoff, left);
 	s->s_inoff = 0;
@@ -676,7 +750,7 @@ session_write(int fd, short events, void *arg)
 	(void)events;
 	n = write(fd, s->s_out.wo_buf, s->s_out.wo_len);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-		session_flush(s);
+		(void)session_flush(s);
 		return;
 	}
 	if (n == -1) {
@@ -686,24 +760,31 @@ session_write(int fd, short events, void *arg)
 	}
 	wire_out_drain(&s->s_out, n);
 	s->s_active = session_now();
+	session_out_account(s);
 	/* Below the mark again: a waiting download or reader resumes. */
 	if (s->s_out.wo_len < SESSION_OUT_HIGH) {
 		session_process(s);
 		return;
 	}
-	session_flush(s);
+	(void)session_flush(s);
 }
 
-/* Queue a write if output is pending; close a closing session once empty. */
-static void
+/*
+ * Queue a write if output is pending; close a closing session once
+ * empty.  Returns -1 if s is gone, 1 if what was written took the
+ * output below SESSION_OUT_HIGH (what waited for that may go on), or
+ * 0.
+ */
+static int
 session_flush(struct session *s)
 {
+	size_t	before = s->s_out.wo_len;
 	ssize_t	n;
 
 	if (s->s_out.wo_error) {
 		log_warnx("session %u: reply too large", s->s_id);
 		session_close(s);
-		return;
+		return (-1);
 	}
 	if (s->s_out.wo_len > 0) {
 		/*
@@ -717,11 +798,15 @@ session_flush(struct session *s)
 		}
 		if (s->s_out.wo_len > 0) {
 			event_add(&s->s_ev_write, NULL);
-			return;
+			return (before >= SESSION_OUT_HIGH &&
+			    s->s_out.wo_len < SESSION_OUT_HIGH);
 		}
 	}
-	if (s->s_state == SESSION_CLOSING)
+	if (s->s_state == SESSION_CLOSING) {
 		session_close(s);
+		return (-1);
+	}
+	return (before >= SESSION_OUT_HIGH);
 }
 
 void
@@ -739,9 +824,10 @@ session_close(struct session *s)
 		msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, s->s_id);
 	RB_REMOVE(session_tree, &sessions, s);
 	nsessions--;
-	session_mem_release(s);
 	wire_out_free(&s->s_out);
 	wire_out_free(&s->s_reply);
+	session_out_account(s);
+	session_mem_release(s);
 	wire_options_free(&s->s_opts);
 	log_debug("session %u: closed", s->s_id);
 	free(s);
@@ -917,6 +1003,9 @@ session_run(struct session *s)
 			more = session_op_progress(s);
 			continue;
 		}
+		/* The client reads its replies before it gets more. */
+		if (s->s_out.wo_len >= SESSION_OUT_HIGH)
+			break;
 		avail = s->s_inlen - s->s_inoff;
 		if (s->s_need > SESSION_INBUF_MAX) {
 			session_fail(s, "request too large");
@@ -949,14 +1038,17 @@ session_process(struct session *s)
 		s->s_busy = SESSION_BUSY_AGAIN;
 		return;
 	}
+	/* Output sent at once may let a paused op or request go on. */
 	do {
-		s->s_busy = SESSION_BUSY;
-		session_run(s);
-	} while (s->s_busy == SESSION_BUSY_AGAIN);
-	s->s_busy = 0;
-	session_mem_trim(s);
-	/* A waiter passed over while a session was busy goes on now. */
-	session_mem_wake();
-	session_update_read(s, session_want_read(s));
-	session_flush(s);
+		do {
+			s->s_busy = SESSION_BUSY;
+			session_run(s);
+		} while (s->s_busy == SESSION_BUSY_AGAIN);
+		s->s_busy = 0;
+		session_out_account(s);
+		session_mem_trim(s);
+		/* A waiter passed over while a session was busy goes on now. */
+		session_mem_wake();
+		session_update_read(s, session_want_read(s));
+	} while (session_flush(s) == 1);
 }

@@ -76,6 +76,7 @@ struct upload {
 	uint64_t		 u_count;
 	uint64_t		 u_index;
 	int			 u_acked;	/* storeproc took this path */
+	size_t			 u_charged;	/* of max-request-memory */
 	struct nar_parser	*u_nar;
 	size_t			 u_ready;	/* NAR bytes checked, unsent */
 };
@@ -143,9 +144,15 @@ upload_start(struct session *s, int mode, int flags, int *fd)
 	return (0);
 }
 
-/* AddTextToStore: the text is the whole payload, no frames. */
+/*
+ * AddTextToStore: the text is the whole payload, no frames.  It is
+ * copied out of the request buffer, which then shrinks back to one
+ * read (session_mem_trim): the copy holds the request's share of
+ * max-request-memory until the upload ends.
+ */
 int
-upload_text(struct session *s, const char *text, size_t len, int *fd)
+upload_text(struct session *s, const unsigned char *text, size_t len,
+    int *fd)
 {
 	struct upload	*up;
 
@@ -160,6 +167,8 @@ upload_text(struct session *s, const char *text, size_t len, int *fd)
 			fatal("malloc");
 		memcpy(up->u_buf, text, len);
 		up->u_len = up->u_cap = len;
+		session_mem_take(len);
+		up->u_charged = len;
 	}
 	return (0);
 }
@@ -177,6 +186,7 @@ upload_free(struct session *s)
 		close(up->u_fd);
 	nar_parse_free(up->u_nar);
 	free(up->u_buf);
+	session_mem_give(up->u_charged);
 	free(up);
 	s->s_up = NULL;
 }

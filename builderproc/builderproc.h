@@ -40,8 +40,18 @@
 #define SESSION_OUTBUF_MAX	(64 * 1024 * 1024)
 /* Bytes read from a client, or a NAR pipe, at once. */
 #define SESSION_READ_CHUNK	(64 * 1024)
-/* Stop reading a NarFromPath pipe while this much waits for the client. */
-#define SESSION_OUT_HIGH	(256 * 1024)
+/*
+ * While this much output waits for its client, the session produces
+ * no more: it starts no operation, reads no NAR pipe, and a build it
+ * waits for is not read either.
+ */
+#define SESSION_OUT_HIGH	(64 * 1024)
+/*
+ * Output buffers every connection may hold, budget or not; beyond it
+ * they count against max-request-memory.  A NAR is read from its pipe
+ * only as far as this.
+ */
+#define SESSION_OUT_FREE	(2 * SESSION_READ_CHUNK)
 /*
  * Descriptors kept free for the imsg channels, pipes and build logs: a
  * connection that would leave fewer is closed (one eighth of the
@@ -124,6 +134,7 @@ struct session {
 	size_t			 s_incap;
 	size_t			 s_need;	/* a retry needs this much */
 	struct wire_out		 s_out;
+	size_t			 s_outheld;	/* of max-request-memory */
 
 	/*
 	 * The operation in progress.  It ends when no store request is
@@ -175,6 +186,10 @@ void	session_close(struct session *);
 int	session_trusted(const struct session *);
 void	session_new_recursive(int, struct rec_build *);
 int	session_fd_room(int);
+void	session_mem_take(size_t);
+void	session_mem_give(size_t);
+void	session_out_account(struct session *);
+int	session_out_fits(const struct session *, size_t);
 time_t	session_now(void);
 void	log_limit_warnx(struct log_limit *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
@@ -306,7 +321,7 @@ int	reply_verify(struct session *, struct imsg *);
 #define UPLOAD_LOST	(-1)	/* the framing broke: close the session */
 
 int	upload_start(struct session *, int, int, int *);
-int	upload_text(struct session *, const char *, size_t, int *);
+int	upload_text(struct session *, const unsigned char *, size_t, int *);
 int	upload_run(struct session *);
 void	upload_store_done(struct session *, int);
 void	upload_free(struct session *);

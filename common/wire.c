@@ -269,6 +269,17 @@ wire_get_string(struct wire_in *in, char **out, size_t *outlen,
 	return (1);
 }
 
+/*
+ * A string left where it is in the input (no NUL added, not copied):
+ * for a large payload the caller passes on at once.
+ */
+int
+wire_get_string_ref(struct wire_in *in, const unsigned char **out,
+    size_t *outlen, size_t maxlen)
+{
+	return (wire_peek_string(in, &in->wi_off, maxlen, out, outlen));
+}
+
 /* A store path; with optional set, "" is none and gives NULL. */
 static int
 wire_get_item(struct wire_in *in, const char *storedir, char **out,

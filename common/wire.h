@@ -199,6 +199,8 @@ int	wire_get_bool(struct wire_in *, int *);	/* non-zero is true */
  * without waiting for the bytes.
  */
 int	wire_get_string(struct wire_in *, char **, size_t *, size_t);
+int	wire_get_string_ref(struct wire_in *, const unsigned char **,
+	    size_t *, size_t);
 /*
  * A list or set of at most maxcount strings of at most maxlen bytes
  * each, none containing NUL.  *out is a NULL-terminated array of

@@ -38,6 +38,7 @@
 ASAN="$RNIXD_OBJ/asan"
 DIRS=${RNIXD_ASAN_TESTS:-store build recursive}
 MEMORY_TESTS="build/limits recursive/leaks daemon/leaks daemon/membudget"
+MEMORY_TESTS="$MEMORY_TESTS daemon/replybudget daemon/textbudget"
 
 for p in bin/rnixd libexec/rnixd/rnixd-storeproc \
     libexec/rnixd/rnixd-builderproc libexec/rnixd/rnixd-mountproc; do
