@@ -47,8 +47,7 @@ struct rm_tree {
 static char	rm_errbuf[256];
 
 static int	rm_fail(const struct rm_tree *, const char *);
-static int	rm_open(const struct rm_tree *, int, const char *,
-		    const struct stat *);
+static int	rm_open(const struct rm_tree *, int, const char *);
 static int	rm_contents(struct rm_tree *, int, int);
 static int	rm_entry(struct rm_tree *, int, const char *, int);
 static int	rm_hoist(struct rm_tree *, int, const char *);
@@ -63,17 +62,33 @@ rm_fail(const struct rm_tree *rt, const char *what)
 }
 
 /* A directory to empty, made searchable and writable by us first. */
+/*
+ * Open a directory to empty it, made ours and mode 0700 first: then no
+ * one else, such as a process of another user holding a descriptor
+ * into the build's tree, can add entries while we remove them.  The
+ * attributes are those of the directory opened, not of the name; a
+ * caller that may not chown only makes the directory usable to itself.
+ */
 static int
-rm_open(const struct rm_tree *rt, int dirfd, const char *name,
-    const struct stat *st)
+rm_open(const struct rm_tree *rt, int dirfd, const char *name)
 {
-	int	fd;
+	struct stat	st;
+	mode_t		mode;
+	int		fd;
 
 	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return (rm_fail(rt, "open a directory"));
-	if ((st->st_mode & S_IRWXU) != S_IRWXU &&
-	    fchmod(fd, (st->st_mode | S_IRWXU) & 07777) == -1) {
+	if (fstat(fd, &st) == -1) {
+		rm_fail(rt, "stat a directory");
+		close(fd);
+		return (-1);
+	}
+	if (st.st_uid != geteuid() && fchown(fd, geteuid(), getegid()) == 0)
+		st.st_uid = geteuid();
+	mode = st.st_uid == geteuid() ? S_IRWXU :
+	    (st.st_mode | S_IRWXU) & 07777;
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1) {
 		rm_fail(rt, "chmod a directory");
 		close(fd);
 		return (-1);
@@ -133,7 +148,7 @@ rm_entry(struct rm_tree *rt, int fd, const char *name, int depth)
 	}
 	if (depth >= RM_DEPTH)
 		return (rm_hoist(rt, fd, name));
-	if ((subfd = rm_open(rt, fd, name, &st)) == -1)
+	if ((subfd = rm_open(rt, fd, name)) == -1)
 		return (-1);
 	r = rm_contents(rt, subfd, depth + 1);
 	close(subfd);
@@ -186,7 +201,7 @@ spawn_remove_tree(int dirfd, const char *name, const char **errstr)
 		}
 		return (0);
 	}
-	if ((rt.rt_topfd = rm_open(&rt, dirfd, name, &st)) == -1) {
+	if ((rt.rt_topfd = rm_open(&rt, dirfd, name)) == -1) {
 		*errstr = rm_errbuf;
 		return (-1);
 	}
