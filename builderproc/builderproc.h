@@ -175,7 +175,7 @@ extern struct imsgev		 iev_parent;
 extern struct imsgev		 iev_store;
 extern struct imsgev		 iev_mount;
 
-/* builder_session.c */
+/* session.c */
 void	session_listen(int);
 void	session_accept_pause(int);
 void	session_handle_cred(const struct msg_cred_reply *);
@@ -194,7 +194,7 @@ time_t	session_now(void);
 void	log_limit_warnx(struct log_limit *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 
-/* builder_cache.c: path info kept, at most this much. */
+/* session_cache.c: path info kept, at most this much. */
 #define CACHE_ENTRIES_MAX	8192
 #define CACHE_BYTES_MAX		(8 * 1024 * 1024)
 const struct wire_path_info	*cache_info_get(const char *);
@@ -203,14 +203,14 @@ void		 cache_info_flush(void);
 size_t		 cache_info_copy(struct wire_path_info *,
 		    const struct wire_path_info *);
 
-/* builder_ops.c */
+/* session_ops.c */
 /* Nix shows the arguments of its messages in bold magenta. */
 #define OPS_HL(fmt)	"\x1b[35;1m" fmt "\x1b[0m"
 #define OPF_LAST_SENT	0x01	/* STDERR_LAST went out: data follows */
 
 /*
  * What a recursive session may do with an op: the op table's od_rec
- * column, carried out by builder_recursive.c.  An op with no entry
+ * column, carried out by recursive.c.  An op with no entry
  * gets REC_REFUSE.  The REC_PATH* ones and the *_FILTER ones decide
  * on the op's parsed arguments, so the op must have an od_parse.
  */
@@ -269,7 +269,7 @@ int		 ops_read_derived(struct wire_in *, char ***, size_t *);
 int		 reply_ok_one(struct session *, struct imsg *);
 int		 reply_ok_none(struct session *, struct imsg *);
 
-/* builder_modify.c */
+/* session_modify.c */
 int	op_add_to_store(struct session *, struct wire_in *);
 int	op_add_text_to_store(struct session *, struct wire_in *);
 int	op_add_to_store_nar(struct session *, struct wire_in *);
@@ -308,7 +308,7 @@ int	reply_roots(struct session *, struct imsg *);
 int	reply_gc(struct session *, struct imsg *);
 int	reply_verify(struct session *, struct imsg *);
 
-/* builder_upload.c */
+/* session_upload.c */
 #define UPLOAD_MODE_SINGLE	0	/* the payload, to one pipe */
 #define UPLOAD_MODE_MULTI	1	/* AddMultipleToStore's paths */
 #define UPLOAD_MODE_DISCARD	2	/* the op failed: drop it */
@@ -329,17 +329,17 @@ int	download_start(struct session *, int *);
 int	download_run(struct session *);
 void	download_free(struct session *);
 
-/* builder_store.c */
+/* builder_to_store.c */
 void	store_route_reply(struct imsg *);
 
-/* builder_req.c: the build ops; builder_users.c; builder_mount.c */
+/* sched_req.c: the build ops; sched_users.c; builder_to_mount.c */
 void	build_req_start(struct session *, char **, size_t, struct goal *);
 void	build_req_cancel(struct session *);
 int	users_parse(const void *, size_t);
 int	build_mount_reply(struct imsg *);
 void	build_mount_bind(struct goal *, uint32_t, const char *);
 
-/* builder_recursive.c */
+/* recursive.c */
 void	rec_session_attach(struct session *, struct rec_build *);
 void	rec_session_detach(struct session *);
 void	rec_clear(struct session *);

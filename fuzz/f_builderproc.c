@@ -36,13 +36,13 @@
  *   session goes away, and builderproc holds no descriptor more than
  *   before the client came.
  */
-/* link: builderproc/builder_build.c builderproc/builder_cache.c */
-/* link: builderproc/builder_drv.c builderproc/builder_env.c */
-/* link: builderproc/builder_log.c builderproc/builder_modify.c */
-/* link: builderproc/builder_mount.c builderproc/builder_ops.c */
-/* link: builderproc/builder_recursive.c builderproc/builder_req.c */
-/* link: builderproc/builder_session.c builderproc/builder_store.c */
-/* link: builderproc/builder_upload.c builderproc/builder_users.c */
+/* link: builderproc/sched.c builderproc/session_cache.c */
+/* link: builderproc/sched_drv.c builderproc/sched_env.c */
+/* link: builderproc/sched_log.c builderproc/session_modify.c */
+/* link: builderproc/builder_to_mount.c builderproc/session_ops.c */
+/* link: builderproc/recursive.c builderproc/sched_req.c */
+/* link: builderproc/session.c builderproc/builder_to_store.c */
+/* link: builderproc/session_upload.c builderproc/sched_users.c */
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -53,7 +53,7 @@
 #include "drv.h"
 #include "fuzz.h"
 #include "msg_mount.h"
-#include "../builderproc/builder_build.h"
+#include "../builderproc/sched.h"
 
 int	builderproc_main(int, char *[]);
 

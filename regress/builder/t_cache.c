@@ -21,7 +21,7 @@
  * when the entry or byte bound is reached, and an entry too large to
  * be worth it is not kept.  Run under ASan too: nothing may leak.
  */
-/* link: builderproc/builder_cache.c */
+/* link: builderproc/session_cache.c */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>

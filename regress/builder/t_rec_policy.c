@@ -27,9 +27,9 @@
  * built) must be what the expected table below says: a row of the
  * table's policy column changed makes this fail.
  */
-/* link: builderproc/builder_ops.c builderproc/builder_recursive.c */
-/* link: builderproc/builder_modify.c builderproc/builder_cache.c */
-/* link: builderproc/builder_store.c builderproc/builder_upload.c */
+/* link: builderproc/session_ops.c builderproc/recursive.c */
+/* link: builderproc/session_modify.c builderproc/session_cache.c */
+/* link: builderproc/builder_to_store.c builderproc/session_upload.c */
 #include <sys/socket.h>
 
 #include <err.h>
@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "../../builderproc/builderproc.h"
-#include "../../builderproc/builder_build.h"
+#include "../../builderproc/sched.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -183,7 +183,7 @@ log_limit_warnx(struct log_limit *ll, const char *fmt, ...)
 }
 
 /*
- * The request and reply budget of builder_session.c: no budget here,
+ * The request and reply budget of session.c: no budget here,
  * every reply fits (the replies of the policy are small).
  */
 void

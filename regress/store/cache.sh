@@ -13,7 +13,7 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
-# builderproc keeps path info it was given (builder_cache.c); nothing
+# builderproc keeps path info it was given (session_cache.c); nothing
 # it keeps may outlive a change to the path.  Each case asks for a
 # path's info first, so that it is kept, then changes the path through
 # another connection, and asks again: a deleted path, a path the

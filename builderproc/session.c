@@ -17,7 +17,7 @@
 /*
  * Worker-protocol sessions on the daemon socket.  Each client gets a
  * session: its peer credentials go to the parent for a verdict, then
- * the handshake, then one operation after another (builder_ops.c).
+ * the handshake, then one operation after another (session_ops.c).
  * Bytes are buffered until a whole request has arrived (the wire_get_*
  * functions say 0 until then and consume nothing, and wi_need says how
  * much to wait for), so a slow or hostile client costs memory bounded
@@ -367,7 +367,7 @@ session_new(int fd)
 /*
  * A connection on a recursive build's socket: only that build's
  * sandbox reaches it, so no credentials to ask the parent about; it is
- * never trusted, and builder_recursive.c restricts what it may do.
+ * never trusted, and recursive.c restricts what it may do.
  */
 void
 session_new_recursive(int fd, struct rec_build *rb)

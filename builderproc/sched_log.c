@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
-#include "builder_build.h"
+#include "sched.h"
 #include "log.h"
 #include "msg_store.h"
 

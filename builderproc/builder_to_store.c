@@ -18,7 +18,7 @@
  * Replies from storeproc, routed to their session by peerid.  Every
  * request gets STORE_LOG lines (sent on as STDERR_NEXT), then exactly
  * one final answer: STORE_ERROR or the request's own reply type, which
- * builder_ops.c encodes.  A reply for a session that is gone is
+ * session_ops.c encodes.  A reply for a session that is gone is
  * dropped; imsg_free() closes any descriptor it carried.  storeproc is
  * a sibling, not a trusted one: a malformed reply costs the session,
  * never the process.
@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "builderproc.h"
-#include "builder_build.h"
+#include "sched.h"
 #include "log.h"
 #include "msg_store.h"
 

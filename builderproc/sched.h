@@ -17,8 +17,8 @@
 /*
  * Builds inside builderproc: goals (one per .drv path, shared by every
  * session that wants it), the scheduler, the build users, the builder
- * environment and the log.  Private to builder_build.c, builder_drv.c,
- * builder_env.c, builder_log.c and builder_users.c.
+ * environment and the log.  Private to sched.c, sched_drv.c,
+ * sched_env.c, sched_log.c and sched_users.c.
  *
  * A goal is loaded (its .drv text from storeproc, then the goals of its
  * inputDrvs, recursively, so that hashDerivationModulo can run over the
@@ -205,13 +205,13 @@ struct build_req {
 #error "unknown system"
 #endif
 
-/* builder_store.c: store requests made by builds, not by sessions. */
+/* builder_to_store.c: store requests made by builds, not by sessions. */
 #define STORE_CALL_BASE	0x80000000U
 typedef void	(*store_call_fn)(void *, struct imsg *);
 uint32_t	 store_call_new(store_call_fn, void *);
 void		 store_call_cancel(uint32_t);
 
-/* builder_drv.c */
+/* sched_drv.c */
 struct goal	*goal_get(const char *drvpath);
 struct goal	*goal_new_private(const char *drvpath, struct drv *);
 void		 goal_ref(struct goal *);
@@ -221,7 +221,7 @@ void		 goal_load_wait(struct goal *, struct waiter *);
 struct waiter	*waiter_new(struct goal *, struct build_req *, size_t);
 int		 goal_find_output(const struct goal *, const char *);
 
-/* builder_build.c */
+/* sched.c */
 void		 goal_done(struct goal *, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 void		 goal_loaded(struct goal *);
@@ -234,12 +234,12 @@ void		 build_cleaned(struct goal *);
 void		 build_fail_early(struct goal *, const char *);
 int		 build_fixed(const struct goal *);
 
-/* builder_mount.c */
+/* builder_to_mount.c */
 void		 build_mount_start(struct goal *);
 void		 build_mount_kill(struct goal *);
 void		 build_mount_cleanup(struct goal *);
 
-/* builder_req.c */
+/* sched_req.c */
 void		 build_req_item_done(struct build_req *, size_t,
 		    struct goal *);
 struct session	*build_first_session(const struct goal *);
@@ -261,21 +261,21 @@ void		 build_root_waiters(struct goal *, char **, size_t);
 unsigned int	 build_mark_new(void);
 void		 build_req_abort(struct session *, const char *);
 
-/* builder_log.c */
+/* sched_log.c */
 void		 log_start(struct goal *);
 void		 log_stop(struct goal *);
 void		 log_tail_free(struct goal *);
 char		*log_failure_text(struct goal *);
 void		 log_inner_line(struct goal *, const char *, size_t);
 
-/* builder_env.c */
+/* sched_env.c */
 int		 env_make(const struct goal *, char ***, size_t *);
 void		 env_free(char **, size_t);
 int		 build_feature_wanted(const char *, const char *);
 int		 build_features_missing(const char *, const char **, size_t);
 char		*build_feature_set(const char *, const char **, size_t);
 
-/* builder_recursive.c */
+/* recursive.c */
 void		 rec_build_new(struct goal *);
 void		 rec_build_socket(struct goal *, int);
 void		 rec_build_listen(struct goal *);
@@ -292,7 +292,7 @@ void		 rec_pool_stalled(void);
 struct goal	*rec_outer_goal(const struct session *);
 int		 build_stalled(void);
 
-/* builder_users.c */
+/* sched_users.c */
 int		 users_take(uid_t *, gid_t *);	/* index or -1 */
 void		 users_give(int);
 void		 users_get(int, uid_t *, gid_t *);

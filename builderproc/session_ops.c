@@ -32,7 +32,7 @@
  * position in the stream is lost, the session closes after the error,
  * as nix-daemon does); run functions 1.  Errors after a whole request
  * was read keep the connection usable.  This file has the table and
- * the queries; builder_modify.c the operations that change the store.
+ * the queries; session_modify.c the operations that change the store.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,7 +95,7 @@ struct op_desc {
 /*
  * Unlisted numbers are invalid, as they are for nix-daemon 2.8.  The
  * first column is the recursive policy: what a builder may do through
- * its socket (builder_recursive.c carries it out).
+ * its socket (recursive.c carries it out).
  */
 static const struct op_desc ops_table[] = {
 	[WOP_IS_VALID_PATH] = OP_PARSED(REC_PATH_FALSE, parse_path,
@@ -160,7 +160,7 @@ static const struct op_desc ops_table[] = {
 	    run_add_signatures, reply_ok_one, 0),
 	[WOP_NAR_FROM_PATH] = OP_PARSED(REC_PATH_ERROR, parse_path,
 	    run_nar_from_path, reply_ok_none, 0),
-	/* References are checked by builder_modify.c. */
+	/* References are checked by session_modify.c. */
 	[WOP_ADD_TO_STORE_NAR] = OP(REC_DELEGATE, op_add_to_store_nar,
 	    reply_ok_none),
 	[WOP_QUERY_MISSING] = OP_PARSED(REC_MISSING_FILTER, parse_derived,

@@ -16,17 +16,17 @@
 
 /*
  * The worker-protocol operations that change the store or the
- * session: adds (the payload goes through builder_upload.c), roots,
+ * session: adds (the payload goes through session_upload.c), roots,
  * garbage collection, signatures, verification, SetOptions, and the
  * operations rnixd does not serve yet, whose arguments are read so
- * the connection stays usable.  Conventions: builder_ops.c.
+ * the connection stays usable.  Conventions: session_ops.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builderproc.h"
-#include "builder_build.h"
+#include "sched.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -270,7 +270,7 @@ op_add_to_store_nar(struct session *s, struct wire_in *in)
 }
 
 /*
- * AddMultipleToStore: the payload holds the paths; builder_upload.c
+ * AddMultipleToStore: the payload holds the paths; session_upload.c
  * splits it and sends one STORE_ADD_NAR per path.
  */
 int

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "builderproc.h"
-#include "builder_build.h"
+#include "sched.h"
 #include "log.h"
 
 #define ENV_BUILD_TOP	"/build"	/* the build dir inside the sandbox */

@@ -19,7 +19,7 @@
  * inputs first, then wait in their user's queue for a job slot
  * (max-jobs across every client, shared between users) and a build
  * user; a build asks storeproc for its input closure, mountproc for a
- * sandbox (builder_mount.c), streams the log (builder_log.c) and
+ * sandbox (builder_to_mount.c), streams the log (sched_log.c) and
  * hands the outputs to storeproc.  A goal wanted by several clients,
  * or several goals, is built once: all wait on it.  When nobody wants
  * a goal any more (its clients left, or failed without keep-going) it
@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
-#include "builder_build.h"
+#include "sched.h"
 #include "log.h"
 #include "msg_store.h"
 

@@ -20,7 +20,7 @@
  * listening socket at /build/.nix-socket, made by mountproc's spawner
  * and passed here.  Its connections are sessions like any other but
  * untrusted, bound to the build, and served under a restricted policy
- * (the od_rec column of builder_ops.c's op table, carried out here):
+ * (the od_rec column of session_ops.c's op table, carried out here):
  * an explicit list of operations, each of which sees only the allowed
  * paths (the build's input closure, and what was added or built
  * through its socket, with closures).  A path becomes allowed only once
@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
-#include "builder_build.h"
+#include "sched.h"
 #include "log.h"
 #include "msg_store.h"
 

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "builderproc.h"
-#include "builder_build.h"
+#include "sched.h"
 #include "log.h"
 
 struct build_user {

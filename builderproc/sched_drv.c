@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "builderproc.h"
-#include "builder_build.h"
+#include "sched.h"
 #include "log.h"
 #include "msg_store.h"
 
