@@ -26,7 +26,9 @@ OBJ	:= obj
 
 # pkg-config is only consulted when building, not for deps/clean.
 COMMON_PKGS := libbsd-overlay libcrypto
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) 2>/dev/null)
+# jansson: common/drvattrs.c compiles against it; only builderproc
+# (and the tests and fuzz targets that use it) link it.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) jansson 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
@@ -110,7 +112,7 @@ PROG_ASAN_BINS += $$(if $$($(1)_SRCS),$$($(1)_ASAN_BIN))
 endef
 $(eval $(call prog_rule,rnixd,parent,))
 $(eval $(call prog_rule,rnixd-storeproc,storeproc,sqlite3+libevent+libseccomp))
-$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
+$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp+jansson))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 $(eval $(call prog_rule,rnixd-spawner,spawner,libseccomp))
 
@@ -122,7 +124,7 @@ progs-asan: $(PROG_ASAN_BINS)
 # them is harmless.  A unit test of a process's own file (storeproc's
 # database code, say) names it in a "// link: <file.c> ..." line.
 TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp libevent \
-	    sqlite3 2>/dev/null)
+	    sqlite3 jansson 2>/dev/null)
 test_links = $(shell sed -n 's|^/\* link: \(.*\) \*/$$|\1|p' $(1))
 
 $(OBJ)/regress/%: regress/%.c $(LIBCOMMON) $(wildcard */*.c)
