@@ -32,6 +32,10 @@ sandbox-paths = /bin/sh=$BB
 cores = 2
 max-jobs = 4
 EOT
+# impureEnvVars: the daemon's own environment (and nix-build's, for
+# the reference); unset ones are empty.
+export RNIXD_TEST_IMPURE="impure value"
+unset RNIXD_TEST_UNSET
 store_start
 LOGDIR="$TROOT/nix/var/log/nix"
 RSTORE="$RSTORE&log=$LOGDIR"
@@ -75,11 +79,16 @@ FODS=""
 	echo other >"$TROOT/fod/other"
 	echo "  wrong = \"$(nix-hash --type sha256 --flat --base32 \
 	    "$TROOT/fod/other")\";"
+	echo impure >"$TROOT/fod/impure"
+	echo "  impure = \"$(nix-hash --type sha256 --flat --base32 \
+	    "$TROOT/fod/impure")\";"
 	echo "}"
 } >"$SRC/hashes.nix" || fail "hashes.nix"
 
 # Build every attribute on both stores; outputs by attribute.
 ATTRS="a b c base left right top outdev devout usedev self refdep copydep env"
+ATTRS="$ATTRS pass ph structured graph graphsub graphjson impure notimpure"
+ATTRS="$ATTRS flags"
 ATTRS="$ATTRS$FODS"
 args=""
 for at in $ATTRS; do
@@ -122,7 +131,8 @@ for i in json.load(sys.stdin):
         continue
     if not i.get("deriver", "").endswith(".drv"):
         sys.exit("no deriver: %s" % i)
-    if ("-fod-" in i["path"]) != ("ca" in i):
+    fixed = "-fod-" in i["path"] or i["path"].endswith("-impure")
+    if fixed != ("ca" in i):
         sys.exit("ca wrong: %s" % i)' || fail "derivers or ca"
 
 # What each output must hold, not only that both agree.
@@ -151,6 +161,28 @@ left=$(out_of left) right=$(out_of right)
     "$(printf '%s\n' "$left" "$right" | sort | tr '\n' ' ')" ] || fail "top"
 grep -q '^uid=1000(nixbld) gid=100(nixbld)' "$(out_of env)" ||
     fail "env: $(cat "$(out_of env)")"
+# What the attributes gave the builders, beyond both daemons agreeing.
+p=$(out_of pass)
+grep -q "^line 'two' $a\$" "$p" && grep -q '^unset unset /build/.attr-' "$p" &&
+    grep -q '^more$' "$(out_of pass dev)/more" || fail "passAsFile: $(cat "$p")"
+p=$(out_of ph)
+[ "$(head -n 1 "$p")" = "$p $(out_of ph dev)" ] &&
+    grep -q "^x$p/bin:$(out_of ph dev)\$" "$p" &&
+    [ "$(tail -n 1 "$p")" = "$(out_of ph dev)/lib0" ] ||
+    fail "placeholders: $(cat "$p")"
+p=$(out_of structured)
+grep -q '^declare -a list=(1 '"'two'"' 1 '"''"'  3 )$' "$p" &&
+    grep -q '^declare big=705032704$' "$p" && grep -q '"fl":1.5,' "$p" &&
+    grep -q '"tiny":1e-07}' "$p" &&
+    grep -q '"ctl":"\\u0001\\u001f.\\r\\b\\f"' "$p" && grep -q '^unset$' "$p" &&
+    grep -q "\"outputs\":{\"dev\":\"$(out_of structured dev)\",\"out\":\"$p\"}" "$p" ||
+    fail "structured attrs: $(cat "$p")"
+# chain: c and b (c refers to b, b to nothing); dia: top, left, right,
+# base.  Each path: itself, an empty deriver, its references.
+grep -q "^$b\$" "$(out_of graph)" && grep -c '^$' "$(out_of graph)" | grep -qx 6 ||
+    fail "exportReferencesGraph: $(cat "$(out_of graph)")"
+grep -q '"closureSize":' "$(out_of graphjson)" ||
+    fail "exportReferencesGraph, structured: $(cat "$(out_of graphjson)")"
 on_rnixd nix path-info --json "$(out_of fod-recursive-sha1-sri)" |
     grep -q '"ca":"fixed:r:sha1:' || fail "no ca on a recursive FOD"
 
