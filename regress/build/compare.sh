@@ -252,6 +252,7 @@ in {
   };
   failing = sh "failing" "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line-$i; done; exit 7" {};
   noout = sh "noout" "echo nothing" {};
+  nochroot = sh "nochroot" "echo > $out" { __noChroot = true; };
 }
 EOT
 echo "a wrong fixed-output hash"
@@ -263,6 +264,9 @@ grep -q "failed with exit code 7;" "$TROOT/failing.rnixd" || fail "code"
 grep -q "> line-12" "$TROOT/failing.rnixd" || fail "no last line"
 echo "a builder without output"
 failure noout 1
+echo "__noChroot, refused in a sandbox"
+failure nochroot 1
+grep -q "has '__noChroot' set" "$TROOT/nochroot.rnixd" || fail "nochroot"
 
 echo "nix build (BuildPathsWithResults): already built, then fresh"
 nix build --store "$RSTORE" --no-link --json -f "$SRC/compare.nix" c \
