@@ -223,6 +223,24 @@ graph_closure(const struct goal *g, char **paths, size_t npaths,
 			stack[nstack++] = ref;
 		}
 	}
+	/*
+	 * Nix 2.8 adds the closures of the outputs of every .drv in the
+	 * graph, which lie outside the input closure; rather than write
+	 * a different file, say so.
+	 */
+	for (i = 0; i < g->g_ngraph; i++) {
+		len = strlen(g->g_graph[i].pi_path);
+		if (mark[i] && len > 4 &&
+		    strcmp(g->g_graph[i].pi_path + len - 4, ".drv") == 0) {
+			if (asprintf(errp, "'exportReferencesGraph' of '"
+			    OPS_HL("%s") "' holds the derivation '"
+			    OPS_HL("%s") "': exporting the outputs of "
+			    "derivations is not supported by rnixd",
+			    g->g_path, g->g_graph[i].pi_path) == -1)
+				fatal("asprintf");
+			goto fail;
+		}
+	}
 	if ((idx = calloc(g->g_ngraph + 1, sizeof(*idx))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < g->g_ngraph; i++)

@@ -47,6 +47,8 @@ in {
   huge = sh "huge" "echo > $out"
     { __json = "{\"a\":\"" + many 102400 kb + "\"}"; };
   fine = sh "fine" "echo fine > $out" {};
+  graphdrv = sh "graphdrv" "echo > $out"
+    { exportReferencesGraph = [ "d" dep.drvPath ]; };
   scratch = sh "scratch" ''
     busybox mkdir -p $out/sub; busybox chmod 777 $out $out/sub
     echo x > $out/f; busybox chmod 666 $out/f; exit 1'' {};

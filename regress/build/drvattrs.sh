@@ -83,6 +83,11 @@ json_refused deep "maximum parsing depth reached"
 echo "a __json of 100 MB"
 json_refused huge "too large"
 
+echo "exportReferencesGraph of a .drv: refused, not a different file"
+build graphdrv >/dev/null && fail "graphdrv: built"
+grep -q "exporting the outputs of derivations is not supported" \
+    "$TROOT/graphdrv.log" || fail "graphdrv: $(cat "$TROOT/graphdrv.log")"
+
 echo "failing builds leave no output behind"
 for attr in scratch scratchfod; do
 	build $attr >/dev/null && fail "$attr: built"
