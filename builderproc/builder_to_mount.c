@@ -181,8 +181,10 @@ build_mount_start(struct goal *g)
 		fatal("calloc");
 	gl->gl_goal = g;
 	TAILQ_INSERT_TAIL(&live, gl, gl_entry);
-	log_debug("%s: build %llu started", g->g_path,
-	    (unsigned long long)g->g_build_id);
+	log_debug("%s: build %llu started%s%s", g->g_path,
+	    (unsigned long long)g->g_build_id,
+	    g->g_prefer_local ? ", preferLocalBuild" : "",
+	    g->g_allow_subst ? "" : ", allowSubstitutes false");
 }
 
 void

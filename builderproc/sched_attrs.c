@@ -196,17 +196,22 @@ done:
 void
 attrs_flags(struct goal *g)
 {
-	json_t	*json = NULL;
-	char	 err[256], *errp = NULL;
-	long	 e;
+	json_t		*json = NULL;
+	const char	*v;
+	char		 err[256], *errp = NULL;
+	long		 e;
 
-	if ((e = drv_find_env(g->g_drv, "__json")) >= 0)
-		json = drvattrs_parse(g->g_drv->d_env[e].de_value,
-		    strlen(g->g_drv->d_env[e].de_value), err, sizeof(err));
-	if (e >= 0 && json == NULL) {
-		g->g_prefer_local = 0;
-		g->g_allow_subst = 1;
-		return;
+	g->g_prefer_local = 0;
+	g->g_allow_subst = 1;
+	/* Every goal is loaded, most are never built: parse only if asked. */
+	if ((e = drv_find_env(g->g_drv, "__json")) >= 0) {
+		v = g->g_drv->d_env[e].de_value;
+		if (strstr(v, "\"preferLocalBuild\"") == NULL &&
+		    strstr(v, "\"allowSubstitutes\"") == NULL)
+			return;
+		if ((json = drvattrs_parse(v, strlen(v), err,
+		    sizeof(err))) == NULL)
+			return;
 	}
 	if (attrs_bool(g, json, "preferLocalBuild", 0, &g->g_prefer_local,
 	    &errp) == -1 || attrs_bool(g, json, "allowSubstitutes", 1,

@@ -183,6 +183,9 @@ grep -q "^$b\$" "$(out_of graph)" && grep -c '^$' "$(out_of graph)" | grep -qx 6
     fail "exportReferencesGraph: $(cat "$(out_of graph)")"
 grep -q '"closureSize":' "$(out_of graphjson)" ||
     fail "exportReferencesGraph, structured: $(cat "$(out_of graphjson)")"
+fl='-flags.drv: build [0-9]* started, preferLocalBuild, allowSubstitutes false$'
+grep -q -- "$fl" "$TROOT/rnixd.log" ||
+    fail "preferLocalBuild, allowSubstitutes not read"
 on_rnixd nix path-info --json "$(out_of fod-recursive-sha1-sri)" |
     grep -q '"ca":"fixed:r:sha1:' || fail "no ca on a recursive FOD"
 
