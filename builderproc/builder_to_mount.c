@@ -60,7 +60,7 @@ static void
 mount_chan(struct msg_mount_chan *mc)
 {
 	mc->mc_compose = mount_compose;
-	mc->mc_arg = &iev_mount;
+	mc->mc_arg = &builder_env.be_mount;
 }
 
 static struct goal *
@@ -95,11 +95,11 @@ mount_binds(size_t *n)
 	struct config_bind	*cb;
 	size_t			 i;
 
-	*n = builder_conf->conf_nsandbox_paths;
+	*n = builder_env.be_conf->conf_nsandbox_paths;
 	if ((b = calloc(*n + 1, sizeof(*b))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < *n; i++) {
-		cb = &builder_conf->conf_sandbox_paths[i];
+		cb = &builder_env.be_conf->conf_sandbox_paths[i];
 		b[i].mmbd_target = cb->cb_target;
 		b[i].mmbd_source = cb->cb_source;
 		b[i].mmbd_optional = cb->cb_optional;

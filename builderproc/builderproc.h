@@ -168,12 +168,26 @@ RB_HEAD(session_tree, session);
 int	session_cmp(struct session *, struct session *);
 RB_PROTOTYPE(session_tree, session, s_entry, session_cmp)
 
+struct build_user;
+
+/*
+ * What every room of builderproc shares: main() fills it before the
+ * main loop; a unit test or fuzzer fills what it links.  State that
+ * only one file needs stays static in that file.
+ */
+struct builder_env {
+	struct rnixd_conf	*be_conf;
+	int			 be_fd_limit;	/* RLIMIT_NOFILE */
+	struct imsgev		 be_parent;
+	struct imsgev		 be_store;
+	struct imsgev		 be_mount;
+	struct build_user	*be_users;	/* the build-users group */
+	size_t			 be_nusers;
+	gid_t			 be_users_gid;
+};
+
 /* builderproc.c */
-extern struct rnixd_conf	*builder_conf;
-extern int			 builder_fd_limit;
-extern struct imsgev		 iev_parent;
-extern struct imsgev		 iev_store;
-extern struct imsgev		 iev_mount;
+extern struct builder_env	builder_env;
 
 /* session.c */
 void	session_listen(int);

@@ -172,12 +172,13 @@ rec_accept(int fd, short events, void *arg)
 			rec_accept_pause(rb);
 			return;
 		}
-		if (rb->rb_nsessions >= builder_conf->conf_max_conn_build) {
+		if (rb->rb_nsessions >=
+		    builder_env.be_conf->conf_max_conn_build) {
 			close(cfd);
 			log_limit_warnx(&rec_ll_accept, "%s: more than %u "
 			    "connections (max-connections-per-build), closing",
 			    rb->rb_goal->g_path,
-			    builder_conf->conf_max_conn_build);
+			    builder_env.be_conf->conf_max_conn_build);
 			continue;
 		}
 		session_new_recursive(cfd, rb);
@@ -270,7 +271,8 @@ rec_build_free(struct goal *g)
 		free(rp);
 	}
 	wire_strings_free(rb->rb_added, rb->rb_nadded);
-	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, rb->rb_rootid);
+	msg_send_empty(&builder_env.be_store, IMSG_STORE_SESSION_END,
+	    rb->rb_rootid);
 	TAILQ_REMOVE(&rec_builds, rb, rb_entry);
 	free(rb);
 	g->g_rec = NULL;
@@ -482,7 +484,7 @@ rec_pool_timeout(int fd, short events, void *arg)
 	    "%zu users of build-users-group '%s' are held by recursive "
 	    "builds waiting for inner builds; add users to the group or "
 	    "run fewer recursive builds at once", rb->rb_goal->g_path,
-	    users_busy(), builder_conf->conf_build_users_group) == -1)
+	    users_busy(), builder_env.be_conf->conf_build_users_group) == -1)
 		fatal("asprintf");
 	log_warnx("%s", msg);
 	TAILQ_FOREACH_SAFE(s, &rb->rb_sessions, s_rentry, ts)
@@ -645,7 +647,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 		return;
 	}
 	s->s_rphase = REC_PHASE_BINDS;
-	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
+	(void)msg_send_paths(&builder_env.be_store, IMSG_STORE_TEMP_ROOTS,
 	    s->s_rec->rb_rootid, paths, npaths);
 	wire_strings_free(s->s_rcand, s->s_nrcand);
 	s->s_rcand = NULL;
@@ -678,7 +680,7 @@ rec_op_done(struct session *s)
 		return (0);
 	s->s_rphase = REC_PHASE_CLOSURE;
 	id = store_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id,
+	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_CLOSURE, id,
 	    s->s_rcand, s->s_nrcand) == -1) {
 		ops_error(s, "too many new paths");
 		return (0);

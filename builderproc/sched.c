@@ -259,8 +259,8 @@ goal_check(struct goal *g)
 	for (i = 0; i < n; i++)
 		paths[i] = g->g_outpaths[i];
 	id = store_call_new(goal_check_reply, g);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
-	    n) == -1) {
+	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_VALID, id,
+	    paths, n) == -1) {
 		store_call_cancel(id);
 		g->g_busy = 0;
 		goal_done(g, WIRE_BS_MISC_FAILURE, "derivation '%s' has too "
@@ -321,7 +321,8 @@ goal_system_ok(struct goal *g)
 	long			  e;
 	int			  ok = 1;
 
-	if ((feats = config_system_features(builder_conf, &nfeats)) == NULL)
+	if ((feats = config_system_features(builder_env.be_conf,
+	    &nfeats)) == NULL)
 		fatal("config_system_features");
 	e = drv_find_env(d, "requiredSystemFeatures");
 	req = e >= 0 ? d->d_env[e].de_value : "";
@@ -336,7 +337,7 @@ goal_system_ok(struct goal *g)
 		    "a process outside the sandbox", g->g_path);
 		ok = 0;
 	} else if (build_feature_wanted(req, "recursive-nix") &&
-	    !config_is_enabled_feature(builder_conf, XP_RECURSIVE_NIX)) {
+	    !config_is_enabled_feature(builder_env.be_conf, XP_RECURSIVE_NIX)) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "building '" OPS_HL("%s")
 		    "' needs recursive Nix: set 'experimental-features = "
 		    "recursive-nix' in the daemon's configuration", g->g_path);
@@ -512,7 +513,7 @@ build_schedule(void)
 {
 	struct goal		*g;
 	struct sched_user	*su;
-	unsigned int		 max = config_max_jobs(builder_conf);
+	unsigned int		 max = config_max_jobs(builder_env.be_conf);
 	int			 u;
 	uid_t			 uid;
 	gid_t			 gid;
@@ -523,7 +524,8 @@ build_schedule(void)
 				goal_dequeue(g);
 				goal_done(g, WIRE_BS_MISC_FAILURE, "no build "
 				    "users: the group '%s' has no members",
-				    builder_conf->conf_build_users_group);
+				    builder_env.be_conf->
+				    conf_build_users_group);
 				goal_unref(g);
 				continue;
 			}
@@ -547,7 +549,8 @@ int
 build_stalled(void)
 {
 	return (goal_next() != NULL &&
-	    running < config_max_jobs(builder_conf) && users_free() == 0);
+	    running < config_max_jobs(builder_env.be_conf) &&
+	    users_free() == 0);
 }
 
 /* Does g get a recursive-Nix socket?  (goal_system_ok let it in.) */
@@ -556,7 +559,7 @@ build_recursive(const struct goal *g)
 {
 	long	e = drv_find_env(g->g_drv, "requiredSystemFeatures");
 
-	return (e >= 0 && config_is_enabled_feature(builder_conf,
+	return (e >= 0 && config_is_enabled_feature(builder_env.be_conf,
 	    XP_RECURSIVE_NIX) && build_feature_wanted(g->g_drv->d_env[e].
 	    de_value, "recursive-nix"));
 }
@@ -628,8 +631,8 @@ build_closure(struct goal *g)
 	}
 	goal_ref(g);
 	id = store_call_new(goal_closure_reply, g);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id, paths,
-	    n) == -1) {
+	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_CLOSURE, id,
+	    paths, n) == -1) {
 		/* A .drv any client may add: its failure, not ours. */
 		store_call_cancel(id);
 		free(paths);
@@ -724,7 +727,8 @@ build_register(struct goal *g, int dirfd)
 	mb.mb_refs = rec_build_refs(g, &mb.mb_nrefs);
 	goal_ref(g);
 	id = store_call_new(goal_register_reply, g);
-	if (msg_send_build_outputs(&iev_store, id, &mb, dirfd) == -1) {
+	if (msg_send_build_outputs(&builder_env.be_store, id, &mb,
+	    dirfd) == -1) {
 		free(mb.mb_refs);
 		free(mo);
 		goal_unref(g);
@@ -749,7 +753,7 @@ goal_hand_over_roots(struct goal *g, uint32_t callid,
 		paths[i] = mr->mbr_outputs[i].mbt_info.pi_path;
 	build_root_waiters(g, paths, mr->mbr_noutputs);
 	free(paths);
-	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, callid);
+	msg_send_empty(&builder_env.be_store, IMSG_STORE_SESSION_END, callid);
 }
 
 static void

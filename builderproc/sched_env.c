@@ -79,8 +79,8 @@ env_cores(const struct goal *g)
 {
 	struct session	*s;
 
-	if (builder_conf->conf_cores != 0)
-		return (builder_conf->conf_cores);
+	if (builder_env.be_conf->conf_cores != 0)
+		return (builder_env.be_conf->conf_cores);
 	if ((s = build_first_session(g)) != NULL &&
 	    s->s_opts.opt_build_cores > 0 &&
 	    s->s_opts.opt_build_cores <= CONFIG_JOBS_MAX)

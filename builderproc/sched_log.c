@@ -63,8 +63,8 @@ log_limits(struct goal *g, unsigned int *timeout, unsigned int *silence)
 {
 	struct session	*s;
 
-	*timeout = builder_conf->conf_timeout;
-	*silence = builder_conf->conf_max_silent_time;
+	*timeout = builder_env.be_conf->conf_timeout;
+	*silence = builder_env.be_conf->conf_max_silent_time;
 	if ((s = build_first_session(g)) == NULL)
 		return;
 	if (s->s_opts.opt_max_silent_time > 0 &&
@@ -111,8 +111,8 @@ log_start(struct goal *g)
 		log_warn("%s: fcntl", __func__);
 	g->g_storelog = fds[1];
 	id = store_call_new(log_ok_reply, NULL);
-	msg_send_path(&iev_store, IMSG_STORE_BUILD_LOG, id, g->g_path,
-	    fds[0]);
+	msg_send_path(&builder_env.be_store, IMSG_STORE_BUILD_LOG, id,
+	    g->g_path, fds[0]);
 }
 
 static void

@@ -60,8 +60,7 @@
 
 /* What the program around the policy would be, reduced to a record. */
 static struct rnixd_conf	 conf = { .conf_store_dir = STORE };
-struct rnixd_conf		*builder_conf = &conf;
-struct imsgev			 iev_store;
+struct builder_env		 builder_env;
 static struct imsgbuf		 ib_builder, ib_store;
 static int			 nbuilds;	/* build_req_start calls */
 
@@ -742,13 +741,15 @@ main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init(1, LOG_DAEMON);
 	log_setverbose(0);
+	builder_env.be_conf = &conf;
 	event_init();
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
 		err(1, "socketpair");
 	if (imsgbuf_init(&ib_builder, sv[0]) == -1 ||
 	    imsgbuf_init(&ib_store, sv[1]) == -1)
 		err(1, "imsgbuf_init");
-	imsgev_init(&iev_store, &ib_builder, PROC_STORE, store_dispatch);
+	imsgev_init(&builder_env.be_store, &ib_builder, PROC_STORE,
+	    store_dispatch);
 
 	memset(&g, 0, sizeof(g));
 	g.g_path = (char *)STORE "/" HASH_B "-outer.drv";
@@ -765,7 +766,7 @@ main(void)
 	store_drain();
 	if (store_type != IMSG_STORE_SESSION_END)
 		errx(1, "the build's roots were not dropped");
-	imsgev_clear(&iev_store);
+	imsgev_clear(&builder_env.be_store);
 	imsgbuf_clear(&ib_builder);
 	imsgbuf_clear(&ib_store);
 	close(sv[0]);
