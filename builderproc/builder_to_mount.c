@@ -32,6 +32,7 @@
 #include "builderproc.h"
 #include "sched.h"
 #include "log.h"
+#include "wire.h"
 #include "msg_mount.h"
 
 static TAILQ_HEAD(, goal_link)	live = TAILQ_HEAD_INITIALIZER(live);

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"

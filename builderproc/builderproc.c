@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "child.h"
 #include "log.h"
 #include "memstat.h"

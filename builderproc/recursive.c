@@ -38,7 +38,9 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
+#include "recursive.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -640,7 +642,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 		return;
 	s->s_wait = 0;
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1) {
 		ops_error(s, "cannot query the closure of the new paths");
 		session_process(s);
@@ -865,7 +867,7 @@ rec_gc_noop(struct session *s, struct wire_in *in, uint64_t op)
 	}
 	/* CollectGarbage: action, paths, ignoreLiveness, maxFreed, 3 more. */
 	if ((rc = wire_get_u64(in, &action)) != 1 ||
-	    (rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
+	    (rc = wire_get_storepaths(in, builder_storedir(), &paths, &npaths,
 	    MSG_PATHS_MAX)) != 1)
 		return (rc);
 	wire_strings_free(paths, npaths);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"
@@ -280,7 +281,7 @@ goal_check_reply(void *arg, struct imsg *imsg)
 
 	g->g_busy = 0;
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "cannot query the store");
 		goal_unref(g);
@@ -657,7 +658,7 @@ goal_closure_reply(void *arg, struct imsg *imsg)
 		build_fail_early(g, text);
 		free(text);
 	} else if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1)
 		build_fail_early(g, "bad input closure from the store");
 	else
@@ -769,7 +770,7 @@ goal_register_reply(void *arg, struct imsg *imsg)
 		build_finish(g, WIRE_BS_MISC_FAILURE, text);
 		free(text);
 	} else if (imsg_get_type(imsg) != IMSG_STORE_BUILD_RESULT ||
-	    msg_recv_build_result(imsg, ops_storedir(), &mr, &errstr) == -1)
+	    msg_recv_build_result(imsg, builder_storedir(), &mr, &errstr) == -1)
 		build_finish(g, WIRE_BS_MISC_FAILURE, "bad reply from the "
 		    "store registering the outputs");
 	else {

@@ -17,8 +17,16 @@
 /*
  * Builds inside builderproc: goals (one per .drv path, shared by every
  * session that wants it), the scheduler, the build users, the builder
- * environment and the log.  Private to sched.c, sched_drv.c,
- * sched_env.c, sched_log.c and sched_users.c.
+ * environment and the log.  Included by sched*.c, the two peer
+ * adapters (builder_to_store.c, builder_to_mount.c), recursive.c, and
+ * the protocol server's session_modify.c and session_ops.c, whose
+ * build ops start and cancel requests here.
+ *
+ * The dependency runs one way: the protocol server calls the
+ * scheduler, never the reverse.  What the scheduler needs of the
+ * session a request came from, it asks through the sched_client_*
+ * functions declared below, an interface this header owns and
+ * session_modify.c implements.
  *
  * A goal is loaded (its .drv text from storeproc, then the goals of its
  * inputDrvs, recursively, so that hashDerivationModulo can run over the
@@ -28,8 +36,8 @@
  * a goal whose outputs are valid are loaded but never realised, as in
  * Nix.
  */
-#ifndef RNIXD_BUILDER_BUILD_H
-#define RNIXD_BUILDER_BUILD_H
+#ifndef RNIXD_SCHED_H
+#define RNIXD_SCHED_H
 
 #include <sys/queue.h>
 #include <sys/tree.h>
@@ -238,8 +246,12 @@ int		 build_fixed(const struct goal *);
 void		 build_mount_start(struct goal *);
 void		 build_mount_kill(struct goal *);
 void		 build_mount_cleanup(struct goal *);
+void		 build_mount_bind(struct goal *, uint32_t, const char *);
 
 /* sched_req.c */
+void		 build_req_start(struct session *, char **, size_t,
+		    struct goal *);
+void		 build_req_cancel(struct session *);
 void		 build_req_item_done(struct build_req *, size_t,
 		    struct goal *);
 struct session	*build_first_session(const struct goal *);
@@ -291,6 +303,20 @@ void		 build_slot_give(struct goal *);
 void		 rec_pool_stalled(void);
 struct goal	*rec_outer_goal(const struct session *);
 int		 build_stalled(void);
+void		 rec_bind_reply(uint32_t, const char *);
+
+/*
+ * The client of a build request, as the scheduler sees it.  Implemented
+ * by the protocol server (session_modify.c); the scheduler calls no
+ * session_* or ops_* function itself.
+ */
+uint64_t	 sched_client_op(const struct session *);
+void		 sched_client_error(struct session *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+void		 sched_client_resume(struct session *);
+void		 sched_client_account(struct session *);
+void		 sched_client_candidate(struct session *, const char *);
+char		*sched_client_censor(struct session *, const char *);
 
 /* sched_users.c */
 int		 users_take(uid_t *, gid_t *);	/* index or -1 */
@@ -300,6 +326,5 @@ uid_t		 users_uid(int);
 size_t		 users_count(void);
 size_t		 users_busy(void);
 size_t		 users_free(void);
-int		 users_parse(const void *, size_t);
 
-#endif /* RNIXD_BUILDER_BUILD_H */
+#endif /* RNIXD_SCHED_H */

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 
@@ -101,7 +102,7 @@ env_make(const struct goal *g, char ***envp, size_t *nenvp)
 	snprintf(cores, sizeof(cores), "%llu", env_cores(g));
 	env_set(&e, "PATH", "/path-not-set");
 	env_set(&e, "HOME", "/homeless-shelter");
-	env_set(&e, "NIX_STORE", ops_storedir());
+	env_set(&e, "NIX_STORE", builder_storedir());
 	env_set(&e, "NIX_BUILD_CORES", cores);
 	for (i = 0; i < d->d_nenv; i++)
 		env_set(&e, d->d_env[i].de_key, d->d_env[i].de_value);

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"
@@ -58,7 +59,7 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 	    (opaque = calloc(npaths + 1, sizeof(*opaque))) == NULL)
 		fatal("calloc");
 	req->br_session = s;
-	req->br_op = ops_current(s);
+	req->br_op = sched_client_op(s);
 	req->br_nitems = req->br_left = npaths;
 	req->br_keep_going = s->s_opts.opt_keep_going;
 	s->s_build = req;
@@ -77,7 +78,8 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 	free(paths);
 	if (nopaque > 0 && req_query_opaque(req, opaque, nopaque) == -1) {
 		free(opaque);
-		ops_error(s, "too many store paths in one build request");
+		sched_client_error(s,
+		    "too many store paths in one build request");
 		s->s_build = NULL;
 		s->s_wait = 0;
 		req_free(req);
@@ -162,7 +164,7 @@ req_opaque_reply(void *arg, struct imsg *imsg)
 		return;
 	}
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1) {
 		paths = NULL;
 		npaths = 0;
@@ -318,7 +320,7 @@ req_fixed_reply(void *arg, struct imsg *imsg)
 		it->bi_wfixed = 0;
 		/* A reply that cannot be read proves nothing valid. */
 		if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-		    msg_recv_paths(imsg, ops_storedir(), 0, &valid, &nvalid,
+		    msg_recv_paths(imsg, builder_storedir(), 0, &valid, &nvalid,
 		    &errstr) == -1)
 			nvalid = 0;
 		if ((fixed = req_fixed_invalid(rf, valid, nvalid)) != NULL) {
@@ -400,7 +402,7 @@ build_req_item_done(struct build_req *req, size_t idx, struct goal *g)
 	it->bi_stop = g->g_stop;
 	/* A recursive client gets no log tail (the log is the outer's). */
 	if (g->g_error != NULL)
-		err = rec_censor_error(req->br_session, g->g_error);
+		err = sched_client_censor(req->br_session, g->g_error);
 	req_item_set(req, idx, g->g_status, err);
 	free(err);
 }
@@ -478,7 +480,7 @@ req_put_outputs(struct wire_out *out, struct goal *g)
 	wire_put_u64(out, n);
 	/* Output names are sorted in the .drv, so the keys are too. */
 	for (i = 0; i < n; i++) {
-		base = g->g_outpaths[i] + strlen(ops_storedir()) + 1;
+		base = g->g_outpaths[i] + strlen(builder_storedir()) + 1;
 		if (asprintf(&key, "sha256:%s!%s", g->g_hash,
 		    g->g_drv->d_outputs[i].do_name) == -1 ||
 		    asprintf(&json, "{\"dependentRealisations\":{},\"id\":"
@@ -634,11 +636,12 @@ req_put_paths_error(struct build_req *req)
 	if (n == 0)
 		wire_put_u64(&s->s_reply, 1);
 	else if (n == 1 && first != NULL)
-		ops_error(s, "%s", first->bi_error);
+		sched_client_error(s, "%s", first->bi_error);
 	else {
 		if (first != NULL)
 			build_session_error(s, first->bi_error);
-		ops_error(s, "build of " OPS_HL("%s") " failed", list);
+		sched_client_error(s, "build of " OPS_HL("%s") " failed",
+		    list);
 	}
 	free(list);
 	free(v);
@@ -661,7 +664,7 @@ req_candidates(struct build_req *req)
 		    it->bi_status != WIRE_BS_ALREADY_VALID))
 			continue;
 		for (j = 0; j < it->bi_goal->g_drv->d_noutputs; j++)
-			rec_candidate(req->br_session,
+			sched_client_candidate(req->br_session,
 			    it->bi_goal->g_outpaths[j]);
 	}
 }
@@ -691,7 +694,7 @@ req_finish(struct build_req *req)
 	req->br_session = NULL;
 	if (req->br_calls == 0)
 		req_free(req);
-	session_process(s);
+	sched_client_resume(s);
 }
 
 /* A generation of g_mark no walk has used yet. */
@@ -878,13 +881,13 @@ build_req_abort(struct session *s, const char *msg)
 		return;
 	req_detach(req);
 	build_req_stop_acts(req);
-	ops_error(s, "%s", msg);
+	sched_client_error(s, "%s", msg);
 	s->s_build = NULL;
 	s->s_wait = 0;
 	req->br_session = NULL;
 	if (req->br_calls == 0)
 		req_free(req);
-	session_process(s);
+	sched_client_resume(s);
 }
 
 static int
@@ -918,7 +921,7 @@ req_drop_act(struct build_req *req, uint64_t act)
 static void
 build_session_kick(struct session *s)
 {
-	session_out_account(s);
+	sched_client_account(s);
 	if (s->s_out.wo_len > 0)
 		event_add(&s->s_ev_write, NULL);
 }

@@ -51,6 +51,8 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
+#include "recursive.h"
 #include "log.h"
 #include "msg_store.h"
 

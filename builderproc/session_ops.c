@@ -40,6 +40,9 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
+#include "recursive.h"
+#include "sched.h"
 #include "drv.h"
 #include "log.h"
 #include "msg_store.h"
@@ -181,12 +184,6 @@ static const struct op_desc ops_table[] = {
 };
 
 #define OPS_NUM	(sizeof(ops_table) / sizeof(ops_table[0]))
-
-const char *
-ops_storedir(void)
-{
-	return (builder_env.be_conf->conf_store_dir);
-}
 
 uint64_t
 ops_current(const struct session *s)
@@ -461,7 +458,7 @@ static int
 parse_path(struct session *s, struct wire_in *in, struct op_args *args)
 {
 	(void)s;
-	return (wire_get_storepath(in, ops_storedir(), &args->oa_path));
+	return (wire_get_storepath(in, builder_storedir(), &args->oa_path));
 }
 
 static int
@@ -481,7 +478,7 @@ reply_is_valid_path(struct session *s, struct imsg *imsg)
 	const char	 *errstr;
 
 	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1)
 		return (-1);
 	wire_put_bool(&s->s_reply, npaths == 1 &&
@@ -534,7 +531,8 @@ reply_info(struct session *s, struct imsg *imsg)
 	int			 found;
 
 	if (ops_expect(s, imsg, IMSG_STORE_INFO) == -1 ||
-	    msg_recv_info(imsg, ops_storedir(), &found, &info, &errstr) == -1)
+	    msg_recv_info(imsg, builder_storedir(), &found, &info,
+	    &errstr) == -1)
 		return (-1);
 	if (!found && ops_current(s) == WOP_QUERY_PATH_INFO &&
 	    s->s_hello.wh_minor >= 17) {
@@ -597,7 +595,7 @@ reply_paths(struct session *s, struct imsg *imsg)
 	const char	 *errstr;
 
 	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1)
 		return (-1);
 	wire_put_string_set(&s->s_reply, paths, npaths);
@@ -611,7 +609,7 @@ parse_valid_paths(struct session *s, struct wire_in *in,
 {
 	int	rc;
 
-	if ((rc = wire_get_storepaths(in, ops_storedir(), &args->oa_paths,
+	if ((rc = wire_get_storepaths(in, builder_storedir(), &args->oa_paths,
 	    &args->oa_npaths, MSG_PATHS_MAX)) != 1)
 		return (rc);
 	if (s->s_hello.wh_minor >= 27)
@@ -646,7 +644,7 @@ reply_outputs(struct session *s, struct imsg *imsg)
 	size_t			 nouts, i;
 
 	if (ops_expect(s, imsg, IMSG_STORE_OUTPUTS) == -1 ||
-	    msg_recv_outputs(imsg, ops_storedir(), &outs, &nouts,
+	    msg_recv_outputs(imsg, builder_storedir(), &outs, &nouts,
 	    &errstr) == -1)
 		return (-1);
 	qsort(outs, nouts, sizeof(*outs), ops_output_cmp);
@@ -729,7 +727,7 @@ reply_hash_part(struct session *s, struct imsg *imsg)
 	const char	 *errstr;
 
 	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1)
 		return (-1);
 	if (npaths > 1) {
@@ -755,11 +753,11 @@ ops_check_derived(const char *dp)
 	int		 rc;
 
 	if ((bang = strchr(dp, '!')) == NULL)
-		return (storepath_parse(ops_storedir(), dp, NULL, NULL,
+		return (storepath_parse(builder_storedir(), dp, NULL, NULL,
 		    &errstr) == 0 ? NULL : errstr);
 	if ((drv = strndup(dp, bang - dp)) == NULL)
 		fatal("strndup");
-	rc = storepath_parse(ops_storedir(), drv, NULL, NULL, &errstr);
+	rc = storepath_parse(builder_storedir(), drv, NULL, NULL, &errstr);
 	len = strlen(drv);
 	free(drv);
 	if (rc != 0)
@@ -826,7 +824,7 @@ reply_missing(struct session *s, struct imsg *imsg)
 	const char		*errstr;
 
 	if (ops_expect(s, imsg, IMSG_STORE_MISSING) == -1 ||
-	    msg_recv_missing(imsg, ops_storedir(), &mm, &errstr) == -1)
+	    msg_recv_missing(imsg, builder_storedir(), &mm, &errstr) == -1)
 		return (-1);
 	rec_missing_extra(s, &mm);
 	wire_put_string_set(out, mm.mm_will_build, mm.mm_nwill_build);
@@ -850,8 +848,8 @@ op_subst_infos(struct session *s, struct wire_in *in)
 	int			 rc;
 
 	if (s->s_hello.wh_minor < 22) {
-		if ((rc = wire_get_storepaths(in, ops_storedir(), &paths, &n,
-		    WIRE_PATHS_MAX)) != 1)
+		if ((rc = wire_get_storepaths(in, builder_storedir(), &paths,
+		    &n, WIRE_PATHS_MAX)) != 1)
 			return (rc);
 		wire_strings_free(paths, n);
 		wire_put_u64(&s->s_reply, 0);
@@ -861,7 +859,7 @@ op_subst_infos(struct session *s, struct wire_in *in)
 	    STOREPATH_MAX - 1, WIRE_CA_MAX)) != 1)
 		return (rc);
 	for (i = 0; i < n; i++)
-		if (storepath_parse(ops_storedir(), pairs[i].wp_key, NULL,
+		if (storepath_parse(builder_storedir(), pairs[i].wp_key, NULL,
 		    NULL, &errstr) != 0)
 			break;
 	wire_pairs_free(pairs, n);
@@ -881,7 +879,7 @@ op_subst_paths(struct session *s, struct wire_in *in)
 	size_t	  npaths;
 	int	  rc;
 
-	if ((rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
+	if ((rc = wire_get_storepaths(in, builder_storedir(), &paths, &npaths,
 	    WIRE_PATHS_MAX)) != 1)
 		return (rc);
 	wire_strings_free(paths, npaths);

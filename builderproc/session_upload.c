@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "log.h"
 #include "msg_store.h"
 #include "nar.h"
@@ -378,7 +379,7 @@ upload_multi_info(struct session *s, struct upload *up)
 		return (STEP_NEED);
 	memset(&man, 0, sizeof(man));
 	wire_in_init(&in, upload_pending(up), up->u_len - up->u_off);
-	if ((rc = wire_get_path_info(&in, ops_storedir(), &man.man_info,
+	if ((rc = wire_get_path_info(&in, builder_storedir(), &man.man_info,
 	    1)) == 0) {
 		up->u_need = in.wi_need;
 		if (up->u_need > SESSION_INBUF_MAX)

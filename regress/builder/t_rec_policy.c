@@ -40,7 +40,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "../../builderproc/builderproc.h"
+#include "../../builderproc/recursive.h"
 #include "../../builderproc/sched.h"
 #include "log.h"
 #include "msg_store.h"
@@ -195,6 +195,12 @@ void
 session_mem_give(size_t len)
 {
 	(void)len;
+}
+
+void
+session_out_account(struct session *s)
+{
+	(void)s;
 }
 
 int
