@@ -74,18 +74,6 @@ enum session_state {
 	SESSION_CLOSING		/* flush what is queued, then close */
 };
 
-/*
- * A recursive op's way to its answer: what it made (the candidates)
- * becomes allowed first, their closure asked of storeproc, then each
- * new path bound into the sandbox by mountproc.
- */
-enum rec_phase {
-	REC_PHASE_OP,		/* the op runs */
-	REC_PHASE_CLOSURE,	/* storeproc is asked the closure */
-	REC_PHASE_BINDS,	/* mountproc binds the new paths */
-	REC_PHASE_DONE		/* they are allowed: the answer may go */
-};
-
 struct drv;
 struct msg_add_nar;
 struct msg_missing;
@@ -95,6 +83,7 @@ struct download;
 struct build_req;
 struct goal;
 struct rec_build;
+struct rec_session;
 struct wire_path_info;
 
 struct session_user;
@@ -147,15 +136,8 @@ struct session {
 	struct download		*s_down;
 	struct build_req	*s_build;	/* a build op waits */
 
-	/* Recursive Nix: a connection on a build's own socket. */
-	struct rec_build	*s_rec;
-	TAILQ_ENTRY(session)	 s_rentry;
-	char			**s_rcand;	/* allowed if the op succeeds */
-	size_t			 s_nrcand;
-	char			**s_rextra;	/* QueryMissing's unknown */
-	size_t			 s_nrextra;
-	enum rec_phase		 s_rphase;
-	unsigned int		 s_rbinds;	/* BIND_PATHs out */
+	/* Recursive Nix: a connection on a build's own socket, or NULL. */
+	struct rec_session	*s_rec;
 };
 
 RB_HEAD(session_tree, session);
