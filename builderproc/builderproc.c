@@ -100,7 +100,7 @@ main(int argc, char *argv[])
 		fatal("imsgbuf_init");
 	/* Path sets and path infos can be large; storeproc agrees. */
 	if (imsgbuf_set_maxsize(&ibuf_store, MSG_STORE_MAXSIZE) == -1 ||
-	    imsgbuf_set_maxsize(&ibuf_mount, build_mount_maxsize()) == -1)
+	    imsgbuf_set_maxsize(&ibuf_mount, bmount_maxsize()) == -1)
 		fatal("imsgbuf_set_maxsize");
 	/*
 	 * storeproc's replies never carry a descriptor (msg_store.c), nor
@@ -234,7 +234,7 @@ builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_VERIFY_RESULT:
 	case IMSG_STORE_DRV:
 	case IMSG_STORE_BUILD_RESULT:
-		store_route_reply(imsg);
+		bstore_route_reply(imsg);
 		return (0);
 	default:
 		log_warnx("unexpected %s from storeproc",
@@ -256,7 +256,7 @@ builder_dispatch_mount(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_MOUNT_BUILD_SOCKET:
 	case IMSG_MOUNT_OK:
 	case IMSG_MOUNT_ERROR:
-		return (build_mount_reply(imsg));
+		return (bmount_route_reply(imsg));
 	default:
 		log_warnx("unexpected %s from mountproc",
 		    imsg_type_name(imsg_get_type(imsg)));

@@ -94,9 +94,9 @@ void	cache_info_put(const struct wire_path_info *);
 void	cache_info_flush(void);
 
 /* The peer adapters and sched_users.c, for builderproc.c's dispatchers. */
-void	store_route_reply(struct imsg *);
-int	build_mount_reply(struct imsg *);
-size_t	build_mount_maxsize(void);
+void	bstore_route_reply(struct imsg *);
+int	bmount_route_reply(struct imsg *);
+size_t	bmount_maxsize(void);
 int	users_parse(const void *, size_t);
 
 #endif /* RNIXD_BUILDERPROC_H */

@@ -167,8 +167,8 @@ rec_build_new(struct goal *g)
 	for (i = 0; i < g->g_nclosure; i++)
 		rec_allow_one(rb, g->g_closure[i]);
 	/* An id of our own for roots: nothing ever answers it. */
-	rb->rb_rootid = store_call_new(rec_noop_reply, NULL);
-	store_call_cancel(rb->rb_rootid);
+	rb->rb_rootid = bstore_call_new(rec_noop_reply, NULL);
+	bstore_call_cancel(rb->rb_rootid);
 	g->g_rec = rb;
 	TAILQ_INSERT_TAIL(&rec_builds, rb, rb_entry);
 }
@@ -456,13 +456,13 @@ rec_pool_full(struct rec_build **stuck)
 	size_t			 n = 0, nstuck = 0;
 
 	*stuck = NULL;
-	if (!build_stalled())
+	if (!sched_stalled())
 		return (0);
 	TAILQ_FOREACH(rb, &rec_builds, rb_entry) {
 		if (!rec_waiting(rb))
 			continue;
 		n++;
-		if (rec_build_stuck(rb, build_mark_new(), 0)) {
+		if (rec_build_stuck(rb, req_mark_new(), 0)) {
 			nstuck++;
 			last = rb;
 		}
@@ -516,7 +516,7 @@ rec_pool_timeout(int fd, short events, void *arg)
 	log_warnx("%s", msg);
 	TAILQ_FOREACH_SAFE(rs, &rb->rb_sessions, rs_entry, trs)
 		if (rs->rs_session->s_build != NULL)
-			build_req_abort(rs->rs_session, msg);
+			req_abort(rs->rs_session, msg);
 	free(msg);
 }
 
@@ -697,7 +697,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 		if (rec_allowed(rs->rs_build, paths[i]))
 			continue;
 		rec_push(&rs->rs_cand, &rs->rs_ncand, paths[i]);
-		build_mount_bind(rs->rs_build->rb_goal, s->s_id, paths[i]);
+		bmount_bind(rs->rs_build->rb_goal, s->s_id, paths[i]);
 		rs->rs_binds++;
 	}
 	wire_strings_free(paths, npaths);
@@ -721,7 +721,7 @@ rec_op_done(struct session *s)
 	    rs->rs_phase != REC_PHASE_OP)
 		return (0);
 	rs->rs_phase = REC_PHASE_CLOSURE;
-	id = store_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
+	id = bstore_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
 	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_CLOSURE, id,
 	    rs->rs_cand, rs->rs_ncand) == -1) {
 		ops_error(s, "too many new paths");
@@ -1094,7 +1094,7 @@ rec_graph_fixed(struct goal *g, unsigned int gen, unsigned int depth,
 	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL || g->g_mark == gen)
 		return (*n);
 	g->g_mark = gen;
-	if (build_fixed(g)) {
+	if (sched_fixed(g)) {
 		if ((*list = reallocarray(*list, *n + 1,
 		    sizeof(**list))) == NULL)
 			fatal("reallocarray");

@@ -150,7 +150,7 @@ goal_unref(struct goal *g)
 	free(g->g_error);
 	free(g->g_kill_msg);
 	wire_strings_free(g->g_closure, g->g_nclosure);
-	log_tail_free(g);
+	buildlog_tail_free(g);
 	free(g->g_path);
 	free(g);
 	if (RB_EMPTY(&goals) && hasher_live) {
@@ -195,7 +195,7 @@ goal_load(struct goal *g)
 		return;
 	g->g_load = GL_FETCH;
 	goal_ref(g);
-	id = store_call_new(goal_load_reply, g);
+	id = bstore_call_new(goal_load_reply, g);
 	if (msg_send_path(&builder_env.be_store, IMSG_STORE_QUERY_DRV, id,
 	    g->g_path, -1) == -1)
 		fatalx("%s: cannot send a store path", __func__);
@@ -211,7 +211,7 @@ goal_load_wait(struct goal *g, struct waiter *w)
 			goal_input_loaded(w->w_goal, g);
 			free(w);
 		} else
-			build_req_loaded(w->w_req, w->w_idx);
+			req_loaded(w->w_req, w->w_idx);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&g->g_load_waiters, w, w_entry);
@@ -364,7 +364,7 @@ goal_load_done(struct goal *g)
 			goal_input_loaded(w->w_goal, g);
 			free(w);
 		} else
-			build_req_loaded(w->w_req, w->w_idx);
+			req_loaded(w->w_req, w->w_idx);
 	}
 	goal_loaded(g);
 	goal_unref(g);

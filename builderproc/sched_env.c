@@ -82,7 +82,7 @@ env_cores(const struct goal *g)
 
 	if (builder_env.be_conf->conf_cores != 0)
 		return (builder_env.be_conf->conf_cores);
-	if ((s = build_first_session(g)) != NULL &&
+	if ((s = req_first_session(g)) != NULL &&
 	    s->s_opts.opt_build_cores > 0 &&
 	    s->s_opts.opt_build_cores <= CONFIG_JOBS_MAX)
 		return (s->s_opts.opt_build_cores);
@@ -138,7 +138,7 @@ env_free(char **v, size_t n)
 
 /* Is word one of the space-separated words of list? */
 int
-build_feature_wanted(const char *list, const char *word)
+sched_feature_wanted(const char *list, const char *word)
 {
 	size_t	len = strlen(word), n;
 
@@ -154,7 +154,7 @@ build_feature_wanted(const char *list, const char *word)
 
 /* A word of the required list that the host lacks? */
 int
-build_features_missing(const char *req, const char **feats, size_t n)
+sched_features_missing(const char *req, const char **feats, size_t n)
 {
 	size_t	i, len;
 	int	found;
@@ -182,7 +182,7 @@ feature_cmp(const void *a, const void *b)
 
 /* "a, b" in sorted order, each highlighted, from a list or words. */
 char *
-build_feature_set(const char *req, const char **feats, size_t n)
+sched_feature_set(const char *req, const char **feats, size_t n)
 {
 	char	**v = NULL, *out, *tmp;
 	size_t	  nv = 0, i, len;

@@ -647,7 +647,7 @@ run_build_paths(struct session *s, struct op_args *args)
 			wire_put_u64(&s->s_reply, 0);
 		return (1);
 	}
-	build_req_start(s, args->oa_paths, args->oa_npaths, NULL);
+	req_start(s, args->oa_paths, args->oa_npaths, NULL);
 	args->oa_paths = NULL;
 	args->oa_npaths = 0;
 	return (1);
@@ -781,7 +781,7 @@ run_build_derivation(struct session *s, struct op_args *args)
 		if ((paths = calloc(2, sizeof(*paths))) == NULL ||
 		    asprintf(&paths[0], "%s!*", path) == -1)
 			fatal("calloc");
-		build_req_start(s, paths, 1, g);
+		req_start(s, paths, 1, g);
 		goal_unref(g);
 	}
 	return (1);

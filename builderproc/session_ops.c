@@ -375,7 +375,7 @@ ops_finish(struct session *s)
 void
 ops_clear(struct session *s)
 {
-	build_req_cancel(s);
+	req_cancel(s);
 	upload_free(s);
 	download_free(s);
 	s->s_op = NULL;

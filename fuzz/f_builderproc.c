@@ -636,7 +636,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	event_init();
 	fake_channel(&fake_parent, &setup.cs_parent, IMSG_MAXSIZE_DEFAULT);
 	fake_channel(&fake_store, &ibuf_store, MSG_STORE_MAXSIZE);
-	fake_channel(&fake_mount, &ibuf_mount, build_mount_maxsize());
+	fake_channel(&fake_mount, &ibuf_mount, bmount_maxsize());
 	imsgbuf_set_fdpass(&ibuf_store, 0);
 	setup.cs_listen = listen_socket();
 	imsgev_init(&builder_env.be_parent, &setup.cs_parent, PROC_PARENT,

@@ -62,7 +62,7 @@
 static struct rnixd_conf	 conf = { .conf_store_dir = STORE };
 struct builder_env		 builder_env;
 static struct imsgbuf		 ib_builder, ib_store;
-static int			 nbuilds;	/* build_req_start calls */
+static int			 nbuilds;	/* req_start calls */
 
 /* What the fake storeproc received since the last look. */
 static uint32_t			 store_type;
@@ -70,7 +70,7 @@ static int			 store_nmsgs;
 static size_t			 store_npaths;
 
 void
-build_req_start(struct session *s, char **paths, size_t npaths,
+req_start(struct session *s, char **paths, size_t npaths,
     struct goal *g)
 {
 	(void)s;
@@ -80,20 +80,20 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 }
 
 void
-build_req_cancel(struct session *s)
+req_cancel(struct session *s)
 {
 	(void)s;
 }
 
 void
-build_req_abort(struct session *s, const char *msg)
+req_abort(struct session *s, const char *msg)
 {
 	(void)s;
 	(void)msg;
 }
 
 void
-build_mount_bind(struct goal *g, uint32_t id, const char *path)
+bmount_bind(struct goal *g, uint32_t id, const char *path)
 {
 	(void)g;
 	(void)id;
@@ -101,21 +101,21 @@ build_mount_bind(struct goal *g, uint32_t id, const char *path)
 }
 
 int
-build_fixed(const struct goal *g)
+sched_fixed(const struct goal *g)
 {
 	(void)g;
 	return (0);
 }
 
 unsigned int
-build_mark_new(void)
+req_mark_new(void)
 {
 	return (1);
 }
 
 /* No goal waits for a user: the pool never looks stuck. */
 int
-build_stalled(void)
+sched_stalled(void)
 {
 	return (0);
 }
