@@ -227,6 +227,32 @@ int		 ops_read_derived(struct wire_in *, char ***, size_t *);
 int		 reply_ok_one(struct session *, struct imsg *);
 int		 reply_ok_none(struct session *, struct imsg *);
 
+uint32_t	 ops_query(const struct session *);
+
+/* session_query.c */
+int	parse_path(struct session *, struct wire_in *, struct op_args *);
+int	parse_valid_paths(struct session *, struct wire_in *,
+	    struct op_args *);
+int	parse_derived(struct session *, struct wire_in *, struct op_args *);
+int	parse_hash_part(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_is_valid_path(struct session *, struct op_args *);
+int	run_no_substitute(struct session *, struct op_args *);
+int	run_path_query(struct session *, struct op_args *);
+int	run_query_valid_paths(struct session *, struct op_args *);
+int	run_query_missing(struct session *, struct op_args *);
+int	run_query_hash_part(struct session *, struct op_args *);
+int	op_query_all(struct session *, struct wire_in *);
+int	op_subst_infos(struct session *, struct wire_in *);
+int	op_subst_paths(struct session *, struct wire_in *);
+int	op_sync_with_gc(struct session *, struct wire_in *);
+int	reply_is_valid_path(struct session *, struct imsg *);
+int	reply_info(struct session *, struct imsg *);
+int	reply_paths(struct session *, struct imsg *);
+int	reply_outputs(struct session *, struct imsg *);
+int	reply_hash_part(struct session *, struct imsg *);
+int	reply_missing(struct session *, struct imsg *);
+
 /* session_modify.c */
 int	op_add_to_store(struct session *, struct wire_in *);
 int	op_add_text_to_store(struct session *, struct wire_in *);

@@ -28,6 +28,7 @@
  * table's policy column changed makes this fail.
  */
 /* link: builderproc/session_ops.c builderproc/recursive.c */
+/* link: builderproc/session_query.c */
 /* link: builderproc/session_modify.c builderproc/session_cache.c */
 /* link: builderproc/builder_to_store.c builderproc/session_upload.c */
 #include <sys/socket.h>
