@@ -549,7 +549,7 @@ attrs_make(struct goal *g, struct drv_attrs *da, char **errp)
 		return (attrs_err(errp, "derivation '" OPS_HL("%s") "' has "
 		    "'__noChroot' set, but that's not allowed when 'sandbox' "
 		    "is 'true'", g->g_path));
-	if (build_fixed(g) && attrs_strings(g, da->da_json, "impureEnvVars",
+	if (sched_fixed(g) && attrs_strings(g, da->da_json, "impureEnvVars",
 	    &da->da_impure, &da->da_nimpure, errp) == -1)
 		return (-1);
 	if (da->da_json != NULL)

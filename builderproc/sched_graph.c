@@ -55,7 +55,7 @@ graph_wanted(const struct goal *g)
 	    de_value, " \t\n\r")] != '\0');
 }
 
-/* Ask for every path info of the closure; build_closure_done goes on. */
+/* Ask for every path info of the closure; sched_closure_done goes on. */
 void
 graph_fetch(struct goal *g)
 {
@@ -70,7 +70,7 @@ graph_fetch(struct goal *g)
 	g->g_ngraph = g->g_nclosure;
 	if (g->g_nclosure == 0) {
 		goal_ref(g);
-		build_closure_done(g, g->g_closure, g->g_nclosure);
+		sched_closure_done(g, g->g_closure, g->g_nclosure);
 		goal_unref(g);
 		return;
 	}
@@ -81,9 +81,9 @@ graph_fetch(struct goal *g)
 		gc->gc_goal = g;
 		gc->gc_at = i;
 		goal_ref(g);
-		id = store_call_new(graph_reply, gc);
-		if (msg_send_path(&iev_store, IMSG_STORE_QUERY_INFO, id,
-		    g->g_closure[i], -1) == -1)
+		id = bstore_call_new(graph_reply, gc);
+		if (msg_send_path(&builder_env.be_store,
+		    IMSG_STORE_QUERY_INFO, id, g->g_closure[i], -1) == -1)
 			fatalx("%s: cannot send a store path", __func__);
 	}
 }
@@ -108,7 +108,7 @@ graph_reply(void *arg, struct imsg *imsg)
 	int			 found;
 
 	if (imsg_get_type(imsg) != IMSG_STORE_INFO ||
-	    msg_recv_info(imsg, ops_storedir(), &found, &pi, &errstr) == -1)
+	    msg_recv_info(imsg, builder_storedir(), &found, &pi, &errstr) == -1)
 		g->g_graph_err = 1;
 	else if (!found)
 		g->g_graph_err = 1;
@@ -120,7 +120,7 @@ graph_reply(void *arg, struct imsg *imsg)
 	if (--g->g_graph_wait == 0) {
 		qsort(g->g_graph, g->g_ngraph, sizeof(*g->g_graph),
 		    graph_cmp);
-		build_closure_done(g, g->g_closure, g->g_nclosure);
+		sched_closure_done(g, g->g_closure, g->g_nclosure);
 	}
 	goal_unref(g);
 }
@@ -172,7 +172,7 @@ int
 graph_closure(const struct goal *g, char **paths, size_t npaths,
     size_t **idxp, size_t *nidxp, char **errp)
 {
-	const char	*dir = ops_storedir(), *p;
+	const char	*dir = builder_storedir(), *p;
 	size_t		 dlen = strlen(dir), i, j, len, nstack = 0, n = 0;
 	size_t		*stack, *idx;
 	char		*mark;
