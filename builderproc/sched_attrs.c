@@ -64,8 +64,8 @@ static int	 attrs_bool(const struct goal *, json_t *, const char *,
 		    int, int *, char **);
 static int	 attrs_strings(const struct goal *, json_t *, const char *,
 		    char ***, size_t *, char **);
-static void	 attrs_add_file(struct drv_attrs *, const char *, char *,
-		    size_t);
+static struct msg_mount_file *attrs_add_file(struct drv_attrs *,
+		    const char *, char *, size_t);
 static int	 attrs_placeholders(const struct goal *, struct drv_attrs *);
 static int	 attrs_pass_files(const struct goal *, struct drv_attrs *);
 static int	 attrs_graph_text(const struct goal *, struct drv_attrs *,
@@ -239,7 +239,7 @@ attrs_file_name(const struct drv_attrs *da, const char *key, char *buf,
 	return (1);
 }
 
-static void
+static struct msg_mount_file *
 attrs_add_file(struct drv_attrs *da, const char *name, char *data,
     size_t len)
 {
@@ -253,6 +253,8 @@ attrs_add_file(struct drv_attrs *da, const char *name, char *data,
 		fatal("strdup");
 	f->mmf_data = data;
 	f->mmf_len = len;
+	f->mmf_keep = 0;
+	return (f);
 }
 
 /* Nix's inputRewrites of a sandboxed build: placeholder -> path. */
@@ -394,7 +396,8 @@ attrs_graph_text(const struct goal *g, struct drv_attrs *da, char **errp)
 		if (fclose(f) == EOF)
 			fatal("fclose");
 		free(idx);
-		attrs_add_file(da, words[i], data, len);
+		/* Nix 2.8 does not give these to the build user. */
+		attrs_add_file(da, words[i], data, len)->mmf_keep = 1;
 	}
 done:
 	for (i = 0; i < nwords; i++)

@@ -55,7 +55,7 @@ static int	msg_item_check(uint32_t, const char *, const char *,
 		    const char *, const char **);
 static int	msg_check_file_name(const char *);
 static size_t	msg_file_parts(const struct msg_mount_file *);
-static int	msg_file_add(struct msg_mount_build *, const char *,
+static int	msg_file_add(struct msg_mount_build *, int, const char *,
 		    const char *, const char **);
 
 static void
@@ -329,7 +329,8 @@ msg_send_file(struct msg_mount_chan *mc, uint64_t id,
 		n = f->mmf_len - off < part ? f->mmf_len - off : part;
 		memcpy(buf, f->mmf_data + off, n);
 		buf[n] = '\0';
-		msg_send_item(mc, id, MSG_MOUNT_FILE, 0, f->mmf_name, buf);
+		msg_send_item(mc, id, MSG_MOUNT_FILE, f->mmf_keep != 0,
+		    f->mmf_name, buf);
 		off += n;
 	} while (off < f->mmf_len);
 	free(buf);
@@ -447,8 +448,8 @@ msg_get_strings(const char *buf, size_t len, const char **s,
  * same, else a new file, whose name no earlier file may have had.
  */
 static int
-msg_file_add(struct msg_mount_build *mb, const char *name, const char *part,
-    const char **errstr)
+msg_file_add(struct msg_mount_build *mb, int keep, const char *name,
+    const char *part, const char **errstr)
 {
 	struct msg_mount_file	*f = NULL;
 	size_t			 i, len = strlen(part);
@@ -458,9 +459,12 @@ msg_file_add(struct msg_mount_build *mb, const char *name, const char *part,
 	if (msg_item_check(MSG_MOUNT_FILE, NULL, name, part, errstr) == -1)
 		return (-1);
 	if (mb->mmb_nfiles > 0 &&
-	    strcmp(mb->mmb_files[mb->mmb_nfiles - 1].mmf_name, name) == 0)
+	    strcmp(mb->mmb_files[mb->mmb_nfiles - 1].mmf_name, name) == 0) {
 		f = &mb->mmb_files[mb->mmb_nfiles - 1];
-	else {
+		if (f->mmf_keep != keep)
+			return (msg_fail(-1, errstr,
+			    "parts of a file disagree on its owner"));
+	} else {
 		for (i = 0; i < mb->mmb_nfiles; i++)
 			if (strcmp(mb->mmb_files[i].mmf_name, name) == 0)
 				return (msg_fail(-1, errstr,
@@ -477,6 +481,7 @@ msg_file_add(struct msg_mount_build *mb, const char *name, const char *part,
 		f = &mb->mmb_files[mb->mmb_nfiles++];
 		if ((f->mmf_name = strdup(name)) == NULL)
 			fatal("%s", __func__);
+		f->mmf_keep = keep;
 	}
 	if ((f->mmf_data = realloc(f->mmf_data, f->mmf_len + len + 1)) ==
 	    NULL)
@@ -496,7 +501,7 @@ msg_item_add(struct msg_mount_build *mb, uint32_t kind, int optional,
 	char	 *copy, *copy2 = NULL;
 
 	if (kind == MSG_MOUNT_FILE)
-		return (msg_file_add(mb, s, s2, errstr));
+		return (msg_file_add(mb, optional, s, s2, errstr));
 	switch (kind) {
 	case MSG_MOUNT_BUILDER:
 		if (mb->mmb_builder == NULL)
@@ -568,7 +573,8 @@ msg_recv_item(struct imsg *imsg, const char *storedir,
 	if (mi.mmi_kind < MSG_MOUNT_BUILDER || mi.mmi_kind > MSG_MOUNT_FILE)
 		return (msg_fail(-1, errstr, "unknown item kind"));
 	if (mi.mmi_optional > 1 ||
-	    (mi.mmi_optional && mi.mmi_kind != MSG_MOUNT_BIND))
+	    (mi.mmi_optional && mi.mmi_kind != MSG_MOUNT_BIND &&
+	    mi.mmi_kind != MSG_MOUNT_FILE))
 		return (msg_fail(-1, errstr, "bad optional flag"));
 	if (len - sizeof(mi) > MSG_MOUNT_STRING_MAX + MSG_MOUNT_PATH_MAX)
 		return (msg_fail(-1, errstr, "item too long"));

@@ -124,7 +124,12 @@ enum msg_mount_kind {
 struct msg_mount_item {
 	uint64_t	mmi_id;
 	uint32_t	mmi_kind;
-	uint32_t	mmi_optional;	/* MSG_MOUNT_BIND: skip if missing */
+	/*
+	 * MSG_MOUNT_BIND: skip if missing.  MSG_MOUNT_FILE: leave the
+	 * file the spawner's instead of the build user's, as Nix 2.8
+	 * leaves exportReferencesGraph files the daemon's.
+	 */
+	uint32_t	mmi_optional;
 };
 
 /* IMSG_MOUNT_BUILD_GO, _KILL, _CLEANUP */
@@ -191,6 +196,7 @@ struct msg_mount_file {
 	char	*mmf_name;
 	char	*mmf_data;
 	size_t	 mmf_len;
+	int	 mmf_keep;	/* not given to the build user */
 };
 
 /* One sandbox-paths entry: host source bound at target. */

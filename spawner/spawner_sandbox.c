@@ -544,11 +544,12 @@ fail:
 
 /*
  * The files builderproc made for the build dir (passAsFile, structured
- * attrs, exportReferencesGraph), 0644 and the build user's, as Nix 2.8
- * leaves them.  Created through the build dir's fd with O_EXCL and
- * O_NOFOLLOW, and chowned through the file's own fd, while no process
- * of the build user exists (spawn_start killed them all): no name here
- * can be a symlink a builder planted (CVE-2025-52993).
+ * attrs, exportReferencesGraph), 0644 and the build user's unless
+ * mmf_keep says ours, as Nix 2.8 leaves them.  Created through the
+ * build dir's fd with O_EXCL and O_NOFOLLOW, and chowned through the
+ * file's own fd, while no process of the build user exists
+ * (spawn_start killed them all): no name here can be a symlink a
+ * builder planted (CVE-2025-52993).
  */
 static int
 sb_make_files(int buildfd, const struct mount_build *mb)
@@ -571,7 +572,8 @@ sb_make_files(int buildfd, const struct mount_build *mb)
 				close(fd);
 				return (-1);
 			}
-		if (fchown(fd, mb->mbd_uid, mb->mbd_gid) == -1 ||
+		if ((!f->mmf_keep &&
+		    fchown(fd, mb->mbd_uid, mb->mbd_gid) == -1) ||
 		    fchmod(fd, 0644) == -1) {
 			close(fd);
 			return (-1);

@@ -97,7 +97,8 @@ in fods // rec {
       "not-a-var" = 1; _ok = "v";
       dep = "${a}"; };
   # exportReferencesGraph of a chain and a diamond, plain and structured.
-  graph = sh "graph" "busybox cat chain > $out; busybox cat dia >> $out"
+  graph = sh "graph"
+    "busybox cat chain > $out; busybox cat dia >> $out; ${lsn "/build"} >> $out"
     { exportReferencesGraph = [ "chain" c "dia" top ]; };
   graphsub = sh "graphsub" "busybox cat sub > $out"
     { exportReferencesGraph = [ "sub" "${self}/me" ]; };

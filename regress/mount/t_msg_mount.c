@@ -510,7 +510,8 @@ test_items_bad(void)
 	ITEM_BAD("file named .", MSG_MOUNT_FILE, 0, ".\0x");
 	ITEM_BAD("file without a name", MSG_MOUNT_FILE, 0, "\0x");
 	ITEM_BAD("file named with a space", MSG_MOUNT_FILE, 0, "a b\0x");
-	ITEM_BAD("file optional", MSG_MOUNT_FILE, 1, "a\0x");
+	ITEM_GOOD("file kept", MSG_MOUNT_FILE, 1, "a\0x");
+	ITEM_BAD("file kept 2", MSG_MOUNT_FILE, 2, "a\0x");
 	ITEM_BAD("unknown kind 7", 7, 0, "x\0y");
 	/* Not terminated at all. */
 	item(&mi, MSG_MOUNT_ARG, 0, buf, &len, "abc", 3);
@@ -551,9 +552,11 @@ test_files(void)
 	files[0].mmf_name = ".attrs.json";
 	files[0].mmf_data = data;
 	files[0].mmf_len = len;
+	files[0].mmf_keep = 0;
 	files[1].mmf_name = "empty";
 	files[1].mmf_data = "";
 	files[1].mmf_len = 0;
+	files[1].mmf_keep = 1;
 	mb.mmb_files = files;
 	mb.mmb_nfiles = 2;
 	if (msg_send_build(&mc, &mb) == -1)
@@ -575,7 +578,8 @@ test_files(void)
 	if (got.mmb_nfiles != 2 || got.mmb_files[0].mmf_len != len ||
 	    memcmp(got.mmb_files[0].mmf_data, data, len) != 0 ||
 	    strcmp(got.mmb_files[1].mmf_name, "empty") != 0 ||
-	    got.mmb_files[1].mmf_len != 0)
+	    got.mmb_files[1].mmf_len != 0 || got.mmb_files[0].mmf_keep ||
+	    !got.mmb_files[1].mmf_keep)
 		errx(1, "files differ after the round trip");
 	msg_mount_build_free(&got);
 
