@@ -117,6 +117,10 @@ in fods // rec {
   notimpure = sh "notimpure" ''
     [ "''${RNIXD_TEST_IMPURE-unset}" = unset ] || exit 3
     echo notimpure > $out'' { impureEnvVars = [ "RNIXD_TEST_IMPURE" ]; };
+  # The builder path keeps its placeholder (compare.sh binds a shell
+  # there); the arguments do not.
+  phbuilder = sh "phbuilder" "echo ${builtins.placeholder "out"} > $out"
+    { builder = "${builtins.placeholder "out"}/bin/sh"; };
   # Kept for the scheduler only: no change to the build.
   flags = sh "flags" "echo flags > $out"
     { preferLocalBuild = true; allowSubstitutes = false; };
