@@ -334,6 +334,8 @@ void	store_route_reply(struct imsg *);
 
 /* sched_req.c: the build ops; sched_users.c; builder_to_mount.c */
 void	build_req_start(struct session *, char **, size_t, struct goal *);
+void	build_req_start_mode(struct session *, char **, size_t,
+	    struct goal *, uint64_t, int);
 void	build_req_cancel(struct session *);
 int	users_parse(const void *, size_t);
 int	build_mount_reply(struct imsg *);

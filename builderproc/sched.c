@@ -259,7 +259,9 @@ goal_check(struct goal *g)
 	for (i = 0; i < n; i++)
 		paths[i] = g->g_outpaths[i];
 	id = store_call_new(goal_check_reply, g);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
+	/* Repairing, a valid output counts only if its contents are. */
+	if (msg_send_paths(&iev_store, g->g_mode == WIRE_BUILD_REPAIR ?
+	    IMSG_STORE_QUERY_INTACT : IMSG_STORE_QUERY_VALID, id, paths,
 	    n) == -1) {
 		store_call_cancel(id);
 		g->g_busy = 0;
@@ -296,7 +298,14 @@ goal_check_reply(void *arg, struct imsg *imsg)
 	wire_strings_free(paths, npaths);
 	if (g->g_nwant == 0)
 		g->g_state = GS_IDLE;
-	else if (nvalid == g->g_drv->d_noutputs)
+	else if (g->g_mode == WIRE_BUILD_CHECK) {
+		if (nvalid < g->g_drv->d_noutputs)
+			goal_done(g, WIRE_BS_MISC_FAILURE, "some outputs of '"
+			    OPS_HL("%s") "' are not valid, so checking is not "
+			    "possible", g->g_path);
+		else if (goal_system_ok(g))
+			goal_deps(g);
+	} else if (nvalid == g->g_drv->d_noutputs)
 		goal_done(g, WIRE_BS_ALREADY_VALID, NULL);
 	else if (goal_system_ok(g))
 		goal_deps(g);
@@ -696,6 +705,19 @@ build_fixed(const struct goal *g)
 	    dt.dt_kind == DRV_FIXED);
 }
 
+/*
+ * Does the client keep what failed?  Only a trusted one: the kept
+ * <out>.check is a tree in the store that nothing registers.
+ */
+static int
+build_keep_failed(struct goal *g)
+{
+	struct session	*s;
+
+	return ((s = build_first_session(g)) != NULL && s->s_rec == NULL &&
+	    session_trusted(s) && s->s_opts.opt_keep_failed);
+}
+
 /* The builder exited 0: storeproc takes the outputs from dirfd. */
 void
 build_register(struct goal *g, int dirfd)
@@ -722,6 +744,9 @@ build_register(struct goal *g, int dirfd)
 	mb.mb_outputs = mo;
 	mb.mb_noutputs = d->d_noutputs;
 	mb.mb_refs = rec_build_refs(g, &mb.mb_nrefs);
+	mb.mb_mode = g->g_mode;
+	mb.mb_keep_failed = g->g_mode == WIRE_BUILD_CHECK &&
+	    build_keep_failed(g);
 	goal_ref(g);
 	id = store_call_new(goal_register_reply, g);
 	if (msg_send_build_outputs(&iev_store, id, &mb, dirfd) == -1) {
@@ -770,8 +795,9 @@ goal_register_reply(void *arg, struct imsg *imsg)
 		    "store registering the outputs");
 	else {
 		if (mr.mbr_error != NULL)
-			build_finish(g, WIRE_BS_OUTPUT_REJECTED,
-			    mr.mbr_error);
+			build_finish(g, mr.mbr_not_det ?
+			    WIRE_BS_NOT_DETERMINISTIC :
+			    WIRE_BS_OUTPUT_REJECTED, mr.mbr_error);
 		else {
 			goal_hand_over_roots(g, imsg_get_peerid(imsg), &mr);
 			build_finish(g, WIRE_BS_BUILT, NULL);

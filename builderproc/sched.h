@@ -96,6 +96,7 @@ struct goal {
 	char			 g_name[STOREPATH_NAME_MAX + 1];
 	unsigned int		 g_refs;
 	int			 g_private;	/* BuildDerivation's: no tree */
+	uint64_t		 g_mode;	/* WIRE_BUILD_*: private only */
 
 	enum goal_load		 g_load;
 	char			*g_load_err;
@@ -184,6 +185,8 @@ struct build_req {
 	size_t			 br_nitems;
 	size_t			 br_left;	/* items not done */
 	int			 br_keep_going;
+	uint64_t		 br_mode;	/* WIRE_BUILD_* of targets */
+	int			 br_errors;	/* VerifyStore found some */
 	unsigned int		 br_calls;	/* QUERY_VALIDs out */
 	size_t			 br_nfailed;
 	unsigned int		 br_mark;

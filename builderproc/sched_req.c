@@ -38,6 +38,7 @@ static int	req_query_opaque(struct build_req *, char **, size_t);
 static void	req_opaque_reply(void *, struct imsg *);
 static int	req_cmp_str(const void *, const void *);
 static void	req_finish(struct build_req *);
+static void	req_put_verify(struct build_req *);
 static void	req_free(struct build_req *);
 static char	*req_path_list(struct build_item **, size_t);
 
@@ -47,6 +48,19 @@ static unsigned int	mark_gen;
 void
 build_req_start(struct session *s, char **paths, size_t npaths,
     struct goal *priv)
+{
+	build_req_start_mode(s, paths, npaths, priv, WIRE_BUILD_NORMAL, 0);
+}
+
+/*
+ * The same in a build mode other than normal: each derivation named
+ * gets a goal of its own (req_mode_goal), so that checking or repairing
+ * it never changes what other clients wait for.  errors: VerifyStore
+ * found errors already, and says so whatever the builds do.
+ */
+void
+build_req_start_mode(struct session *s, char **paths, size_t npaths,
+    struct goal *priv, uint64_t mode, int errors)
 {
 	struct build_req	*req;
 	struct build_item	*it;
@@ -61,6 +75,11 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 	req->br_op = ops_current(s);
 	req->br_nitems = req->br_left = npaths;
 	req->br_keep_going = s->s_opts.opt_keep_going;
+	req->br_mode = mode;
+	req->br_errors = errors;
+	/* Nix's verifyStore tries to repair every broken path. */
+	if (req->br_op == WOP_VERIFY_STORE)
+		req->br_keep_going = 1;
 	s->s_build = req;
 	s->s_wait = 1;
 	for (i = 0; i < npaths; i++) {
@@ -366,12 +385,42 @@ req_unknown_check(struct build_req *req, size_t idx)
 	return (1);
 }
 
+/*
+ * A private goal for a target built in check or repair mode, of a copy
+ * of the shared goal's derivation; its inputs are the shared goals,
+ * loaded already, so it is ready at once.
+ */
+static struct goal *
+req_mode_goal(struct build_req *req, struct goal *g)
+{
+	struct goal	*pg;
+	struct drv	*d;
+	const char	*errstr;
+	char		*text;
+	size_t		 len;
+
+	if (drv_unparse(g->g_drv, 0, NULL, 0, &text, &len, &errstr) == -1)
+		return (NULL);
+	if (drv_parse(ops_storedir(), text, len, &d, &errstr) == -1) {
+		free(text);
+		return (NULL);
+	}
+	free(text);
+	pg = goal_new_private(g->g_path, d);
+	pg->g_mode = req->br_mode;
+	if (pg->g_load != GL_READY) {
+		goal_unref(pg);
+		return (NULL);
+	}
+	return (pg);
+}
+
 /* The item's goal is loaded: want it, or fail if it could not load. */
 void
 build_req_loaded(struct build_req *req, size_t idx)
 {
 	struct build_item	*it = &req->br_items[idx];
-	struct goal		*g = it->bi_goal;
+	struct goal		*g = it->bi_goal, *pg;
 
 	it->bi_wload = 0;
 	if (g->g_load == GL_FAILED) {
@@ -379,6 +428,17 @@ build_req_loaded(struct build_req *req, size_t idx)
 		it->bi_waiter = NULL;
 		req_item_set(req, idx, WIRE_BS_MISC_FAILURE, g->g_load_err);
 		return;
+	}
+	if (req->br_mode != WIRE_BUILD_NORMAL && !g->g_private) {
+		if ((pg = req_mode_goal(req, g)) == NULL) {
+			free(it->bi_waiter);
+			it->bi_waiter = NULL;
+			req_item_set(req, idx, WIRE_BS_MISC_FAILURE, "cannot "
+			    "copy the derivation to build it in this mode");
+			return;
+		}
+		goal_unref(g);		/* the shared goal: loaded, unwanted */
+		it->bi_goal = g = pg;
 	}
 	if (req_unknown_check(req, idx) || req_fixed_check(req, idx))
 		return;
@@ -644,6 +704,29 @@ req_put_paths_error(struct build_req *req)
 	free(v);
 }
 
+/*
+ * VerifyStore with repair: each failed rebuild is logged, as Nix logs
+ * a repair that failed, and counts as an error found.
+ */
+static void
+req_put_verify(struct build_req *req)
+{
+	struct build_item	*it;
+	size_t			 i;
+	int			 errors = req->br_errors;
+
+	for (i = 0; i < req->br_nitems; i++) {
+		it = &req->br_items[i];
+		if (it->bi_done && (it->bi_status == WIRE_BS_BUILT ||
+		    it->bi_status == WIRE_BS_ALREADY_VALID))
+			continue;
+		errors = 1;
+		if (it->bi_error != NULL && it->bi_error[0] != '\0')
+			build_session_error(req->br_session, it->bi_error);
+	}
+	wire_put_bool(&req->br_session->s_reply, errors);
+}
+
 /* Recursive Nix: what was built becomes allowed, with its closure. */
 static void
 req_candidates(struct build_req *req)
@@ -676,7 +759,9 @@ req_finish(struct build_req *req)
 		return;
 	req_detach(req);
 	build_req_stop_acts(req);
-	if (req->br_op == WOP_BUILD_PATHS)
+	if (req->br_op == WOP_VERIFY_STORE)
+		req_put_verify(req);
+	else if (req->br_op == WOP_BUILD_PATHS)
 		req_put_paths_error(req);
 	else if (req->br_op == WOP_BUILD_DERIVATION)
 		req_put_result(req, &req->br_items[0]);
@@ -975,7 +1060,11 @@ req_log(struct build_req *req, void *arg)
 			fatal("reallocarray");
 		req->br_acts = acts;
 		acts[req->br_nacts++] = g->g_act;
-		if (asprintf(&text, "building '%s'", g->g_path) == -1)
+		/* Nix's words for each build mode. */
+		if (asprintf(&text, g->g_mode == WIRE_BUILD_REPAIR ?
+		    "repairing outputs of '%s'" : g->g_mode ==
+		    WIRE_BUILD_CHECK ? "checking outputs of '%s'" :
+		    "building '%s'", g->g_path) == -1)
 			fatal("asprintf");
 		f[0] = (struct wire_field){ WIRE_FIELD_STRING, 0, g->g_path };
 		f[1] = (struct wire_field){ WIRE_FIELD_STRING, 0, "" };

@@ -81,6 +81,15 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 }
 
 void
+build_req_start_mode(struct session *s, char **paths, size_t npaths,
+    struct goal *g, uint64_t mode, int errors)
+{
+	(void)mode;
+	(void)errors;
+	build_req_start(s, paths, npaths, g);
+}
+
+void
 build_req_cancel(struct session *s)
 {
 	(void)s;

@@ -69,6 +69,8 @@ struct reply {
 	size_t			 r_nroots;
 	struct msg_gc_result	 r_gc;
 	int			 r_errors;
+	char			**r_drvs;	/* to repair */
+	size_t			 r_ndrvs;
 };
 
 /* A pipe end fed from the event loop, as builderproc would. */
@@ -101,6 +103,7 @@ reply_reset(void)
 	msg_missing_free(&R.r_missing);
 	msg_roots_free(R.r_roots, R.r_nroots);
 	msg_gc_result_free(&R.r_gc);
+	wire_strings_free(R.r_drvs, R.r_ndrvs);
 	memset(&R, 0, sizeof(R));
 }
 
@@ -148,7 +151,8 @@ reply_decode(struct imsg *imsg)
 		rc = msg_recv_gc_result(imsg, storedir, &R.r_gc, &e);
 		break;
 	case IMSG_STORE_VERIFY_RESULT:
-		rc = msg_recv_verify_result(imsg, &R.r_errors, &e);
+		rc = msg_recv_verify_result(imsg, storedir, &R.r_errors,
+		    &R.r_drvs, &R.r_ndrvs, &e);
 		break;
 	default:
 		errx(1, "unexpected reply %s",
