@@ -243,6 +243,7 @@ store_reply(struct imsg *imsg)
 		free(path);
 		break;
 	case IMSG_STORE_QUERY_VALID:
+	case IMSG_STORE_QUERY_INTACT:
 	case IMSG_STORE_QUERY_CLOSURE:
 	case IMSG_STORE_TEMP_ROOTS:
 	case IMSG_STORE_QUERY_MISSING:
@@ -258,7 +259,8 @@ store_reply(struct imsg *imsg)
 			fake_reply(IMSG_STORE_OK, sid, NULL, 0);
 		else
 			fake_reply_paths(sid, paths, npaths,
-			    type == IMSG_STORE_QUERY_VALID);
+			    type == IMSG_STORE_QUERY_VALID ||
+			    type == IMSG_STORE_QUERY_INTACT);
 		wire_strings_free(paths, npaths);
 		break;
 	case IMSG_STORE_QUERY_ALL:

@@ -91,6 +91,7 @@ static const struct kind kinds[] = {
 	{ IMSG_STORE_NAR_FROM_PATH,	r_path },
 	{ IMSG_STORE_BUILD_LOG,		r_path },
 	{ IMSG_STORE_QUERY_VALID,	r_paths },
+	{ IMSG_STORE_QUERY_INTACT,	r_paths },
 	{ IMSG_STORE_PATHS,		r_paths },
 	{ IMSG_STORE_QUERY_CLOSURE,	r_paths },
 	{ IMSG_STORE_GC,		r_gc },

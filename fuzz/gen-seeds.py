@@ -209,7 +209,7 @@ def gen_msg(paths, infos):
         store('IMSG_STORE_' + t, wstr(ps[0]))
     for t in ['NAR_FROM_PATH', 'BUILD_LOG']:
         store('IMSG_STORE_' + t, wstr(ps[0]), 1)
-    for t in ['QUERY_VALID', 'PATHS', 'QUERY_CLOSURE']:
+    for t in ['QUERY_VALID', 'PATHS', 'QUERY_CLOSURE', 'QUERY_INTACT']:
         store('IMSG_STORE_' + t, wstrs(ps))
     drvs = [p for p in ps if p.endswith('.drv')]
     store('IMSG_STORE_QUERY_MISSING',
