@@ -86,6 +86,14 @@ on_rnixd nix-store --check-validity "$nd" >/dev/null ||
     fail "$nd invalid after check"
 [ "$(db_hash "$nd")" = "$(now_hash "$nd")" ] || fail "$nd changed by check"
 
+echo "nix build --rebuild (BuildPathsWithResults) in check mode"
+nddrv=$(on_rnixd nix-instantiate modes.nix -A nondet 2>/dev/null) ||
+    fail "instantiate nondet"
+on_rnixd nix build --no-link --rebuild "$nddrv" 2>"$TROOT/n.log" &&
+    fail "nix build --rebuild of nondet passed"
+got=$(errline "$TROOT/n.log")
+[ "$got" = "$want" ] || fail "--rebuild: got '$got', real Nix: '$want'"
+
 echo "--check --keep-failed keeps <out>.check, as real Nix"
 on_ref nix-build $REFOPTS --no-out-link --check --keep-failed modes.nix \
     -A nondet >/dev/null 2>"$TROOT/r.log" && fail "reference check passed"
