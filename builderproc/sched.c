@@ -73,6 +73,7 @@ RB_GENERATE(sched_users, sched_user, su_entry, sched_user_cmp)
 static void	goal_check(struct goal *);
 static void	goal_check_reply(void *, struct imsg *);
 static void	goal_deps(struct goal *);
+static void	goal_repair_input(struct goal *, size_t);
 static void	goal_input_done(struct goal *, size_t, struct goal *);
 static void	goal_enqueue(struct goal *);
 static void	goal_abandon(struct goal *);
@@ -379,10 +380,30 @@ goal_deps(struct goal *g)
 		return;
 	}
 	goal_ref(g);
-	for (i = 0; i < g->g_ninputs && g->g_state == GS_DEPS; i++)
+	for (i = 0; i < g->g_ninputs && g->g_state == GS_DEPS; i++) {
+		if (g->g_mode == WIRE_BUILD_REPAIR)
+			goal_repair_input(g, i);
 		goal_want(g->g_inputs[i], waiter_new(g, NULL, i),
 		    g->g_keep_going);
+	}
 	goal_unref(g);
+}
+
+/*
+ * As Nix, a derivation rebuilt in repair mode has its inputs realised
+ * in repair mode too: a broken input would make a broken rebuild.  The
+ * input's goal becomes a private one in that mode.
+ */
+static void
+goal_repair_input(struct goal *g, size_t i)
+{
+	struct goal	*in = g->g_inputs[i], *pg;
+
+	if (in->g_mode == WIRE_BUILD_REPAIR ||
+	    (pg = goal_new_mode(in, WIRE_BUILD_REPAIR)) == NULL)
+		return;
+	g->g_inputs[i] = pg;
+	goal_unref(in);
 }
 
 /* Stop wanting every input still pending. */

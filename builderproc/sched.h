@@ -217,6 +217,7 @@ void		 store_call_cancel(uint32_t);
 /* sched_drv.c */
 struct goal	*goal_get(const char *drvpath);
 struct goal	*goal_new_private(const char *drvpath, struct drv *);
+struct goal	*goal_new_mode(struct goal *, uint64_t);
 void		 goal_ref(struct goal *);
 void		 goal_unref(struct goal *);
 void		 goal_load(struct goal *);

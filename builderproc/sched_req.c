@@ -385,36 +385,6 @@ req_unknown_check(struct build_req *req, size_t idx)
 	return (1);
 }
 
-/*
- * A private goal for a target built in check or repair mode, of a copy
- * of the shared goal's derivation; its inputs are the shared goals,
- * loaded already, so it is ready at once.
- */
-static struct goal *
-req_mode_goal(struct build_req *req, struct goal *g)
-{
-	struct goal	*pg;
-	struct drv	*d;
-	const char	*errstr;
-	char		*text;
-	size_t		 len;
-
-	if (drv_unparse(g->g_drv, 0, NULL, 0, &text, &len, &errstr) == -1)
-		return (NULL);
-	if (drv_parse(ops_storedir(), text, len, &d, &errstr) == -1) {
-		free(text);
-		return (NULL);
-	}
-	free(text);
-	pg = goal_new_private(g->g_path, d);
-	pg->g_mode = req->br_mode;
-	if (pg->g_load != GL_READY) {
-		goal_unref(pg);
-		return (NULL);
-	}
-	return (pg);
-}
-
 /* The item's goal is loaded: want it, or fail if it could not load. */
 void
 build_req_loaded(struct build_req *req, size_t idx)
@@ -430,7 +400,7 @@ build_req_loaded(struct build_req *req, size_t idx)
 		return;
 	}
 	if (req->br_mode != WIRE_BUILD_NORMAL && !g->g_private) {
-		if ((pg = req_mode_goal(req, g)) == NULL) {
+		if ((pg = goal_new_mode(g, req->br_mode)) == NULL) {
 			free(it->bi_waiter);
 			it->bi_waiter = NULL;
 			req_item_set(req, idx, WIRE_BS_MISC_FAILURE, "cannot "

@@ -19,7 +19,8 @@
 # store dir), and with --keep-failed leaves <out>.check as Nix does.
 # --repair of a corrupted and of a deleted output restores it, its NAR
 # hash matching the database, while a reader sees the path present and
-# valid throughout; nix-store --verify --check-contents --repair
+# valid throughout, and a rebuild in repair mode repairs its inputs
+# too; nix-store --verify --check-contents --repair
 # rebuilds a modified output from its deriver and reports a modified
 # path without one; an untrusted client may check but not repair.
 . "$RNIXD_TOP/regress/lib.sh"
@@ -164,6 +165,16 @@ rm -rf "$det"
 on_rnixd nix-store -r --repair "$detdrv" >/dev/null 2>"$TROOT/rp.log" ||
     fail "repair deleted: $(cat "$TROOT/rp.log")"
 [ "$(now_hash "$det")" = "$good" ] || fail "repair deleted: hash"
+
+echo "--repair that rebuilds repairs the inputs too, as Nix"
+uout=$(on_rnixd nix-build --no-out-link modes.nix -A user 2>"$TROOT/rp.log") ||
+    fail "build user: $(cat "$TROOT/rp.log")"
+chmod u+w "$det/f" && echo corrupt >"$det/f" || fail "corrupt $det"
+rm -rf "$uout"
+on_rnixd nix-build --no-out-link --repair modes.nix -A user \
+    >/dev/null 2>"$TROOT/rp.log" || fail "repair user: $(cat "$TROOT/rp.log")"
+[ "$(cat "$uout")" = "$det" ] || fail "repair user: $uout is $(cat "$uout")"
+[ "$(now_hash "$det")" = "$good" ] || fail "input det of user not repaired"
 
 echo "nix-store --repair-path: the client's own refusal, as with nix-daemon"
 on_rnixd nix-store --repair-path "$det" >/dev/null 2>"$TROOT/rp.log" &&
