@@ -1224,14 +1224,11 @@ static int
 bjob_keep_check(struct bjob *bj, struct bout *bo, char *name, size_t len)
 {
 	const char	*errstr;
-	struct stat	 st;
 
 	if ((size_t)snprintf(name, len, "%s.check",
 	    store_base(bo->bo_out->mbo_path)) >= len)
 		return (bjob_fail(bj, "name too long"));
-	if (fstatat(store_env.se_storefd, name, &st,
-	    AT_SYMLINK_NOFOLLOW) == 0 && nar_remove_tree(store_env.se_storefd,
-	    name, &errstr) == -1)
+	if (nar_remove_tree(store_env.se_storefd, name, &errstr) == -1)
 		return (bjob_fail(bj, "%s", errstr));
 	if (renameat2(store_env.se_storefd, bo->bo_tmp, store_env.se_storefd,
 	    name, RENAME_NOREPLACE) == -1)
