@@ -20,9 +20,10 @@
 # --repair of a corrupted and of a deleted output restores it, its NAR
 # hash matching the database, while a reader sees the path present and
 # valid throughout, and a rebuild in repair mode repairs its inputs
-# too; nix-store --verify --check-contents --repair
-# rebuilds a modified output from its deriver and reports a modified
-# path without one; an untrusted client may check but not repair.
+# too.  nix-store --verify --check-contents --repair rebuilds from its
+# deriver a modified output, and a vanished one that still has valid
+# referrers, and reports a modified path without a deriver.  An
+# untrusted client may check but not repair.
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
@@ -194,6 +195,14 @@ on_rnixd nix-store --verify --check-contents --repair \
 [ "$(now_hash "$det")" = "$good" ] || fail "verify --repair: hash"
 on_rnixd nix-store --verify --check-contents >/dev/null 2>"$TROOT/v.log" ||
     fail "verify after repair: $(cat "$TROOT/v.log")"
+
+echo "verify --repair: a vanished path with valid referrers is rebuilt"
+rm -rf "$det"
+on_rnixd nix-store --verify --repair >/dev/null 2>"$TROOT/v.log" ||
+    fail "verify --repair of a vanished path: $(cat "$TROOT/v.log")"
+grep -q "path '$det' disappeared, but it still has valid referrers!" \
+    "$TROOT/v.log" || fail "verify --repair vanished: $(cat "$TROOT/v.log")"
+[ "$(now_hash "$det")" = "$good" ] || fail "vanished $det not rebuilt"
 
 echo "a modified path without a deriver cannot be repaired"
 echo text >"$TROOT/t.txt"
