@@ -1238,6 +1238,29 @@ bjob_keep_check(struct bjob *bj, struct bout *bo, char *name, size_t len)
 	return (0);
 }
 
+/* Built here again with the same result: as Nix, now ultimate. */
+static int
+bjob_mark_ultimate(struct bjob *bj, struct bout *bo)
+{
+	struct db_pathinfo	 dpi;
+	const char		*errstr;
+	int			 rc = 0;
+
+	memset(&dpi, 0, sizeof(dpi));
+	if (db_query_info(store_env.se_db, bo->bo_out->mbo_path, &dpi,
+	    &errstr) != 1)
+		return (0);	/* gone meanwhile: nothing to mark */
+	if (!dpi.dpi_ultimate) {
+		dpi.dpi_ultimate = 1;
+		if (db_register(store_env.se_db, &dpi, 1, NULL, NULL,
+		    &errstr) == -1)
+			rc = bjob_fail(bj, "cannot update '%s': %s",
+			    bo->bo_out->mbo_path, errstr);
+	}
+	db_pathinfo_free(&dpi);
+	return (rc);
+}
+
 /*
  * Check mode: each rebuilt output against the valid one, nothing
  * installed or registered (Nix 2.8's registerOutputs in bmCheck).  An
@@ -1273,6 +1296,10 @@ bjob_check(struct bjob *bj)
 		    HL("%s/%s") "'", bj->bj_mb.mb_drv, bo->bo_out->mbo_path,
 		    store_env.se_storedir, name));
 	}
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++)
+		if (bj->bj_outs[i].bo_was_valid &&
+		    bjob_mark_ultimate(bj, &bj->bj_outs[i]) == -1)
+			return (-1);
 	/* As in Nix, a check that passed leaves no <out>.check behind. */
 	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
 		bo = &bj->bj_outs[i];

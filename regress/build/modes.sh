@@ -59,8 +59,14 @@ det=$(on_rnixd nix-build --no-out-link modes.nix -A det 2>"$TROOT/b.log") ||
     fail "det: $(cat "$TROOT/b.log")"
 nd=$(on_rnixd nix-build --no-out-link modes.nix -A nondet 2>"$TROOT/b.log") ||
     fail "nondet: $(cat "$TROOT/b.log")"
+# As if it had come from elsewhere: a check that passes makes it
+# ultimate, as in Nix.
+dbq "$DB" "update ValidPaths set ultimate = 0 where path = '$det'" ||
+    fail "sqlite3 update"
 on_rnixd nix-build --no-out-link --check modes.nix -A det \
     >/dev/null 2>"$TROOT/c.log" || fail "check det: $(cat "$TROOT/c.log")"
+[ "$(dbq "$DB" "select ultimate from ValidPaths where path = '$det'")" = 1 ] ||
+    fail "check det: not made ultimate"
 grep -q "checking outputs of '.*-det.drv'" "$TROOT/c.log" ||
     fail "check det: no 'checking outputs': $(cat "$TROOT/c.log")"
 
