@@ -804,8 +804,9 @@ sb_unsearchable(const char *path, char *dir, size_t dirlen, struct stat *st)
 
 /*
  * The sandbox's mounts failed with EACCES: find the directory on the
- * way to the builds dir, the store or a sandbox-paths entry that they
- * could not enter, and name it with its setting in err.  -1 if none is
+ * way to the builds dir or a sandbox-paths source that they could not
+ * enter, and name it with its setting in err.  (The store is not
+ * walked: its inputs are linked into the root before, by us.)  -1 if none is
  * found.
  */
 static int
@@ -818,9 +819,6 @@ sb_diagnose_access(const struct mount_build *mb, char *err, size_t errlen)
 
 	if (sb_unsearchable(mb->mbd_builds_dir, dir, sizeof(dir), &st) == 0)
 		setting = "state-dir";
-	else if (sb_unsearchable(mb->mbd_real_store_dir, dir, sizeof(dir),
-	    &st) == 0)
-		setting = "store-dir";
 	for (i = 0; setting == NULL && i < mb->mbd_nbinds; i++)
 		if (sb_unsearchable(mb->mbd_binds[i].mb_source, dir,
 		    sizeof(dir), &st) == 0)

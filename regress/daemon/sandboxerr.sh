@@ -17,9 +17,10 @@
 # path does not exist is refused by rnixd -n, at start and on reload,
 # with file:line and the path; one marked optional ('?', as in Nix) is
 # accepted and skipped by builds.  An entry that vanished after start
-# fails the build naming the path and the setting.  A state dir below a
-# directory the sandbox cannot enter fails the build naming that
-# directory and the setting, not with a bare "Permission denied".
+# fails the build naming the path and the setting.  A sandbox-paths
+# source or a state dir below a directory the sandbox cannot enter fails
+# the build naming that directory and the setting, not with a bare
+# "Permission denied".
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
@@ -88,11 +89,24 @@ grep -q "sandbox-paths: getting attributes of path '$TROOT/gone': No such file o
 rnixd_stop
 RNIXD_PID=""
 
+echo "a sandbox path the sandbox cannot reach: the directory and setting"
+mkdir -m 700 "$TROOT/locked" && echo x >"$TROOT/locked/file" || fail "locked"
+cp "$TROOT/good.conf" "$CONF"
+echo "extra-sandbox-paths = /f=$TROOT/locked/file" >>"$CONF"
+rnixd_start
+sed -i 's/built2/built4/' "$TROOT/sandboxerr.nix"
+nix-build --no-out-link "$TROOT/sandboxerr.nix" >/dev/null 2>"$TROOT/b.log" &&
+    fail "build with an unreachable sandbox path succeeded"
+grep -q "cannot enter '$TROOT/locked' (mode 0700, owner 0:0), which holds the sandbox-paths" \
+    "$TROOT/b.log" || fail "unreachable sandbox path: $(cat "$TROOT/b.log")"
+rnixd_stop
+RNIXD_PID=""
+
 echo "a state dir the sandbox cannot enter: the directory and setting"
 cp "$TROOT/good.conf" "$CONF"
 chmod 700 "$TROOT"
 rnixd_start
-sed -i 's/built2/built3/' "$TROOT/sandboxerr.nix"
+sed -i 's/built4/built3/' "$TROOT/sandboxerr.nix"
 nix-build --no-out-link "$TROOT/sandboxerr.nix" >/dev/null 2>"$TROOT/b.log" &&
     fail "build below a locked directory succeeded"
 chmod 755 "$TROOT"
