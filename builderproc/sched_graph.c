@@ -39,6 +39,9 @@ struct graph_call {
 static void	graph_reply(void *, struct imsg *);
 static int	graph_cmp(const void *, const void *);
 static long	graph_find(const struct goal *, const char *, size_t);
+static long	graph_start(const struct goal *, const char *, char **);
+static void	graph_walk(const struct goal *, char *, size_t *, size_t);
+static int	graph_no_drv(const struct goal *, const char *, char **);
 
 /* Does the derivation name paths whose graph it wants? */
 int
@@ -165,18 +168,93 @@ graph_find(const struct goal *g, const char *path, size_t len)
 }
 
 /*
- * The closure of the paths (each a store path, or a path below one),
- * as indices into g_graph in path order; Nix's error texts otherwise.
+ * A path of exportReferencesGraph, a store path or a path below one,
+ * as the index of its store path in g_graph; -1 with Nix's error.
+ */
+static long
+graph_start(const struct goal *g, const char *p, char **errp)
+{
+	const char	*dir = builder_storedir();
+	size_t		 dlen = strlen(dir), len;
+	long		 at;
+
+	if (strncmp(p, dir, dlen) != 0 || p[dlen] != '/' ||
+	    p[dlen + 1] == '\0') {
+		if (asprintf(errp, "'exportReferencesGraph' contains a "
+		    "non-store path '" OPS_HL("%s") "'", p) == -1)
+			fatal("asprintf");
+		return (-1);
+	}
+	len = dlen + 1 + strcspn(p + dlen + 1, "/");
+	if ((at = graph_find(g, p, len)) == -1) {
+		if (asprintf(errp, "cannot export references of path '"
+		    OPS_HL("%.*s") "' because it is not in the input "
+		    "closure of the derivation", (int)len, p) == -1)
+			fatal("asprintf");
+		return (-1);
+	}
+	return (at);
+}
+
+/* Mark what the marked entries on the stack refer to, transitively. */
+static void
+graph_walk(const struct goal *g, char *mark, size_t *stack, size_t nstack)
+{
+	const char	*p;
+	size_t		 at, j;
+	long		 ref;
+
+	while (nstack > 0) {
+		at = stack[--nstack];
+		for (j = 0; j < g->g_graph[at].pi_nrefs; j++) {
+			p = g->g_graph[at].pi_refs[j];
+			if ((ref = graph_find(g, p, strlen(p))) == -1 ||
+			    mark[ref])
+				continue;
+			mark[ref] = 1;
+			stack[nstack++] = ref;
+		}
+	}
+}
+
+/*
+ * Nix 2.8 adds the closures of the outputs of every .drv in the graph,
+ * which lie outside the input closure; rather than write a different
+ * file, say so.
+ */
+static int
+graph_no_drv(const struct goal *g, const char *mark, char **errp)
+{
+	const char	*p;
+	size_t		 i, len;
+
+	for (i = 0; i < g->g_ngraph; i++) {
+		p = g->g_graph[i].pi_path;
+		len = strlen(p);
+		if (!mark[i] || len <= 4 || strcmp(p + len - 4, ".drv") != 0)
+			continue;
+		if (asprintf(errp, "'exportReferencesGraph' of '" OPS_HL("%s")
+		    "' holds the derivation '" OPS_HL("%s") "': exporting the "
+		    "outputs of derivations is not supported by rnixd",
+		    g->g_path, p) == -1)
+			fatal("asprintf");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The closure of the paths as indices into g_graph, in path order;
+ * Nix's error texts otherwise.
  */
 int
 graph_closure(const struct goal *g, char **paths, size_t npaths,
     size_t **idxp, size_t *nidxp, char **errp)
 {
-	const char	*dir = builder_storedir(), *p;
-	size_t		 dlen = strlen(dir), i, j, len, nstack = 0, n = 0;
-	size_t		*stack, *idx;
-	char		*mark;
-	long		 at, ref;
+	size_t	*stack, *idx, i, nstack = 0, n = 0;
+	char	*mark;
+	long	 at;
+	int	 rc = -1;
 
 	*idxp = NULL;
 	*nidxp = 0;
@@ -191,68 +269,26 @@ graph_closure(const struct goal *g, char **paths, size_t npaths,
 	    (stack = calloc(g->g_ngraph + 1, sizeof(*stack))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < npaths; i++) {
-		p = paths[i];
-		if (strncmp(p, dir, dlen) != 0 || p[dlen] != '/' ||
-		    p[dlen + 1] == '\0') {
-			if (asprintf(errp, "'exportReferencesGraph' contains a "
-			    "non-store path '" OPS_HL("%s") "'", p) == -1)
-				fatal("asprintf");
-			goto fail;
-		}
-		len = dlen + 1 + strcspn(p + dlen + 1, "/");
-		if ((at = graph_find(g, p, len)) == -1) {
-			if (asprintf(errp, "cannot export references of path '"
-			    OPS_HL("%.*s") "' because it is not in the input "
-			    "closure of the derivation", (int)len, p) == -1)
-				fatal("asprintf");
-			goto fail;
-		}
+		if ((at = graph_start(g, paths[i], errp)) == -1)
+			goto done;
 		if (!mark[at]) {
 			mark[at] = 1;
 			stack[nstack++] = at;
 		}
 	}
-	while (nstack > 0) {
-		at = stack[--nstack];
-		for (j = 0; j < g->g_graph[at].pi_nrefs; j++) {
-			p = g->g_graph[at].pi_refs[j];
-			if ((ref = graph_find(g, p, strlen(p))) == -1 ||
-			    mark[ref])
-				continue;
-			mark[ref] = 1;
-			stack[nstack++] = ref;
-		}
-	}
-	/*
-	 * Nix 2.8 adds the closures of the outputs of every .drv in the
-	 * graph, which lie outside the input closure; rather than write
-	 * a different file, say so.
-	 */
-	for (i = 0; i < g->g_ngraph; i++) {
-		len = strlen(g->g_graph[i].pi_path);
-		if (mark[i] && len > 4 &&
-		    strcmp(g->g_graph[i].pi_path + len - 4, ".drv") == 0) {
-			if (asprintf(errp, "'exportReferencesGraph' of '"
-			    OPS_HL("%s") "' holds the derivation '"
-			    OPS_HL("%s") "': exporting the outputs of "
-			    "derivations is not supported by rnixd",
-			    g->g_path, g->g_graph[i].pi_path) == -1)
-				fatal("asprintf");
-			goto fail;
-		}
-	}
+	graph_walk(g, mark, stack, nstack);
+	if (graph_no_drv(g, mark, errp) == -1)
+		goto done;
 	if ((idx = calloc(g->g_ngraph + 1, sizeof(*idx))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < g->g_ngraph; i++)
 		if (mark[i])
 			idx[n++] = i;
-	free(mark);
-	free(stack);
 	*idxp = idx;
 	*nidxp = n;
-	return (0);
-fail:
+	rc = 0;
+done:
 	free(mark);
 	free(stack);
-	return (-1);
+	return (rc);
 }
