@@ -110,7 +110,7 @@ PROG_ASAN_BINS += $$(if $$($(1)_SRCS),$$($(1)_ASAN_BIN))
 endef
 $(eval $(call prog_rule,rnixd,parent,))
 $(eval $(call prog_rule,rnixd-storeproc,storeproc,sqlite3+libevent+libseccomp))
-$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
+$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp+jansson))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 $(eval $(call prog_rule,rnixd-spawner,spawner,libseccomp))
 
@@ -122,7 +122,7 @@ progs-asan: $(PROG_ASAN_BINS)
 # them is harmless.  A unit test of a process's own file (storeproc's
 # database code, say) names it in a "// link: <file.c> ..." line.
 TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp libevent \
-	    sqlite3 2>/dev/null)
+	    sqlite3 jansson 2>/dev/null)
 test_links = $(shell sed -n 's|^/\* link: \(.*\) \*/$$|\1|p' $(1))
 
 $(OBJ)/regress/%: regress/%.c $(LIBCOMMON) $(wildcard */*.c)

@@ -49,6 +49,7 @@
 
 #include "hash.h"
 #include "imsgev.h"
+#include "outcheck.h"
 #include "storepath.h"
 #include "wire.h"
 
@@ -198,6 +199,9 @@ struct msg_build_output {
  * must be owned by it (or by storeproc), as Nix's canonicalisation
  * demands.  mb_refs are the candidate references, the input closure;
  * the outputs' own paths are candidates whether listed or not.
+ * mb_checks are the output checks (outcheck.h), at most one per output
+ * and only for outputs of mb_outputs; storeproc applies them before it
+ * registers anything.
  */
 struct msg_build {
 	char			*mb_drv;
@@ -207,6 +211,8 @@ struct msg_build {
 	size_t			 mb_noutputs;
 	char			**mb_refs;
 	size_t			 mb_nrefs;
+	struct outcheck		*mb_checks;
+	size_t			 mb_nchecks;
 };
 
 /* A registered output: its name and its path info (with path). */

@@ -1174,7 +1174,36 @@ bjob_recheck(struct bjob *bj)
 	return (0);
 }
 
-/* Install, register and answer, or answer the error; then free. */
+/* The derivation's output checks, before anything is installed. */
+static int
+bjob_check(struct bjob *bj)
+{
+	struct scheck_out	*outs;
+	struct bout		*bo;
+	size_t			 i;
+	int			 rc;
+
+	if (bj->bj_mb.mb_nchecks == 0)
+		return (0);
+	if ((outs = calloc(bj->bj_mb.mb_noutputs, sizeof(*outs))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		outs[i].sco_name = bo->bo_out->mbo_name;
+		outs[i].sco_path = bo->bo_out->mbo_path;
+		outs[i].sco_new = !bo->bo_valid;
+		outs[i].sco_narsize = bo->bo_narsize;
+		outs[i].sco_refs = bo->bo_refs;
+		outs[i].sco_nrefs = bo->bo_nrefs;
+	}
+	rc = store_check_outputs(outs, bj->bj_mb.mb_noutputs,
+	    bj->bj_mb.mb_checks, bj->bj_mb.mb_nchecks, bj->bj_err,
+	    sizeof(bj->bj_err));
+	free(outs);
+	return (rc);
+}
+
+/* Check, install, register and answer, or answer the error; free. */
 static void
 bjob_finish(struct bjob *bj, int rc)
 {
@@ -1182,6 +1211,8 @@ bjob_finish(struct bjob *bj, int rc)
 
 	if (rc == 0)
 		rc = bjob_recheck(bj);
+	if (rc == 0)
+		rc = bjob_check(bj);
 	if (rc == 0 && (bjob_install(bj) == -1 || bjob_register(bj) == -1 ||
 	    bjob_reply(bj) == -1))
 		rc = -1;
