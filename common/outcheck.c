@@ -52,7 +52,8 @@ outcheck_format(const char *fmt, ...)
 
 /*
  * A specifier longer than any store path or output name can only be
- * illegal; it is kept cut, so that it still is, and fails in its turn.
+ * illegal; it is kept cut (between UTF-8 characters), so that it still
+ * is, and fails in its turn.
  */
 void
 outcheck_add_spec(struct outcheck *oc, enum outcheck_list l, const char *s,
@@ -61,8 +62,11 @@ outcheck_add_spec(struct outcheck *oc, enum outcheck_list l, const char *s,
 	char	**specs;
 	size_t	  n = oc->oc_nspecs[l];
 
-	if (len > OC_SPEC_MAX)
+	if (len > OC_SPEC_MAX) {
 		len = OC_SPEC_MAX;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
 	if ((specs = reallocarray(oc->oc_specs[l], n + 2,
 	    sizeof(*specs))) == NULL || (specs[n] = strndup(s, len)) == NULL)
 		fatal("%s", __func__);
