@@ -18,7 +18,9 @@
 # both with the same output paths and path infos; every bad-* one fails
 # on both, with the same exit status and message as through nix-daemon
 # (the first line as real Nix prints it locally), and leaves its
-# outputs neither valid nor in the store.  The daemon serves on.
+# outputs neither valid nor in the store.  A __json nested deeper than
+# the JSON parser goes fails the build with a clear error and registers
+# nothing.  The daemon serves on.
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
@@ -141,6 +143,26 @@ grep -q "is too large at 1816 bytes; limit is 1000 bytes" \
     "$TROOT/s-bad-maxsize.rnixd.err")"
 grep -q "illegal reference specifier 'nosuchoutput'" \
     "$TROOT/bad-illegal.rnixd.err" || fail "illegal specifier"
+
+echo "a __json nested 60,000 deep: a clear error, nothing registered"
+cat >"$SRC/deep.nix" <<'EOT'
+let n = 60000; in derivation {
+  name = "deep";
+  system = "x86_64-linux";
+  builder = "/bin/sh";
+  args = [ "-c" "echo deep > $out" ];
+  __json = builtins.concatStringsSep "" (builtins.genList (_: "[") n ++
+    builtins.genList (_: "]") n);
+}
+EOT
+on_rnixd nix-build --no-out-link "$SRC/deep.nix" >/dev/null \
+    2>"$TROOT/deep.rnixd" && fail "deep __json built"
+grep -q "error: cannot process __json attribute of '.*-deep.drv': " \
+    "$TROOT/deep.rnixd" || fail "deep __json: $(cat "$TROOT/deep.rnixd")"
+deep=$(on_rnixd nix-instantiate "$SRC/deep.nix" 2>/dev/null)
+o=$(on_rnixd nix-store -q --outputs "$deep") || fail "outputs of deep"
+on_rnixd nix-store --check-validity "$o" 2>/dev/null && fail "$o is valid"
+[ -e "$o" ] && fail "$o exists"
 
 echo "the daemon serves on"
 on_rnixd nix-store --check-validity $(cat "$TROOT/out.rnixd") ||
