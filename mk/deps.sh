@@ -17,11 +17,9 @@
 # Debian only, as root; anywhere else, say what is needed and stop.
 
 PKGS="gcc make libc6-dev pkg-config libevent-dev libbsd-dev libseccomp-dev
-libsqlite3-dev libssl-dev mandoc nix-bin busybox-static sqlite3 python3
-procps iproute2 util-linux passwd libjansson-dev
+libsqlite3-dev libssl-dev libjansson-dev mandoc nix-bin busybox-static sqlite3 python3
+procps iproute2 util-linux passwd
 clang-14 libclang-rt-14-dev llvm-14"
-# libjansson-dev: builderproc parses a derivation's __json with it
-# (outcheck_json.c).
 # clang-14 builds the fuzz targets of fuzz/ (make fuzz, and their
 # replay in make check); libclang-rt-14-dev holds its libFuzzer and
 # sanitizer runtimes; llvm-14 gives llvm-cov and llvm-profdata for
