@@ -54,6 +54,7 @@ enum outcheck_list {
 #define OC_SPEC_MAX	4096		/* bytes of one specifier */
 #define OC_SPECS_MAX	65536		/* specifiers in one list */
 #define OC_JSON_MAX	(64UL * 1024 * 1024)	/* bytes of __json */
+#define OC_JSON_MEM_MAX	(128UL * 1024 * 1024)	/* its parsed tree */
 #define OC_ERROR_MAX	8192		/* bytes of oc_error */
 
 struct outcheck {

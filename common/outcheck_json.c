@@ -19,8 +19,10 @@
  * its __json (see outcheck.h).
  *
  * __json is parsed with jansson: its parser is strict and stops at a
- * fixed nesting depth, and the text is bounded by the .drv's own limit
- * and OC_JSON_MAX.  What Nix 2.8 does with values of unexpected types
+ * fixed nesting depth, the text is bounded by the .drv's own limit and
+ * OC_JSON_MAX, and the tree by OC_JSON_MEM_MAX: a few bytes of JSON
+ * make a value of some dozens, so a text within limits could still
+ * take builderproc's memory.  What Nix 2.8 does with values of unexpected types
  * is kept, as its JSON library behaves: a list that is a single string
  * is that one string, null is an empty list, an object is the list of
  * its values in key order, and any non-string in a list is an error
@@ -28,6 +30,7 @@
  * from outputChecks; neither does this.
  */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,12 +188,45 @@ oc_get_output(struct outcheck *oc, json_t *o, const char *drvpath)
 			return;
 }
 
+/* What the parse holds; the allocator is set around one parse only. */
+static size_t	oc_mem_used;
+static int	oc_mem_refused;
+
+static void *
+oc_mem_alloc(size_t size)
+{
+	max_align_t	*p;
+
+	if (size > OC_JSON_MEM_MAX - oc_mem_used ||
+	    (p = malloc(sizeof(*p) + size)) == NULL) {
+		oc_mem_refused = 1;
+		return (NULL);
+	}
+	*(size_t *)(void *)p = size;
+	oc_mem_used += size;
+	return (p + 1);
+}
+
+static void
+oc_mem_free(void *ptr)
+{
+	max_align_t	*p = ptr;
+
+	if (p == NULL)
+		return;
+	p--;
+	oc_mem_used -= *(size_t *)(void *)p;
+	free(p);
+}
+
 int
 outcheck_from_json(const char *json, size_t len, const char *drvpath,
     char *const *outputs, size_t noutputs, struct outcheck **checks,
     size_t *nchecks, char **err)
 {
 	json_error_t	 jerr;
+	json_malloc_t	 prev_alloc;
+	json_free_t	 prev_free;
 	json_t		*root, *all, *o;
 	const char	*base;
 	size_t		 i;
@@ -204,11 +240,22 @@ outcheck_from_json(const char *json, size_t len, const char *drvpath,
 		    OC_HL("%s") "': %zu bytes is too long", base, len);
 		return (-1);
 	}
+	json_get_alloc_funcs(&prev_alloc, &prev_free);
+	json_set_alloc_funcs(oc_mem_alloc, oc_mem_free);
+	oc_mem_refused = 0;
 	if ((root = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
 	    &jerr)) == NULL) {
-		*err = outcheck_format("cannot process __json attribute of '"
-		    OC_HL("%s") "': %s at line %d, column %d", base, jerr.text,
-		    jerr.line, jerr.column);
+		json_set_alloc_funcs(prev_alloc, prev_free);
+		if (oc_mem_refused)
+			*err = outcheck_format("cannot process __json "
+			    "attribute of '" OC_HL("%s") "': its values would "
+			    "take more than %lu MiB", base,
+			    OC_JSON_MEM_MAX >> 20);
+		else
+			*err = outcheck_format("cannot process __json "
+			    "attribute of '" OC_HL("%s") "': %s at line %d, "
+			    "column %d", base, jerr.text, jerr.line,
+			    jerr.column);
 		return (-1);
 	}
 	all = json_object_get(root, "outputChecks");
@@ -220,6 +267,7 @@ outcheck_from_json(const char *json, size_t len, const char *drvpath,
 		    drvpath);
 	}
 	json_decref(root);
+	json_set_alloc_funcs(prev_alloc, prev_free);
 	return (0);
 }
 
