@@ -167,6 +167,9 @@ in {
   s-bad-null = s "s-bad-null" refself {
     outputChecks.out.allowedReferences = null;
   };
+  # Built by BuildDerivation (h_builddrv.py), not by nix-build.
+  bd-ok = sh "bd-ok" refself { allowedReferences = [ "out" ]; };
+  bd-bad = sh "bd-bad" refself { disallowedReferences = [ "out" ]; };
   # Attributes outside outputChecks mean nothing with structured attrs.
   s-ok-legacy = s "s-ok-legacy" refdep {
     allowedReferences = [];

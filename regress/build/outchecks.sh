@@ -18,7 +18,9 @@
 # both with the same output paths and path infos; every bad-* one fails
 # on both, with the same exit status and message as through nix-daemon
 # (the first line as real Nix prints it locally), and leaves its
-# outputs neither valid nor in the store.  A __json nested deeper than
+# outputs neither valid nor in the store.  BuildDerivation (the op of
+# remote builds, the derivation sent whole) gets the same BuildResult
+# as from nix-daemon.  A __json nested deeper than
 # the JSON parser goes fails the build with a clear error and registers
 # nothing.  The daemon serves on.
 . "$RNIXD_TOP/regress/lib.sh"
@@ -45,6 +47,7 @@ ATTRS=$(nix-instantiate --eval --json -E \
 OK="" BAD=""
 for at in $ATTRS; do
 	case $at in
+	bd-*)		;;
 	bad-*|s-bad-*)	BAD="$BAD $at" ;;
 	*)		OK="$OK $at" ;;
 	esac
@@ -90,6 +93,39 @@ while ! [ -S "$TROOT/refsock" ]; do
 	n=$((n + 1))
 	[ $n -gt 100 ] && fail "nix-daemon did not get ready"
 	sleep 0.1
+done
+
+# BuildDerivation, as a remote-build client sends it: the checks come
+# from the derivation sent.  Same status and message as nix-daemon's.
+cp ../builder/h_opclient.py h_builddrv.py "$TROOT/"
+for at in bd-ok bd-bad; do
+	echo "BuildDerivation of $at"
+	drv=$(on_rnixd nix-instantiate -A $at "$SRC/outchecks.nix" \
+	    2>/dev/null) || fail "$at: nix-instantiate"
+	on_rnixd nix --extra-experimental-features nix-command \
+	    show-derivation "$drv" >"$TROOT/$at.json" || fail "$at: show"
+	a=$(python3 "$TROOT/h_builddrv.py" "$SOCKET" "$drv" \
+	    "$TROOT/$at.json") || fail "$at: BuildDerivation through rnixd"
+	b=$(python3 "$TROOT/h_builddrv.py" "$TROOT/refsock" "$drv" \
+	    "$TROOT/$at.json") || fail "$at: BuildDerivation, nix-daemon"
+	[ "$a" = "$b" ] || fail "$at: rnixd answered
+$a
+nix-daemon
+$b"
+	o=$(on_rnixd nix-store -q --outputs "$drv") || fail "$at: outputs"
+	if [ $at = bd-ok ]; then
+		[ "${a%%	*}" = 0 ] || fail "$at: $a"
+		on_rnixd nix-store --check-validity "$o" ||
+		    fail "$at: $o not valid"
+	else
+		case $a in
+		*"is not allowed to refer to the following paths"*) ;;
+		*) fail "$at: $a" ;;
+		esac
+		on_rnixd nix-store --check-validity "$o" 2>/dev/null &&
+		    fail "$at: $o is valid"
+		[ -e "$o" ] && fail "$at: $o exists"
+	fi
 done
 
 # The message from "error:" on, without ANSI colours and the summary
