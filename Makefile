@@ -114,6 +114,25 @@ $(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 $(eval $(call prog_rule,rnixd-spawner,spawner,libseccomp))
 
+# rnixd-builtin runs as the builder of builtin: derivations, inside
+# the sandbox, which holds no dynamic loader and no library: it is
+# linked statically, with its own files and libarchive only (no
+# libcommon).  Sanitizers need a loader too, so the ASan tree gets
+# the plain program.
+BUILTIN_SRCS := $(sort $(wildcard builtin/*.c))
+BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(OBJ)/%.o)
+BUILTIN_BIN := $(OBJ)/libexec/rnixd/rnixd-builtin
+BUILTIN_LIBS = $(shell $(PKG_CONFIG) --static --libs libarchive \
+	       libbsd 2>/dev/null)
+$(BUILTIN_BIN): $(BUILTIN_OBJS)
+	$(CC) $(ALL_CFLAGS) -static -Wl,--gc-sections -o $@ \
+	    $(BUILTIN_OBJS) $(BUILTIN_LIBS)
+$(OBJ)/asan/libexec/rnixd/rnixd-builtin: $(BUILTIN_BIN)
+	@mkdir -p $(@D)
+	cp $(BUILTIN_BIN) $@
+PROG_BINS += $(BUILTIN_BIN)
+PROG_ASAN_BINS += $(OBJ)/asan/libexec/rnixd/rnixd-builtin
+
 progs: $(PROG_BINS)
 progs-asan: $(PROG_ASAN_BINS)
 .PHONY: progs progs-asan
@@ -122,7 +141,7 @@ progs-asan: $(PROG_ASAN_BINS)
 # them is harmless.  A unit test of a process's own file (storeproc's
 # database code, say) names it in a "// link: <file.c> ..." line.
 TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp libevent \
-	    sqlite3 2>/dev/null)
+	    sqlite3 libarchive 2>/dev/null)
 test_links = $(shell sed -n 's|^/\* link: \(.*\) \*/$$|\1|p' $(1))
 
 $(OBJ)/regress/%: regress/%.c $(LIBCOMMON) $(wildcard */*.c)

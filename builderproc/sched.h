@@ -287,6 +287,7 @@ size_t		 rec_graph_fixed(struct goal *, unsigned int, unsigned int,
 const char	*rec_graph_unknown(const struct session *, struct goal *,
 		    unsigned int, unsigned int);
 int		 build_recursive(const struct goal *);
+int		 build_builtin(const struct goal *);
 void		 build_slot_give(struct goal *);
 void		 rec_pool_stalled(void);
 struct goal	*rec_outer_goal(const struct session *);
