@@ -100,4 +100,24 @@ same_env "set-flag" --set-flag priority 10 hello
 same_env "install over it" -i clash
 r=$(readlink -f "$TROOT/prof-r")
 [ "$(cat "$r/bin/hello")" = clash ] || fail "the higher priority lost"
+echo "nix profile install"
+for who in r n; do
+	if [ $who = r ]; then
+		on_rnixd nix profile install --profile "$TROOT/np-r" \
+		    --file "$SRC/pkgs.nix" hello tool 2>"$TROOT/r.err" ||
+		    fail "nix profile install: $(cat "$TROOT/r.err")"
+	else
+		# shellcheck disable=SC2086
+		on_ref nix profile install $REFOPTS --profile "$TROOT/np-n" \
+		    --file "$SRC/pkgs.nix" hello tool 2>"$TROOT/n.err" ||
+		    fail "reference: $(cat "$TROOT/n.err")"
+	fi
+done
+r=$(readlink "$TROOT/np-r-1-link")
+n=$(readlink "$TROOT/np-n-1-link")
+[ -n "$r" ] && [ "$r" = "$n" ] || fail "nix profile: $r, Nix made $n"
+env_tree "$r" >"$TROOT/tree.r"
+env_tree "$(ref_real "$n")" >"$TROOT/tree.n"
+diff -u "$TROOT/tree.n" "$TROOT/tree.r" >&2 || fail "nix profile: trees differ"
+grep -q '"version": *2' "$r/manifest.json" || fail "no manifest.json"
 echo ok
