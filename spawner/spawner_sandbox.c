@@ -814,7 +814,8 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	}
 	closefrom(builtin ? 5 : 4);
 	step = "argv";
-	if ((argv = calloc(mb->mbd_nargs + 2, sizeof(*argv))) == NULL)
+	/* Room for rnixd-builtin's two, and the NULL after them. */
+	if ((argv = calloc(mb->mbd_nargs + 3, sizeof(*argv))) == NULL)
 		goto fail;
 	if (builtin) {
 		/* As in Nix, a built-in builder takes no arguments. */
