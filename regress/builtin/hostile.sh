@@ -22,7 +22,9 @@
 # and nothing outside the output is created or changed.  Then through
 # the daemon: the build fails with the reason, nothing is registered,
 # the daemon goes on serving and a good tarball unpacks; an unknown
-# built-in builder and builtin:fetchurl fail with clear errors.
+# built-in builder and builtin:fetchurl fail with clear errors; what a
+# built-in builder sees is the sandbox (its /etc, no path it was not
+# given), not the host.
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
@@ -95,6 +97,7 @@ out=$(nix-build --no-out-link unpack.nix --arg src "$TROOT/good.tar.xz" \
 [ "$(ls "$out")" = chan ] && [ "$(cat "$out/chan/sub/f")" = data ] ||
     fail "the good tarball: $(ls -R "$out")"
 
+p=$(nix-store --add "$TROOT/good") || fail "add"
 nix-build --no-out-link unpack.nix --argstr builtin nope \
     >/dev/null 2>"$TROOT/err" && fail "builtin:nope built"
 grep -q "error: unsupported builtin builder 'nope'" "$TROOT/err" ||
@@ -103,5 +106,15 @@ nix-build --no-out-link unpack.nix --argstr builtin fetchurl \
     >/dev/null 2>"$TROOT/err" && fail "builtin:fetchurl built"
 grep -q "error: builtin:fetchurl is not supported by rnixd" "$TROOT/err" ||
     fail "builtin:fetchurl: $(cat "$TROOT/err")"
+
+echo "a built-in builder sees the sandbox, not the host"
+out=$(nix-build --no-out-link sandboxed.nix --argstr dirs /etc \
+    2>"$TROOT/err") || fail "buildenv of /etc: $(cat "$TROOT/err")"
+[ "$(ls "$out" | tr '\n' ' ')" = "group hosts manifest.nix passwd " ] ||
+    fail "the sandbox's /etc is not what it saw: $(ls "$out")"
+nix-build --no-out-link sandboxed.nix --argstr dirs "$p" \
+    >/dev/null 2>"$TROOT/err" && fail "a path not in the sandbox was seen"
+grep -q "error: opening directory '$p': No such file or directory" \
+    "$TROOT/err" || fail "a path not in the sandbox: $(cat "$TROOT/err")"
 nix_ping >/dev/null 2>&1 || fail "the daemon stopped serving"
 echo ok
