@@ -16,14 +16,16 @@
 # profiles/per-user/<user> and gcroots/per-user/<user> in the state
 # dir, made for each user that connects, owned by that user, mode 0755,
 # as nix-daemon 2.8 makes them: then a non-root user's nix-env --set
-# works on its default profile.  A symlink planted at per-user (the
+# works on its default profile, and so does its nix-env -i.  A symlink planted at per-user (the
 # state dir is the store user's) is not followed.
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 command -v nix-env >/dev/null || skip "needs nix-env (nix-bin)"
 command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
 id nobody >/dev/null 2>&1 || skip "needs user nobody"
+BB=$(command -v busybox) || skip "needs busybox-static"
 store_init
+echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
 STATE="$TROOT/nix/var/nix"
 mkdir -p "$STATE/gcroots" "$TROOT/elsewhere"
 ln -s "$TROOT/elsewhere" "$STATE/gcroots/per-user"
@@ -71,4 +73,15 @@ done
     nobody ] || fail "the generation is not nobody's"
 [ "$(readlink "$H/.nix-profile")" = "$STATE/profiles/per-user/nobody/profile" ] ||
     fail "~/.nix-profile: $(readlink "$H/.nix-profile")"
+
+echo "a user's nix-env -i (builtin:buildenv for an untrusted client)"
+cp pkgs.nix "$TROOT/src/"
+setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$H" \
+    XDG_CACHE_HOME="$H/.cache" NIX_STATE_DIR="$STATE" \
+    NIX_REMOTE="$RSTORE" nix-env -f "$TROOT/src/pkgs.nix" -i hello \
+    2>"$TROOT/err" || fail "nix-env -i as nobody: $(cat "$TROOT/err")"
+[ "$(cat "$H/.nix-profile/bin/hello")" = hello ] ||
+    fail "hello is not in nobody's profile"
+[ "$(readlink "$STATE/profiles/per-user/nobody/profile")" = \
+    profile-2-link ] || fail "no second generation"
 echo ok
