@@ -119,6 +119,12 @@ build_mount_start(struct goal *g)
 	gid_t			 gid;
 
 	memset(&mb, 0, sizeof(mb));
+	/* rnixd-builtin takes the name as argv[1]; it may hold no '/'. */
+	if (build_builtin(g) && (g->g_drv->d_builder[8] == '\0' ||
+	    strchr(g->g_drv->d_builder + 8, '/') != NULL)) {
+		build_fail_early(g, "unsupported builtin builder");
+		return;
+	}
 	do {
 		if (++mount_next_id == 0)
 			mount_next_id = 1;

@@ -136,17 +136,18 @@ msg_check_abs(const char *path)
 	}
 }
 
-/* "builtin:" and a name of lower-case letters and dashes. */
+/*
+ * "builtin:" and a name without '/': rnixd-builtin gets the name as
+ * its argument and answers one it does not know with Nix's error.
+ */
 static int
 msg_check_builtin(const char *s)
 {
 	size_t	len = strlen(MOUNT_BUILTIN_PREFIX);
 
-	if (strncmp(s, MOUNT_BUILTIN_PREFIX, len) != 0 || s[len] == '\0')
+	if (strncmp(s, MOUNT_BUILTIN_PREFIX, len) != 0 || s[len] == '\0' ||
+	    strchr(s + len, '/') != NULL)
 		return (-1);
-	for (s += len; *s != '\0'; s++)
-		if ((*s < 'a' || *s > 'z') && *s != '-')
-			return (-1);
 	return (0);
 }
 

@@ -98,6 +98,14 @@ out=$(nix-build --no-out-link unpack.nix --arg src "$TROOT/good.tar.xz" \
     fail "the good tarball: $(ls -R "$out")"
 
 p=$(nix-store --add "$TROOT/good") || fail "add"
+nix-build --no-out-link unpack.nix --argstr builtin No.Such \
+    >/dev/null 2>"$TROOT/err" && fail "builtin:No.Such built"
+grep -q "error: unsupported builtin builder 'No.Such'" "$TROOT/err" ||
+    fail "builtin:No.Such: $(cat "$TROOT/err")"
+nix-build --no-out-link unpack.nix --argstr builtin ../sh \
+    >/dev/null 2>"$TROOT/err" && fail "builtin:../sh built"
+grep -q "unsupported builtin builder" "$TROOT/err" ||
+    fail "builtin:../sh: $(cat "$TROOT/err")"
 nix-build --no-out-link unpack.nix --argstr builtin nope \
     >/dev/null 2>"$TROOT/err" && fail "builtin:nope built"
 grep -q "error: unsupported builtin builder 'nope'" "$TROOT/err" ||
