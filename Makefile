@@ -118,6 +118,25 @@ $(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 $(eval $(call prog_rule,rnixd-spawner,spawner,libseccomp))
 
+# rnixd-builtin runs as the builder of builtin: derivations, inside
+# the sandbox, which holds no dynamic loader and no library: it is
+# linked statically, with its own files and libarchive only (no
+# libcommon).  Sanitizers need a loader too, so the ASan tree gets
+# the plain program.
+BUILTIN_SRCS := $(sort $(wildcard builtin/*.c))
+BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(OBJ)/%.o)
+BUILTIN_BIN := $(OBJ)/libexec/rnixd/rnixd-builtin
+BUILTIN_LIBS = $(shell $(PKG_CONFIG) --static --libs libarchive \
+	       libbsd 2>/dev/null)
+$(BUILTIN_BIN): $(BUILTIN_OBJS)
+	$(CC) $(ALL_CFLAGS) -static -Wl,--gc-sections -o $@ \
+	    $(BUILTIN_OBJS) $(BUILTIN_LIBS)
+$(OBJ)/asan/libexec/rnixd/rnixd-builtin: $(BUILTIN_BIN)
+	@mkdir -p $(@D)
+	cp $(BUILTIN_BIN) $@
+PROG_BINS += $(BUILTIN_BIN)
+PROG_ASAN_BINS += $(OBJ)/asan/libexec/rnixd/rnixd-builtin
+
 progs: $(PROG_BINS)
 progs-asan: $(PROG_ASAN_BINS)
 .PHONY: progs progs-asan
@@ -129,7 +148,7 @@ progs-asan: $(PROG_ASAN_BINS)
 # file's object, built by the rules above: it depends on its own source,
 # libcommon and those objects, each of which has its own .d file.
 TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp libevent \
-	    sqlite3 2>/dev/null)
+	    sqlite3 libarchive 2>/dev/null)
 test_links = $(shell sed -n -e 's|^/\* link: \(.*\) \*/$$|\1|p' \
 	     -e 's|^// link: \(.*\)$$|\1|p' $(1))
 # test_objs(source, object directory)
