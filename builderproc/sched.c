@@ -354,7 +354,7 @@ goal_system_ok(struct goal *g)
 		    "recursive-nix' in the daemon's configuration", g->g_path);
 		ok = 0;
 	} else if (sched_features_missing(req, feats, nfeats) ||
-	    !goal_platform_ok(d->d_platform)) {
+	    (!goal_platform_ok(d->d_platform) && !sched_builtin(g))) {
 		need = sched_feature_set(req, NULL, 0);
 		have = sched_feature_set(NULL, feats, nfeats);
 		goal_done(g, WIRE_BS_MISC_FAILURE, "a '" OPS_HL("%s") "' with "
@@ -582,6 +582,16 @@ sched_stalled(void)
 	return (goal_next() != NULL &&
 	    running < config_max_jobs(builder_env.be_conf) &&
 	    users_free() == 0);
+}
+
+/*
+ * A built-in builder (rnixd-builtin, run by the spawner) builds on
+ * any host, whatever the system, as in Nix ("builtin" usually).
+ */
+int
+sched_builtin(const struct goal *g)
+{
+	return (strncmp(g->g_drv->d_builder, "builtin:", 8) == 0);
 }
 
 /* Does g get a recursive-Nix socket?  (goal_system_ok let it in.) */
