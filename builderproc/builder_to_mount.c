@@ -123,6 +123,12 @@ bmount_start(struct goal *g)
 	size_t			 i;
 
 	memset(&mb, 0, sizeof(mb));
+	/* rnixd-builtin takes the name as argv[1]; it may hold no '/'. */
+	if (sched_builtin(g) && (g->g_drv->d_builder[8] == '\0' ||
+	    strchr(g->g_drv->d_builder + 8, '/') != NULL)) {
+		sched_fail_early(g, "unsupported builtin builder");
+		return;
+	}
 	/* Before anything is set up: Nix refuses these before building. */
 	if (attrs_make(g, &da, &err) == -1) {
 		attrs_free(&da);

@@ -354,7 +354,7 @@ goal_system_ok(struct goal *g)
 		    "recursive-nix' in the daemon's configuration", g->g_path);
 		ok = 0;
 	} else if (sched_features_missing(req, feats, nfeats) ||
-	    !goal_platform_ok(d->d_platform)) {
+	    (!goal_platform_ok(d->d_platform) && !sched_builtin(g))) {
 		need = sched_feature_set(req, NULL, 0);
 		have = sched_feature_set(NULL, feats, nfeats);
 		goal_done(g, WIRE_BS_MISC_FAILURE, "a '" OPS_HL("%s") "' with "
@@ -584,6 +584,16 @@ sched_stalled(void)
 	    users_free() == 0);
 }
 
+/*
+ * A built-in builder (rnixd-builtin, run by the spawner) builds on
+ * any host, whatever the system, as in Nix ("builtin" usually).
+ */
+int
+sched_builtin(const struct goal *g)
+{
+	return (strncmp(g->g_drv->d_builder, "builtin:", 8) == 0);
+}
+
 /* Does g get a recursive-Nix socket?  (goal_system_ok let it in.) */
 int
 sched_recursive(const struct goal *g)
@@ -753,11 +763,20 @@ sched_register(struct goal *g, int dirfd)
 	struct msg_build	 mb;
 	struct msg_build_output	*mo;
 	const struct drv	*d = g->g_drv;
+	char			*err;
 	size_t			 i;
 	uint32_t		 id;
 
 	g->g_state = GS_REGISTER;
 	memset(&mb, 0, sizeof(mb));
+	/* storeproc applies them; the JSON is parsed here, unprivileged. */
+	if (outcheck_from_drv(d, g->g_path, &mb.mb_checks, &mb.mb_nchecks,
+	    &err) == -1) {
+		close(dirfd);
+		sched_finish(g, WIRE_BS_MISC_FAILURE, err);
+		free(err);
+		return;
+	}
 	mb.mb_drv = g->g_path;
 	mb.mb_id = g->g_build_id;
 	mb.mb_uid = users_uid(g->g_user);
@@ -781,12 +800,14 @@ sched_register(struct goal *g, int dirfd)
 	    dirfd) == -1) {
 		free(mb.mb_refs);
 		free(mo);
+		outcheck_free(mb.mb_checks, mb.mb_nchecks);
 		goal_unref(g);
 		sched_finish(g, WIRE_BS_MISC_FAILURE, "too many outputs");
 		return;
 	}
 	free(mb.mb_refs);
 	free(mo);
+	outcheck_free(mb.mb_checks, mb.mb_nchecks);
 }
 
 /* The build's own roots now belong to its clients' sessions. */

@@ -279,6 +279,7 @@ void		 sched_cleaned(struct goal *);
 void		 sched_fail_early(struct goal *, const char *);
 int		 sched_fixed(const struct goal *);
 int		 sched_recursive(const struct goal *);
+int		 sched_builtin(const struct goal *);
 void		 sched_slot_give(struct goal *);
 int		 sched_stalled(void);
 

@@ -494,9 +494,33 @@ req_cancel(struct session *s)
 		req_free(req);
 }
 
-/* Realisation JSON of one output: what builtOutputs maps to. */
+/*
+ * Did the client ask for this output?  path is "<drv>!*" or
+ * "<drv>!<name>,<name>...", as the client wrote it.
+ */
+static int
+req_output_wanted(const char *path, const char *name)
+{
+	const char	*p, *q;
+	size_t		 len = strlen(name);
+
+	if ((p = strchr(path, '!')) == NULL || strcmp(p + 1, "*") == 0)
+		return (1);
+	for (p++; ; p = q + 1) {
+		q = strchrnul(p, ',');
+		if ((size_t)(q - p) == len && strncmp(p, name, len) == 0)
+			return (1);
+		if (*q == '\0')
+			return (0);
+	}
+}
+
+/*
+ * Realisation JSON of each output the client asked for: what
+ * builtOutputs maps to.
+ */
 static void
-req_put_outputs(struct wire_out *out, struct goal *g)
+req_put_outputs(struct wire_out *out, struct goal *g, const char *path)
 {
 	const char	*base;
 	char		*key, *json;
@@ -506,10 +530,14 @@ req_put_outputs(struct wire_out *out, struct goal *g)
 		wire_put_u64(out, 0);
 		return;
 	}
-	n = g->g_drv->d_noutputs;
+	for (i = 0; i < g->g_drv->d_noutputs; i++)
+		if (req_output_wanted(path, g->g_drv->d_outputs[i].do_name))
+			n++;
 	wire_put_u64(out, n);
 	/* Output names are sorted in the .drv, so the keys are too. */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < g->g_drv->d_noutputs; i++) {
+		if (!req_output_wanted(path, g->g_drv->d_outputs[i].do_name))
+			continue;
 		base = g->g_outpaths[i] + strlen(builder_storedir()) + 1;
 		if (asprintf(&key, "sha256:%s!%s", g->g_hash,
 		    g->g_drv->d_outputs[i].do_name) == -1 ||
@@ -550,7 +578,8 @@ req_put_result(struct build_req *req, struct build_item *it)
 		wire_put_u64(out, it->bi_times > 0 ? it->bi_stop : 0);
 	}
 	if (minor >= 28)
-		req_put_outputs(out, ok && it->bi_drv ? it->bi_goal : NULL);
+		req_put_outputs(out, ok && it->bi_drv ? it->bi_goal : NULL,
+		    it->bi_path);
 }
 
 /* The name in a store path: what follows "<hash>-". */

@@ -918,6 +918,49 @@ ops_option_unrestricted(const struct wire_pair *wp)
 }
 
 /*
+ * Does rnixd act on this override of a trusted client?  The timeout
+ * it does (req_session_timeout); a list of substituters or builders
+ * only when it is empty, since rnixd never substitutes nor builds
+ * remotely.  Everything else a client may send (sandbox-paths, cores
+ * given as an option, netrc-file, ...) is the daemon's own
+ * configuration or not implemented here.
+ */
+static int
+ops_option_acted_on(const struct wire_pair *wp)
+{
+	static const char *const lists[] = {
+		"substituters", "extra-substituters", "binary-caches",
+		"extra-binary-caches", "trusted-substituters",
+		"extra-trusted-substituters", "trusted-public-keys",
+		"extra-trusted-public-keys", "binary-cache-public-keys",
+		"builders"
+	};
+	size_t	i;
+
+	if (strcmp(wp->wp_key, "timeout") == 0 ||
+	    strcmp(wp->wp_key, "build-timeout") == 0)
+		return (1);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (strcmp(wp->wp_key, lists[i]) == 0)
+			return (wp->wp_value[strspn(wp->wp_value,
+			    " \t\n\r")] == '\0');
+	return (0);
+}
+
+/* Nix's warning for a setting it does not know: never silence. */
+static void
+ops_option_unknown(struct session *s, const struct wire_options *opts,
+    const struct wire_pair *wp)
+{
+	char	*msg;
+
+	if (asprintf(&msg, "unknown setting '%s'", wp->wp_key) == -1)
+		fatal("asprintf");
+	ops_warn(s, opts, msg);
+	free(msg);
+}
+
+/*
  * Apply nix-daemon's rules (worker-protocol.md 6.1): trusted clients
  * set anything but experimental-features; untrusted ones only a few
  * harmless settings, the rest is dropped with a warning.
@@ -935,6 +978,8 @@ ops_options_filter(struct session *s, struct wire_options *opts)
 		    strcmp(wp->wp_key, "ssh-auth-sock") == 0)
 			;
 		else if (session_trusted(s) || ops_option_unrestricted(wp)) {
+			if (!ops_option_acted_on(wp))
+				ops_option_unknown(s, opts, wp);
 			opts->opt_overrides[kept++] = *wp;
 			continue;
 		} else if (strcmp(wp->wp_key, "substituters") == 0 ||

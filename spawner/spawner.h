@@ -68,6 +68,7 @@ struct mount_build {
 	size_t			 mbd_nbinds;
 	const struct msg_mount_file *mbd_files;	/* for the build dir */
 	size_t			 mbd_nfiles;
+	int			 mbd_builtinfd;	/* rnixd-builtin, or -1 */
 };
 
 /* A started sandbox, as the spawner keeps it until cleanup. */

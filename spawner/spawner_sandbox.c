@@ -172,7 +172,14 @@ spawn_check(const struct mount_build *mb, char *err, size_t errlen)
 	    sb_check_abs(mb->mbd_real_store_dir) == -1 ||
 	    sb_check_abs(mb->mbd_builds_dir) == -1)
 		return (sb_err(err, errlen, "bad store or builds dir"));
-	if (mb->mbd_builder == NULL || sb_check_abs(mb->mbd_builder) == -1)
+	if (mb->mbd_builder == NULL)
+		return (sb_err(err, errlen, "no builder"));
+	if (strncmp(mb->mbd_builder, MOUNT_BUILTIN_PREFIX,
+	    strlen(MOUNT_BUILTIN_PREFIX)) == 0) {
+		if (mb->mbd_builtinfd == -1)
+			return (sb_err(err, errlen, "%s cannot run: "
+			    "rnixd-builtin is missing", mb->mbd_builder));
+	} else if (sb_check_abs(mb->mbd_builder) == -1)
 		return (sb_err(err, errlen, "builder must be absolute"));
 	/* It could hand its daemon connection to a host process. */
 	if ((mb->mbd_flags & MOUNT_F_NETWORK) &&
@@ -894,8 +901,10 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	const char	*step = "sync";
 	char		 msg[512], **argv;
 	size_t		 i;
-	int		 fd;
+	int		 fd, builtinfd = -1, builtin;
 
+	builtin = strncmp(mb->mbd_builder, MOUNT_BUILTIN_PREFIX,
+	    strlen(MOUNT_BUILTIN_PREFIX)) == 0;
 	if (read(syncfd, msg, 1) != 1)
 		goto fail;
 	close(syncfd);
@@ -918,18 +927,34 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	if (setsid() == -1 || dup2(slave, 1) == -1 || dup2(slave, 2) == -1 ||
 	    (fd = open("/dev/null", O_RDWR)) == -1 || dup2(fd, 0) == -1)
 		goto fail;
+	/* rnixd-builtin, out of the way of fd 3, then at fd 4. */
+	if (builtin && (builtinfd = fcntl(mb->mbd_builtinfd,
+	    F_DUPFD_CLOEXEC, 5)) == -1)
+		goto fail;
 	if (errfd != 3) {
 		if (dup3(errfd, 3, O_CLOEXEC) == -1)
 			goto fail;
 		errfd = 3;
 	}
-	closefrom(4);
+	if (builtin) {
+		if (dup3(builtinfd, 4, O_CLOEXEC) == -1)
+			goto fail;
+		builtinfd = 4;
+	}
+	closefrom(builtin ? 5 : 4);
 	step = "argv";
-	if ((argv = calloc(mb->mbd_nargs + 2, sizeof(*argv))) == NULL)
+	/* Room for rnixd-builtin's two, and the NULL after them. */
+	if ((argv = calloc(mb->mbd_nargs + 3, sizeof(*argv))) == NULL)
 		goto fail;
-	argv[0] = strrchr(mb->mbd_builder, '/') + 1;
-	for (i = 0; i < mb->mbd_nargs; i++)
-		argv[i + 1] = mb->mbd_args[i];
+	if (builtin) {
+		/* As in Nix, a built-in builder takes no arguments. */
+		argv[0] = "rnixd-builtin";
+		argv[1] = mb->mbd_builder + strlen(MOUNT_BUILTIN_PREFIX);
+	} else {
+		argv[0] = strrchr(mb->mbd_builder, '/') + 1;
+		for (i = 0; i < mb->mbd_nargs; i++)
+			argv[i + 1] = mb->mbd_args[i];
+	}
 	step = "signals";
 	if (sb_child_signals() == -1)
 		goto fail;
@@ -942,7 +967,16 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	if (spawn_builder_filter() == -1)
 		goto fail;
 	step = "exec";
-	execve(mb->mbd_builder, argv, mb->mbd_env);
+	/*
+	 * rnixd-builtin is not in the sandbox: it is run from the
+	 * descriptor opened on the host, and needs nothing else there
+	 * (it is linked statically).
+	 */
+	if (builtin)
+		syscall(SYS_execveat, builtinfd, "", argv, mb->mbd_env,
+		    AT_EMPTY_PATH);
+	else
+		execve(mb->mbd_builder, argv, mb->mbd_env);
 fail:
 	snprintf(msg, sizeof(msg), "%s: %s", step, strerror(errno));
 	if (write(errfd, msg, strlen(msg)) == -1)
