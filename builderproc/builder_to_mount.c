@@ -42,27 +42,6 @@ struct goal_link {
 	struct goal		*gl_goal;
 };
 
-/* For builderproc.c, which cannot include msg_mount.h with msg_store.h. */
-size_t
-build_mount_maxsize(void)
-{
-	return (MSG_MOUNT_MAXSIZE);
-}
-
-static void
-mount_compose(void *arg, uint32_t type, uint32_t peerid, int fd,
-    const void *data, size_t len)
-{
-	imsgev_compose(arg, type, peerid, fd, data, len);
-}
-
-static void
-mount_chan(struct msg_mount_chan *mc)
-{
-	mc->mc_compose = mount_compose;
-	mc->mc_arg = &iev_mount;
-}
-
 static struct goal *
 mount_find(uint64_t id)
 {
@@ -110,7 +89,6 @@ mount_binds(size_t *n)
 void
 build_mount_start(struct goal *g)
 {
-	struct msg_mount_chan	 mc;
 	struct msg_mount_build	 mb;
 	struct goal_link	*gl;
 	struct drv_type		 dt;
@@ -144,10 +122,9 @@ build_mount_start(struct goal *g)
 	mb.mmb_inputs = g->g_closure;
 	mb.mmb_ninputs = g->g_nclosure;
 	mb.mmb_binds = mount_binds(&mb.mmb_nbinds);
-	mount_chan(&mc);
 	g->g_state = GS_MOUNT;
 	g->g_start = time(NULL);
-	if (msg_send_build(&mc, &mb) == -1) {
+	if (msg_send_build(&ibuf_mount, &mb) == -1) {
 		env_free(mb.mmb_env, mb.mmb_nenv);
 		free(mb.mmb_binds);
 		build_fail_early(g, "the build is too large for the sandbox");
@@ -166,21 +143,18 @@ build_mount_start(struct goal *g)
 void
 build_mount_kill(struct goal *g)
 {
-	struct msg_mount_chan	mc;
 
-	mount_chan(&mc);
 	if (g->g_state == GS_RUN || g->g_state == GS_MOUNT)
-		msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, g->g_build_id);
+		msg_send_build_id(&ibuf_mount, IMSG_MOUNT_BUILD_KILL,
+		    g->g_build_id);
 }
 
 void
 build_mount_cleanup(struct goal *g)
 {
-	struct msg_mount_chan	mc;
 
 	g->g_state = GS_CLEANUP;
-	mount_chan(&mc);
-	msg_send_build_id(&mc, IMSG_MOUNT_BUILD_CLEANUP, g->g_build_id);
+	msg_send_build_id(&ibuf_mount, IMSG_MOUNT_BUILD_CLEANUP, g->g_build_id);
 }
 
 static void
@@ -326,10 +300,8 @@ mount_socket(struct imsg *imsg)
 void
 build_mount_bind(struct goal *g, uint32_t peerid, const char *path)
 {
-	struct msg_mount_chan	mc;
 
-	mount_chan(&mc);
-	if (msg_send_bind_path(&mc, peerid, g->g_build_id, path) == -1)
+	if (msg_send_bind_path(&ibuf_mount, peerid, g->g_build_id, path) == -1)
 		rec_bind_reply(peerid, "bad path");
 }
 

@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "imsgev.h"
+#include "msg_ctl.h"
 #include "wire.h"
 
 /* Bytes of one request buffered before it is complete. */
@@ -174,6 +175,8 @@ extern int			 builder_fd_limit;
 extern struct imsgev		 iev_parent;
 extern struct imsgev		 iev_store;
 extern struct imsgev		 iev_mount;
+extern struct imsgbuf		 ibuf_store;
+extern struct imsgbuf		 ibuf_mount;
 
 /* session.c */
 void	session_listen(int);
@@ -335,7 +338,7 @@ void	store_route_reply(struct imsg *);
 /* sched_req.c: the build ops; sched_users.c; builder_to_mount.c */
 void	build_req_start(struct session *, char **, size_t, struct goal *);
 void	build_req_cancel(struct session *);
-int	users_parse(const void *, size_t);
+int	users_parse(struct imsg *);
 int	build_mount_reply(struct imsg *);
 void	build_mount_bind(struct goal *, uint32_t, const char *);
 
@@ -353,6 +356,5 @@ void	rec_bind_reply(uint32_t, const char *);
 int	rec_op_start(struct session *, enum rec_policy, uint64_t,
 	    struct wire_in *, struct op_args *);
 void	rec_missing_extra(struct session *, struct msg_missing *);
-size_t	build_mount_maxsize(void);
 
 #endif /* RNIXD_BUILDERPROC_H */

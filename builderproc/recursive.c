@@ -270,7 +270,7 @@ rec_build_free(struct goal *g)
 		free(rp);
 	}
 	wire_strings_free(rb->rb_added, rb->rb_nadded);
-	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, rb->rb_rootid);
+	msg_send_empty(&ibuf_store, IMSG_STORE_SESSION_END, rb->rb_rootid);
 	TAILQ_REMOVE(&rec_builds, rb, rb_entry);
 	free(rb);
 	g->g_rec = NULL;
@@ -645,7 +645,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 		return;
 	}
 	s->s_rphase = REC_PHASE_BINDS;
-	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
+	(void)msg_send_paths(&ibuf_store, IMSG_STORE_TEMP_ROOTS,
 	    s->s_rec->rb_rootid, paths, npaths);
 	wire_strings_free(s->s_rcand, s->s_nrcand);
 	s->s_rcand = NULL;
@@ -678,7 +678,7 @@ rec_op_done(struct session *s)
 		return (0);
 	s->s_rphase = REC_PHASE_CLOSURE;
 	id = store_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id,
+	if (msg_send_paths(&ibuf_store, IMSG_STORE_QUERY_CLOSURE, id,
 	    s->s_rcand, s->s_nrcand) == -1) {
 		ops_error(s, "too many new paths");
 		return (0);

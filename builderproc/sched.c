@@ -259,7 +259,7 @@ goal_check(struct goal *g)
 	for (i = 0; i < n; i++)
 		paths[i] = g->g_outpaths[i];
 	id = store_call_new(goal_check_reply, g);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
+	if (msg_send_paths(&ibuf_store, IMSG_STORE_QUERY_VALID, id, paths,
 	    n) == -1) {
 		store_call_cancel(id);
 		g->g_busy = 0;
@@ -628,7 +628,7 @@ build_closure(struct goal *g)
 	}
 	goal_ref(g);
 	id = store_call_new(goal_closure_reply, g);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id, paths,
+	if (msg_send_paths(&ibuf_store, IMSG_STORE_QUERY_CLOSURE, id, paths,
 	    n) == -1) {
 		/* A .drv any client may add: its failure, not ours. */
 		store_call_cancel(id);
@@ -724,7 +724,7 @@ build_register(struct goal *g, int dirfd)
 	mb.mb_refs = rec_build_refs(g, &mb.mb_nrefs);
 	goal_ref(g);
 	id = store_call_new(goal_register_reply, g);
-	if (msg_send_build_outputs(&iev_store, id, &mb, dirfd) == -1) {
+	if (msg_send_build_outputs(&ibuf_store, id, &mb, dirfd) == -1) {
 		free(mb.mb_refs);
 		free(mo);
 		goal_unref(g);
@@ -749,7 +749,7 @@ goal_hand_over_roots(struct goal *g, uint32_t callid,
 		paths[i] = mr->mbr_outputs[i].mbt_info.pi_path;
 	build_root_waiters(g, paths, mr->mbr_noutputs);
 	free(paths);
-	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, callid);
+	msg_send_empty(&ibuf_store, IMSG_STORE_SESSION_END, callid);
 }
 
 static void

@@ -300,6 +300,6 @@ uid_t		 users_uid(int);
 size_t		 users_count(void);
 size_t		 users_busy(void);
 size_t		 users_free(void);
-int		 users_parse(const void *, size_t);
+int		 users_parse(struct imsg *);
 
 #endif /* RNIXD_BUILDER_BUILD_H */

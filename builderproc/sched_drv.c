@@ -196,7 +196,7 @@ goal_load(struct goal *g)
 	g->g_load = GL_FETCH;
 	goal_ref(g);
 	id = store_call_new(goal_load_reply, g);
-	if (msg_send_path(&iev_store, IMSG_STORE_QUERY_DRV, id, g->g_path,
+	if (msg_send_path(&ibuf_store, IMSG_STORE_QUERY_DRV, id, g->g_path,
 	    -1) == -1)
 		fatalx("%s: cannot send a store path", __func__);
 }

@@ -111,7 +111,7 @@ log_start(struct goal *g)
 		log_warn("%s: fcntl", __func__);
 	g->g_storelog = fds[1];
 	id = store_call_new(log_ok_reply, NULL);
-	msg_send_path(&iev_store, IMSG_STORE_BUILD_LOG, id, g->g_path,
+	msg_send_path(&ibuf_store, IMSG_STORE_BUILD_LOG, id, g->g_path,
 	    fds[0]);
 }
 

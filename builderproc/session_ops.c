@@ -413,7 +413,7 @@ ops_request_path(struct session *s, uint32_t type, char *path)
 {
 	free(s->s_arg);
 	s->s_arg = path;
-	if (msg_send_path(&iev_store, type, s->s_id, path, -1) == -1) {
+	if (msg_send_path(&ibuf_store, type, s->s_id, path, -1) == -1) {
 		ops_error(s, "request too large");
 		return;
 	}
@@ -424,7 +424,7 @@ void
 ops_request_paths(struct session *s, uint32_t type, char **paths,
     size_t npaths)
 {
-	if (msg_send_paths(&iev_store, type, s->s_id, paths, npaths) == -1)
+	if (msg_send_paths(&ibuf_store, type, s->s_id, paths, npaths) == -1)
 		ops_error(s, "too many paths in one request");
 	else
 		s->s_wait = 1;
@@ -581,7 +581,7 @@ static int
 op_query_all(struct session *s, struct wire_in *in)
 {
 	(void)in;
-	msg_send_empty(&iev_store, IMSG_STORE_QUERY_ALL, s->s_id);
+	msg_send_empty(&ibuf_store, IMSG_STORE_QUERY_ALL, s->s_id);
 	s->s_wait = 1;
 	return (1);
 }
@@ -711,7 +711,7 @@ run_query_hash_part(struct session *s, struct op_args *args)
 	else if (storepath_check_hashpart(part, args->oa_len) != 0)
 		/* Not base32: no path can have it. */
 		wire_put_string(&s->s_reply, "");
-	else if (msg_send_text(&iev_store, IMSG_STORE_QUERY_HASHPART,
+	else if (msg_send_text(&ibuf_store, IMSG_STORE_QUERY_HASHPART,
 	    s->s_id, part) == -1)
 		ops_error(s, "invalid hash part");
 	else

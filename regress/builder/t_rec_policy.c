@@ -62,7 +62,8 @@
 static struct rnixd_conf	 conf = { .conf_store_dir = STORE };
 struct rnixd_conf		*builder_conf = &conf;
 struct imsgev			 iev_store;
-static struct imsgbuf		 ib_builder, ib_store;
+struct imsgbuf			 ibuf_store;	/* builderproc's end */
+static struct imsgbuf		 ib_store;
 static int			 nbuilds;	/* build_req_start calls */
 
 /* What the fake storeproc received since the last look. */
@@ -745,10 +746,10 @@ main(void)
 	event_init();
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
 		err(1, "socketpair");
-	if (imsgbuf_init(&ib_builder, sv[0]) == -1 ||
+	if (imsgbuf_init(&ibuf_store, sv[0]) == -1 ||
 	    imsgbuf_init(&ib_store, sv[1]) == -1)
 		err(1, "imsgbuf_init");
-	imsgev_init(&iev_store, &ib_builder, PROC_STORE, store_dispatch);
+	imsgev_init(&iev_store, &ibuf_store, PROC_STORE, store_dispatch);
 
 	memset(&g, 0, sizeof(g));
 	g.g_path = (char *)STORE "/" HASH_B "-outer.drv";
@@ -766,7 +767,7 @@ main(void)
 	if (store_type != IMSG_STORE_SESSION_END)
 		errx(1, "the build's roots were not dropped");
 	imsgev_clear(&iev_store);
-	imsgbuf_clear(&ib_builder);
+	imsgbuf_clear(&ibuf_store);
 	imsgbuf_clear(&ib_store);
 	close(sv[0]);
 	close(sv[1]);
