@@ -26,7 +26,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +41,9 @@
 #include "log.h"
 #include "msg_mount.h"
 #include "wirebuf.h"
+#include "../msg/msgtest.h"
+
+/* link: regress/msg/msgtest.c */
 #include "proc.h"
 
 #define STOREDIR	"/nix/store"
@@ -59,11 +61,10 @@ struct cap {
 };
 
 static struct cap	caps[MAXMSG];
-static size_t		ncaps, ncases;
+static size_t		ncaps;
 static struct imsgbuf	ib_send, ib_recv;
 static struct imsgbuf	ib_cap, ib_capped;	/* senders write on ib_cap */
 static struct imsgbuf	*mc = &ib_cap;
-static int		anyfd;
 
 /* Take what the senders queued on ib_cap into caps[], as it went. */
 static void
@@ -146,37 +147,6 @@ caps_free(void)
 	ncaps = 0;
 }
 
-static int
-fd_count(void)
-{
-	DIR	*d;
-	int	 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir");
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return (n);
-}
-
-/* A hand-made received message: payload copied, fd dup'ed if wanted. */
-static void
-fake(struct imsg *imsg, uint32_t type, const void *buf, size_t len, int fd)
-{
-	memset(imsg, 0, sizeof(*imsg));
-	imsg->im_hdr.ih_type = type;
-	imsg->im_hdr.ih_len = IMSG_HEADER_SIZE + len;
-	imsg->im_fd = fd == -1 ? -1 : dup(fd);
-	imsg->im_datalen = len;
-	imsg->im_data = NULL;
-	if (len > 0) {
-		if ((imsg->im_data = malloc(len)) == NULL)
-			err(1, NULL);
-		memcpy(imsg->im_data, buf, len);
-	}
-}
-
 /* Over the real channel: compose, write, read, get. */
 static void
 deliver(const struct cap *c, struct imsg *imsg)
@@ -204,8 +174,6 @@ deliver(const struct cap *c, struct imsg *imsg)
 		    c->c_type);
 }
 
-/* A receiver under test: 0 or -1 and errstr; frees what it got. */
-typedef int	(*recv_fn)(struct imsg *, const char **);
 
 static struct msg_mount_build	rbuild;
 static uint64_t			ritem_id = 42;
@@ -306,7 +274,7 @@ r_item(struct imsg *imsg, const char **errstr)
 	int			rc;
 
 	enc_start(&o, ritem_id, 0, 1, 1, 1, 1);
-	fake(&start, IMSG_MOUNT_BUILD_START, o.wo_buf, o.wo_len, -1);
+	mt_fake(&start, IMSG_MOUNT_BUILD_START, o.wo_buf, o.wo_len, -1);
 	wire_out_free(&o);
 	if (msg_recv_start(&start, &rbuild, &e) == -1)
 		errx(1, "START for items: %s", e);
@@ -316,57 +284,11 @@ r_item(struct imsg *imsg, const char **errstr)
 	return (rc);
 }
 
+/* The generic cases of a captured message. */
 static void
-expect(const char *what, recv_fn fn, uint32_t type, const void *buf,
-    size_t len, int fd, int good)
+generic(const char *name, mt_recv_fn fn, const struct cap *c, int needfd)
 {
-	struct imsg	 imsg;
-	const char	*errstr = NULL;
-	int		 before, rc;
-
-	before = fd_count();
-	fake(&imsg, type, buf, len, fd);
-	rc = fn(&imsg, &errstr);
-	imsg_free(&imsg);
-	if (good && rc != 0)
-		errx(1, "%s: refused (%s), expected accepted", what, errstr);
-	if (!good && rc != -1)
-		errx(1, "%s: accepted, expected refused", what);
-	if (!good && errstr == NULL)
-		errx(1, "%s: refused without a reason", what);
-	if (fd_count() != before)
-		errx(1, "%s: %d fds before, %d after", what, before,
-		    fd_count());
-	ncases++;
-}
-
-/* Cut at every offset, one byte more, the fd taken away or added. */
-static void
-generic(const char *name, recv_fn fn, const struct cap *c, int needfd)
-{
-	unsigned char	*buf;
-	char		 what[128];
-	size_t		 cut;
-	int		 fd;
-
-	fd = needfd ? anyfd : -1;
-	expect(name, fn, c->c_type, c->c_buf, c->c_len, fd, 1);
-	for (cut = 0; cut < c->c_len; cut++) {
-		snprintf(what, sizeof(what), "%s cut at %zu", name, cut);
-		expect(what, fn, c->c_type, c->c_buf, cut, fd, 0);
-	}
-	if ((buf = calloc(1, c->c_len + 1)) == NULL)
-		err(1, NULL);
-	memcpy(buf, c->c_buf, c->c_len);
-	snprintf(what, sizeof(what), "%s + trailing byte", name);
-	expect(what, fn, c->c_type, buf, c->c_len + 1, fd, 0);
-	buf[c->c_len] = 'x';
-	expect(what, fn, c->c_type, buf, c->c_len + 1, fd, 0);
-	free(buf);
-	snprintf(what, sizeof(what), "%s %s fd", name,
-	    needfd ? "without its" : "with an unexpected");
-	expect(what, fn, c->c_type, c->c_buf, c->c_len, needfd ? -1 : 0, 0);
-	printf("%s: good, every cut, trailing, fd: ok\n", name);
+	mt_generic(name, fn, c->c_type, c->c_buf, c->c_len, needfd);
 }
 
 static void
@@ -533,11 +455,11 @@ item(uint64_t id, uint32_t kind, uint32_t opt, unsigned char *buf,
 
 #define ITEM_BAD(what, kind, opt, s) do {				\
 	item(42, kind, opt, buf, &len, s, sizeof(s));			\
-	expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0);	\
+	mt_expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0); \
 } while (0)
 #define ITEM_GOOD(what, kind, opt, s) do {				\
 	item(42, kind, opt, buf, &len, s, sizeof(s));			\
-	expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 1);	\
+	mt_expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 1); \
 } while (0)
 
 static void
@@ -576,19 +498,19 @@ test_items_bad(void)
 	ITEM_BAD("unknown kind 6", 6, 0, "x");
 	/* Not terminated at all: its length runs past the payload. */
 	item(42, MSG_MOUNT_ARG, 0, buf, &len, "abc", 3);
-	expect("unterminated arg", r_item, IMSG_MOUNT_BUILD_ITEM, buf, len,
+	mt_expect("unterminated arg", r_item, IMSG_MOUNT_BUILD_ITEM, buf, len,
 	    -1, 0);
 	/* A NUL inside one string. */
 	enc_id(&o, 42);
 	(void)wire_put_u64(&o, MSG_MOUNT_ENV);
 	(void)wire_put_u64(&o, 0);
 	(void)wire_put_bytes(&o, "a=b\0c", 5);
-	expect("env string with a NUL inside", r_item, IMSG_MOUNT_BUILD_ITEM,
+	mt_expect("env string with a NUL inside", r_item, IMSG_MOUNT_BUILD_ITEM,
 	    o.wo_buf, o.wo_len, -1, 0);
 	wire_out_free(&o);
 	/* Another build's item. */
 	item(43, MSG_MOUNT_ARG, 0, buf, &len, "x", 2);
-	expect("item of build 43 in build 42", r_item,
+	mt_expect("item of build 43 in build 42", r_item,
 	    IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0);
 	printf("bad items (store paths, '..', NULs, kinds, ids): ok\n");
 }
@@ -605,52 +527,52 @@ test_counts(void)
 	size_t			 len;
 
 	enc_start(&ms, 42, 0, 1, 0, 0, 0);
-	fake(&imsg, IMSG_MOUNT_BUILD_START, ms.wo_buf, ms.wo_len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_START, ms.wo_buf, ms.wo_len, -1);
 	wire_out_free(&ms);
 	if (msg_recv_start(&imsg, &mb, &errstr) == -1)
 		errx(1, "START: %s", errstr);
 	imsg_free(&imsg);
 	enc_id(&md, 42);
-	fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
 	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
 		errx(1, "GO without builder or arg accepted");
 	imsg_free(&imsg);
 	item(42, MSG_MOUNT_BUILDER, 0, buf, &len, "/b", 3);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) == -1)
 		errx(1, "builder: %s", errstr);
 	imsg_free(&imsg);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
 		errx(1, "second builder accepted");
 	imsg_free(&imsg);
-	fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
 	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
 		errx(1, "GO with 0 of 1 args accepted");
 	imsg_free(&imsg);
 	item(42, MSG_MOUNT_ARG, 0, buf, &len, "a", 2);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) == -1)
 		errx(1, "arg: %s", errstr);
 	imsg_free(&imsg);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
 		errx(1, "a second arg of 1 accepted");
 	imsg_free(&imsg);
 	item(42, MSG_MOUNT_ENV, 0, buf, &len, "a=b", 4);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
 		errx(1, "an env entry of 0 accepted");
 	imsg_free(&imsg);
 	wire_out_free(&md);
 	enc_id(&md, 43);
-	fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
 	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
 		errx(1, "GO of another build accepted");
 	imsg_free(&imsg);
 	wire_out_free(&md);
 	enc_id(&md, 42);
-	fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
 	if (msg_recv_go(&imsg, &mb, &errstr) == -1)
 		errx(1, "complete GO: %s", errstr);
 	imsg_free(&imsg);
@@ -658,18 +580,18 @@ test_counts(void)
 	wire_out_free(&md);
 
 	enc_start(&ms, 42, 0, 1, MSG_MOUNT_ITEMS_MAX + 1, 0, 0);
-	expect("START with too many env", r_start, IMSG_MOUNT_BUILD_START,
+	mt_expect("START with too many env", r_start, IMSG_MOUNT_BUILD_START,
 	    ms.wo_buf, ms.wo_len, -1, 0);
 	wire_out_free(&ms);
 	enc_start(&ms, 42, 0x80, 1, 0, 0, 0);
-	expect("START with unknown flags", r_start, IMSG_MOUNT_BUILD_START,
+	mt_expect("START with unknown flags", r_start, IMSG_MOUNT_BUILD_START,
 	    ms.wo_buf, ms.wo_len, -1, 0);
 	wire_out_free(&ms);
 	enc_start(&ms, 0, 0, 1, 0, 0, 0);
-	expect("START with id 0", r_start, IMSG_MOUNT_BUILD_START,
+	mt_expect("START with id 0", r_start, IMSG_MOUNT_BUILD_START,
 	    ms.wo_buf, ms.wo_len, -1, 0);
 	wire_out_free(&ms);
-	ncases += 9;
+	mt_ncases += 9;
 	printf("counts: missing, extra, second builder, limits, id 0: ok\n");
 }
 
@@ -747,13 +669,13 @@ test_replies(void)
 	(void)wire_put_u64(&me, IMSG_MOUNT_BUILD_GO);
 	longmsg[MSG_MOUNT_ERROR_MAX] = '\0';
 	(void)wire_put_string(&me, longmsg);
-	expect("ERROR text too long", r_error, IMSG_MOUNT_ERROR, me.wo_buf,
+	mt_expect("ERROR text too long", r_error, IMSG_MOUNT_ERROR, me.wo_buf,
 	    me.wo_len, -1, 0);
 	wire_out_free(&me);
 	enc_id(&me, 7);
 	(void)wire_put_u64(&me, IMSG_STORE_OK);
 	(void)wire_put_string(&me, "x");
-	expect("ERROR for a foreign request", r_error, IMSG_MOUNT_ERROR,
+	mt_expect("ERROR for a foreign request", r_error, IMSG_MOUNT_ERROR,
 	    me.wo_buf, me.wo_len, -1, 0);
 	wire_out_free(&me);
 	caps_free();
@@ -762,13 +684,13 @@ test_replies(void)
 	msg_send_bind_path(mc, 0, 7, "/etc/passwd");
 	msg_send_mount_ok(mc, 0, 7, IMSG_MOUNT_BUILD_GO);
 	capture();
-	expect("BIND_PATH with ..", r_bind, IMSG_MOUNT_BIND_PATH,
+	mt_expect("BIND_PATH with ..", r_bind, IMSG_MOUNT_BIND_PATH,
 	    caps[0].c_buf, caps[0].c_len, -1, 0);
-	expect("BIND_PATH subpath ..", r_bind, IMSG_MOUNT_BIND_PATH,
+	mt_expect("BIND_PATH subpath ..", r_bind, IMSG_MOUNT_BIND_PATH,
 	    caps[1].c_buf, caps[1].c_len, -1, 0);
-	expect("BIND_PATH outside the store", r_bind, IMSG_MOUNT_BIND_PATH,
+	mt_expect("BIND_PATH outside the store", r_bind, IMSG_MOUNT_BIND_PATH,
 	    caps[2].c_buf, caps[2].c_len, -1, 0);
-	expect("OK for GO", r_ok, IMSG_MOUNT_OK, caps[3].c_buf,
+	mt_expect("OK for GO", r_ok, IMSG_MOUNT_OK, caps[3].c_buf,
 	    caps[3].c_len, -1, 0);
 	caps_free();
 	if (msg_send_started(mc, 7, 0, dup(p[0])) != -1 ||
@@ -808,8 +730,8 @@ test_socket(void)
 	imsg_free(&imsg);
 	generic("SOCKET", r_socket, &caps[0], 1);
 	enc_id(&md, 0);
-	expect("SOCKET with id 0", r_socket, IMSG_MOUNT_BUILD_SOCKET,
-	    md.wo_buf, md.wo_len, anyfd, 0);
+	mt_expect("SOCKET with id 0", r_socket, IMSG_MOUNT_BUILD_SOCKET,
+	    md.wo_buf, md.wo_len, mt_anyfd, 0);
 	wire_out_free(&md);
 	caps_free();
 	if (msg_send_build_socket(mc, 0, dup(p[0])) != -1 ||
@@ -827,18 +749,17 @@ main(void)
 	int	before;
 
 	log_init(1, LOG_DAEMON);
-	if ((anyfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		err(1, "/dev/null");
+	mt_init();
 	channel(&ib_send, &ib_recv);
 	channel(&ib_cap, &ib_capped);
-	before = fd_count();
+	before = mt_fd_count();
 	test_build_roundtrip();
 	test_items_bad();
 	test_counts();
 	test_replies();
 	test_socket();
-	if (fd_count() != before)
-		errx(1, "fds: %d before, %d after", before, fd_count());
+	if (mt_fd_count() != before)
+		errx(1, "fds: %d before, %d after", before, mt_fd_count());
 	imsgbuf_clear(&ib_send);
 	imsgbuf_clear(&ib_recv);
 	close(ib_send.ib_fd);
@@ -847,6 +768,6 @@ main(void)
 	imsgbuf_clear(&ib_capped);
 	close(ib_cap.ib_fd);
 	close(ib_capped.ib_fd);
-	printf("%zu cases: ok\n", ncases);
+	printf("%zu cases: ok\n", mt_ncases);
 	return (0);
 }

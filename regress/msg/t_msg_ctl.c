@@ -28,10 +28,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +43,9 @@
 #include "msg_ctl.h"
 #include "proc.h"
 #include "wirebuf.h"
+#include "msgtest.h"
 
-/* A receiver under test: 0, or -1 and a reason; frees what it got. */
-typedef int	(*recv_fn)(struct imsg *, const char **);
+/* link: regress/msg/msgtest.c */
 
 /* A message as it went over the channel. */
 struct cap {
@@ -58,22 +56,6 @@ struct cap {
 };
 
 static struct imsgbuf	ib_send, ib_recv;
-static size_t		ncases;
-static int		anyfd;
-
-static int
-fd_count(void)
-{
-	DIR	*d;
-	int	 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir");
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return (n);
-}
 
 /* The next message the senders queued, over the real channel. */
 static void
@@ -108,78 +90,17 @@ capture(const struct imsg *imsg, struct cap *c)
 		memcpy(c->c_buf, data, c->c_len);
 }
 
-/* A hand-made received message: payload copied, fd dup'ed if wanted. */
+/* The generic cases of a captured message; its copy is freed. */
 static void
-fake(struct imsg *imsg, uint32_t type, const void *buf, size_t len, int fd)
+generic(const char *name, mt_recv_fn fn, struct cap *c)
 {
-	memset(imsg, 0, sizeof(*imsg));
-	imsg->im_hdr.ih_type = type;
-	imsg->im_hdr.ih_len = IMSG_HEADER_SIZE + len;
-	imsg->im_fd = fd == -1 ? -1 : dup(fd);
-	imsg->im_datalen = len;
-	if (len > 0) {
-		if ((imsg->im_data = malloc(len)) == NULL)
-			err(1, NULL);
-		memcpy(imsg->im_data, buf, len);
-	}
-}
-
-static void
-expect(const char *what, recv_fn fn, uint32_t type, const void *buf,
-    size_t len, int fd, int good)
-{
-	struct imsg	 imsg;
-	const char	*errstr = NULL;
-	int		 before, rc;
-
-	before = fd_count();
-	fake(&imsg, type, buf, len, fd);
-	rc = fn(&imsg, &errstr);
-	imsg_free(&imsg);
-	if (good && rc != 0)
-		errx(1, "%s: refused (%s), expected accepted", what, errstr);
-	if (!good && rc != -1)
-		errx(1, "%s: accepted, expected refused", what);
-	if (!good && errstr == NULL)
-		errx(1, "%s: refused without a reason", what);
-	if (fd_count() != before)
-		errx(1, "%s: %d fds before, %d after", what, before,
-		    fd_count());
-	ncases++;
-}
-
-/* Cut at every offset, one byte more, the fd taken away or added. */
-static void
-generic(const char *name, recv_fn fn, const struct cap *c)
-{
-	unsigned char	*buf;
-	char		 what[128];
-	size_t		 cut;
-	int		 fd;
-
-	fd = c->c_fd ? anyfd : -1;
-	expect(name, fn, c->c_type, c->c_buf, c->c_len, fd, 1);
-	for (cut = 0; cut < c->c_len; cut++) {
-		snprintf(what, sizeof(what), "%s cut at %zu", name, cut);
-		expect(what, fn, c->c_type, c->c_buf, cut, fd, 0);
-	}
-	if ((buf = calloc(1, c->c_len + 1)) == NULL)
-		err(1, NULL);
-	memcpy(buf, c->c_buf, c->c_len);
-	snprintf(what, sizeof(what), "%s + trailing byte", name);
-	expect(what, fn, c->c_type, buf, c->c_len + 1, fd, 0);
-	free(buf);
-	snprintf(what, sizeof(what), "%s %s fd", name,
-	    c->c_fd ? "without its" : "with an unexpected");
-	expect(what, fn, c->c_type, c->c_buf, c->c_len, c->c_fd ? -1 : anyfd,
-	    0);
+	mt_generic(name, fn, c->c_type, c->c_buf, c->c_len, c->c_fd);
 	free(c->c_buf);
-	printf("%s: good, every cut, trailing, fd: ok\n", name);
 }
 
 /* A payload of u64s, for what no sender would write. */
 static void
-expect_u64s(const char *what, recv_fn fn, uint32_t type, int fd,
+expect_u64s(const char *what, mt_recv_fn fn, uint32_t type, int fd,
     const uint64_t *v, size_t n, const char *str)
 {
 	struct wire_out	o;
@@ -190,7 +111,7 @@ expect_u64s(const char *what, recv_fn fn, uint32_t type, int fd,
 		(void)wire_put_u64(&o, v[i]);
 	if (str != NULL)
 		(void)wire_put_string(&o, str);
-	expect(what, fn, type, o.wo_buf, o.wo_len, fd, 0);
+	mt_expect(what, fn, type, o.wo_buf, o.wo_len, fd, 0);
 	wire_out_free(&o);
 }
 
@@ -315,7 +236,7 @@ test_setup(void)
 	int		 fd;
 	uint64_t	 v;
 
-	msg_send_peer(&ib_send, PROC_MOUNT, dup(anyfd));
+	msg_send_peer(&ib_send, PROC_MOUNT, dup(mt_anyfd));
 	take(&imsg);
 	capture(&imsg, &c);
 	if (msg_recv_peer(&imsg, &proc, &fd, &errstr) == -1 ||
@@ -325,16 +246,16 @@ test_setup(void)
 	imsg_free(&imsg);
 	generic("CTL_PEER", r_peer, &c);
 	v = PROC_PARENT;
-	expect_u64s("PEER of the parent", r_peer, IMSG_CTL_PEER, anyfd, &v, 1,
-	    NULL);
+	expect_u64s("PEER of the parent", r_peer, IMSG_CTL_PEER, mt_anyfd, &v,
+	    1, NULL);
 	v = PROC_MAX;
-	expect_u64s("PEER of the spawner", r_peer, IMSG_CTL_PEER, anyfd, &v,
+	expect_u64s("PEER of the spawner", r_peer, IMSG_CTL_PEER, mt_anyfd, &v,
 	    1, NULL);
 	v = 1ULL << 32 | PROC_STORE;
-	expect_u64s("PEER over 32 bits", r_peer, IMSG_CTL_PEER, anyfd, &v, 1,
+	expect_u64s("PEER over 32 bits", r_peer, IMSG_CTL_PEER, mt_anyfd, &v, 1,
 	    NULL);
 
-	msg_send_listen(&ib_send, dup(anyfd));
+	msg_send_listen(&ib_send, dup(mt_anyfd));
 	take(&imsg);
 	capture(&imsg, &c);
 	if (msg_recv_listen(&imsg, &fd, &errstr) == -1 || fd == -1)
@@ -353,7 +274,7 @@ test_setup(void)
 	v = IMSG_VERSION + 1;
 	expect_u64s("READY of another version", r_ready, IMSG_CTL_READY, -1,
 	    &v, 1, NULL);
-	fake(&imsg, IMSG_CTL_READY, &v, sizeof(v), -1);
+	mt_fake(&imsg, IMSG_CTL_READY, &v, sizeof(v), -1);
 	if (msg_recv_ready(&imsg, &errstr) != -1 ||
 	    strstr(errstr, "imsg version") == NULL)
 		errx(1, "READY of another version: got \"%s\"", errstr);
@@ -551,7 +472,7 @@ test_readlinks(void)
 	take(&imsg);
 	capture(&imsg, &c);
 	imsg_free(&imsg);
-	expect("READLINKS with a relative link", r_readlinks,
+	mt_expect("READLINKS with a relative link", r_readlinks,
 	    IMSG_CTL_READLINKS, c.c_buf, c.c_len, -1, 0);
 	free(c.c_buf);
 
@@ -595,8 +516,7 @@ main(void)
 	int	sv[2], before;
 
 	log_init(1, LOG_USER);
-	if ((anyfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		err(1, "/dev/null");
+	mt_init();
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0, sv) == -1)
 		err(1, "socketpair");
@@ -605,18 +525,18 @@ main(void)
 	    imsgbuf_set_maxsize(&ib_send, MSG_READLINKS_MAXSIZE) == -1 ||
 	    imsgbuf_set_maxsize(&ib_recv, MSG_READLINKS_MAXSIZE) == -1)
 		err(1, "imsgbuf");
-	before = fd_count();
+	before = mt_fd_count();
 	test_setup();
 	test_cred();
 	test_build_users();
 	test_config();
 	test_readlinks();
-	if (fd_count() != before)
-		errx(1, "fds: %d before, %d after", before, fd_count());
+	if (mt_fd_count() != before)
+		errx(1, "fds: %d before, %d after", before, mt_fd_count());
 	imsgbuf_clear(&ib_send);
 	imsgbuf_clear(&ib_recv);
 	close(sv[0]);
 	close(sv[1]);
-	printf("%zu cases: ok\n", ncases);
+	printf("%zu cases: ok\n", mt_ncases);
 	return (0);
 }
