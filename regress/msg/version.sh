@@ -32,20 +32,28 @@ for c in storeproc mountproc; do
 done
 ln -s "$HELPER" "$TROOT/libexec/rnixd/rnixd-builderproc" || fail "ln"
 
-log_mark
-"$TROOT/bin/rnixd" -d -v -f "$CONF" >>"$TROOT/rnixd.log" 2>&1 &
-RNIXD_PID=$!
-wait_log "bad CTL_READY from builderproc: imsg version [0-9]*, expected [0-9]*; refusing to run" 10 ||
-    fail "no refusal of a child of another version"
-n=0
-while kill -0 "$RNIXD_PID" 2>/dev/null && [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-kill -0 "$RNIXD_PID" 2>/dev/null && fail "rnixd still runs with it"
-wait "$RNIXD_PID"
-rc=$?
-RNIXD_PID=""
-[ $rc -eq 1 ] || fail "rnixd exited $rc, expected 1"
-grep -q "ready, serving" "$TROOT/rnixd.log" && fail "rnixd served anyway"
-echo "a child of another imsg version: refused, rnixd exited 1: ok"
+# run_refused what logline: rnixd must log it, exit 1, never serve.
+run_refused() {
+	log_mark
+	"$TROOT/bin/rnixd" -d -v -f "$CONF" >>"$TROOT/rnixd.log" 2>&1 &
+	RNIXD_PID=$!
+	wait_log "$2" 10 || fail "$1: not refused"
+	n=0
+	while kill -0 "$RNIXD_PID" 2>/dev/null && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	kill -0 "$RNIXD_PID" 2>/dev/null && fail "$1: rnixd still runs"
+	wait "$RNIXD_PID"
+	rc=$?
+	RNIXD_PID=""
+	[ $rc -eq 1 ] || fail "$1: rnixd exited $rc, expected 1"
+	tail -c +$((LOG_MARK + 1)) "$TROOT/rnixd.log" |
+	    grep -q "ready, serving" && fail "$1: rnixd served anyway"
+	echo "$1: refused, rnixd exited 1: ok"
+}
+
+run_refused "a child of another imsg version" \
+    "bad CTL_READY from builderproc: imsg version [0-9]*, expected [0-9]*; refusing to run"
+H_OLDCHILD=twice run_refused "a child reporting READY twice" \
+    "second CTL_READY from builderproc"
