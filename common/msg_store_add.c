@@ -303,7 +303,11 @@ msg_recv_add_sigs(struct imsg *imsg, const char *storedir, char **path,
 	return (0);
 }
 
-/* STORE_VERIFY and STORE_VERIFY_RESULT: flags only. */
+/*
+ * STORE_VERIFY: two flags.  STORE_VERIFY_RESULT: whether errors were
+ * found, and the derivations to rebuild in repair mode.
+ */
+
 
 void
 msg_send_verify(struct imsgbuf *ib, uint32_t sid, int check_contents,
@@ -336,26 +340,51 @@ msg_recv_verify(struct imsg *imsg, int *check_contents, int *repair,
 }
 
 void
-msg_send_verify_result(struct imsgbuf *ib, uint32_t sid, int errors_found)
+msg_send_verify_result(struct imsgbuf *ib, uint32_t sid, int errors_found,
+    char *const *drvs, size_t ndrvs)
 {
 	struct msg	m;
 
 	msg_open(&m, ib, IMSG_STORE_VERIFY_RESULT, sid, -1);
 	msg_put_flag(&m, errors_found);
+	msg_put_strs(&m, drvs, ndrvs, MSG_PATHS_MAX);
+	if (m.m_out.wo_error) {
+		/* Too many to repair at once: say so, repair none. */
+		wire_out_reset(&m.m_out);
+		msg_put_flag(&m, 1);
+		msg_put_strs(&m, NULL, 0, MSG_PATHS_MAX);
+	}
 	(void)msg_close(&m);
 }
 
 int
-msg_recv_verify_result(struct imsg *imsg, int *errors_found,
-    const char **errstr)
+msg_recv_verify_result(struct imsg *imsg, const char *storedir,
+    int *errors_found, char ***drvs, size_t *ndrvs, const char **errstr)
 {
-	struct msg_in	in;
-	int		found = 0;
+	struct msg_in	  in;
+	char		**paths = NULL;
+	size_t		  npaths = 0, i, len;
+	int		  found = 0;
 
 	(void)msg_begin(imsg, &in, 0);
+	in.mi_storedir = storedir;
 	(void)msg_get_flag(&in, &found);
-	if (msg_end(&in, errstr) == -1)
+	if (msg_get_storepaths(&in, &paths, &npaths, MSG_PATHS_MAX) == 0)
+		for (i = 0; i < npaths; i++) {
+			len = strlen(paths[i]);
+			if (len < 4 ||
+			    strcmp(paths[i] + len - 4, ".drv") != 0) {
+				(void)msg_fail(&in,
+				    "path is not a derivation");
+				break;
+			}
+		}
+	if (msg_end(&in, errstr) == -1) {
+		wire_strings_free(paths, npaths);
 		return (-1);
+	}
 	*errors_found = found;
+	*drvs = paths;
+	*ndrvs = npaths;
 	return (0);
 }

@@ -29,13 +29,43 @@
 static int	msg_check_fixed(const char *, const char *);
 static int	msg_get_build_output(struct msg_in *, void *);
 static void	msg_free_build_output(void *);
+static void	msg_put_checks(struct msg *, const struct outcheck *, size_t);
+static int	msg_get_check(struct msg_in *, const struct msg_build *,
+		    struct outcheck *);
+static int	msg_get_checks(struct msg_in *, struct msg_build *);
 static int	msg_get_build(struct msg_in *, struct msg_build *);
 static int	msg_get_built(struct msg_in *, void *);
 static void	msg_free_built(void *);
 static int	msg_get_build_result(struct msg_in *,
 		    struct msg_build_result *);
 
-/* STORE_BUILD_OUTPUTS: drv, id, uid, outputs, candidates; + dirfd. */
+/*
+ * STORE_BUILD_OUTPUTS: drv, id, uid, outputs, candidates, mode,
+ * keep-failed, checks; + dirfd.  A check: output name, flags, maxSize,
+ * maxClosureSize, the four lists of specifiers, the error text ("" for
+ * none).
+ */
+
+static void
+msg_put_checks(struct msg *m, const struct outcheck *checks, size_t nchecks)
+{
+	const struct outcheck	*oc;
+	size_t			 i, l;
+
+	msg_limit(m, nchecks, MSG_OUTPUTS_MAX);
+	msg_put_u64(m, nchecks);
+	for (i = 0; i < nchecks && !m->m_out.wo_error; i++) {
+		oc = &checks[i];
+		msg_put_str(m, oc->oc_output);
+		msg_put_u64(m, oc->oc_flags);
+		msg_put_u64(m, oc->oc_maxsize);
+		msg_put_u64(m, oc->oc_maxclosure);
+		for (l = 0; l < OC_NLISTS; l++)
+			msg_put_strs(m, oc->oc_specs[l], oc->oc_nspecs[l],
+			    OC_SPECS_MAX);
+		msg_put_opt(m, oc->oc_error);
+	}
+}
 
 int
 msg_send_build_outputs(struct imsgbuf *ib, uint32_t sid,
@@ -59,6 +89,9 @@ msg_send_build_outputs(struct imsgbuf *ib, uint32_t sid,
 		msg_put_str(&m, o->mbo_hash);
 	}
 	msg_put_strs(&m, mb->mb_refs, mb->mb_nrefs, MSG_PATHS_MAX);
+	msg_put_u64(&m, mb->mb_mode);
+	msg_put_flag(&m, mb->mb_keep_failed);
+	msg_put_checks(&m, mb->mb_checks, mb->mb_nchecks);
 	return (msg_close(&m));
 }
 
@@ -112,10 +145,79 @@ msg_free_build_output(void *item)
 	free(o->mbo_hash);
 }
 
+/* One check: for an output of the build, lists only where flagged. */
+static int
+msg_get_check(struct msg_in *in, const struct msg_build *mb,
+    struct outcheck *oc)
+{
+	uint64_t	flags;
+	size_t		i, l, found = 0;
+
+	if (msg_get_str(in, &oc->oc_output, MSG_NAME_MAX) == -1 ||
+	    msg_get_u64(in, &flags) == -1 ||
+	    msg_get_u64(in, &oc->oc_maxsize) == -1 ||
+	    msg_get_u64(in, &oc->oc_maxclosure) == -1)
+		return (-1);
+	for (i = 0; i < mb->mb_noutputs; i++)
+		found += strcmp(mb->mb_outputs[i].mbo_name,
+		    oc->oc_output) == 0;
+	if (found != 1)
+		return (msg_fail(in, "a check of no output"));
+	if ((flags & ~(uint64_t)OC_F_ALL) != 0)
+		return (msg_fail(in, "unknown check flags"));
+	oc->oc_flags = (unsigned int)flags;
+	for (l = 0; l < OC_NLISTS; l++) {
+		if (msg_get_strs(in, &oc->oc_specs[l], &oc->oc_nspecs[l],
+		    OC_SPECS_MAX, OC_SPEC_MAX) == -1)
+			return (-1);
+		if (oc->oc_nspecs[l] > 0 && !(flags & OC_F_LIST(l)))
+			return (msg_fail(in,
+			    "specifiers of a list not given"));
+	}
+	if (msg_get_str(in, &oc->oc_error, OC_ERROR_MAX) == -1)
+		return (-1);
+	if (oc->oc_error[0] == '\0') {
+		free(oc->oc_error);
+		oc->oc_error = NULL;
+	}
+	return (0);
+}
+
+/*
+ * The checks, at most one per output.  Every check takes at least 64
+ * bytes, so a count the payload cannot hold is refused before
+ * anything is allocated.
+ */
+static int
+msg_get_checks(struct msg_in *in, struct msg_build *mb)
+{
+	uint64_t	n, i, j;
+
+	if (msg_get_u64(in, &n) == -1)
+		return (-1);
+	if (n > mb->mb_noutputs)
+		return (msg_fail(in, MSG_TOO_MANY));
+	if (n > (in->mi_in.wi_len - in->mi_in.wi_off) / 64)
+		return (msg_fail(in, MSG_TRUNCATED));
+	if (n > 0 && (mb->mb_checks = calloc(n,
+	    sizeof(*mb->mb_checks))) == NULL)
+		return (msg_fail(in, "out of memory"));
+	for (i = 0; i < n; i++) {
+		mb->mb_nchecks++;
+		if (msg_get_check(in, mb, &mb->mb_checks[i]) == -1)
+			return (-1);
+		for (j = 0; j < i; j++)
+			if (strcmp(mb->mb_checks[j].oc_output,
+			    mb->mb_checks[i].oc_output) == 0)
+				return (msg_fail(in, "duplicate check"));
+	}
+	return (0);
+}
+
 static int
 msg_get_build(struct msg_in *in, struct msg_build *mb)
 {
-	uint64_t	 uid, i, j;
+	uint64_t	 uid, mode, i, j;
 	size_t		 len;
 	void		*items;
 
@@ -144,8 +246,15 @@ msg_get_build(struct msg_in *in, struct msg_build *mb)
 			    strcmp(mb->mb_outputs[j].mbo_path,
 			    mb->mb_outputs[i].mbo_path) == 0)
 				return (msg_fail(in, "duplicate output"));
-	return (msg_get_storepaths(in, &mb->mb_refs, &mb->mb_nrefs,
-	    MSG_PATHS_MAX));
+	if (msg_get_storepaths(in, &mb->mb_refs, &mb->mb_nrefs,
+	    MSG_PATHS_MAX) == -1 || msg_get_u64(in, &mode) == -1)
+		return (-1);
+	if (mode > WIRE_BUILD_CHECK)
+		return (msg_fail(in, "invalid build mode"));
+	mb->mb_mode = (uint32_t)mode;
+	if (msg_get_flag(in, &mb->mb_keep_failed) == -1)
+		return (-1);
+	return (msg_get_checks(in, mb));
 }
 
 int
@@ -179,11 +288,13 @@ msg_build_free(struct msg_build *mb)
 		msg_free_build_output(&mb->mb_outputs[i]);
 	free(mb->mb_outputs);
 	wire_strings_free(mb->mb_refs, mb->mb_nrefs);
+	outcheck_free(mb->mb_checks, mb->mb_nchecks);
 	memset(mb, 0, sizeof(*mb));
 }
 
 /*
- * STORE_BUILD_RESULT: 0, the error, the mismatch flag; or 1, a count
+ * STORE_BUILD_RESULT: 0, the error, the mismatch flag, the
+ * not-deterministic flag (check mode); or 1, a count
  * and (output name, path info with path) pairs.
  */
 
@@ -199,6 +310,7 @@ msg_send_build_result(struct imsgbuf *ib, uint32_t sid,
 	if (mbr->mbr_error != NULL) {
 		msg_put_text(&m, mbr->mbr_error, MSG_ERROR_MAX);
 		msg_put_flag(&m, mbr->mbr_hash_mismatch);
+		msg_put_flag(&m, mbr->mbr_not_det);
 		(void)msg_close(&m);
 		return;
 	}
@@ -243,7 +355,9 @@ msg_get_build_result(struct msg_in *in, struct msg_build_result *mbr)
 	if (!ok) {
 		if (msg_get_str(in, &mbr->mbr_error, MSG_ERROR_MAX) == -1)
 			return (-1);
-		return (msg_get_flag(in, &mbr->mbr_hash_mismatch));
+		if (msg_get_flag(in, &mbr->mbr_hash_mismatch) == -1)
+			return (-1);
+		return (msg_get_flag(in, &mbr->mbr_not_det));
 	}
 	if (msg_get_array(in, sizeof(*mbr->mbr_outputs), MSG_OUTPUTS_MAX,
 	    msg_get_built, msg_free_built, &outputs,

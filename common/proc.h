@@ -54,7 +54,7 @@ enum proc_type {
  * reports it in CTL_READY and the parent refuses to run with a child of
  * another version (a half-upgraded install).
  */
-#define IMSG_VERSION		2
+#define IMSG_VERSION		3
 
 enum imsg_type {
 	IMSG_NONE,
@@ -101,6 +101,8 @@ enum imsg_type {
 	IMSG_STORE_QUERY_MISSING,	/* -> STORE_MISSING */
 	IMSG_STORE_QUERY_DRV,		/* path -> STORE_DRV */
 	IMSG_STORE_QUERY_CLOSURE,	/* paths -> STORE_PATHS */
+	/* repair mode: the valid paths that hash as recorded */
+	IMSG_STORE_QUERY_INTACT,	/* paths -> STORE_PATHS */
 	IMSG_STORE_ADD,			/* + fd: stream -> STORE_INFO */
 	IMSG_STORE_ADD_NAR,		/* + fd: NAR -> STORE_OK */
 	/*

@@ -128,6 +128,8 @@ parent_handle_cred_req(struct child *ch, struct imsg *imsg)
 	}
 	log_debug("client uid %u (%s): flags %#x", uid, reply.mcr_name,
 	    reply.mcr_flags);
+	if (reply.mcr_flags & CRED_ALLOWED)
+		parent_user_dirs(parent_conf, reply.mcr_name, uid);
 	msg_send_cred_reply(&ch->ch_ibuf, &reply);
 	return (0);
 }
