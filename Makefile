@@ -26,7 +26,9 @@ OBJ	:= obj
 
 # pkg-config is only consulted when building, not for deps/clean.
 COMMON_PKGS := libbsd-overlay libcrypto
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) 2>/dev/null)
+# jansson: common/drvattrs.c compiles against it; only builderproc
+# (and the tests and fuzz targets that use it) link it.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) jansson 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 # Headers of the libraries only some programs link: asked apart, so that
 # one missing .pc file cannot drop the flags of the others above.

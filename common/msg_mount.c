@@ -21,6 +21,7 @@
  * nothing: builderproc parses hostile bytes, and mountproc and its
  * spawner check everything it sends.
  */
+#include <sys/param.h>
 #include <sys/types.h>
 
 #include <limits.h>
@@ -46,6 +47,12 @@ static int	msg_item_add(struct msg_mount_build *, uint32_t, int,
 static int	msg_get_id(struct msg_in *, uint64_t *);
 static int	msg_end_fd(struct msg_in *, int *, const char **);
 static void	msg_close_mount(struct msg *);
+static int	msg_check_file_name(const char *);
+static size_t	msg_file_parts(const struct msg_mount_file *);
+static const char *msg_file_room(struct msg_mount_build *, int,
+		    const char *, size_t);
+static int	msg_file_add(struct msg_mount_build *, int, const char *,
+		    const char *, const char **);
 
 /* Our own payloads are checked before they go: too large is a bug. */
 static void
@@ -133,9 +140,39 @@ msg_item_max(uint32_t kind)
 		return (MSG_MOUNT_STRING_MAX);
 	case MSG_MOUNT_INPUT:
 		return (STOREPATH_MAX);
+	case MSG_MOUNT_FILE:
+		return (MSG_MOUNT_STRING_MAX);	/* a part of the contents */
 	default:
 		return (MSG_MOUNT_PATH_MAX);
 	}
+}
+
+/*
+ * A build-dir file's name: one component the builder's tools take as
+ * a plain name, so that it cannot name the build dir, its parent or a
+ * path below it.
+ */
+static int
+msg_check_file_name(const char *name)
+{
+	size_t	len = strlen(name);
+
+	if (len == 0 || len + 1 > MSG_MOUNT_FILE_NAME_MAX ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return (-1);
+	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-") != len)
+		return (-1);
+	return (0);
+}
+
+/* The FILE items a file takes: at least one, even when empty. */
+static size_t
+msg_file_parts(const struct msg_mount_file *f)
+{
+	size_t	part = MSG_MOUNT_STRING_MAX - 1;
+
+	return (f->mmf_len == 0 ? 1 : (f->mmf_len + part - 1) / part);
 }
 
 /* The shape of one entry, whichever side checks it. */
@@ -143,7 +180,7 @@ static int
 msg_item_check(uint32_t kind, const char *storedir, const char *s,
     const char *s2, const char **errstr)
 {
-	if (strlen(s) + 1 > msg_item_max(kind) ||
+	if ((kind != MSG_MOUNT_FILE && strlen(s) + 1 > msg_item_max(kind)) ||
 	    (s2 != NULL && strlen(s2) + 1 > msg_item_max(kind))) {
 		*errstr = "item too long";
 		return (-1);
@@ -173,6 +210,12 @@ msg_item_check(uint32_t kind, const char *storedir, const char *s,
 			return (-1);
 		}
 		break;
+	case MSG_MOUNT_FILE:
+		if (msg_check_file_name(s) == -1) {
+			*errstr = "bad build-dir file name";
+			return (-1);
+		}
+		break;
 	}
 	return (0);
 }
@@ -188,8 +231,20 @@ msg_check_build(const struct msg_mount_build *mb)
 	    mb->mmb_builder == NULL || mb->mmb_nargs > MSG_MOUNT_ITEMS_MAX ||
 	    mb->mmb_nenv > MSG_MOUNT_ITEMS_MAX ||
 	    mb->mmb_ninputs > MSG_MOUNT_ITEMS_MAX ||
-	    mb->mmb_nbinds > MSG_MOUNT_ITEMS_MAX)
+	    mb->mmb_nbinds > MSG_MOUNT_ITEMS_MAX ||
+	    mb->mmb_nfiles > MSG_MOUNT_FILES_MAX)
 		return (-1);
+	for (i = 0; i < mb->mmb_nfiles; i++) {
+		if (msg_check_file_name(mb->mmb_files[i].mmf_name) == -1 ||
+		    memchr(mb->mmb_files[i].mmf_data, '\0',
+		    mb->mmb_files[i].mmf_len) != NULL)
+			return (-1);
+		bytes += strlen(mb->mmb_files[i].mmf_name) + 1 +
+		    mb->mmb_files[i].mmf_len + msg_file_parts(
+		    &mb->mmb_files[i]);
+		if (bytes > MSG_MOUNT_BUILD_BYTES)
+			return (-1);
+	}
 	if (msg_item_check(MSG_MOUNT_BUILDER, NULL, mb->mmb_builder, NULL,
 	    &errstr) == -1)
 		return (-1);
@@ -239,12 +294,33 @@ msg_send_item(struct imsgbuf *ib, uint64_t id, uint32_t kind, int optional,
 	msg_close_mount(&m);
 }
 
+/* A file in parts, each a NUL-terminated copy of its slice. */
+static void
+msg_send_file(struct imsgbuf *ib, uint64_t id,
+    const struct msg_mount_file *f)
+{
+	size_t	 off = 0, n, part = MSG_MOUNT_STRING_MAX - 1;
+	char	*buf;
+
+	if ((buf = malloc(part + 1)) == NULL)
+		fatal("%s", __func__);
+	do {
+		n = f->mmf_len - off < part ? f->mmf_len - off : part;
+		memcpy(buf, f->mmf_data + off, n);
+		buf[n] = '\0';
+		msg_send_item(ib, id, MSG_MOUNT_FILE, f->mmf_keep != 0,
+		    f->mmf_name, buf);
+		off += n;
+	} while (off < f->mmf_len);
+	free(buf);
+}
+
 int
 msg_send_build(struct imsgbuf *ib, const struct msg_mount_build *mb)
 {
 	struct msg			 m;
 	const struct msg_mount_bind	*b;
-	size_t				 i;
+	size_t				 i, nparts = 0;
 
 	if (msg_check_build(mb) == -1) {
 		log_warnx("build %llu not sent: bad or too large",
@@ -260,6 +336,9 @@ msg_send_build(struct imsgbuf *ib, const struct msg_mount_build *mb)
 	msg_put_u32(&m, mb->mmb_nenv);
 	msg_put_u32(&m, mb->mmb_ninputs);
 	msg_put_u32(&m, mb->mmb_nbinds);
+	for (i = 0; i < mb->mmb_nfiles; i++)
+		nparts += msg_file_parts(&mb->mmb_files[i]);
+	msg_put_u32(&m, nparts);
 	msg_close_mount(&m);
 	msg_send_item(ib, mb->mmb_id, MSG_MOUNT_BUILDER, 0, mb->mmb_builder,
 	    NULL);
@@ -277,6 +356,8 @@ msg_send_build(struct imsgbuf *ib, const struct msg_mount_build *mb)
 		msg_send_item(ib, mb->mmb_id, MSG_MOUNT_BIND,
 		    b->mmbd_optional != 0, b->mmbd_target, b->mmbd_source);
 	}
+	for (i = 0; i < mb->mmb_nfiles; i++)
+		msg_send_file(ib, mb->mmb_id, &mb->mmb_files[i]);
 	return (msg_send_build_id(ib, IMSG_MOUNT_BUILD_GO, mb->mmb_id));
 }
 
@@ -300,10 +381,12 @@ msg_recv_start(struct imsg *imsg, struct msg_mount_build *mb,
 	(void)msg_get_u32(&in, &ms.mms_nenv);
 	(void)msg_get_u32(&in, &ms.mms_ninputs);
 	(void)msg_get_u32(&in, &ms.mms_nbinds);
+	(void)msg_get_u32(&in, &ms.mms_nfileparts);
 	if (ms.mms_nargs > MSG_MOUNT_ITEMS_MAX ||
 	    ms.mms_nenv > MSG_MOUNT_ITEMS_MAX ||
 	    ms.mms_ninputs > MSG_MOUNT_ITEMS_MAX ||
-	    ms.mms_nbinds > MSG_MOUNT_ITEMS_MAX)
+	    ms.mms_nbinds > MSG_MOUNT_ITEMS_MAX ||
+	    ms.mms_nfileparts > MSG_MOUNT_ITEMS_MAX)
 		(void)msg_fail(&in, "too many items");
 	if (msg_end(&in, errstr) == -1)
 		return (-1);
@@ -312,13 +395,80 @@ msg_recv_start(struct imsg *imsg, struct msg_mount_build *mb,
 	    sizeof(char *))) == NULL || (mb->mmb_inputs =
 	    calloc(ms.mms_ninputs + 1, sizeof(char *))) == NULL ||
 	    (mb->mmb_binds = calloc(ms.mms_nbinds + 1,
-	    sizeof(*mb->mmb_binds))) == NULL)
+	    sizeof(*mb->mmb_binds))) == NULL || (mb->mmb_files =
+	    calloc(MIN(ms.mms_nfileparts, MSG_MOUNT_FILES_MAX) + 1,
+	    sizeof(*mb->mmb_files))) == NULL)
 		fatal("%s", __func__);
 	mb->mmb_id = ms.mms_id;
 	mb->mmb_uid = ms.mms_uid;
 	mb->mmb_gid = ms.mms_gid;
 	mb->mmb_flags = ms.mms_flags;
 	mb->mmb_want = ms;
+	return (0);
+}
+
+/*
+ * A part of a file: the next part of the last file if the name is the
+ * same, else a new file, whose name no earlier file may have had.
+ */
+static const char *
+msg_file_room(struct msg_mount_build *mb, int keep, const char *name,
+    size_t len)
+{
+	size_t	i;
+
+	if (mb->mmb_nfiles > 0 &&
+	    strcmp(mb->mmb_files[mb->mmb_nfiles - 1].mmf_name, name) == 0) {
+		if (mb->mmb_files[mb->mmb_nfiles - 1].mmf_keep != keep)
+			return ("parts of a file disagree on its owner");
+	} else {
+		for (i = 0; i < mb->mmb_nfiles; i++)
+			if (strcmp(mb->mmb_files[i].mmf_name, name) == 0)
+				return ("build-dir file sent twice");
+		if (mb->mmb_nfiles >= MSG_MOUNT_FILES_MAX)
+			return ("too many build-dir files");
+		mb->mmb_bytes += strlen(name) + 1;
+	}
+	mb->mmb_bytes += len + 1;
+	if (mb->mmb_bytes > MSG_MOUNT_BUILD_BYTES)
+		return ("build description too large");
+	return (NULL);
+}
+
+static int
+msg_file_add(struct msg_mount_build *mb, int keep, const char *name,
+    const char *part, const char **errstr)
+{
+	struct msg_mount_file	*f;
+	size_t			 len = strlen(part);
+	const char		*why;
+
+	if (mb->mmb_nfileparts >= mb->mmb_want.mms_nfileparts) {
+		*errstr = "more items than announced";
+		return (-1);
+	}
+	if (msg_item_check(MSG_MOUNT_FILE, NULL, name, part, errstr) == -1)
+		return (-1);
+	if ((why = msg_file_room(mb, keep, name, len)) != NULL) {
+		*errstr = why;
+		return (-1);
+	}
+	f = NULL;
+	if (mb->mmb_nfiles > 0 &&
+	    strcmp(mb->mmb_files[mb->mmb_nfiles - 1].mmf_name, name) == 0)
+		f = &mb->mmb_files[mb->mmb_nfiles - 1];
+	if (f == NULL) {
+		f = &mb->mmb_files[mb->mmb_nfiles++];
+		if ((f->mmf_name = strdup(name)) == NULL)
+			fatal("%s", __func__);
+		f->mmf_keep = keep;
+	}
+	if ((f->mmf_data = realloc(f->mmf_data, f->mmf_len + len + 1)) ==
+	    NULL)
+		fatal("%s", __func__);
+	memcpy(f->mmf_data + f->mmf_len, part, len + 1);
+	f->mmf_len += len;
+	mb->mmb_nfileparts++;
 	return (0);
 }
 
@@ -330,6 +480,8 @@ msg_item_add(struct msg_mount_build *mb, uint32_t kind, int optional,
 	char	**slot = NULL;
 	char	 *copy, *copy2 = NULL;
 
+	if (kind == MSG_MOUNT_FILE)
+		return (msg_file_add(mb, optional, s, s2, errstr));
 	switch (kind) {
 	case MSG_MOUNT_BUILDER:
 		if (mb->mmb_builder == NULL)
@@ -399,13 +551,13 @@ msg_recv_item(struct imsg *imsg, const char *storedir,
 	if (msg_get_u64(&in, &id) == 0 && id != mb->mmb_id)
 		(void)msg_fail(&in, "item of another build");
 	if (msg_get_u32(&in, &kind) == 0 &&
-	    (kind < MSG_MOUNT_BUILDER || kind > MSG_MOUNT_BIND))
+	    (kind < MSG_MOUNT_BUILDER || kind > MSG_MOUNT_FILE))
 		(void)msg_fail(&in, "unknown item kind");
 	if (msg_get_flag(&in, &optional) == 0 && optional &&
-	    kind != MSG_MOUNT_BIND)
+	    kind != MSG_MOUNT_BIND && kind != MSG_MOUNT_FILE)
 		(void)msg_fail(&in, "bad optional flag");
 	(void)msg_get_str(&in, &s, msg_item_max(kind) - 1);
-	if (kind == MSG_MOUNT_BIND)
+	if (kind == MSG_MOUNT_BIND || kind == MSG_MOUNT_FILE)
 		(void)msg_get_str(&in, &s2, msg_item_max(kind) - 1);
 	if (msg_end(&in, errstr) == -1 || msg_item_add(mb, kind, optional,
 	    s, s2, storedir, errstr) == -1) {
@@ -434,7 +586,8 @@ msg_recv_go(struct imsg *imsg, const struct msg_mount_build *mb,
 	    mb->mmb_nargs != mb->mmb_want.mms_nargs ||
 	    mb->mmb_nenv != mb->mmb_want.mms_nenv ||
 	    mb->mmb_ninputs != mb->mmb_want.mms_ninputs ||
-	    mb->mmb_nbinds != mb->mmb_want.mms_nbinds) {
+	    mb->mmb_nbinds != mb->mmb_want.mms_nbinds ||
+	    mb->mmb_nfileparts != mb->mmb_want.mms_nfileparts) {
 		*errstr = "fewer items than announced";
 		return (-1);
 	}
@@ -461,6 +614,11 @@ msg_mount_build_free(struct msg_mount_build *mb)
 		free(mb->mmb_binds[i].mmbd_source);
 	}
 	free(mb->mmb_binds);
+	for (i = 0; mb->mmb_files != NULL && i < mb->mmb_nfiles; i++) {
+		free(mb->mmb_files[i].mmf_name);
+		free(mb->mmb_files[i].mmf_data);
+	}
+	free(mb->mmb_files);
 	memset(mb, 0, sizeof(*mb));
 }
 

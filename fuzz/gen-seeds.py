@@ -292,7 +292,8 @@ def gen_mount(ps, T):
     def rec(sel, flags, p): return struct.pack('<BBH', sel, flags, len(p)) + p
     def item(kind, *s, opt=0):
         return u64(9) + u64(kind) + u64(opt) + b''.join(wstr(x) for x in s)
-    start = b''.join(u64(x) for x in [9, 30001, 30000, 0, 2, 2, len(ps), 1])
+    start = b''.join(u64(x) for x in [9, 30001, 30000, 0, 2, 2, len(ps), 1,
+                                       0])
     seq = (rec(0, 0, start) + rec(1, 0, item(1, '/bin/sh')) +
            rec(1, 0, item(2, '-c')) + rec(1, 0, item(2, 'echo')) +
            rec(1, 0, item(3, 'out=/nix/store/x')) +
@@ -301,6 +302,13 @@ def gen_mount(ps, T):
            rec(1, 0, item(5, '/bin/sh', '/bin/busybox', opt=1)) +
            rec(2, 0, u64(9)))
     put('msg_mount', seq)
+    # Build-dir files: one in two parts, one kept the spawner's.
+    fstart = b''.join(u64(x) for x in [9, 30001, 30000, 0, 0, 0, 0, 0, 3])
+    put('msg_mount', rec(0, 0, fstart) + rec(1, 0, item(1, '/bin/sh')) +
+        rec(1, 0, item(6, '.attrs.json', '{"a":')) +
+        rec(1, 0, item(6, '.attrs.json', '1}')) +
+        rec(1, 0, item(6, 'closure', '/nix/store/x\n\n0\n', opt=1)) +
+        rec(2, 0, u64(9)))
     put('msg_mount', rec(3, 1, u64(9) + u64(42)))
     put('msg_mount', rec(4, 1, u64(9) + u64(0)))
     put('msg_mount', rec(5, 0, u64(9)) + rec(6, 0, u64(9)))

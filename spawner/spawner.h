@@ -67,6 +67,8 @@ struct mount_build {
 	struct mount_bind	*mbd_binds;
 	size_t			 mbd_nbinds;
 	int			 mbd_builtinfd;	/* rnixd-builtin, or -1 */
+	const struct msg_mount_file *mbd_files;	/* for the build dir */
+	size_t			 mbd_nfiles;
 };
 
 /* A started sandbox, as the spawner keeps it until cleanup. */
