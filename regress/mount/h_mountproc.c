@@ -485,6 +485,7 @@ send_start(uint64_t id, uint32_t uid, uint32_t g, uint32_t nitems)
 	msg_put_u32(&m, nitems);
 	msg_put_u32(&m, nitems);
 	msg_put_u32(&m, nitems);
+	msg_put_u32(&m, 0);		/* no build-dir files */
 	if (msg_close(&m) == -1)
 		errx(1, "START not sent");
 }
