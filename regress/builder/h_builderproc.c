@@ -1135,10 +1135,13 @@ test_store(void)
 	    "request, and a repeated one: dropped, the session's own "
 	    "answer stands: ok\n");
 
-	compose(&ib_store, IMSG_STORE_PONG, 0, -1, "x", 1);
+	compose(&ib_store, IMSG_STORE_PONG, 0, -1, NULL, 0);
 	expect_log("store: PONG", "unexpected pong from storeproc");
+	compose(&ib_store, IMSG_STORE_PONG, 0, -1, "x", 1);
+	expect_log("store: PONG", "bad pong from storeproc: "
+	    "trailing bytes in payload");
 	expect_serving("store: PONG");
-	printf("store: an unsolicited PONG with a payload: logged, "
+	printf("store: an unsolicited PONG, one with a payload: logged, "
 	    "dropped: ok\n");
 	compose(&ib_store, IMSG_STORE_CHANGED, 0, -1, "x", 1);
 	expect_log("store: CHANGED", "STORE_CHANGED with a payload");
@@ -1287,7 +1290,8 @@ bad_exited_unknown(uint32_t peerid, uint64_t id)
 {
 	(void)peerid;
 	msg_send_exited(&ib_mount, id + 1000, 0, spare_fd());
-	/* And a PONG nobody asked for, with a payload. */
+	/* And a PONG nobody asked for, then one with a payload. */
+	compose(&ib_mount, IMSG_MOUNT_PONG, 0, -1, NULL, 0);
 	compose(&ib_mount, IMSG_MOUNT_PONG, 0, -1, "x", 1);
 	return (0);
 }
