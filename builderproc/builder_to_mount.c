@@ -43,27 +43,6 @@ struct goal_link {
 	struct goal		*gl_goal;
 };
 
-/* For builderproc.c, which cannot include msg_mount.h with msg_store.h. */
-size_t
-bmount_maxsize(void)
-{
-	return (MSG_MOUNT_MAXSIZE);
-}
-
-static void
-bmount_compose(void *arg, uint32_t type, uint32_t peerid, int fd,
-    const void *data, size_t len)
-{
-	imsgev_compose(arg, type, peerid, fd, data, len);
-}
-
-static void
-bmount_chan(struct msg_mount_chan *mc)
-{
-	mc->mc_compose = bmount_compose;
-	mc->mc_arg = &builder_env.be_mount;
-}
-
 static struct goal *
 bmount_find(uint64_t id)
 {
@@ -111,7 +90,6 @@ bmount_binds(size_t *n)
 void
 bmount_start(struct goal *g)
 {
-	struct msg_mount_chan	 mc;
 	struct msg_mount_build	 mb;
 	struct goal_link	*gl;
 	struct drv_type		 dt;
@@ -169,10 +147,9 @@ bmount_start(struct goal *g)
 	mb.mmb_inputs = g->g_closure;
 	mb.mmb_ninputs = g->g_nclosure;
 	mb.mmb_binds = bmount_binds(&mb.mmb_nbinds);
-	bmount_chan(&mc);
 	g->g_state = GS_MOUNT;
 	g->g_start = time(NULL);
-	if (msg_send_build(&mc, &mb) == -1) {
+	if (msg_send_build(builder_mount(), &mb) == -1) {
 		env_free(mb.mmb_env, mb.mmb_nenv);
 		env_free(mb.mmb_args, mb.mmb_nargs);
 		attrs_free(&da);
@@ -197,21 +174,17 @@ bmount_start(struct goal *g)
 void
 bmount_kill(struct goal *g)
 {
-	struct msg_mount_chan	mc;
-
-	bmount_chan(&mc);
 	if (g->g_state == GS_RUN || g->g_state == GS_MOUNT)
-		msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, g->g_build_id);
+		msg_send_build_id(builder_mount(), IMSG_MOUNT_BUILD_KILL,
+		    g->g_build_id);
 }
 
 void
 bmount_cleanup(struct goal *g)
 {
-	struct msg_mount_chan	mc;
-
 	g->g_state = GS_CLEANUP;
-	bmount_chan(&mc);
-	msg_send_build_id(&mc, IMSG_MOUNT_BUILD_CLEANUP, g->g_build_id);
+	msg_send_build_id(builder_mount(), IMSG_MOUNT_BUILD_CLEANUP,
+	    g->g_build_id);
 }
 
 static void
@@ -357,10 +330,8 @@ bmount_socket(struct imsg *imsg)
 void
 bmount_bind(struct goal *g, uint32_t peerid, const char *path)
 {
-	struct msg_mount_chan	mc;
-
-	bmount_chan(&mc);
-	if (msg_send_bind_path(&mc, peerid, g->g_build_id, path) == -1)
+	if (msg_send_bind_path(builder_mount(), peerid, g->g_build_id,
+	    path) == -1)
 		rec_bind_reply(peerid, "bad path");
 }
 

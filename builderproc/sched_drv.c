@@ -229,7 +229,7 @@ goal_load(struct goal *g)
 	g->g_load = GL_FETCH;
 	goal_ref(g);
 	id = bstore_call_new(goal_load_reply, g);
-	if (msg_send_path(&builder_env.be_store, IMSG_STORE_QUERY_DRV, id,
+	if (msg_send_path(builder_store(), IMSG_STORE_QUERY_DRV, id,
 	    g->g_path, -1) == -1)
 		fatalx("%s: cannot send a store path", __func__);
 }

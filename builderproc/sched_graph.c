@@ -85,7 +85,7 @@ graph_fetch(struct goal *g)
 		gc->gc_at = i;
 		goal_ref(g);
 		id = bstore_call_new(graph_reply, gc);
-		if (msg_send_path(&builder_env.be_store,
+		if (msg_send_path(builder_store(),
 		    IMSG_STORE_QUERY_INFO, id, g->g_closure[i], -1) == -1)
 			fatalx("%s: cannot send a store path", __func__);
 	}

@@ -49,5 +49,11 @@ void	imsgev_init(struct imsgev *, struct imsgbuf *, enum proc_type,
 void	imsgev_clear(struct imsgev *);
 void	imsgev_compose(struct imsgev *, uint32_t, uint32_t, int,
 	    const void *, size_t);
+/*
+ * Try to send what is queued.  Composes on the imsgbuf of a driven
+ * channel call it by themselves (imsgev_init() hooks the imsgbuf), so
+ * only code that queued by other means needs it.
+ */
+void	imsgev_kick(struct imsgev *);
 
 #endif /* RNIXD_IMSGEV_H */
