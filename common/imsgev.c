@@ -96,15 +96,6 @@ imsgev_clear(struct imsgev *iev)
 	evtimer_del(&iev->iev_pause);
 }
 
-void
-imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid, int fd,
-    const void *data, size_t len)
-{
-	if (imsg_compose(iev->iev_ibuf, type, peerid, 0, fd, data, len) == -1)
-		fatal("imsg_compose %s to %s", imsg_type_name(type),
-		    proc_name(iev->iev_peer));
-}
-
 /* Send what was queued now, or when the socket takes it. */
 void
 imsgev_kick(struct imsgev *iev)

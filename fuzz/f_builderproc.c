@@ -651,8 +651,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Build users as the parent pushes them: two of group 30000. */
 	msg_send_build_users(&fake_parent, 30000, uids, 2);
 	pongs_missing = 2;
-	imsgev_compose(&builder_env.be_store, IMSG_STORE_PING, 0, -1, NULL, 0);
-	imsgev_compose(&builder_env.be_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
+	msg_send_empty(builder_store(), IMSG_STORE_PING, 0);
+	msg_send_empty(builder_mount(), IMSG_MOUNT_PING, 0);
 	for (n = 0; pongs_missing > 0 && n < IDLE_ROUNDS; n++)
 		turn();
 	if (pongs_missing > 0)
