@@ -19,11 +19,19 @@
 PKGS="gcc make libc6-dev pkg-config libevent-dev libbsd-dev libseccomp-dev
 libsqlite3-dev libssl-dev mandoc nix-bin busybox-static sqlite3 python3
 procps iproute2 util-linux passwd
-clang-14 libclang-rt-14-dev llvm-14"
+clang-14 libclang-rt-14-dev llvm-14 debootstrap"
 # clang-14 builds the fuzz targets of fuzz/ (make fuzz, and their
 # replay in make check); libclang-rt-14-dev holds its libFuzzer and
 # sanitizer runtimes; llvm-14 gives llvm-cov and llvm-profdata for
-# fuzz/coverage.sh.
+# fuzz/coverage.sh.  debootstrap makes the roots of the newer Nix
+# clients that regress/clients runs (mk/nixroots.sh, once).
+
+# Those roots, made or found; without them those tests skip, saying why.
+roots() {
+	sh "$(dirname "$0")/nixroots.sh" ||
+	    echo "deps: no roots of newer Nix clients (see above)" >&2
+	exit 0
+}
 
 missing=""
 for p in $PKGS; do
@@ -33,7 +41,7 @@ for p in $PKGS; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && roots
 
 if [ ! -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
 	echo "deps: not a Debian system; install the equivalents of:$missing" >&2
@@ -49,3 +57,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q || exit 1
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing || exit 1
+roots
