@@ -163,7 +163,8 @@ builder_pong(const char *from)
 static int
 builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 {
-	struct msg_cred_reply	reply;
+	struct msg_cred_reply		reply;
+	struct msg_perm_root_reply	perm;
 
 	(void)iev;
 	switch (imsg_get_type(imsg)) {
@@ -182,6 +183,13 @@ builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_BUILD_USERS:
 		return (users_parse(imsg_get_buf(imsg, NULL),
 		    imsg_get_len(imsg)));
+	case IMSG_CTL_PERM_ROOT_REPLY:
+		if (imsg_get_data(imsg, &perm, sizeof(perm)) == -1 ||
+		    memchr(perm.mprr_error, '\0',
+		    sizeof(perm.mprr_error)) == NULL)
+			return (-1);
+		session_perm_root_reply(imsg_get_peerid(imsg), &perm);
+		return (0);
 	default:
 		log_warnx("unexpected %s from parent",
 		    imsg_type_name(imsg_get_type(imsg)));

@@ -104,6 +104,7 @@ struct rec_build;
 struct wire_path_info;
 
 struct session_user;
+struct msg_perm_root_reply;
 
 struct session {
 	RB_ENTRY(session)	 s_entry;
@@ -147,6 +148,7 @@ struct session {
 	int			 s_error_close;	/* and the stream is lost */
 	struct wire_out		 s_reply;
 	char			*s_arg;		/* what the reply needs */
+	char			*s_link;	/* AddPermRoot's link */
 	int			 s_flag;
 	int			 s_blocked;	/* upload cannot go on */
 	struct upload		*s_up;
@@ -299,6 +301,12 @@ int	run_add_build_log(struct session *, struct op_args *);
 int	parse_export_path(struct session *, struct wire_in *,
 	    struct op_args *);
 int	run_export_path(struct session *, struct op_args *);
+int	parse_perm_root(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_add_perm_root(struct session *, struct op_args *);
+int	ops_canon_path(const char *, char *, size_t);
+int	reply_perm_root(struct session *, struct imsg *);
+void	session_perm_root_reply(uint32_t, const struct msg_perm_root_reply *);
 int	op_unsupported(struct session *, struct wire_in *);
 int	op_set_options(struct session *, struct wire_in *);
 const char	*ops_add_nar_check(struct session *, struct msg_add_nar *);

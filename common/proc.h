@@ -199,6 +199,14 @@ enum imsg_type {
 	 */
 	IMSG_MOUNT_SPAWNER_SETUP,
 
+	/*
+	 * builderproc <-> parent, peerid the session: a trusted client's
+	 * AddPermRoot (protocol 1.36).  The link lives anywhere on the
+	 * host, so the parent makes it, as the client's own user.
+	 */
+	IMSG_CTL_PERM_ROOT,		/* struct msg_perm_root */
+	IMSG_CTL_PERM_ROOT_REPLY,	/* struct msg_perm_root_reply */
+
 	IMSG_TYPE_MAX
 };
 
@@ -230,6 +238,21 @@ struct msg_cred_reply {
 struct msg_build_users {
 	uint32_t	mbu_gid;
 	uint32_t	mbu_nuids;
+};
+
+/* IMSG_CTL_PERM_ROOT: make mpr_link -> mpr_target as uid, gid. */
+#define MSG_PERM_LINK_MAX	4096
+#define MSG_PERM_TARGET_MAX	512
+struct msg_perm_root {
+	uint32_t	mpr_uid;
+	uint32_t	mpr_gid;
+	char		mpr_link[MSG_PERM_LINK_MAX];
+	char		mpr_target[MSG_PERM_TARGET_MAX];
+};
+
+/* IMSG_CTL_PERM_ROOT_REPLY: "" when the link was made, else why not. */
+struct msg_perm_root_reply {
+	char		mprr_error[MSG_PERM_LINK_MAX + 256];
 };
 
 const char	*proc_name(enum proc_type);

@@ -43,6 +43,7 @@
 /* link: builderproc/recursive.c builderproc/sched_req.c */
 /* link: builderproc/session.c builderproc/builder_to_store.c */
 /* link: builderproc/session_upload.c builderproc/sched_users.c */
+/* link: builderproc/session_roots.c */
 #include <sys/socket.h>
 #include <sys/un.h>
 

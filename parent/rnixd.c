@@ -294,6 +294,9 @@ parent_dispatch_child(struct child *ch)
 		case IMSG_CTL_READLINKS:
 			parent_handle_readlinks(ch, &imsg);
 			break;
+		case IMSG_CTL_PERM_ROOT:
+			parent_handle_perm_root(ch, &imsg);
+			break;
 		default:
 			log_warnx("unexpected %s from %s",
 			    imsg_type_name(imsg_get_type(&imsg)),

@@ -341,7 +341,7 @@ def cases():
     c["export-path"] = error_case(16, string(p) + u64(0), "ExportPath")
     c["optimise-store"] = error_case(34, b"", "OptimiseStore")
     c["import-paths"] = error_case(27, b"", "ImportPaths")
-    for op in (0, 2, 15, 17, 24, 25, 47, 99, 1 << 63):
+    for op in (0, 2, 15, 17, 24, 25, 48, 99, 1 << 63):
         c["invalid-op-%d" % op] = fatal_case(op, b"", "invalid operation")
     # Semantics checked before storeproc is asked.
     c["gc-ignore-liveness"] = error_case(
