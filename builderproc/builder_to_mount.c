@@ -32,10 +32,11 @@
 #include "builderproc.h"
 #include "sched.h"
 #include "log.h"
+#include "wire.h"
 #include "msg_mount.h"
 
 static TAILQ_HEAD(, goal_link)	live = TAILQ_HEAD_INITIALIZER(live);
-static uint64_t			mount_next_id;
+static uint64_t			bmount_next_id;
 
 struct goal_link {
 	TAILQ_ENTRY(goal_link)	 gl_entry;
@@ -44,27 +45,27 @@ struct goal_link {
 
 /* For builderproc.c, which cannot include msg_mount.h with msg_store.h. */
 size_t
-build_mount_maxsize(void)
+bmount_maxsize(void)
 {
 	return (MSG_MOUNT_MAXSIZE);
 }
 
 static void
-mount_compose(void *arg, uint32_t type, uint32_t peerid, int fd,
+bmount_compose(void *arg, uint32_t type, uint32_t peerid, int fd,
     const void *data, size_t len)
 {
 	imsgev_compose(arg, type, peerid, fd, data, len);
 }
 
 static void
-mount_chan(struct msg_mount_chan *mc)
+bmount_chan(struct msg_mount_chan *mc)
 {
-	mc->mc_compose = mount_compose;
-	mc->mc_arg = &iev_mount;
+	mc->mc_compose = bmount_compose;
+	mc->mc_arg = &builder_env.be_mount;
 }
 
 static struct goal *
-mount_find(uint64_t id)
+bmount_find(uint64_t id)
 {
 	struct goal_link	*gl;
 
@@ -75,7 +76,7 @@ mount_find(uint64_t id)
 }
 
 static void
-mount_forget(struct goal *g)
+bmount_forget(struct goal *g)
 {
 	struct goal_link	*gl;
 
@@ -89,17 +90,17 @@ mount_forget(struct goal *g)
 
 /* The sandbox-paths entries, as mountproc wants them. */
 static struct msg_mount_bind *
-mount_binds(size_t *n)
+bmount_binds(size_t *n)
 {
 	struct msg_mount_bind	*b;
 	struct config_bind	*cb;
 	size_t			 i;
 
-	*n = builder_conf->conf_nsandbox_paths;
+	*n = builder_env.be_conf->conf_nsandbox_paths;
 	if ((b = calloc(*n + 1, sizeof(*b))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < *n; i++) {
-		cb = &builder_conf->conf_sandbox_paths[i];
+		cb = &builder_env.be_conf->conf_sandbox_paths[i];
 		b[i].mmbd_target = cb->cb_target;
 		b[i].mmbd_source = cb->cb_source;
 		b[i].mmbd_optional = cb->cb_optional;
@@ -108,7 +109,7 @@ mount_binds(size_t *n)
 }
 
 void
-build_mount_start(struct goal *g)
+bmount_start(struct goal *g)
 {
 	struct msg_mount_chan	 mc;
 	struct msg_mount_build	 mb;
@@ -120,17 +121,17 @@ build_mount_start(struct goal *g)
 
 	memset(&mb, 0, sizeof(mb));
 	do {
-		if (++mount_next_id == 0)
-			mount_next_id = 1;
-	} while (mount_find(mount_next_id) != NULL);
-	g->g_build_id = mount_next_id;
+		if (++bmount_next_id == 0)
+			bmount_next_id = 1;
+	} while (bmount_find(bmount_next_id) != NULL);
+	g->g_build_id = bmount_next_id;
 	users_get(g->g_user, &uid, &gid);
 	mb.mmb_id = g->g_build_id;
 	mb.mmb_uid = uid;
 	mb.mmb_gid = gid;
 	if (drv_type(g->g_drv, &dt, &errstr) == 0 && dt.dt_kind == DRV_FIXED)
 		mb.mmb_flags |= MOUNT_F_NETWORK;
-	if (build_recursive(g)) {
+	if (sched_recursive(g)) {
 		rec_build_new(g);
 		mb.mmb_flags |= MOUNT_F_RECURSIVE;
 	}
@@ -138,19 +139,19 @@ build_mount_start(struct goal *g)
 	mb.mmb_args = g->g_drv->d_args;
 	mb.mmb_nargs = g->g_drv->d_nargs;
 	if (env_make(g, &mb.mmb_env, &mb.mmb_nenv) == -1) {
-		build_fail_early(g, "cannot make the builder's environment");
+		sched_fail_early(g, "cannot make the builder's environment");
 		return;
 	}
 	mb.mmb_inputs = g->g_closure;
 	mb.mmb_ninputs = g->g_nclosure;
-	mb.mmb_binds = mount_binds(&mb.mmb_nbinds);
-	mount_chan(&mc);
+	mb.mmb_binds = bmount_binds(&mb.mmb_nbinds);
+	bmount_chan(&mc);
 	g->g_state = GS_MOUNT;
 	g->g_start = time(NULL);
 	if (msg_send_build(&mc, &mb) == -1) {
 		env_free(mb.mmb_env, mb.mmb_nenv);
 		free(mb.mmb_binds);
-		build_fail_early(g, "the build is too large for the sandbox");
+		sched_fail_early(g, "the build is too large for the sandbox");
 		return;
 	}
 	env_free(mb.mmb_env, mb.mmb_nenv);
@@ -164,27 +165,27 @@ build_mount_start(struct goal *g)
 }
 
 void
-build_mount_kill(struct goal *g)
+bmount_kill(struct goal *g)
 {
 	struct msg_mount_chan	mc;
 
-	mount_chan(&mc);
+	bmount_chan(&mc);
 	if (g->g_state == GS_RUN || g->g_state == GS_MOUNT)
 		msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, g->g_build_id);
 }
 
 void
-build_mount_cleanup(struct goal *g)
+bmount_cleanup(struct goal *g)
 {
 	struct msg_mount_chan	mc;
 
 	g->g_state = GS_CLEANUP;
-	mount_chan(&mc);
+	bmount_chan(&mc);
 	msg_send_build_id(&mc, IMSG_MOUNT_BUILD_CLEANUP, g->g_build_id);
 }
 
 static void
-mount_started(struct imsg *imsg)
+bmount_started(struct imsg *imsg)
 {
 	struct goal	*g;
 	const char	*errstr;
@@ -196,24 +197,24 @@ mount_started(struct imsg *imsg)
 		log_warnx("bad MOUNT_BUILD_STARTED: %s", errstr);
 		return;
 	}
-	if ((g = mount_find(id)) == NULL || g->g_state != GS_MOUNT) {
+	if ((g = bmount_find(id)) == NULL || g->g_state != GS_MOUNT) {
 		close(fd);
 		return;
 	}
 	g->g_state = GS_RUN;
 	g->g_logfd = fd;
-	log_start(g);
+	buildlog_start(g);
 	if (g->g_rec != NULL) {
 		rec_build_listen(g);
 		/* It waits for its inner builds: no job slot held. */
-		build_slot_give(g);
+		sched_slot_give(g);
 	}
 	if (g->g_nwant == 0)
-		build_mount_kill(g);
+		bmount_kill(g);
 }
 
 static void
-mount_exited(struct imsg *imsg)
+bmount_exited(struct imsg *imsg)
 {
 	struct goal	*g;
 	const char	*errstr;
@@ -225,33 +226,33 @@ mount_exited(struct imsg *imsg)
 		log_warnx("bad MOUNT_BUILD_EXITED: %s", errstr);
 		return;
 	}
-	if ((g = mount_find(id)) == NULL || g->g_state != GS_RUN) {
+	if ((g = bmount_find(id)) == NULL || g->g_state != GS_RUN) {
 		close(fd);
 		return;
 	}
-	log_stop(g);
+	buildlog_stop(g);
 	rec_build_stop(g);
 	g->g_exit = status;
 	g->g_stop = time(NULL);
 	if (g->g_killed == -1) {
 		close(fd);
-		build_finish(g, WIRE_BS_MISC_FAILURE, "build cancelled");
+		sched_finish(g, WIRE_BS_MISC_FAILURE, "build cancelled");
 	} else if (g->g_killed != 0) {
 		close(fd);
-		build_finish(g, g->g_killed, g->g_kill_msg);
+		sched_finish(g, g->g_killed, g->g_kill_msg);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		build_register(g, fd);
+		sched_register(g, fd);
 	else {
 		close(fd);
-		text = log_failure_text(g);
-		build_finish(g, build_fixed(g) ? WIRE_BS_TRANSIENT_FAILURE :
+		text = buildlog_failure_text(g);
+		sched_finish(g, sched_fixed(g) ? WIRE_BS_TRANSIENT_FAILURE :
 		    WIRE_BS_PERMANENT_FAILURE, text);
 		free(text);
 	}
 }
 
 static void
-mount_error(struct imsg *imsg)
+bmount_error(struct imsg *imsg)
 {
 	struct goal	*g;
 	const char	*errstr;
@@ -268,21 +269,21 @@ mount_error(struct imsg *imsg)
 		rec_bind_reply(imsg_get_peerid(imsg), msg);
 		return;
 	}
-	if ((g = mount_find(id)) == NULL)
+	if ((g = bmount_find(id)) == NULL)
 		return;
 	log_warnx("%s: mountproc: %s: %s", g->g_path, imsg_type_name(req),
 	    msg);
 	if (req == IMSG_MOUNT_BUILD_CLEANUP) {
-		mount_forget(g);
-		build_cleaned(g);
+		bmount_forget(g);
+		sched_cleaned(g);
 	} else if (g->g_state == GS_MOUNT) {
-		mount_forget(g);
-		build_fail_early(g, msg);
+		bmount_forget(g);
+		sched_fail_early(g, msg);
 	}
 }
 
 static void
-mount_ok(struct imsg *imsg)
+bmount_ok(struct imsg *imsg)
 {
 	struct goal	*g;
 	const char	*errstr;
@@ -297,14 +298,14 @@ mount_ok(struct imsg *imsg)
 		rec_bind_reply(imsg_get_peerid(imsg), NULL);
 		return;
 	}
-	if ((g = mount_find(id)) == NULL || req != IMSG_MOUNT_BUILD_CLEANUP)
+	if ((g = bmount_find(id)) == NULL || req != IMSG_MOUNT_BUILD_CLEANUP)
 		return;
-	mount_forget(g);
-	build_cleaned(g);
+	bmount_forget(g);
+	sched_cleaned(g);
 }
 
 static void
-mount_socket(struct imsg *imsg)
+bmount_socket(struct imsg *imsg)
 {
 	struct goal	*g;
 	const char	*errstr;
@@ -315,7 +316,7 @@ mount_socket(struct imsg *imsg)
 		log_warnx("bad MOUNT_BUILD_SOCKET: %s", errstr);
 		return;
 	}
-	if ((g = mount_find(id)) == NULL || g->g_state != GS_MOUNT) {
+	if ((g = bmount_find(id)) == NULL || g->g_state != GS_MOUNT) {
 		close(fd);
 		return;
 	}
@@ -324,34 +325,34 @@ mount_socket(struct imsg *imsg)
 
 /* Recursive Nix: bind path into g's running sandbox; peerid answers. */
 void
-build_mount_bind(struct goal *g, uint32_t peerid, const char *path)
+bmount_bind(struct goal *g, uint32_t peerid, const char *path)
 {
 	struct msg_mount_chan	mc;
 
-	mount_chan(&mc);
+	bmount_chan(&mc);
 	if (msg_send_bind_path(&mc, peerid, g->g_build_id, path) == -1)
 		rec_bind_reply(peerid, "bad path");
 }
 
 /* mountproc's answers about builds. */
 int
-build_mount_reply(struct imsg *imsg)
+bmount_route_reply(struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_MOUNT_BUILD_STARTED:
-		mount_started(imsg);
+		bmount_started(imsg);
 		break;
 	case IMSG_MOUNT_BUILD_EXITED:
-		mount_exited(imsg);
+		bmount_exited(imsg);
 		break;
 	case IMSG_MOUNT_BUILD_SOCKET:
-		mount_socket(imsg);
+		bmount_socket(imsg);
 		break;
 	case IMSG_MOUNT_OK:
-		mount_ok(imsg);
+		bmount_ok(imsg);
 		break;
 	case IMSG_MOUNT_ERROR:
-		mount_error(imsg);
+		bmount_error(imsg);
 		break;
 	default:
 		return (-1);

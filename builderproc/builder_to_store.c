@@ -28,12 +28,13 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"
 
 static void
-store_bad_reply(struct session *s, struct imsg *imsg, const char *why)
+bstore_bad_reply(struct session *s, struct imsg *imsg, const char *why)
 {
 	log_warnx("session %u: bad %s from storeproc: %s", s->s_id,
 	    imsg_type_name(imsg_get_type(imsg)), why);
@@ -45,14 +46,14 @@ store_bad_reply(struct session *s, struct imsg *imsg, const char *why)
 
 /* Nix sends lvlInfo lines only to clients at that verbosity or more. */
 static void
-store_handle_log(struct session *s, struct imsg *imsg)
+bstore_handle_log(struct session *s, struct imsg *imsg)
 {
 	const char	*errstr;
 	char		*text, *line;
 	size_t		 len;
 
 	if (msg_recv_text(imsg, MSG_ERROR_MAX, &text, &errstr) == -1) {
-		store_bad_reply(s, imsg, errstr);
+		bstore_bad_reply(s, imsg, errstr);
 		return;
 	}
 	/* Once a NAR streams, nothing else may go to the client. */
@@ -72,13 +73,13 @@ store_handle_log(struct session *s, struct imsg *imsg)
 }
 
 static void
-store_handle_error(struct session *s, struct imsg *imsg)
+bstore_handle_error(struct session *s, struct imsg *imsg)
 {
 	const char	*errstr;
 	char		*text;
 
 	if (msg_recv_text(imsg, MSG_ERROR_MAX, &text, &errstr) == -1) {
-		store_bad_reply(s, imsg, errstr);
+		bstore_bad_reply(s, imsg, errstr);
 		return;
 	}
 	s->s_wait = 0;
@@ -91,41 +92,41 @@ store_handle_error(struct session *s, struct imsg *imsg)
  * Requests of builds belong to no session: their peerid is above every
  * session id, and the reply goes to the callback registered for it.
  */
-struct store_call {
-	RB_ENTRY(store_call)	 sc_entry;
+struct bstore_call {
+	RB_ENTRY(bstore_call)	 sc_entry;
 	uint32_t		 sc_id;
-	store_call_fn		 sc_fn;
+	bstore_call_fn		 sc_fn;
 	void			*sc_arg;
 };
-RB_HEAD(store_call_tree, store_call);
+RB_HEAD(bstore_call_tree, bstore_call);
 
-int	store_call_cmp(struct store_call *, struct store_call *);
-RB_PROTOTYPE(store_call_tree, store_call, sc_entry, store_call_cmp)
+int	bstore_call_cmp(struct bstore_call *, struct bstore_call *);
+RB_PROTOTYPE(bstore_call_tree, bstore_call, sc_entry, bstore_call_cmp)
 
 int
-store_call_cmp(struct store_call *a, struct store_call *b)
+bstore_call_cmp(struct bstore_call *a, struct bstore_call *b)
 {
 	return (a->sc_id < b->sc_id ? -1 : a->sc_id > b->sc_id);
 }
 
-RB_GENERATE(store_call_tree, store_call, sc_entry, store_call_cmp)
+RB_GENERATE(bstore_call_tree, bstore_call, sc_entry, bstore_call_cmp)
 
-static struct store_call_tree	store_calls = RB_INITIALIZER(&store_calls);
-static uint32_t			store_call_next = STORE_CALL_BASE;
+static struct bstore_call_tree	bstore_calls = RB_INITIALIZER(&bstore_calls);
+static uint32_t			bstore_call_next = BSTORE_CALL_BASE;
 
 /* The peerid to send the request with; fn gets the final reply. */
 uint32_t
-store_call_new(store_call_fn fn, void *arg)
+bstore_call_new(bstore_call_fn fn, void *arg)
 {
-	struct store_call	*sc;
+	struct bstore_call	*sc;
 
 	if ((sc = calloc(1, sizeof(*sc))) == NULL)
 		fatal("calloc");
 	do {
-		if (++store_call_next < STORE_CALL_BASE)
-			store_call_next = STORE_CALL_BASE;
-		sc->sc_id = store_call_next;
-	} while (RB_INSERT(store_call_tree, &store_calls, sc) != NULL);
+		if (++bstore_call_next < BSTORE_CALL_BASE)
+			bstore_call_next = BSTORE_CALL_BASE;
+		sc->sc_id = bstore_call_next;
+	} while (RB_INSERT(bstore_call_tree, &bstore_calls, sc) != NULL);
 	sc->sc_fn = fn;
 	sc->sc_arg = arg;
 	return (sc->sc_id);
@@ -133,43 +134,43 @@ store_call_new(store_call_fn fn, void *arg)
 
 /* Forget a call whose answer nobody wants (or an id used for roots). */
 void
-store_call_cancel(uint32_t id)
+bstore_call_cancel(uint32_t id)
 {
-	struct store_call	*sc, key;
+	struct bstore_call	*sc, key;
 
 	key.sc_id = id;
-	if ((sc = RB_FIND(store_call_tree, &store_calls, &key)) != NULL) {
-		RB_REMOVE(store_call_tree, &store_calls, sc);
+	if ((sc = RB_FIND(bstore_call_tree, &bstore_calls, &key)) != NULL) {
+		RB_REMOVE(bstore_call_tree, &bstore_calls, sc);
 		free(sc);
 	}
 }
 
 static void
-store_call_reply(struct imsg *imsg)
+bstore_call_reply(struct imsg *imsg)
 {
-	struct store_call	*sc, key;
+	struct bstore_call	*sc, key;
 
 	key.sc_id = imsg_get_peerid(imsg);
-	if ((sc = RB_FIND(store_call_tree, &store_calls, &key)) == NULL) {
+	if ((sc = RB_FIND(bstore_call_tree, &bstore_calls, &key)) == NULL) {
 		log_warnx("%s for unknown build request %u dropped",
 		    imsg_type_name(imsg_get_type(imsg)), key.sc_id);
 		return;
 	}
 	if (imsg_get_type(imsg) == IMSG_STORE_LOG)
 		return;
-	RB_REMOVE(store_call_tree, &store_calls, sc);
+	RB_REMOVE(bstore_call_tree, &bstore_calls, sc);
 	sc->sc_fn(sc->sc_arg, imsg);
 	free(sc);
 }
 
 void
-store_route_reply(struct imsg *imsg)
+bstore_route_reply(struct imsg *imsg)
 {
 	struct session	*s;
 	uint32_t	 type = imsg_get_type(imsg);
 
-	if (imsg_get_peerid(imsg) >= STORE_CALL_BASE) {
-		store_call_reply(imsg);
+	if (imsg_get_peerid(imsg) >= BSTORE_CALL_BASE) {
+		bstore_call_reply(imsg);
 		return;
 	}
 
@@ -181,15 +182,15 @@ store_route_reply(struct imsg *imsg)
 	}
 	switch (type) {
 	case IMSG_STORE_LOG:
-		store_handle_log(s, imsg);
+		bstore_handle_log(s, imsg);
 		break;
 	case IMSG_STORE_ERROR:
-		store_handle_error(s, imsg);
+		bstore_handle_error(s, imsg);
 		break;
 	default:
 		s->s_wait = 0;
 		if (ops_reply(s, imsg) == -1)
-			store_bad_reply(s, imsg, "unexpected or malformed");
+			bstore_bad_reply(s, imsg, "unexpected or malformed");
 		break;
 	}
 	session_process(s);

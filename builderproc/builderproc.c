@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "child.h"
 #include "log.h"
 #include "memstat.h"
@@ -39,11 +40,7 @@
 #include "priv.h"
 #include "sandbox.h"
 
-struct rnixd_conf	*builder_conf;
-int			 builder_fd_limit;
-struct imsgev		 iev_parent;
-struct imsgev		 iev_store;
-struct imsgev		 iev_mount;
+struct builder_env	builder_env;
 
 static struct child_setup	setup;
 static struct imsgbuf		ibuf_store;
@@ -65,19 +62,19 @@ main(int argc, char *argv[])
 
 	setproctitle_init(argc, argv, environ);
 	child_init(PROC_BUILDER, argc, argv, &setup);
-	builder_conf = &setup.cs_conf;
+	builder_env.be_conf = &setup.cs_conf;
 	if (setup.cs_peer[PROC_STORE] == -1 ||
 	    setup.cs_peer[PROC_MOUNT] == -1 || setup.cs_listen == -1)
 		fatalx("setup incomplete");
 	/* Connections must leave room for the rest (session_fd_room). */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
-	builder_fd_limit = rl.rlim_cur > INT_MAX ? INT_MAX : rl.rlim_cur;
-	if ((pw = getpwnam(builder_conf->conf_builder_user)) == NULL)
+	builder_env.be_fd_limit = rl.rlim_cur > INT_MAX ? INT_MAX : rl.rlim_cur;
+	if ((pw = getpwnam(builder_env.be_conf->conf_builder_user)) == NULL)
 		fatalx("unknown builder-user %s",
-		    builder_conf->conf_builder_user);
+		    builder_env.be_conf->conf_builder_user);
 	if ((size_t)snprintf(root, sizeof(root), "%s/rnixd/empty",
-	    builder_conf->conf_state_dir) >= sizeof(root))
+	    builder_env.be_conf->conf_state_dir) >= sizeof(root))
 		fatalx("state-dir too long");
 	/* max-jobs = auto, now or after a reload: /sys is out of reach. */
 	config_init_cpus();
@@ -103,7 +100,7 @@ main(int argc, char *argv[])
 		fatal("imsgbuf_init");
 	/* Path sets and path infos can be large; storeproc agrees. */
 	if (imsgbuf_set_maxsize(&ibuf_store, MSG_STORE_MAXSIZE) == -1 ||
-	    imsgbuf_set_maxsize(&ibuf_mount, build_mount_maxsize()) == -1)
+	    imsgbuf_set_maxsize(&ibuf_mount, bmount_maxsize()) == -1)
 		fatal("imsgbuf_set_maxsize");
 	/*
 	 * storeproc's replies never carry a descriptor (msg_store.c), nor
@@ -115,19 +112,19 @@ main(int argc, char *argv[])
 	imsgbuf_set_fdpass(&setup.cs_parent, 0);
 	if (imsgbuf_reserve_fd(&ibuf_mount) == -1)
 		fatal("imsgbuf_reserve_fd");
-	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
+	imsgev_init(&builder_env.be_parent, &setup.cs_parent, PROC_PARENT,
 	    builder_dispatch_parent);
-	imsgev_init(&iev_store, &ibuf_store, PROC_STORE,
+	imsgev_init(&builder_env.be_store, &ibuf_store, PROC_STORE,
 	    builder_dispatch_store);
-	imsgev_init(&iev_mount, &ibuf_mount, PROC_MOUNT,
+	imsgev_init(&builder_env.be_mount, &ibuf_mount, PROC_MOUNT,
 	    builder_dispatch_mount);
-	builder_priority(&iev_parent);
-	builder_priority(&iev_store);
-	builder_priority(&iev_mount);
+	builder_priority(&builder_env.be_parent);
+	builder_priority(&builder_env.be_store);
+	builder_priority(&builder_env.be_mount);
 	/* Serve only once both siblings answer: the links are alive. */
 	pongs_missing = 2;
-	imsgev_compose(&iev_store, IMSG_STORE_PING, 0, -1, NULL, 0);
-	imsgev_compose(&iev_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
+	imsgev_compose(&builder_env.be_store, IMSG_STORE_PING, 0, -1, NULL, 0);
+	imsgev_compose(&builder_env.be_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
 	event_dispatch();
 	fatalx("event loop ended");
 }
@@ -155,7 +152,8 @@ builder_pong(const char *from)
 	}
 	if (--pongs_missing == 0) {
 		session_listen(setup.cs_listen);
-		imsgev_compose(&iev_parent, IMSG_CTL_READY, 0, -1, NULL, 0);
+		imsgev_compose(&builder_env.be_parent, IMSG_CTL_READY, 0, -1,
+		    NULL, 0);
 		log_debug("%s running", proc_name(setup.cs_proc));
 	}
 }
@@ -205,8 +203,8 @@ builder_info_hint(struct imsg *imsg)
 	const char		*errstr;
 	int			 found;
 
-	if (msg_recv_info(imsg, builder_conf->conf_store_dir, &found, &pi,
-	    &errstr) == -1) {
+	if (msg_recv_info(imsg, builder_env.be_conf->conf_store_dir, &found,
+	    &pi, &errstr) == -1) {
 		log_warnx("STORE_INFO_HINT: %s", errstr);
 		return;
 	}
@@ -244,7 +242,7 @@ builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_VERIFY_RESULT:
 	case IMSG_STORE_DRV:
 	case IMSG_STORE_BUILD_RESULT:
-		store_route_reply(imsg);
+		bstore_route_reply(imsg);
 		return (0);
 	default:
 		log_warnx("unexpected %s from storeproc",
@@ -266,7 +264,7 @@ builder_dispatch_mount(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_MOUNT_BUILD_SOCKET:
 	case IMSG_MOUNT_OK:
 	case IMSG_MOUNT_ERROR:
-		return (build_mount_reply(imsg));
+		return (bmount_route_reply(imsg));
 	default:
 		log_warnx("unexpected %s from mountproc",
 		    imsg_type_name(imsg_get_type(imsg)));

@@ -38,7 +38,9 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
+#include "recursive.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -49,6 +51,31 @@ struct rec_path {
 	char			*rp_path;
 };
 RB_HEAD(rec_paths, rec_path);
+
+/*
+ * A recursive op's way to its answer: what it made (the candidates)
+ * becomes allowed first, their closure asked of storeproc, then each
+ * new path bound into the sandbox by mountproc.
+ */
+enum rec_phase {
+	REC_PHASE_OP,		/* the op runs */
+	REC_PHASE_CLOSURE,	/* storeproc is asked the closure */
+	REC_PHASE_BINDS,	/* mountproc binds the new paths */
+	REC_PHASE_DONE		/* they are allowed: the answer may go */
+};
+
+/* What recursive.c keeps of one session on a build's socket. */
+struct rec_session {
+	struct session		*rs_session;
+	struct rec_build	*rs_build;	/* whose socket */
+	TAILQ_ENTRY(rec_session) rs_entry;
+	char			**rs_cand;	/* allowed if the op succeeds */
+	size_t			 rs_ncand;
+	char			**rs_extra;	/* QueryMissing's unknown */
+	size_t			 rs_nextra;
+	enum rec_phase		 rs_phase;
+	unsigned int		 rs_binds;	/* BIND_PATHs out */
+};
 
 struct rec_build {
 	TAILQ_ENTRY(rec_build)	 rb_entry;
@@ -62,7 +89,7 @@ struct rec_build {
 	char			**rb_added;	/* through the socket */
 	size_t			 rb_nadded;
 	uint32_t		 rb_rootid;	/* temp roots of the added */
-	TAILQ_HEAD(, session)	 rb_sessions;
+	TAILQ_HEAD(, rec_session) rb_sessions;
 };
 
 /* Every recursive build with a sandbox, oldest first. */
@@ -140,8 +167,8 @@ rec_build_new(struct goal *g)
 	for (i = 0; i < g->g_nclosure; i++)
 		rec_allow_one(rb, g->g_closure[i]);
 	/* An id of our own for roots: nothing ever answers it. */
-	rb->rb_rootid = store_call_new(rec_noop_reply, NULL);
-	store_call_cancel(rb->rb_rootid);
+	rb->rb_rootid = bstore_call_new(rec_noop_reply, NULL);
+	bstore_call_cancel(rb->rb_rootid);
 	g->g_rec = rb;
 	TAILQ_INSERT_TAIL(&rec_builds, rb, rb_entry);
 }
@@ -172,12 +199,13 @@ rec_accept(int fd, short events, void *arg)
 			rec_accept_pause(rb);
 			return;
 		}
-		if (rb->rb_nsessions >= builder_conf->conf_max_conn_build) {
+		if (rb->rb_nsessions >=
+		    builder_env.be_conf->conf_max_conn_build) {
 			close(cfd);
 			log_limit_warnx(&rec_ll_accept, "%s: more than %u "
 			    "connections (max-connections-per-build), closing",
 			    rb->rb_goal->g_path,
-			    builder_conf->conf_max_conn_build);
+			    builder_env.be_conf->conf_max_conn_build);
 			continue;
 		}
 		session_new_recursive(cfd, rb);
@@ -238,7 +266,7 @@ void
 rec_build_stop(struct goal *g)
 {
 	struct rec_build	*rb = g->g_rec;
-	struct session		*s;
+	struct rec_session	*rs;
 
 	if (rb == NULL)
 		return;
@@ -250,8 +278,8 @@ rec_build_stop(struct goal *g)
 	if (rb->rb_fd != -1)
 		close(rb->rb_fd);
 	rb->rb_fd = -1;
-	while ((s = TAILQ_FIRST(&rb->rb_sessions)) != NULL)
-		session_close(s);
+	while ((rs = TAILQ_FIRST(&rb->rb_sessions)) != NULL)
+		session_close(rs->rs_session);
 }
 
 /* The build is over, registered or not: the added paths' roots go. */
@@ -270,7 +298,8 @@ rec_build_free(struct goal *g)
 		free(rp);
 	}
 	wire_strings_free(rb->rb_added, rb->rb_nadded);
-	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, rb->rb_rootid);
+	msg_send_empty(&builder_env.be_store, IMSG_STORE_SESSION_END,
+	    rb->rb_rootid);
 	TAILQ_REMOVE(&rec_builds, rb, rb_entry);
 	free(rb);
 	g->g_rec = NULL;
@@ -299,19 +328,19 @@ rec_build_refs(struct goal *g, size_t *np)
 struct goal *
 rec_outer_goal(const struct session *s)
 {
-	return (s->s_rec != NULL ? s->s_rec->rb_goal : NULL);
+	return (s->s_rec != NULL ? s->s_rec->rs_build->rb_goal : NULL);
 }
 
 /* rb's builder runs as a build user and waits for an inner build. */
 static int
 rec_waiting(const struct rec_build *rb)
 {
-	struct session	*s;
+	struct rec_session	*rs;
 
 	if (rb->rb_goal->g_user == -1 || rb->rb_goal->g_state != GS_RUN)
 		return (0);
-	TAILQ_FOREACH(s, &rb->rb_sessions, s_rentry)
-		if (s->s_build != NULL)
+	TAILQ_FOREACH(rs, &rb->rb_sessions, rs_entry)
+		if (rs->rs_session->s_build != NULL)
 			return (1);
 	return (0);
 }
@@ -398,15 +427,15 @@ static int
 rec_build_stuck(const struct rec_build *rb, unsigned int gen,
     unsigned int depth)
 {
-	struct session	*s;
-	int		 n = 0;
+	struct rec_session	*rs;
+	int			 n = 0;
 
 	if (!rec_waiting(rb))
 		return (0);
-	TAILQ_FOREACH(s, &rb->rb_sessions, s_rentry) {
-		if (s->s_build == NULL)
+	TAILQ_FOREACH(rs, &rb->rb_sessions, rs_entry) {
+		if (rs->rs_session->s_build == NULL)
 			continue;
-		if (!rec_req_stuck(s->s_build, gen, depth))
+		if (!rec_req_stuck(rs->rs_session->s_build, gen, depth))
 			return (0);
 		n++;
 	}
@@ -427,13 +456,13 @@ rec_pool_full(struct rec_build **stuck)
 	size_t			 n = 0, nstuck = 0;
 
 	*stuck = NULL;
-	if (!build_stalled())
+	if (!sched_stalled())
 		return (0);
 	TAILQ_FOREACH(rb, &rec_builds, rb_entry) {
 		if (!rec_waiting(rb))
 			continue;
 		n++;
-		if (rec_build_stuck(rb, build_mark_new(), 0)) {
+		if (rec_build_stuck(rb, req_mark_new(), 0)) {
 			nstuck++;
 			last = rb;
 		}
@@ -465,7 +494,7 @@ static void
 rec_pool_timeout(int fd, short events, void *arg)
 {
 	struct rec_build	*rb;
-	struct session		*s, *ts;
+	struct rec_session	*rs, *trs;
 	char			*msg;
 
 	(void)fd;
@@ -482,12 +511,12 @@ rec_pool_timeout(int fd, short events, void *arg)
 	    "%zu users of build-users-group '%s' are held by recursive "
 	    "builds waiting for inner builds; add users to the group or "
 	    "run fewer recursive builds at once", rb->rb_goal->g_path,
-	    users_busy(), builder_conf->conf_build_users_group) == -1)
+	    users_busy(), builder_env.be_conf->conf_build_users_group) == -1)
 		fatal("asprintf");
 	log_warnx("%s", msg);
-	TAILQ_FOREACH_SAFE(s, &rb->rb_sessions, s_rentry, ts)
-		if (s->s_build != NULL)
-			build_req_abort(s, msg);
+	TAILQ_FOREACH_SAFE(rs, &rb->rb_sessions, rs_entry, trs)
+		if (rs->rs_session->s_build != NULL)
+			req_abort(rs->rs_session, msg);
 	free(msg);
 }
 
@@ -504,33 +533,46 @@ rec_pool_stalled(void)
 void
 rec_session_attach(struct session *s, struct rec_build *rb)
 {
-	s->s_rec = rb;
-	TAILQ_INSERT_TAIL(&rb->rb_sessions, s, s_rentry);
+	struct rec_session	*rs;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		fatal("calloc");
+	rs->rs_session = s;
+	rs->rs_build = rb;
+	rs->rs_phase = REC_PHASE_OP;
+	s->s_rec = rs;
+	TAILQ_INSERT_TAIL(&rb->rb_sessions, rs, rs_entry);
 	rb->rb_nsessions++;
 }
 
 void
 rec_session_detach(struct session *s)
 {
-	if (s->s_rec == NULL)
+	struct rec_session	*rs = s->s_rec;
+
+	if (rs == NULL)
 		return;
-	TAILQ_REMOVE(&s->s_rec->rb_sessions, s, s_rentry);
-	s->s_rec->rb_nsessions--;
+	rec_clear(s);
+	TAILQ_REMOVE(&rs->rs_build->rb_sessions, rs, rs_entry);
+	rs->rs_build->rb_nsessions--;
 	s->s_rec = NULL;
+	free(rs);
 }
 
 /* Forget what the op in progress would have made allowed. */
 void
 rec_clear(struct session *s)
 {
-	wire_strings_free(s->s_rcand, s->s_nrcand);
-	s->s_rcand = NULL;
-	s->s_nrcand = 0;
-	wire_strings_free(s->s_rextra, s->s_nrextra);
-	s->s_rextra = NULL;
-	s->s_nrextra = 0;
-	s->s_rphase = REC_PHASE_OP;
-	s->s_rbinds = 0;
+	if (s->s_rec == NULL)
+		return;
+	wire_strings_free(s->s_rec->rs_cand, s->s_rec->rs_ncand);
+	s->s_rec->rs_cand = NULL;
+	s->s_rec->rs_ncand = 0;
+	wire_strings_free(s->s_rec->rs_extra, s->s_rec->rs_nextra);
+	s->s_rec->rs_extra = NULL;
+	s->s_rec->rs_nextra = 0;
+	s->s_rec->rs_phase = REC_PHASE_OP;
+	s->s_rec->rs_binds = 0;
 }
 
 static void
@@ -569,7 +611,7 @@ void
 rec_candidate(struct session *s, const char *path)
 {
 	if (s->s_rec != NULL)
-		rec_push(&s->s_rcand, &s->s_nrcand, path);
+		rec_push(&s->s_rec->rs_cand, &s->s_rec->rs_ncand, path);
 }
 
 /* NULL if every reference of an add is allowed, else why not. */
@@ -585,7 +627,7 @@ rec_check_refs(struct session *s, char *const *refs, size_t n,
 	for (i = 0; i < n; i++) {
 		if (self != NULL && strcmp(refs[i], self) == 0)
 			continue;
-		if (!rec_allowed(s->s_rec, refs[i])) {
+		if (!rec_allowed(s->s_rec->rs_build, refs[i])) {
 			snprintf(msg, sizeof(msg), "reference '%s' of an added "
 			    "path is unknown in recursive Nix", refs[i]);
 			return (msg);
@@ -628,37 +670,38 @@ rec_censor_error(struct session *s, const char *err)
 static void
 rec_closure_reply(void *arg, struct imsg *imsg)
 {
-	struct session	 *s;
-	char		**paths;
-	const char	 *errstr;
-	size_t		  npaths, i;
+	struct session		 *s;
+	struct rec_session	 *rs;
+	char			**paths;
+	const char		 *errstr;
+	size_t			  npaths, i;
 
 	if ((s = session_find((uint32_t)(uintptr_t)arg)) == NULL ||
-	    s->s_rec == NULL || s->s_rphase != REC_PHASE_CLOSURE)
+	    (rs = s->s_rec) == NULL || rs->rs_phase != REC_PHASE_CLOSURE)
 		return;
 	s->s_wait = 0;
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1) {
 		ops_error(s, "cannot query the closure of the new paths");
 		session_process(s);
 		return;
 	}
-	s->s_rphase = REC_PHASE_BINDS;
-	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
-	    s->s_rec->rb_rootid, paths, npaths);
-	wire_strings_free(s->s_rcand, s->s_nrcand);
-	s->s_rcand = NULL;
-	s->s_nrcand = 0;
+	rs->rs_phase = REC_PHASE_BINDS;
+	(void)msg_send_paths(&builder_env.be_store, IMSG_STORE_TEMP_ROOTS,
+	    rs->rs_build->rb_rootid, paths, npaths);
+	wire_strings_free(rs->rs_cand, rs->rs_ncand);
+	rs->rs_cand = NULL;
+	rs->rs_ncand = 0;
 	for (i = 0; i < npaths; i++) {
-		if (rec_allowed(s->s_rec, paths[i]))
+		if (rec_allowed(rs->rs_build, paths[i]))
 			continue;
-		rec_push(&s->s_rcand, &s->s_nrcand, paths[i]);
-		build_mount_bind(s->s_rec->rb_goal, s->s_id, paths[i]);
-		s->s_rbinds++;
+		rec_push(&rs->rs_cand, &rs->rs_ncand, paths[i]);
+		bmount_bind(rs->rs_build->rb_goal, s->s_id, paths[i]);
+		rs->rs_binds++;
 	}
 	wire_strings_free(paths, npaths);
-	if (s->s_rbinds > 0)
+	if (rs->rs_binds > 0)
 		s->s_wait = 1;
 	session_process(s);
 }
@@ -671,15 +714,16 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 int
 rec_op_done(struct session *s)
 {
-	uint32_t	id;
+	struct rec_session	*rs = s->s_rec;
+	uint32_t		 id;
 
-	if (s->s_rec == NULL || s->s_error != NULL || s->s_nrcand == 0 ||
-	    s->s_rphase != REC_PHASE_OP)
+	if (rs == NULL || s->s_error != NULL || rs->rs_ncand == 0 ||
+	    rs->rs_phase != REC_PHASE_OP)
 		return (0);
-	s->s_rphase = REC_PHASE_CLOSURE;
-	id = store_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id,
-	    s->s_rcand, s->s_nrcand) == -1) {
+	rs->rs_phase = REC_PHASE_CLOSURE;
+	id = bstore_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
+	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_CLOSURE, id,
+	    rs->rs_cand, rs->rs_ncand) == -1) {
 		ops_error(s, "too many new paths");
 		return (0);
 	}
@@ -691,24 +735,27 @@ rec_op_done(struct session *s)
 void
 rec_bind_reply(uint32_t peerid, const char *error)
 {
-	struct session	*s;
-	size_t		 i;
+	struct session		*s;
+	struct rec_session	*rs;
+	struct rec_build	*rb;
+	size_t			 i;
 
-	if ((s = session_find(peerid)) == NULL || s->s_rec == NULL ||
-	    s->s_rphase != REC_PHASE_BINDS || s->s_rbinds == 0)
+	if ((s = session_find(peerid)) == NULL || (rs = s->s_rec) == NULL ||
+	    rs->rs_phase != REC_PHASE_BINDS || rs->rs_binds == 0)
 		return;
 	if (error != NULL) {
 		log_warnx("session %u: bind: %s", s->s_id, error);
 		ops_error(s, "cannot make a new path appear in the sandbox");
 	}
-	if (--s->s_rbinds > 0)
+	if (--rs->rs_binds > 0)
 		return;
-	s->s_rphase = REC_PHASE_DONE;
+	rs->rs_phase = REC_PHASE_DONE;
+	rb = rs->rs_build;
 	s->s_wait = 0;
-	for (i = 0; s->s_error == NULL && i < s->s_nrcand; i++)
-		if (rec_allow_one(s->s_rec, s->s_rcand[i]))
-			rec_push(&s->s_rec->rb_added, &s->s_rec->rb_nadded,
-			    s->s_rcand[i]);
+	for (i = 0; s->s_error == NULL && i < rs->rs_ncand; i++)
+		if (rec_allow_one(rs->rs_build, rs->rs_cand[i]))
+			rec_push(&rb->rb_added, &rb->rb_nadded,
+			    rs->rs_cand[i]);
 	session_process(s);
 }
 
@@ -724,7 +771,7 @@ rec_path_op(struct session *s, enum rec_policy rec, struct wire_in *in,
 	if (args->oa_path == NULL)
 		fatalx("%s: a path policy without a parsed path",
 		    ops_name(s));
-	if (rec_allowed(s->s_rec, args->oa_path))
+	if (rec_allowed(s->s_rec->rs_build, args->oa_path))
 		return (ops_run(s, in, args));
 	if (rec == REC_PATH_FALSE ||
 	    (rec == REC_PATH_NOTFOUND && s->s_hello.wh_minor >= 17))
@@ -743,7 +790,7 @@ rec_valid_paths(struct session *s, struct wire_in *in, struct op_args *args)
 	size_t	nok = 0, i;
 
 	for (i = 0; i < args->oa_npaths; i++) {
-		if (rec_allowed(s->s_rec, args->oa_paths[i]))
+		if (rec_allowed(s->s_rec->rs_build, args->oa_paths[i]))
 			args->oa_paths[nok++] = args->oa_paths[i];
 		else
 			free(args->oa_paths[i]);
@@ -759,7 +806,7 @@ rec_all_paths(struct session *s)
 	char		**v = NULL;
 	size_t		  n = 0;
 
-	RB_FOREACH(rp, rec_paths, &s->s_rec->rb_allowed) {
+	RB_FOREACH(rp, rec_paths, &s->s_rec->rs_build->rb_allowed) {
 		if ((v = reallocarray(v, n + 1, sizeof(*v))) == NULL)
 			fatal("reallocarray");
 		v[n++] = rp->rp_path;
@@ -779,7 +826,7 @@ rec_derived_allowed(struct session *s, const char *dp)
 	if ((base = strdup(dp)) == NULL)
 		fatal("strdup");
 	base[strcspn(base, "!")] = '\0';
-	ok = rec_allowed(s->s_rec, base);
+	ok = rec_allowed(s->s_rec->rs_build, base);
 	free(base);
 	return (ok);
 }
@@ -788,13 +835,14 @@ rec_derived_allowed(struct session *s, const char *dp)
 static int
 rec_missing(struct session *s, struct wire_in *in, struct op_args *args)
 {
-	size_t	nok = 0, i;
+	struct rec_session	*rs = s->s_rec;
+	size_t			 nok = 0, i;
 
 	for (i = 0; i < args->oa_npaths; i++) {
 		if (rec_derived_allowed(s, args->oa_paths[i]))
 			args->oa_paths[nok++] = args->oa_paths[i];
 		else {
-			rec_push_unknown(&s->s_rextra, &s->s_nrextra,
+			rec_push_unknown(&rs->rs_extra, &rs->rs_nextra,
 			    args->oa_paths[i]);
 			free(args->oa_paths[i]);
 		}
@@ -804,7 +852,7 @@ rec_missing(struct session *s, struct wire_in *in, struct op_args *args)
 		return (ops_run(s, in, args));
 	wire_put_u64(&s->s_reply, 0);
 	wire_put_u64(&s->s_reply, 0);
-	wire_put_string_set(&s->s_reply, s->s_rextra, s->s_nrextra);
+	wire_put_string_set(&s->s_reply, rs->rs_extra, rs->rs_nextra);
 	wire_put_u64(&s->s_reply, 0);
 	wire_put_u64(&s->s_reply, 0);
 	return (1);
@@ -863,7 +911,7 @@ rec_gc_noop(struct session *s, struct wire_in *in, uint64_t op)
 	}
 	/* CollectGarbage: action, paths, ignoreLiveness, maxFreed, 3 more. */
 	if ((rc = wire_get_u64(in, &action)) != 1 ||
-	    (rc = wire_get_storepaths(in, ops_storedir(), &paths, &npaths,
+	    (rc = wire_get_storepaths(in, builder_storedir(), &paths, &npaths,
 	    MSG_PATHS_MAX)) != 1)
 		return (rc);
 	wire_strings_free(paths, npaths);
@@ -969,7 +1017,7 @@ rec_keep_allowed(struct session *s, char **v, size_t *n)
 	size_t	i, kept = 0;
 
 	for (i = 0; i < *n; i++) {
-		if (rec_allowed(s->s_rec, v[i]))
+		if (rec_allowed(s->s_rec->rs_build, v[i]))
 			v[kept++] = v[i];
 		else
 			free(v[i]);
@@ -994,9 +1042,9 @@ rec_missing_extra(struct session *s, struct msg_missing *mm)
 	rec_keep_allowed(s, mm->mm_will_substitute,
 	    &mm->mm_nwill_substitute);
 	rec_keep_allowed(s, mm->mm_unknown, &mm->mm_nunknown);
-	for (i = 0; i < s->s_nrextra; i++)
+	for (i = 0; i < s->s_rec->rs_nextra; i++)
 		rec_push_unknown(&mm->mm_unknown, &mm->mm_nunknown,
-		    s->s_rextra[i]);
+		    s->s_rec->rs_extra[i]);
 }
 
 /*
@@ -1019,10 +1067,10 @@ rec_graph_unknown(const struct session *s, struct goal *g, unsigned int gen,
 		return (NULL);
 	g->g_mark = gen;
 	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL ||
-	    !rec_allowed(s->s_rec, g->g_path))
+	    !rec_allowed(s->s_rec->rs_build, g->g_path))
 		return (g->g_path);
 	for (i = 0; i < g->g_drv->d_nsrcs; i++)
-		if (!rec_allowed(s->s_rec, g->g_drv->d_srcs[i]))
+		if (!rec_allowed(s->s_rec->rs_build, g->g_drv->d_srcs[i]))
 			return (g->g_drv->d_srcs[i]);
 	for (i = 0; i < g->g_ninputs; i++)
 		if ((path = rec_graph_unknown(s, g->g_inputs[i], gen,
@@ -1046,7 +1094,7 @@ rec_graph_fixed(struct goal *g, unsigned int gen, unsigned int depth,
 	if (depth > DRV_DEPTH_MAX || g->g_drv == NULL || g->g_mark == gen)
 		return (*n);
 	g->g_mark = gen;
-	if (build_fixed(g)) {
+	if (sched_fixed(g)) {
 		if ((*list = reallocarray(*list, *n + 1,
 		    sizeof(**list))) == NULL)
 			fatal("reallocarray");

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"
@@ -78,7 +79,7 @@ static void	goal_enqueue(struct goal *);
 static void	goal_abandon(struct goal *);
 static void	goal_closure_reply(void *, struct imsg *);
 static void	goal_register_reply(void *, struct imsg *);
-static void	build_schedule(void);
+static void	sched_run(void);
 static int	goal_system_ok(struct goal *);
 
 int
@@ -122,7 +123,7 @@ sched_owner(const struct goal *g)
 	struct session	*s;
 	struct goal	*outer;
 
-	if ((s = build_first_session(g)) == NULL)
+	if ((s = req_first_session(g)) == NULL)
 		return (SCHED_NOBODY);
 	if (s->s_rec == NULL)
 		return (s->s_uid);
@@ -147,7 +148,7 @@ sched_slot_free(struct goal *g)
 }
 
 uint64_t
-build_activity_id(void)
+sched_activity_id(void)
 {
 	static uint64_t	counter;
 
@@ -186,7 +187,7 @@ goal_done(struct goal *g, int status, const char *fmt, ...)
 	if (g->g_error != NULL)
 		TAILQ_FOREACH(w, &g->g_waiters, w_entry)
 			if (w->w_goal != NULL) {
-				build_log_error(g, g->g_error);
+				req_log_error(g, g->g_error);
 				break;
 			}
 	while ((w = TAILQ_FIRST(&g->g_waiters)) != NULL) {
@@ -195,7 +196,7 @@ goal_done(struct goal *g, int status, const char *fmt, ...)
 		if (w->w_goal != NULL)
 			goal_input_done(w->w_goal, w->w_idx, g);
 		else
-			build_req_item_done(w->w_req, w->w_idx, g);
+			req_item_done(w->w_req, w->w_idx, g);
 		free(w);
 	}
 	goal_unref(g);
@@ -258,10 +259,10 @@ goal_check(struct goal *g)
 		fatal("calloc");
 	for (i = 0; i < n; i++)
 		paths[i] = g->g_outpaths[i];
-	id = store_call_new(goal_check_reply, g);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
-	    n) == -1) {
-		store_call_cancel(id);
+	id = bstore_call_new(goal_check_reply, g);
+	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_VALID, id,
+	    paths, n) == -1) {
+		bstore_call_cancel(id);
 		g->g_busy = 0;
 		goal_done(g, WIRE_BS_MISC_FAILURE, "derivation '%s' has too "
 		    "many outputs to query at once", g->g_path);
@@ -280,7 +281,7 @@ goal_check_reply(void *arg, struct imsg *imsg)
 
 	g->g_busy = 0;
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "cannot query the store");
 		goal_unref(g);
@@ -321,7 +322,8 @@ goal_system_ok(struct goal *g)
 	long			  e;
 	int			  ok = 1;
 
-	if ((feats = config_system_features(builder_conf, &nfeats)) == NULL)
+	if ((feats = config_system_features(builder_env.be_conf,
+	    &nfeats)) == NULL)
 		fatal("config_system_features");
 	e = drv_find_env(d, "requiredSystemFeatures");
 	req = e >= 0 ? d->d_env[e].de_value : "";
@@ -329,22 +331,22 @@ goal_system_ok(struct goal *g)
 	 * A fixed-output builder shares the host's network namespace:
 	 * it could pass its daemon connection to a process outside.
 	 */
-	if (build_feature_wanted(req, "recursive-nix") && build_fixed(g)) {
+	if (sched_feature_wanted(req, "recursive-nix") && sched_fixed(g)) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "the fixed-output "
 		    "derivation '" OPS_HL("%s") "' may not use recursive "
 		    "Nix: its builder could hand the daemon connection to "
 		    "a process outside the sandbox", g->g_path);
 		ok = 0;
-	} else if (build_feature_wanted(req, "recursive-nix") &&
-	    !config_is_enabled_feature(builder_conf, XP_RECURSIVE_NIX)) {
+	} else if (sched_feature_wanted(req, "recursive-nix") &&
+	    !config_is_enabled_feature(builder_env.be_conf, XP_RECURSIVE_NIX)) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "building '" OPS_HL("%s")
 		    "' needs recursive Nix: set 'experimental-features = "
 		    "recursive-nix' in the daemon's configuration", g->g_path);
 		ok = 0;
-	} else if (build_features_missing(req, feats, nfeats) ||
+	} else if (sched_features_missing(req, feats, nfeats) ||
 	    !goal_platform_ok(d->d_platform)) {
-		need = build_feature_set(req, NULL, 0);
-		have = build_feature_set(NULL, feats, nfeats);
+		need = sched_feature_set(req, NULL, 0);
+		have = sched_feature_set(NULL, feats, nfeats);
 		goal_done(g, WIRE_BS_MISC_FAILURE, "a '" OPS_HL("%s") "' with "
 		    "features {%s} is required to build '" OPS_HL("%s") "', "
 		    "but I am a '" OPS_HL("%s") "' with features {%s}",
@@ -423,8 +425,8 @@ goal_enqueue(struct goal *g)
 	 * outside all sandboxes, it may run; for recursive builds alone,
 	 * never.
 	 */
-	if (build_fixed(g) && build_wanted_inside(g) &&
-	    !build_wanted_outside(g)) {
+	if (sched_fixed(g) && req_wanted_inside(g) &&
+	    !req_wanted_outside(g)) {
 		goal_done(g, WIRE_BS_MISC_FAILURE, "the fixed-output "
 		    "derivation '" OPS_HL("%s") "' may not be built from "
 		    "inside a recursive Nix build", g->g_path);
@@ -432,12 +434,12 @@ goal_enqueue(struct goal *g)
 	}
 	g->g_state = GS_QUEUED;
 	goal_ref(g);
-	g->g_inner = build_wanted_inside(g);
+	g->g_inner = req_wanted_inside(g);
 	g->g_uid = sched_owner(g);
 	su = sched_user_get(g->g_uid);
 	TAILQ_INSERT_TAIL(g->g_inner ? &su->su_inner : &su->su_queue, g,
 	    g_queue);
-	build_schedule();
+	sched_run();
 }
 
 static void
@@ -498,7 +500,7 @@ goal_abandon(struct goal *g)
 	case GS_RUN:
 		if (g->g_killed == 0)
 			g->g_killed = -1;
-		build_mount_kill(g);
+		bmount_kill(g);
 		break;
 	default:
 		/* CHECK, CLOSURE, REGISTER, CLEANUP: the reply decides. */
@@ -508,11 +510,11 @@ goal_abandon(struct goal *g)
 
 /* Take queued goals while job slots and build users are free. */
 static void
-build_schedule(void)
+sched_run(void)
 {
 	struct goal		*g;
 	struct sched_user	*su;
-	unsigned int		 max = config_max_jobs(builder_conf);
+	unsigned int		 max = config_max_jobs(builder_env.be_conf);
 	int			 u;
 	uid_t			 uid;
 	gid_t			 gid;
@@ -523,7 +525,8 @@ build_schedule(void)
 				goal_dequeue(g);
 				goal_done(g, WIRE_BS_MISC_FAILURE, "no build "
 				    "users: the group '%s' has no members",
-				    builder_conf->conf_build_users_group);
+				    builder_env.be_conf->
+				    conf_build_users_group);
 				goal_unref(g);
 				continue;
 			}
@@ -538,26 +541,27 @@ build_schedule(void)
 		running++;
 		g->g_slot = 1;
 		g->g_user = u;
-		build_closure(g);
+		sched_closure(g);
 	}
 }
 
 /* Goals wait for a build user, and only for that. */
 int
-build_stalled(void)
+sched_stalled(void)
 {
 	return (goal_next() != NULL &&
-	    running < config_max_jobs(builder_conf) && users_free() == 0);
+	    running < config_max_jobs(builder_env.be_conf) &&
+	    users_free() == 0);
 }
 
 /* Does g get a recursive-Nix socket?  (goal_system_ok let it in.) */
 int
-build_recursive(const struct goal *g)
+sched_recursive(const struct goal *g)
 {
 	long	e = drv_find_env(g->g_drv, "requiredSystemFeatures");
 
-	return (e >= 0 && config_is_enabled_feature(builder_conf,
-	    XP_RECURSIVE_NIX) && build_feature_wanted(g->g_drv->d_env[e].
+	return (e >= 0 && config_is_enabled_feature(builder_env.be_conf,
+	    XP_RECURSIVE_NIX) && sched_feature_wanted(g->g_drv->d_env[e].
 	    de_value, "recursive-nix"));
 }
 
@@ -566,17 +570,17 @@ build_recursive(const struct goal *g)
  * goes to them, or max-jobs 1 would deadlock.
  */
 void
-build_slot_give(struct goal *g)
+sched_slot_give(struct goal *g)
 {
 	if (!g->g_slot)
 		return;
 	sched_slot_free(g);
-	build_schedule();
+	sched_run();
 }
 
 /* A build ended, one way or the other: free its slot and user. */
 void
-build_release(struct goal *g)
+sched_release(struct goal *g)
 {
 	rec_build_free(g);
 	if (g->g_user != -1)
@@ -584,11 +588,11 @@ build_release(struct goal *g)
 	g->g_user = -1;
 	if (g->g_slot)
 		sched_slot_free(g);
-	build_schedule();
+	sched_run();
 }
 
 void
-build_closure(struct goal *g)
+sched_closure(struct goal *g)
 {
 	const struct drv	 *d = g->g_drv;
 	struct goal		 *in;
@@ -601,7 +605,7 @@ build_closure(struct goal *g)
 	g->g_killed = 0;
 	free(g->g_kill_msg);
 	g->g_kill_msg = NULL;
-	log_tail_free(g);
+	buildlog_tail_free(g);
 	wire_strings_free(g->g_closure, g->g_nclosure);
 	g->g_closure = NULL;
 	g->g_nclosure = 0;
@@ -622,18 +626,18 @@ build_closure(struct goal *g)
 		/* Nothing to ask: answer ourselves the same way. */
 		free(paths);
 		goal_ref(g);
-		build_closure_done(g, NULL, 0);
+		sched_closure_done(g, NULL, 0);
 		goal_unref(g);
 		return;
 	}
 	goal_ref(g);
-	id = store_call_new(goal_closure_reply, g);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_CLOSURE, id, paths,
-	    n) == -1) {
+	id = bstore_call_new(goal_closure_reply, g);
+	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_CLOSURE, id,
+	    paths, n) == -1) {
 		/* A .drv any client may add: its failure, not ours. */
-		store_call_cancel(id);
+		bstore_call_cancel(id);
 		free(paths);
-		build_fail_early(g, "derivation has too many inputs to query "
+		sched_fail_early(g, "derivation has too many inputs to query "
 		    "their closure at once");
 		goal_unref(g);
 		return;
@@ -651,43 +655,43 @@ goal_closure_reply(void *arg, struct imsg *imsg)
 
 	if (imsg_get_type(imsg) == IMSG_STORE_ERROR &&
 	    msg_recv_text(imsg, MSG_ERROR_MAX, &text, &errstr) == 0) {
-		build_fail_early(g, text);
+		sched_fail_early(g, text);
 		free(text);
 	} else if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1)
-		build_fail_early(g, "bad input closure from the store");
+		sched_fail_early(g, "bad input closure from the store");
 	else
-		build_closure_done(g, paths, npaths);
+		sched_closure_done(g, paths, npaths);
 	goal_unref(g);
 }
 
 /* The inputs are known: on to mountproc, unless nobody waits now. */
 void
-build_closure_done(struct goal *g, char **paths, size_t npaths)
+sched_closure_done(struct goal *g, char **paths, size_t npaths)
 {
 	g->g_closure = paths;
 	g->g_nclosure = npaths;
 	if (g->g_nwant == 0) {
-		build_release(g);
+		sched_release(g);
 		g->g_state = GS_IDLE;
 		goal_unref(g);	/* the build's own reference */
 		return;
 	}
-	build_mount_start(g);
+	bmount_start(g);
 }
 
 /* The build failed before a sandbox existed: nothing to clean up. */
 void
-build_fail_early(struct goal *g, const char *text)
+sched_fail_early(struct goal *g, const char *text)
 {
-	build_release(g);
+	sched_release(g);
 	goal_done(g, WIRE_BS_MISC_FAILURE, "%s", text);
 	goal_unref(g);	/* the build's own reference */
 }
 
 int
-build_fixed(const struct goal *g)
+sched_fixed(const struct goal *g)
 {
 	struct drv_type	 dt;
 	const char	*errstr;
@@ -698,7 +702,7 @@ build_fixed(const struct goal *g)
 
 /* The builder exited 0: storeproc takes the outputs from dirfd. */
 void
-build_register(struct goal *g, int dirfd)
+sched_register(struct goal *g, int dirfd)
 {
 	struct msg_build	 mb;
 	struct msg_build_output	*mo;
@@ -723,12 +727,13 @@ build_register(struct goal *g, int dirfd)
 	mb.mb_noutputs = d->d_noutputs;
 	mb.mb_refs = rec_build_refs(g, &mb.mb_nrefs);
 	goal_ref(g);
-	id = store_call_new(goal_register_reply, g);
-	if (msg_send_build_outputs(&iev_store, id, &mb, dirfd) == -1) {
+	id = bstore_call_new(goal_register_reply, g);
+	if (msg_send_build_outputs(&builder_env.be_store, id, &mb,
+	    dirfd) == -1) {
 		free(mb.mb_refs);
 		free(mo);
 		goal_unref(g);
-		build_finish(g, WIRE_BS_MISC_FAILURE, "too many outputs");
+		sched_finish(g, WIRE_BS_MISC_FAILURE, "too many outputs");
 		return;
 	}
 	free(mb.mb_refs);
@@ -747,9 +752,9 @@ goal_hand_over_roots(struct goal *g, uint32_t callid,
 		fatal("calloc");
 	for (i = 0; i < mr->mbr_noutputs; i++)
 		paths[i] = mr->mbr_outputs[i].mbt_info.pi_path;
-	build_root_waiters(g, paths, mr->mbr_noutputs);
+	req_root_waiters(g, paths, mr->mbr_noutputs);
 	free(paths);
-	msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, callid);
+	msg_send_empty(&builder_env.be_store, IMSG_STORE_SESSION_END, callid);
 }
 
 static void
@@ -762,19 +767,19 @@ goal_register_reply(void *arg, struct imsg *imsg)
 
 	if (imsg_get_type(imsg) == IMSG_STORE_ERROR &&
 	    msg_recv_text(imsg, MSG_ERROR_MAX, &text, &errstr) == 0) {
-		build_finish(g, WIRE_BS_MISC_FAILURE, text);
+		sched_finish(g, WIRE_BS_MISC_FAILURE, text);
 		free(text);
 	} else if (imsg_get_type(imsg) != IMSG_STORE_BUILD_RESULT ||
-	    msg_recv_build_result(imsg, ops_storedir(), &mr, &errstr) == -1)
-		build_finish(g, WIRE_BS_MISC_FAILURE, "bad reply from the "
+	    msg_recv_build_result(imsg, builder_storedir(), &mr, &errstr) == -1)
+		sched_finish(g, WIRE_BS_MISC_FAILURE, "bad reply from the "
 		    "store registering the outputs");
 	else {
 		if (mr.mbr_error != NULL)
-			build_finish(g, WIRE_BS_OUTPUT_REJECTED,
+			sched_finish(g, WIRE_BS_OUTPUT_REJECTED,
 			    mr.mbr_error);
 		else {
 			goal_hand_over_roots(g, imsg_get_peerid(imsg), &mr);
-			build_finish(g, WIRE_BS_BUILT, NULL);
+			sched_finish(g, WIRE_BS_BUILT, NULL);
 		}
 		msg_build_result_free(&mr);
 	}
@@ -786,7 +791,7 @@ goal_register_reply(void *arg, struct imsg *imsg)
  * if any, is kept until the cleanup answers.
  */
 void
-build_finish(struct goal *g, int status, const char *text)
+sched_finish(struct goal *g, int status, const char *text)
 {
 	g->g_status = status;
 	free(g->g_error);
@@ -794,16 +799,16 @@ build_finish(struct goal *g, int status, const char *text)
 	if (text != NULL && (g->g_error = strdup(text)) == NULL)
 		fatal("strdup");
 	g->g_stop = time(NULL);
-	build_mount_cleanup(g);
+	bmount_cleanup(g);
 }
 
 /* The sandbox is gone: the goal is done. */
 void
-build_cleaned(struct goal *g)
+sched_cleaned(struct goal *g)
 {
 	char	*text = g->g_error;
 
-	build_release(g);
+	sched_release(g);
 	g->g_error = NULL;
 	/*
 	 * Cancelled when nobody wanted it, and wanted again since: whoever

@@ -17,8 +17,16 @@
 /*
  * Builds inside builderproc: goals (one per .drv path, shared by every
  * session that wants it), the scheduler, the build users, the builder
- * environment and the log.  Private to sched.c, sched_drv.c,
- * sched_env.c, sched_log.c and sched_users.c.
+ * environment and the log.  Included by sched*.c, the two peer
+ * adapters (builder_to_store.c, builder_to_mount.c), recursive.c, and
+ * the protocol server's session_modify.c and session_ops.c, whose
+ * build ops start and cancel requests here.
+ *
+ * The dependency runs one way: the protocol server calls the
+ * scheduler, never the reverse.  What the scheduler needs of the
+ * session a request came from, it asks through the sched_client_*
+ * functions declared below, an interface this header owns and
+ * session_modify.c implements.
  *
  * A goal is loaded (its .drv text from storeproc, then the goals of its
  * inputDrvs, recursively, so that hashDerivationModulo can run over the
@@ -28,8 +36,8 @@
  * a goal whose outputs are valid are loaded but never realised, as in
  * Nix.
  */
-#ifndef RNIXD_BUILDER_BUILD_H
-#define RNIXD_BUILDER_BUILD_H
+#ifndef RNIXD_SCHED_H
+#define RNIXD_SCHED_H
 
 #include <sys/queue.h>
 #include <sys/tree.h>
@@ -206,10 +214,10 @@ struct build_req {
 #endif
 
 /* builder_to_store.c: store requests made by builds, not by sessions. */
-#define STORE_CALL_BASE	0x80000000U
-typedef void	(*store_call_fn)(void *, struct imsg *);
-uint32_t	 store_call_new(store_call_fn, void *);
-void		 store_call_cancel(uint32_t);
+#define BSTORE_CALL_BASE	0x80000000U
+typedef void	(*bstore_call_fn)(void *, struct imsg *);
+uint32_t	 bstore_call_new(bstore_call_fn, void *);
+void		 bstore_call_cancel(uint32_t);
 
 /* sched_drv.c */
 struct goal	*goal_get(const char *drvpath);
@@ -225,57 +233,67 @@ int		 goal_find_output(const struct goal *, const char *);
 void		 goal_done(struct goal *, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 void		 goal_loaded(struct goal *);
-void		 build_release(struct goal *);
-void		 build_closure(struct goal *);
-void		 build_closure_done(struct goal *, char **, size_t);
-void		 build_register(struct goal *, int);
-void		 build_finish(struct goal *, int, const char *);
-void		 build_cleaned(struct goal *);
-void		 build_fail_early(struct goal *, const char *);
-int		 build_fixed(const struct goal *);
+void		 sched_release(struct goal *);
+void		 sched_closure(struct goal *);
+void		 sched_closure_done(struct goal *, char **, size_t);
+void		 sched_register(struct goal *, int);
+void		 sched_finish(struct goal *, int, const char *);
+void		 sched_cleaned(struct goal *);
+void		 sched_fail_early(struct goal *, const char *);
+int		 sched_fixed(const struct goal *);
+int		 sched_recursive(const struct goal *);
+void		 sched_slot_give(struct goal *);
+int		 sched_stalled(void);
 
 /* builder_to_mount.c */
-void		 build_mount_start(struct goal *);
-void		 build_mount_kill(struct goal *);
-void		 build_mount_cleanup(struct goal *);
+void		 bmount_start(struct goal *);
+void		 bmount_kill(struct goal *);
+void		 bmount_cleanup(struct goal *);
+void		 bmount_bind(struct goal *, uint32_t, const char *);
 
 /* sched_req.c */
-void		 build_req_item_done(struct build_req *, size_t,
+void		 req_start(struct session *, char **, size_t,
 		    struct goal *);
-struct session	*build_first_session(const struct goal *);
-void		 build_session_timeout(struct session *, unsigned int *);
-int		 build_log_congested(struct goal *);
-void		 build_log_begin(struct goal *);
-void		 build_log_line(struct goal *, const char *, size_t);
-void		 build_log_stop(struct goal *);
-void		 build_log_error(struct goal *, const char *);
-void		 build_session_error(struct session *, const char *);
-void		 build_req_stop_acts(struct build_req *);
-void		 build_req_loaded(struct build_req *, size_t);
+void		 req_cancel(struct session *);
+void		 req_item_done(struct build_req *, size_t,
+		    struct goal *);
+struct session	*req_first_session(const struct goal *);
+void		 req_session_timeout(struct session *, unsigned int *);
+int		 req_log_congested(struct goal *);
+void		 req_log_begin(struct goal *);
+void		 req_log_line(struct goal *, const char *, size_t);
+void		 req_log_stop(struct goal *);
+void		 req_log_error(struct goal *, const char *);
+void		 req_session_error(struct session *, const char *);
+void		 req_stop_acts(struct build_req *);
+void		 req_loaded(struct build_req *, size_t);
 void		 goal_want(struct goal *, struct waiter *, int keep_going);
 void		 goal_unwant(struct goal *, struct waiter *);
-uint64_t	 build_activity_id(void);
-int		 build_wanted_inside(struct goal *);
-int		 build_wanted_outside(struct goal *);
-void		 build_root_waiters(struct goal *, char **, size_t);
-unsigned int	 build_mark_new(void);
-void		 build_req_abort(struct session *, const char *);
+uint64_t	 sched_activity_id(void);
+int		 req_wanted_inside(struct goal *);
+int		 req_wanted_outside(struct goal *);
+void		 req_root_waiters(struct goal *, char **, size_t);
+unsigned int	 req_mark_new(void);
+void		 req_abort(struct session *, const char *);
 
 /* sched_log.c */
-void		 log_start(struct goal *);
-void		 log_stop(struct goal *);
-void		 log_tail_free(struct goal *);
-char		*log_failure_text(struct goal *);
-void		 log_inner_line(struct goal *, const char *, size_t);
+void		 buildlog_start(struct goal *);
+void		 buildlog_stop(struct goal *);
+void		 buildlog_tail_free(struct goal *);
+char		*buildlog_failure_text(struct goal *);
+void		 buildlog_inner_line(struct goal *, const char *, size_t);
 
 /* sched_env.c */
 int		 env_make(const struct goal *, char ***, size_t *);
 void		 env_free(char **, size_t);
-int		 build_feature_wanted(const char *, const char *);
-int		 build_features_missing(const char *, const char **, size_t);
-char		*build_feature_set(const char *, const char **, size_t);
+int		 sched_feature_wanted(const char *, const char *);
+int		 sched_features_missing(const char *, const char **, size_t);
+char		*sched_feature_set(const char *, const char **, size_t);
 
-/* recursive.c */
+/*
+ * recursive.c: the proxy of a build's recursive-Nix socket, as the
+ * scheduler sees it.
+ */
 void		 rec_build_new(struct goal *);
 void		 rec_build_socket(struct goal *, int);
 void		 rec_build_listen(struct goal *);
@@ -286,11 +304,22 @@ size_t		 rec_graph_fixed(struct goal *, unsigned int, unsigned int,
 		    struct goal ***, size_t *);
 const char	*rec_graph_unknown(const struct session *, struct goal *,
 		    unsigned int, unsigned int);
-int		 build_recursive(const struct goal *);
-void		 build_slot_give(struct goal *);
 void		 rec_pool_stalled(void);
 struct goal	*rec_outer_goal(const struct session *);
-int		 build_stalled(void);
+void		 rec_bind_reply(uint32_t, const char *);
+
+/*
+ * The client of a build request, as the scheduler sees it.  Implemented
+ * by the protocol server (session_modify.c); the scheduler calls no
+ * session_* or ops_* function itself.
+ */
+uint64_t	 sched_client_op(const struct session *);
+void		 sched_client_error(struct session *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+void		 sched_client_resume(struct session *);
+void		 sched_client_account(struct session *);
+void		 sched_client_candidate(struct session *, const char *);
+char		*sched_client_censor(struct session *, const char *);
 
 /* sched_users.c */
 int		 users_take(uid_t *, gid_t *);	/* index or -1 */
@@ -300,6 +329,5 @@ uid_t		 users_uid(int);
 size_t		 users_count(void);
 size_t		 users_busy(void);
 size_t		 users_free(void);
-int		 users_parse(const void *, size_t);
 
-#endif /* RNIXD_BUILDER_BUILD_H */
+#endif /* RNIXD_SCHED_H */

@@ -76,7 +76,7 @@ goal_alloc(const char *drvpath)
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
 	    (g->g_path = strdup(drvpath)) == NULL)
 		fatal("calloc");
-	if (drv_name_from_path(ops_storedir(), drvpath, g->g_name,
+	if (drv_name_from_path(builder_storedir(), drvpath, g->g_name,
 	    sizeof(g->g_name), &errstr) == -1)
 		g->g_name[0] = '\0';
 	TAILQ_INIT(&g->g_load_waiters);
@@ -85,7 +85,7 @@ goal_alloc(const char *drvpath)
 	g->g_logfd = -1;
 	g->g_storelog = -1;
 	if (!hasher_live) {
-		drv_hasher_init(&hasher, ops_storedir(), NULL, NULL);
+		drv_hasher_init(&hasher, builder_storedir(), NULL, NULL);
 		hasher_live = 1;
 	}
 	return (g);
@@ -150,7 +150,7 @@ goal_unref(struct goal *g)
 	free(g->g_error);
 	free(g->g_kill_msg);
 	wire_strings_free(g->g_closure, g->g_nclosure);
-	log_tail_free(g);
+	buildlog_tail_free(g);
 	free(g->g_path);
 	free(g);
 	if (RB_EMPTY(&goals) && hasher_live) {
@@ -177,7 +177,7 @@ goal_hash_load(void *arg, const char *drvpath, struct drv **d,
 	}
 	if (drv_unparse(g->g_drv, 0, NULL, 0, &text, &len, errstr) == -1)
 		return (-1);
-	if (drv_parse(ops_storedir(), text, len, d, errstr) == -1) {
+	if (drv_parse(builder_storedir(), text, len, d, errstr) == -1) {
 		free(text);
 		return (-1);
 	}
@@ -195,9 +195,9 @@ goal_load(struct goal *g)
 		return;
 	g->g_load = GL_FETCH;
 	goal_ref(g);
-	id = store_call_new(goal_load_reply, g);
-	if (msg_send_path(&iev_store, IMSG_STORE_QUERY_DRV, id, g->g_path,
-	    -1) == -1)
+	id = bstore_call_new(goal_load_reply, g);
+	if (msg_send_path(&builder_env.be_store, IMSG_STORE_QUERY_DRV, id,
+	    g->g_path, -1) == -1)
 		fatalx("%s: cannot send a store path", __func__);
 }
 
@@ -211,7 +211,7 @@ goal_load_wait(struct goal *g, struct waiter *w)
 			goal_input_loaded(w->w_goal, g);
 			free(w);
 		} else
-			build_req_loaded(w->w_req, w->w_idx);
+			req_loaded(w->w_req, w->w_idx);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&g->g_load_waiters, w, w_entry);
@@ -255,7 +255,7 @@ goal_load_reply(void *arg, struct imsg *imsg)
 	} else if (imsg_get_type(imsg) != IMSG_STORE_DRV ||
 	    msg_recv_drv(imsg, &text, &len, &errstr) == -1)
 		goal_load_fail(g, "bad reply from the store");
-	else if (drv_parse(ops_storedir(), text, len, &d, &errstr) == -1) {
+	else if (drv_parse(builder_storedir(), text, len, &d, &errstr) == -1) {
 		goal_load_fail(g, "error parsing derivation '" OPS_HL("%s")
 		    "': %s", g->g_path, errstr);
 		free(text);
@@ -364,7 +364,7 @@ goal_load_done(struct goal *g)
 			goal_input_loaded(w->w_goal, g);
 			free(w);
 		} else
-			build_req_loaded(w->w_req, w->w_idx);
+			req_loaded(w->w_req, w->w_idx);
 	}
 	goal_loaded(g);
 	goal_unref(g);

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 
@@ -79,9 +80,9 @@ env_cores(const struct goal *g)
 {
 	struct session	*s;
 
-	if (builder_conf->conf_cores != 0)
-		return (builder_conf->conf_cores);
-	if ((s = build_first_session(g)) != NULL &&
+	if (builder_env.be_conf->conf_cores != 0)
+		return (builder_env.be_conf->conf_cores);
+	if ((s = req_first_session(g)) != NULL &&
 	    s->s_opts.opt_build_cores > 0 &&
 	    s->s_opts.opt_build_cores <= CONFIG_JOBS_MAX)
 		return (s->s_opts.opt_build_cores);
@@ -101,7 +102,7 @@ env_make(const struct goal *g, char ***envp, size_t *nenvp)
 	snprintf(cores, sizeof(cores), "%llu", env_cores(g));
 	env_set(&e, "PATH", "/path-not-set");
 	env_set(&e, "HOME", "/homeless-shelter");
-	env_set(&e, "NIX_STORE", ops_storedir());
+	env_set(&e, "NIX_STORE", builder_storedir());
 	env_set(&e, "NIX_BUILD_CORES", cores);
 	for (i = 0; i < d->d_nenv; i++)
 		env_set(&e, d->d_env[i].de_key, d->d_env[i].de_value);
@@ -137,7 +138,7 @@ env_free(char **v, size_t n)
 
 /* Is word one of the space-separated words of list? */
 int
-build_feature_wanted(const char *list, const char *word)
+sched_feature_wanted(const char *list, const char *word)
 {
 	size_t	len = strlen(word), n;
 
@@ -153,7 +154,7 @@ build_feature_wanted(const char *list, const char *word)
 
 /* A word of the required list that the host lacks? */
 int
-build_features_missing(const char *req, const char **feats, size_t n)
+sched_features_missing(const char *req, const char **feats, size_t n)
 {
 	size_t	i, len;
 	int	found;
@@ -181,7 +182,7 @@ feature_cmp(const void *a, const void *b)
 
 /* "a, b" in sorted order, each highlighted, from a list or words. */
 char *
-build_feature_set(const char *req, const char **feats, size_t n)
+sched_feature_set(const char *req, const char **feats, size_t n)
 {
 	char	**v = NULL, *out, *tmp;
 	size_t	  nv = 0, i, len;

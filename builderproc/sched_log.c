@@ -25,7 +25,7 @@
  * kept for the failure message; the timers for timeout and
  * max-silent-time live here, since output is what resets silence.
  * The lines of an inner build of a recursive one also join the outer
- * build's log (log_inner_line) and reach the outer build's clients.
+ * build's log (buildlog_inner_line) and reach the outer build's clients.
  *
  * Nothing is dropped and nothing grows without bound: when storeproc's
  * pipe is full (the rest of a read waits in g_pend) or a client has
@@ -40,17 +40,18 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"
 
-static void	log_read(int, short, void *);
-static void	log_timeout(int, short, void *);
-static void	log_silence(int, short, void *);
-static void	log_resume(int, short, void *);
+static void	buildlog_read(int, short, void *);
+static void	buildlog_timeout(int, short, void *);
+static void	buildlog_silence(int, short, void *);
+static void	buildlog_resume(int, short, void *);
 
 static void
-log_ok_reply(void *arg, struct imsg *imsg)
+buildlog_ok_reply(void *arg, struct imsg *imsg)
 {
 	(void)arg;
 	if (imsg_get_type(imsg) != IMSG_STORE_OK)
@@ -59,22 +60,22 @@ log_ok_reply(void *arg, struct imsg *imsg)
 
 /* The limits of the first client that wants the goal, else the config. */
 static void
-log_limits(struct goal *g, unsigned int *timeout, unsigned int *silence)
+buildlog_limits(struct goal *g, unsigned int *timeout, unsigned int *silence)
 {
 	struct session	*s;
 
-	*timeout = builder_conf->conf_timeout;
-	*silence = builder_conf->conf_max_silent_time;
-	if ((s = build_first_session(g)) == NULL)
+	*timeout = builder_env.be_conf->conf_timeout;
+	*silence = builder_env.be_conf->conf_max_silent_time;
+	if ((s = req_first_session(g)) == NULL)
 		return;
 	if (s->s_opts.opt_max_silent_time > 0 &&
 	    s->s_opts.opt_max_silent_time <= CONFIG_UINT_MAX)
 		*silence = s->s_opts.opt_max_silent_time;
-	build_session_timeout(s, timeout);
+	req_session_timeout(s, timeout);
 }
 
 void
-log_start(struct goal *g)
+buildlog_start(struct goal *g)
 {
 	struct timeval	tv = { 0, 0 };
 	unsigned int	timeout, silence;
@@ -83,14 +84,14 @@ log_start(struct goal *g)
 
 	if (fcntl(g->g_logfd, F_SETFL, O_NONBLOCK) == -1)
 		log_warn("%s: fcntl", __func__);
-	event_set(&g->g_ev_log, g->g_logfd, EV_READ | EV_PERSIST, log_read,
+	event_set(&g->g_ev_log, g->g_logfd, EV_READ | EV_PERSIST, buildlog_read,
 	    g);
 	event_add(&g->g_ev_log, NULL);
-	evtimer_set(&g->g_ev_timeout, log_timeout, g);
-	evtimer_set(&g->g_ev_silence, log_silence, g);
-	evtimer_set(&g->g_ev_resume, log_resume, g);
+	evtimer_set(&g->g_ev_timeout, buildlog_timeout, g);
+	evtimer_set(&g->g_ev_silence, buildlog_silence, g);
+	evtimer_set(&g->g_ev_resume, buildlog_resume, g);
 	g->g_paused = 0;
-	log_limits(g, &timeout, &silence);
+	buildlog_limits(g, &timeout, &silence);
 	g->g_silence = silence;
 	g->g_timeout = timeout;
 	if (timeout > 0) {
@@ -101,8 +102,8 @@ log_start(struct goal *g)
 		tv.tv_sec = silence;
 		evtimer_add(&g->g_ev_silence, &tv);
 	}
-	g->g_act = build_activity_id();
-	build_log_begin(g);
+	g->g_act = sched_activity_id();
+	req_log_begin(g);
 	if (pipe2(fds, O_CLOEXEC) == -1) {
 		log_warn("%s: pipe2", __func__);
 		return;
@@ -110,13 +111,13 @@ log_start(struct goal *g)
 	if (fcntl(fds[1], F_SETFL, O_NONBLOCK) == -1)
 		log_warn("%s: fcntl", __func__);
 	g->g_storelog = fds[1];
-	id = store_call_new(log_ok_reply, NULL);
-	msg_send_path(&iev_store, IMSG_STORE_BUILD_LOG, id, g->g_path,
-	    fds[0]);
+	id = bstore_call_new(buildlog_ok_reply, NULL);
+	msg_send_path(&builder_env.be_store, IMSG_STORE_BUILD_LOG, id,
+	    g->g_path, fds[0]);
 }
 
 static void
-log_tail_add(struct goal *g, const char *line, size_t len)
+buildlog_tail_add(struct goal *g, const char *line, size_t len)
 {
 	char	*copy;
 
@@ -132,7 +133,7 @@ log_tail_add(struct goal *g, const char *line, size_t len)
 }
 
 void
-log_tail_free(struct goal *g)
+buildlog_tail_free(struct goal *g)
 {
 	size_t	i;
 
@@ -146,16 +147,16 @@ log_tail_free(struct goal *g)
 
 /* One whole line, without its "\n" (and the pty's "\r"). */
 static void
-log_line(struct goal *g, const char *line, size_t len)
+buildlog_line(struct goal *g, const char *line, size_t len)
 {
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	log_tail_add(g, line, len);
-	build_log_line(g, line, len);
+	buildlog_tail_add(g, line, len);
+	req_log_line(g, line, len);
 }
 
 static void
-log_bytes(struct goal *g, const char *buf, size_t len)
+buildlog_bytes(struct goal *g, const char *buf, size_t len)
 {
 	const char	*nl;
 	size_t		 n;
@@ -172,11 +173,11 @@ log_bytes(struct goal *g, const char *buf, size_t len)
 		memcpy(p + g->g_linelen, buf, n);
 		g->g_linelen += n;
 		if (nl != NULL) {
-			log_line(g, g->g_line, g->g_linelen);
+			buildlog_line(g, g->g_line, g->g_linelen);
 			g->g_linelen = 0;
 			n = nl - buf + 1;
 		} else if (g->g_linelen == GOAL_LINE_MAX) {
-			log_line(g, g->g_line, g->g_linelen);
+			buildlog_line(g, g->g_line, g->g_linelen);
 			g->g_linelen = 0;
 		}
 		buf += n;
@@ -186,7 +187,7 @@ log_bytes(struct goal *g, const char *buf, size_t len)
 
 /* Into storeproc's pipe; what does not fit now waits in g_pend. */
 static void
-log_store(struct goal *g, const char *buf, size_t len)
+buildlog_store(struct goal *g, const char *buf, size_t len)
 {
 	ssize_t	n;
 
@@ -215,7 +216,7 @@ log_store(struct goal *g, const char *buf, size_t len)
 
 /* Move what waits in g_pend to the pipe; 0 once nothing waits. */
 static int
-log_store_flush(struct goal *g)
+buildlog_store_flush(struct goal *g)
 {
 	ssize_t	n;
 
@@ -240,7 +241,7 @@ log_store_flush(struct goal *g)
 }
 
 static void
-log_silence_restart(struct goal *g)
+buildlog_silence_restart(struct goal *g)
 {
 	struct timeval	tv = { 0, 0 };
 
@@ -252,7 +253,7 @@ log_silence_restart(struct goal *g)
 
 /* Stop reading the pty until storeproc and the clients catch up. */
 static void
-log_hold(struct goal *g)
+buildlog_hold(struct goal *g)
 {
 	struct timeval	tv = { 0, BUILD_LOG_POLL * 1000 };
 
@@ -265,7 +266,7 @@ log_hold(struct goal *g)
 }
 
 static void
-log_resume(int fd, short events, void *arg)
+buildlog_resume(int fd, short events, void *arg)
 {
 	struct goal	*g = arg;
 
@@ -273,17 +274,17 @@ log_resume(int fd, short events, void *arg)
 	(void)events;
 	if (g->g_logfd == -1)
 		return;
-	if (log_store_flush(g) == -1 || build_log_congested(g)) {
-		log_hold(g);
+	if (buildlog_store_flush(g) == -1 || req_log_congested(g)) {
+		buildlog_hold(g);
 		return;
 	}
 	g->g_paused = 0;
 	event_add(&g->g_ev_log, NULL);
-	log_silence_restart(g);
+	buildlog_silence_restart(g);
 }
 
 static void
-log_read(int fd, short events, void *arg)
+buildlog_read(int fd, short events, void *arg)
 {
 	struct goal	*g = arg;
 	char		 buf[SESSION_READ_CHUNK];
@@ -295,15 +296,15 @@ log_read(int fd, short events, void *arg)
 		return;
 	if (n <= 0) {
 		/* EIO: the last process holding the pty slave is gone. */
-		log_stop(g);
+		buildlog_stop(g);
 		return;
 	}
-	log_store(g, buf, n);
-	log_bytes(g, buf, n);
-	if (g->g_npend > 0 || build_log_congested(g))
-		log_hold(g);
+	buildlog_store(g, buf, n);
+	buildlog_bytes(g, buf, n);
+	if (g->g_npend > 0 || req_log_congested(g))
+		buildlog_hold(g);
 	else
-		log_silence_restart(g);
+		buildlog_silence_restart(g);
 }
 
 /*
@@ -312,14 +313,14 @@ log_read(int fd, short events, void *arg)
  * a pty and one read hold).
  */
 static void
-log_store_end(struct goal *g)
+buildlog_store_end(struct goal *g)
 {
 	int	flags;
 
 	if (g->g_storelog != -1 && g->g_npend > 0 &&
 	    (flags = fcntl(g->g_storelog, F_GETFL)) != -1 &&
 	    fcntl(g->g_storelog, F_SETFL, flags & ~O_NONBLOCK) != -1)
-		(void)log_store_flush(g);
+		(void)buildlog_store_flush(g);
 	free(g->g_pend);
 	g->g_pend = NULL;
 	g->g_npend = 0;
@@ -330,7 +331,7 @@ log_store_end(struct goal *g)
 
 /* End of the log: what remains in the pty, then close everything. */
 void
-log_stop(struct goal *g)
+buildlog_stop(struct goal *g)
 {
 	char	buf[SESSION_READ_CHUNK];
 	ssize_t	n;
@@ -338,11 +339,11 @@ log_stop(struct goal *g)
 	if (g->g_logfd == -1)
 		return;
 	while ((n = read(g->g_logfd, buf, sizeof(buf))) > 0) {
-		log_store(g, buf, n);
-		log_bytes(g, buf, n);
+		buildlog_store(g, buf, n);
+		buildlog_bytes(g, buf, n);
 	}
 	if (g->g_linelen > 0) {
-		log_line(g, g->g_line, g->g_linelen);
+		buildlog_line(g, g->g_line, g->g_linelen);
 		g->g_linelen = 0;
 	}
 	event_del(&g->g_ev_log);
@@ -352,19 +353,19 @@ log_stop(struct goal *g)
 	g->g_paused = 0;
 	close(g->g_logfd);
 	g->g_logfd = -1;
-	log_store_end(g);
-	build_log_stop(g);
+	buildlog_store_end(g);
+	req_log_stop(g);
 }
 
 static void
-log_kill(struct goal *g, const char *fmt, unsigned int secs)
+buildlog_kill(struct goal *g, const char *fmt, unsigned int secs)
 {
 	if (g->g_killed != 0)
 		return;
 	g->g_killed = WIRE_BS_TIMED_OUT;
 	if (asprintf(&g->g_kill_msg, fmt, g->g_path, secs) == -1)
 		fatal("asprintf");
-	build_mount_kill(g);
+	bmount_kill(g);
 }
 
 /*
@@ -372,44 +373,44 @@ log_kill(struct goal *g, const char *fmt, unsigned int secs)
  * whole line at once: a partial line of g's builder may be cut by it.
  */
 void
-log_inner_line(struct goal *g, const char *line, size_t len)
+buildlog_inner_line(struct goal *g, const char *line, size_t len)
 {
 	if (g->g_logfd == -1 || g->g_storelog == -1)
 		return;
-	log_store(g, line, len);
-	log_store(g, "\n", 1);
-	/* What waits goes out from log_resume, as for g's own output. */
+	buildlog_store(g, line, len);
+	buildlog_store(g, "\n", 1);
+	/* What waits goes out from buildlog_resume, as for g's own output. */
 	if (g->g_npend > 0)
-		log_hold(g);
+		buildlog_hold(g);
 	else if (!g->g_paused)
-		log_silence_restart(g);	/* g's log grew: not silent */
+		buildlog_silence_restart(g);	/* g's log grew: not silent */
 }
 
 static void
-log_timeout(int fd, short events, void *arg)
+buildlog_timeout(int fd, short events, void *arg)
 {
 	struct goal	*g = arg;
 
 	(void)fd;
 	(void)events;
-	log_kill(g, "building of '" OPS_HL("%s") "' timed out after "
+	buildlog_kill(g, "building of '" OPS_HL("%s") "' timed out after "
 	    OPS_HL("%u") " seconds", g->g_timeout);
 }
 
 static void
-log_silence(int fd, short events, void *arg)
+buildlog_silence(int fd, short events, void *arg)
 {
 	struct goal	*g = arg;
 
 	(void)fd;
 	(void)events;
-	log_kill(g, "building of '" OPS_HL("%s") "' timed out after "
+	buildlog_kill(g, "building of '" OPS_HL("%s") "' timed out after "
 	    OPS_HL("%u") " seconds of silence", g->g_silence);
 }
 
 /* "builder for '…' failed with exit code N;\nlast N log lines:…" */
 char *
-log_failure_text(struct goal *g)
+buildlog_failure_text(struct goal *g)
 {
 	char	*text, *how, *tmp;
 	size_t	 i;

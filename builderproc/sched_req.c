@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"
@@ -45,7 +46,7 @@ static unsigned int	mark_gen;
 
 /* Start the op on paths (DerivedPath strings, checked); takes paths. */
 void
-build_req_start(struct session *s, char **paths, size_t npaths,
+req_start(struct session *s, char **paths, size_t npaths,
     struct goal *priv)
 {
 	struct build_req	*req;
@@ -58,7 +59,7 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 	    (opaque = calloc(npaths + 1, sizeof(*opaque))) == NULL)
 		fatal("calloc");
 	req->br_session = s;
-	req->br_op = ops_current(s);
+	req->br_op = sched_client_op(s);
 	req->br_nitems = req->br_left = npaths;
 	req->br_keep_going = s->s_opts.opt_keep_going;
 	s->s_build = req;
@@ -77,7 +78,8 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 	free(paths);
 	if (nopaque > 0 && req_query_opaque(req, opaque, nopaque) == -1) {
 		free(opaque);
-		ops_error(s, "too many store paths in one build request");
+		sched_client_error(s,
+		    "too many store paths in one build request");
 		s->s_build = NULL;
 		s->s_wait = 0;
 		req_free(req);
@@ -111,10 +113,10 @@ req_query_opaque(struct build_req *req, char **opaque, size_t nopaque)
 {
 	uint32_t	id;
 
-	id = store_call_new(req_opaque_reply, req);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, opaque,
-	    nopaque) == -1) {
-		store_call_cancel(id);
+	id = bstore_call_new(req_opaque_reply, req);
+	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_VALID, id,
+	    opaque, nopaque) == -1) {
+		bstore_call_cancel(id);
 		return (-1);
 	}
 	req->br_calls++;
@@ -130,7 +132,7 @@ req_item_set(struct build_req *req, size_t idx, int status, const char *err)
 		return;
 	it->bi_done = 1;
 	it->bi_status = status;
-	/* An error already logged (empty, build_log_error) stays so. */
+	/* An error already logged (empty, req_log_error) stays so. */
 	if (err != NULL && it->bi_error == NULL &&
 	    (it->bi_error = strdup(err)) == NULL)
 		fatal("strdup");
@@ -162,7 +164,7 @@ req_opaque_reply(void *arg, struct imsg *imsg)
 		return;
 	}
 	if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-	    msg_recv_paths(imsg, ops_storedir(), 0, &paths, &npaths,
+	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
 	    &errstr) == -1) {
 		paths = NULL;
 		npaths = 0;
@@ -251,11 +253,11 @@ req_fixed_check(struct build_req *req, size_t idx)
 		for (j = 0; j < rf->rf_goals[i]->g_drv->d_noutputs; j++)
 			paths[n++] = rf->rf_goals[i]->g_outpaths[j];
 	}
-	id = store_call_new(req_fixed_reply, rf);
-	if (msg_send_paths(&iev_store, IMSG_STORE_QUERY_VALID, id, paths,
-	    n) == -1) {
+	id = bstore_call_new(req_fixed_reply, rf);
+	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_VALID, id,
+	    paths, n) == -1) {
 		/* Too large a graph to ask about: refuse it whole. */
-		store_call_cancel(id);
+		bstore_call_cancel(id);
 		free(paths);
 		req_fixed_free(rf);
 		free(it->bi_waiter);
@@ -318,7 +320,7 @@ req_fixed_reply(void *arg, struct imsg *imsg)
 		it->bi_wfixed = 0;
 		/* A reply that cannot be read proves nothing valid. */
 		if (imsg_get_type(imsg) != IMSG_STORE_PATHS ||
-		    msg_recv_paths(imsg, ops_storedir(), 0, &valid, &nvalid,
+		    msg_recv_paths(imsg, builder_storedir(), 0, &valid, &nvalid,
 		    &errstr) == -1)
 			nvalid = 0;
 		if ((fixed = req_fixed_invalid(rf, valid, nvalid)) != NULL) {
@@ -368,7 +370,7 @@ req_unknown_check(struct build_req *req, size_t idx)
 
 /* The item's goal is loaded: want it, or fail if it could not load. */
 void
-build_req_loaded(struct build_req *req, size_t idx)
+req_loaded(struct build_req *req, size_t idx)
 {
 	struct build_item	*it = &req->br_items[idx];
 	struct goal		*g = it->bi_goal;
@@ -387,7 +389,7 @@ build_req_loaded(struct build_req *req, size_t idx)
 }
 
 void
-build_req_item_done(struct build_req *req, size_t idx, struct goal *g)
+req_item_done(struct build_req *req, size_t idx, struct goal *g)
 {
 	struct build_item	*it = &req->br_items[idx];
 
@@ -400,7 +402,7 @@ build_req_item_done(struct build_req *req, size_t idx, struct goal *g)
 	it->bi_stop = g->g_stop;
 	/* A recursive client gets no log tail (the log is the outer's). */
 	if (g->g_error != NULL)
-		err = rec_censor_error(req->br_session, g->g_error);
+		err = sched_client_censor(req->br_session, g->g_error);
 	req_item_set(req, idx, g->g_status, err);
 	free(err);
 }
@@ -449,7 +451,7 @@ req_free(struct build_req *req)
 
 /* The session is going away, or its op is cleared. */
 void
-build_req_cancel(struct session *s)
+req_cancel(struct session *s)
 {
 	struct build_req	*req = s->s_build;
 
@@ -478,7 +480,7 @@ req_put_outputs(struct wire_out *out, struct goal *g)
 	wire_put_u64(out, n);
 	/* Output names are sorted in the .drv, so the keys are too. */
 	for (i = 0; i < n; i++) {
-		base = g->g_outpaths[i] + strlen(ops_storedir()) + 1;
+		base = g->g_outpaths[i] + strlen(builder_storedir()) + 1;
 		if (asprintf(&key, "sha256:%s!%s", g->g_hash,
 		    g->g_drv->d_outputs[i].do_name) == -1 ||
 		    asprintf(&json, "{\"dependentRealisations\":{},\"id\":"
@@ -616,7 +618,7 @@ req_path_list(struct build_item **v, size_t n)
  * BuildPaths: u64 1, or the error of the one failure, or a summary of
  * the failed paths (sorted).  An empty error went out in the log
  * already, as Nix logs the error of a goal other goals wait for
- * (build_log_error) and keeps no error to throw.  The first error in
+ * (req_log_error) and keeps no error to throw.  The first error in
  * Nix's order is thrown or logged last, the others logged at once.
  */
 static void
@@ -636,18 +638,19 @@ req_put_paths_error(struct build_req *req)
 		if (first == NULL)
 			first = v[i];
 		else
-			build_session_error(s, v[i]->bi_error);
+			req_session_error(s, v[i]->bi_error);
 	}
 	qsort(v, n, sizeof(*v), req_cmp_path);
 	list = req_path_list(v, n);
 	if (n == 0)
 		wire_put_u64(&s->s_reply, 1);
 	else if (n == 1 && first != NULL)
-		ops_error(s, "%s", first->bi_error);
+		sched_client_error(s, "%s", first->bi_error);
 	else {
 		if (first != NULL)
-			build_session_error(s, first->bi_error);
-		ops_error(s, "build of " OPS_HL("%s") " failed", list);
+			req_session_error(s, first->bi_error);
+		sched_client_error(s, "build of " OPS_HL("%s") " failed",
+		    list);
 	}
 	free(list);
 	free(v);
@@ -670,7 +673,7 @@ req_candidates(struct build_req *req)
 		    it->bi_status != WIRE_BS_ALREADY_VALID))
 			continue;
 		for (j = 0; j < it->bi_goal->g_drv->d_noutputs; j++)
-			rec_candidate(req->br_session,
+			sched_client_candidate(req->br_session,
 			    it->bi_goal->g_outpaths[j]);
 	}
 }
@@ -684,7 +687,7 @@ req_finish(struct build_req *req)
 	if (s == NULL)
 		return;
 	req_detach(req);
-	build_req_stop_acts(req);
+	req_stop_acts(req);
 	if (req->br_op == WOP_BUILD_PATHS)
 		req_put_paths_error(req);
 	else if (req->br_op == WOP_BUILD_DERIVATION)
@@ -700,12 +703,12 @@ req_finish(struct build_req *req)
 	req->br_session = NULL;
 	if (req->br_calls == 0)
 		req_free(req);
-	session_process(s);
+	sched_client_resume(s);
 }
 
 /* A generation of g_mark no walk has used yet. */
 unsigned int
-build_mark_new(void)
+req_mark_new(void)
 {
 	return (++mark_gen);
 }
@@ -744,7 +747,7 @@ req_first(struct build_req *req, void *arg)
 }
 
 struct session *
-build_first_session(const struct goal *g)
+req_first_session(const struct goal *g)
 {
 	struct session	*s = NULL;
 
@@ -754,7 +757,7 @@ build_first_session(const struct goal *g)
 
 /* The client's "timeout" override (untrusted clients may set it). */
 void
-build_session_timeout(struct session *s, unsigned int *timeout)
+req_session_timeout(struct session *s, unsigned int *timeout)
 {
 	const char	*errstr;
 	size_t		 i;
@@ -782,7 +785,7 @@ req_roots(struct build_req *req, void *arg)
 {
 	struct roots_arg	*ra = arg;
 
-	(void)msg_send_paths(&iev_store, IMSG_STORE_TEMP_ROOTS,
+	(void)msg_send_paths(&builder_env.be_store, IMSG_STORE_TEMP_ROOTS,
 	    req->br_session->s_id, ra->ra_paths, ra->ra_npaths);
 }
 
@@ -792,7 +795,7 @@ req_roots(struct build_req *req, void *arg)
  * form a DAG, whose paths can be exponentially many.
  */
 void
-build_root_waiters(struct goal *g, char **paths, size_t npaths)
+req_root_waiters(struct goal *g, char **paths, size_t npaths)
 {
 	struct roots_arg	ra = { paths, npaths };
 
@@ -827,7 +830,7 @@ req_congested(struct build_req *req, void *arg)
 
 /* A client of g has more log queued than it may: stop reading the pty. */
 int
-build_log_congested(struct goal *g)
+req_log_congested(struct goal *g)
 {
 	struct walk_arg	wa = { 0, ++mark_gen };
 
@@ -855,7 +858,7 @@ req_outside(struct build_req *req, void *arg)
 
 /* Does a client outside every sandbox wait for g, directly or not? */
 int
-build_wanted_outside(struct goal *g)
+req_wanted_outside(struct goal *g)
 {
 	int	outside = 0;
 
@@ -865,7 +868,7 @@ build_wanted_outside(struct goal *g)
 
 /* Does a recursive build wait for g, directly or not? */
 int
-build_wanted_inside(struct goal *g)
+req_wanted_inside(struct goal *g)
 {
 	int	inside = 0;
 
@@ -879,21 +882,21 @@ build_wanted_inside(struct goal *g)
  * wants them).
  */
 void
-build_req_abort(struct session *s, const char *msg)
+req_abort(struct session *s, const char *msg)
 {
 	struct build_req	*req = s->s_build;
 
 	if (req == NULL)
 		return;
 	req_detach(req);
-	build_req_stop_acts(req);
-	ops_error(s, "%s", msg);
+	req_stop_acts(req);
+	sched_client_error(s, "%s", msg);
 	s->s_build = NULL;
 	s->s_wait = 0;
 	req->br_session = NULL;
 	if (req->br_calls == 0)
 		req_free(req);
-	session_process(s);
+	sched_client_resume(s);
 }
 
 static int
@@ -925,9 +928,9 @@ req_drop_act(struct build_req *req, uint64_t act)
  * mid-walk.
  */
 static void
-build_session_kick(struct session *s)
+req_session_kick(struct session *s)
 {
-	session_out_account(s);
+	sched_client_account(s);
 	if (s->s_out.wo_len > 0)
 		event_add(&s->s_ev_write, NULL);
 }
@@ -956,7 +959,7 @@ req_log_outer(struct session *s, struct log_arg *la)
 	if (outer == NULL || outer->g_mark == la->la_gen)
 		return;
 	if (la->la_line != NULL && !la->la_stop)
-		log_inner_line(outer, la->la_line, la->la_len);
+		buildlog_inner_line(outer, la->la_line, la->la_len);
 	goal_walk(outer, req_log, la, la->la_gen);
 }
 
@@ -1005,11 +1008,11 @@ req_log(struct build_req *req, void *arg)
 		    f, 1);
 		free(line);
 	}
-	build_session_kick(s);
+	req_session_kick(s);
 }
 
 void
-build_log_line(struct goal *g, const char *line, size_t len)
+req_log_line(struct goal *g, const char *line, size_t len)
 {
 	struct log_arg	la = { g, line, len, 0, ++mark_gen };
 
@@ -1021,7 +1024,7 @@ build_log_line(struct goal *g, const char *line, size_t len)
  * whether or not the builder ever writes a line.
  */
 void
-build_log_begin(struct goal *g)
+req_log_begin(struct goal *g)
 {
 	struct log_arg	la = { g, NULL, 0, 0, ++mark_gen };
 
@@ -1030,7 +1033,7 @@ build_log_begin(struct goal *g)
 
 /* Tell the clients of a build that it is over; each forgets it. */
 void
-build_log_stop(struct goal *g)
+req_log_stop(struct goal *g)
 {
 	struct log_arg	la = { g, NULL, 0, 1, ++mark_gen };
 
@@ -1038,7 +1041,7 @@ build_log_stop(struct goal *g)
 }
 
 void
-build_req_stop_acts(struct build_req *req)
+req_stop_acts(struct build_req *req)
 {
 	struct session	*s = req->br_session;
 	size_t		 i;
@@ -1052,7 +1055,7 @@ build_req_stop_acts(struct build_req *req)
 
 /* An error Nix logs rather than throws: "error: …" on the client. */
 void
-build_session_error(struct session *s, const char *msg)
+req_session_error(struct session *s, const char *msg)
 {
 	char	*line;
 
@@ -1081,8 +1084,8 @@ req_error(struct build_req *req, void *arg)
 	/* Not to a recursive client: its failure carries no log tail. */
 	if (req->br_session->s_rec != NULL)
 		return;
-	build_session_error(req->br_session, rl->rl_msg);
-	build_session_kick(req->br_session);
+	req_session_error(req->br_session, rl->rl_msg);
+	req_session_kick(req->br_session);
 	if (req->br_op != WOP_BUILD_PATHS)
 		return;
 	for (i = 0; i < req->br_nitems; i++) {
@@ -1099,7 +1102,7 @@ req_error(struct build_req *req, void *arg)
  * result, as from Nix, where a goal nothing waits for keeps its error.
  */
 void
-build_log_error(struct goal *g, const char *msg)
+req_log_error(struct goal *g, const char *msg)
 {
 	struct req_logged	 rl;
 	struct waiter		*w;

@@ -35,17 +35,14 @@ struct build_user {
 	int	bu_gone;	/* not in the group any more */
 };
 
-static struct build_user	*users;
-static size_t			 nusers;
-static gid_t			 users_gid;
 
 size_t
 users_count(void)
 {
 	size_t	i, n = 0;
 
-	for (i = 0; i < nusers; i++)
-		n += !users[i].bu_gone;
+	for (i = 0; i < builder_env.be_nusers; i++)
+		n += !builder_env.be_users[i].bu_gone;
 	return (n);
 }
 
@@ -55,8 +52,8 @@ users_busy(void)
 {
 	size_t	i, n = 0;
 
-	for (i = 0; i < nusers; i++)
-		n += users[i].bu_busy;
+	for (i = 0; i < builder_env.be_nusers; i++)
+		n += builder_env.be_users[i].bu_busy;
 	return (n);
 }
 
@@ -65,8 +62,9 @@ users_free(void)
 {
 	size_t	i, n = 0;
 
-	for (i = 0; i < nusers; i++)
-		n += !users[i].bu_busy && !users[i].bu_gone;
+	for (i = 0; i < builder_env.be_nusers; i++)
+		n += !builder_env.be_users[i].bu_busy
+		    && !builder_env.be_users[i].bu_gone;
 	return (n);
 }
 
@@ -76,12 +74,13 @@ users_take(uid_t *uid, gid_t *gid)
 {
 	size_t	i;
 
-	for (i = 0; i < nusers; i++) {
-		if (users[i].bu_busy || users[i].bu_gone)
+	for (i = 0; i < builder_env.be_nusers; i++) {
+		if (builder_env.be_users[i].bu_busy
+		    || builder_env.be_users[i].bu_gone)
 			continue;
-		users[i].bu_busy = 1;
-		*uid = users[i].bu_uid;
-		*gid = users_gid;
+		builder_env.be_users[i].bu_busy = 1;
+		*uid = builder_env.be_users[i].bu_uid;
+		*gid = builder_env.be_users_gid;
 		return ((int)i);
 	}
 	return (-1);
@@ -90,21 +89,21 @@ users_take(uid_t *uid, gid_t *gid)
 void
 users_get(int idx, uid_t *uid, gid_t *gid)
 {
-	*uid = users[idx].bu_uid;
-	*gid = users_gid;
+	*uid = builder_env.be_users[idx].bu_uid;
+	*gid = builder_env.be_users_gid;
 }
 
 uid_t
 users_uid(int idx)
 {
-	return (users[idx].bu_uid);
+	return (builder_env.be_users[idx].bu_uid);
 }
 
 void
 users_give(int idx)
 {
-	if (idx >= 0 && (size_t)idx < nusers)
-		users[idx].bu_busy = 0;
+	if (idx >= 0 && (size_t)idx < builder_env.be_nusers)
+		builder_env.be_users[idx].bu_busy = 0;
 }
 
 /* The parent's list; -1 if malformed. */
@@ -123,26 +122,28 @@ users_parse(const void *data, size_t len)
 	    len != sizeof(hdr) + hdr.mbu_nuids * sizeof(uint32_t))
 		return (-1);
 	uids = (const uint32_t *)((const char *)data + sizeof(hdr));
-	for (i = 0; i < nusers; i++)
-		users[i].bu_gone = 1;
+	for (i = 0; i < builder_env.be_nusers; i++)
+		builder_env.be_users[i].bu_gone = 1;
 	for (i = 0; i < hdr.mbu_nuids; i++) {
-		for (j = 0; j < nusers; j++)
-			if (users[j].bu_uid == uids[i])
+		for (j = 0; j < builder_env.be_nusers; j++)
+			if (builder_env.be_users[j].bu_uid == uids[i])
 				break;
-		if (j < nusers) {
-			users[j].bu_gone = 0;
+		if (j < builder_env.be_nusers) {
+			builder_env.be_users[j].bu_gone = 0;
 			continue;
 		}
-		n = nusers + 1;
-		if ((nu = reallocarray(users, n, sizeof(*nu))) == NULL)
+		n = builder_env.be_nusers + 1;
+		nu = reallocarray(builder_env.be_users, n, sizeof(*nu));
+		if (nu == NULL)
 			fatal("reallocarray");
-		users = nu;
-		users[nusers].bu_uid = uids[i];
-		users[nusers].bu_busy = 0;
-		users[nusers].bu_gone = 0;
-		nusers = n;
+		builder_env.be_users = nu;
+		nu[n - 1].bu_uid = uids[i];
+		nu[n - 1].bu_busy = 0;
+		nu[n - 1].bu_gone = 0;
+		builder_env.be_nusers = n;
 	}
-	users_gid = hdr.mbu_gid;
-	log_debug("%zu build users in group %u", users_count(), users_gid);
+	builder_env.be_users_gid = hdr.mbu_gid;
+	log_debug("%zu build users in group %u", users_count(),
+	    builder_env.be_users_gid);
 	return (0);
 }

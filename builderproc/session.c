@@ -51,6 +51,8 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
+#include "recursive.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -156,12 +158,12 @@ session_fd_room(int fd)
 	int	reserve;
 
 	/* Not known (main() did not run: a test harness): keep none. */
-	if (builder_fd_limit <= 0)
+	if (builder_env.be_fd_limit <= 0)
 		return (1);
-	reserve = builder_fd_limit / 8;
+	reserve = builder_env.be_fd_limit / 8;
 	if (reserve < SESSION_FD_RESERVE)
 		reserve = SESSION_FD_RESERVE;
-	return (fd < builder_fd_limit - reserve);
+	return (fd < builder_env.be_fd_limit - reserve);
 }
 
 int
@@ -226,8 +228,8 @@ session_accept_pause(int msec)
 static int
 session_expired(const struct session *s, time_t now)
 {
-	time_t	hs = builder_conf->conf_handshake_timeout;
-	time_t	idle = builder_conf->conf_idle_timeout;
+	time_t	hs = builder_env.be_conf->conf_handshake_timeout;
+	time_t	idle = builder_env.be_conf->conf_idle_timeout;
 
 	/* Whole seconds: a connection gets at least the time it is due. */
 	switch (s->s_state) {
@@ -295,10 +297,10 @@ session_user_add(uid_t uid)
 		su->su_uid = uid;
 		RB_INSERT(session_users, &session_users, su);
 	}
-	if (su->su_nconns >= builder_conf->conf_max_conn_user) {
+	if (su->su_nconns >= builder_env.be_conf->conf_max_conn_user) {
 		log_limit_warnx(&session_ll_user, "uid %u: more than %u "
 		    "connections (max-connections-per-user), closing",
-		    (unsigned int)uid, builder_conf->conf_max_conn_user);
+		    (unsigned int)uid, builder_env.be_conf->conf_max_conn_user);
 		return (NULL);
 	}
 	su->su_nconns++;
@@ -360,7 +362,7 @@ session_new(int fd)
 	req.mcq_id = s->s_id;
 	req.mcq_uid = cred.uid;
 	req.mcq_gid = cred.gid;
-	imsgev_compose(&iev_parent, IMSG_CTL_CRED_REQ, 0, -1, &req,
+	imsgev_compose(&builder_env.be_parent, IMSG_CTL_CRED_REQ, 0, -1, &req,
 	    sizeof(req));
 	log_debug("session %u: uid %u pid %d connected", s->s_id, cred.uid,
 	    cred.pid);
@@ -515,7 +517,7 @@ session_mem_fits(const struct session *s)
 		return (1);
 	grow = session_next_cap(s) - s->s_incap;
 	return (session_mem_used + session_out_used + grow <=
-	    builder_conf->conf_request_memory);
+	    builder_env.be_conf->conf_request_memory);
 }
 
 /*
@@ -574,7 +576,7 @@ session_out_fits(const struct session *s, size_t len)
 		return (1);
 	others = session_mem_used + session_out_used - s->s_outheld;
 	if (others + (need - SESSION_OUT_FREE) <=
-	    builder_conf->conf_request_memory)
+	    builder_env.be_conf->conf_request_memory)
 		return (1);
 	log_limit_warnx(&session_ll_mem, "session %u: requests and replies "
 	    "hold %zu bytes (max-request-memory), refusing a reply of %zu",
@@ -823,7 +825,8 @@ session_close(struct session *s)
 	ops_clear(s);
 	rec_session_detach(s);
 	if (s->s_state != SESSION_CRED && s->s_state != SESSION_HELLO)
-		msg_send_empty(&iev_store, IMSG_STORE_SESSION_END, s->s_id);
+		msg_send_empty(&builder_env.be_store, IMSG_STORE_SESSION_END,
+		    s->s_id);
 	RB_REMOVE(session_tree, &sessions, s);
 	nsessions--;
 	wire_out_free(&s->s_out);

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "log.h"
 
 struct cache_entry {

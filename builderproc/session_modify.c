@@ -21,11 +21,14 @@
  * operations rnixd does not serve yet, whose arguments are read so
  * the connection stays usable.  Conventions: session_ops.c.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
+#include "recursive.h"
 #include "sched.h"
 #include "log.h"
 #include "msg_store.h"
@@ -43,7 +46,8 @@ reply_added(struct session *s, struct imsg *imsg)
 	int			 found;
 
 	if (ops_expect(s, imsg, IMSG_STORE_INFO) == -1 ||
-	    msg_recv_info(imsg, ops_storedir(), &found, &info, &errstr) == -1)
+	    msg_recv_info(imsg, builder_storedir(), &found, &info,
+	    &errstr) == -1)
 		return (-1);
 	if (!found)
 		return (-1);
@@ -78,7 +82,7 @@ ops_add_send(struct session *s, struct msg_add *ma, int mode)
 		ops_error(s, "cannot create a pipe to the store");
 		return;
 	}
-	if (msg_send_add(&iev_store, s->s_id, ma, fd) == -1) {
+	if (msg_send_add(&builder_env.be_store, s->s_id, ma, fd) == -1) {
 		ops_error(s, "request too large");
 		upload_store_done(s, 0);
 		return;
@@ -122,7 +126,7 @@ op_add_to_store(struct session *s, struct wire_in *in)
 	memset(&ma, 0, sizeof(ma));
 	if ((rc = wire_get_string(in, &ma.ma_name, NULL, 1024)) != 1 ||
 	    (rc = wire_get_string(in, &ma.ma_method, NULL, 1024)) != 1 ||
-	    (rc = wire_get_storepaths(in, ops_storedir(), &ma.ma_refs,
+	    (rc = wire_get_storepaths(in, builder_storedir(), &ma.ma_refs,
 	    &ma.ma_nrefs, WIRE_PATHS_MAX)) != 1 ||
 	    (rc = wire_get_bool(in, &ma.ma_repair)) != 1) {
 		msg_add_free(&ma);
@@ -154,7 +158,7 @@ op_add_text_to_store(struct session *s, struct wire_in *in)
 	if ((rc = wire_get_string(in, &ma.ma_name, NULL, 1024)) != 1 ||
 	    (rc = wire_get_string_ref(in, &text, &len,
 	    SESSION_INBUF_MAX)) != 1 ||
-	    (rc = wire_get_storepaths(in, ops_storedir(), &ma.ma_refs,
+	    (rc = wire_get_storepaths(in, builder_storedir(), &ma.ma_refs,
 	    &ma.ma_nrefs, WIRE_PATHS_MAX)) != 1) {
 		msg_add_free(&ma);
 		return (rc);
@@ -165,7 +169,7 @@ op_add_text_to_store(struct session *s, struct wire_in *in)
 		ops_error(s, "%s", why);
 	else if (upload_text(s, text, len, &fd) == -1)
 		ops_error(s, "cannot create a pipe to the store");
-	else if (msg_send_add(&iev_store, s->s_id, &ma, fd) == -1) {
+	else if (msg_send_add(&builder_env.be_store, s->s_id, &ma, fd) == -1) {
 		ops_error(s, "request too large");
 		upload_store_done(s, 0);
 	} else
@@ -248,7 +252,7 @@ op_add_to_store_nar(struct session *s, struct wire_in *in)
 		return (-1);
 	}
 	memset(&man, 0, sizeof(man));
-	if ((rc = wire_get_path_info(in, ops_storedir(), &man.man_info,
+	if ((rc = wire_get_path_info(in, builder_storedir(), &man.man_info,
 	    1)) != 1)
 		return (rc);
 	if ((rc = wire_get_bool(in, &man.man_repair)) != 1 ||
@@ -260,7 +264,8 @@ op_add_to_store_nar(struct session *s, struct wire_in *in)
 		ops_add_refuse(s, 1, why);
 	else if (upload_start(s, UPLOAD_MODE_SINGLE, 0, &fd) == -1)
 		ops_error(s, "cannot create a pipe to the store");
-	else if (msg_send_add_nar(&iev_store, s->s_id, &man, fd) == -1) {
+	else if (msg_send_add_nar(&builder_env.be_store, s->s_id, &man,
+	    fd) == -1) {
 		ops_error(s, "request too large");
 		upload_store_done(s, 0);
 	} else
@@ -317,8 +322,8 @@ run_nar_from_path(struct session *s, struct op_args *args)
 	s->s_arg = path;
 	if (download_start(s, &fd) == -1)
 		ops_error(s, "cannot create a pipe to the store");
-	else if (msg_send_path(&iev_store, IMSG_STORE_NAR_FROM_PATH, s->s_id,
-	    path, fd) == -1) {
+	else if (msg_send_path(&builder_env.be_store, IMSG_STORE_NAR_FROM_PATH,
+	    s->s_id, path, fd) == -1) {
 		/* The write end is closed: the pipe reads as empty. */
 		ops_error(s, "request too large");
 	} else
@@ -340,7 +345,7 @@ op_add_temp_root(struct session *s, struct wire_in *in)
 	char	*path;
 	int	 rc;
 
-	if ((rc = wire_get_storepath(in, ops_storedir(), &path)) != 1)
+	if ((rc = wire_get_storepath(in, builder_storedir(), &path)) != 1)
 		return (rc);
 	ops_request_path(s, IMSG_STORE_TEMP_ROOT, path);
 	return (1);
@@ -394,7 +399,7 @@ op_add_indirect_root(struct session *s, struct wire_in *in)
 	if (ops_canon_path(path, canon, sizeof(canon)) == -1 ||
 	    strcmp(canon, "/") == 0)
 		ops_error(s, "invalid indirect root '%s'", path);
-	else if (msg_send_text(&iev_store, IMSG_STORE_INDIRECT_ROOT,
+	else if (msg_send_text(&builder_env.be_store, IMSG_STORE_INDIRECT_ROOT,
 	    s->s_id, canon) == -1)
 		ops_error(s, "invalid indirect root '%s'", path);
 	else
@@ -407,7 +412,7 @@ int
 op_find_roots(struct session *s, struct wire_in *in)
 {
 	(void)in;
-	msg_send_empty(&iev_store, IMSG_STORE_FIND_ROOTS, s->s_id);
+	msg_send_empty(&builder_env.be_store, IMSG_STORE_FIND_ROOTS, s->s_id);
 	s->s_wait = 1;
 	return (1);
 }
@@ -451,7 +456,7 @@ reply_roots(struct session *s, struct imsg *imsg)
 	size_t		 nroots, i, nsent;
 
 	if (ops_expect(s, imsg, IMSG_STORE_ROOTS) == -1 ||
-	    msg_recv_roots(imsg, ops_storedir(), &roots, &nroots,
+	    msg_recv_roots(imsg, builder_storedir(), &roots, &nroots,
 	    &errstr) == -1)
 		return (-1);
 	if (!session_trusted(s))
@@ -487,7 +492,7 @@ op_collect_garbage(struct session *s, struct wire_in *in)
 		in->wi_errstr = "invalid garbage collector action";
 		return (-1);
 	}
-	if ((rc = wire_get_storepaths(in, ops_storedir(), &mg.mg_paths,
+	if ((rc = wire_get_storepaths(in, builder_storedir(), &mg.mg_paths,
 	    &mg.mg_npaths, WIRE_PATHS_MAX)) != 1)
 		return (rc);
 	if ((rc = wire_get_bool(in, &mg.mg_ignore_liveness)) != 1 ||
@@ -498,7 +503,7 @@ op_collect_garbage(struct session *s, struct wire_in *in)
 			goto done;
 	if (mg.mg_ignore_liveness)
 		ops_error(s, "you are not allowed to ignore liveness");
-	else if (msg_send_gc(&iev_store, s->s_id, &mg) == -1)
+	else if (msg_send_gc(&builder_env.be_store, s->s_id, &mg) == -1)
 		ops_error(s, "too many paths in one request");
 	else
 		s->s_wait = 1;
@@ -514,7 +519,7 @@ reply_gc(struct session *s, struct imsg *imsg)
 	const char		*errstr;
 
 	if (ops_expect(s, imsg, IMSG_STORE_GC_RESULT) == -1 ||
-	    msg_recv_gc_result(imsg, ops_storedir(), &mgr, &errstr) == -1)
+	    msg_recv_gc_result(imsg, builder_storedir(), &mgr, &errstr) == -1)
 		return (-1);
 	wire_put_string_set(&s->s_reply, mgr.mgr_paths, mgr.mgr_npaths);
 	wire_put_u64(&s->s_reply, mgr.mgr_bytes_freed);
@@ -541,7 +546,7 @@ run_verify_store(struct session *s, struct op_args *args)
 	if (args->oa_repair && !session_trusted(s))
 		ops_error(s, OPS_NOT_PRIVILEGED_REPAIR);
 	else {
-		msg_send_verify(&iev_store, s->s_id, args->oa_check,
+		msg_send_verify(&builder_env.be_store, s->s_id, args->oa_check,
 		    args->oa_repair);
 		s->s_wait = 1;
 	}
@@ -569,7 +574,7 @@ parse_add_signatures(struct session *s, struct wire_in *in,
 	int	rc;
 
 	(void)s;
-	if ((rc = wire_get_storepath(in, ops_storedir(),
+	if ((rc = wire_get_storepath(in, builder_storedir(),
 	    &args->oa_path)) != 1)
 		return (rc);
 	return (wire_get_strings(in, &args->oa_paths, &args->oa_npaths,
@@ -581,8 +586,8 @@ run_add_signatures(struct session *s, struct op_args *args)
 {
 	if (!session_trusted(s))
 		ops_error(s, "you are not privileged to add signatures");
-	else if (msg_send_add_sigs(&iev_store, s->s_id, args->oa_path,
-	    args->oa_paths, args->oa_npaths) == -1)
+	else if (msg_send_add_sigs(&builder_env.be_store, s->s_id,
+	    args->oa_path, args->oa_paths, args->oa_npaths) == -1)
 		ops_error(s, "request too large");
 	else
 		s->s_wait = 1;
@@ -642,7 +647,7 @@ run_build_paths(struct session *s, struct op_args *args)
 			wire_put_u64(&s->s_reply, 0);
 		return (1);
 	}
-	build_req_start(s, args->oa_paths, args->oa_npaths, NULL);
+	req_start(s, args->oa_paths, args->oa_npaths, NULL);
 	args->oa_paths = NULL;
 	args->oa_npaths = 0;
 	return (1);
@@ -687,7 +692,7 @@ ops_read_basic_rest(struct wire_in *in, struct drv *d, const char **why)
 	size_t			  n, i;
 	int			  rc, bad = 0;
 
-	if ((rc = wire_get_storepaths(in, ops_storedir(), &list, &n,
+	if ((rc = wire_get_storepaths(in, builder_storedir(), &list, &n,
 	    WIRE_PATHS_MAX)) != 1)
 		return (rc);
 	for (i = 0; i < n && !bad; i++)
@@ -734,7 +739,7 @@ parse_build_derivation(struct session *s, struct wire_in *in,
 	int	rc;
 
 	(void)s;
-	if ((rc = wire_get_storepath(in, ops_storedir(),
+	if ((rc = wire_get_storepath(in, builder_storedir(),
 	    &args->oa_path)) != 1)
 		return (rc);
 	if ((args->oa_drv = drv_new()) == NULL)
@@ -759,7 +764,7 @@ run_build_derivation(struct session *s, struct op_args *args)
 	const char	*why = args->oa_why;
 	char		*path = args->oa_path, **paths;
 
-	if (args->oa_bad || drv_validate(ops_storedir(), args->oa_drv,
+	if (args->oa_bad || drv_validate(builder_storedir(), args->oa_drv,
 	    &why) == -1 || drv_type(args->oa_drv, &dt, &why) == -1)
 		ops_error(s, "invalid derivation: %s", why);
 	else if (dt.dt_kind == DRV_DEFERRED)
@@ -776,7 +781,7 @@ run_build_derivation(struct session *s, struct op_args *args)
 		if ((paths = calloc(2, sizeof(*paths))) == NULL ||
 		    asprintf(&paths[0], "%s!*", path) == -1)
 			fatal("calloc");
-		build_req_start(s, paths, 1, g);
+		req_start(s, paths, 1, g);
 		goal_unref(g);
 	}
 	return (1);
@@ -818,7 +823,7 @@ parse_export_path(struct session *s, struct wire_in *in,
 	int	rc;
 
 	(void)s;
-	if ((rc = wire_get_storepath(in, ops_storedir(),
+	if ((rc = wire_get_storepath(in, builder_storedir(),
 	    &args->oa_path)) != 1)
 		return (rc);
 	return (wire_get_u64(in, &args->oa_mode));
@@ -950,4 +955,52 @@ op_set_options(struct session *s, struct wire_in *in)
 	wire_options_free(&s->s_opts);
 	s->s_opts = opts;
 	return (1);
+}
+
+/*
+ * The scheduler's view of a session (sched.h): it owns this interface
+ * so that it never calls up into the protocol server.
+ */
+uint64_t
+sched_client_op(const struct session *s)
+{
+	return (ops_current(s));
+}
+
+void
+sched_client_error(struct session *s, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	ops_error(s, "%s", msg);
+	free(msg);
+}
+
+void
+sched_client_resume(struct session *s)
+{
+	session_process(s);
+}
+
+void
+sched_client_account(struct session *s)
+{
+	session_out_account(s);
+}
+
+void
+sched_client_candidate(struct session *s, const char *path)
+{
+	rec_candidate(s, path);
+}
+
+char *
+sched_client_censor(struct session *s, const char *error)
+{
+	return (rec_censor_error(s, error));
 }

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "log.h"
 #include "msg_store.h"
 
@@ -44,7 +45,8 @@ parse_perm_root(struct session *s, struct wire_in *in, struct op_args *args)
 	int	rc;
 
 	(void)s;
-	if ((rc = wire_get_storepath(in, ops_storedir(), &args->oa_path)) != 1)
+	if ((rc = wire_get_storepath(in, builder_storedir(),
+	    &args->oa_path)) != 1)
 		return (rc);
 	return (wire_get_string(in, &args->oa_str, NULL,
 	    MSG_PERM_LINK_MAX - 1));
@@ -54,7 +56,7 @@ parse_perm_root(struct session *s, struct wire_in *in, struct op_args *args)
 static int
 perm_in_store(const char *path)
 {
-	const char	*sd = ops_storedir();
+	const char	*sd = builder_storedir();
 	size_t		 n = strlen(sd);
 
 	return (strncmp(path, sd, n) == 0 &&
@@ -108,8 +110,8 @@ reply_perm_root(struct session *s, struct imsg *imsg)
 		mpr.mpr_gid = s->s_gid;
 		strlcpy(mpr.mpr_link, s->s_link, sizeof(mpr.mpr_link));
 		strlcpy(mpr.mpr_target, s->s_arg, sizeof(mpr.mpr_target));
-		imsgev_compose(&iev_parent, IMSG_CTL_PERM_ROOT, s->s_id, -1,
-		    &mpr, sizeof(mpr));
+		imsgev_compose(&builder_env.be_parent, IMSG_CTL_PERM_ROOT,
+		    s->s_id, -1, &mpr, sizeof(mpr));
 		s->s_flag = PERM_LINK;
 		s->s_wait = 1;
 		return (0);
@@ -135,8 +137,8 @@ session_perm_root_reply(uint32_t id, const struct msg_perm_root_reply *mprr)
 	s->s_wait = 0;
 	if (mprr->mprr_error[0] != '\0')
 		ops_error(s, "%s", mprr->mprr_error);
-	else if (msg_send_text(&iev_store, IMSG_STORE_INDIRECT_ROOT, s->s_id,
-	    s->s_link) == -1)
+	else if (msg_send_text(&builder_env.be_store,
+	    IMSG_STORE_INDIRECT_ROOT, s->s_id, s->s_link) == -1)
 		ops_error(s, "invalid permanent root '%s'", s->s_link);
 	else {
 		s->s_flag = PERM_INDIRECT;

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "builderproc.h"
+#include "session.h"
 #include "log.h"
 #include "msg_store.h"
 #include "nar.h"
@@ -205,7 +206,8 @@ upload_close_pipe(struct upload *up, int complete)
 	if (up->u_fd != -1) {
 		close(up->u_fd);
 		up->u_fd = -1;
-		msg_send_empty(&iev_store, complete ? IMSG_STORE_UPLOAD_DONE :
+		msg_send_empty(&builder_env.be_store,
+		    complete ? IMSG_STORE_UPLOAD_DONE :
 		    IMSG_STORE_UPLOAD_ABORT, up->u_session->s_id);
 	}
 }
@@ -377,7 +379,7 @@ upload_multi_info(struct session *s, struct upload *up)
 		return (STEP_NEED);
 	memset(&man, 0, sizeof(man));
 	wire_in_init(&in, upload_pending(up), up->u_len - up->u_off);
-	if ((rc = wire_get_path_info(&in, ops_storedir(), &man.man_info,
+	if ((rc = wire_get_path_info(&in, builder_storedir(), &man.man_info,
 	    1)) == 0) {
 		up->u_need = in.wi_need;
 		if (up->u_need > SESSION_INBUF_MAX)
@@ -401,7 +403,7 @@ upload_multi_info(struct session *s, struct upload *up)
 		return (upload_fail(up, "AddMultipleToStore",
 		    "cannot create a pipe to the store"));
 	}
-	rc = msg_send_add_nar(&iev_store, s->s_id, &man, fds[0]);
+	rc = msg_send_add_nar(&builder_env.be_store, s->s_id, &man, fds[0]);
 	wire_path_info_free(&man.man_info);
 	if (rc == -1) {
 		close(fds[1]);

@@ -43,7 +43,7 @@
 /* link: builderproc/recursive.c builderproc/sched_req.c */
 /* link: builderproc/session.c builderproc/builder_to_store.c */
 /* link: builderproc/session_upload.c builderproc/sched_users.c */
-/* link: builderproc/session_roots.c */
+/* link: builderproc/session_query.c builderproc/session_roots.c */
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -626,9 +626,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&setup, 0, sizeof(setup));
 	setup.cs_proc = PROC_BUILDER;
-	builder_conf = &setup.cs_conf;
-	config_init_defaults(builder_conf);
-	builder_conf->conf_experimental_features |= 1U << XP_RECURSIVE_NIX;
+	builder_env.be_conf = &setup.cs_conf;
+	config_init_defaults(builder_env.be_conf);
+	builder_env.be_conf->conf_experimental_features |=
+	    1U << XP_RECURSIVE_NIX;
 	make_drv(0, "fuzz-plain", 0);
 	make_drv(1, "fuzz-recursive", 1);
 	if (getenv("FUZZ_PRINT_DRVS") != NULL)
@@ -636,14 +637,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	event_init();
 	fake_channel(&fake_parent, &setup.cs_parent, IMSG_MAXSIZE_DEFAULT);
 	fake_channel(&fake_store, &ibuf_store, MSG_STORE_MAXSIZE);
-	fake_channel(&fake_mount, &ibuf_mount, build_mount_maxsize());
+	fake_channel(&fake_mount, &ibuf_mount, bmount_maxsize());
 	imsgbuf_set_fdpass(&ibuf_store, 0);
 	setup.cs_listen = listen_socket();
-	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
+	imsgev_init(&builder_env.be_parent, &setup.cs_parent, PROC_PARENT,
 	    builder_dispatch_parent);
-	imsgev_init(&iev_store, &ibuf_store, PROC_STORE,
+	imsgev_init(&builder_env.be_store, &ibuf_store, PROC_STORE,
 	    builder_dispatch_store);
-	imsgev_init(&iev_mount, &ibuf_mount, PROC_MOUNT,
+	imsgev_init(&builder_env.be_mount, &ibuf_mount, PROC_MOUNT,
 	    builder_dispatch_mount);
 	/* Build users as the parent pushes them: two of group 30000. */
 	users_msg.hdr.mbu_gid = 30000;
@@ -653,8 +654,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	imsg_compose(&fake_parent, IMSG_CTL_BUILD_USERS, 0, 0, -1, &users_msg,
 	    sizeof(users_msg));
 	pongs_missing = 2;
-	imsgev_compose(&iev_store, IMSG_STORE_PING, 0, -1, NULL, 0);
-	imsgev_compose(&iev_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
+	imsgev_compose(&builder_env.be_store, IMSG_STORE_PING, 0, -1, NULL, 0);
+	imsgev_compose(&builder_env.be_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
 	for (n = 0; pongs_missing > 0 && n < IDLE_ROUNDS; n++)
 		turn();
 	if (pongs_missing > 0)

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../builderproc/builderproc.h"
+#include "../../builderproc/session.h"
 #include "log.h"
 
 #define STORE	"/nix/store/"

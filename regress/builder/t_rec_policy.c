@@ -28,6 +28,7 @@
  * table's policy column changed makes this fail.
  */
 /* link: builderproc/session_ops.c builderproc/recursive.c */
+/* link: builderproc/session_query.c */
 /* link: builderproc/session_modify.c builderproc/session_cache.c */
 /* link: builderproc/builder_to_store.c builderproc/session_upload.c */
 /* link: builderproc/session_roots.c */
@@ -41,7 +42,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "../../builderproc/builderproc.h"
+#include "../../builderproc/recursive.h"
 #include "../../builderproc/sched.h"
 #include "log.h"
 #include "msg_store.h"
@@ -61,11 +62,9 @@
 
 /* What the program around the policy would be, reduced to a record. */
 static struct rnixd_conf	 conf = { .conf_store_dir = STORE };
-struct rnixd_conf		*builder_conf = &conf;
-struct imsgev			 iev_store;
-struct imsgev			 iev_parent;
+struct builder_env		 builder_env;
 static struct imsgbuf		 ib_builder, ib_store;
-static int			 nbuilds;	/* build_req_start calls */
+static int			 nbuilds;	/* req_start calls */
 
 /* What the fake storeproc received since the last look. */
 static uint32_t			 store_type;
@@ -73,7 +72,7 @@ static int			 store_nmsgs;
 static size_t			 store_npaths;
 
 void
-build_req_start(struct session *s, char **paths, size_t npaths,
+req_start(struct session *s, char **paths, size_t npaths,
     struct goal *g)
 {
 	(void)s;
@@ -83,20 +82,20 @@ build_req_start(struct session *s, char **paths, size_t npaths,
 }
 
 void
-build_req_cancel(struct session *s)
+req_cancel(struct session *s)
 {
 	(void)s;
 }
 
 void
-build_req_abort(struct session *s, const char *msg)
+req_abort(struct session *s, const char *msg)
 {
 	(void)s;
 	(void)msg;
 }
 
 void
-build_mount_bind(struct goal *g, uint32_t id, const char *path)
+bmount_bind(struct goal *g, uint32_t id, const char *path)
 {
 	(void)g;
 	(void)id;
@@ -104,21 +103,21 @@ build_mount_bind(struct goal *g, uint32_t id, const char *path)
 }
 
 int
-build_fixed(const struct goal *g)
+sched_fixed(const struct goal *g)
 {
 	(void)g;
 	return (0);
 }
 
 unsigned int
-build_mark_new(void)
+req_mark_new(void)
 {
 	return (1);
 }
 
 /* No goal waits for a user: the pool never looks stuck. */
 int
-build_stalled(void)
+sched_stalled(void)
 {
 	return (0);
 }
@@ -198,6 +197,12 @@ void
 session_mem_give(size_t len)
 {
 	(void)len;
+}
+
+void
+session_out_account(struct session *s)
+{
+	(void)s;
 }
 
 int
@@ -749,13 +754,15 @@ main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init(1, LOG_DAEMON);
 	log_setverbose(0);
+	builder_env.be_conf = &conf;
 	event_init();
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
 		err(1, "socketpair");
 	if (imsgbuf_init(&ib_builder, sv[0]) == -1 ||
 	    imsgbuf_init(&ib_store, sv[1]) == -1)
 		err(1, "imsgbuf_init");
-	imsgev_init(&iev_store, &ib_builder, PROC_STORE, store_dispatch);
+	imsgev_init(&builder_env.be_store, &ib_builder, PROC_STORE,
+	    store_dispatch);
 
 	memset(&g, 0, sizeof(g));
 	g.g_path = (char *)STORE "/" HASH_B "-outer.drv";
@@ -772,7 +779,7 @@ main(void)
 	store_drain();
 	if (store_type != IMSG_STORE_SESSION_END)
 		errx(1, "the build's roots were not dropped");
-	imsgev_clear(&iev_store);
+	imsgev_clear(&builder_env.be_store);
 	imsgbuf_clear(&ib_builder);
 	imsgbuf_clear(&ib_store);
 	close(sv[0]);
