@@ -15,7 +15,8 @@
 # The client suite with each real Nix client rnixd is tested with:
 # the host's 2.8 and, from roots mk/nixroots.sh made, Debian trixie's
 # 2.26 and sid's 2.34 (both at protocol 1.38): store ping (the daemon's
-# name; trust, for a trusted and an untrusted user), add, build,
+# name; trust, for a trusted and an untrusted user; the refusal of a
+# user not allowed, in the client's own words), add, build,
 # path-info, copy, sign, nix profile install, gc.  Paths and hashes are
 # compared with real Nix 2.8 on a local store of the same inputs.
 # Without a root the test skips, saying why.
@@ -30,7 +31,7 @@ clients_init
 store_init
 cat >>"$CONF" <<EOT
 trusted-users = root
-allowed-users = *
+allowed-users = nobody
 sandbox-paths = /bin/sh=$BB
 EOT
 store_start
@@ -69,7 +70,11 @@ for c in $CLIENTS; do
 		echo "$out" | grep -q "Trusted: 0" ||
 		    fail "$c: nobody shown trusted: $out"
 	fi
-	echo "store ping: the daemon's name, trust: ok"
+	# daemon (uid 1) is not allowed: the client shows why.
+	out=$(run -u 1:1 nix store ping 2>&1) && fail "$c: daemon let in: $out"
+	echo "$out" | grep -q "user 'daemon' is not allowed to connect" ||
+	    fail "$c: refusal: $out"
+	echo "store ping: the daemon's name, trust, refusal: ok"
 
 	echo "added by $c" >"file-$c"
 	p=$(run nix-store --add "file-$c") || fail "$c: add"
