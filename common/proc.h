@@ -200,6 +200,13 @@ enum imsg_type {
 	IMSG_MOUNT_SPAWNER_SETUP,
 
 	/*
+	 * builderproc -> storeproc, for a build in repair mode: which of
+	 * these paths are valid and hash as the database says.  Payload:
+	 * a set of store paths; the reply is STORE_PATHS, the intact ones.
+	 */
+	IMSG_STORE_QUERY_INTACT,
+
+	/*
 	 * builderproc <-> parent, peerid the session: a trusted client's
 	 * AddPermRoot (protocol 1.36).  The link lives anywhere on the
 	 * host, so the parent makes it, as the client's own user.
