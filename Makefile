@@ -31,7 +31,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 # Headers of the libraries only some programs link: asked apart, so that
 # one missing .pc file cannot drop the flags of the others above.
 PKG_CFLAGS += $(shell $(PKG_CONFIG) --cflags sqlite3 libevent libseccomp \
-	      2>/dev/null)
+	      jansson 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	   -Wmissing-prototypes -Wstrict-prototypes

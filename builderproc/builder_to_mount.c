@@ -115,15 +115,25 @@ bmount_start(struct goal *g)
 	struct msg_mount_build	 mb;
 	struct goal_link	*gl;
 	struct drv_type		 dt;
+	struct drv_attrs	 da;
 	const char		*errstr;
+	char			*err;
 	uid_t			 uid;
 	gid_t			 gid;
+	size_t			 i;
 
 	memset(&mb, 0, sizeof(mb));
 	/* rnixd-builtin takes the name as argv[1]; it may hold no '/'. */
 	if (sched_builtin(g) && (g->g_drv->d_builder[8] == '\0' ||
 	    strchr(g->g_drv->d_builder + 8, '/') != NULL)) {
 		sched_fail_early(g, "unsupported builtin builder");
+		return;
+	}
+	/* Before anything is set up: Nix refuses these before building. */
+	if (attrs_make(g, &da, &err) == -1) {
+		attrs_free(&da);
+		sched_fail_early(g, err);
+		free(err);
 		return;
 	}
 	do {
@@ -142,9 +152,17 @@ bmount_start(struct goal *g)
 		mb.mmb_flags |= MOUNT_F_RECURSIVE;
 	}
 	mb.mmb_builder = g->g_drv->d_builder;
-	mb.mmb_args = g->g_drv->d_args;
+	if ((mb.mmb_args = calloc(g->g_drv->d_nargs + 1,
+	    sizeof(*mb.mmb_args))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < g->g_drv->d_nargs; i++)
+		mb.mmb_args[i] = attrs_rewrite(&da, g->g_drv->d_args[i]);
 	mb.mmb_nargs = g->g_drv->d_nargs;
-	if (env_make(g, &mb.mmb_env, &mb.mmb_nenv) == -1) {
+	mb.mmb_files = da.da_files;
+	mb.mmb_nfiles = da.da_nfiles;
+	if (env_make(g, &da, &mb.mmb_env, &mb.mmb_nenv) == -1) {
+		env_free(mb.mmb_args, mb.mmb_nargs);
+		attrs_free(&da);
 		sched_fail_early(g, "cannot make the builder's environment");
 		return;
 	}
@@ -156,18 +174,24 @@ bmount_start(struct goal *g)
 	g->g_start = time(NULL);
 	if (msg_send_build(&mc, &mb) == -1) {
 		env_free(mb.mmb_env, mb.mmb_nenv);
+		env_free(mb.mmb_args, mb.mmb_nargs);
+		attrs_free(&da);
 		free(mb.mmb_binds);
 		sched_fail_early(g, "the build is too large for the sandbox");
 		return;
 	}
 	env_free(mb.mmb_env, mb.mmb_nenv);
+	env_free(mb.mmb_args, mb.mmb_nargs);
+	attrs_free(&da);
 	free(mb.mmb_binds);
 	if ((gl = calloc(1, sizeof(*gl))) == NULL)
 		fatal("calloc");
 	gl->gl_goal = g;
 	TAILQ_INSERT_TAIL(&live, gl, gl_entry);
-	log_debug("%s: build %llu started", g->g_path,
-	    (unsigned long long)g->g_build_id);
+	log_debug("%s: build %llu started%s%s", g->g_path,
+	    (unsigned long long)g->g_build_id,
+	    g->g_prefer_local ? ", preferLocalBuild" : "",
+	    g->g_allow_subst ? "" : ", allowSubstitutes false");
 }
 
 void

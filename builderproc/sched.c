@@ -649,6 +649,7 @@ sched_closure(struct goal *g)
 	wire_strings_free(g->g_closure, g->g_nclosure);
 	g->g_closure = NULL;
 	g->g_nclosure = 0;
+	graph_free(g);
 	for (i = 0; i < d->d_ninputs; i++)
 		n += d->d_inputs[i].di_noutputs;
 	if ((paths = calloc(n + d->d_nsrcs + 1, sizeof(*paths))) == NULL)
@@ -716,6 +717,11 @@ sched_closure_done(struct goal *g, char **paths, size_t npaths)
 		sched_release(g);
 		g->g_state = GS_IDLE;
 		goal_unref(g);	/* the build's own reference */
+		return;
+	}
+	/* exportReferencesGraph: path infos first; they call us again. */
+	if (g->g_graph == NULL && graph_wanted(g)) {
+		graph_fetch(g);
 		return;
 	}
 	bmount_start(g);

@@ -22,6 +22,7 @@
  * NUL-terminated.  Receivers trust nothing: builderproc parses hostile
  * bytes, and mountproc and its spawner check everything it sends.
  */
+#include <sys/param.h>
 #include <sys/types.h>
 
 #include <limits.h>
@@ -51,6 +52,10 @@ static int	msg_get_strings(const char *, size_t, const char **,
 static int	msg_item_add(struct msg_mount_build *, uint32_t, int,
 		    const char *, const char *, const char *, const char **);
 static int	msg_item_check(uint32_t, const char *, const char *,
+		    const char *, const char **);
+static int	msg_check_file_name(const char *);
+static size_t	msg_file_parts(const struct msg_mount_file *);
+static int	msg_file_add(struct msg_mount_build *, int, const char *,
 		    const char *, const char **);
 
 static void
@@ -161,9 +166,39 @@ msg_item_max(uint32_t kind)
 		return (MSG_MOUNT_STRING_MAX);
 	case MSG_MOUNT_INPUT:
 		return (STOREPATH_MAX);
+	case MSG_MOUNT_FILE:
+		return (MSG_MOUNT_STRING_MAX);	/* a part of the contents */
 	default:
 		return (MSG_MOUNT_PATH_MAX);
 	}
+}
+
+/*
+ * A build-dir file's name: one component the builder's tools take as
+ * a plain name, so that it cannot name the build dir, its parent or a
+ * path below it.
+ */
+static int
+msg_check_file_name(const char *name)
+{
+	size_t	len = strlen(name);
+
+	if (len == 0 || len + 1 > MSG_MOUNT_FILE_NAME_MAX ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return (-1);
+	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-") != len)
+		return (-1);
+	return (0);
+}
+
+/* The FILE items a file takes: at least one, even when empty. */
+static size_t
+msg_file_parts(const struct msg_mount_file *f)
+{
+	size_t	part = MSG_MOUNT_STRING_MAX - 1;
+
+	return (f->mmf_len == 0 ? 1 : (f->mmf_len + part - 1) / part);
 }
 
 /* The shape of one entry, whichever side checks it. */
@@ -171,7 +206,7 @@ static int
 msg_item_check(uint32_t kind, const char *storedir, const char *s,
     const char *s2, const char **errstr)
 {
-	if (strlen(s) + 1 > msg_item_max(kind) ||
+	if ((kind != MSG_MOUNT_FILE && strlen(s) + 1 > msg_item_max(kind)) ||
 	    (s2 != NULL && strlen(s2) + 1 > msg_item_max(kind))) {
 		*errstr = "item too long";
 		return (-1);
@@ -201,6 +236,12 @@ msg_item_check(uint32_t kind, const char *storedir, const char *s,
 			return (-1);
 		}
 		break;
+	case MSG_MOUNT_FILE:
+		if (msg_check_file_name(s) == -1) {
+			*errstr = "bad build-dir file name";
+			return (-1);
+		}
+		break;
 	}
 	return (0);
 }
@@ -216,8 +257,20 @@ msg_check_build(const struct msg_mount_build *mb)
 	    mb->mmb_builder == NULL || mb->mmb_nargs > MSG_MOUNT_ITEMS_MAX ||
 	    mb->mmb_nenv > MSG_MOUNT_ITEMS_MAX ||
 	    mb->mmb_ninputs > MSG_MOUNT_ITEMS_MAX ||
-	    mb->mmb_nbinds > MSG_MOUNT_ITEMS_MAX)
+	    mb->mmb_nbinds > MSG_MOUNT_ITEMS_MAX ||
+	    mb->mmb_nfiles > MSG_MOUNT_FILES_MAX)
 		return (-1);
+	for (i = 0; i < mb->mmb_nfiles; i++) {
+		if (msg_check_file_name(mb->mmb_files[i].mmf_name) == -1 ||
+		    memchr(mb->mmb_files[i].mmf_data, '\0',
+		    mb->mmb_files[i].mmf_len) != NULL)
+			return (-1);
+		bytes += strlen(mb->mmb_files[i].mmf_name) + 1 +
+		    mb->mmb_files[i].mmf_len + msg_file_parts(
+		    &mb->mmb_files[i]);
+		if (bytes > MSG_MOUNT_BUILD_BYTES)
+			return (-1);
+	}
 	if (msg_item_check(MSG_MOUNT_BUILDER, NULL, mb->mmb_builder, NULL,
 	    &errstr) == -1)
 		return (-1);
@@ -278,12 +331,33 @@ msg_send_item(struct msg_mount_chan *mc, uint64_t id, uint32_t kind,
 	return (0);
 }
 
+/* A file in parts, each a NUL-terminated copy of its slice. */
+static void
+msg_send_file(struct msg_mount_chan *mc, uint64_t id,
+    const struct msg_mount_file *f)
+{
+	size_t	 off = 0, n, part = MSG_MOUNT_STRING_MAX - 1;
+	char	*buf;
+
+	if ((buf = malloc(part + 1)) == NULL)
+		fatal("%s", __func__);
+	do {
+		n = f->mmf_len - off < part ? f->mmf_len - off : part;
+		memcpy(buf, f->mmf_data + off, n);
+		buf[n] = '\0';
+		msg_send_item(mc, id, MSG_MOUNT_FILE, f->mmf_keep != 0,
+		    f->mmf_name, buf);
+		off += n;
+	} while (off < f->mmf_len);
+	free(buf);
+}
+
 int
 msg_send_build(struct msg_mount_chan *mc, const struct msg_mount_build *mb)
 {
 	struct msg_mount_start	 ms;
 	const struct msg_mount_bind *b;
-	size_t			 i;
+	size_t			 i, nparts = 0;
 
 	if (msg_check_build(mb) == -1) {
 		log_warnx("build %llu not sent: bad or too large",
@@ -299,6 +373,9 @@ msg_send_build(struct msg_mount_chan *mc, const struct msg_mount_build *mb)
 	ms.mms_nenv = mb->mmb_nenv;
 	ms.mms_ninputs = mb->mmb_ninputs;
 	ms.mms_nbinds = mb->mmb_nbinds;
+	for (i = 0; i < mb->mmb_nfiles; i++)
+		nparts += msg_file_parts(&mb->mmb_files[i]);
+	ms.mms_nfileparts = nparts;
 	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_BUILD_START, 0, -1, &ms,
 	    sizeof(ms));
 	msg_send_item(mc, mb->mmb_id, MSG_MOUNT_BUILDER, 0, mb->mmb_builder,
@@ -317,6 +394,8 @@ msg_send_build(struct msg_mount_chan *mc, const struct msg_mount_build *mb)
 		msg_send_item(mc, mb->mmb_id, MSG_MOUNT_BIND,
 		    b->mmbd_optional != 0, b->mmbd_target, b->mmbd_source);
 	}
+	for (i = 0; i < mb->mmb_nfiles; i++)
+		msg_send_file(mc, mb->mmb_id, &mb->mmb_files[i]);
 	return (msg_send_build_id(mc, IMSG_MOUNT_BUILD_GO, mb->mmb_id));
 }
 
@@ -336,14 +415,17 @@ msg_recv_start(struct imsg *imsg, struct msg_mount_build *mb,
 	if (ms.mms_nargs > MSG_MOUNT_ITEMS_MAX ||
 	    ms.mms_nenv > MSG_MOUNT_ITEMS_MAX ||
 	    ms.mms_ninputs > MSG_MOUNT_ITEMS_MAX ||
-	    ms.mms_nbinds > MSG_MOUNT_ITEMS_MAX)
+	    ms.mms_nbinds > MSG_MOUNT_ITEMS_MAX ||
+	    ms.mms_nfileparts > MSG_MOUNT_ITEMS_MAX)
 		return (msg_fail(-1, errstr, "too many items"));
 	if ((mb->mmb_args = calloc(ms.mms_nargs + 1, sizeof(char *))) ==
 	    NULL || (mb->mmb_env = calloc(ms.mms_nenv + 1,
 	    sizeof(char *))) == NULL || (mb->mmb_inputs =
 	    calloc(ms.mms_ninputs + 1, sizeof(char *))) == NULL ||
 	    (mb->mmb_binds = calloc(ms.mms_nbinds + 1,
-	    sizeof(*mb->mmb_binds))) == NULL)
+	    sizeof(*mb->mmb_binds))) == NULL || (mb->mmb_files =
+	    calloc(MIN(ms.mms_nfileparts, MSG_MOUNT_FILES_MAX) + 1,
+	    sizeof(*mb->mmb_files))) == NULL)
 		fatal("%s", __func__);
 	mb->mmb_id = ms.mms_id;
 	mb->mmb_uid = ms.mms_uid;
@@ -377,6 +459,55 @@ msg_get_strings(const char *buf, size_t len, const char **s,
 	return (0);
 }
 
+/*
+ * A part of a file: the next part of the last file if the name is the
+ * same, else a new file, whose name no earlier file may have had.
+ */
+static int
+msg_file_add(struct msg_mount_build *mb, int keep, const char *name,
+    const char *part, const char **errstr)
+{
+	struct msg_mount_file	*f = NULL;
+	size_t			 i, len = strlen(part);
+
+	if (mb->mmb_nfileparts >= mb->mmb_want.mms_nfileparts)
+		return (msg_fail(-1, errstr, "more items than announced"));
+	if (msg_item_check(MSG_MOUNT_FILE, NULL, name, part, errstr) == -1)
+		return (-1);
+	if (mb->mmb_nfiles > 0 &&
+	    strcmp(mb->mmb_files[mb->mmb_nfiles - 1].mmf_name, name) == 0) {
+		f = &mb->mmb_files[mb->mmb_nfiles - 1];
+		if (f->mmf_keep != keep)
+			return (msg_fail(-1, errstr,
+			    "parts of a file disagree on its owner"));
+	} else {
+		for (i = 0; i < mb->mmb_nfiles; i++)
+			if (strcmp(mb->mmb_files[i].mmf_name, name) == 0)
+				return (msg_fail(-1, errstr,
+				    "build-dir file sent twice"));
+		if (mb->mmb_nfiles >= MSG_MOUNT_FILES_MAX)
+			return (msg_fail(-1, errstr,
+			    "too many build-dir files"));
+		mb->mmb_bytes += strlen(name) + 1;
+	}
+	mb->mmb_bytes += len + 1;
+	if (mb->mmb_bytes > MSG_MOUNT_BUILD_BYTES)
+		return (msg_fail(-1, errstr, "build description too large"));
+	if (f == NULL) {
+		f = &mb->mmb_files[mb->mmb_nfiles++];
+		if ((f->mmf_name = strdup(name)) == NULL)
+			fatal("%s", __func__);
+		f->mmf_keep = keep;
+	}
+	if ((f->mmf_data = realloc(f->mmf_data, f->mmf_len + len + 1)) ==
+	    NULL)
+		fatal("%s", __func__);
+	memcpy(f->mmf_data + f->mmf_len, part, len + 1);
+	f->mmf_len += len;
+	mb->mmb_nfileparts++;
+	return (0);
+}
+
 static int
 msg_item_add(struct msg_mount_build *mb, uint32_t kind, int optional,
     const char *s, const char *s2, const char *storedir,
@@ -385,6 +516,8 @@ msg_item_add(struct msg_mount_build *mb, uint32_t kind, int optional,
 	char	**slot = NULL;
 	char	 *copy, *copy2 = NULL;
 
+	if (kind == MSG_MOUNT_FILE)
+		return (msg_file_add(mb, optional, s, s2, errstr));
 	switch (kind) {
 	case MSG_MOUNT_BUILDER:
 		if (mb->mmb_builder == NULL)
@@ -453,15 +586,17 @@ msg_recv_item(struct imsg *imsg, const char *storedir,
 	memcpy(&mi, buf, sizeof(mi));
 	if (mi.mmi_id != mb->mmb_id)
 		return (msg_fail(-1, errstr, "item of another build"));
-	if (mi.mmi_kind < MSG_MOUNT_BUILDER || mi.mmi_kind > MSG_MOUNT_BIND)
+	if (mi.mmi_kind < MSG_MOUNT_BUILDER || mi.mmi_kind > MSG_MOUNT_FILE)
 		return (msg_fail(-1, errstr, "unknown item kind"));
 	if (mi.mmi_optional > 1 ||
-	    (mi.mmi_optional && mi.mmi_kind != MSG_MOUNT_BIND))
+	    (mi.mmi_optional && mi.mmi_kind != MSG_MOUNT_BIND &&
+	    mi.mmi_kind != MSG_MOUNT_FILE))
 		return (msg_fail(-1, errstr, "bad optional flag"));
 	if (len - sizeof(mi) > MSG_MOUNT_STRING_MAX + MSG_MOUNT_PATH_MAX)
 		return (msg_fail(-1, errstr, "item too long"));
 	if (msg_get_strings(buf + sizeof(mi), len - sizeof(mi), &s,
-	    mi.mmi_kind == MSG_MOUNT_BIND ? &s2 : NULL) == -1)
+	    (mi.mmi_kind == MSG_MOUNT_BIND || mi.mmi_kind == MSG_MOUNT_FILE) ?
+	    &s2 : NULL) == -1)
 		return (msg_fail(-1, errstr, "item strings malformed"));
 	return (msg_item_add(mb, mi.mmi_kind, mi.mmi_optional, s, s2,
 	    storedir, errstr));
@@ -481,7 +616,8 @@ msg_recv_go(struct imsg *imsg, const struct msg_mount_build *mb,
 	    mb->mmb_nargs != mb->mmb_want.mms_nargs ||
 	    mb->mmb_nenv != mb->mmb_want.mms_nenv ||
 	    mb->mmb_ninputs != mb->mmb_want.mms_ninputs ||
-	    mb->mmb_nbinds != mb->mmb_want.mms_nbinds)
+	    mb->mmb_nbinds != mb->mmb_want.mms_nbinds ||
+	    mb->mmb_nfileparts != mb->mmb_want.mms_nfileparts)
 		return (msg_fail(-1, errstr, "fewer items than announced"));
 	return (0);
 }
@@ -506,6 +642,11 @@ msg_mount_build_free(struct msg_mount_build *mb)
 		free(mb->mmb_binds[i].mmbd_source);
 	}
 	free(mb->mmb_binds);
+	for (i = 0; mb->mmb_files != NULL && i < mb->mmb_nfiles; i++) {
+		free(mb->mmb_files[i].mmf_name);
+		free(mb->mmb_files[i].mmf_data);
+	}
+	free(mb->mmb_files);
 	memset(mb, 0, sizeof(*mb));
 }
 

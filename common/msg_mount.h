@@ -19,12 +19,13 @@
  * send/recv pairs (msg_mount.c).  A build is described by START (fixed
  * part and the counts of each kind of item), one ITEM per
  * variable-length entry (the builder, each argument, environment
- * entry, input path, sandbox path), and GO; the receiver checks each
- * ITEM against the counts in START and, at GO, that every announced
- * item came.  mountproc then checks the whole build against its
- * permission table (a new build id, a uid of build-users-group and
- * that group's gid, inputs valid store paths in the store dir, sandbox
- * paths among the configured sandbox-paths) before its spawner sees it.
+ * entry, input path, sandbox path, part of a build-dir file), and GO;
+ * the receiver checks each ITEM against the counts in START and, at
+ * GO, that every announced item came.  mountproc then checks the
+ * whole build against its permission table (a new build id, a uid of
+ * build-users-group and that group's gid, inputs valid store paths in
+ * the store dir, sandbox paths among the configured sandbox-paths)
+ * before its spawner sees it.
  *
  * Which process computes what: builderproc reads the .drv, so it
  * computes the environment (the derivation's plus Nix's variables:
@@ -88,6 +89,9 @@
 /* All strings of one build together. */
 #define MSG_MOUNT_BUILD_BYTES	(64 * 1024 * 1024)
 #define MSG_MOUNT_MAXSIZE	(IMSG_HEADER_SIZE + 256 * 1024)
+/* A build-dir file's name, NUL included, and how many files a build has. */
+#define MSG_MOUNT_FILE_NAME_MAX	256
+#define MSG_MOUNT_FILES_MAX	1024
 
 /*
  * A builder "builtin:<name>" is none of the sandbox's files: the
@@ -111,6 +115,7 @@ struct msg_mount_start {
 	uint32_t	mms_nenv;
 	uint32_t	mms_ninputs;
 	uint32_t	mms_nbinds;
+	uint32_t	mms_nfileparts;	/* MSG_MOUNT_FILE items */
 };
 
 /* IMSG_MOUNT_BUILD_ITEM: header, then NUL-terminated string(s). */
@@ -119,12 +124,18 @@ enum msg_mount_kind {
 	MSG_MOUNT_ARG,
 	MSG_MOUNT_ENV,		/* "NAME=value" */
 	MSG_MOUNT_INPUT,	/* store path */
-	MSG_MOUNT_BIND		/* "target\0source\0" */
+	MSG_MOUNT_BIND,		/* "target\0source\0" */
+	MSG_MOUNT_FILE		/* "name\0part of the contents\0" */
 };
 struct msg_mount_item {
 	uint64_t	mmi_id;
 	uint32_t	mmi_kind;
-	uint32_t	mmi_optional;	/* MSG_MOUNT_BIND: skip if missing */
+	/*
+	 * MSG_MOUNT_BIND: skip if missing.  MSG_MOUNT_FILE: leave the
+	 * file the spawner's instead of the build user's, as Nix 2.8
+	 * leaves exportReferencesGraph files the daemon's.
+	 */
+	uint32_t	mmi_optional;
 };
 
 /* IMSG_MOUNT_BUILD_GO, _KILL, _CLEANUP */
@@ -178,6 +189,22 @@ struct msg_spawner_setup {
 	char		mss_state_dir[MSG_SPAWNER_DIR_MAX];
 };
 
+/*
+ * A file the spawner creates in the build dir before the builder runs
+ * (passAsFile's .attr-*, .attrs.json, .attrs.sh, exportReferencesGraph
+ * files), owned by the build user.  Its contents travel in parts of at
+ * most MSG_MOUNT_STRING_MAX - 1 bytes, consecutive FILE items of the
+ * same name, so no imsg outgrows MSG_MOUNT_MAXSIZE; they count against
+ * MSG_MOUNT_BUILD_BYTES.  A name is one path component of
+ * [A-Za-z0-9_.-], neither "." nor "..", and not sent twice.
+ */
+struct msg_mount_file {
+	char	*mmf_name;
+	char	*mmf_data;
+	size_t	 mmf_len;
+	int	 mmf_keep;	/* not given to the build user */
+};
+
 /* One sandbox-paths entry: host source bound at target. */
 struct msg_mount_bind {
 	char	*mmbd_target;
@@ -205,6 +232,9 @@ struct msg_mount_build {
 	size_t			  mmb_ninputs;
 	struct msg_mount_bind	 *mmb_binds;
 	size_t			  mmb_nbinds;
+	struct msg_mount_file	 *mmb_files;
+	size_t			  mmb_nfiles;
+	size_t			  mmb_nfileparts;	/* receiving: so far */
 	struct msg_mount_start	  mmb_want;	/* receiving: as announced */
 	size_t			  mmb_bytes;	/* receiving: so far */
 };

@@ -301,6 +301,13 @@ def gen_mount(ps):
            rec(1, 0, item(5, b'/bin/sh\0/bin/busybox\0', 1)) +
            rec(2, 0, u64(9)))
     put('msg_mount', seq)
+    # Build-dir files: one in two parts, one kept the spawner's.
+    fstart = struct.pack('<QIIIIIIII', 9, 30001, 30000, 0, 0, 0, 0, 0, 3)
+    put('msg_mount', rec(0, 0, fstart) + rec(1, 0, item(1, b'/bin/sh\0')) +
+        rec(1, 0, item(6, b'.attrs.json\0{"a":\0')) +
+        rec(1, 0, item(6, b'.attrs.json\x001}\0')) +
+        rec(1, 0, item(6, b'closure\0/nix/store/x\n\n0\n\0', 1)) +
+        rec(2, 0, u64(9)))
     put('msg_mount', rec(3, 1, struct.pack('<Qi', 9, 42) + b'\0' * 4))
     put('msg_mount', rec(4, 1, struct.pack('<Qi', 9, 0) + b'\0' * 4))
     put('msg_mount', rec(5, 0, u64(9)) + rec(6, 0, u64(9)))

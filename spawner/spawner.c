@@ -453,6 +453,8 @@ spawner_convert(struct msg_mount_build *mmb, struct mount_build *mb)
 	mb->mbd_nenv = mmb->mmb_nenv;
 	mb->mbd_inputs = mmb->mmb_inputs;
 	mb->mbd_ninputs = mmb->mmb_ninputs;
+	mb->mbd_files = mmb->mmb_files;
+	mb->mbd_nfiles = mmb->mmb_nfiles;
 	return (0);
 }
 

@@ -254,6 +254,7 @@ r_item(struct imsg *imsg, const char **errstr)
 	memset(&ms, 0, sizeof(ms));
 	ms.mms_id = ritem_id;
 	ms.mms_nargs = ms.mms_nenv = ms.mms_ninputs = ms.mms_nbinds = 1;
+	ms.mms_nfileparts = 1;
 	fake(&start, IMSG_MOUNT_BUILD_START, &ms, sizeof(ms), -1);
 	if (msg_recv_start(&start, &rbuild, &e) == -1)
 		errx(1, "START for items: %s", e);
@@ -509,7 +510,17 @@ test_items_bad(void)
 	ITEM_BAD("bind source with ..", MSG_MOUNT_BIND, 0, "/a\0/../etc");
 	ITEM_BAD("bind optional 2", MSG_MOUNT_BIND, 2, "/a\0/b");
 	ITEM_BAD("unknown kind 0", 0, 0, "x");
-	ITEM_BAD("unknown kind 6", 6, 0, "x");
+	ITEM_GOOD("file", MSG_MOUNT_FILE, 0, ".attr-0abc\0contents");
+	ITEM_GOOD("empty file", MSG_MOUNT_FILE, 0, ".attrs.json\0");
+	ITEM_BAD("file without contents", MSG_MOUNT_FILE, 0, "a");
+	ITEM_BAD("file named with /", MSG_MOUNT_FILE, 0, "a/b\0x");
+	ITEM_BAD("file named ..", MSG_MOUNT_FILE, 0, "..\0x");
+	ITEM_BAD("file named .", MSG_MOUNT_FILE, 0, ".\0x");
+	ITEM_BAD("file without a name", MSG_MOUNT_FILE, 0, "\0x");
+	ITEM_BAD("file named with a space", MSG_MOUNT_FILE, 0, "a b\0x");
+	ITEM_GOOD("file kept", MSG_MOUNT_FILE, 1, "a\0x");
+	ITEM_BAD("file kept 2", MSG_MOUNT_FILE, 2, "a\0x");
+	ITEM_BAD("unknown kind 7", 7, 0, "x\0y");
 	/* Not terminated at all. */
 	item(&mi, MSG_MOUNT_ARG, 0, buf, &len, "abc", 3);
 	expect("unterminated arg", r_item, IMSG_MOUNT_BUILD_ITEM, buf, len,
@@ -521,6 +532,97 @@ test_items_bad(void)
 	expect("item of build 43 in build 42", r_item,
 	    IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0);
 	printf("bad items (store paths, '..', NULs, kinds, ids): ok\n");
+}
+
+/*
+ * Build-dir files: one larger than two parts and an empty one go and
+ * come back whole; a name sent again after another file, and more
+ * parts than START announced, are refused.
+ */
+static void
+test_files(void)
+{
+	struct msg_mount_chan	 mc = { capture, NULL };
+	struct msg_mount_build	 mb, got;
+	struct msg_mount_file	 files[2];
+	struct imsg		 imsg;
+	const char		*errstr;
+	size_t			 i, len = 2 * (MSG_MOUNT_STRING_MAX - 1) + 10;
+	char			*data;
+	int			 rc;
+
+	if ((data = malloc(len + 1)) == NULL)
+		err(1, NULL);
+	for (i = 0; i < len; i++)
+		data[i] = 'a' + i % 26;
+	data[len] = '\0';
+	build_fill(&mb, "x");
+	files[0].mmf_name = ".attrs.json";
+	files[0].mmf_data = data;
+	files[0].mmf_len = len;
+	files[0].mmf_keep = 0;
+	files[1].mmf_name = "empty";
+	files[1].mmf_data = "";
+	files[1].mmf_len = 0;
+	files[1].mmf_keep = 1;
+	mb.mmb_files = files;
+	mb.mmb_nfiles = 2;
+	if (msg_send_build(&mc, &mb) == -1)
+		errx(1, "a build with files was not sent");
+	if (ncaps != 12 + 3 + 1)
+		errx(1, "files: %zu messages, expected 16", ncaps);
+	for (i = 0; i < ncaps; i++) {
+		deliver(&caps[i], &imsg);
+		if (i == 0)
+			rc = msg_recv_start(&imsg, &got, &errstr);
+		else if (i < ncaps - 1)
+			rc = msg_recv_item(&imsg, STOREDIR, &got, &errstr);
+		else
+			rc = msg_recv_go(&imsg, &got, &errstr);
+		if (rc == -1)
+			errx(1, "files: message %zu: %s", i, errstr);
+		imsg_free(&imsg);
+	}
+	if (got.mmb_nfiles != 2 || got.mmb_files[0].mmf_len != len ||
+	    memcmp(got.mmb_files[0].mmf_data, data, len) != 0 ||
+	    strcmp(got.mmb_files[1].mmf_name, "empty") != 0 ||
+	    got.mmb_files[1].mmf_len != 0 || got.mmb_files[0].mmf_keep ||
+	    !got.mmb_files[1].mmf_keep)
+		errx(1, "files differ after the round trip");
+	msg_mount_build_free(&got);
+
+	/* The parts again, the first file's name once more at the end. */
+	deliver(&caps[0], &imsg);
+	if (msg_recv_start(&imsg, &got, &errstr) == -1)
+		errx(1, "files: START");
+	imsg_free(&imsg);
+	got.mmb_want.mms_nfileparts++;
+	for (i = 1; i < ncaps - 1; i++) {
+		deliver(&caps[i], &imsg);
+		if (msg_recv_item(&imsg, STOREDIR, &got, &errstr) == -1)
+			errx(1, "files: item %zu: %s", i, errstr);
+		imsg_free(&imsg);
+	}
+	deliver(&caps[ncaps - 4], &imsg);
+	if (msg_recv_item(&imsg, STOREDIR, &got, &errstr) != -1)
+		errx(1, "a file sent twice was accepted");
+	imsg_free(&imsg);
+	deliver(&caps[ncaps - 2], &imsg);
+	got.mmb_want.mms_nfileparts--;
+	if (msg_recv_item(&imsg, STOREDIR, &got, &errstr) != -1)
+		errx(1, "more file parts than announced were accepted");
+	imsg_free(&imsg);
+	msg_mount_build_free(&got);
+	caps_free();
+
+	/* A NUL inside a file's contents is never sent. */
+	files[1].mmf_data = "a\0b";
+	files[1].mmf_len = 3;
+	if (msg_send_build(&mc, &mb) != -1 || ncaps != 0)
+		errx(1, "a file with a NUL was sent");
+	free(data);
+	ncases += 4;
+	printf("build-dir files: parts, empty, twice, too many, NUL: ok\n");
 }
 
 /* Counts: more than announced, fewer at GO, a second builder. */
@@ -757,6 +859,7 @@ main(void)
 	test_build_roundtrip();
 	test_items_bad();
 	test_counts();
+	test_files();
 	test_replies();
 	test_socket();
 	if (fd_count() != before)
