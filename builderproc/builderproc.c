@@ -168,8 +168,9 @@ builder_pong(const char *from, struct imsg *imsg)
 static int
 builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 {
-	struct msg_cred_reply	 reply;
-	const char		*errstr;
+	struct msg_cred_reply		 reply;
+	struct msg_perm_root_reply	 perm;
+	const char			*errstr;
 
 	(void)iev;
 	switch (imsg_get_type(imsg)) {
@@ -188,6 +189,14 @@ builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 		return (0);
 	case IMSG_CTL_BUILD_USERS:
 		return (users_parse(imsg));
+	case IMSG_CTL_PERM_ROOT_REPLY:
+		if (msg_recv_perm_root_reply(imsg, &perm, &errstr) == -1) {
+			log_warnx("bad CTL_PERM_ROOT_REPLY from parent: %s",
+			    errstr);
+			return (-1);
+		}
+		session_perm_root_reply(&perm);
+		return (0);
 	default:
 		log_warnx("unexpected %s from parent",
 		    imsg_type_name(imsg_get_type(imsg)));

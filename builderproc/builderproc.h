@@ -39,6 +39,7 @@
 struct build_user;
 struct imsg;
 struct msg_cred_reply;
+struct msg_perm_root_reply;
 struct rec_build;
 struct wire_path_info;
 
@@ -101,6 +102,9 @@ int	session_fd_room(int);
 void	session_new_recursive(int, struct rec_build *);
 void	session_listen(int);
 void	session_handle_cred(const struct msg_cred_reply *);
+
+/* session_roots.c */
+void	session_perm_root_reply(const struct msg_perm_root_reply *);
 
 /* session_cache.c */
 void	cache_info_put(const struct wire_path_info *);

@@ -577,6 +577,15 @@ req_put_result(struct build_req *req, struct build_item *it)
 		wire_put_u64(out, it->bi_times > 0 ? it->bi_start : 0);
 		wire_put_u64(out, it->bi_times > 0 ? it->bi_stop : 0);
 	}
+	/*
+	 * cpuUser and cpuSystem, optional microseconds: Nix fills them
+	 * from a build's cgroup only; rnixd runs builders in none, so
+	 * both are absent (tag 0), as with Nix without use-cgroups.
+	 */
+	if (minor >= 37) {
+		wire_put_u64(out, 0);
+		wire_put_u64(out, 0);
+	}
 	if (minor >= 28)
 		req_put_outputs(out, ok && it->bi_drv ? it->bi_goal : NULL,
 		    it->bi_path);

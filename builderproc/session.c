@@ -91,6 +91,8 @@ static void	session_write(int, short, void *);
 static void	session_hup(int, short, void *);
 static int	session_flush(struct session *);
 static void	session_fail(struct session *, const char *);
+static int	session_trust(const struct session *);
+static void	session_refuse(struct session *, const char *);
 static void	session_update_read(struct session *, int);
 static void	session_in(struct session *, struct wire_in *);
 static void	session_run(struct session *);
@@ -872,6 +874,30 @@ session_in(struct session *s, struct wire_in *in)
 	wire_in_init(in, s->s_in + s->s_inoff, avail);
 }
 
+/*
+ * What the client is told of its trust (minor >= 35).  A recursive
+ * session is never trusted, whoever runs the build, as with Nix.
+ */
+static int
+session_trust(const struct session *s)
+{
+	if (s->s_rec == NULL && session_trusted(s))
+		return (WIRE_TRUST_TRUSTED);
+	return (WIRE_TRUST_NOT_TRUSTED);
+}
+
+/*
+ * A refusal, once the handshake is done: the daemon info the client
+ * reads first at its version, then the error in its version's form.
+ */
+static void
+session_refuse(struct session *s, const char *msg)
+{
+	wire_put_daemon_info(&s->s_out, s->s_hello.wh_minor,
+	    WIRE_TRUST_NOT_TRUSTED);
+	session_fail(s, msg);
+}
+
 /* Returns 1 when more requests may follow in the buffer, 0 to wait. */
 static int
 session_hello(struct session *s)
@@ -893,28 +919,33 @@ session_hello(struct session *s)
 		return (0);
 	}
 	session_consume(s, in.wi_off);
-	if (s->s_hello.wh_state == WIRE_HELLO_MAGIC) {
+	switch (s->s_hello.wh_state) {
+	case WIRE_HELLO_MAGIC:
 		wire_put_server_hello(&s->s_out);
+		return (1);
+	case WIRE_HELLO_FEATURES:
+		/* The client sent its features and waits for ours. */
+		wire_put_server_features(&s->s_out);
 		return (1);
 	}
 	if (s->s_cred & CRED_BUILD_USER) {
-		wire_put_daemon_version(&s->s_out, s->s_hello.wh_minor);
-		session_fail(s, "build users may not connect to the daemon "
+		session_refuse(s, "build users may not connect to the daemon "
 		    "socket");
 		return (0);
 	}
 	if ((s->s_cred & CRED_ALLOWED) == 0) {
-		wire_put_daemon_version(&s->s_out, s->s_hello.wh_minor);
 		snprintf(msg, sizeof(msg), "user '%s' is not allowed to "
 		    "connect to the Nix daemon", s->s_user);
-		session_fail(s, msg);
+		session_refuse(s, msg);
 		return (0);
 	}
-	wire_put_server_post_hello(&s->s_out, s->s_hello.wh_minor);
+	wire_put_server_post_hello(&s->s_out, s->s_hello.wh_minor,
+	    session_trust(s));
 	s->s_state = SESSION_OPS;
-	log_debug("session %u: user %s%s, protocol %#llx", s->s_id,
-	    s->s_user, (s->s_cred & CRED_TRUSTED) ? " (trusted)" : "",
-	    (unsigned long long)s->s_hello.wh_version);
+	log_debug("session %u: user %s%s, protocol 1.%u (client offered "
+	    "%#llx)", s->s_id, s->s_user,
+	    session_trust(s) == WIRE_TRUST_TRUSTED ? " (trusted)" : "",
+	    s->s_hello.wh_minor, (unsigned long long)s->s_hello.wh_version);
 	return (1);
 }
 

@@ -130,6 +130,7 @@ struct session {
 	int			 s_error_close;	/* and the stream is lost */
 	struct wire_out		 s_reply;
 	char			*s_arg;		/* what the reply needs */
+	char			*s_link;	/* AddPermRoot's link */
 	int			 s_flag;
 	int			 s_blocked;	/* upload cannot go on */
 	struct upload		*s_up;
@@ -283,6 +284,7 @@ int	run_add_build_log(struct session *, struct op_args *);
 int	parse_export_path(struct session *, struct wire_in *,
 	    struct op_args *);
 int	run_export_path(struct session *, struct op_args *);
+int	ops_canon_path(const char *, char *, size_t);
 int	op_unsupported(struct session *, struct wire_in *);
 int	op_set_options(struct session *, struct wire_in *);
 const char	*ops_add_nar_check(struct session *, struct msg_add_nar *);
@@ -291,6 +293,12 @@ int	reply_multiple(struct session *, struct imsg *);
 int	reply_roots(struct session *, struct imsg *);
 int	reply_gc(struct session *, struct imsg *);
 int	reply_verify(struct session *, struct imsg *);
+
+/* session_roots.c */
+int	parse_perm_root(struct session *, struct wire_in *,
+	    struct op_args *);
+int	run_add_perm_root(struct session *, struct op_args *);
+int	reply_perm_root(struct session *, struct imsg *);
 
 /* session_upload.c */
 #define UPLOAD_MODE_SINGLE	0	/* the payload, to one pipe */

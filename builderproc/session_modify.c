@@ -356,7 +356,7 @@ op_add_temp_root(struct session *s, struct wire_in *in)
  * working directory being "/": no ".", ".." or empty components.
  * Symlinks are not resolved (Nix does not either, here).
  */
-static int
+int
 ops_canon_path(const char *path, char *out, size_t outsz)
 {
 	size_t	len = 0, n;

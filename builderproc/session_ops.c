@@ -153,6 +153,9 @@ static const struct op_desc ops_table[] = {
 	    run_add_build_log, NULL, 0),
 	[WOP_BUILD_PATHS_WITH_RESULTS] = OP_PARSED(REC_BUILD_FILTER,
 	    parse_build_paths, run_build_paths, NULL, 0),
+	/* 1.36; never for a builder, which is never trusted. */
+	[WOP_ADD_PERM_ROOT] = OP_PARSED(REC_REFUSE, parse_perm_root,
+	    run_add_perm_root, reply_perm_root, 0),
 };
 
 #define OPS_NUM	(sizeof(ops_table) / sizeof(ops_table[0]))
@@ -365,6 +368,8 @@ ops_clear(struct session *s)
 	s->s_error = NULL;
 	free(s->s_arg);
 	s->s_arg = NULL;
+	free(s->s_link);
+	s->s_link = NULL;
 	wire_out_reset(&s->s_reply);
 	rec_clear(s);
 }

@@ -189,6 +189,89 @@ msg_recv_cred_reply(struct imsg *imsg, struct msg_cred_reply *mcr,
 }
 
 void
+msg_send_perm_root(struct imsgbuf *ib, const struct msg_perm_root *mpr)
+{
+	struct msg	m;
+
+	msg_open(&m, ib, IMSG_CTL_PERM_ROOT, 0, -1);
+	msg_put_u32(&m, mpr->mpr_id);
+	msg_put_u32(&m, mpr->mpr_uid);
+	msg_put_u32(&m, mpr->mpr_gid);
+	msg_put_str(&m, mpr->mpr_link);
+	msg_put_str(&m, mpr->mpr_target);
+	msg_close_ctl(&m);
+}
+
+/* A link or target: absolute, bounded, copied into its fixed field. */
+static void
+perm_get_path(struct msg_in *in, char *dst, size_t dstsz)
+{
+	char	*p = NULL;
+
+	if (msg_get_str(in, &p, dstsz - 1) == 0 && p[0] != '/')
+		(void)msg_fail(in, "relative path");
+	if (p != NULL)
+		(void)strlcpy(dst, p, dstsz);
+	free(p);
+}
+
+int
+msg_recv_perm_root(struct imsg *imsg, struct msg_perm_root *mpr,
+    const char **errstr)
+{
+	struct msg_in		in;
+	struct msg_perm_root	new;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 0) == 0 &&
+	    msg_get_u32(&in, &new.mpr_id) == 0 &&
+	    msg_get_u32(&in, &new.mpr_uid) == 0 &&
+	    msg_get_u32(&in, &new.mpr_gid) == 0 &&
+	    (new.mpr_uid == (uint32_t)-1 || new.mpr_gid == (uint32_t)-1))
+		(void)msg_fail(&in, "invalid uid or gid");
+	perm_get_path(&in, new.mpr_link, sizeof(new.mpr_link));
+	perm_get_path(&in, new.mpr_target, sizeof(new.mpr_target));
+	if (msg_end(&in, errstr) == -1)
+		return (-1);
+	*mpr = new;
+	return (0);
+}
+
+void
+msg_send_perm_root_reply(struct imsgbuf *ib,
+    const struct msg_perm_root_reply *mprr)
+{
+	struct msg	m;
+
+	msg_open(&m, ib, IMSG_CTL_PERM_ROOT_REPLY, 0, -1);
+	msg_put_u32(&m, mprr->mprr_id);
+	msg_put_str(&m, mprr->mprr_error);
+	msg_close_ctl(&m);
+}
+
+int
+msg_recv_perm_root_reply(struct imsg *imsg, struct msg_perm_root_reply *mprr,
+    const char **errstr)
+{
+	struct msg_in			in;
+	struct msg_perm_root_reply	new;
+	char				*error = NULL;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 0) == 0)
+		(void)msg_get_u32(&in, &new.mprr_id);
+	(void)msg_get_str(&in, &error, sizeof(new.mprr_error) - 1);
+	if (msg_end(&in, errstr) == -1) {
+		free(error);
+		return (-1);
+	}
+	(void)strlcpy(new.mprr_error, error, sizeof(new.mprr_error));
+	free(error);
+	*mprr = new;
+	return (0);
+}
+
+void
 msg_send_build_users(struct imsgbuf *ib, gid_t gid, const uid_t *uids,
     size_t nuids)
 {

@@ -76,6 +76,35 @@ int	msg_recv_cred_reply(struct imsg *, struct msg_cred_reply *,
 	    const char **errstr);
 
 /*
+ * IMSG_CTL_PERM_ROOT: for builderproc's session mpr_id, make the symlink
+ * mpr_link -> mpr_target as uid, gid (a trusted client's AddPermRoot).
+ * Both are absolute and non-empty; the parent judges the rest.
+ */
+#define MSG_PERM_LINK_MAX	4096	/* NUL included */
+#define MSG_PERM_TARGET_MAX	512	/* NUL included */
+struct msg_perm_root {
+	uint32_t	mpr_id;
+	uint32_t	mpr_uid;
+	uint32_t	mpr_gid;
+	char		mpr_link[MSG_PERM_LINK_MAX];
+	char		mpr_target[MSG_PERM_TARGET_MAX];
+};
+void	msg_send_perm_root(struct imsgbuf *, const struct msg_perm_root *);
+int	msg_recv_perm_root(struct imsg *, struct msg_perm_root *,
+	    const char **errstr);
+
+/* IMSG_CTL_PERM_ROOT_REPLY: "" when the link was made, else why not. */
+#define MSG_PERM_ERROR_MAX	(MSG_PERM_LINK_MAX + 256)	/* NUL incl. */
+struct msg_perm_root_reply {
+	uint32_t	mprr_id;
+	char		mprr_error[MSG_PERM_ERROR_MAX];
+};
+void	msg_send_perm_root_reply(struct imsgbuf *,
+	    const struct msg_perm_root_reply *);
+int	msg_recv_perm_root_reply(struct imsg *, struct msg_perm_root_reply *,
+	    const char **errstr);
+
+/*
  * IMSG_CTL_BUILD_USERS: build-users-group's gid and its members' uids,
  * in group order: none is 0 (root never builds), none twice, at most
  * MSG_BUILD_USERS_MAX.  *uids is allocated (free it; NULL when none).

@@ -54,7 +54,7 @@ enum proc_type {
  * reports it in CTL_READY and the parent refuses to run with a child of
  * another version (a half-upgraded install).
  */
-#define IMSG_VERSION		3
+#define IMSG_VERSION		4
 
 enum imsg_type {
 	IMSG_NONE,
@@ -65,6 +65,13 @@ enum imsg_type {
 	IMSG_CTL_READY,		/* parent->child: set up; child->parent: up */
 	IMSG_CTL_CRED_REQ,	/* builder->parent: who is this uid? */
 	IMSG_CTL_CRED_REPLY,	/* parent->builder: name, trust */
+	/*
+	 * builderproc <-> parent, peerid the session: a trusted client's
+	 * AddPermRoot (protocol 1.36).  The link lives anywhere on the
+	 * host, so the parent makes it, as the client's own user.
+	 */
+	IMSG_CTL_PERM_ROOT,		/* builder->parent: link, target */
+	IMSG_CTL_PERM_ROOT_REPLY,	/* parent->builder: "" or why not */
 	/*
 	 * parent -> builderproc, at start and after each configuration
 	 * push: the members of build-users-group (builderproc cannot

@@ -77,7 +77,8 @@ static const char *const wire_op_names[] = {
 	[WOP_QUERY_REALISATION] = "QueryRealisation",
 	[WOP_ADD_MULTIPLE_TO_STORE] = "AddMultipleToStore",
 	[WOP_ADD_BUILD_LOG] = "AddBuildLog",
-	[WOP_BUILD_PATHS_WITH_RESULTS] = "BuildPathsWithResults"
+	[WOP_BUILD_PATHS_WITH_RESULTS] = "BuildPathsWithResults",
+	[WOP_ADD_PERM_ROOT] = "AddPermRoot"
 };
 
 static int	wire_frames_header(struct wire_frames *,
@@ -85,6 +86,9 @@ static int	wire_frames_header(struct wire_frames *,
 static int	wire_get_client_magic(struct wire_in *, struct wire_hello *);
 static int	wire_get_client_version(struct wire_in *,
 		    struct wire_hello *);
+static int	wire_get_client_rest(struct wire_in *, struct wire_hello *,
+		    size_t);
+static int	wire_peek_features(struct wire_in *, size_t *, size_t *);
 static int	wire_put_fields(struct wire_out *, const struct wire_field *,
 		    size_t);
 
@@ -315,6 +319,8 @@ wire_get_client_hello(struct wire_in *in, struct wire_hello *wh)
 		return (wire_get_client_magic(in, wh));
 	case WIRE_HELLO_MAGIC:
 		return (wire_get_client_version(in, wh));
+	case WIRE_HELLO_FEATURES:
+		return (wire_get_client_rest(in, wh, in->wi_off));
 	default:
 		return (wire_in_fail(in, "handshake already done"));
 	}
@@ -337,15 +343,16 @@ wire_get_client_magic(struct wire_in *in, struct wire_hello *wh)
 }
 
 /*
- * The version is judged as soon as it is read.  Which fields follow
- * depends on the client's own minor; the session then runs at the
- * lower of the two versions.
+ * The version is judged as soon as it is read; the session runs at the
+ * lower of the client's and ours, and what follows depends on that.
+ * At 1.38 the client's feature set comes next, and the client waits
+ * for ours before it sends the rest.
  */
 static int
 wire_get_client_version(struct wire_in *in, struct wire_hello *wh)
 {
-	uint64_t	version, affinity = 0, cpu = 0, reserve = 0;
-	size_t		off = in->wi_off;
+	uint64_t	version;
+	size_t		off = in->wi_off, nfeatures = 0;
 	unsigned int	minor;
 	int		r;
 
@@ -357,17 +364,79 @@ wire_get_client_version(struct wire_in *in, struct wire_hello *wh)
 	    PROTOCOL_MAJOR(version) != PROTOCOL_MAJOR(PROTOCOL_VERSION))
 		return (wire_in_fail(in, "unsupported protocol major version"));
 	minor = PROTOCOL_MINOR(version);
-	if (minor >= 14) {
+	if (minor > PROTOCOL_MINOR(PROTOCOL_VERSION))
+		minor = PROTOCOL_MINOR(PROTOCOL_VERSION);
+	if (minor < 38) {
+		wh->wh_version = version;
+		wh->wh_minor = minor;
+		return (wire_get_client_rest(in, wh, off));
+	}
+	if ((r = wire_peek_features(in, &off, &nfeatures)) != 1)
+		return (r);
+	in->wi_off = off;
+	wh->wh_version = version;
+	wh->wh_minor = minor;
+	wh->wh_nfeatures = nfeatures;
+	wh->wh_state = WIRE_HELLO_FEATURES;
+	return (1);
+}
+
+/*
+ * The client's features: a set of names, checked and counted.  We
+ * know none, so the intersection Nix takes is empty whatever they are.
+ */
+static int
+wire_peek_features(struct wire_in *in, size_t *off, size_t *count)
+{
+	const unsigned char	*p;
+	uint64_t		 n, i;
+	size_t			 start = in->wi_off, o = *off, len;
+	int			 r;
+
+	if ((r = wire_peek_u64(in, &o, &n)) != 1)
+		return (r);
+	if (n > WIRE_FEATURES_MAX)
+		return (wire_in_fail(in, "too many protocol features"));
+	/* Read on from o, then put the input back: this only looks. */
+	in->wi_off = o;
+	for (i = 0; i < n; i++) {
+		if ((r = wire_get_string_ref(in, &p, &len,
+		    WIRE_FEATURE_MAX)) != 1)
+			break;
+		if (memchr(p, '\0', len) != NULL) {
+			r = wire_in_fail(in, "string contains a NUL byte");
+			break;
+		}
+	}
+	o = in->wi_off;
+	in->wi_off = start;
+	if (r != 1)
+		return (r);
+	*off = o;
+	*count = n;
+	return (1);
+}
+
+/*
+ * The obsolete CPU affinity (minor >= 14) and reserveSpace (>= 11),
+ * from off on.  wh_minor is set: the fields are the negotiated
+ * version's.
+ */
+static int
+wire_get_client_rest(struct wire_in *in, struct wire_hello *wh, size_t off)
+{
+	uint64_t	affinity = 0, cpu = 0, reserve = 0;
+	int		r;
+
+	if (wh->wh_minor >= 14) {
 		if ((r = wire_peek_u64(in, &off, &affinity)) != 1 ||
 		    (affinity && (r = wire_peek_u64(in, &off, &cpu)) != 1))
 			return (r);
 	}
-	if (minor >= 11 && (r = wire_peek_u64(in, &off, &reserve)) != 1)
+	if (wh->wh_minor >= 11 &&
+	    (r = wire_peek_u64(in, &off, &reserve)) != 1)
 		return (r);
 	in->wi_off = off;
-	wh->wh_version = version;
-	wh->wh_minor = minor < PROTOCOL_MINOR(PROTOCOL_VERSION) ? minor :
-	    PROTOCOL_MINOR(PROTOCOL_VERSION);
 	wh->wh_cpu_affinity = affinity != 0;
 	wh->wh_cpu = cpu;
 	wh->wh_reserve_space = reserve;
@@ -386,19 +455,30 @@ wire_put_server_hello(struct wire_out *out)
 }
 
 int
-wire_put_daemon_version(struct wire_out *out, unsigned int minor)
+wire_put_server_features(struct wire_out *out)
 {
-	if (minor < 33)
-		return (out->wo_error ? -1 : 0);
-	return (wire_put_string(out, WIRE_NIX_VERSION));
+	return (wire_put_strings(out, NULL, 0));
 }
 
 int
-wire_put_server_post_hello(struct wire_out *out, unsigned int minor)
+wire_put_daemon_info(struct wire_out *out, unsigned int minor, int trust)
 {
 	size_t	mark = out->wo_len;
 
-	(void)wire_put_daemon_version(out, minor);
+	if (minor >= 33)
+		(void)wire_put_string(out, WIRE_DAEMON_VERSION);
+	if (minor >= 35)
+		(void)wire_put_u64(out, trust);
+	return (wire_out_end(out, mark));
+}
+
+int
+wire_put_server_post_hello(struct wire_out *out, unsigned int minor,
+    int trust)
+{
+	size_t	mark = out->wo_len;
+
+	(void)wire_put_daemon_info(out, minor, trust);
 	(void)wire_put_stderr_last(out);
 	return (wire_out_end(out, mark));
 }

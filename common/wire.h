@@ -31,11 +31,15 @@
 
 #define WORKER_MAGIC_1		0x6e697863	/* "cxin" */
 #define WORKER_MAGIC_2		0x6478696f	/* "oixd" */
-#define PROTOCOL_VERSION	0x122		/* 1.34 */
+#define PROTOCOL_VERSION	0x126		/* 1.38 */
 #define PROTOCOL_VERSION_MIN	0x10a		/* oldest client served */
 #define PROTOCOL_MAJOR(v)	((v) & 0xff00)
 #define PROTOCOL_MINOR(v)	((v) & 0x00ff)
-#define WIRE_NIX_VERSION	"2.8.0"		/* sent to minor >= 33 */
+/* Sent to minor >= 33, where Nix sends its own version. */
+#define WIRE_DAEMON_VERSION	"rnixd 0.1.0"
+/* The feature names of 1.38 a client may send: we use none of them. */
+#define WIRE_FEATURES_MAX	64
+#define WIRE_FEATURE_MAX	256
 
 /* Op numbers; gaps (2, 15, 17) are invalid. */
 enum wire_op {
@@ -81,7 +85,8 @@ enum wire_op {
 	WOP_QUERY_REALISATION = 43,
 	WOP_ADD_MULTIPLE_TO_STORE = 44,
 	WOP_ADD_BUILD_LOG = 45,
-	WOP_BUILD_PATHS_WITH_RESULTS = 46
+	WOP_BUILD_PATHS_WITH_RESULTS = 46,
+	WOP_ADD_PERM_ROOT = 47			/* 1.36 */
 };
 
 /* Nix's name of an op ("SetOptions"), or NULL if the number is none. */
@@ -229,20 +234,33 @@ int	wire_put_result(struct wire_out *, uint64_t id, uint64_t type,
 
 /*
  * Handshake.  The client sends magic 1 and waits for the daemon's
- * magic 2 and version; only then does it send the rest.  So
+ * magic 2 and version; only then does it send the rest (a client of
+ * 1.38 sends its version with the magic, and then waits).  So
  * wire_get_client_hello() reads one part per call, starting from a
  * zeroed struct: at WIRE_HELLO_MAGIC the daemon sends
- * wire_put_server_hello() and calls again; at WIRE_HELLO_DONE it sends
- * wire_put_server_post_hello() (or its version and an error).
+ * wire_put_server_hello() and calls again; at WIRE_HELLO_FEATURES
+ * (minor >= 38: the client sent its features and waits for ours) it
+ * sends wire_put_server_features() and calls again; at WIRE_HELLO_DONE
+ * it sends wire_put_server_post_hello() (or the daemon info of
+ * wire_put_daemon_info() and an error).  Every field is keyed on the
+ * negotiated minor, the lower of the client's and ours, as Nix does
+ * from 2.24 on (and as older Nix did in effect).
  */
 #define WIRE_HELLO_START	0
 #define WIRE_HELLO_MAGIC	1
 #define WIRE_HELLO_DONE		2
+#define WIRE_HELLO_FEATURES	3
+
+/* What the daemon tells a client of minor >= 35 about its trust. */
+#define WIRE_TRUST_UNKNOWN	0
+#define WIRE_TRUST_TRUSTED	1
+#define WIRE_TRUST_NOT_TRUSTED	2
 
 struct wire_hello {
 	int		wh_state;
 	uint64_t	wh_version;	/* as the client sent it */
 	unsigned int	wh_minor;	/* of min(client, ours): use this */
+	size_t		wh_nfeatures;	/* the client's (1.38), not used */
 	int		wh_cpu_affinity;
 	uint64_t	wh_cpu;		/* ignored, as Nix does */
 	uint64_t	wh_reserve_space;	/* obsolete */
@@ -250,10 +268,17 @@ struct wire_hello {
 
 int	wire_get_client_hello(struct wire_in *, struct wire_hello *);
 int	wire_put_server_hello(struct wire_out *);
-/* The daemon's version string (minor >= 33), nothing else. */
-int	wire_put_daemon_version(struct wire_out *, unsigned int minor);
-/* The version string, then STDERR_LAST: the handshake is over. */
-int	wire_put_server_post_hello(struct wire_out *, unsigned int minor);
+/* Our feature set (minor >= 38): empty. */
+int	wire_put_server_features(struct wire_out *);
+/*
+ * The daemon's version string (minor >= 33) and the client's trust
+ * (minor >= 35, a WIRE_TRUST_*), nothing else.
+ */
+int	wire_put_daemon_info(struct wire_out *, unsigned int minor,
+	    int trust);
+/* The daemon info, then STDERR_LAST: the handshake is over. */
+int	wire_put_server_post_hello(struct wire_out *, unsigned int minor,
+	    int trust);
 
 /*
  * SetOptions (op 19) body, after the op number.  Obsolete fields are

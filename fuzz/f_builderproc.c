@@ -44,7 +44,7 @@
 /* link: builderproc/session.c builderproc/builder_to_store.c */
 /* link: builderproc/session_upload.c builderproc/sched_users.c */
 /* link: builderproc/sched_attrs.c builderproc/sched_graph.c */
-/* link: builderproc/session_query.c */
+/* link: builderproc/session_query.c builderproc/session_roots.c */
 #include <sys/socket.h>
 #include <sys/un.h>
 

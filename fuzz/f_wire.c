@@ -142,11 +142,21 @@ decode(int which, unsigned int minor, struct wire_in *in,
 			return (rc);
 		if (wh.wh_state != WIRE_HELLO_MAGIC)
 			fuzz_fail("hello: magic read, state %d", wh.wh_state);
-		if ((rc = wire_get_client_hello(in, &wh)) == 1 &&
-		    (wh.wh_state != WIRE_HELLO_DONE ||
-		    wh.wh_minor > PROTOCOL_MINOR(PROTOCOL_VERSION)))
-			fuzz_fail("hello: done in state %d, minor %u",
-			    wh.wh_state, wh.wh_minor);
+		if ((rc = wire_get_client_hello(in, &wh)) != 1)
+			return (rc);
+		if (wh.wh_minor > PROTOCOL_MINOR(PROTOCOL_VERSION) ||
+		    (wh.wh_state != WIRE_HELLO_DONE &&
+		    wh.wh_state != WIRE_HELLO_FEATURES) ||
+		    (wh.wh_state == WIRE_HELLO_FEATURES) !=
+		    (wh.wh_minor >= 38) ||
+		    wh.wh_nfeatures > WIRE_FEATURES_MAX)
+			fuzz_fail("hello: state %d, minor %u, %zu features",
+			    wh.wh_state, wh.wh_minor, wh.wh_nfeatures);
+		/* 1.38: the rest follows the features. */
+		if (wh.wh_state == WIRE_HELLO_FEATURES &&
+		    (rc = wire_get_client_hello(in, &wh)) == 1 &&
+		    wh.wh_state != WIRE_HELLO_DONE)
+			fuzz_fail("hello: rest read, state %d", wh.wh_state);
 		return (rc);
 	}
 }

@@ -21,7 +21,7 @@ libsqlite3-dev libssl-dev libjansson-dev mandoc nix-bin busybox-static sqlite3 p
 procps iproute2 util-linux passwd
 clang-14 libclang-rt-14-dev llvm-14
 libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev
-zlib1g-dev libxml2-dev nettle-dev libmd-dev"
+zlib1g-dev libxml2-dev nettle-dev libmd-dev debootstrap"
 # clang-14 builds the fuzz targets of fuzz/ (make fuzz, and their
 # replay in make check); libclang-rt-14-dev holds its libFuzzer and
 # sanitizer runtimes; llvm-14 gives llvm-cov and llvm-profdata for
@@ -30,6 +30,15 @@ zlib1g-dev libxml2-dev nettle-dev libmd-dev"
 # linked statically (the sandbox has no libraries), which takes the
 # static archives of every library libarchive uses (pkg-config
 # --static --libs libarchive), hence the -dev packages after it.
+# debootstrap makes the roots of the newer Nix clients that
+# regress/clients runs (mk/nixroots.sh, once).
+
+# Those roots, made or found; without them those tests skip, saying why.
+roots() {
+	sh "$(dirname "$0")/nixroots.sh" ||
+	    echo "deps: no roots of newer Nix clients (see above)" >&2
+	exit 0
+}
 
 missing=""
 for p in $PKGS; do
@@ -39,7 +48,7 @@ for p in $PKGS; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && roots
 
 if [ ! -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
 	echo "deps: not a Debian system; install the equivalents of:$missing" >&2
@@ -55,3 +64,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q || exit 1
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing || exit 1
+roots

@@ -69,8 +69,12 @@ void	parent_stop_children(void);
 /* parent_cred.c */
 int	parent_handle_cred_req(struct child *, struct imsg *);
 void	parent_send_build_users(struct child *);
+int	parent_cred_trusted(uid_t, gid_t, gid_t *, int *);
 
 /* parent_roots.c */
 int	parent_handle_readlinks(struct child *, struct imsg *);
+
+/* parent_perm.c */
+int	parent_handle_perm_root(struct child *, struct imsg *);
 
 #endif /* RNIXD_PARENT_H */

@@ -135,6 +135,27 @@ parent_handle_cred_req(struct child *ch, struct imsg *imsg)
 }
 
 /*
+ * Is uid a trusted user (and no build user), by the parent's own
+ * reckoning?  Its groups go to groups (*ngroups in: room, out: count),
+ * for acting as that user.
+ */
+int
+parent_cred_trusted(uid_t uid, gid_t gid, gid_t *groups, int *ngroups)
+{
+	struct cred_user	cu;
+
+	if (parent_cred_lookup(uid, gid, &cu) == -1 ||
+	    parent_cred_is_build_user(&cu) ||
+	    !parent_cred_match(&cu, &parent_conf->conf_trusted_users))
+		return (0);
+	if (cu.cu_ngroups > *ngroups)
+		cu.cu_ngroups = *ngroups;
+	memcpy(groups, cu.cu_groups, cu.cu_ngroups * sizeof(*groups));
+	*ngroups = cu.cu_ngroups;
+	return (1);
+}
+
+/*
  * builderproc hands one build user to each running build; it cannot
  * read /etc/group, so it gets the members of build-users-group from
  * here (as Nix takes them: the group's member list, each a user that

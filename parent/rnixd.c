@@ -330,6 +330,8 @@ parent_dispatch_builder(struct child *ch, struct imsg *imsg)
 		return (0);
 	case IMSG_CTL_CRED_REQ:
 		return (parent_handle_cred_req(ch, imsg));
+	case IMSG_CTL_PERM_ROOT:
+		return (parent_handle_perm_root(ch, imsg));
 	default:
 		return (parent_unexpected(ch, imsg));
 	}

@@ -31,6 +31,7 @@
 /* link: builderproc/session_query.c */
 /* link: builderproc/session_modify.c builderproc/session_cache.c */
 /* link: builderproc/builder_to_store.c builderproc/session_upload.c */
+/* link: builderproc/session_roots.c */
 #include <sys/socket.h>
 
 #include <err.h>
@@ -392,6 +393,10 @@ put_request(struct wire_out *out, uint64_t op, int allowed)
 	case WOP_ADD_BUILD_LOG:
 		wire_put_string(out, HASH_A "-allowed.drv");
 		break;
+	case WOP_ADD_PERM_ROOT:
+		wire_put_string(out, path);
+		wire_put_string(out, "/build/a-root");
+		break;
 	default:
 		/* The ops of one path, and numbers that are no op. */
 		wire_put_string(out, path);
@@ -609,6 +614,7 @@ static const struct expect expected[OPS_MAX + 1] = {
 	[WOP_ADD_BUILD_LOG] = { REC_REFUSE, "refused", "refused" },
 	[WOP_BUILD_PATHS_WITH_RESULTS] = { REC_BUILD_FILTER, "build",
 	    "not-buildable" },
+	[WOP_ADD_PERM_ROOT] = { REC_REFUSE, "refused", "refused" },
 };
 
 static void

@@ -49,6 +49,8 @@ import sys
 import time
 
 MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
+# The client here speaks 1.34; the daemon announces its own 1.38.
+DAEMON_VERSION, DAEMON_NAME = 0x126, b"rnixd 0.1.0"
 STDERR_LAST = 0x616c7473
 STDERR_ERROR = 0x63787470
 TEXT_LEN = 16 * 1024 * 1024 - 4096
@@ -78,7 +80,7 @@ def read_u64(s):
 
 def handshake(s):
     s.sendall(u64(MAGIC1))
-    if read_u64(s) != MAGIC2 or read_u64(s) != VERSION:
+    if read_u64(s) != MAGIC2 or read_u64(s) != DAEMON_VERSION:
         raise AssertionError("bad server hello")
     s.sendall(u64(VERSION) + u64(0) + u64(0))
     n = read_u64(s)

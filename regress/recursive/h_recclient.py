@@ -50,6 +50,8 @@ import sys
 import time
 
 MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
+# The client here speaks 1.34; the daemon announces its own 1.38.
+DAEMON_VERSION, DAEMON_NAME = 0x126, b"rnixd 0.1.0"
 STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
 NOT_ALLOWED = "is not allowed in recursive Nix"
@@ -120,18 +122,39 @@ def path_info(path, nar, refs=(), ca=""):
 
 
 class Conn:
-    def __init__(self, sockpath):
+    def __init__(self, sockpath, version=VERSION):
+        """A session at min(version, 1.38), its handshake field by
+        field as Nix's client of that version reads it."""
         self.seen = []
+        self.minor = min(version & 0xff, 38)
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.connect(sockpath)
         self.s.settimeout(60)
-        self.s.sendall(u64(MAGIC1))
+        if self.minor >= 38:
+            self.s.sendall(u64(MAGIC1) + u64(version))
+        else:
+            self.s.sendall(u64(MAGIC1))
         self.expect_u64(MAGIC2, "magic 2")
-        self.expect_u64(VERSION, "daemon version")
-        self.s.sendall(u64(VERSION) + u64(0) + u64(0))
-        self.string()
+        self.expect_u64(DAEMON_VERSION, "daemon version")
+        if self.minor >= 38:
+            self.s.sendall(strings(["a-client-feature"]))
+            if self.strings() != []:
+                raise AssertionError("daemon features")
+            rest = b""
+        else:
+            rest = u64(version)
+        if self.minor >= 14:
+            rest += u64(0)
+        if self.minor >= 11:
+            rest += u64(0)
+        self.s.sendall(rest)
+        if self.minor >= 33 and self.string() != DAEMON_NAME:
+            raise AssertionError("daemon name")
+        # A recursive session is never trusted.
+        if self.minor >= 35:
+            self.expect_u64(2, "trust")
         self.expect_last()
-        self.s.sendall(set_options())
+        self.s.sendall(set_options(self.minor))
         self.expect_last()
 
     def close(self):
@@ -262,14 +285,20 @@ class Conn:
             msg = self.string().decode()
             for _ in range(4):
                 self.u64()
+            if self.minor >= 37:
+                # cpuUser, cpuSystem: absent
+                self.expect_u64(0, "cpuUser")
+                self.expect_u64(0, "cpuSystem")
             outs = [(self.string(), self.string()) for _ in range(self.u64())]
             res.append((path, status, msg, outs))
         return res
 
 
-def set_options(overrides=()):
+def set_options(minor=34, overrides=()):
     body = u64(19) + u64(0) * 3 + u64(3) + u64(1) + u64(0) + u64(1)
     body += u64(0) * 3 + u64(2) + u64(1)
+    if minor < 12:
+        return body
     body += u64(len(overrides))
     for k, v in overrides:
         body += string(k) + string(v)
@@ -571,6 +600,43 @@ def case_build_ok(sock):
     c.expect_usable()
 
 
+def case_version(version):
+    """At every version the socket is as strict: an input is valid, a
+    path outside the closure is not and has no info, and a refused op
+    stays refused."""
+    def run(sock):
+        c = Conn(sock, version)
+        if c.is_valid(env("IN")) != 1 or c.is_valid(env("SECRET")) != 0:
+            raise AssertionError("IsValidPath at 1.%d" % c.minor)
+        c.op(26, string(env("SECRET")))
+        c.expect_last()
+        if c.u64() != 0:
+            raise AssertionError("QueryPathInfo at 1.%d" % c.minor)
+        c.op(37, string(env("IN")) + strings(["k:" + "A" * 88]))
+        if c.minor >= 26:
+            c.expect_error("AddSignatures", NOT_ALLOWED)
+        else:
+            # Before 1.26 an error is its text and an exit status.
+            c.expect_u64(STDERR_ERROR, "error")
+            msg = c.string().decode()
+            c.u64()
+            if "AddSignatures" not in msg or NOT_ALLOWED not in msg:
+                raise AssertionError("1.%d error: %r" % (c.minor, msg))
+        c.expect_usable()
+    return run
+
+
+def case_build_results_new(sock):
+    """A build result at 1.38 carries 1.37's CPU times (absent)."""
+    c = Conn(sock, 0x126)
+    c.op(46, strings([env("INNERDRV") + "!out"]) + u64(0))
+    c.expect_last()
+    res = c.build_results()
+    if len(res) != 1 or res[0][1] not in (0, 1, 2):
+        raise AssertionError("BuildPathsWithResults: %r" % res)
+    c.expect_usable()
+
+
 def case_build_fod_deep(sock):
     """A fixed-output derivation below the requested one is refused."""
     c = Conn(sock)
@@ -588,8 +654,9 @@ def case_build_fod_deep(sock):
 
 def case_setoptions(sock):
     c = Conn(sock)
-    c.send(set_options([("max-jobs", "99"), ("substituters", "http://x"),
-                        ("sandbox", "false")]))
+    c.send(set_options(overrides=[("max-jobs", "99"),
+                                  ("substituters", "http://x"),
+                                  ("sandbox", "false")]))
     if c.stderr() != "last":
         raise AssertionError("SetOptions was refused")
     c.expect_usable()
@@ -850,6 +917,16 @@ def cases():
     c["export-path"] = lambda s: refused(
         16, string(env("IN")) + u64(0), "ExportPath", NOT_ALLOWED)(s)
     c["import-paths"] = refused(27, b"", "ImportPaths", NOT_ALLOWED)
+    # 1.36: a builder makes no permanent roots (nor does Nix's daemon
+    # for an untrusted client, which a recursive one always is).
+    c["add-perm-root"] = lambda s: refused(
+        47, string(env("IN")) + string("/build/a-root"), "AddPermRoot",
+        NOT_ALLOWED)(s)
+    for minor in range(21, 39):
+        c["version-1.%d" % minor] = case_version(0x100 | minor)
+    c["version-0x127"] = case_version(0x127)
+    c["version-0x1ff"] = case_version(0x1ff)
+    c["build-results-1.38"] = case_build_results_new
     for op in (24, 25, 99, 1000):
         c["invalid-op-%d" % op] = case_invalid_op(op)
     # Builds.

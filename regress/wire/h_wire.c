@@ -168,22 +168,55 @@ check_client(const struct stream *c, struct summary *sm)
 	}
 }
 
+/* The length of the string at off in buf, padding included. */
+static size_t
+string_span(const unsigned char *buf, size_t len, size_t off)
+{
+	uint64_t	n = 0;
+	int		i;
+
+	if (off + 8 > len)
+		errx(1, "daemon stream: no string at %zu", off);
+	for (i = 7; i >= 0; i--)
+		n = (n << 8) | buf[off + i];
+	if (n > 64 || off + 8 + n > len)
+		errx(1, "daemon stream: bad string length %llu at %zu",
+		    (unsigned long long)n, off);
+	return (8 + (n + 7) / 8 * 8);
+}
+
+/*
+ * The captures are Nix 2.8's daemon.  Ours announces 1.38 and its own
+ * name where Nix said 1.34 and "2.8.0"; the rest must be the same.
+ */
 static void
 check_daemon(const struct stream *d, const struct summary *sm)
 {
 	struct wire_out	out;
+	size_t		dv = 0, ov = 0;
 
 	wire_out_init(&out, 4096);
 	(void)wire_put_server_hello(&out);
-	(void)wire_put_server_post_hello(&out, sm->sm_minor);
+	(void)wire_put_server_post_hello(&out, sm->sm_minor,
+	    WIRE_TRUST_TRUSTED);
 	(void)wire_put_stderr_last(&out);	/* SetOptions done */
 	if (out.wo_error)
 		errx(1, "put: %s", out.wo_errstr);
-	if (d->s_len < out.wo_len)
+	if (sm->sm_minor >= 35)
+		errx(1, "a capture of minor %u: not Nix 2.8's", sm->sm_minor);
+	if (d->s_len < 16 || memcmp(d->s_buf, out.wo_buf, 8) != 0 ||
+	    d->s_buf[8] != 0x22 || out.wo_buf[8] != 0x26)
+		errx(1, "daemon stream: not magic 2 and versions 0x122/0x126");
+	if (sm->sm_minor >= 33) {
+		dv = string_span(d->s_buf, d->s_len, 16);
+		ov = string_span(out.wo_buf, out.wo_len, 16);
+	}
+	if (d->s_len - dv < out.wo_len - ov)
 		errx(1, "daemon stream: got %zu bytes, expected at least %zu",
-		    d->s_len, out.wo_len);
-	if (memcmp(d->s_buf, out.wo_buf, out.wo_len) != 0)
-		errx(1, "daemon stream does not begin with our handshake");
+		    d->s_len - dv, out.wo_len - ov);
+	if (memcmp(d->s_buf + 16 + dv, out.wo_buf + 16 + ov,
+	    out.wo_len - 16 - ov) != 0)
+		errx(1, "daemon stream does not go on as our handshake");
 	wire_out_free(&out);
 }
 

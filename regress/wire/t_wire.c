@@ -1147,11 +1147,18 @@ g_hello(struct wire_in *in, void *arg)
 	return (r);
 }
 
+/* The client's version; at 1.38 its features, else the rest. */
 static void
 hello_bytes(struct bld *b, uint64_t version, int affinity)
 {
 	memset(b, 0, sizeof(*b));
 	b_u64(b, version);
+	if (PROTOCOL_MINOR(version) >= 38) {
+		b_u64(b, 2);
+		b_str(b, "a-feature");
+		b_str(b, "another");
+		return;
+	}
 	if (PROTOCOL_MINOR(version) >= 14) {
 		b_u64(b, affinity);
 		if (affinity)
@@ -1159,6 +1166,17 @@ hello_bytes(struct bld *b, uint64_t version, int affinity)
 	}
 	if (PROTOCOL_MINOR(version) >= 11)
 		b_u64(b, 0);
+}
+
+/* What a client of 1.38 sends once it has the daemon's features. */
+static void
+rest_bytes(struct bld *b, int affinity)
+{
+	memset(b, 0, sizeof(*b));
+	b_u64(b, affinity);
+	if (affinity)
+		b_u64(b, 3);
+	b_u64(b, 0);
 }
 
 static void
@@ -1173,11 +1191,19 @@ check_hello(uint64_t version, int affinity, size_t wantlen,
 	memset(&wh, 0, sizeof(wh));
 	wh.wh_state = WIRE_HELLO_MAGIC;
 	check_prefixes("hello", b.b_buf, b.b_len, g_hello, &wh);
-	expect_int("state", wh.wh_state, WIRE_HELLO_DONE);
 	expect_int("version", wh.wh_version, version);
 	expect_int("minor", wh.wh_minor, wantminor);
-	expect_int("affinity", wh.wh_cpu_affinity, affinity);
 	b_free(&b);
+	if (wantminor >= 38) {
+		/* Features first; the rest only after ours went out. */
+		expect_int("state", wh.wh_state, WIRE_HELLO_FEATURES);
+		expect_int("features", wh.wh_nfeatures, 2);
+		rest_bytes(&b, affinity);
+		check_prefixes("hello rest", b.b_buf, b.b_len, g_hello, &wh);
+		b_free(&b);
+	}
+	expect_int("state", wh.wh_state, WIRE_HELLO_DONE);
+	expect_int("affinity", wh.wh_cpu_affinity, affinity);
 }
 
 static void
@@ -1187,20 +1213,31 @@ test_hello(void)
 	struct wire_hello		 wh;
 	struct wire_in			 in;
 	struct bld			 b;
+	unsigned int			 minor;
 
-	printf("handshake: both parts, old minors, every short prefix\n");
+	printf("handshake: both parts, every minor, every short prefix\n");
 	memset(&wh, 0, sizeof(wh));
 	check_prefixes("magic", magic, 8, g_hello, &wh);
 	expect_int("magic state", wh.wh_state, WIRE_HELLO_MAGIC);
 	check_hello(0x122, 0, 24, 34);
 	check_hello(0x122, 1, 32, 34);
-	check_hello(0x125, 0, 24, 34);
+	check_hello(0x125, 0, 24, 37);
+	check_hello(0x125, 1, 32, 37);
+	check_hello(0x126, 0, 56, 38);
+	check_hello(0x126, 1, 56, 38);
+	/* Beyond ours: the session runs at 1.38, features and all. */
+	check_hello(0x127, 0, 56, 38);
+	check_hello(0x1ff, 1, 56, 38);
 	check_hello(0x10a, 0, 8, 10);
 	check_hello(0x10b, 0, 16, 11);
 	check_hello(0x10d, 0, 16, 13);
 	check_hello(0x10e, 1, 32, 14);
+	for (minor = 10; minor <= 40; minor++)
+		check_hello(0x100 | minor, 0, minor >= 38 ? 56 :
+		    minor >= 14 ? 24 : minor >= 11 ? 16 : 8,
+		    minor > 38 ? 38 : minor);
 
-	printf("handshake: bad magic, old and foreign versions\n");
+	printf("handshake: bad magic, old and foreign versions, features\n");
 	memset(&wh, 0, sizeof(wh));
 	check_bad("magic", (const unsigned char *)"oixd\0\0\0", 8, g_hello,
 	    &wh, "protocol mismatch");
@@ -1214,6 +1251,26 @@ test_hello(void)
 	hello_bytes(&b, 0x10122, 0);
 	check_bad("0x10122", b.b_buf, 8, g_hello, &wh, "major");
 	b_free(&b);
+	memset(&b, 0, sizeof(b));
+	b_u64(&b, 0x126);
+	b_u64(&b, WIRE_FEATURES_MAX + 1);
+	check_bad("many features", b.b_buf, b.b_len, g_hello, &wh,
+	    "too many protocol features");
+	b_free(&b);
+	memset(&b, 0, sizeof(b));
+	b_u64(&b, 0x126);
+	b_u64(&b, 1);
+	b_u64(&b, WIRE_FEATURE_MAX + 1);
+	check_bad("long feature", b.b_buf, b.b_len, g_hello, &wh,
+	    "too long");
+	b_free(&b);
+	memset(&b, 0, sizeof(b));
+	b_u64(&b, 0x126);
+	b_u64(&b, 1);
+	b_u64(&b, 3);
+	b_raw(&b, "a\0b\0\0\0\0\0", 8);
+	check_bad("NUL in a feature", b.b_buf, b.b_len, g_hello, &wh, "NUL");
+	b_free(&b);
 	wh.wh_state = WIRE_HELLO_DONE;
 	wire_in_init(&in, magic, 8);
 	expect_int("after done", wire_get_client_hello(&in, &wh), -1);
@@ -1224,26 +1281,40 @@ test_server_hello(void)
 {
 	static const unsigned char	 want[] = {
 		0x6f, 0x69, 0x78, 0x64, 0, 0, 0, 0,	/* WORKER_MAGIC_2 */
-		0x22, 0x01, 0, 0, 0, 0, 0, 0,		/* 0x122 */
-		0x05, 0, 0, 0, 0, 0, 0, 0,		/* "2.8.0" */
-		0x32, 0x2e, 0x38, 0x2e, 0x30, 0, 0, 0,
+		0x26, 0x01, 0, 0, 0, 0, 0, 0,		/* 0x126 */
+		0x0b, 0, 0, 0, 0, 0, 0, 0,		/* "rnixd 0.1.0" */
+		'r', 'n', 'i', 'x', 'd', ' ', '0', '.',
+		'1', '.', '0', 0, 0, 0, 0, 0,
+		0x02, 0, 0, 0, 0, 0, 0, 0,		/* not trusted */
 		0x73, 0x74, 0x6c, 0x61, 0, 0, 0, 0	/* STDERR_LAST */
 	};
+	static const unsigned char	 nofeatures[8];
 	struct wire_out			 out;
 
-	printf("handshake: the daemon's bytes of worker-protocol.md "
-	    "section 9\n");
+	printf("handshake: the daemon's bytes at 1.32 to 1.38\n");
 	wire_out_init(&out, 1 << 20);
 	expect_int("server hello", wire_put_server_hello(&out) |
-	    wire_put_server_post_hello(&out, 34), 0);
-	expect_bytes("hello 34", out.wo_buf, out.wo_len, want, sizeof(want));
+	    wire_put_server_post_hello(&out, 35, WIRE_TRUST_NOT_TRUSTED), 0);
+	expect_bytes("hello 35", out.wo_buf, out.wo_len, want, sizeof(want));
+	wire_out_reset(&out);
+	(void)wire_put_server_post_hello(&out, 38, WIRE_TRUST_TRUSTED);
+	expect_int("trusted", out.wo_buf[24], 1);
 	wire_out_reset(&out);
 	(void)wire_put_server_hello(&out);
-	(void)wire_put_server_post_hello(&out, 33);
-	expect_bytes("hello 33", out.wo_buf, out.wo_len, want, sizeof(want));
+	(void)wire_put_server_post_hello(&out, 34, WIRE_TRUST_TRUSTED);
+	expect_int("hello 34 length", out.wo_len, 48);
+	expect_bytes("hello 34 (no trust)", out.wo_buf, 40, want, 40);
+	expect_bytes("hello 34 end", out.wo_buf + 40, out.wo_len - 40,
+	    want + 48, 8);
 	wire_out_reset(&out);
-	(void)wire_put_server_post_hello(&out, 32);
-	expect_bytes("post hello 32", out.wo_buf, out.wo_len, want + 32, 8);
+	(void)wire_put_server_post_hello(&out, 32, WIRE_TRUST_TRUSTED);
+	expect_bytes("post hello 32", out.wo_buf, out.wo_len, want + 48, 8);
+	wire_out_reset(&out);
+	(void)wire_put_server_features(&out);
+	expect_bytes("features", out.wo_buf, out.wo_len, nofeatures, 8);
+	wire_out_reset(&out);
+	(void)wire_put_daemon_info(&out, 33, WIRE_TRUST_TRUSTED);
+	expect_bytes("info 33", out.wo_buf, out.wo_len, want + 16, 24);
 	wire_out_free(&out);
 }
 
@@ -1329,7 +1400,7 @@ test_set_options(void)
 static void
 test_op_names(void)
 {
-	static const uint64_t	invalid[] = { 0, 2, 15, 17, 47, 99,
+	static const uint64_t	invalid[] = { 0, 2, 15, 17, 48, 99,
 				    1ULL << 32, UINT64_MAX };
 	size_t			i;
 
@@ -1340,6 +1411,7 @@ test_op_names(void)
 	expect_str("39", wire_op_name(39), "AddToStoreNar");
 	expect_str("44", wire_op_name(44), "AddMultipleToStore");
 	expect_str("46", wire_op_name(46), "BuildPathsWithResults");
+	expect_str("47", wire_op_name(47), "AddPermRoot");
 	for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
 		expect_str("invalid op", wire_op_name(invalid[i]), NULL);
 	for (i = 1; i <= 46; i++)
