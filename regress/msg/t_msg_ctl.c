@@ -163,6 +163,22 @@ r_cred_reply(struct imsg *imsg, const char **errstr)
 }
 
 static int
+r_perm_root(struct imsg *imsg, const char **errstr)
+{
+	struct msg_perm_root	mpr;
+
+	return (msg_recv_perm_root(imsg, &mpr, errstr));
+}
+
+static int
+r_perm_root_reply(struct imsg *imsg, const char **errstr)
+{
+	struct msg_perm_root_reply	mprr;
+
+	return (msg_recv_perm_root_reply(imsg, &mprr, errstr));
+}
+
+static int
 r_build_users(struct imsg *imsg, const char **errstr)
 {
 	uid_t	*uids;
@@ -336,6 +352,105 @@ test_cred(void)
 	expect_u64s("CRED_REPLY with a long name", r_cred_reply,
 	    IMSG_CTL_CRED_REPLY, -1, v, 2, name);
 	printf("credential rules (ids, flags, name): ok\n");
+}
+
+/*
+ * PERM_ROOT's payload by hand: id, uid, gid, link, target; the link's
+ * length is strlen's unless linklen is given (for a NUL inside).
+ */
+static void
+expect_perm(const char *what, uint32_t uid, const char *link,
+    size_t linklen, const char *target)
+{
+	struct wire_out	o;
+
+	wire_out_init(&o, 1 << 20);
+	(void)wire_put_u64(&o, 5);
+	(void)wire_put_u64(&o, uid);
+	(void)wire_put_u64(&o, 100);
+	(void)wire_put_bytes(&o, link, linklen != 0 ? linklen : strlen(link));
+	(void)wire_put_string(&o, target);
+	mt_expect(what, r_perm_root, IMSG_CTL_PERM_ROOT, o.wo_buf, o.wo_len,
+	    -1, 0);
+	wire_out_free(&o);
+}
+
+/* PERM_ROOT and its reply: a trusted client's AddPermRoot. */
+static void
+test_perm_root(void)
+{
+	struct msg_perm_root		 mpr, got;
+	struct msg_perm_root_reply	 mprr, gotr;
+	struct wire_out			 o;
+	struct imsg			 imsg;
+	struct cap			 c;
+	const char			*errstr;
+	char				 lng[MSG_PERM_ERROR_MAX + 1];
+	uint64_t			 v[1];
+
+	memset(&mpr, 0, sizeof(mpr));
+	mpr.mpr_id = 5;
+	mpr.mpr_uid = 1000;
+	mpr.mpr_gid = 100;
+	lng[0] = '/';
+	memset(lng + 1, 'l', MSG_PERM_LINK_MAX - 2);
+	lng[MSG_PERM_LINK_MAX - 1] = '\0';
+	(void)strlcpy(mpr.mpr_link, lng, sizeof(mpr.mpr_link));
+	(void)strlcpy(mpr.mpr_target, "/nix/store/"
+	    "00000000000000000000000000000000-a", sizeof(mpr.mpr_target));
+	msg_send_perm_root(&ib_send, &mpr);
+	take(&imsg);
+	capture(&imsg, &c);
+	if (msg_recv_perm_root(&imsg, &got, &errstr) == -1 ||
+	    got.mpr_id != 5 || got.mpr_uid != 1000 || got.mpr_gid != 100 ||
+	    strcmp(got.mpr_link, mpr.mpr_link) != 0 ||
+	    strcmp(got.mpr_target, mpr.mpr_target) != 0)
+		errx(1, "PERM_ROOT round trip");
+	imsg_free(&imsg);
+	generic("CTL_PERM_ROOT", r_perm_root, &c);
+	expect_perm("PERM_ROOT of uid -1", (uint32_t)-1, "/home/a/r", 0,
+	    "/nix/store/x");
+	expect_perm("PERM_ROOT with a relative link", 1000, "home/a/r", 0,
+	    "/nix/store/x");
+	expect_perm("PERM_ROOT with an empty target", 1000, "/home/a/r", 0,
+	    "");
+	expect_perm("PERM_ROOT with a NUL in the link", 1000, "/home/a\0b",
+	    10, "/nix/store/x");
+	lng[MSG_PERM_LINK_MAX - 1] = 'l';
+	lng[MSG_PERM_LINK_MAX] = '\0';
+	expect_perm("PERM_ROOT with a long link", 1000, lng, 0,
+	    "/nix/store/x");
+	lng[MSG_PERM_TARGET_MAX] = '\0';
+	expect_perm("PERM_ROOT with a long target", 1000, "/home/a/r", 0,
+	    lng);
+
+	memset(&mprr, 0, sizeof(mprr));
+	mprr.mprr_id = 5;
+	memset(mprr.mprr_error, 'e', MSG_PERM_ERROR_MAX - 1);
+	msg_send_perm_root_reply(&ib_send, &mprr);
+	take(&imsg);
+	capture(&imsg, &c);
+	if (msg_recv_perm_root_reply(&imsg, &gotr, &errstr) == -1 ||
+	    gotr.mprr_id != 5 ||
+	    strcmp(gotr.mprr_error, mprr.mprr_error) != 0)
+		errx(1, "PERM_ROOT_REPLY round trip");
+	imsg_free(&imsg);
+	generic("CTL_PERM_ROOT_REPLY", r_perm_root_reply, &c);
+	v[0] = 5;
+	memset(lng, 'e', MSG_PERM_ERROR_MAX);
+	lng[MSG_PERM_ERROR_MAX] = '\0';
+	expect_u64s("PERM_ROOT_REPLY with a long error", r_perm_root_reply,
+	    IMSG_CTL_PERM_ROOT_REPLY, -1, v, 1, lng);
+	expect_u64s("PERM_ROOT_REPLY without its error", r_perm_root_reply,
+	    IMSG_CTL_PERM_ROOT_REPLY, -1, v, 1, NULL);
+	wire_out_init(&o, 1 << 20);
+	(void)wire_put_u64(&o, 5);
+	(void)wire_put_bytes(&o, "no\0pe", 6);
+	mt_expect("PERM_ROOT_REPLY with a NUL in the error",
+	    r_perm_root_reply, IMSG_CTL_PERM_ROOT_REPLY, o.wo_buf, o.wo_len,
+	    -1, 0);
+	wire_out_free(&o);
+	printf("perm root rules (ids, paths, bounds): ok\n");
 }
 
 /* BUILD_USERS: the members of build-users-group. */
@@ -528,6 +643,7 @@ main(void)
 	before = mt_fd_count();
 	test_setup();
 	test_cred();
+	test_perm_root();
 	test_build_users();
 	test_config();
 	test_readlinks();
