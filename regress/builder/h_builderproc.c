@@ -828,6 +828,7 @@ client_open(struct client *c)
 	struct sockaddr_un	sun;
 	struct wire_out		out;
 	char			version[64];
+	uint64_t		n;
 
 	memset(c, 0, sizeof(*c));
 	memset(&sun, 0, sizeof(sun));
@@ -843,12 +844,19 @@ client_open(struct client *c)
 	if (client_u64(c) != WORKER_MAGIC_2 ||
 	    client_u64(c) != PROTOCOL_VERSION)
 		errx(1, "handshake: not a Nix 2.8 daemon");
+	/* 1.38: our (empty) feature set, then the daemon's, then the rest. */
 	wire_out_init(&out, 4096);
 	wire_put_u64(&out, PROTOCOL_VERSION);
+	wire_put_u64(&out, 0);		/* no features */
+	client_send(c, &out);
+	for (n = client_u64(c); n > 0; n--)
+		client_string(c, version, sizeof(version));
+	wire_out_init(&out, 4096);
 	wire_put_u64(&out, 0);		/* cpu affinity */
 	wire_put_u64(&out, 0);		/* reserveSpace */
 	client_send(c, &out);
 	client_string(c, version, sizeof(version));
+	(void)client_u64(c);		/* trusted (1.35) */
 	if (client_stderr(c) != 0)
 		errx(1, "handshake refused: %s", c->c_error);
 	/* SetOptions, as nix sends it first (worker-protocol.md). */
