@@ -28,6 +28,10 @@ OBJ	:= obj
 COMMON_PKGS := libbsd-overlay libcrypto
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
+# Headers of the libraries only some programs link: asked apart, so that
+# one missing .pc file cannot drop the flags of the others above.
+PKG_CFLAGS += $(shell $(PKG_CONFIG) --cflags sqlite3 libevent libseccomp \
+	      2>/dev/null)
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	   -Wmissing-prototypes -Wstrict-prototypes
@@ -114,26 +118,55 @@ $(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 $(eval $(call prog_rule,rnixd-spawner,spawner,libseccomp))
 
+# rnixd-builtin runs as the builder of builtin: derivations, inside
+# the sandbox, which holds no dynamic loader and no library: it is
+# linked statically, with its own files and libarchive only (no
+# libcommon).  Sanitizers need a loader too, so the ASan tree gets
+# the plain program.
+BUILTIN_SRCS := $(sort $(wildcard builtin/*.c))
+BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(OBJ)/%.o)
+BUILTIN_BIN := $(OBJ)/libexec/rnixd/rnixd-builtin
+BUILTIN_LIBS = $(shell $(PKG_CONFIG) --static --libs libarchive \
+	       libbsd 2>/dev/null)
+$(BUILTIN_BIN): $(BUILTIN_OBJS)
+	$(CC) $(ALL_CFLAGS) -static -Wl,--gc-sections -o $@ \
+	    $(BUILTIN_OBJS) $(BUILTIN_LIBS)
+$(OBJ)/asan/libexec/rnixd/rnixd-builtin: $(BUILTIN_BIN)
+	@mkdir -p $(@D)
+	cp $(BUILTIN_BIN) $@
+PROG_BINS += $(BUILTIN_BIN)
+PROG_ASAN_BINS += $(OBJ)/asan/libexec/rnixd/rnixd-builtin
+
 progs: $(PROG_BINS)
 progs-asan: $(PROG_ASAN_BINS)
 .PHONY: progs progs-asan
 
 # Unit tests may need libseccomp, libevent (imsgev) or sqlite3; linking
 # them is harmless.  A unit test of a process's own file (storeproc's
-# database code, say) names it in a "// link: <file.c> ..." line.
+# database code, say) names it in a "/* link: <file.c> ... */" line (or
+# "// link: <file.c> ..."), alone on its line.  The test links that
+# file's object, built by the rules above: it depends on its own source,
+# libcommon and those objects, each of which has its own .d file.
 TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp libevent \
-	    sqlite3 2>/dev/null)
-test_links = $(shell sed -n 's|^/\* link: \(.*\) \*/$$|\1|p' $(1))
+	    sqlite3 libarchive 2>/dev/null)
+test_links = $(shell sed -n -e 's|^/\* link: \(.*\) \*/$$|\1|p' \
+	     -e 's|^// link: \(.*\)$$|\1|p' $(1))
+# test_objs(source, object directory)
+test_objs = $(patsubst %.c,$(2)/%.o,$(call test_links,$(1)))
 
-$(OBJ)/regress/%: regress/%.c $(LIBCOMMON) $(wildcard */*.c)
+# Below, $$ in a prerequisite list is expanded once the stem is known.
+.SECONDEXPANSION:
+$(OBJ)/regress/%: regress/%.c $(LIBCOMMON) \
+    $$(call test_objs,regress/$$*.c,$(OBJ))
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(call test_links,$<) \
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(call test_objs,$<,$(OBJ)) \
 	    $(LIBCOMMON) $(TEST_LIBS)
 
-$(OBJ)/asan/regress/%: regress/%.c $(LIBCOMMON_ASAN) $(wildcard */*.c)
+$(OBJ)/asan/regress/%: regress/%.c $(LIBCOMMON_ASAN) \
+    $$(call test_objs,regress/$$*.c,$(OBJ)/asan)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< \
-	    $(call test_links,$<) $(LIBCOMMON_ASAN) $(TEST_LIBS)
+	    $(call test_objs,$<,$(OBJ)/asan) $(LIBCOMMON_ASAN) $(TEST_LIBS)
 
 $(OBJ)/bench/%: bench/%.c $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -165,10 +198,15 @@ $(OBJ)/fuzz/libcommon.a: $(FUZZ_COMMON_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(OBJ)/fuzz/bin/%: fuzz/%.c $(OBJ)/fuzz/libcommon.a $(wildcard */*.c)
+# The objects a fuzz target links belong to no program: make would
+# delete them as intermediate files, and build them again next time.
+.SECONDARY: $(foreach f,$(FUZZ_SRCS),$(call test_objs,$(f),$(OBJ)/fuzz))
+$(OBJ)/fuzz/bin/%: fuzz/%.c $(OBJ)/fuzz/libcommon.a \
+    $$(call test_objs,fuzz/$$*.c,$(OBJ)/fuzz)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
-	    $(call test_links,$<) $(OBJ)/fuzz/libcommon.a $(TEST_LIBS)
+	    $(call test_objs,$<,$(OBJ)/fuzz) $(OBJ)/fuzz/libcommon.a \
+	    $(TEST_LIBS)
 
 fuzz-build: $(if $(FUZZ_CC),$(FUZZ_BINS))
 fuzz: deps

@@ -120,6 +120,12 @@ bmount_start(struct goal *g)
 	gid_t			 gid;
 
 	memset(&mb, 0, sizeof(mb));
+	/* rnixd-builtin takes the name as argv[1]; it may hold no '/'. */
+	if (sched_builtin(g) && (g->g_drv->d_builder[8] == '\0' ||
+	    strchr(g->g_drv->d_builder + 8, '/') != NULL)) {
+		sched_fail_early(g, "unsupported builtin builder");
+		return;
+	}
 	do {
 		if (++bmount_next_id == 0)
 			bmount_next_id = 1;

@@ -74,6 +74,7 @@ RB_GENERATE(sched_users, sched_user, su_entry, sched_user_cmp)
 static void	goal_check(struct goal *);
 static void	goal_check_reply(void *, struct imsg *);
 static void	goal_deps(struct goal *);
+static void	goal_repair_input(struct goal *, size_t);
 static void	goal_input_done(struct goal *, size_t, struct goal *);
 static void	goal_enqueue(struct goal *);
 static void	goal_abandon(struct goal *);
@@ -260,8 +261,10 @@ goal_check(struct goal *g)
 	for (i = 0; i < n; i++)
 		paths[i] = g->g_outpaths[i];
 	id = bstore_call_new(goal_check_reply, g);
-	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_VALID, id,
-	    paths, n) == -1) {
+	/* Repairing, a valid output counts only if its contents are. */
+	if (msg_send_paths(&builder_env.be_store, g->g_mode ==
+	    WIRE_BUILD_REPAIR ? IMSG_STORE_QUERY_INTACT :
+	    IMSG_STORE_QUERY_VALID, id, paths, n) == -1) {
 		bstore_call_cancel(id);
 		g->g_busy = 0;
 		goal_done(g, WIRE_BS_MISC_FAILURE, "derivation '%s' has too "
@@ -297,7 +300,14 @@ goal_check_reply(void *arg, struct imsg *imsg)
 	wire_strings_free(paths, npaths);
 	if (g->g_nwant == 0)
 		g->g_state = GS_IDLE;
-	else if (nvalid == g->g_drv->d_noutputs)
+	else if (g->g_mode == WIRE_BUILD_CHECK) {
+		if (nvalid < g->g_drv->d_noutputs)
+			goal_done(g, WIRE_BS_MISC_FAILURE, "some outputs of '"
+			    OPS_HL("%s") "' are not valid, so checking is not "
+			    "possible", g->g_path);
+		else if (goal_system_ok(g))
+			goal_deps(g);
+	} else if (nvalid == g->g_drv->d_noutputs)
 		goal_done(g, WIRE_BS_ALREADY_VALID, NULL);
 	else if (goal_system_ok(g))
 		goal_deps(g);
@@ -344,7 +354,7 @@ goal_system_ok(struct goal *g)
 		    "recursive-nix' in the daemon's configuration", g->g_path);
 		ok = 0;
 	} else if (sched_features_missing(req, feats, nfeats) ||
-	    !goal_platform_ok(d->d_platform)) {
+	    (!goal_platform_ok(d->d_platform) && !sched_builtin(g))) {
 		need = sched_feature_set(req, NULL, 0);
 		have = sched_feature_set(NULL, feats, nfeats);
 		goal_done(g, WIRE_BS_MISC_FAILURE, "a '" OPS_HL("%s") "' with "
@@ -372,10 +382,30 @@ goal_deps(struct goal *g)
 		return;
 	}
 	goal_ref(g);
-	for (i = 0; i < g->g_ninputs && g->g_state == GS_DEPS; i++)
+	for (i = 0; i < g->g_ninputs && g->g_state == GS_DEPS; i++) {
+		if (g->g_mode == WIRE_BUILD_REPAIR)
+			goal_repair_input(g, i);
 		goal_want(g->g_inputs[i], waiter_new(g, NULL, i),
 		    g->g_keep_going);
+	}
 	goal_unref(g);
+}
+
+/*
+ * As Nix, a derivation rebuilt in repair mode has its inputs realised
+ * in repair mode too: a broken input would make a broken rebuild.  The
+ * input's goal becomes a private one in that mode.
+ */
+static void
+goal_repair_input(struct goal *g, size_t i)
+{
+	struct goal	*in = g->g_inputs[i], *pg;
+
+	if (in->g_mode == WIRE_BUILD_REPAIR ||
+	    (pg = goal_new_mode(in, WIRE_BUILD_REPAIR)) == NULL)
+		return;
+	g->g_inputs[i] = pg;
+	goal_unref(in);
 }
 
 /* Stop wanting every input still pending. */
@@ -554,6 +584,16 @@ sched_stalled(void)
 	    users_free() == 0);
 }
 
+/*
+ * A built-in builder (rnixd-builtin, run by the spawner) builds on
+ * any host, whatever the system, as in Nix ("builtin" usually).
+ */
+int
+sched_builtin(const struct goal *g)
+{
+	return (strncmp(g->g_drv->d_builder, "builtin:", 8) == 0);
+}
+
 /* Does g get a recursive-Nix socket?  (goal_system_ok let it in.) */
 int
 sched_recursive(const struct goal *g)
@@ -700,6 +740,16 @@ sched_fixed(const struct goal *g)
 	    dt.dt_kind == DRV_FIXED);
 }
 
+/* Check mode: does the first client waiting for g keep what failed? */
+static int
+sched_keep_failed(struct goal *g)
+{
+	struct session	*s;
+
+	return ((s = req_first_session(g)) != NULL &&
+	    sched_client_keep_failed(s));
+}
+
 /* The builder exited 0: storeproc takes the outputs from dirfd. */
 void
 sched_register(struct goal *g, int dirfd)
@@ -726,6 +776,9 @@ sched_register(struct goal *g, int dirfd)
 	mb.mb_outputs = mo;
 	mb.mb_noutputs = d->d_noutputs;
 	mb.mb_refs = rec_build_refs(g, &mb.mb_nrefs);
+	mb.mb_mode = g->g_mode;
+	mb.mb_keep_failed = g->g_mode == WIRE_BUILD_CHECK &&
+	    sched_keep_failed(g);
 	goal_ref(g);
 	id = bstore_call_new(goal_register_reply, g);
 	if (msg_send_build_outputs(&builder_env.be_store, id, &mb,
@@ -775,8 +828,9 @@ goal_register_reply(void *arg, struct imsg *imsg)
 		    "store registering the outputs");
 	else {
 		if (mr.mbr_error != NULL)
-			sched_finish(g, WIRE_BS_OUTPUT_REJECTED,
-			    mr.mbr_error);
+			sched_finish(g, mr.mbr_not_det ?
+			    WIRE_BS_NOT_DETERMINISTIC :
+			    WIRE_BS_OUTPUT_REJECTED, mr.mbr_error);
 		else {
 			goal_hand_over_roots(g, imsg_get_peerid(imsg), &mr);
 			sched_finish(g, WIRE_BS_BUILT, NULL);

@@ -104,6 +104,7 @@ struct goal {
 	char			 g_name[STOREPATH_NAME_MAX + 1];
 	unsigned int		 g_refs;
 	int			 g_private;	/* BuildDerivation's: no tree */
+	uint64_t		 g_mode;	/* WIRE_BUILD_*: private only */
 
 	enum goal_load		 g_load;
 	char			*g_load_err;
@@ -192,6 +193,8 @@ struct build_req {
 	size_t			 br_nitems;
 	size_t			 br_left;	/* items not done */
 	int			 br_keep_going;
+	uint64_t		 br_mode;	/* WIRE_BUILD_* of targets */
+	int			 br_errors;	/* VerifyStore found some */
 	unsigned int		 br_calls;	/* QUERY_VALIDs out */
 	size_t			 br_nfailed;
 	unsigned int		 br_mark;
@@ -222,6 +225,7 @@ void		 bstore_call_cancel(uint32_t);
 /* sched_drv.c */
 struct goal	*goal_get(const char *drvpath);
 struct goal	*goal_new_private(const char *drvpath, struct drv *);
+struct goal	*goal_new_mode(struct goal *, uint64_t);
 void		 goal_ref(struct goal *);
 void		 goal_unref(struct goal *);
 void		 goal_load(struct goal *);
@@ -242,6 +246,7 @@ void		 sched_cleaned(struct goal *);
 void		 sched_fail_early(struct goal *, const char *);
 int		 sched_fixed(const struct goal *);
 int		 sched_recursive(const struct goal *);
+int		 sched_builtin(const struct goal *);
 void		 sched_slot_give(struct goal *);
 int		 sched_stalled(void);
 
@@ -254,6 +259,8 @@ void		 bmount_bind(struct goal *, uint32_t, const char *);
 /* sched_req.c */
 void		 req_start(struct session *, char **, size_t,
 		    struct goal *);
+void		 req_start_mode(struct session *, char **, size_t,
+		    struct goal *, uint64_t, int);
 void		 req_cancel(struct session *);
 void		 req_item_done(struct build_req *, size_t,
 		    struct goal *);
@@ -320,6 +327,7 @@ void		 sched_client_resume(struct session *);
 void		 sched_client_account(struct session *);
 void		 sched_client_candidate(struct session *, const char *);
 char		*sched_client_censor(struct session *, const char *);
+int		 sched_client_keep_failed(const struct session *);
 
 /* sched_users.c */
 int		 users_take(uid_t *, gid_t *);	/* index or -1 */

@@ -123,6 +123,37 @@ goal_new_private(const char *drvpath, struct drv *d)
 	return (g);
 }
 
+/*
+ * A private goal building g's derivation in another mode (check,
+ * repair), so that other clients' goal never changes mode: a copy of
+ * its derivation, whose inputs are the shared goals, loaded already,
+ * so that it is ready at once.  NULL if g could not be copied.
+ */
+struct goal *
+goal_new_mode(struct goal *g, uint64_t mode)
+{
+	struct goal	*pg;
+	struct drv	*d;
+	const char	*errstr;
+	char		*text;
+	size_t		 len;
+
+	if (drv_unparse(g->g_drv, 0, NULL, 0, &text, &len, &errstr) == -1)
+		return (NULL);
+	if (drv_parse(builder_storedir(), text, len, &d, &errstr) == -1) {
+		free(text);
+		return (NULL);
+	}
+	free(text);
+	pg = goal_new_private(g->g_path, d);
+	pg->g_mode = mode;
+	if (pg->g_load != GL_READY) {
+		goal_unref(pg);
+		return (NULL);
+	}
+	return (pg);
+}
+
 void
 goal_ref(struct goal *g)
 {

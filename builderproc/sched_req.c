@@ -39,6 +39,7 @@ static int	req_query_opaque(struct build_req *, char **, size_t);
 static void	req_opaque_reply(void *, struct imsg *);
 static int	req_cmp_str(const void *, const void *);
 static void	req_finish(struct build_req *);
+static void	req_put_verify(struct build_req *);
 static void	req_free(struct build_req *);
 static char	*req_path_list(struct build_item **, size_t);
 
@@ -48,6 +49,19 @@ static unsigned int	mark_gen;
 void
 req_start(struct session *s, char **paths, size_t npaths,
     struct goal *priv)
+{
+	req_start_mode(s, paths, npaths, priv, WIRE_BUILD_NORMAL, 0);
+}
+
+/*
+ * The same in a build mode other than normal: each derivation named
+ * gets a goal of its own (goal_new_mode), so that checking or repairing
+ * it never changes what other clients wait for.  errors: VerifyStore
+ * found errors already, and says so whatever the builds do.
+ */
+void
+req_start_mode(struct session *s, char **paths, size_t npaths,
+    struct goal *priv, uint64_t mode, int errors)
 {
 	struct build_req	*req;
 	struct build_item	*it;
@@ -62,6 +76,11 @@ req_start(struct session *s, char **paths, size_t npaths,
 	req->br_op = sched_client_op(s);
 	req->br_nitems = req->br_left = npaths;
 	req->br_keep_going = s->s_opts.opt_keep_going;
+	req->br_mode = mode;
+	req->br_errors = errors;
+	/* Nix's verifyStore tries to repair every broken path. */
+	if (req->br_op == WOP_VERIFY_STORE)
+		req->br_keep_going = 1;
 	s->s_build = req;
 	s->s_wait = 1;
 	for (i = 0; i < npaths; i++) {
@@ -373,7 +392,7 @@ void
 req_loaded(struct build_req *req, size_t idx)
 {
 	struct build_item	*it = &req->br_items[idx];
-	struct goal		*g = it->bi_goal;
+	struct goal		*g = it->bi_goal, *pg;
 
 	it->bi_wload = 0;
 	if (g->g_load == GL_FAILED) {
@@ -381,6 +400,17 @@ req_loaded(struct build_req *req, size_t idx)
 		it->bi_waiter = NULL;
 		req_item_set(req, idx, WIRE_BS_MISC_FAILURE, g->g_load_err);
 		return;
+	}
+	if (req->br_mode != WIRE_BUILD_NORMAL && !g->g_private) {
+		if ((pg = goal_new_mode(g, req->br_mode)) == NULL) {
+			free(it->bi_waiter);
+			it->bi_waiter = NULL;
+			req_item_set(req, idx, WIRE_BS_MISC_FAILURE, "cannot "
+			    "copy the derivation to build it in this mode");
+			return;
+		}
+		goal_unref(g);		/* the shared goal: loaded, unwanted */
+		it->bi_goal = g = pg;
 	}
 	if (req_unknown_check(req, idx) || req_fixed_check(req, idx))
 		return;
@@ -464,9 +494,33 @@ req_cancel(struct session *s)
 		req_free(req);
 }
 
-/* Realisation JSON of one output: what builtOutputs maps to. */
+/*
+ * Did the client ask for this output?  path is "<drv>!*" or
+ * "<drv>!<name>,<name>...", as the client wrote it.
+ */
+static int
+req_output_wanted(const char *path, const char *name)
+{
+	const char	*p, *q;
+	size_t		 len = strlen(name);
+
+	if ((p = strchr(path, '!')) == NULL || strcmp(p + 1, "*") == 0)
+		return (1);
+	for (p++; ; p = q + 1) {
+		q = strchrnul(p, ',');
+		if ((size_t)(q - p) == len && strncmp(p, name, len) == 0)
+			return (1);
+		if (*q == '\0')
+			return (0);
+	}
+}
+
+/*
+ * Realisation JSON of each output the client asked for: what
+ * builtOutputs maps to.
+ */
 static void
-req_put_outputs(struct wire_out *out, struct goal *g)
+req_put_outputs(struct wire_out *out, struct goal *g, const char *path)
 {
 	const char	*base;
 	char		*key, *json;
@@ -476,10 +530,14 @@ req_put_outputs(struct wire_out *out, struct goal *g)
 		wire_put_u64(out, 0);
 		return;
 	}
-	n = g->g_drv->d_noutputs;
+	for (i = 0; i < g->g_drv->d_noutputs; i++)
+		if (req_output_wanted(path, g->g_drv->d_outputs[i].do_name))
+			n++;
 	wire_put_u64(out, n);
 	/* Output names are sorted in the .drv, so the keys are too. */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < g->g_drv->d_noutputs; i++) {
+		if (!req_output_wanted(path, g->g_drv->d_outputs[i].do_name))
+			continue;
 		base = g->g_outpaths[i] + strlen(builder_storedir()) + 1;
 		if (asprintf(&key, "sha256:%s!%s", g->g_hash,
 		    g->g_drv->d_outputs[i].do_name) == -1 ||
@@ -520,7 +578,8 @@ req_put_result(struct build_req *req, struct build_item *it)
 		wire_put_u64(out, it->bi_times > 0 ? it->bi_stop : 0);
 	}
 	if (minor >= 28)
-		req_put_outputs(out, ok && it->bi_drv ? it->bi_goal : NULL);
+		req_put_outputs(out, ok && it->bi_drv ? it->bi_goal : NULL,
+		    it->bi_path);
 }
 
 /* The name in a store path: what follows "<hash>-". */
@@ -647,6 +706,29 @@ req_put_paths_error(struct build_req *req)
 	free(v);
 }
 
+/*
+ * VerifyStore with repair: each failed rebuild is logged, as Nix logs
+ * a repair that failed, and counts as an error found.
+ */
+static void
+req_put_verify(struct build_req *req)
+{
+	struct build_item	*it;
+	size_t			 i;
+	int			 errors = req->br_errors;
+
+	for (i = 0; i < req->br_nitems; i++) {
+		it = &req->br_items[i];
+		if (it->bi_done && (it->bi_status == WIRE_BS_BUILT ||
+		    it->bi_status == WIRE_BS_ALREADY_VALID))
+			continue;
+		errors = 1;
+		if (it->bi_error != NULL && it->bi_error[0] != '\0')
+			req_session_error(req->br_session, it->bi_error);
+	}
+	wire_put_bool(&req->br_session->s_reply, errors);
+}
+
 /* Recursive Nix: what was built becomes allowed, with its closure. */
 static void
 req_candidates(struct build_req *req)
@@ -679,7 +761,9 @@ req_finish(struct build_req *req)
 		return;
 	req_detach(req);
 	req_stop_acts(req);
-	if (req->br_op == WOP_BUILD_PATHS)
+	if (req->br_op == WOP_VERIFY_STORE)
+		req_put_verify(req);
+	else if (req->br_op == WOP_BUILD_PATHS)
 		req_put_paths_error(req);
 	else if (req->br_op == WOP_BUILD_DERIVATION)
 		req_put_result(req, &req->br_items[0]);
@@ -978,7 +1062,11 @@ req_log(struct build_req *req, void *arg)
 			fatal("reallocarray");
 		req->br_acts = acts;
 		acts[req->br_nacts++] = g->g_act;
-		if (asprintf(&text, "building '%s'", g->g_path) == -1)
+		/* Nix's words for each build mode. */
+		if (asprintf(&text, g->g_mode == WIRE_BUILD_REPAIR ?
+		    "repairing outputs of '%s'" : g->g_mode ==
+		    WIRE_BUILD_CHECK ? "checking outputs of '%s'" :
+		    "building '%s'", g->g_path) == -1)
 			fatal("asprintf");
 		f[0] = (struct wire_field){ WIRE_FIELD_STRING, 0, g->g_path };
 		f[1] = (struct wire_field){ WIRE_FIELD_STRING, 0, "" };

@@ -557,12 +557,27 @@ int
 reply_verify(struct session *s, struct imsg *imsg)
 {
 	const char	*errstr;
-	int		 errors;
+	char		**drvs, **paths;
+	size_t		  ndrvs, i;
+	int		  errors;
 
 	if (ops_expect(s, imsg, IMSG_STORE_VERIFY_RESULT) == -1 ||
-	    msg_recv_verify_result(imsg, &errors, &errstr) == -1)
+	    msg_recv_verify_result(imsg, builder_storedir(), &errors, &drvs,
+	    &ndrvs, &errstr) == -1)
 		return (-1);
-	wire_put_bool(&s->s_reply, errors);
+	if (ndrvs == 0) {
+		wire_put_bool(&s->s_reply, errors);
+		return (0);
+	}
+	/* Repair: rebuild the derivers of what was broken (repairPath). */
+	if ((paths = calloc(ndrvs + 1, sizeof(*paths))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < ndrvs; i++)
+		if (asprintf(&paths[i], "%s!*", drvs[i]) == -1)
+			fatal("asprintf");
+	wire_strings_free(drvs, ndrvs);
+	req_start_mode(s, paths, ndrvs, NULL, WIRE_BUILD_REPAIR,
+	    errors);
 	return (0);
 }
 
@@ -601,12 +616,10 @@ ops_not_yet(struct session *s)
 	    ops_name(s));
 }
 
-/* Repair and check are not done: say so rather than build normally. */
+/* As nix-daemon: anyone may check, only a trusted client repair. */
 static int
 ops_build_mode(struct session *s, uint64_t mode)
 {
-	if (mode == WIRE_BUILD_NORMAL)
-		return (0);
 	if (mode == WIRE_BUILD_REPAIR && !session_trusted(s))
 		ops_error(s, "repairing is not allowed because you are not "
 		    "in 'trusted-users'");
@@ -614,8 +627,7 @@ ops_build_mode(struct session *s, uint64_t mode)
 		ops_error(s, "invalid build mode %llu",
 		    (unsigned long long)mode);
 	else
-		ops_error(s, "build mode %s is not supported by rnixd",
-		    mode == WIRE_BUILD_REPAIR ? "repair" : "check");
+		return (0);
 	return (-1);
 }
 
@@ -647,7 +659,8 @@ run_build_paths(struct session *s, struct op_args *args)
 			wire_put_u64(&s->s_reply, 0);
 		return (1);
 	}
-	req_start(s, args->oa_paths, args->oa_npaths, NULL);
+	req_start_mode(s, args->oa_paths, args->oa_npaths, NULL,
+	    args->oa_mode, 0);
 	args->oa_paths = NULL;
 	args->oa_npaths = 0;
 	return (1);
@@ -777,6 +790,7 @@ run_build_derivation(struct session *s, struct op_args *args)
 		    "derivations");
 	else if (s->s_error == NULL && ops_build_mode(s, args->oa_mode) == 0) {
 		g = goal_new_private(path, args->oa_drv);
+		g->g_mode = args->oa_mode;
 		args->oa_drv = NULL;
 		if ((paths = calloc(2, sizeof(*paths))) == NULL ||
 		    asprintf(&paths[0], "%s!*", path) == -1)
@@ -904,6 +918,49 @@ ops_option_unrestricted(const struct wire_pair *wp)
 }
 
 /*
+ * Does rnixd act on this override of a trusted client?  The timeout
+ * it does (req_session_timeout); a list of substituters or builders
+ * only when it is empty, since rnixd never substitutes nor builds
+ * remotely.  Everything else a client may send (sandbox-paths, cores
+ * given as an option, netrc-file, ...) is the daemon's own
+ * configuration or not implemented here.
+ */
+static int
+ops_option_acted_on(const struct wire_pair *wp)
+{
+	static const char *const lists[] = {
+		"substituters", "extra-substituters", "binary-caches",
+		"extra-binary-caches", "trusted-substituters",
+		"extra-trusted-substituters", "trusted-public-keys",
+		"extra-trusted-public-keys", "binary-cache-public-keys",
+		"builders"
+	};
+	size_t	i;
+
+	if (strcmp(wp->wp_key, "timeout") == 0 ||
+	    strcmp(wp->wp_key, "build-timeout") == 0)
+		return (1);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (strcmp(wp->wp_key, lists[i]) == 0)
+			return (wp->wp_value[strspn(wp->wp_value,
+			    " \t\n\r")] == '\0');
+	return (0);
+}
+
+/* Nix's warning for a setting it does not know: never silence. */
+static void
+ops_option_unknown(struct session *s, const struct wire_options *opts,
+    const struct wire_pair *wp)
+{
+	char	*msg;
+
+	if (asprintf(&msg, "unknown setting '%s'", wp->wp_key) == -1)
+		fatal("asprintf");
+	ops_warn(s, opts, msg);
+	free(msg);
+}
+
+/*
  * Apply nix-daemon's rules (worker-protocol.md 6.1): trusted clients
  * set anything but experimental-features; untrusted ones only a few
  * harmless settings, the rest is dropped with a warning.
@@ -921,6 +978,8 @@ ops_options_filter(struct session *s, struct wire_options *opts)
 		    strcmp(wp->wp_key, "ssh-auth-sock") == 0)
 			;
 		else if (session_trusted(s) || ops_option_unrestricted(wp)) {
+			if (!ops_option_acted_on(wp))
+				ops_option_unknown(s, opts, wp);
 			opts->opt_overrides[kept++] = *wp;
 			continue;
 		} else if (strcmp(wp->wp_key, "substituters") == 0 ||
@@ -1003,4 +1062,15 @@ char *
 sched_client_censor(struct session *s, const char *error)
 {
 	return (rec_censor_error(s, error));
+}
+
+/*
+ * Does the client keep what failed?  Only a trusted one outside any
+ * sandbox: a kept <out>.check is a tree in the store nothing registers.
+ */
+int
+sched_client_keep_failed(const struct session *s)
+{
+	return (s->s_rec == NULL && session_trusted(s) &&
+	    s->s_opts.opt_keep_failed);
 }

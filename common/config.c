@@ -22,6 +22,8 @@
  * warning: the daemon must not run with settings other than the ones
  * its administrator believes it has.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -797,6 +799,7 @@ config_parse_bind(struct config_parser *cp, const struct config_setting *cs,
 	bind->cb_target = config_strdup(word);
 	bind->cb_source = config_strdup(source);
 	bind->cb_optional = optional;
+	bind->cb_lineno = cp->cp_lineno;
 	return (0);
 }
 
@@ -1073,6 +1076,36 @@ config_print_setting(FILE *fp, const struct rnixd_conf *conf,
 		break;
 	}
 	fputc('\n', fp);
+}
+
+/*
+ * The host side of sandbox-paths: every source must exist, but one
+ * marked optional ('?'), which is skipped when missing, as Nix does.
+ * Not part of the parse: only rnixd looks at host paths (at -n, at
+ * start and on reload), and it says so with name:line.
+ */
+int
+config_check_sandbox_paths(const struct rnixd_conf *conf, const char *name,
+    FILE *errs)
+{
+	const struct config_bind	*cb;
+	struct stat			 st;
+	size_t				 i;
+	int				 rv = 0;
+
+	for (i = 0; i < conf->conf_nsandbox_paths; i++) {
+		cb = &conf->conf_sandbox_paths[i];
+		if (stat(cb->cb_source, &st) == 0 ||
+		    (cb->cb_optional && errno == ENOENT))
+			continue;
+		if (errs != NULL)
+			fprintf(errs, "%s:%zu: sandbox-paths: '%s': %s%s\n",
+			    name, cb->cb_lineno, cb->cb_source,
+			    strerror(errno), errno == ENOENT ? " (add '?' "
+			    "to make the entry optional)" : "");
+		rv = -1;
+	}
+	return (rv);
 }
 
 int

@@ -63,6 +63,7 @@ struct config_bind {
 	char		*cb_target;	/* path inside the sandbox */
 	char		*cb_source;	/* host path; equals target if no '=' */
 	int		 cb_optional;	/* trailing '?': skip if missing */
+	size_t		 cb_lineno;	/* where it was set, for messages */
 };
 
 struct rnixd_conf {
@@ -122,6 +123,8 @@ int	config_parse_buf(const char *name, const char *text, size_t len,
 int	config_print(FILE *, const struct rnixd_conf *);
 
 int	config_is_enabled_feature(const struct rnixd_conf *, enum config_xp);
+int	config_check_sandbox_paths(const struct rnixd_conf *, const char *,
+	    FILE *);
 /* max-jobs with "auto" resolved to the number of online CPUs. */
 void		config_init_cpus(void);
 unsigned int	config_max_jobs(const struct rnixd_conf *);

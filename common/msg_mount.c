@@ -136,6 +136,21 @@ msg_check_abs(const char *path)
 	}
 }
 
+/*
+ * "builtin:" and a name without '/': rnixd-builtin gets the name as
+ * its argument and answers one it does not know with Nix's error.
+ */
+static int
+msg_check_builtin(const char *s)
+{
+	size_t	len = strlen(MOUNT_BUILTIN_PREFIX);
+
+	if (strncmp(s, MOUNT_BUILTIN_PREFIX, len) != 0 || s[len] == '\0' ||
+	    strchr(s + len, '/') != NULL)
+		return (-1);
+	return (0);
+}
+
 /* The longest string, NUL included, an item of this kind may hold. */
 static size_t
 msg_item_max(uint32_t kind)
@@ -163,8 +178,9 @@ msg_item_check(uint32_t kind, const char *storedir, const char *s,
 	}
 	switch (kind) {
 	case MSG_MOUNT_BUILDER:
-		if (msg_check_abs(s) == -1) {
-			*errstr = "builder is not a clean absolute path";
+		if (msg_check_builtin(s) == -1 && msg_check_abs(s) == -1) {
+			*errstr = "builder is not a clean absolute path or "
+			    "builtin:<name>";
 			return (-1);
 		}
 		break;

@@ -89,6 +89,12 @@
 #define MSG_MOUNT_BUILD_BYTES	(64 * 1024 * 1024)
 #define MSG_MOUNT_MAXSIZE	(IMSG_HEADER_SIZE + 256 * 1024)
 
+/*
+ * A builder "builtin:<name>" is none of the sandbox's files: the
+ * spawner runs rnixd-builtin <name> in its place.
+ */
+#define MOUNT_BUILTIN_PREFIX	"builtin:"
+
 /* mms_flags */
 #define MOUNT_F_NETWORK		0x01	/* fixed-output: host network */
 #define MOUNT_F_KVM		0x02	/* bind /dev/kvm if it exists */

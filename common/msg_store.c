@@ -973,7 +973,10 @@ msg_recv_add_sigs(struct imsg *imsg, const char *storedir, char **path,
 	return (0);
 }
 
-/* STORE_VERIFY and STORE_VERIFY_RESULT: flags only. */
+/*
+ * STORE_VERIFY: two flags.  STORE_VERIFY_RESULT: whether errors were
+ * found, and the derivations to rebuild in repair mode.
+ */
 
 void
 msg_send_verify(struct imsgev *iev, uint32_t sid, int check_contents,
@@ -1006,27 +1009,51 @@ msg_recv_verify(struct imsg *imsg, int *check_contents, int *repair,
 }
 
 void
-msg_send_verify_result(struct imsgev *iev, uint32_t sid, int errors_found)
+msg_send_verify_result(struct imsgev *iev, uint32_t sid, int errors_found,
+    char *const *drvs, size_t ndrvs)
 {
 	struct wire_out	out;
 
 	msg_out_init(&out, iev->iev_ibuf);
+	msg_out_limit(&out, ndrvs, MSG_PATHS_MAX);
 	(void)wire_put_bool(&out, errors_found);
-	(void)msg_finish(iev, IMSG_STORE_VERIFY_RESULT, sid, -1, &out);
+	(void)wire_put_strings(&out, drvs, ndrvs);
+	if (msg_finish(iev, IMSG_STORE_VERIFY_RESULT, sid, -1, &out) == -1) {
+		/* Too many to repair at once: say so, repair none. */
+		msg_out_init(&out, iev->iev_ibuf);
+		(void)wire_put_bool(&out, 1);
+		(void)wire_put_strings(&out, NULL, 0);
+		(void)msg_finish(iev, IMSG_STORE_VERIFY_RESULT, sid, -1, &out);
+	}
 }
 
 int
-msg_recv_verify_result(struct imsg *imsg, int *errors_found,
-    const char **errstr)
+msg_recv_verify_result(struct imsg *imsg, const char *storedir,
+    int *errors_found, char ***drvs, size_t *ndrvs, const char **errstr)
 {
 	struct wire_in	in;
-	int		fd, found;
+	char		**paths = NULL;
+	size_t		  npaths = 0, i, len;
+	int		  fd, found;
 
 	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
 	    msg_get_flag(&in, &found, errstr) == -1 ||
-	    msg_end(&in, errstr) == -1)
+	    msg_get_paths(&in, storedir, &paths, &npaths, errstr) == -1 ||
+	    msg_end(&in, errstr) == -1) {
+		wire_strings_free(paths, npaths);
 		return (-1);
+	}
+	for (i = 0; i < npaths; i++) {
+		len = strlen(paths[i]);
+		if (len < 4 || strcmp(paths[i] + len - 4, ".drv") != 0) {
+			wire_strings_free(paths, npaths);
+			*errstr = "path is not a derivation";
+			return (-1);
+		}
+	}
 	*errors_found = found;
+	*drvs = paths;
+	*ndrvs = npaths;
 	return (0);
 }
 
@@ -1103,6 +1130,8 @@ msg_send_build_outputs(struct imsgev *iev, uint32_t sid,
 		(void)wire_put_string(&out, o->mbo_hash);
 	}
 	(void)wire_put_strings(&out, mb->mb_refs, mb->mb_nrefs);
+	(void)wire_put_u64(&out, mb->mb_mode);
+	(void)wire_put_bool(&out, mb->mb_keep_failed);
 	return (msg_finish(iev, IMSG_STORE_BUILD_OUTPUTS, sid, dirfd, &out));
 }
 
@@ -1200,8 +1229,15 @@ msg_get_build(struct wire_in *in, const char *storedir, struct msg_build *mb,
 				return (-1);
 			}
 	}
-	return (msg_get_paths(in, storedir, &mb->mb_refs, &mb->mb_nrefs,
-	    errstr));
+	if (msg_get_paths(in, storedir, &mb->mb_refs, &mb->mb_nrefs,
+	    errstr) == -1 || msg_got(in, wire_get_u64(in, &n), errstr) == -1)
+		return (-1);
+	if (n > WIRE_BUILD_CHECK) {
+		*errstr = "invalid build mode";
+		return (-1);
+	}
+	mb->mb_mode = (uint32_t)n;
+	return (msg_get_flag(in, &mb->mb_keep_failed, errstr));
 }
 
 int
@@ -1261,6 +1297,7 @@ msg_send_build_result(struct imsgev *iev, uint32_t sid,
 		    MSG_ERROR_MAX);
 		(void)wire_put_bytes(&out, mbr->mbr_error, len);
 		(void)wire_put_bool(&out, mbr->mbr_hash_mismatch);
+		(void)wire_put_bool(&out, mbr->mbr_not_det);
 		(void)msg_finish(iev, IMSG_STORE_BUILD_RESULT, sid, -1, &out);
 		return;
 	}
@@ -1305,7 +1342,9 @@ msg_get_build_result(struct wire_in *in, const char *storedir,
 		if (msg_got(in, wire_get_string(in, &mbr->mbr_error, NULL,
 		    MSG_ERROR_MAX), errstr) == -1)
 			return (-1);
-		return (msg_get_flag(in, &mbr->mbr_hash_mismatch, errstr));
+		if (msg_get_flag(in, &mbr->mbr_hash_mismatch, errstr) == -1)
+			return (-1);
+		return (msg_get_flag(in, &mbr->mbr_not_det, errstr));
 	}
 	/* On failure the free function looks at all slots: all zeroed. */
 	rc = msg_get_items(in, sizeof(*mbr->mbr_outputs), MSG_OUTPUTS_MAX,

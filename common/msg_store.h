@@ -198,6 +198,9 @@ struct msg_build_output {
  * must be owned by it (or by storeproc), as Nix's canonicalisation
  * demands.  mb_refs are the candidate references, the input closure;
  * the outputs' own paths are candidates whether listed or not.
+ * mb_mode: in WIRE_BUILD_CHECK the outputs are compared with the valid
+ * ones and never installed; in WIRE_BUILD_REPAIR valid outputs are
+ * replaced too, each in one rename.
  */
 struct msg_build {
 	char			*mb_drv;
@@ -207,6 +210,8 @@ struct msg_build {
 	size_t			 mb_noutputs;
 	char			**mb_refs;
 	size_t			 mb_nrefs;
+	uint32_t		 mb_mode;	/* WIRE_BUILD_* */
+	int			 mb_keep_failed; /* check: keep <out>.check */
 };
 
 /* A registered output: its name and its path info (with path). */
@@ -224,6 +229,7 @@ struct msg_built {
 struct msg_build_result {
 	char			*mbr_error;
 	int			 mbr_hash_mismatch;
+	int			 mbr_not_det;	/* check mode: outputs differ */
 	struct msg_built	*mbr_outputs;
 	size_t			 mbr_noutputs;
 };
@@ -327,14 +333,19 @@ int	msg_send_add_sigs(struct imsgev *, uint32_t sid, const char *path,
 int	msg_recv_add_sigs(struct imsg *, const char *storedir, char **path,
 	    char ***sigs, size_t *nsigs, const char **errstr);
 
-/* VERIFY: two flags; VERIFY_RESULT: one. */
+/*
+ * VERIFY: two flags; VERIFY_RESULT: a flag, and with repair the
+ * derivers (.drv paths) of the paths found broken, for builderproc to
+ * rebuild in repair mode.
+ */
 void	msg_send_verify(struct imsgev *, uint32_t sid, int check_contents,
 	    int repair);
 int	msg_recv_verify(struct imsg *, int *check_contents, int *repair,
 	    const char **errstr);
 void	msg_send_verify_result(struct imsgev *, uint32_t sid,
-	    int errors_found);
-int	msg_recv_verify_result(struct imsg *, int *errors_found,
+	    int errors_found, char *const *drvs, size_t ndrvs);
+int	msg_recv_verify_result(struct imsg *, const char *storedir,
+	    int *errors_found, char ***drvs, size_t *ndrvs,
 	    const char **errstr);
 
 /*

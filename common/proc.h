@@ -199,6 +199,13 @@ enum imsg_type {
 	 */
 	IMSG_MOUNT_SPAWNER_SETUP,
 
+	/*
+	 * builderproc -> storeproc, for a build in repair mode: which of
+	 * these paths are valid and hash as the database says.  Payload:
+	 * a set of store paths; the reply is STORE_PATHS, the intact ones.
+	 */
+	IMSG_STORE_QUERY_INTACT,
+
 	IMSG_TYPE_MAX
 };
 

@@ -207,7 +207,7 @@ store_reply(struct imsg *imsg)
 	char			*path, **paths, **sigs, *text;
 	size_t			 npaths, nsigs;
 	uint32_t		 type, sid;
-	uint64_t		 zero = 0;
+	uint64_t		 zero = 0, zeros[2] = { 0, 0 };
 	int			 fd = -1, rc = 0, a, b;
 
 	type = imsg_get_type(imsg);
@@ -244,6 +244,7 @@ store_reply(struct imsg *imsg)
 		free(path);
 		break;
 	case IMSG_STORE_QUERY_VALID:
+	case IMSG_STORE_QUERY_INTACT:
 	case IMSG_STORE_QUERY_CLOSURE:
 	case IMSG_STORE_TEMP_ROOTS:
 	case IMSG_STORE_QUERY_MISSING:
@@ -259,7 +260,8 @@ store_reply(struct imsg *imsg)
 			fake_reply(IMSG_STORE_OK, sid, NULL, 0);
 		else
 			fake_reply_paths(sid, paths, npaths,
-			    type == IMSG_STORE_QUERY_VALID);
+			    type == IMSG_STORE_QUERY_VALID ||
+			    type == IMSG_STORE_QUERY_INTACT);
 		wire_strings_free(paths, npaths);
 		break;
 	case IMSG_STORE_QUERY_ALL:
@@ -315,8 +317,9 @@ store_reply(struct imsg *imsg)
 		break;
 	case IMSG_STORE_VERIFY:
 		if ((rc = msg_recv_verify(imsg, &a, &b, &errstr)) == 0)
-			fake_reply(IMSG_STORE_VERIFY_RESULT, sid, &zero,
-			    sizeof(zero));
+			/* No errors found, no derivation to repair. */
+			fake_reply(IMSG_STORE_VERIFY_RESULT, sid, zeros,
+			    sizeof(zeros));
 		break;
 	case IMSG_STORE_BUILD_OUTPUTS:
 		if ((rc = msg_recv_build_outputs(imsg, SD, &mb, &fd,

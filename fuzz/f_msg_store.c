@@ -91,6 +91,7 @@ static const struct kind kinds[] = {
 	{ IMSG_STORE_NAR_FROM_PATH,	r_path },
 	{ IMSG_STORE_BUILD_LOG,		r_path },
 	{ IMSG_STORE_QUERY_VALID,	r_paths },
+	{ IMSG_STORE_QUERY_INTACT,	r_paths },
 	{ IMSG_STORE_PATHS,		r_paths },
 	{ IMSG_STORE_QUERY_CLOSURE,	r_paths },
 	{ IMSG_STORE_GC,		r_gc },
@@ -373,12 +374,16 @@ static int
 r_verify_result(struct imsg *imsg, uint32_t type, uint32_t sid)
 {
 	const char	*errstr;
-	int		 errors;
+	char		**drvs;
+	size_t		  ndrvs;
+	int		  errors;
 
 	(void)type;
-	if (msg_recv_verify_result(imsg, &errors, &errstr) == -1)
+	if (msg_recv_verify_result(imsg, SD, &errors, &drvs, &ndrvs,
+	    &errstr) == -1)
 		return (-1);
-	msg_send_verify_result(&iev, sid, errors);
+	msg_send_verify_result(&iev, sid, errors, drvs, ndrvs);
+	wire_strings_free(drvs, ndrvs);
 	return (0);
 }
 

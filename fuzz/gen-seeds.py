@@ -209,7 +209,7 @@ def gen_msg(paths, infos):
         store('IMSG_STORE_' + t, wstr(ps[0]))
     for t in ['NAR_FROM_PATH', 'BUILD_LOG']:
         store('IMSG_STORE_' + t, wstr(ps[0]), 1)
-    for t in ['QUERY_VALID', 'PATHS', 'QUERY_CLOSURE']:
+    for t in ['QUERY_VALID', 'PATHS', 'QUERY_CLOSURE', 'QUERY_INTACT']:
         store('IMSG_STORE_' + t, wstrs(ps))
     drvs = [p for p in ps if p.endswith('.drv')]
     store('IMSG_STORE_QUERY_MISSING',
@@ -224,7 +224,8 @@ def gen_msg(paths, infos):
     store('IMSG_STORE_ADD_SIGS', wstr(ps[0]) +
           wstrs(['cache.example.org-1:' + 'A' * 88]))
     store('IMSG_STORE_VERIFY', u64(1) + u64(0))
-    store('IMSG_STORE_VERIFY_RESULT', u64(0))
+    store('IMSG_STORE_VERIFY_RESULT', u64(0) + wstrs([]))
+    store('IMSG_STORE_VERIFY_RESULT', u64(1) + wstrs([ps[0] + '.drv']))
     store('IMSG_CTL_READLINKS', wstrs(['/home/u/result', '/tmp/r']))
     store('IMSG_STORE_GC', u64(2) + wstrs(ps[:2]) + u64(0) + u64(1 << 20))
     for i in infos[:PER_KIND]:

@@ -19,11 +19,17 @@
 PKGS="gcc make libc6-dev pkg-config libevent-dev libbsd-dev libseccomp-dev
 libsqlite3-dev libssl-dev mandoc nix-bin busybox-static sqlite3 python3
 procps iproute2 util-linux passwd
-clang-14 libclang-rt-14-dev llvm-14"
+clang-14 libclang-rt-14-dev llvm-14
+libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev
+zlib1g-dev libxml2-dev nettle-dev libmd-dev"
 # clang-14 builds the fuzz targets of fuzz/ (make fuzz, and their
 # replay in make check); libclang-rt-14-dev holds its libFuzzer and
 # sanitizer runtimes; llvm-14 gives llvm-cov and llvm-profdata for
 # fuzz/coverage.sh.
+# libarchive-dev: rnixd-builtin unpacks channel tarballs with it; it is
+# linked statically (the sandbox has no libraries), which takes the
+# static archives of every library libarchive uses (pkg-config
+# --static --libs libarchive), hence the -dev packages after it.
 
 missing=""
 for p in $PKGS; do

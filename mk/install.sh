@@ -37,7 +37,8 @@ if [ $# -ne 4 ]; then
 fi
 DESTDIR=$1 SBINDIR=${2%/} LIBEXECDIR=${3%/} MANDIR=${4%/}
 
-CHILDREN="rnixd-storeproc rnixd-builderproc rnixd-mountproc rnixd-spawner"
+CHILDREN="rnixd-storeproc rnixd-builderproc rnixd-mountproc rnixd-spawner
+rnixd-builtin"
 CONF=$DESTDIR/etc/rnixd.conf
 # The unit goes where packages put theirs (on Debian 12 /lib is
 # /usr/lib), not in /etc/systemd/system: that directory is the

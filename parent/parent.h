@@ -59,6 +59,7 @@ int	parent_lookup_ids(const struct rnixd_conf *, struct parent_ids *);
 void	parent_make_dirs(const struct rnixd_conf *, const struct parent_ids *);
 int	parent_listen(const struct rnixd_conf *);
 void	parent_unlink_socket(const struct rnixd_conf *);
+void	parent_user_dirs(const struct rnixd_conf *, const char *, uid_t);
 
 /* parent_spawn.c */
 void	parent_spawn_children(int debug, int verbose, int listenfd);

@@ -123,6 +123,8 @@ parent_handle_cred_req(struct child *ch, struct imsg *imsg)
 	}
 	log_debug("client uid %u (%s): flags %#x", req.mcq_uid, reply.mcr_name,
 	    reply.mcr_flags);
+	if (reply.mcr_flags & CRED_ALLOWED)
+		parent_user_dirs(parent_conf, reply.mcr_name, req.mcq_uid);
 	if (imsg_compose(&ch->ch_ibuf, IMSG_CTL_CRED_REPLY, 0, 0, -1, &reply,
 	    sizeof(reply)) == -1)
 		fatal("imsg_compose");

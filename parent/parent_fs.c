@@ -25,6 +25,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <grp.h>
 #include <pwd.h>
@@ -152,6 +153,84 @@ parent_make_dirs(const struct rnixd_conf *conf, const struct parent_ids *ids)
 	*strrchr(path, '/') = '\0';
 	if (path[0] != '\0')
 		parent_mkdir_p(path, 0755);
+}
+
+/* mkdirat + open, never following a symlink; -1 with errno. */
+static int
+parent_subdir(int dirfd, const char *name)
+{
+	if (mkdirat(dirfd, name, 0755) == -1 && errno != EEXIST)
+		return (-1);
+	return (openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC));
+}
+
+/*
+ * <state-dir>/<top>/per-user/<name>, 0755, owned by uid (and our
+ * group), as nix-daemon makes it for each client.  The state dir is
+ * the store user's, so every step is taken from the descriptor of the
+ * one before, without following a symlink, and per-user must be
+ * root's own: only then can nobody but root change what it holds.
+ */
+static int
+parent_user_dir(int statefd, const char *top, const char *name, uid_t uid)
+{
+	struct stat	st;
+	int		topfd, perfd = -1, fd = -1, rc = -1;
+
+	if ((topfd = parent_subdir(statefd, top)) == -1)
+		return (-1);
+	if ((perfd = parent_subdir(topfd, "per-user")) == -1 ||
+	    fstat(perfd, &st) == -1)
+		goto out;
+	if (st.st_uid != 0) {
+		errno = EPERM;
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0755 && fchmod(perfd, 0755) == -1)
+		goto out;
+	if ((fd = parent_subdir(perfd, name)) == -1 ||
+	    fchown(fd, uid, getgid()) == -1 || fchmod(fd, 0755) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (perfd != -1)
+		close(perfd);
+	close(topfd);
+	return (rc);
+}
+
+/*
+ * profiles/per-user/<name> and gcroots/per-user/<name> for a client
+ * allowed to connect, where nix-env, nix-channel and nix profile keep
+ * its profiles and roots.  Done here because it takes root (the owner
+ * is the client); what comes in is a uid from SO_PEERCRED and the
+ * name getpwuid(3) gave for it, no client bytes.
+ */
+void
+parent_user_dirs(const struct rnixd_conf *conf, const char *name, uid_t uid)
+{
+	static const char *const tops[] = { "profiles", "gcroots" };
+	size_t	i;
+	int	statefd;
+
+	if (name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL) {
+		log_warnx("user '%s': no per-user directories for this name",
+		    name);
+		return;
+	}
+	if ((statefd = open(conf->conf_state_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		log_warn("%s", conf->conf_state_dir);
+		return;
+	}
+	for (i = 0; i < sizeof(tops) / sizeof(tops[0]); i++)
+		if (parent_user_dir(statefd, tops[i], name, uid) == -1)
+			log_warn("%s/%s/per-user/%s", conf->conf_state_dir,
+			    tops[i], name);
+	close(statefd);
 }
 
 /*

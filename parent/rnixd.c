@@ -164,6 +164,12 @@ parent_load_config(FILE *errs)
 		free(conf);
 		return (NULL);
 	}
+	/* Every build would fail on a missing one: say so now. */
+	if (config_check_sandbox_paths(conf, conffile, errs) == -1) {
+		config_free(conf);
+		free(conf);
+		return (NULL);
+	}
 	return (conf);
 }
 

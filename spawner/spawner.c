@@ -68,8 +68,10 @@ static int			 sp_receiving;
 static char			 sp_store[MSG_SPAWNER_DIR_MAX];
 static char			 sp_builds[PATH_MAX];
 static int			 sp_guardfd = -1;	/* to the guard */
+static int			 sp_builtinfd = -1;	/* rnixd-builtin */
 
 static void	spawner_usage(void) __attribute__((noreturn));
+static void	spawner_open_builtin(void);
 static void	spawner_setup(struct msg_spawner_setup *);
 static void	spawner_loop(void) __attribute__((noreturn));
 static void	spawner_drain(void);
@@ -124,6 +126,7 @@ main(int argc, char *argv[])
 	log_setverbose(verbose);
 	log_procinit(proc_name(PROC_SPAWNER));
 	spawner_setup(&ss);
+	spawner_open_builtin();
 	/*
 	 * A write to a gone guard is an error to log, not a silent
 	 * death; builders get every signal back at its default
@@ -158,6 +161,29 @@ spawner_usage(void)
 {
 	errx(1, "%s must be started by rnixd-mountproc",
 	    proc_name(PROC_SPAWNER));
+}
+
+/*
+ * rnixd-builtin, which lives next to us: opened now and run from this
+ * descriptor as the builder of builtin: derivations, since no sandbox
+ * shows the host's files.  Without it, those builds fail, saying so.
+ */
+static void
+spawner_open_builtin(void)
+{
+	char	self[PATH_MAX], path[PATH_MAX], *slash;
+	ssize_t	len;
+
+	if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		fatal("readlink /proc/self/exe");
+	self[len] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/rnixd-builtin", self) >=
+	    sizeof(path))
+		fatalx("path of rnixd-builtin too long");
+	if ((sp_builtinfd = open(path, O_PATH | O_CLOEXEC)) == -1)
+		log_warn("%s (builtin: builders cannot run)", path);
 }
 
 /*
@@ -409,6 +435,7 @@ spawner_convert(struct msg_mount_build *mmb, struct mount_build *mb)
 	mb->mbd_store_dir = sp_store;
 	mb->mbd_real_store_dir = sp_store;
 	mb->mbd_builds_dir = sp_builds;
+	mb->mbd_builtinfd = sp_builtinfd;
 	if ((mb->mbd_binds = calloc(mmb->mmb_nbinds + 1,
 	    sizeof(*mb->mbd_binds))) == NULL)
 		return (-1);

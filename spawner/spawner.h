@@ -66,6 +66,7 @@ struct mount_build {
 	size_t			 mbd_ninputs;
 	struct mount_bind	*mbd_binds;
 	size_t			 mbd_nbinds;
+	int			 mbd_builtinfd;	/* rnixd-builtin, or -1 */
 };
 
 /* A started sandbox, as the spawner keeps it until cleanup. */

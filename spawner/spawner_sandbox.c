@@ -121,6 +121,10 @@ static int	sb_child_mounts(struct sb_plan *, const char **);
 static int	sb_child_signals(void);
 static void	sb_child_signal_raw(int);
 static int	sb_check_abs(const char *);
+static int	sb_searchable(const struct stat *, uid_t, gid_t);
+static int	sb_unsearchable(const char *, char *, size_t, struct stat *);
+static int	sb_diagnose_access(const struct mount_build *, char *,
+		    size_t);
 
 static int
 sb_err(char *err, size_t errlen, const char *fmt, ...)
@@ -167,7 +171,14 @@ spawn_check(const struct mount_build *mb, char *err, size_t errlen)
 	    sb_check_abs(mb->mbd_real_store_dir) == -1 ||
 	    sb_check_abs(mb->mbd_builds_dir) == -1)
 		return (sb_err(err, errlen, "bad store or builds dir"));
-	if (mb->mbd_builder == NULL || sb_check_abs(mb->mbd_builder) == -1)
+	if (mb->mbd_builder == NULL)
+		return (sb_err(err, errlen, "no builder"));
+	if (strncmp(mb->mbd_builder, MOUNT_BUILTIN_PREFIX,
+	    strlen(MOUNT_BUILTIN_PREFIX)) == 0) {
+		if (mb->mbd_builtinfd == -1)
+			return (sb_err(err, errlen, "%s cannot run: "
+			    "rnixd-builtin is missing", mb->mbd_builder));
+	} else if (sb_check_abs(mb->mbd_builder) == -1)
 		return (sb_err(err, errlen, "builder must be absolute"));
 	/* It could hand its daemon connection to a host process. */
 	if ((mb->mbd_flags & MOUNT_F_NETWORK) &&
@@ -463,7 +474,7 @@ sb_make_root(const struct mount_build *mb, struct mount_run *mr,
 	struct stat	 st;
 	const char	*errstr;
 	char		 path[PATH_MAX];
-	int		 idfd = -1, rootfd = -1, fd, rc = -1;
+	int		 idfd = -1, rootfd = -1, fd, rc = -1, named = 0;
 	size_t		 i;
 
 	if (fstat(mr->mr_buildsfd, &st) == -1 || st.st_uid != geteuid() ||
@@ -514,6 +525,10 @@ sb_make_root(const struct mount_build *mb, struct mount_run *mr,
 		if (stat(b->mb_source, &st) == -1) {
 			if (b->mb_optional && errno == ENOENT)
 				continue;
+			/* Nix's words, and the setting to look at. */
+			sb_err(err, errlen, "sandbox-paths: getting attributes "
+			    "of path '%s': %s", b->mb_source, strerror(errno));
+			named = 1;
 			goto fail;
 		}
 		snprintf(path, sizeof(path), "%s", b->mb_target + 1);
@@ -525,7 +540,7 @@ sb_make_root(const struct mount_build *mb, struct mount_run *mr,
 		goto fail;
 	rc = 0;
 fail:
-	if (rc == -1)
+	if (rc == -1 && !named)
 		sb_err(err, errlen, "making the sandbox root: %s",
 		    strerror(errno));
 	if (rootfd != -1)
@@ -727,7 +742,10 @@ spawn_start(const struct mount_build *mb, struct mount_run *mr,
 	close(errp[0]);
 	if (n > 0) {
 		msg[n] = '\0';
-		sb_err(err, errlen, "sandbox setup: %s", msg);
+		/* A bare EACCES: say which directory, and which setting. */
+		if (strstr(msg, strerror(EACCES)) == NULL ||
+		    sb_diagnose_access(mb, err, errlen) == -1)
+			sb_err(err, errlen, "sandbox setup: %s", msg);
 		goto fail;
 	}
 	mr->mr_logfd = master;
@@ -756,6 +774,74 @@ fail:
 	return (-1);
 }
 
+/* May uid and gid, without capabilities, search the directory st? */
+static int
+sb_searchable(const struct stat *st, uid_t uid, gid_t gid)
+{
+	if (st->st_uid == uid)
+		return ((st->st_mode & S_IXUSR) != 0);
+	if (st->st_gid == gid)
+		return ((st->st_mode & S_IXGRP) != 0);
+	return ((st->st_mode & S_IXOTH) != 0);
+}
+
+/*
+ * The first directory on the way to path (itself included) that we
+ * could not search without our capabilities, in dir; -1 if none is
+ * found.  Our capabilities do not follow the sandbox's first process
+ * into its user namespace, so these are the ids its mounts run as.
+ */
+static int
+sb_unsearchable(const char *path, char *dir, size_t dirlen, struct stat *st)
+{
+	size_t	len = strlen(path), i;
+
+	for (i = 0; i <= len; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		snprintf(dir, dirlen, "%.*s", i == 0 ? 1 : (int)i, path);
+		if (stat(dir, st) == -1)
+			return (-1);
+		if (S_ISDIR(st->st_mode) &&
+		    !sb_searchable(st, geteuid(), getegid()))
+			return (0);
+	}
+	return (-1);
+}
+
+/*
+ * The sandbox's mounts failed with EACCES: find the directory on the
+ * way to the builds dir or a sandbox-paths source that they could not
+ * enter, and name it with its setting in err.  (The store is not
+ * walked: its inputs are linked into the root before, by us.)  -1 if none is
+ * found.
+ */
+static int
+sb_diagnose_access(const struct mount_build *mb, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 dir[PATH_MAX];
+	const char	*setting = NULL;
+	size_t		 i;
+
+	if (sb_unsearchable(mb->mbd_builds_dir, dir, sizeof(dir), &st) == 0)
+		setting = "state-dir";
+	for (i = 0; setting == NULL && i < mb->mbd_nbinds; i++)
+		if (sb_unsearchable(mb->mbd_binds[i].mb_source, dir,
+		    sizeof(dir), &st) == 0)
+			setting = "sandbox-paths";
+	if (setting == NULL)
+		return (-1);
+	/* Short: the text travels in MSG_MOUNT_ERROR_MAX bytes. */
+	(void)sb_err(err, errlen, "sandbox setup: sandboxes (uid %u gid %u, no "
+	    "capabilities) cannot enter '%s' (mode %04o, owner %u:%u), "
+	    "which holds the %s: let them search it",
+	    (unsigned int)geteuid(), (unsigned int)getegid(), dir,
+	    (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid,
+	    (unsigned int)st.st_gid, setting);
+	return (0);
+}
+
 /* Runs in the new namespaces; reports the failing step and exits. */
 static void
 sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
@@ -765,8 +851,10 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	const char	*step = "sync";
 	char		 msg[512], **argv;
 	size_t		 i;
-	int		 fd;
+	int		 fd, builtinfd = -1, builtin;
 
+	builtin = strncmp(mb->mbd_builder, MOUNT_BUILTIN_PREFIX,
+	    strlen(MOUNT_BUILTIN_PREFIX)) == 0;
 	if (read(syncfd, msg, 1) != 1)
 		goto fail;
 	close(syncfd);
@@ -789,18 +877,34 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	if (setsid() == -1 || dup2(slave, 1) == -1 || dup2(slave, 2) == -1 ||
 	    (fd = open("/dev/null", O_RDWR)) == -1 || dup2(fd, 0) == -1)
 		goto fail;
+	/* rnixd-builtin, out of the way of fd 3, then at fd 4. */
+	if (builtin && (builtinfd = fcntl(mb->mbd_builtinfd,
+	    F_DUPFD_CLOEXEC, 5)) == -1)
+		goto fail;
 	if (errfd != 3) {
 		if (dup3(errfd, 3, O_CLOEXEC) == -1)
 			goto fail;
 		errfd = 3;
 	}
-	closefrom(4);
+	if (builtin) {
+		if (dup3(builtinfd, 4, O_CLOEXEC) == -1)
+			goto fail;
+		builtinfd = 4;
+	}
+	closefrom(builtin ? 5 : 4);
 	step = "argv";
-	if ((argv = calloc(mb->mbd_nargs + 2, sizeof(*argv))) == NULL)
+	/* Room for rnixd-builtin's two, and the NULL after them. */
+	if ((argv = calloc(mb->mbd_nargs + 3, sizeof(*argv))) == NULL)
 		goto fail;
-	argv[0] = strrchr(mb->mbd_builder, '/') + 1;
-	for (i = 0; i < mb->mbd_nargs; i++)
-		argv[i + 1] = mb->mbd_args[i];
+	if (builtin) {
+		/* As in Nix, a built-in builder takes no arguments. */
+		argv[0] = "rnixd-builtin";
+		argv[1] = mb->mbd_builder + strlen(MOUNT_BUILTIN_PREFIX);
+	} else {
+		argv[0] = strrchr(mb->mbd_builder, '/') + 1;
+		for (i = 0; i < mb->mbd_nargs; i++)
+			argv[i + 1] = mb->mbd_args[i];
+	}
 	step = "signals";
 	if (sb_child_signals() == -1)
 		goto fail;
@@ -813,7 +917,16 @@ sb_child(const struct mount_build *mb, struct sb_plan *sp, int slave,
 	if (spawn_builder_filter() == -1)
 		goto fail;
 	step = "exec";
-	execve(mb->mbd_builder, argv, mb->mbd_env);
+	/*
+	 * rnixd-builtin is not in the sandbox: it is run from the
+	 * descriptor opened on the host, and needs nothing else there
+	 * (it is linked statically).
+	 */
+	if (builtin)
+		syscall(SYS_execveat, builtinfd, "", argv, mb->mbd_env,
+		    AT_EMPTY_PATH);
+	else
+		execve(mb->mbd_builder, argv, mb->mbd_env);
 fail:
 	snprintf(msg, sizeof(msg), "%s: %s", step, strerror(errno));
 	if (write(errfd, msg, strlen(msg)) == -1)

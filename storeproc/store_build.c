@@ -90,6 +90,7 @@ struct bout {
 	const struct msg_build_output	*bo_out;
 	char				 bo_tmp[STORE_TMP_MAX];
 	int				 bo_valid;	/* already valid */
+	int				 bo_was_valid;	/* taken all the same */
 	int				 bo_installed;
 	int				 bo_fixed;
 	enum ca_method			 bo_method;
@@ -119,6 +120,7 @@ struct bjob {
 	char			**bj_candpaths;
 	size_t			 bj_ncands;
 	int			 bj_mismatch;
+	int			 bj_not_det;	/* check: an output differs */
 	char			 bj_err[BUILD_ERR_MAX];
 };
 
@@ -896,7 +898,7 @@ bjob_install(struct bjob *bj)
 		base = store_base(bo->bo_out->mbo_path);
 		swap = fstatat(store_env.se_storefd, base, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0;
-		if (swap)
+		if (swap && !bo->bo_was_valid)
 			log_info("replacing unregistered %s",
 			    bo->bo_out->mbo_path);
 		if (renameat2(store_env.se_storefd, bo->bo_tmp,
@@ -904,7 +906,13 @@ bjob_install(struct bjob *bj)
 		    RENAME_NOREPLACE) == -1)
 			return (bjob_fail(bj, "cannot move '%s' into place: %s",
 			    bo->bo_out->mbo_path, strerror(errno)));
-		bo->bo_installed = 1;
+		/*
+		 * A repaired path was valid before and stays so: the swap
+		 * is never undone, the broken tree goes with bo_tmp.
+		 */
+		bo->bo_installed = !bo->bo_was_valid;
+		if (bo->bo_was_valid)
+			log_info("repaired %s", bo->bo_out->mbo_path);
 		/* After a swap the temporary name holds the stale tree. */
 		if (!swap)
 			bo->bo_tmp[0] = '\0';
@@ -1008,6 +1016,11 @@ bjob_prepare(struct bjob *bj, int *ntake)
 		if ((bo->bo_valid = store_is_valid(bo->bo_out->mbo_path,
 		    &errstr)) == -1)
 			return (bjob_fail(bj, "%s", errstr));
+		/* Checked or repaired: taken whether valid or not. */
+		if (bj->bj_mb.mb_mode != WIRE_BUILD_NORMAL) {
+			bo->bo_was_valid = bo->bo_valid;
+			bo->bo_valid = 0;
+		}
 		if (!bo->bo_valid) {
 			store_tmpname(bo->bo_tmp, sizeof(bo->bo_tmp),
 			    "build");
@@ -1162,6 +1175,8 @@ bjob_recheck(struct bjob *bj)
 	size_t		 i;
 	int		 valid;
 
+	if (bj->bj_mb.mb_mode == WIRE_BUILD_REPAIR)
+		return (0);	/* valid or not, the new tree goes in */
 	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
 		bo = &bj->bj_outs[i];
 		if (bo->bo_valid)
@@ -1174,21 +1189,148 @@ bjob_recheck(struct bjob *bj)
 	return (0);
 }
 
+/* Does the NAR hash bo got equal the one registered for its path? */
+static int
+bjob_same(struct bout *bo, int *same, const char **errstr)
+{
+	struct db_pathinfo	dpi;
+	struct hash		want, got;
+	int			rc;
+
+	memset(&dpi, 0, sizeof(dpi));
+	if ((rc = db_query_info(store_env.se_db, bo->bo_out->mbo_path, &dpi,
+	    errstr)) != 1) {
+		if (rc == 0)
+			*errstr = "output is no longer valid";
+		return (-1);
+	}
+	rc = 0;
+	if (hash_parse(dpi.dpi_narhash, NULL, &want, errstr) == -1 ||
+	    hash_parse(bo->bo_narhash_str, NULL, &got, errstr) == -1)
+		rc = -1;
+	else
+		*same = want.h_algo == got.h_algo && want.h_len ==
+		    got.h_len && memcmp(want.h_bytes, got.h_bytes,
+		    got.h_len) == 0;
+	db_pathinfo_free(&dpi);
+	return (rc);
+}
+
+/*
+ * Keep a differing output at <out>.check, as Nix does with
+ * --keep-failed; whatever was there from an earlier check goes.
+ */
+static int
+bjob_keep_check(struct bjob *bj, struct bout *bo, char *name, size_t len)
+{
+	const char	*errstr;
+
+	if ((size_t)snprintf(name, len, "%s.check",
+	    store_base(bo->bo_out->mbo_path)) >= len)
+		return (bjob_fail(bj, "name too long"));
+	if (nar_remove_tree(store_env.se_storefd, name, &errstr) == -1)
+		return (bjob_fail(bj, "%s", errstr));
+	if (renameat2(store_env.se_storefd, bo->bo_tmp, store_env.se_storefd,
+	    name, RENAME_NOREPLACE) == -1)
+		return (bjob_fail(bj, "renaming to '%s/%s': %s",
+		    store_env.se_storedir, name, strerror(errno)));
+	bo->bo_tmp[0] = '\0';
+	return (0);
+}
+
+/* Built here again with the same result: as Nix, now ultimate. */
+static int
+bjob_mark_ultimate(struct bjob *bj, struct bout *bo)
+{
+	struct db_pathinfo	 dpi;
+	const char		*errstr;
+	int			 rc = 0;
+
+	memset(&dpi, 0, sizeof(dpi));
+	if (db_query_info(store_env.se_db, bo->bo_out->mbo_path, &dpi,
+	    &errstr) != 1)
+		return (0);	/* gone meanwhile: nothing to mark */
+	if (!dpi.dpi_ultimate) {
+		dpi.dpi_ultimate = 1;
+		if (db_register(store_env.se_db, &dpi, 1, NULL, NULL,
+		    &errstr) == -1)
+			rc = bjob_fail(bj, "cannot update '%s': %s",
+			    bo->bo_out->mbo_path, errstr);
+	}
+	db_pathinfo_free(&dpi);
+	return (rc);
+}
+
+/*
+ * Check mode: each rebuilt output against the valid one, nothing
+ * installed or registered (Nix 2.8's registerOutputs in bmCheck).  An
+ * output that was not valid is not compared, as in Nix.
+ */
+static int
+bjob_check(struct bjob *bj)
+{
+	struct bout	*bo;
+	const char	*errstr;
+	char		 name[NAME_MAX + 1];
+	size_t		 i;
+	int		 same;
+
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if (!bo->bo_was_valid)
+			continue;
+		if (bjob_same(bo, &same, &errstr) == -1)
+			return (bjob_fail(bj, "checking '%s': %s",
+			    bo->bo_out->mbo_path, errstr));
+		if (same)
+			continue;
+		bj->bj_not_det = 1;
+		if (!bj->bj_mb.mb_keep_failed)
+			return (bjob_fail(bj, "derivation '" HL("%s") "' may "
+			    "not be deterministic: output '" HL("%s") "' "
+			    "differs", bj->bj_mb.mb_drv, bo->bo_out->mbo_path));
+		if (bjob_keep_check(bj, bo, name, sizeof(name)) == -1)
+			return (-1);
+		return (bjob_fail(bj, "derivation '" HL("%s") "' may not be "
+		    "deterministic: output '" HL("%s") "' differs from '"
+		    HL("%s/%s") "'", bj->bj_mb.mb_drv, bo->bo_out->mbo_path,
+		    store_env.se_storedir, name));
+	}
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++)
+		if (bj->bj_outs[i].bo_was_valid &&
+		    bjob_mark_ultimate(bj, &bj->bj_outs[i]) == -1)
+			return (-1);
+	/* As in Nix, a check that passed leaves no <out>.check behind. */
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		if ((size_t)snprintf(name, sizeof(name), "%s.check",
+		    store_base(bo->bo_out->mbo_path)) < sizeof(name) &&
+		    nar_remove_tree(store_env.se_storefd, name, &errstr) == -1)
+			log_warnx("%s", errstr);
+	}
+	return (0);
+}
+
 /* Install, register and answer, or answer the error; then free. */
 static void
 bjob_finish(struct bjob *bj, int rc)
 {
 	struct msg_build_result	mbr;
 
-	if (rc == 0)
+	if (rc == 0 && bj->bj_mb.mb_mode == WIRE_BUILD_CHECK) {
+		if (bjob_check(bj) == -1 || bjob_reply(bj) == -1)
+			rc = -1;
+	} else if (rc == 0)
 		rc = bjob_recheck(bj);
-	if (rc == 0 && (bjob_install(bj) == -1 || bjob_register(bj) == -1 ||
+	if (rc == 0 && bj->bj_mb.mb_mode != WIRE_BUILD_CHECK &&
+	    (bjob_install(bj) == -1 || bjob_register(bj) == -1 ||
 	    bjob_reply(bj) == -1))
 		rc = -1;
 	if (rc == -1) {
 		memset(&mbr, 0, sizeof(mbr));
 		mbr.mbr_error = bj->bj_err;
 		mbr.mbr_hash_mismatch = bj->bj_mismatch;
+		mbr.mbr_not_det = bj->bj_not_det;
 		log_debug("session %u: %s", bj->bj_sid, bj->bj_err);
 		msg_send_build_result(store_env.se_builder, bj->bj_sid, &mbr);
 	}

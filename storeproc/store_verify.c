@@ -20,7 +20,10 @@
  * from the database, as Nix does), and with checkContents every valid
  * path's NAR hash must match the database.  Findings go to the client
  * as log lines in Nix's words; the reply says whether any was an error.
- * Repair is refused: rnixd has no substituters to repair from.
+ * With repair, as Nix's repairPath does once substitution failed (rnixd
+ * has no substituters), a broken path is rebuilt from its deriver: the
+ * reply names the valid derivers, and builderproc builds them in repair
+ * mode.  A broken path without a valid deriver cannot be repaired.
  *
  * This runs to completion in one go: hashing a large store keeps
  * storeproc busy for as long, which suits an operation only an
@@ -42,6 +45,8 @@
 
 struct verify {
 	uint32_t	vf_sid;
+	int		vf_repair;
+	struct pathset	vf_derivers;	/* to rebuild in repair mode */
 	struct pathset	vf_present;	/* store dir entries */
 	struct pathset	vf_done;
 	struct pathset	vf_valid;	/* checked to exist */
@@ -66,6 +71,32 @@ verify_read_store(struct verify *vf)
 		pathset_add(&vf->vf_present, de->d_name);
 	closedir(dir);
 	return (0);
+}
+
+/*
+ * Repair path by rebuilding its deriver, if it has a valid one; else
+ * it cannot be repaired (no substituters) and that is an error.
+ */
+static void
+verify_repair(struct verify *vf, const char *path)
+{
+	struct db_pathinfo	 dpi;
+	const char		*errstr;
+	int			 ok = 0;
+
+	memset(&dpi, 0, sizeof(dpi));
+	if (db_query_info(store_env.se_db, path, &dpi, &errstr) == 1 &&
+	    dpi.dpi_deriver != NULL && dpi.dpi_deriver[0] != '\0' &&
+	    store_is_valid(dpi.dpi_deriver, &errstr) == 1) {
+		pathset_add(&vf->vf_derivers, dpi.dpi_deriver);
+		ok = 1;
+	}
+	if (!ok) {
+		store_log(vf->vf_sid, "\x1b[31;1merror:\x1b[0m cannot repair "
+		    "path '%s'", path);
+		vf->vf_errors = 1;
+	}
+	db_pathinfo_free(&dpi);
 }
 
 /* Nix's verifyPath: a missing path's referrers are looked at first. */
@@ -101,7 +132,10 @@ verify_path(struct verify *vf, const char *path, int depth)
 	if (!invalidate) {
 		store_log(vf->vf_sid, "path '%s' disappeared, but it still has "
 		    "valid referrers!", path);
-		vf->vf_errors = 1;
+		if (vf->vf_repair)
+			verify_repair(vf, path);
+		else
+			vf->vf_errors = 1;
 		return;
 	}
 	store_log(vf->vf_sid, "path '%s' disappeared, removing from "
@@ -138,7 +172,10 @@ verify_contents(struct verify *vf, const char *path)
 		hash_format(&got, HASH_ENC_BASE32, 1, g, sizeof(g));
 		store_log(vf->vf_sid, "path '%s' was modified! expected hash "
 		    "'%s', got '%s'", path, w, g);
-		vf->vf_errors = 1;
+		if (vf->vf_repair)
+			verify_repair(vf, path);
+		else
+			vf->vf_errors = 1;
 	}
 	db_pathinfo_free(&dpi);
 }
@@ -148,8 +185,8 @@ verify_run(struct verify *vf, int check_contents)
 {
 	struct pathset_node	*pn;
 	const char		*errstr;
-	char			**all;
-	size_t			 nall, i;
+	char			**all, **drvs;
+	size_t			 nall, i, ndrvs;
 
 	store_log(vf->vf_sid, "reading the Nix store...");
 	if (verify_read_store(vf) == -1) {
@@ -171,8 +208,10 @@ verify_run(struct verify *vf, int check_contents)
 		RB_FOREACH(pn, pathset, &vf->vf_valid)
 			verify_contents(vf, pn->pn_path);
 	}
+	drvs = pathset_array(&vf->vf_derivers, &ndrvs);
 	msg_send_verify_result(store_env.se_builder, vf->vf_sid,
-	    vf->vf_errors);
+	    vf->vf_errors, drvs, ndrvs);
+	wire_strings_free(drvs, ndrvs);
 }
 
 void
@@ -186,13 +225,10 @@ store_handle_verify(struct imsg *imsg)
 		store_bad_request(imsg, errstr);
 		return;
 	}
-	if (repair) {
-		store_reply_error(imsg_get_peerid(imsg), "rnixd cannot repair "
-		    "the store: it has no substituters");
-		return;
-	}
 	memset(&vf, 0, sizeof(vf));
 	vf.vf_sid = imsg_get_peerid(imsg);
+	vf.vf_repair = repair;
+	pathset_init(&vf.vf_derivers);
 	pathset_init(&vf.vf_present);
 	pathset_init(&vf.vf_done);
 	pathset_init(&vf.vf_valid);
@@ -200,4 +236,56 @@ store_handle_verify(struct imsg *imsg)
 	pathset_clear(&vf.vf_present);
 	pathset_clear(&vf.vf_done);
 	pathset_clear(&vf.vf_valid);
+	pathset_clear(&vf.vf_derivers);
+}
+
+/* Is path valid, and does its NAR hash as the database says? */
+static int
+verify_intact(const char *path)
+{
+	struct db_pathinfo	 dpi;
+	struct hash		 want, got;
+	const char		*errstr;
+	uint64_t		 size;
+	int			 ok = 0;
+
+	memset(&dpi, 0, sizeof(dpi));
+	if (db_query_info(store_env.se_db, path, &dpi, &errstr) != 1)
+		return (0);
+	if (hash_parse(dpi.dpi_narhash, NULL, &want, &errstr) == 0 &&
+	    store_nar_hash(store_env.se_storefd, store_base(path),
+	    want.h_algo, &got, &size, &errstr) == 0 &&
+	    got.h_len == want.h_len &&
+	    memcmp(got.h_bytes, want.h_bytes, got.h_len) == 0)
+		ok = 1;
+	db_pathinfo_free(&dpi);
+	return (ok);
+}
+
+/*
+ * QUERY_INTACT: the paths that are valid and unchanged, for a build in
+ * repair mode (Nix's pathContentsGood).  Hashing takes as long as the
+ * outputs are large; only trusted clients may repair.
+ */
+void
+store_handle_query_intact(struct imsg *imsg)
+{
+	const char	*errstr;
+	char		**paths, **good;
+	size_t		 npaths, ngood = 0, i;
+
+	if (msg_recv_paths(imsg, store_env.se_storedir, 0, &paths, &npaths,
+	    &errstr) == -1) {
+		store_bad_request(imsg, errstr);
+		return;
+	}
+	if ((good = calloc(npaths + 1, sizeof(*good))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < npaths; i++)
+		if (verify_intact(paths[i]))
+			good[ngood++] = paths[i];
+	msg_send_paths(store_env.se_builder, IMSG_STORE_PATHS,
+	    imsg_get_peerid(imsg), good, ngood);
+	free(good);
+	wire_strings_free(paths, npaths);
 }

@@ -297,6 +297,9 @@ store_dispatch_builder(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_VERIFY:
 		store_handle_verify(imsg);
 		break;
+	case IMSG_STORE_QUERY_INTACT:
+		store_handle_query_intact(imsg);
+		break;
 	case IMSG_STORE_ENSURE:
 		store_handle_ensure(imsg);
 		break;

@@ -137,6 +137,7 @@ void	store_handle_build_log(struct imsg *);
 
 /* store_verify.c */
 void	store_handle_verify(struct imsg *);
+void	store_handle_query_intact(struct imsg *);
 
 /* store_nar.c */
 int	store_nar_hash(int, const char *, enum hash_algo, struct hash *,

@@ -81,6 +81,15 @@ req_start(struct session *s, char **paths, size_t npaths,
 }
 
 void
+req_start_mode(struct session *s, char **paths, size_t npaths,
+    struct goal *g, uint64_t mode, int errors)
+{
+	(void)mode;
+	(void)errors;
+	req_start(s, paths, npaths, g);
+}
+
+void
 req_cancel(struct session *s)
 {
 	(void)s;

@@ -40,7 +40,8 @@ echo "parent root, socket 0666, store _rnixd 1775, nix store ping: ok"
 
 # Children get only their own descriptors: above stderr, sockets, pipes and
 # event-loop inodes, never a file or directory left open by the parent;
-# storeproc may also hold what it opened inside its own confined view.
+# storeproc may also hold what it opened inside its own confined view,
+# the spawner rnixd-builtin.
 for name in storeproc builderproc mountproc spawner; do
 	if [ "$name" = spawner ]; then
 		pid=$(spawner_pid)
@@ -55,6 +56,10 @@ for name in storeproc builderproc mountproc spawner; do
 		case "$target" in
 		socket:*|anon_inode:*) ;;
 		pipe:*) ;;	# libevent's internal signal pipe
+		*/libexec/rnixd/rnixd-builtin)
+			# Run from this descriptor in builtin: builds.
+			[ "$name" = spawner ] ||
+			    fail "$name holds fd $n -> $target" ;;
 		"$root"/*)
 			[ "$name" = storeproc ] ||
 			    fail "$name holds fd $n -> $target" ;;

@@ -487,6 +487,14 @@ test_items_bad(void)
 	ITEM_BAD("relative builder", MSG_MOUNT_BUILDER, 0, "bin/sh");
 	ITEM_BAD("builder with ..", MSG_MOUNT_BUILDER, 0, "/bin/../sh");
 	ITEM_BAD("builder with //", MSG_MOUNT_BUILDER, 0, "/bin//sh");
+	ITEM_GOOD("built-in builder", MSG_MOUNT_BUILDER, 0,
+	    "builtin:unpack-channel");
+	ITEM_BAD("built-in builder without a name", MSG_MOUNT_BUILDER, 0,
+	    "builtin:");
+	ITEM_BAD("built-in builder with a path", MSG_MOUNT_BUILDER, 0,
+	    "builtin:../bin/sh");
+	ITEM_GOOD("built-in builder in capitals", MSG_MOUNT_BUILDER, 0,
+	    "builtin:Buildenv");
 	ITEM_GOOD("env", MSG_MOUNT_ENV, 0, "a=b");
 	ITEM_BAD("env without =", MSG_MOUNT_ENV, 0, "ab");
 	ITEM_BAD("env with empty name", MSG_MOUNT_ENV, 0, "=b");

@@ -322,9 +322,15 @@ r_verify(struct imsg *imsg, const char **errstr)
 static int
 r_verify_result(struct imsg *imsg, const char **errstr)
 {
-	int	found;
+	char	**drvs;
+	size_t	  ndrvs;
+	int	  found;
 
-	return (msg_recv_verify_result(imsg, &found, errstr));
+	if (msg_recv_verify_result(imsg, STOREDIR, &found, &drvs, &ndrvs,
+	    errstr) == -1)
+		return (-1);
+	wire_strings_free(drvs, ndrvs);
+	return (0);
 }
 
 static int
@@ -1951,7 +1957,10 @@ test_verify(void)
 	struct capture	 cap;
 	struct imsg	 imsg;
 	struct wire_out	 out;
+	struct hash	 h;
 	const char	*errstr;
+	char		 drv[STOREPATH_MAX], **drvs;
+	size_t		 ndrvs;
 	int		 i, check, repair, found;
 
 	printf("verify: every flag combination\n");
@@ -1967,18 +1976,33 @@ test_verify(void)
 			generic(&k_verify, &cap);
 		free(cap.c_buf);
 	}
+	hash_buf(HASH_SHA256, "v", 1, &h);
+	if (storepath_make_text(STOREDIR, "v.drv", &h, NULL, 0, drv,
+	    sizeof(drv)) == -1)
+		errx(1, "storepath_make_text v.drv");
 	for (i = 0; i < 2; i++) {
-		msg_send_verify_result(&iev, SID, i);
+		msg_send_verify_result(&iev, SID, i, (char *[]){ drv }, i);
 		recv_msg(IMSG_STORE_VERIFY_RESULT, &imsg, &cap);
-		if (msg_recv_verify_result(&imsg, &found, &errstr) == -1)
+		if (msg_recv_verify_result(&imsg, STOREDIR, &found, &drvs,
+		    &ndrvs, &errstr) == -1)
 			errx(1, "VERIFY_RESULT: %s", errstr);
-		if (found != i)
-			errx(1, "VERIFY_RESULT: got %d, expected %d", found,
-			    i);
+		if (found != i || ndrvs != (size_t)i)
+			errx(1, "VERIFY_RESULT: got %d and %zu derivers, "
+			    "expected %d", found, ndrvs, i);
+		if (i == 1)
+			same_str("VERIFY_RESULT deriver", drvs[0], drv);
+		wire_strings_free(drvs, ndrvs);
 		imsg_free(&imsg);
 		generic(&k_verify_result, &cap);
 		free(cap.c_buf);
 	}
+	printf("verify: a deriver to repair that is no derivation\n");
+	out_init(&out);
+	(void)wire_put_u64(&out, 1);
+	drv[strlen(drv) - 4] = '\0';	/* "<hash>-v": no ".drv" */
+	(void)wire_put_strings(&out, (char *[]){ drv }, 1);
+	out_fail(&k_verify_result, "not a .drv", &out,
+	    "path is not a derivation");
 
 	printf("verify: malformed\n");
 	out_init(&out);

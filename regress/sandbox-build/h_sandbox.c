@@ -209,6 +209,7 @@ main(int argc, char *argv[])
 	size_t			 i;
 
 	memset(&mb, 0, sizeof(mb));
+	mb.mbd_builtinfd = -1;
 	mb.mbd_id = getpid();
 	while ((ch = getopt(argc, argv, "B:c:e:Fg:i:Kkno:p:r:s:u:")) != -1) {
 		switch (ch) {

@@ -69,6 +69,8 @@ struct reply {
 	size_t			 r_nroots;
 	struct msg_gc_result	 r_gc;
 	int			 r_errors;
+	char			**r_drvs;	/* to repair */
+	size_t			 r_ndrvs;
 };
 
 /* A pipe end fed from the event loop, as builderproc would. */
@@ -101,6 +103,7 @@ reply_reset(void)
 	msg_missing_free(&R.r_missing);
 	msg_roots_free(R.r_roots, R.r_nroots);
 	msg_gc_result_free(&R.r_gc);
+	wire_strings_free(R.r_drvs, R.r_ndrvs);
 	memset(&R, 0, sizeof(R));
 }
 
@@ -148,7 +151,8 @@ reply_decode(struct imsg *imsg)
 		rc = msg_recv_gc_result(imsg, storedir, &R.r_gc, &e);
 		break;
 	case IMSG_STORE_VERIFY_RESULT:
-		rc = msg_recv_verify_result(imsg, &R.r_errors, &e);
+		rc = msg_recv_verify_result(imsg, storedir, &R.r_errors,
+		    &R.r_drvs, &R.r_ndrvs, &e);
 		break;
 	default:
 		errx(1, "unexpected reply %s",
@@ -196,6 +200,7 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_STORE_GC: store_handle_gc(imsg); break;
 	case IMSG_STORE_ADD_SIGS: store_handle_add_sigs(imsg); break;
 	case IMSG_STORE_VERIFY: store_handle_verify(imsg); break;
+	case IMSG_STORE_QUERY_INTACT: store_handle_query_intact(imsg); break;
 	case IMSG_STORE_ENSURE: store_handle_ensure(imsg); break;
 	case IMSG_STORE_SESSION_END: store_handle_session_end(imsg); break;
 	case IMSG_STORE_UPLOAD_DONE:
@@ -1442,6 +1447,22 @@ test_gc(void)
 		errx(1, "%s not deleted", added_text);
 }
 
+/* QUERY_INTACT of path: answered with it if intact, else with none. */
+static void
+test_intact(char *path, int intact)
+{
+	printf("QUERY_INTACT: %s path\n", intact ? "an intact" : "a modified");
+	reply_reset();
+	msg_send_paths(&iev_client, IMSG_STORE_QUERY_INTACT, next_sid++,
+	    &path, 1);
+	wait_reply();
+	expect_type(IMSG_STORE_PATHS, "QUERY_INTACT");
+	if (R.r_npaths != (size_t)intact || (intact &&
+	    strcmp(R.r_paths[0], path) != 0))
+		errx(1, "QUERY_INTACT: got %zu paths, expected %d",
+		    R.r_npaths, intact);
+}
+
 static void
 test_verify(void)
 {
@@ -1459,6 +1480,7 @@ test_verify(void)
 	expect_type(IMSG_STORE_VERIFY_RESULT, "verify");
 	if (R.r_errors != 0)
 		errx(1, "verify: errors in a sound store:\n%s", R.r_log);
+	test_intact(drv_path, 1);
 	printf("VERIFY: a modified file\n");
 	snprintf(path, sizeof(path), "%s", drv_path);
 	chmod(path, 0644);
@@ -1472,6 +1494,22 @@ test_verify(void)
 	if (R.r_errors != 1 || strstr(R.r_log, "was modified!") == NULL)
 		errx(1, "verify modified: got %d, log:\n%s", R.r_errors,
 		    R.r_log);
+	printf("VERIFY: repair of a modified path without a deriver\n");
+	reply_reset();
+	msg_send_verify(&iev_client, next_sid++, 1, 1);
+	wait_reply();
+	expect_type(IMSG_STORE_VERIFY_RESULT, "verify repair");
+	if (R.r_errors != 1 || R.r_ndrvs != 0 ||
+	    strstr(R.r_log, "cannot repair path") == NULL)
+		errx(1, "verify repair: got %d, %zu derivers, log:\n%s",
+		    R.r_errors, R.r_ndrvs, R.r_log);
+	test_intact(drv_path, 0);
+	printf("QUERY_INTACT: not a store path\n");
+	reply_reset();
+	msg_send_paths(&iev_client, IMSG_STORE_QUERY_INTACT, next_sid++,
+	    (char *[]){ "/elsewhere/x" }, 1);
+	wait_reply();
+	expect_type(IMSG_STORE_ERROR, "QUERY_INTACT of a bad path");
 	printf("VERIFY: a vanished path leaves the database\n");
 	unlink(path);
 	reply_reset();

@@ -1,0 +1,138 @@
+/*
+ * Copyright (c) 2026 The rnixd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Tarballs, as builtin:unpack-channel unpacks them (rnixd-builtin's
+ * builtin_archive.c over libarchive), into a private jail.
+ *
+ * Properties beyond "no crash":
+ * - nothing is created outside the output directory: the private
+ *   directory holds the jail alone afterwards, the jail the output
+ *   alone, whatever names, links and hard links the archive holds;
+ * - the working directory is the one before (the extraction runs in
+ *   the output's, and must come back);
+ * - a refused archive says why;
+ * - no descriptor is left open.
+ */
+#include <sys/stat.h>
+
+#include <archive.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "nar.h"
+#include "../builtin/builtin.h"
+
+/* link: builtin/builtin_archive.c */
+
+#define JAIL	"jail"
+#define OUT	"out"
+
+static int	 topfd = -1;
+static int	 jailfd = -1;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char	*dir;
+
+	(void)argc;
+	(void)argv;
+	fuzz_quiet();
+	umask(022);
+	dir = fuzz_tmpdir("fuzz-unpack");
+	if ((topfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    mkdirat(topfd, JAIL, 0755) == -1 ||
+	    (jailfd = openat(topfd, JAIL, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fuzz_fail("%s: %s", dir, strerror(errno));
+	free(dir);
+	return (0);
+}
+
+/* dirfd must hold nothing but name (or nothing, if name is NULL). */
+static void
+check_only(int dirfd, const char *dirname, const char *name)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		fuzz_fail("fdopendir %s: %s", dirname, strerror(errno));
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (name == NULL || strcmp(de->d_name, name) != 0)
+			fuzz_fail("unpack created %s/%s", dirname,
+			    de->d_name);
+	}
+	closedir(d);
+}
+
+static void
+unpack(const uint8_t *buf, size_t len)
+{
+	struct archive	*a;
+	char		 err[1024];
+	int		 outfd;
+
+	if (mkdirat(jailfd, OUT, 0755) == -1 ||
+	    (outfd = openat(jailfd, OUT, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fuzz_fail("%s: %s", OUT, strerror(errno));
+	if ((a = builtin_unpack_reader()) == NULL)
+		fuzz_fail("builtin_unpack_reader");
+	err[0] = '\0';
+	if (archive_read_open_memory(a, buf, len) == ARCHIVE_OK &&
+	    builtin_unpack(a, outfd, err, sizeof(err)) == -1 &&
+	    err[0] == '\0')
+		fuzz_fail("refused without a reason");
+	archive_read_free(a);
+	close(outfd);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
+{
+	struct stat	 before, after;
+	const char	*errstr;
+	int		 fds;
+
+	fds = fuzz_fd_count();
+	if (stat(".", &before) == -1)
+		fuzz_fail("stat .: %s", strerror(errno));
+	unpack(buf, len);
+	if (stat(".", &after) == -1 || after.st_ino != before.st_ino ||
+	    after.st_dev != before.st_dev)
+		fuzz_fail("the working directory changed");
+	check_only(topfd, "top", JAIL);
+	check_only(jailfd, JAIL, OUT);
+	if (nar_remove_tree(jailfd, OUT, &errstr) == -1)
+		fuzz_fail("removing the output: %s", errstr);
+	check_only(jailfd, JAIL, NULL);
+	fuzz_fd_expect("unpack", fds);
+	return (0);
+}
