@@ -114,7 +114,7 @@ PROG_ASAN_BINS += $$(if $$($(1)_SRCS),$$($(1)_ASAN_BIN))
 endef
 $(eval $(call prog_rule,rnixd,parent,))
 $(eval $(call prog_rule,rnixd-storeproc,storeproc,sqlite3+libevent+libseccomp))
-$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp))
+$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp+jansson))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 $(eval $(call prog_rule,rnixd-spawner,spawner,libseccomp))
 
@@ -148,7 +148,7 @@ progs-asan: $(PROG_ASAN_BINS)
 # file's object, built by the rules above: it depends on its own source,
 # libcommon and those objects, each of which has its own .d file.
 TEST_LIBS = $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp libevent \
-	    sqlite3 libarchive 2>/dev/null)
+	    sqlite3 libarchive jansson 2>/dev/null)
 test_links = $(shell sed -n -e 's|^/\* link: \(.*\) \*/$$|\1|p' \
 	     -e 's|^// link: \(.*\)$$|\1|p' $(1))
 # test_objs(source, object directory)

@@ -757,11 +757,20 @@ sched_register(struct goal *g, int dirfd)
 	struct msg_build	 mb;
 	struct msg_build_output	*mo;
 	const struct drv	*d = g->g_drv;
+	char			*err;
 	size_t			 i;
 	uint32_t		 id;
 
 	g->g_state = GS_REGISTER;
 	memset(&mb, 0, sizeof(mb));
+	/* storeproc applies them; the JSON is parsed here, unprivileged. */
+	if (outcheck_from_drv(d, g->g_path, &mb.mb_checks, &mb.mb_nchecks,
+	    &err) == -1) {
+		close(dirfd);
+		sched_finish(g, WIRE_BS_MISC_FAILURE, err);
+		free(err);
+		return;
+	}
 	mb.mb_drv = g->g_path;
 	mb.mb_id = g->g_build_id;
 	mb.mb_uid = users_uid(g->g_user);
@@ -785,12 +794,14 @@ sched_register(struct goal *g, int dirfd)
 	    dirfd) == -1) {
 		free(mb.mb_refs);
 		free(mo);
+		outcheck_free(mb.mb_checks, mb.mb_nchecks);
 		goal_unref(g);
 		sched_finish(g, WIRE_BS_MISC_FAILURE, "too many outputs");
 		return;
 	}
 	free(mb.mb_refs);
 	free(mo);
+	outcheck_free(mb.mb_checks, mb.mb_nchecks);
 }
 
 /* The build's own roots now belong to its clients' sessions. */

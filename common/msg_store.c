@@ -65,6 +65,12 @@ static int	msg_get_root(struct wire_in *, const char *, void *,
 static int	msg_check_fixed(const char *, const char *, const char **);
 static int	msg_get_build_output(struct wire_in *, const char *,
 		    struct msg_build_output *, const char **);
+static void	msg_put_checks(struct wire_out *, const struct outcheck *,
+		    size_t);
+static int	msg_get_check(struct wire_in *, const struct msg_build *,
+		    struct outcheck *, const char **);
+static int	msg_get_checks(struct wire_in *, struct msg_build *,
+		    const char **);
 static int	msg_get_build(struct wire_in *, const char *,
 		    struct msg_build *, const char **);
 static int	msg_get_built(struct wire_in *, const char *, void *,
@@ -1105,7 +1111,37 @@ msg_recv_drv(struct imsg *imsg, char **text, size_t *len,
 	return (0);
 }
 
-/* STORE_BUILD_OUTPUTS: drv, id, uid, outputs, candidates; + dirfd. */
+/*
+ * STORE_BUILD_OUTPUTS: drv, id, uid, outputs, candidates, mode,
+ * keep-failed, checks; + dirfd.  A check: output name, flags, maxSize,
+ * maxClosureSize, the four lists of specifiers, the error text ("" for
+ * none).
+ */
+
+static void
+msg_put_checks(struct wire_out *out, const struct outcheck *checks,
+    size_t nchecks)
+{
+	const struct outcheck	*oc;
+	size_t			 i, l;
+
+	msg_out_limit(out, nchecks, MSG_OUTPUTS_MAX);
+	(void)wire_put_u64(out, nchecks);
+	for (i = 0; i < nchecks && !out->wo_error; i++) {
+		oc = &checks[i];
+		(void)wire_put_string(out, oc->oc_output);
+		(void)wire_put_u64(out, oc->oc_flags);
+		(void)wire_put_u64(out, oc->oc_maxsize);
+		(void)wire_put_u64(out, oc->oc_maxclosure);
+		for (l = 0; l < OC_NLISTS; l++) {
+			msg_out_limit(out, oc->oc_nspecs[l], OC_SPECS_MAX);
+			(void)wire_put_strings(out, oc->oc_specs[l],
+			    oc->oc_nspecs[l]);
+		}
+		(void)wire_put_string(out, oc->oc_error != NULL ?
+		    oc->oc_error : "");
+	}
+}
 
 int
 msg_send_build_outputs(struct imsgev *iev, uint32_t sid,
@@ -1132,6 +1168,7 @@ msg_send_build_outputs(struct imsgev *iev, uint32_t sid,
 	(void)wire_put_strings(&out, mb->mb_refs, mb->mb_nrefs);
 	(void)wire_put_u64(&out, mb->mb_mode);
 	(void)wire_put_bool(&out, mb->mb_keep_failed);
+	msg_put_checks(&out, mb->mb_checks, mb->mb_nchecks);
 	return (msg_finish(iev, IMSG_STORE_BUILD_OUTPUTS, sid, dirfd, &out));
 }
 
@@ -1177,6 +1214,79 @@ msg_get_build_output(struct wire_in *in, const char *storedir,
 	    MSG_HASH_MAX), errstr) == -1)
 		return (-1);
 	return (msg_check_fixed(o->mbo_algo, o->mbo_hash, errstr));
+}
+
+/* One check: for an output of the build, lists only where flagged. */
+static int
+msg_get_check(struct wire_in *in, const struct msg_build *mb,
+    struct outcheck *oc, const char **errstr)
+{
+	uint64_t	flags;
+	size_t		i, l, found = 0;
+
+	if (msg_got(in, wire_get_string(in, &oc->oc_output, NULL,
+	    MSG_NAME_MAX), errstr) == -1 ||
+	    msg_got(in, wire_get_u64(in, &flags), errstr) == -1 ||
+	    msg_got(in, wire_get_u64(in, &oc->oc_maxsize), errstr) == -1 ||
+	    msg_got(in, wire_get_u64(in, &oc->oc_maxclosure), errstr) == -1)
+		return (-1);
+	for (i = 0; i < mb->mb_noutputs; i++)
+		found += strcmp(mb->mb_outputs[i].mbo_name,
+		    oc->oc_output) == 0;
+	if (found != 1 || (flags & ~(uint64_t)OC_F_ALL) != 0) {
+		*errstr = found != 1 ? "a check of no output" :
+		    "unknown check flags";
+		return (-1);
+	}
+	oc->oc_flags = (unsigned int)flags;
+	for (l = 0; l < OC_NLISTS; l++) {
+		if (msg_got(in, wire_get_strings(in, &oc->oc_specs[l],
+		    &oc->oc_nspecs[l], OC_SPECS_MAX, OC_SPEC_MAX),
+		    errstr) == -1)
+			return (-1);
+		if (oc->oc_nspecs[l] > 0 && !(flags & OC_F_LIST(l))) {
+			*errstr = "specifiers of a list not given";
+			return (-1);
+		}
+	}
+	if (msg_got(in, wire_get_string(in, &oc->oc_error, NULL,
+	    OC_ERROR_MAX), errstr) == -1)
+		return (-1);
+	if (oc->oc_error[0] == '\0') {
+		free(oc->oc_error);
+		oc->oc_error = NULL;
+	}
+	return (0);
+}
+
+static int
+msg_get_checks(struct wire_in *in, struct msg_build *mb, const char **errstr)
+{
+	uint64_t	n, i, j;
+
+	if (msg_got(in, wire_get_u64(in, &n), errstr) == -1)
+		return (-1);
+	if (n > mb->mb_noutputs || n > (in->wi_len - in->wi_off) / 64) {
+		*errstr = n > mb->mb_noutputs ? MSG_TOO_MANY : MSG_TRUNCATED;
+		return (-1);
+	}
+	if (n > 0 && (mb->mb_checks = calloc(n,
+	    sizeof(*mb->mb_checks))) == NULL) {
+		*errstr = "out of memory";
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		mb->mb_nchecks++;
+		if (msg_get_check(in, mb, &mb->mb_checks[i], errstr) == -1)
+			return (-1);
+		for (j = 0; j < i; j++)
+			if (strcmp(mb->mb_checks[j].oc_output,
+			    mb->mb_checks[i].oc_output) == 0) {
+				*errstr = "duplicate check";
+				return (-1);
+			}
+	}
+	return (0);
 }
 
 static int
@@ -1237,7 +1347,9 @@ msg_get_build(struct wire_in *in, const char *storedir, struct msg_build *mb,
 		return (-1);
 	}
 	mb->mb_mode = (uint32_t)n;
-	return (msg_get_flag(in, &mb->mb_keep_failed, errstr));
+	if (msg_get_flag(in, &mb->mb_keep_failed, errstr) == -1)
+		return (-1);
+	return (msg_get_checks(in, mb, errstr));
 }
 
 int
@@ -1275,6 +1387,7 @@ msg_build_free(struct msg_build *mb)
 	}
 	free(mb->mb_outputs);
 	wire_strings_free(mb->mb_refs, mb->mb_nrefs);
+	outcheck_free(mb->mb_checks, mb->mb_nchecks);
 	memset(mb, 0, sizeof(*mb));
 }
 

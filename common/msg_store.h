@@ -49,6 +49,7 @@
 
 #include "hash.h"
 #include "imsgev.h"
+#include "outcheck.h"
 #include "storepath.h"
 #include "wire.h"
 
@@ -201,6 +202,9 @@ struct msg_build_output {
  * mb_mode: in WIRE_BUILD_CHECK the outputs are compared with the valid
  * ones and never installed; in WIRE_BUILD_REPAIR valid outputs are
  * replaced too, each in one rename.
+ * mb_checks are the output checks (outcheck.h), at most one per output
+ * and only for outputs of mb_outputs; storeproc applies them before it
+ * registers anything.
  */
 struct msg_build {
 	char			*mb_drv;
@@ -212,6 +216,8 @@ struct msg_build {
 	size_t			 mb_nrefs;
 	uint32_t		 mb_mode;	/* WIRE_BUILD_* */
 	int			 mb_keep_failed; /* check: keep <out>.check */
+	struct outcheck		*mb_checks;
+	size_t			 mb_nchecks;
 };
 
 /* A registered output: its name and its path info (with path). */

@@ -91,6 +91,53 @@ def gen_drv(tmp):
         infos = json.loads(out or b'[]')
     return infos
 
+# Output checks: the __json of regress/build/outchecks.nix's structured
+# derivations as nix-instantiate writes them (byte 0: 0), their legacy
+# attributes as NUL-separated values (byte 0: 1), and BUILD_OUTPUTS
+# messages carrying checks.
+def gen_outcheck(tmp):
+    store = os.path.join(tmp, 'ocstore')
+    env = dict(os.environ, NIX_CONF_DIR=tmp, XDG_CACHE_HOME=tmp,
+               NIX_CONFIG='experimental-features = nix-command')
+    open(os.path.join(tmp, 'nix.conf'), 'w').write('substituters =\n')
+    nixf = os.path.join(TOP, 'regress', 'build', 'outchecks.nix')
+    drvs = run('nix-instantiate', '--store', store, nixf, env=env,
+               stderr=subprocess.DEVNULL).decode().split()
+    shown = json.loads(run('nix', 'show-derivation', '--store', store,
+                           *[d.split('!')[0] for d in drvs], env=env))
+    names = ['allowedReferences', 'allowedRequisites',
+             'disallowedReferences', 'disallowedRequisites']
+    for d in shown.values():
+        e = d['env']
+        if '__json' in e:
+            put('outcheck', b'\0' + e['__json'].encode())
+        elif any(n in e for n in names):
+            put('outcheck', b'\1' + b'\0'.join(
+                e.get(n, '').encode() for n in names))
+    for j in [b'{"outputChecks":{"out":{"maxSize":1.5e3,'
+              b'"maxClosureSize":true,"allowedReferences":{"b":"x",'
+              b'"a":"y"},"disallowedRequisites":null}}}',
+              b'{"outputChecks":{"dev":{"maxSize":"big"},"bin":[1]}}',
+              b'{"outputChecks":{"out":{"allowedRequisites":"out",'
+              b'"disallowedReferences":["a\\u0000b"]}}}',
+              b'[' * 3000 + b']' * 3000, b'5']:
+        put('outcheck', b'\0' + j)
+    put('outcheck', b'\1out dev\t\n/nix/store/x\0\0  \0')
+    T = imsg_types()
+    drv = SD + '/' + 'a' * 32 + '-x.drv'
+    out = SD + '/' + 'b' * 32 + '-x'
+    dev = SD + '/' + 'c' * 32 + '-x-dev'
+    head = (wstr(drv) + u64(1) + u64(30001) + u64(2) + wstr('dev') +
+            wstr(dev) + wstr('') + wstr('') + wstr('out') + wstr(out) +
+            wstr('') + wstr('') + wstrs([dev, out]))
+    check = (wstr('out') + u64(0x7f) + u64(1000) + u64(2000) +
+             wstrs(['dev', dev]) + wstrs([out]) + wstrs([]) +
+             wstrs(['nosuch']) + wstr(''))
+    for checks in [u64(0), u64(1) + check,
+                   u64(1) + check[:-8] + wstr('an error')]:
+        put('msg_store', struct.pack('<IB', T['IMSG_STORE_BUILD_OUTPUTS'],
+                                     1) + head + checks)
+
 def gen_hash(infos, paths):
     for i in infos:
         nh = i.get('narHash', '')
@@ -334,6 +381,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix='rnixd-seeds.') as tmp:
         gen_nar(tmp)
         infos = gen_drv(tmp)
+        gen_outcheck(tmp)
     for i in infos:
         paths.add(i['path'])
     gen_config()

@@ -17,7 +17,7 @@
 # Debian only, as root; anywhere else, say what is needed and stop.
 
 PKGS="gcc make libc6-dev pkg-config libevent-dev libbsd-dev libseccomp-dev
-libsqlite3-dev libssl-dev mandoc nix-bin busybox-static sqlite3 python3
+libsqlite3-dev libssl-dev libjansson-dev mandoc nix-bin busybox-static sqlite3 python3
 procps iproute2 util-linux passwd
 clang-14 libclang-rt-14-dev llvm-14
 libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev

@@ -1189,6 +1189,35 @@ bjob_recheck(struct bjob *bj)
 	return (0);
 }
 
+/* The derivation's output checks, before anything is installed. */
+static int
+bjob_outchecks(struct bjob *bj)
+{
+	struct scheck_out	*outs;
+	struct bout		*bo;
+	size_t			 i;
+	int			 rc;
+
+	if (bj->bj_mb.mb_nchecks == 0)
+		return (0);
+	if ((outs = calloc(bj->bj_mb.mb_noutputs, sizeof(*outs))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < bj->bj_mb.mb_noutputs; i++) {
+		bo = &bj->bj_outs[i];
+		outs[i].sco_name = bo->bo_out->mbo_name;
+		outs[i].sco_path = bo->bo_out->mbo_path;
+		outs[i].sco_new = !bo->bo_valid;
+		outs[i].sco_narsize = bo->bo_narsize;
+		outs[i].sco_refs = bo->bo_refs;
+		outs[i].sco_nrefs = bo->bo_nrefs;
+	}
+	rc = store_check_outputs(outs, bj->bj_mb.mb_noutputs,
+	    bj->bj_mb.mb_checks, bj->bj_mb.mb_nchecks, bj->bj_err,
+	    sizeof(bj->bj_err));
+	free(outs);
+	return (rc);
+}
+
 /* Does the NAR hash bo got equal the one registered for its path? */
 static int
 bjob_same(struct bout *bo, int *same, const char **errstr)
@@ -1311,7 +1340,10 @@ bjob_check(struct bjob *bj)
 	return (0);
 }
 
-/* Install, register and answer, or answer the error; then free. */
+/*
+ * Output checks, install, register and answer, or answer the error;
+ * then free.
+ */
 static void
 bjob_finish(struct bjob *bj, int rc)
 {
@@ -1322,6 +1354,9 @@ bjob_finish(struct bjob *bj, int rc)
 			rc = -1;
 	} else if (rc == 0)
 		rc = bjob_recheck(bj);
+	/* As in Nix 2.8, --check compares outputs and checks nothing else. */
+	if (rc == 0 && bj->bj_mb.mb_mode != WIRE_BUILD_CHECK)
+		rc = bjob_outchecks(bj);
 	if (rc == 0 && bj->bj_mb.mb_mode != WIRE_BUILD_CHECK &&
 	    (bjob_install(bj) == -1 || bjob_register(bj) == -1 ||
 	    bjob_reply(bj) == -1))

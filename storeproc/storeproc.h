@@ -93,6 +93,20 @@ void	pathset_clear(struct pathset *);
 size_t	pathset_count(struct pathset *);
 char  **pathset_array(struct pathset *, size_t *);
 
+/* store_check.c */
+/* One output of a build as its checks see it. */
+struct scheck_out {
+	const char	 *sco_name;
+	const char	 *sco_path;
+	int		  sco_new;	/* taken now: size and refs below */
+	uint64_t	  sco_narsize;
+	char *const	 *sco_refs;
+	size_t		  sco_nrefs;
+};
+struct outcheck;
+int	store_check_outputs(const struct scheck_out *, size_t,
+	    const struct outcheck *, size_t, char *, size_t);
+
 /* store_canon.c */
 int	store_canon_path(int, const char *, const char **);
 

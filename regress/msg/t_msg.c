@@ -130,6 +130,7 @@ static void	test_readlinks(void);
 static void	test_readlinks_reply(void);
 static void	test_readlinks_reply_faults(void);
 static void	test_build_result(void);
+static void	test_build_checks(void);
 static void	test_small_channel(void);
 
 /* Receivers for the generic cases: they free what they got. */
@@ -249,6 +250,19 @@ r_build_result(struct imsg *imsg, const char **errstr)
 	if (msg_recv_build_result(imsg, STOREDIR, &mbr, errstr) == -1)
 		return (-1);
 	msg_build_result_free(&mbr);
+	return (0);
+}
+
+static int
+r_build_outputs(struct imsg *imsg, const char **errstr)
+{
+	struct msg_build	mb;
+	int			fd;
+
+	if (msg_recv_build_outputs(imsg, STOREDIR, &mb, &fd, errstr) == -1)
+		return (-1);
+	close(fd);
+	msg_build_free(&mb);
 	return (0);
 }
 
@@ -389,6 +403,9 @@ static const struct kind k_info = {
 	"STORE_INFO", IMSG_STORE_INFO, 0, r_info };
 static const struct kind k_outputs = {
 	"STORE_OUTPUTS", IMSG_STORE_OUTPUTS, 0, r_outputs };
+static const struct kind k_build_outputs = {
+	"BUILD_OUTPUTS", IMSG_STORE_BUILD_OUTPUTS, 1, r_build_outputs
+};
 static const struct kind k_build_result = {
 	"STORE_BUILD_RESULT", IMSG_STORE_BUILD_RESULT, 0, r_build_result };
 static const struct kind k_missing = {
@@ -2268,6 +2285,7 @@ main(void)
 	test_readlinks_reply();
 	test_readlinks_reply_faults();
 	test_build_result();
+	test_build_checks();
 	test_small_channel();
 	fd_expect("all tests", base);
 	imsgev_clear(&iev);
@@ -2356,4 +2374,149 @@ test_build_result(void)
 	(void)wire_put_path_info(&out, &built[0].mbt_info, 0);
 	out_fail(&k_build_result, "info without path", &out, NOT_IN_STORE);
 	wire_strings_free(refs, 3);
+}
+
+/* The head of a BUILD_OUTPUTS payload: a build with outputs out, dev. */
+#define CHECK_DRV	STOREDIR "/0123456789abcdfghijklmnpqrsvwxyz-x.drv"
+
+static void
+put_build_head(struct wire_out *out, char **paths)
+{
+	(void)wire_put_string(out, CHECK_DRV);
+	(void)wire_put_u64(out, 7);
+	(void)wire_put_u64(out, 30001);
+	(void)wire_put_u64(out, 2);
+	(void)wire_put_string(out, "out");
+	(void)wire_put_string(out, paths[1]);
+	(void)wire_put_string(out, "");
+	(void)wire_put_string(out, "");
+	(void)wire_put_string(out, "dev");
+	(void)wire_put_string(out, paths[2]);
+	(void)wire_put_string(out, "");
+	(void)wire_put_string(out, "");
+	(void)wire_put_strings(out, NULL, 0);
+	(void)wire_put_u64(out, 0);	/* mode */
+	(void)wire_put_bool(out, 0);	/* keep-failed */
+}
+
+/* One check record as msg_put_checks writes it. */
+static void
+put_check(struct wire_out *out, const char *output, uint64_t flags,
+    char **spec, size_t nspec, const char *error)
+{
+	int	l;
+
+	(void)wire_put_string(out, output);
+	(void)wire_put_u64(out, flags);
+	(void)wire_put_u64(out, 100);
+	(void)wire_put_u64(out, 200);
+	for (l = 0; l < OC_NLISTS; l++)
+		(void)wire_put_strings(out, l == 0 ? spec : NULL,
+		    l == 0 ? nspec : 0);
+	(void)wire_put_string(out, error);
+}
+
+static void
+test_build_checks(void)
+{
+	struct msg_build	 mb, got;
+	struct msg_build_output	 mo[2];
+	struct outcheck		 oc;
+	struct capture		 cap;
+	struct imsg		 imsg;
+	struct wire_out		 out;
+	const char		*errstr;
+	char			**paths, *spec[3] = { "dev", NULL, NULL };
+	int			 fd, p[2];
+
+	printf("build_outputs: output checks\n");
+	paths = mkpaths(3, 20);
+	spec[1] = paths[2];
+	memset(&mb, 0, sizeof(mb));
+	memset(mo, 0, sizeof(mo));
+	memset(&oc, 0, sizeof(oc));
+	mb.mb_drv = CHECK_DRV;
+	mo[0].mbo_name = "out";
+	mo[0].mbo_path = paths[1];
+	mo[1].mbo_name = "dev";
+	mo[1].mbo_path = paths[2];
+	mo[0].mbo_algo = mo[0].mbo_hash = mo[1].mbo_algo = "";
+	mo[1].mbo_hash = "";
+	mb.mb_outputs = mo;
+	mb.mb_noutputs = 2;
+	oc.oc_output = "out";
+	oc.oc_flags = OC_F_LIST(OC_ALLOWED_REFS) | OC_F_MAXSIZE;
+	oc.oc_maxsize = 1234;
+	oc.oc_specs[OC_ALLOWED_REFS] = spec;
+	oc.oc_nspecs[OC_ALLOWED_REFS] = 2;
+	oc.oc_error = "attribute must be a list of strings";
+	mb.mb_checks = &oc;
+	mb.mb_nchecks = 1;
+	if (pipe2(p, O_CLOEXEC) == -1)
+		err(1, "pipe2");
+	close(p[1]);
+	if (msg_send_build_outputs(&iev, SID, &mb, p[0]) == -1)
+		errx(1, "msg_send_build_outputs");
+	recv_msg(IMSG_STORE_BUILD_OUTPUTS, &imsg, &cap);
+	if (msg_recv_build_outputs(&imsg, STOREDIR, &got, &fd,
+	    &errstr) == -1)
+		errx(1, "BUILD_OUTPUTS: %s", errstr);
+	close(fd);
+	if (got.mb_nchecks != 1 || got.mb_checks[0].oc_flags != oc.oc_flags ||
+	    got.mb_checks[0].oc_maxsize != 1234 ||
+	    got.mb_checks[0].oc_maxclosure != 0)
+		errx(1, "BUILD_OUTPUTS: checks lost");
+	same_str("check output", got.mb_checks[0].oc_output, "out");
+	same_str("check error", got.mb_checks[0].oc_error, oc.oc_error);
+	same_list("check specifiers", got.mb_checks[0].oc_specs[0],
+	    got.mb_checks[0].oc_nspecs[0], spec, 2);
+	msg_build_free(&got);
+	imsg_free(&imsg);
+	generic(&k_build_outputs, &cap);
+	free(cap.c_buf);
+
+	printf("build_outputs: malformed checks\n");
+	out_init(&out);
+	put_build_head(&out, paths);
+	(void)wire_put_u64(&out, 3);
+	out_fail(&k_build_outputs, "more checks than outputs", &out, TOO_MANY);
+	out_init(&out);
+	put_build_head(&out, paths);
+	(void)wire_put_u64(&out, 1);
+	put_check(&out, "bin", OC_F_LIST(0), spec, 2, "");
+	out_fail(&k_build_outputs, "check of no output", &out,
+	    "a check of no output");
+	out_init(&out);
+	put_build_head(&out, paths);
+	(void)wire_put_u64(&out, 1);
+	put_check(&out, "out", 0x80, NULL, 0, "");
+	out_fail(&k_build_outputs, "unknown flag", &out,
+	    "unknown check flags");
+	out_init(&out);
+	put_build_head(&out, paths);
+	(void)wire_put_u64(&out, 1);
+	put_check(&out, "out", OC_F_MAXSIZE, spec, 2, "");
+	out_fail(&k_build_outputs, "list not flagged", &out,
+	    "specifiers of a list not given");
+	out_init(&out);
+	put_build_head(&out, paths);
+	(void)wire_put_u64(&out, 2);
+	put_check(&out, "out", OC_F_LIST(0), spec, 2, "");
+	put_check(&out, "out", OC_F_LIST(0), spec, 2, "");
+	out_fail(&k_build_outputs, "two checks of one output", &out,
+	    "duplicate check");
+	out_init(&out);
+	put_build_head(&out, paths);
+	(void)wire_put_u64(&out, 1);
+	put_check(&out, "out", OC_F_LIST(0), spec, 2, "");
+	(void)wire_put_u64(&out, 0);
+	out_fail(&k_build_outputs, "trailing bytes", &out, TRAILING);
+	out_init(&out);
+	put_build_head(&out, paths);
+	(void)wire_put_u64(&out, 1);
+	put_check(&out, "out", OC_F_LIST(0), spec, 2, "");
+	expect_ok(&k_build_outputs, "a good check", out.wo_buf, out.wo_len,
+	    1);
+	wire_out_free(&out);
+	wire_strings_free(paths, 3);
 }

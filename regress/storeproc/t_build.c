@@ -24,6 +24,7 @@
  */
 /* link: storeproc/store_build.c storeproc/store_buildlog.c */
 /* link: storeproc/store_add.c storeproc/store_canon.c */
+/* link: storeproc/store_check.c */
 /* link: storeproc/store_db.c storeproc/store_gc.c storeproc/store_nar.c */
 /* link: storeproc/store_query.c storeproc/store_util.c */
 #include <sys/socket.h>
