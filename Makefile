@@ -31,20 +31,31 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 # Headers of the libraries only some programs link: asked apart, so that
 # one missing .pc file cannot drop the flags of the others above.
 PKG_CFLAGS += $(shell $(PKG_CONFIG) --cflags sqlite3 libevent libseccomp \
-	      2>/dev/null)
+	      jansson 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	   -Wmissing-prototypes -Wstrict-prototypes
 CFLAGS	?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I common $(PKG_CFLAGS)
+# Each function in its own section: the executables' link drops what
+# they never call (--gc-sections), so a process carries no code it
+# does not run.
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I common $(PKG_CFLAGS) \
+	     -ffunction-sections -fdata-sections
+PROG_LDFLAGS := -Wl,--gc-sections
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 
-COMMON_SRCS := $(sort $(wildcard common/*.c))
+# The Nix client codec (worker protocol as clients speak it) is linked
+# only by the process that serves clients, and by tests and fuzzers:
+# the root parent and mountproc must not carry it (regress/msg/link.sh).
+CLIENT_SRCS := common/wire.c
+COMMON_SRCS := $(filter-out $(CLIENT_SRCS),$(sort $(wildcard common/*.c)))
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
 COMMON_ASAN_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/asan/%.o)
 LIBCOMMON := $(OBJ)/libcommon.a
 LIBCOMMON_ASAN := $(OBJ)/asan/libcommon.a
+LIBCLIENT := $(OBJ)/libclient.a
+LIBCLIENT_ASAN := $(OBJ)/asan/libclient.a
 
 # Unit tests: regress/<dir>/t_<name>.c, each one program, built plain
 # and with ASan+UBSan.
@@ -62,7 +73,7 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(OBJ)/%)
 	install clean
 .SUFFIXES:
 
-all: $(LIBCOMMON) progs
+all: $(LIBCOMMON) $(LIBCLIENT) progs
 
 # -MMD -MP: each object records the headers it includes (obj/**/*.d),
 # so a change to any header, common or a process's own, rebuilds what
@@ -85,36 +96,48 @@ $(LIBCOMMON_ASAN): $(COMMON_ASAN_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+$(LIBCLIENT): $(CLIENT_SRCS:%.c=$(OBJ)/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIBCLIENT_ASAN): $(CLIENT_SRCS:%.c=$(OBJ)/asan/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
 objdirs:
 	@mkdir -p $(OBJ)/bin $(OBJ)/libexec/rnixd $(OBJ)/asan
 .PHONY: objdirs
 
 # One executable per process directory, built once it has sources:
-# prog_rule(name, directory, extra pkg-config packages joined by +).
+# prog_rule(name, directory, extra pkg-config packages joined by +,
+# "client" if it links the client codec).
 define prog_rule
 $(1)_DIR := $(2)
+$(1)_LIB := $(if $(4),$(LIBCLIENT)) $(LIBCOMMON)
+$(1)_ASAN_LIB := $(if $(4),$(LIBCLIENT_ASAN)) $(LIBCOMMON_ASAN)
 $(1)_SRCS := $$(sort $$(wildcard $(2)/*.c))
 $(1)_OBJS := $$($(1)_SRCS:%.c=$(OBJ)/%.o)
 $(1)_PKGS := $(subst +, ,$(3))
 $(1)_BIN := $(if $(filter parent,$(2)),$(OBJ)/bin/$(1),$(OBJ)/libexec/rnixd/$(1))
-$$($(1)_BIN): $$($(1)_OBJS) $(LIBCOMMON)
-	$$(CC) $$(ALL_CFLAGS) -o $$@ $$($(1)_OBJS) $(LIBCOMMON) \
+$$($(1)_BIN): $$($(1)_OBJS) $$($(1)_LIB)
+	$$(CC) $$(ALL_CFLAGS) $(PROG_LDFLAGS) -o $$@ $$($(1)_OBJS) \
+	    $$($(1)_LIB) \
 	    $$(if $$($(1)_PKGS),$$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS))) \
 	    $$(PKG_LIBS)
 PROG_BINS += $$(if $$($(1)_SRCS),$$($(1)_BIN))
 # The same under obj/asan/, with ASan and UBSan, for regress/asan.
 $(1)_ASAN_BIN := $$(patsubst $(OBJ)/%,$(OBJ)/asan/%,$$($(1)_BIN))
-$$($(1)_ASAN_BIN): $$($(1)_SRCS:%.c=$(OBJ)/asan/%.o) $(LIBCOMMON_ASAN)
+$$($(1)_ASAN_BIN): $$($(1)_SRCS:%.c=$(OBJ)/asan/%.o) $$($(1)_ASAN_LIB)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $(SAN_FLAGS) -o $$@ \
-	    $$($(1)_SRCS:%.c=$(OBJ)/asan/%.o) $(LIBCOMMON_ASAN) \
+	    $$($(1)_SRCS:%.c=$(OBJ)/asan/%.o) $$($(1)_ASAN_LIB) \
 	    $$(if $$($(1)_PKGS),$$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS))) \
 	    $$(PKG_LIBS)
 PROG_ASAN_BINS += $$(if $$($(1)_SRCS),$$($(1)_ASAN_BIN))
 endef
 $(eval $(call prog_rule,rnixd,parent,))
 $(eval $(call prog_rule,rnixd-storeproc,storeproc,sqlite3+libevent+libseccomp))
-$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp+jansson))
+$(eval $(call prog_rule,rnixd-builderproc,builderproc,libevent+libseccomp+jansson,client))
 $(eval $(call prog_rule,rnixd-mountproc,mountproc,libseccomp))
 $(eval $(call prog_rule,rnixd-spawner,spawner,libseccomp))
 
@@ -156,21 +179,22 @@ test_objs = $(patsubst %.c,$(2)/%.o,$(call test_links,$(1)))
 
 # Below, $$ in a prerequisite list is expanded once the stem is known.
 .SECONDEXPANSION:
-$(OBJ)/regress/%: regress/%.c $(LIBCOMMON) \
+$(OBJ)/regress/%: regress/%.c $(LIBCLIENT) $(LIBCOMMON) \
     $$(call test_objs,regress/$$*.c,$(OBJ))
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(call test_objs,$<,$(OBJ)) \
-	    $(LIBCOMMON) $(TEST_LIBS)
+	    $(LIBCLIENT) $(LIBCOMMON) $(TEST_LIBS)
 
-$(OBJ)/asan/regress/%: regress/%.c $(LIBCOMMON_ASAN) \
+$(OBJ)/asan/regress/%: regress/%.c $(LIBCLIENT_ASAN) $(LIBCOMMON_ASAN) \
     $$(call test_objs,regress/$$*.c,$(OBJ)/asan)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< \
-	    $(call test_objs,$<,$(OBJ)/asan) $(LIBCOMMON_ASAN) $(TEST_LIBS)
+	    $(call test_objs,$<,$(OBJ)/asan) $(LIBCLIENT_ASAN) \
+	    $(LIBCOMMON_ASAN) $(TEST_LIBS)
 
-$(OBJ)/bench/%: bench/%.c $(LIBCOMMON)
+$(OBJ)/bench/%: bench/%.c $(LIBCLIENT) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCOMMON) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCLIENT) $(LIBCOMMON) $(PKG_LIBS)
 
 # Fuzz targets: fuzz/f_<name>.c, each a libFuzzer program built with
 # clang, ASan and UBSan over its own build of common/ (obj/fuzz/).  A
@@ -186,6 +210,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Wno-unused-command-line-argument \
 FUZZ_SRCS := $(sort $(wildcard fuzz/f_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(OBJ)/fuzz/bin/%)
 FUZZ_COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/fuzz/%.o) \
+		    $(CLIENT_SRCS:%.c=$(OBJ)/fuzz/%.o) \
 		    $(OBJ)/fuzz/fuzz/fuzz_util.o
 FUZZ_SECONDS ?= 20
 

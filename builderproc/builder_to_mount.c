@@ -43,27 +43,6 @@ struct goal_link {
 	struct goal		*gl_goal;
 };
 
-/* For builderproc.c, which cannot include msg_mount.h with msg_store.h. */
-size_t
-bmount_maxsize(void)
-{
-	return (MSG_MOUNT_MAXSIZE);
-}
-
-static void
-bmount_compose(void *arg, uint32_t type, uint32_t peerid, int fd,
-    const void *data, size_t len)
-{
-	imsgev_compose(arg, type, peerid, fd, data, len);
-}
-
-static void
-bmount_chan(struct msg_mount_chan *mc)
-{
-	mc->mc_compose = bmount_compose;
-	mc->mc_arg = &builder_env.be_mount;
-}
-
 static struct goal *
 bmount_find(uint64_t id)
 {
@@ -111,19 +90,28 @@ bmount_binds(size_t *n)
 void
 bmount_start(struct goal *g)
 {
-	struct msg_mount_chan	 mc;
 	struct msg_mount_build	 mb;
 	struct goal_link	*gl;
 	struct drv_type		 dt;
+	struct drv_attrs	 da;
 	const char		*errstr;
+	char			*err;
 	uid_t			 uid;
 	gid_t			 gid;
+	size_t			 i;
 
 	memset(&mb, 0, sizeof(mb));
 	/* rnixd-builtin takes the name as argv[1]; it may hold no '/'. */
 	if (sched_builtin(g) && (g->g_drv->d_builder[8] == '\0' ||
 	    strchr(g->g_drv->d_builder + 8, '/') != NULL)) {
 		sched_fail_early(g, "unsupported builtin builder");
+		return;
+	}
+	/* Before anything is set up: Nix refuses these before building. */
+	if (attrs_make(g, &da, &err) == -1) {
+		attrs_free(&da);
+		sched_fail_early(g, err);
+		free(err);
 		return;
 	}
 	do {
@@ -142,52 +130,61 @@ bmount_start(struct goal *g)
 		mb.mmb_flags |= MOUNT_F_RECURSIVE;
 	}
 	mb.mmb_builder = g->g_drv->d_builder;
-	mb.mmb_args = g->g_drv->d_args;
+	if ((mb.mmb_args = calloc(g->g_drv->d_nargs + 1,
+	    sizeof(*mb.mmb_args))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < g->g_drv->d_nargs; i++)
+		mb.mmb_args[i] = attrs_rewrite(&da, g->g_drv->d_args[i]);
 	mb.mmb_nargs = g->g_drv->d_nargs;
-	if (env_make(g, &mb.mmb_env, &mb.mmb_nenv) == -1) {
+	mb.mmb_files = da.da_files;
+	mb.mmb_nfiles = da.da_nfiles;
+	if (env_make(g, &da, &mb.mmb_env, &mb.mmb_nenv) == -1) {
+		env_free(mb.mmb_args, mb.mmb_nargs);
+		attrs_free(&da);
 		sched_fail_early(g, "cannot make the builder's environment");
 		return;
 	}
 	mb.mmb_inputs = g->g_closure;
 	mb.mmb_ninputs = g->g_nclosure;
 	mb.mmb_binds = bmount_binds(&mb.mmb_nbinds);
-	bmount_chan(&mc);
 	g->g_state = GS_MOUNT;
 	g->g_start = time(NULL);
-	if (msg_send_build(&mc, &mb) == -1) {
+	if (msg_send_build(builder_mount(), &mb) == -1) {
 		env_free(mb.mmb_env, mb.mmb_nenv);
+		env_free(mb.mmb_args, mb.mmb_nargs);
+		attrs_free(&da);
 		free(mb.mmb_binds);
 		sched_fail_early(g, "the build is too large for the sandbox");
 		return;
 	}
 	env_free(mb.mmb_env, mb.mmb_nenv);
+	env_free(mb.mmb_args, mb.mmb_nargs);
+	attrs_free(&da);
 	free(mb.mmb_binds);
 	if ((gl = calloc(1, sizeof(*gl))) == NULL)
 		fatal("calloc");
 	gl->gl_goal = g;
 	TAILQ_INSERT_TAIL(&live, gl, gl_entry);
-	log_debug("%s: build %llu started", g->g_path,
-	    (unsigned long long)g->g_build_id);
+	log_debug("%s: build %llu started%s%s", g->g_path,
+	    (unsigned long long)g->g_build_id,
+	    g->g_prefer_local ? ", preferLocalBuild" : "",
+	    g->g_allow_subst ? "" : ", allowSubstitutes false");
 }
 
 void
 bmount_kill(struct goal *g)
 {
-	struct msg_mount_chan	mc;
-
-	bmount_chan(&mc);
 	if (g->g_state == GS_RUN || g->g_state == GS_MOUNT)
-		msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, g->g_build_id);
+		msg_send_build_id(builder_mount(), IMSG_MOUNT_BUILD_KILL,
+		    g->g_build_id);
 }
 
 void
 bmount_cleanup(struct goal *g)
 {
-	struct msg_mount_chan	mc;
-
 	g->g_state = GS_CLEANUP;
-	bmount_chan(&mc);
-	msg_send_build_id(&mc, IMSG_MOUNT_BUILD_CLEANUP, g->g_build_id);
+	msg_send_build_id(builder_mount(), IMSG_MOUNT_BUILD_CLEANUP,
+	    g->g_build_id);
 }
 
 static void
@@ -333,10 +330,8 @@ bmount_socket(struct imsg *imsg)
 void
 bmount_bind(struct goal *g, uint32_t peerid, const char *path)
 {
-	struct msg_mount_chan	mc;
-
-	bmount_chan(&mc);
-	if (msg_send_bind_path(&mc, peerid, g->g_build_id, path) == -1)
+	if (msg_send_bind_path(builder_mount(), peerid, g->g_build_id,
+	    path) == -1)
 		rec_bind_reply(peerid, "bad path");
 }
 

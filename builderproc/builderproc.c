@@ -36,6 +36,8 @@
 #include "child.h"
 #include "log.h"
 #include "memstat.h"
+#include "msg_ctl.h"
+#include "msg_mount.h"
 #include "msg_store.h"
 #include "priv.h"
 #include "sandbox.h"
@@ -100,10 +102,10 @@ main(int argc, char *argv[])
 		fatal("imsgbuf_init");
 	/* Path sets and path infos can be large; storeproc agrees. */
 	if (imsgbuf_set_maxsize(&ibuf_store, MSG_STORE_MAXSIZE) == -1 ||
-	    imsgbuf_set_maxsize(&ibuf_mount, bmount_maxsize()) == -1)
+	    imsgbuf_set_maxsize(&ibuf_mount, MSG_MOUNT_MAXSIZE) == -1)
 		fatal("imsgbuf_set_maxsize");
 	/*
-	 * storeproc's replies never carry a descriptor (msg_store.c), nor
+	 * storeproc's replies never carry a descriptor (msg_store.h), nor
 	 * does the parent after the set-up: so clients filling the fd
 	 * table cannot keep these two channels from being read.
 	 * mountproc's do (log pipes, sockets): it gets a slot of its own.
@@ -123,8 +125,8 @@ main(int argc, char *argv[])
 	builder_priority(&builder_env.be_mount);
 	/* Serve only once both siblings answer: the links are alive. */
 	pongs_missing = 2;
-	imsgev_compose(&builder_env.be_store, IMSG_STORE_PING, 0, -1, NULL, 0);
-	imsgev_compose(&builder_env.be_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
+	msg_send_empty(builder_store(), IMSG_STORE_PING, 0);
+	msg_send_empty(builder_mount(), IMSG_MOUNT_PING, 0);
 	event_dispatch();
 	fatalx("event loop ended");
 }
@@ -144,16 +146,21 @@ builder_priority(struct imsgev *iev)
 }
 
 static void
-builder_pong(const char *from)
+builder_pong(const char *from, struct imsg *imsg)
 {
+	const char	*errstr;
+
+	if (msg_recv_empty(imsg, &errstr) == -1) {
+		log_warnx("bad pong from %s: %s", from, errstr);
+		return;
+	}
 	if (pongs_missing <= 0) {
 		log_warnx("unexpected pong from %s", from);
 		return;
 	}
 	if (--pongs_missing == 0) {
 		session_listen(setup.cs_listen);
-		imsgev_compose(&builder_env.be_parent, IMSG_CTL_READY, 0, -1,
-		    NULL, 0);
+		child_report_ready(&setup);
 		log_debug("%s running", proc_name(setup.cs_proc));
 	}
 }
@@ -161,7 +168,8 @@ builder_pong(const char *from)
 static int
 builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 {
-	struct msg_cred_reply	reply;
+	struct msg_cred_reply	 reply;
+	const char		*errstr;
 
 	(void)iev;
 	switch (imsg_get_type(imsg)) {
@@ -171,15 +179,15 @@ builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 		child_reload_config(&setup, imsg);
 		return (0);
 	case IMSG_CTL_CRED_REPLY:
-		if (imsg_get_data(imsg, &reply, sizeof(reply)) == -1 ||
-		    memchr(reply.mcr_name, '\0', sizeof(reply.mcr_name)) ==
-		    NULL)
+		if (msg_recv_cred_reply(imsg, &reply, &errstr) == -1) {
+			log_warnx("bad CTL_CRED_REPLY from parent: %s",
+			    errstr);
 			return (-1);
+		}
 		session_handle_cred(&reply);
 		return (0);
 	case IMSG_CTL_BUILD_USERS:
-		return (users_parse(imsg_get_buf(imsg, NULL),
-		    imsg_get_len(imsg)));
+		return (users_parse(imsg));
 	default:
 		log_warnx("unexpected %s from parent",
 		    imsg_type_name(imsg_get_type(imsg)));
@@ -211,7 +219,7 @@ builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 	(void)iev;
 	switch (imsg_get_type(imsg)) {
 	case IMSG_STORE_PONG:
-		builder_pong("storeproc");
+		builder_pong("storeproc", imsg);
 		return (0);
 	case IMSG_STORE_INFO_HINT:
 		builder_info_hint(imsg);
@@ -249,7 +257,7 @@ builder_dispatch_mount(struct imsgev *iev, struct imsg *imsg)
 	(void)iev;
 	switch (imsg_get_type(imsg)) {
 	case IMSG_MOUNT_PONG:
-		builder_pong("mountproc");
+		builder_pong("mountproc", imsg);
 		return (0);
 	case IMSG_MOUNT_BUILD_STARTED:
 	case IMSG_MOUNT_BUILD_EXITED:

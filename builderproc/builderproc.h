@@ -81,6 +81,19 @@ builder_storedir(void)
 	return (builder_env.be_conf->conf_store_dir);
 }
 
+/* The channels under be_store and be_mount, which msg.h's senders take. */
+static inline struct imsgbuf *
+builder_store(void)
+{
+	return (builder_env.be_store.iev_ibuf);
+}
+
+static inline struct imsgbuf *
+builder_mount(void)
+{
+	return (builder_env.be_mount.iev_ibuf);
+}
+
 /* session.c */
 void	log_limit_warnx(struct log_limit *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
@@ -96,7 +109,6 @@ void	cache_info_flush(void);
 /* The peer adapters and sched_users.c, for builderproc.c's dispatchers. */
 void	bstore_route_reply(struct imsg *);
 int	bmount_route_reply(struct imsg *);
-size_t	bmount_maxsize(void);
-int	users_parse(const void *, size_t);
+int	users_parse(struct imsg *);
 
 #endif /* RNIXD_BUILDERPROC_H */

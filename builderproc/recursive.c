@@ -298,7 +298,7 @@ rec_build_free(struct goal *g)
 		free(rp);
 	}
 	wire_strings_free(rb->rb_added, rb->rb_nadded);
-	msg_send_empty(&builder_env.be_store, IMSG_STORE_SESSION_END,
+	msg_send_empty(builder_store(), IMSG_STORE_SESSION_END,
 	    rb->rb_rootid);
 	TAILQ_REMOVE(&rec_builds, rb, rb_entry);
 	free(rb);
@@ -688,7 +688,7 @@ rec_closure_reply(void *arg, struct imsg *imsg)
 		return;
 	}
 	rs->rs_phase = REC_PHASE_BINDS;
-	(void)msg_send_paths(&builder_env.be_store, IMSG_STORE_TEMP_ROOTS,
+	(void)msg_send_paths(builder_store(), IMSG_STORE_TEMP_ROOTS,
 	    rs->rs_build->rb_rootid, paths, npaths);
 	wire_strings_free(rs->rs_cand, rs->rs_ncand);
 	rs->rs_cand = NULL;
@@ -722,7 +722,7 @@ rec_op_done(struct session *s)
 		return (0);
 	rs->rs_phase = REC_PHASE_CLOSURE;
 	id = bstore_call_new(rec_closure_reply, (void *)(uintptr_t)s->s_id);
-	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_CLOSURE, id,
+	if (msg_send_paths(builder_store(), IMSG_STORE_QUERY_CLOSURE, id,
 	    rs->rs_cand, rs->rs_ncand) == -1) {
 		ops_error(s, "too many new paths");
 		return (0);

@@ -262,7 +262,7 @@ goal_check(struct goal *g)
 		paths[i] = g->g_outpaths[i];
 	id = bstore_call_new(goal_check_reply, g);
 	/* Repairing, a valid output counts only if its contents are. */
-	if (msg_send_paths(&builder_env.be_store, g->g_mode ==
+	if (msg_send_paths(builder_store(), g->g_mode ==
 	    WIRE_BUILD_REPAIR ? IMSG_STORE_QUERY_INTACT :
 	    IMSG_STORE_QUERY_VALID, id, paths, n) == -1) {
 		bstore_call_cancel(id);
@@ -649,6 +649,7 @@ sched_closure(struct goal *g)
 	wire_strings_free(g->g_closure, g->g_nclosure);
 	g->g_closure = NULL;
 	g->g_nclosure = 0;
+	graph_free(g);
 	for (i = 0; i < d->d_ninputs; i++)
 		n += d->d_inputs[i].di_noutputs;
 	if ((paths = calloc(n + d->d_nsrcs + 1, sizeof(*paths))) == NULL)
@@ -672,7 +673,7 @@ sched_closure(struct goal *g)
 	}
 	goal_ref(g);
 	id = bstore_call_new(goal_closure_reply, g);
-	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_CLOSURE, id,
+	if (msg_send_paths(builder_store(), IMSG_STORE_QUERY_CLOSURE, id,
 	    paths, n) == -1) {
 		/* A .drv any client may add: its failure, not ours. */
 		bstore_call_cancel(id);
@@ -716,6 +717,11 @@ sched_closure_done(struct goal *g, char **paths, size_t npaths)
 		sched_release(g);
 		g->g_state = GS_IDLE;
 		goal_unref(g);	/* the build's own reference */
+		return;
+	}
+	/* exportReferencesGraph: path infos first; they call us again. */
+	if (g->g_graph == NULL && graph_wanted(g)) {
+		graph_fetch(g);
 		return;
 	}
 	bmount_start(g);
@@ -790,7 +796,7 @@ sched_register(struct goal *g, int dirfd)
 	    sched_keep_failed(g);
 	goal_ref(g);
 	id = bstore_call_new(goal_register_reply, g);
-	if (msg_send_build_outputs(&builder_env.be_store, id, &mb,
+	if (msg_send_build_outputs(builder_store(), id, &mb,
 	    dirfd) == -1) {
 		free(mb.mb_refs);
 		free(mo);
@@ -818,7 +824,7 @@ goal_hand_over_roots(struct goal *g, uint32_t callid,
 		paths[i] = mr->mbr_outputs[i].mbt_info.pi_path;
 	req_root_waiters(g, paths, mr->mbr_noutputs);
 	free(paths);
-	msg_send_empty(&builder_env.be_store, IMSG_STORE_SESSION_END, callid);
+	msg_send_empty(builder_store(), IMSG_STORE_SESSION_END, callid);
 }
 
 static void

@@ -164,6 +164,39 @@ struct goal {
 	int			 g_stuck;	/* rec_goal_stuck() at g_mark */
 	int			 g_exit;	/* wait status */
 	struct rec_build	*g_rec;		/* recursive Nix, or NULL */
+
+	/*
+	 * preferLocalBuild and allowSubstitutes, read when the .drv is
+	 * loaded.  Every build is local and nothing is substituted yet;
+	 * they matter once substitution and remote builders exist.
+	 */
+	int			 g_prefer_local;
+	int			 g_allow_subst;
+	/* exportReferencesGraph: the input closure's path infos. */
+	struct wire_path_info	*g_graph;
+	size_t			 g_ngraph;
+	size_t			 g_graph_wait;	/* replies due */
+	int			 g_graph_err;	/* one of them failed */
+};
+
+/*
+ * What a derivation's attributes make of its build (sched_attrs.c):
+ * structured attributes, the files of the build dir, the output
+ * placeholders and the impure variables a fixed-output build gets.
+ */
+struct json_t;
+struct msg_mount_file;
+struct wire_path_info;
+struct drv_attrs {
+	struct json_t		*da_json;	/* __json, or NULL */
+	const char		*da_pass;	/* passAsFile, or NULL */
+	struct msg_mount_file	*da_files;
+	size_t			 da_nfiles;
+	char			**da_ph;	/* placeholders, sorted */
+	char			**da_ph_path;	/* the output paths */
+	size_t			 da_nph;
+	char			**da_impure;	/* impureEnvVars, FOD only */
+	size_t			 da_nimpure;
 };
 
 RB_HEAD(goal_tree, goal);
@@ -291,11 +324,27 @@ char		*buildlog_failure_text(struct goal *);
 void		 buildlog_inner_line(struct goal *, const char *, size_t);
 
 /* sched_env.c */
-int		 env_make(const struct goal *, char ***, size_t *);
+int		 env_make(const struct goal *, const struct drv_attrs *,
+		    char ***, size_t *);
 void		 env_free(char **, size_t);
 int		 sched_feature_wanted(const char *, const char *);
 int		 sched_features_missing(const char *, const char **, size_t);
 char		*sched_feature_set(const char *, const char **, size_t);
+
+/* sched_attrs.c */
+void		 attrs_flags(struct goal *);
+int		 attrs_make(struct goal *, struct drv_attrs *, char **);
+void		 attrs_free(struct drv_attrs *);
+char		*attrs_rewrite(const struct drv_attrs *, const char *);
+int		 attrs_file_name(const struct drv_attrs *, const char *,
+		    char *, size_t);
+
+/* sched_graph.c */
+int		 graph_wanted(const struct goal *);
+void		 graph_fetch(struct goal *);
+void		 graph_free(struct goal *);
+int		 graph_closure(const struct goal *, char **, size_t,
+		    size_t **, size_t *, char **);
 
 /*
  * recursive.c: the proxy of a build's recursive-Nix socket, as the

@@ -118,6 +118,7 @@ goal_new_private(const char *drvpath, struct drv *d)
 	g->g_private = 1;
 	g->g_refs = 1;
 	g->g_drv = d;
+	attrs_flags(g);
 	g->g_load = GL_FETCH;
 	goal_load_done(g);
 	return (g);
@@ -181,6 +182,7 @@ goal_unref(struct goal *g)
 	free(g->g_error);
 	free(g->g_kill_msg);
 	wire_strings_free(g->g_closure, g->g_nclosure);
+	graph_free(g);
 	buildlog_tail_free(g);
 	free(g->g_path);
 	free(g);
@@ -227,7 +229,7 @@ goal_load(struct goal *g)
 	g->g_load = GL_FETCH;
 	goal_ref(g);
 	id = bstore_call_new(goal_load_reply, g);
-	if (msg_send_path(&builder_env.be_store, IMSG_STORE_QUERY_DRV, id,
+	if (msg_send_path(builder_store(), IMSG_STORE_QUERY_DRV, id,
 	    g->g_path, -1) == -1)
 		fatalx("%s: cannot send a store path", __func__);
 }
@@ -293,6 +295,7 @@ goal_load_reply(void *arg, struct imsg *imsg)
 	} else {
 		free(text);
 		g->g_drv = d;
+		attrs_flags(g);
 		goal_load_done(g);
 	}
 	goal_unref(g);

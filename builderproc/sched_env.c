@@ -20,9 +20,9 @@
  * derivation's own variables may override; then the build directory
  * variables, NIX_OUTPUT_CHECKED for fixed outputs, NIX_LOG_FD and
  * TERM, which it may not.  Sorted by name, as Nix's std::map is, so
- * "env" in a builder prints the same order.  impureEnvVars would come
- * from the daemon's own environment: rnixd's processes have none worth
- * passing, so there are none.
+ * "env" in a builder prints the same order.  What the attributes add
+ * or take away (passAsFile, __json, impureEnvVars, placeholders) comes
+ * from sched_attrs.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,13 +90,14 @@ env_cores(const struct goal *g)
 }
 
 int
-env_make(const struct goal *g, char ***envp, size_t *nenvp)
+env_make(const struct goal *g, const struct drv_attrs *da, char ***envp,
+    size_t *nenvp)
 {
 	const struct drv	*d = g->g_drv;
 	struct drv_type		 dt;
 	struct env		 e = { NULL, 0 };
-	const char		*errstr;
-	char			 cores[32];
+	const char		*errstr, *v;
+	char			 cores[32], file[64], *key, *s;
 	size_t			 i;
 
 	snprintf(cores, sizeof(cores), "%llu", env_cores(g));
@@ -104,8 +105,20 @@ env_make(const struct goal *g, char ***envp, size_t *nenvp)
 	env_set(&e, "HOME", "/homeless-shelter");
 	env_set(&e, "NIX_STORE", builder_storedir());
 	env_set(&e, "NIX_BUILD_CORES", cores);
-	for (i = 0; i < d->d_nenv; i++)
-		env_set(&e, d->d_env[i].de_key, d->d_env[i].de_value);
+	/* Under __json, the derivation's variables are in .attrs.*. */
+	for (i = 0; da->da_json == NULL && i < d->d_nenv; i++) {
+		if (!attrs_file_name(da, d->d_env[i].de_key, file,
+		    sizeof(file))) {
+			env_set(&e, d->d_env[i].de_key, d->d_env[i].de_value);
+			continue;
+		}
+		if (asprintf(&key, "%sPath", d->d_env[i].de_key) == -1 ||
+		    asprintf(&s, "%s/%s", ENV_BUILD_TOP, file) == -1)
+			fatal("asprintf");
+		env_set(&e, key, s);
+		free(key);
+		free(s);
+	}
 	env_set(&e, "NIX_BUILD_TOP", ENV_BUILD_TOP);
 	env_set(&e, "TMPDIR", ENV_BUILD_TOP);
 	env_set(&e, "TEMPDIR", ENV_BUILD_TOP);
@@ -114,13 +127,32 @@ env_make(const struct goal *g, char ***envp, size_t *nenvp)
 	env_set(&e, "PWD", ENV_BUILD_TOP);
 	if (drv_type(d, &dt, &errstr) == 0 && dt.dt_kind == DRV_FIXED)
 		env_set(&e, "NIX_OUTPUT_CHECKED", "1");
+	/* Fixed-output only (attrs_make): the daemon's, or empty. */
+	for (i = 0; i < da->da_nimpure; i++)
+		env_set(&e, da->da_impure[i], (v = getenv(da->da_impure[i])) ==
+		    NULL ? "" : v);
 	env_set(&e, "NIX_LOG_FD", "2");
 	/* Recursive Nix: the daemon, for this build only (§8). */
 	if (g->g_rec != NULL)
 		env_set(&e, "NIX_REMOTE", "unix://" ENV_BUILD_TOP
 		    "/.nix-socket");
 	env_set(&e, "TERM", "xterm-256color");
+	/*
+	 * Nix 2.8 names the host's build dir here, which does not exist
+	 * in its sandbox; the builder's own path is what works.
+	 */
+	if (da->da_json != NULL) {
+		env_set(&e, "NIX_ATTRS_JSON_FILE",
+		    ENV_BUILD_TOP "/.attrs.json");
+		env_set(&e, "NIX_ATTRS_SH_FILE", ENV_BUILD_TOP "/.attrs.sh");
+	}
 	qsort(e.e_v, e.e_n, sizeof(*e.e_v), env_cmp);
+	/* "name=value" as a whole, as Nix rewrites it. */
+	for (i = 0; i < e.e_n; i++) {
+		s = attrs_rewrite(da, e.e_v[i]);
+		free(e.e_v[i]);
+		e.e_v[i] = s;
+	}
 	*envp = e.e_v;
 	*nenvp = e.e_n;
 	return (0);

@@ -112,7 +112,7 @@ buildlog_start(struct goal *g)
 		log_warn("%s: fcntl", __func__);
 	g->g_storelog = fds[1];
 	id = bstore_call_new(buildlog_ok_reply, NULL);
-	msg_send_path(&builder_env.be_store, IMSG_STORE_BUILD_LOG, id,
+	msg_send_path(builder_store(), IMSG_STORE_BUILD_LOG, id,
 	    g->g_path, fds[0]);
 }
 

@@ -133,7 +133,7 @@ req_query_opaque(struct build_req *req, char **opaque, size_t nopaque)
 	uint32_t	id;
 
 	id = bstore_call_new(req_opaque_reply, req);
-	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_VALID, id,
+	if (msg_send_paths(builder_store(), IMSG_STORE_QUERY_VALID, id,
 	    opaque, nopaque) == -1) {
 		bstore_call_cancel(id);
 		return (-1);
@@ -273,7 +273,7 @@ req_fixed_check(struct build_req *req, size_t idx)
 			paths[n++] = rf->rf_goals[i]->g_outpaths[j];
 	}
 	id = bstore_call_new(req_fixed_reply, rf);
-	if (msg_send_paths(&builder_env.be_store, IMSG_STORE_QUERY_VALID, id,
+	if (msg_send_paths(builder_store(), IMSG_STORE_QUERY_VALID, id,
 	    paths, n) == -1) {
 		/* Too large a graph to ask about: refuse it whole. */
 		bstore_call_cancel(id);
@@ -860,7 +860,7 @@ req_roots(struct build_req *req, void *arg)
 {
 	struct roots_arg	*ra = arg;
 
-	(void)msg_send_paths(&builder_env.be_store, IMSG_STORE_TEMP_ROOTS,
+	(void)msg_send_paths(builder_store(), IMSG_STORE_TEMP_ROOTS,
 	    req->br_session->s_id, ra->ra_paths, ra->ra_npaths);
 }
 

@@ -18,8 +18,8 @@
  * The build users: the members of build-users-group, one per running
  * build, as Nix's UserLock hands them out.  builderproc cannot read
  * /etc/group (its root is empty), so the parent resolves the group and
- * sends the list (IMSG_CTL_BUILD_USERS: struct msg_build_users, then
- * mbu_nuids uids) at start and after every configuration push.  A user
+ * sends the list (IMSG_CTL_BUILD_USERS, msg_ctl.h: the gid and the
+ * uids, never root) at start and after every configuration push.  A user
  * in use when a new list comes stays taken until its build ends.
  */
 #include <stdlib.h>
@@ -28,6 +28,7 @@
 #include "builderproc.h"
 #include "sched.h"
 #include "log.h"
+#include "msg_ctl.h"
 
 struct build_user {
 	uid_t	bu_uid;
@@ -106,25 +107,23 @@ users_give(int idx)
 		builder_env.be_users[idx].bu_busy = 0;
 }
 
-/* The parent's list; -1 if malformed. */
+/* The parent's list (CTL_BUILD_USERS); -1 if malformed. */
 int
-users_parse(const void *data, size_t len)
+users_parse(struct imsg *imsg)
 {
-	struct msg_build_users	 hdr;
 	struct build_user	*nu;
-	const uint32_t		*uids;
-	size_t			 i, j, n;
+	const char		*errstr;
+	uid_t			*uids;
+	gid_t			 gid;
+	size_t			 i, j, n, nuids;
 
-	if (len < sizeof(hdr))
+	if (msg_recv_build_users(imsg, &gid, &uids, &nuids, &errstr) == -1) {
+		log_warnx("bad CTL_BUILD_USERS from parent: %s", errstr);
 		return (-1);
-	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.mbu_nuids > MSG_BUILD_USERS_MAX ||
-	    len != sizeof(hdr) + hdr.mbu_nuids * sizeof(uint32_t))
-		return (-1);
-	uids = (const uint32_t *)((const char *)data + sizeof(hdr));
+	}
 	for (i = 0; i < builder_env.be_nusers; i++)
 		builder_env.be_users[i].bu_gone = 1;
-	for (i = 0; i < hdr.mbu_nuids; i++) {
+	for (i = 0; i < nuids; i++) {
 		for (j = 0; j < builder_env.be_nusers; j++)
 			if (builder_env.be_users[j].bu_uid == uids[i])
 				break;
@@ -142,7 +141,8 @@ users_parse(const void *data, size_t len)
 		nu[n - 1].bu_gone = 0;
 		builder_env.be_nusers = n;
 	}
-	builder_env.be_users_gid = hdr.mbu_gid;
+	free(uids);
+	builder_env.be_users_gid = gid;
 	log_debug("%zu build users in group %u", users_count(),
 	    builder_env.be_users_gid);
 	return (0);

@@ -54,6 +54,7 @@
 #include "session.h"
 #include "recursive.h"
 #include "log.h"
+#include "msg_ctl.h"
 #include "msg_store.h"
 
 /* The connections one uid holds on the daemon socket. */
@@ -322,7 +323,6 @@ session_new(int fd)
 	struct session		*s;
 	struct session_user	*su;
 	struct ucred		 cred;
-	struct msg_cred_req	 req;
 	socklen_t		 len = sizeof(cred);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
@@ -357,11 +357,8 @@ session_new(int fd)
 	event_set(&s->s_ev_hup, fd, EV_CLOSED | EV_PERSIST, session_hup, s);
 	session_update_read(s, 1);
 
-	req.mcq_id = s->s_id;
-	req.mcq_uid = cred.uid;
-	req.mcq_gid = cred.gid;
-	imsgev_compose(&builder_env.be_parent, IMSG_CTL_CRED_REQ, 0, -1, &req,
-	    sizeof(req));
+	msg_send_cred_req(builder_env.be_parent.iev_ibuf, s->s_id, cred.uid,
+	    cred.gid);
 	log_debug("session %u: uid %u pid %d connected", s->s_id, cred.uid,
 	    cred.pid);
 }
@@ -823,7 +820,7 @@ session_close(struct session *s)
 	ops_clear(s);
 	rec_session_detach(s);
 	if (s->s_state != SESSION_CRED && s->s_state != SESSION_HELLO)
-		msg_send_empty(&builder_env.be_store, IMSG_STORE_SESSION_END,
+		msg_send_empty(builder_store(), IMSG_STORE_SESSION_END,
 		    s->s_id);
 	RB_REMOVE(session_tree, &sessions, s);
 	nsessions--;

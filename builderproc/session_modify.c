@@ -82,7 +82,7 @@ ops_add_send(struct session *s, struct msg_add *ma, int mode)
 		ops_error(s, "cannot create a pipe to the store");
 		return;
 	}
-	if (msg_send_add(&builder_env.be_store, s->s_id, ma, fd) == -1) {
+	if (msg_send_add(builder_store(), s->s_id, ma, fd) == -1) {
 		ops_error(s, "request too large");
 		upload_store_done(s, 0);
 		return;
@@ -169,7 +169,7 @@ op_add_text_to_store(struct session *s, struct wire_in *in)
 		ops_error(s, "%s", why);
 	else if (upload_text(s, text, len, &fd) == -1)
 		ops_error(s, "cannot create a pipe to the store");
-	else if (msg_send_add(&builder_env.be_store, s->s_id, &ma, fd) == -1) {
+	else if (msg_send_add(builder_store(), s->s_id, &ma, fd) == -1) {
 		ops_error(s, "request too large");
 		upload_store_done(s, 0);
 	} else
@@ -264,7 +264,7 @@ op_add_to_store_nar(struct session *s, struct wire_in *in)
 		ops_add_refuse(s, 1, why);
 	else if (upload_start(s, UPLOAD_MODE_SINGLE, 0, &fd) == -1)
 		ops_error(s, "cannot create a pipe to the store");
-	else if (msg_send_add_nar(&builder_env.be_store, s->s_id, &man,
+	else if (msg_send_add_nar(builder_store(), s->s_id, &man,
 	    fd) == -1) {
 		ops_error(s, "request too large");
 		upload_store_done(s, 0);
@@ -322,7 +322,7 @@ run_nar_from_path(struct session *s, struct op_args *args)
 	s->s_arg = path;
 	if (download_start(s, &fd) == -1)
 		ops_error(s, "cannot create a pipe to the store");
-	else if (msg_send_path(&builder_env.be_store, IMSG_STORE_NAR_FROM_PATH,
+	else if (msg_send_path(builder_store(), IMSG_STORE_NAR_FROM_PATH,
 	    s->s_id, path, fd) == -1) {
 		/* The write end is closed: the pipe reads as empty. */
 		ops_error(s, "request too large");
@@ -399,7 +399,7 @@ op_add_indirect_root(struct session *s, struct wire_in *in)
 	if (ops_canon_path(path, canon, sizeof(canon)) == -1 ||
 	    strcmp(canon, "/") == 0)
 		ops_error(s, "invalid indirect root '%s'", path);
-	else if (msg_send_text(&builder_env.be_store, IMSG_STORE_INDIRECT_ROOT,
+	else if (msg_send_text(builder_store(), IMSG_STORE_INDIRECT_ROOT,
 	    s->s_id, canon) == -1)
 		ops_error(s, "invalid indirect root '%s'", path);
 	else
@@ -412,7 +412,7 @@ int
 op_find_roots(struct session *s, struct wire_in *in)
 {
 	(void)in;
-	msg_send_empty(&builder_env.be_store, IMSG_STORE_FIND_ROOTS, s->s_id);
+	msg_send_empty(builder_store(), IMSG_STORE_FIND_ROOTS, s->s_id);
 	s->s_wait = 1;
 	return (1);
 }
@@ -503,7 +503,7 @@ op_collect_garbage(struct session *s, struct wire_in *in)
 			goto done;
 	if (mg.mg_ignore_liveness)
 		ops_error(s, "you are not allowed to ignore liveness");
-	else if (msg_send_gc(&builder_env.be_store, s->s_id, &mg) == -1)
+	else if (msg_send_gc(builder_store(), s->s_id, &mg) == -1)
 		ops_error(s, "too many paths in one request");
 	else
 		s->s_wait = 1;
@@ -546,7 +546,7 @@ run_verify_store(struct session *s, struct op_args *args)
 	if (args->oa_repair && !session_trusted(s))
 		ops_error(s, OPS_NOT_PRIVILEGED_REPAIR);
 	else {
-		msg_send_verify(&builder_env.be_store, s->s_id, args->oa_check,
+		msg_send_verify(builder_store(), s->s_id, args->oa_check,
 		    args->oa_repair);
 		s->s_wait = 1;
 	}
@@ -601,7 +601,7 @@ run_add_signatures(struct session *s, struct op_args *args)
 {
 	if (!session_trusted(s))
 		ops_error(s, "you are not privileged to add signatures");
-	else if (msg_send_add_sigs(&builder_env.be_store, s->s_id,
+	else if (msg_send_add_sigs(builder_store(), s->s_id,
 	    args->oa_path, args->oa_paths, args->oa_npaths) == -1)
 		ops_error(s, "request too large");
 	else

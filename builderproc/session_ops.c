@@ -389,7 +389,7 @@ ops_request_path(struct session *s, uint32_t type, char *path)
 {
 	free(s->s_arg);
 	s->s_arg = path;
-	if (msg_send_path(&builder_env.be_store, type, s->s_id, path,
+	if (msg_send_path(builder_store(), type, s->s_id, path,
 	    -1) == -1) {
 		ops_error(s, "request too large");
 		return;
@@ -401,7 +401,7 @@ void
 ops_request_paths(struct session *s, uint32_t type, char **paths,
     size_t npaths)
 {
-	if (msg_send_paths(&builder_env.be_store, type, s->s_id, paths,
+	if (msg_send_paths(builder_store(), type, s->s_id, paths,
 	    npaths) == -1)
 		ops_error(s, "too many paths in one request");
 	else

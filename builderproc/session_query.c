@@ -164,7 +164,7 @@ int
 op_query_all(struct session *s, struct wire_in *in)
 {
 	(void)in;
-	msg_send_empty(&builder_env.be_store, IMSG_STORE_QUERY_ALL, s->s_id);
+	msg_send_empty(builder_store(), IMSG_STORE_QUERY_ALL, s->s_id);
 	s->s_wait = 1;
 	return (1);
 }
@@ -294,7 +294,7 @@ run_query_hash_part(struct session *s, struct op_args *args)
 	else if (storepath_check_hashpart(part, args->oa_len) != 0)
 		/* Not base32: no path can have it. */
 		wire_put_string(&s->s_reply, "");
-	else if (msg_send_text(&builder_env.be_store, IMSG_STORE_QUERY_HASHPART,
+	else if (msg_send_text(builder_store(), IMSG_STORE_QUERY_HASHPART,
 	    s->s_id, part) == -1)
 		ops_error(s, "invalid hash part");
 	else

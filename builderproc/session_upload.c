@@ -206,7 +206,7 @@ upload_close_pipe(struct upload *up, int complete)
 	if (up->u_fd != -1) {
 		close(up->u_fd);
 		up->u_fd = -1;
-		msg_send_empty(&builder_env.be_store,
+		msg_send_empty(builder_store(),
 		    complete ? IMSG_STORE_UPLOAD_DONE :
 		    IMSG_STORE_UPLOAD_ABORT, up->u_session->s_id);
 	}
@@ -403,7 +403,7 @@ upload_multi_info(struct session *s, struct upload *up)
 		return (upload_fail(up, "AddMultipleToStore",
 		    "cannot create a pipe to the store"));
 	}
-	rc = msg_send_add_nar(&builder_env.be_store, s->s_id, &man, fds[0]);
+	rc = msg_send_add_nar(builder_store(), s->s_id, &man, fds[0]);
 	wire_path_info_free(&man.man_info);
 	if (rc == -1) {
 		close(fds[1]);

@@ -32,6 +32,7 @@
 
 #include "child.h"
 #include "log.h"
+#include "msg_ctl.h"
 
 static void	child_parse_flags(struct child_setup *, int, char **);
 static int	child_setup_handle(struct child_setup *, struct imsg *);
@@ -110,8 +111,9 @@ child_parse_flags(struct child_setup *cs, int argc, char **argv)
 static int
 child_setup_handle(struct child_setup *cs, struct imsg *imsg)
 {
-	struct msg_peer	peer;
-	int		fd;
+	enum proc_type	 proc;
+	const char	*errstr;
+	int		 fd;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CFG_START:
@@ -121,19 +123,22 @@ child_setup_handle(struct child_setup *cs, struct imsg *imsg)
 			fatalx("bad configuration from parent");
 		return (0);
 	case IMSG_CTL_PEER:
-		if (imsg_get_data(imsg, &peer, sizeof(peer)) == -1 ||
-		    peer.mp_proc <= PROC_PARENT || peer.mp_proc >= PROC_MAX ||
-		    cs->cs_peer[peer.mp_proc] != -1 ||
-		    (fd = imsg_get_fd(imsg)) == -1)
-			fatalx("bad CTL_PEER from parent");
-		cs->cs_peer[peer.mp_proc] = fd;
+		if (msg_recv_peer(imsg, &proc, &fd, &errstr) == -1)
+			fatalx("bad CTL_PEER from parent: %s", errstr);
+		if (cs->cs_peer[proc] != -1)
+			fatalx("second CTL_PEER for %s", proc_name(proc));
+		cs->cs_peer[proc] = fd;
 		return (0);
 	case IMSG_CTL_LISTEN:
-		if (cs->cs_listen != -1 ||
-		    (cs->cs_listen = imsg_get_fd(imsg)) == -1)
-			fatalx("bad CTL_LISTEN from parent");
+		if (msg_recv_listen(imsg, &fd, &errstr) == -1)
+			fatalx("bad CTL_LISTEN from parent: %s", errstr);
+		if (cs->cs_listen != -1)
+			fatalx("second CTL_LISTEN from parent");
+		cs->cs_listen = fd;
 		return (0);
 	case IMSG_CTL_READY:
+		if (msg_recv_ready(imsg, &errstr) == -1)
+			fatalx("bad CTL_READY from parent: %s", errstr);
 		if (cs->cs_conf.conf_store_dir == NULL)
 			fatalx("READY before a configuration");
 		return (1);
@@ -147,22 +152,28 @@ int
 child_cfg_handle(struct child_cfgbuf *cc, struct imsg *imsg,
     struct rnixd_conf *conf)
 {
-	const void	*data;
+	const char	*data, *errstr;
 	size_t		 len;
 	char		*p;
 	int		 rc;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CFG_START:
+		if (msg_recv_cfg_mark(imsg, &errstr) == -1) {
+			log_warnx("bad CFG_START: %s", errstr);
+			return (-1);
+		}
 		free(cc->cc_text);
 		cc->cc_text = NULL;
 		cc->cc_len = 0;
 		cc->cc_open = 1;
 		return (0);
 	case IMSG_CFG_TEXT:
-		data = imsg_get_buf(imsg, &len);
-		if (!cc->cc_open || data == NULL ||
-		    cc->cc_len + len > CONFIG_FILE_MAX) {
+		if (msg_recv_cfg_text(imsg, &data, &len, &errstr) == -1) {
+			log_warnx("bad CFG_TEXT: %s", errstr);
+			return (-1);
+		}
+		if (!cc->cc_open || cc->cc_len + len > CONFIG_FILE_MAX) {
 			log_warnx("bad CFG_TEXT");
 			return (-1);
 		}
@@ -173,6 +184,10 @@ child_cfg_handle(struct child_cfgbuf *cc, struct imsg *imsg,
 		cc->cc_len += len;
 		return (0);
 	case IMSG_CFG_DONE:
+		if (msg_recv_cfg_mark(imsg, &errstr) == -1) {
+			log_warnx("bad CFG_DONE: %s", errstr);
+			return (-1);
+		}
 		if (!cc->cc_open) {
 			log_warnx("CFG_DONE without CFG_START");
 			return (-1);
@@ -252,7 +267,5 @@ child_reload_config(struct child_setup *cs, struct imsg *imsg)
 void
 child_report_ready(struct child_setup *cs)
 {
-	if (imsg_compose(&cs->cs_parent, IMSG_CTL_READY, 0, 0, -1, NULL, 0)
-	    == -1)
-		fatal("imsg_compose");
+	msg_send_ready(&cs->cs_parent);
 }

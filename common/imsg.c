@@ -202,7 +202,17 @@ imsg_composev(struct imsgbuf *ib, uint32_t type, uint32_t peerid, pid_t pid,
 	wb->wb_fd = fd >= 0 ? fd : -1;
 	TAILQ_INSERT_TAIL(&ib->ib_wq, wb, wb_entry);
 	ib->ib_wcount++;
+	if (ib->ib_notify != NULL)
+		ib->ib_notify(ib->ib_notify_arg, type);
 	return (1);
+}
+
+void
+imsgbuf_set_notify(struct imsgbuf *ib, void (*notify)(void *, uint32_t),
+    void *arg)
+{
+	ib->ib_notify = notify;
+	ib->ib_notify_arg = arg;
 }
 
 /* Whole message length for a payload in iov, or -1 if it cannot be. */

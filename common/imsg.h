@@ -90,6 +90,8 @@ struct imsgbuf {
 	int		 ib_nofds;	/* the peer passes none */
 	int		 ib_fdreserve;	/* imsgbuf_reserve_fd() was called */
 	int		 ib_fdspare;	/* its slot, or -1 */
+	void		(*ib_notify)(void *, uint32_t);	/* after a compose */
+	void		*ib_notify_arg;
 };
 
 /*
@@ -141,6 +143,13 @@ void		 imsgbuf_set_fdpass(struct imsgbuf *, int);
  * closes it.  Returns -1 if no slot is free now.
  */
 int		 imsgbuf_reserve_fd(struct imsgbuf *);
+
+/*
+ * Call notify(arg, type) after each message queued, so the driver of
+ * the channel (imsgev.c) may send it without each composer asking.
+ */
+void		 imsgbuf_set_notify(struct imsgbuf *,
+		    void (*)(void *, uint32_t), void *);
 
 /*
  * Read what the socket has.  Returns the number of bytes read, 0 at

@@ -35,6 +35,7 @@ static void	imsgev_read(int, short, void *);
 static void	imsgev_write(int, short, void *);
 static void	imsgev_pause(struct imsgev *);
 static void	imsgev_resume(int, short, void *);
+static void	imsgev_notify(void *, uint32_t);
 
 /* Milliseconds a channel is not read while no descriptor slot is free. */
 #define IMSGEV_PAUSE_MS	20
@@ -80,6 +81,7 @@ imsgev_init(struct imsgev *iev, struct imsgbuf *ibuf, enum proc_type peer,
 	event_set(&iev->iev_wev, ibuf->ib_fd, EV_WRITE, imsgev_write, iev);
 	evtimer_set(&iev->iev_pause, imsgev_resume, iev);
 	event_add(&iev->iev_rev, NULL);
+	imsgbuf_set_notify(ibuf, imsgev_notify, iev);
 	/* What the channel's earlier user read ahead is handled now. */
 	imsgev_drain(iev);
 	imsgev_flush(iev);
@@ -88,20 +90,32 @@ imsgev_init(struct imsgev *iev, struct imsgbuf *ibuf, enum proc_type peer,
 void
 imsgev_clear(struct imsgev *iev)
 {
+	imsgbuf_set_notify(iev->iev_ibuf, NULL, NULL);
 	event_del(&iev->iev_rev);
 	event_del(&iev->iev_wev);
 	evtimer_del(&iev->iev_pause);
 }
 
+/* Send what was queued now, or when the socket takes it. */
 void
-imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid, int fd,
-    const void *data, size_t len)
+imsgev_kick(struct imsgev *iev)
 {
-	if (imsg_compose(iev->iev_ibuf, type, peerid, 0, fd, data, len) == -1)
-		fatal("imsg_compose %s to %s", imsg_type_name(type),
-		    proc_name(iev->iev_peer));
-	iev->iev_last_type = type;
 	imsgev_flush(iev);
+}
+
+/*
+ * Every compose on a driven imsgbuf lands here (imsgbuf_set_notify),
+ * whoever composed it (msg.h's senders know only the imsgbuf): the
+ * message goes out at once, inside a dispatch or outside, as it did
+ * when each caller flushed.
+ */
+static void
+imsgev_notify(void *arg, uint32_t type)
+{
+	struct imsgev	*iev = arg;
+
+	iev->iev_last_type = type;
+	imsgev_kick(iev);
 }
 
 static void

@@ -17,7 +17,8 @@
 /*
  * An imsg channel driven by libevent, for the children that run an
  * event loop (storeproc, builderproc).  mountproc polls by hand and
- * does not link libevent.
+ * does not link libevent.  imsgev only drives the channel: messages
+ * are composed on its imsgbuf by msg.h's senders.
  */
 #ifndef RNIXD_IMSGEV_H
 #define RNIXD_IMSGEV_H
@@ -47,7 +48,11 @@ void	imsgev_init(struct imsgev *, struct imsgbuf *, enum proc_type,
 	    int (*)(struct imsgev *, struct imsg *));
 /* Stop watching the channel (tests, or a process about to exit). */
 void	imsgev_clear(struct imsgev *);
-void	imsgev_compose(struct imsgev *, uint32_t, uint32_t, int,
-	    const void *, size_t);
+/*
+ * Try to send what is queued.  Composes on the imsgbuf of a driven
+ * channel call it by themselves (imsgev_init() hooks the imsgbuf), so
+ * only code that queued by other means needs it.
+ */
+void	imsgev_kick(struct imsgev *);
 
 #endif /* RNIXD_IMSGEV_H */

@@ -15,39 +15,325 @@
  */
 
 /*
- * CTL_READLINKS: storeproc asks its parent where indirect GC root
- * links point (msg_store.h); the parent's half lives here, apart from
- * msg_store.c, so that the parent links no event library.
+ * The framework messages (msg_ctl.h): one send and one receive
+ * function per message, over msg.h's builder and reader.  The parent
+ * links this file: no event library, no client codec.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "msg_store.h"
-#include "msg_util.h"
+#include "msg.h"
+#include "msg_ctl.h"
 
-static int	msg_get_readlink(struct wire_in *, const char *, void *,
-		    const char **);
+static void	msg_close_ctl(struct msg *);
+static int	msg_get_uid(struct msg_in *, void *);
+static void	msg_free_nothing(void *);
+static int	msg_get_link(struct msg_in *, char **);
+static int	msg_get_readlink(struct msg_in *, void *);
+static void	msg_free_readlink(void *);
+
+/* The parent's setup and answers: too large is a bug, not an input. */
+static void
+msg_close_ctl(struct msg *m)
+{
+	if (msg_close(m) == -1)
+		fatalx("%s: payload too large", imsg_type_name(m->m_type));
+}
+
+void
+msg_send_peer(struct imsgbuf *ib, enum proc_type proc, int fd)
+{
+	struct msg	m;
+
+	msg_open(&m, ib, IMSG_CTL_PEER, 0, fd);
+	msg_put_u32(&m, proc);
+	msg_close_ctl(&m);
+}
+
+int
+msg_recv_peer(struct imsg *imsg, enum proc_type *proc, int *fd,
+    const char **errstr)
+{
+	struct msg_in	in;
+	uint32_t	p = 0;
+
+	if (msg_begin(imsg, &in, 1) == 0 && msg_get_u32(&in, &p) == 0 &&
+	    (p <= PROC_PARENT || p >= PROC_MAX))
+		(void)msg_fail(&in, "not a sibling");
+	if (msg_end(&in, errstr) == -1)
+		return (-1);
+	*proc = p;
+	*fd = in.mi_fd;
+	return (0);
+}
+
+void
+msg_send_listen(struct imsgbuf *ib, int fd)
+{
+	struct msg	m;
+
+	msg_open(&m, ib, IMSG_CTL_LISTEN, 0, fd);
+	msg_close_ctl(&m);
+}
+
+int
+msg_recv_listen(struct imsg *imsg, int *fd, const char **errstr)
+{
+	struct msg_in	in;
+
+	(void)msg_begin(imsg, &in, 1);
+	if (msg_end(&in, errstr) == -1)
+		return (-1);
+	*fd = in.mi_fd;
+	return (0);
+}
+
+void
+msg_send_ready(struct imsgbuf *ib)
+{
+	struct msg	m;
+
+	msg_open(&m, ib, IMSG_CTL_READY, 0, -1);
+	msg_put_u32(&m, IMSG_VERSION);
+	msg_close_ctl(&m);
+}
+
+int
+msg_recv_ready(struct imsg *imsg, const char **errstr)
+{
+	static char	why[64];
+	struct msg_in	in;
+	uint32_t	version;
+
+	if (msg_begin(imsg, &in, 0) == 0 &&
+	    msg_get_u32(&in, &version) == 0 && version != IMSG_VERSION) {
+		(void)snprintf(why, sizeof(why), "imsg version %u, "
+		    "expected %u", version, IMSG_VERSION);
+		(void)msg_fail(&in, why);
+	}
+	return (msg_end(&in, errstr));
+}
+
+void
+msg_send_cred_req(struct imsgbuf *ib, uint32_t id, uid_t uid, gid_t gid)
+{
+	struct msg	m;
+
+	msg_open(&m, ib, IMSG_CTL_CRED_REQ, 0, -1);
+	msg_put_u32(&m, id);
+	msg_put_u32(&m, uid);
+	msg_put_u32(&m, gid);
+	msg_close_ctl(&m);
+}
+
+int
+msg_recv_cred_req(struct imsg *imsg, uint32_t *id, uid_t *uid, gid_t *gid,
+    const char **errstr)
+{
+	struct msg_in	in;
+	uint32_t	i, u, g;
+
+	if (msg_begin(imsg, &in, 0) == 0 && msg_get_u32(&in, &i) == 0 &&
+	    msg_get_u32(&in, &u) == 0 && msg_get_u32(&in, &g) == 0 &&
+	    (u == (uint32_t)-1 || g == (uint32_t)-1))
+		(void)msg_fail(&in, "invalid uid or gid");
+	if (msg_end(&in, errstr) == -1)
+		return (-1);
+	*id = i;
+	*uid = u;
+	*gid = g;
+	return (0);
+}
+
+void
+msg_send_cred_reply(struct imsgbuf *ib, const struct msg_cred_reply *mcr)
+{
+	struct msg	m;
+
+	msg_open(&m, ib, IMSG_CTL_CRED_REPLY, 0, -1);
+	msg_put_u32(&m, mcr->mcr_id);
+	msg_put_u32(&m, mcr->mcr_flags);
+	msg_put_str(&m, mcr->mcr_name);
+	msg_close_ctl(&m);
+}
+
+int
+msg_recv_cred_reply(struct imsg *imsg, struct msg_cred_reply *mcr,
+    const char **errstr)
+{
+	struct msg_in		in;
+	struct msg_cred_reply	new;
+	char			*name = NULL;
+
+	memset(&new, 0, sizeof(new));
+	if (msg_begin(imsg, &in, 0) == 0 &&
+	    msg_get_u32(&in, &new.mcr_id) == 0 &&
+	    msg_get_u32(&in, &new.mcr_flags) == 0 &&
+	    (new.mcr_flags & ~CRED_ALL) != 0)
+		(void)msg_fail(&in, "unknown credential flags");
+	/* A build user is never allowed, whatever else it is. */
+	if ((new.mcr_flags & CRED_BUILD_USER) &&
+	    (new.mcr_flags & (CRED_ALLOWED | CRED_TRUSTED)))
+		(void)msg_fail(&in, "build user with access");
+	(void)msg_get_str(&in, &name, CRED_NAME_MAX - 1);
+	if (msg_end(&in, errstr) == -1) {
+		free(name);
+		return (-1);
+	}
+	(void)strlcpy(new.mcr_name, name, sizeof(new.mcr_name));
+	free(name);
+	*mcr = new;
+	return (0);
+}
+
+void
+msg_send_build_users(struct imsgbuf *ib, gid_t gid, const uid_t *uids,
+    size_t nuids)
+{
+	struct msg	m;
+	size_t		i;
+
+	msg_open(&m, ib, IMSG_CTL_BUILD_USERS, 0, -1);
+	msg_put_u32(&m, gid);
+	msg_limit(&m, nuids, MSG_BUILD_USERS_MAX);
+	msg_put_u64(&m, nuids);
+	for (i = 0; i < nuids; i++)
+		msg_put_u32(&m, uids[i]);
+	msg_close_ctl(&m);
+}
+
+static int
+msg_get_uid(struct msg_in *in, void *item)
+{
+	uid_t		*uid = item;
+	uint32_t	 u;
+
+	if (msg_get_u32(in, &u) == -1)
+		return (-1);
+	if (u == 0 || u == (uint32_t)-1)
+		return (msg_fail(in, "invalid build user uid"));
+	*uid = u;
+	return (0);
+}
+
+static void
+msg_free_nothing(void *item)
+{
+	(void)item;
+}
+
+int
+msg_recv_build_users(struct imsg *imsg, gid_t *gid, uid_t **uids,
+    size_t *nuids, const char **errstr)
+{
+	struct msg_in	 in;
+	uint32_t	 g = 0;
+	void		*items = NULL;
+	uid_t		*u;
+	size_t		 n = 0, i, j;
+
+	if (msg_begin(imsg, &in, 0) == 0 && msg_get_u32(&in, &g) == 0 &&
+	    msg_get_array(&in, sizeof(uid_t), MSG_BUILD_USERS_MAX,
+	    msg_get_uid, msg_free_nothing, &items, &n) == 0) {
+		u = items;
+		for (i = 0; i < n; i++)
+			for (j = 0; j < i; j++)
+				if (u[i] == u[j])
+					(void)msg_fail(&in,
+					    "build user listed twice");
+	}
+	if (g == (uint32_t)-1)
+		(void)msg_fail(&in, "invalid gid");
+	if (msg_end(&in, errstr) == -1) {
+		free(items);
+		return (-1);
+	}
+	*gid = g;
+	*uids = items;
+	*nuids = n;
+	return (0);
+}
+
+void
+msg_send_config(struct imsgbuf *ib, const char *text, size_t len)
+{
+	struct msg	m;
+	size_t		off, chunk;
+
+	msg_open(&m, ib, IMSG_CFG_START, 0, -1);
+	msg_close_ctl(&m);
+	for (off = 0; off < len; off += chunk) {
+		chunk = len - off;
+		if (chunk > MSG_CFG_CHUNK)
+			chunk = MSG_CFG_CHUNK;
+		msg_open(&m, ib, IMSG_CFG_TEXT, 0, -1);
+		msg_put_bytes(&m, text + off, chunk);
+		msg_close_ctl(&m);
+	}
+	msg_open(&m, ib, IMSG_CFG_DONE, 0, -1);
+	msg_close_ctl(&m);
+}
+
+/* CFG_START and CFG_DONE: nothing at all. */
+int
+msg_recv_cfg_mark(struct imsg *imsg, const char **errstr)
+{
+	struct msg_in	in;
+
+	(void)msg_begin(imsg, &in, 0);
+	return (msg_end(&in, errstr));
+}
+
+/* The text stays in the imsg: valid until imsg_free(). */
+int
+msg_recv_cfg_text(struct imsg *imsg, const char **text, size_t *len,
+    const char **errstr)
+{
+	struct msg_in		 in;
+	const unsigned char	*p = NULL;
+	size_t			 n = 0;
+	int			 r;
+
+	if (msg_begin(imsg, &in, 0) == 0) {
+		r = wire_get_string_ref(&in.mi_in, &p, &n, MSG_CFG_CHUNK);
+		if (r != 1)
+			(void)msg_fail(&in, r == 0 ? MSG_TRUNCATED :
+			    in.mi_in.wi_errstr);
+	}
+	if (msg_end(&in, errstr) == -1)
+		return (-1);
+	*text = (const char *)p;
+	*len = n;
+	return (0);
+}
+
+int
+msg_send_readlinks(struct imsgbuf *ib, char *const *links, size_t nlinks)
+{
+	struct msg	m;
+
+	msg_open(&m, ib, IMSG_CTL_READLINKS, 0, -1);
+	msg_put_strs(&m, links, nlinks, MSG_LINKS_MAX);
+	return (msg_close(&m));
+}
 
 int
 msg_recv_readlinks(struct imsg *imsg, char ***links, size_t *nlinks,
     const char **errstr)
 {
-	struct wire_in	  in;
-	char		**items;
-	size_t		  nitems, i;
-	int		  fd;
+	struct msg_in	  in;
+	char		**items = NULL;
+	size_t		  nitems = 0, i;
 
-	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1 ||
-	    msg_got(&in, wire_get_strings(&in, &items, &nitems,
-	    MSG_PATHS_MAX, MSG_LINKPATH_MAX), errstr) == -1)
-		return (-1);
-	for (i = 0; i < nitems; i++)
-		if (items[i][0] != '/')
-			break;
-	if (i < nitems || msg_end(&in, errstr) == -1) {
-		if (i < nitems)
-			*errstr = "link path is not absolute";
+	if (msg_begin(imsg, &in, 0) == 0 && msg_get_strs(&in, &items,
+	    &nitems, MSG_LINKS_MAX, MSG_LINKPATH_MAX) == 0)
+		for (i = 0; i < nitems; i++)
+			if (items[i][0] != '/')
+				(void)msg_fail(&in,
+				    "link path is not absolute");
+	if (msg_end(&in, errstr) == -1) {
 		wire_strings_free(items, nitems);
 		return (-1);
 	}
@@ -56,49 +342,46 @@ msg_recv_readlinks(struct imsg *imsg, char ***links, size_t *nlinks,
 	return (0);
 }
 
-/*
- * The parent has no imsgev: it composes on its imsgbuf and cannot go
- * through msg_finish(), so the too-large fallback is repeated here.
- */
 void
 msg_send_readlinks_reply(struct imsgbuf *ib, const struct msg_readlink *rl,
     size_t nlinks)
 {
-	struct wire_out	out;
-	uint32_t	type = IMSG_CTL_READLINKS_REPLY;
+	struct msg	m;
 	size_t		i;
 
-	msg_out_init(&out, ib);
-	msg_out_limit(&out, nlinks, MSG_PATHS_MAX);
-	(void)wire_put_u64(&out, nlinks);
-	for (i = 0; i < nlinks && !out.wo_error; i++) {
-		(void)wire_put_string(&out, rl[i].mrl_link);
-		(void)msg_put_opt(&out, rl[i].mrl_target);
+	msg_open(&m, ib, IMSG_CTL_READLINKS_REPLY, 0, -1);
+	msg_limit(&m, nlinks, MSG_LINKS_MAX);
+	msg_put_u64(&m, nlinks);
+	for (i = 0; i < nlinks; i++) {
+		msg_put_str(&m, rl[i].mrl_link);
+		msg_put_opt(&m, rl[i].mrl_target);
 	}
-	if (out.wo_error) {
-		log_warnx("%s not sent: %s", imsg_type_name(type),
-		    out.wo_errstr);
-		wire_out_reset(&out);
-		type = IMSG_STORE_ERROR;
-		if (wire_put_string(&out, MSG_TOO_LARGE) == -1)
-			fatalx("%s: channel too small", __func__);
-	}
-	if (imsg_compose(ib, type, 0, 0, -1, out.wo_buf, out.wo_len) == -1)
-		fatal("imsg_compose %s", imsg_type_name(type));
-	wire_out_free(&out);
+	/* Too large goes out as STORE_ERROR, which always fits. */
+	(void)msg_close(&m);
 }
 
-/* The store dir is not needed: links and targets are any paths. */
 static int
-msg_get_readlink(struct wire_in *in, const char *storedir, void *item,
-    const char **errstr)
+msg_get_link(struct msg_in *in, char **link)
+{
+	char	*s;
+
+	if (msg_get_str(in, &s, MSG_LINKPATH_MAX) == -1)
+		return (-1);
+	if (s[0] != '/') {
+		free(s);
+		return (msg_fail(in, "link path is not absolute"));
+	}
+	*link = s;
+	return (0);
+}
+
+static int
+msg_get_readlink(struct msg_in *in, void *item)
 {
 	struct msg_readlink	*mrl = item;
 
-	(void)storedir;
-	if (msg_get_link(in, 1, &mrl->mrl_link, errstr) == -1 ||
-	    msg_got(in, wire_get_string(in, &mrl->mrl_target, NULL,
-	    MSG_LINKPATH_MAX), errstr) == -1)
+	if (msg_get_link(in, &mrl->mrl_link) == -1 ||
+	    msg_get_str(in, &mrl->mrl_target, MSG_LINKPATH_MAX) == -1)
 		return (-1);
 	/* A symlink's target is never empty: "" says there is none. */
 	if (mrl->mrl_target[0] == '\0') {
@@ -108,25 +391,49 @@ msg_get_readlink(struct wire_in *in, const char *storedir, void *item,
 	return (0);
 }
 
+static void
+msg_free_readlink(void *item)
+{
+	struct msg_readlink	*mrl = item;
+
+	free(mrl->mrl_link);
+	free(mrl->mrl_target);
+}
+
 int
 msg_recv_readlinks_reply(struct imsg *imsg, struct msg_readlink **links,
     size_t *nlinks, const char **errstr)
 {
-	struct wire_in	 in;
-	void		*items;
-	size_t		 n;
-	int		 fd;
+	struct msg_in	 in;
+	void		*items = NULL;
+	size_t		 n = 0;
 
-	if (msg_begin(imsg, &in, 0, &fd, errstr) == -1)
-		return (-1);
-	if (msg_get_items(&in, sizeof(**links), MSG_PATHS_MAX,
-	    msg_get_readlink, NULL, &items, &n, errstr) == -1 ||
-	    msg_end(&in, errstr) == -1) {
+	if (msg_begin(imsg, &in, 0) == 0)
+		(void)msg_get_array(&in, sizeof(**links), MSG_LINKS_MAX,
+		    msg_get_readlink, msg_free_readlink, &items, &n);
+	if (msg_end(&in, errstr) == -1) {
 		msg_readlinks_free(items, n);
 		return (-1);
 	}
 	*links = items;
 	*nlinks = n;
+	return (0);
+}
+
+int
+msg_recv_readlinks_error(struct imsg *imsg, char **text,
+    const char **errstr)
+{
+	struct msg_in	 in;
+	char		*s = NULL;
+
+	if (msg_begin(imsg, &in, 0) == 0)
+		(void)msg_get_str(&in, &s, MSG_LINKPATH_MAX);
+	if (msg_end(&in, errstr) == -1) {
+		free(s);
+		return (-1);
+	}
+	*text = s;
 	return (0);
 }
 
@@ -137,9 +444,7 @@ msg_readlinks_free(struct msg_readlink *links, size_t nlinks)
 
 	if (links == NULL)
 		return;
-	for (i = 0; i < nlinks; i++) {
-		free(links[i].mrl_link);
-		free(links[i].mrl_target);
-	}
+	for (i = 0; i < nlinks; i++)
+		msg_free_readlink(&links[i]);
 	free(links);
 }

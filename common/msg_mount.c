@@ -16,12 +16,12 @@
 
 /*
  * The IMSG_MOUNT_* payloads (msg_mount.h): one send and one receive
- * function per message.  Fixed parts are the structs of msg_mount.h in
- * host byte order (both ends run on one machine), zeroed before they
- * are filled so that no padding leaks; strings follow them, each
- * NUL-terminated.  Receivers trust nothing: builderproc parses hostile
- * bytes, and mountproc and its spawner check everything it sends.
+ * function per message, field by field over msg.h's builder and
+ * reader, in the one encoding of every family.  Receivers trust
+ * nothing: builderproc parses hostile bytes, and mountproc and its
+ * spawner check everything it sends.
  */
+#include <sys/param.h>
 #include <sys/types.h>
 
 #include <limits.h>
@@ -30,90 +30,69 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "msg.h"
 #include "msg_mount.h"
 #include "proc.h"
 #include "storepath.h"
 
-#define MSG_MOUNT_PAYLOAD_MAX	(MSG_MOUNT_MAXSIZE - IMSG_HEADER_SIZE)
-
-static void	msg_compose_ibuf(void *, uint32_t, uint32_t, int,
-		    const void *, size_t);
-static int	msg_fail(int, const char **, const char *);
-static int	msg_fixed(struct imsg *, void *, size_t, int, int *,
-		    const char **);
 static int	msg_check_abs(const char *);
 static size_t	msg_item_max(uint32_t);
-static int	msg_send_item(struct msg_mount_chan *, uint64_t, uint32_t,
-		    int, const char *, const char *);
-static int	msg_check_build(const struct msg_mount_build *);
-static int	msg_get_strings(const char *, size_t, const char **,
-		    const char **);
-static int	msg_item_add(struct msg_mount_build *, uint32_t, int,
-		    const char *, const char *, const char *, const char **);
 static int	msg_item_check(uint32_t, const char *, const char *,
 		    const char *, const char **);
+static int	msg_check_build(const struct msg_mount_build *);
+static void	msg_send_item(struct imsgbuf *, uint64_t, uint32_t, int,
+		    const char *, const char *);
+static int	msg_item_add(struct msg_mount_build *, uint32_t, int,
+		    const char *, const char *, const char *, const char **);
+static int	msg_get_id(struct msg_in *, uint64_t *);
+static int	msg_end_fd(struct msg_in *, int *, const char **);
+static void	msg_close_mount(struct msg *);
+static int	msg_check_file_name(const char *);
+static size_t	msg_file_parts(const struct msg_mount_file *);
+static const char *msg_file_room(struct msg_mount_build *, int,
+		    const char *, size_t);
+static int	msg_file_add(struct msg_mount_build *, int, const char *,
+		    const char *, const char **);
 
+/* Our own payloads are checked before they go: too large is a bug. */
 static void
-msg_compose_ibuf(void *arg, uint32_t type, uint32_t peerid, int fd,
-    const void *data, size_t len)
+msg_close_mount(struct msg *m)
 {
-	if (imsg_compose(arg, type, peerid, 0, fd, data, len) == -1)
-		fatal("imsg_compose %s", imsg_type_name(type));
+	if (msg_close(m) == -1)
+		fatalx("%s: payload too large", imsg_type_name(m->m_type));
 }
 
-void
-msg_mount_chan_ibuf(struct msg_mount_chan *mc, struct imsgbuf *ib)
-{
-	mc->mc_compose = msg_compose_ibuf;
-	mc->mc_arg = ib;
-}
-
+/* A build id: never 0. */
 static int
-msg_fail(int fd, const char **errstr, const char *why)
+msg_get_id(struct msg_in *in, uint64_t *id)
 {
-	if (fd != -1)
-		close(fd);
-	*errstr = why;
-	return (-1);
+	if (msg_get_u64(in, id) == -1)
+		return (-1);
+	if (*id == 0)
+		return (msg_fail(in, "build id 0"));
+	return (0);
 }
 
-/*
- * A fixed-size payload: exactly len bytes, and an fd exactly when
- * wantfd says so (taken into *fdp, or closed on failure).
- */
+/* msg_end(), handing over the fd the message carried. */
 static int
-msg_fixed(struct imsg *imsg, void *buf, size_t len, int wantfd, int *fdp,
-    const char **errstr)
+msg_end_fd(struct msg_in *in, int *fd, const char **errstr)
 {
-	int	fd;
-
-	fd = imsg_get_fd(imsg);
-	if (wantfd && fd == -1)
-		return (msg_fail(-1, errstr, "missing fd"));
-	if (!wantfd && fd != -1)
-		return (msg_fail(fd, errstr, "unexpected fd"));
-	if (imsg_get_len(imsg) < len)
-		return (msg_fail(fd, errstr, "truncated payload"));
-	if (imsg_get_len(imsg) > len)
-		return (msg_fail(fd, errstr, "trailing bytes in payload"));
-	if (imsg_get_data(imsg, buf, len) == -1)
-		return (msg_fail(fd, errstr, "truncated payload"));
-	if (fdp != NULL)
-		*fdp = fd;
+	if (msg_end(in, errstr) == -1)
+		return (-1);
+	*fd = in->mi_fd;
 	return (0);
 }
 
 int
 msg_mount_peek_id(struct imsg *imsg, uint64_t *id)
 {
+	struct wire_in	 in;
 	const void	*buf;
 	size_t		 len;
 
 	buf = imsg_get_buf(imsg, &len);
-	if (buf == NULL || len < sizeof(*id))
-		return (-1);
-	memcpy(id, buf, sizeof(*id));
-	return (0);
+	wire_in_init(&in, buf, len);
+	return (wire_get_u64(&in, id) == 1 ? 0 : -1);
 }
 
 /* Absolute, no empty, "." or ".." component, not "/" itself. */
@@ -161,9 +140,39 @@ msg_item_max(uint32_t kind)
 		return (MSG_MOUNT_STRING_MAX);
 	case MSG_MOUNT_INPUT:
 		return (STOREPATH_MAX);
+	case MSG_MOUNT_FILE:
+		return (MSG_MOUNT_STRING_MAX);	/* a part of the contents */
 	default:
 		return (MSG_MOUNT_PATH_MAX);
 	}
+}
+
+/*
+ * A build-dir file's name: one component the builder's tools take as
+ * a plain name, so that it cannot name the build dir, its parent or a
+ * path below it.
+ */
+static int
+msg_check_file_name(const char *name)
+{
+	size_t	len = strlen(name);
+
+	if (len == 0 || len + 1 > MSG_MOUNT_FILE_NAME_MAX ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return (-1);
+	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-") != len)
+		return (-1);
+	return (0);
+}
+
+/* The FILE items a file takes: at least one, even when empty. */
+static size_t
+msg_file_parts(const struct msg_mount_file *f)
+{
+	size_t	part = MSG_MOUNT_STRING_MAX - 1;
+
+	return (f->mmf_len == 0 ? 1 : (f->mmf_len + part - 1) / part);
 }
 
 /* The shape of one entry, whichever side checks it. */
@@ -171,7 +180,7 @@ static int
 msg_item_check(uint32_t kind, const char *storedir, const char *s,
     const char *s2, const char **errstr)
 {
-	if (strlen(s) + 1 > msg_item_max(kind) ||
+	if ((kind != MSG_MOUNT_FILE && strlen(s) + 1 > msg_item_max(kind)) ||
 	    (s2 != NULL && strlen(s2) + 1 > msg_item_max(kind))) {
 		*errstr = "item too long";
 		return (-1);
@@ -201,6 +210,12 @@ msg_item_check(uint32_t kind, const char *storedir, const char *s,
 			return (-1);
 		}
 		break;
+	case MSG_MOUNT_FILE:
+		if (msg_check_file_name(s) == -1) {
+			*errstr = "bad build-dir file name";
+			return (-1);
+		}
+		break;
 	}
 	return (0);
 }
@@ -216,8 +231,20 @@ msg_check_build(const struct msg_mount_build *mb)
 	    mb->mmb_builder == NULL || mb->mmb_nargs > MSG_MOUNT_ITEMS_MAX ||
 	    mb->mmb_nenv > MSG_MOUNT_ITEMS_MAX ||
 	    mb->mmb_ninputs > MSG_MOUNT_ITEMS_MAX ||
-	    mb->mmb_nbinds > MSG_MOUNT_ITEMS_MAX)
+	    mb->mmb_nbinds > MSG_MOUNT_ITEMS_MAX ||
+	    mb->mmb_nfiles > MSG_MOUNT_FILES_MAX)
 		return (-1);
+	for (i = 0; i < mb->mmb_nfiles; i++) {
+		if (msg_check_file_name(mb->mmb_files[i].mmf_name) == -1 ||
+		    memchr(mb->mmb_files[i].mmf_data, '\0',
+		    mb->mmb_files[i].mmf_len) != NULL)
+			return (-1);
+		bytes += strlen(mb->mmb_files[i].mmf_name) + 1 +
+		    mb->mmb_files[i].mmf_len + msg_file_parts(
+		    &mb->mmb_files[i]);
+		if (bytes > MSG_MOUNT_BUILD_BYTES)
+			return (-1);
+	}
 	if (msg_item_check(MSG_MOUNT_BUILDER, NULL, mb->mmb_builder, NULL,
 	    &errstr) == -1)
 		return (-1);
@@ -251,99 +278,126 @@ msg_check_build(const struct msg_mount_build *mb)
 	return (bytes > MSG_MOUNT_BUILD_BYTES ? -1 : 0);
 }
 
-static int
-msg_send_item(struct msg_mount_chan *mc, uint64_t id, uint32_t kind,
-    int optional, const char *s, const char *s2)
+static void
+msg_send_item(struct imsgbuf *ib, uint64_t id, uint32_t kind, int optional,
+    const char *s, const char *s2)
 {
-	struct msg_mount_item	 mi;
-	size_t			 len, len2 = 0;
-	char			*buf;
+	struct msg	m;
 
-	len = strlen(s) + 1;
+	msg_open(&m, ib, IMSG_MOUNT_BUILD_ITEM, 0, -1);
+	msg_put_u64(&m, id);
+	msg_put_u32(&m, kind);
+	msg_put_flag(&m, optional);
+	msg_put_str(&m, s);
 	if (s2 != NULL)
-		len2 = strlen(s2) + 1;
-	if ((buf = malloc(sizeof(mi) + len + len2)) == NULL)
+		msg_put_str(&m, s2);
+	msg_close_mount(&m);
+}
+
+/* A file in parts, each a NUL-terminated copy of its slice. */
+static void
+msg_send_file(struct imsgbuf *ib, uint64_t id,
+    const struct msg_mount_file *f)
+{
+	size_t	 off = 0, n, part = MSG_MOUNT_STRING_MAX - 1;
+	char	*buf;
+
+	if ((buf = malloc(part + 1)) == NULL)
 		fatal("%s", __func__);
-	memset(&mi, 0, sizeof(mi));
-	mi.mmi_id = id;
-	mi.mmi_kind = kind;
-	mi.mmi_optional = optional;
-	memcpy(buf, &mi, sizeof(mi));
-	memcpy(buf + sizeof(mi), s, len);
-	if (s2 != NULL)
-		memcpy(buf + sizeof(mi) + len, s2, len2);
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_BUILD_ITEM, 0, -1, buf,
-	    sizeof(mi) + len + len2);
+	do {
+		n = f->mmf_len - off < part ? f->mmf_len - off : part;
+		memcpy(buf, f->mmf_data + off, n);
+		buf[n] = '\0';
+		msg_send_item(ib, id, MSG_MOUNT_FILE, f->mmf_keep != 0,
+		    f->mmf_name, buf);
+		off += n;
+	} while (off < f->mmf_len);
 	free(buf);
-	return (0);
 }
 
 int
-msg_send_build(struct msg_mount_chan *mc, const struct msg_mount_build *mb)
+msg_send_build(struct imsgbuf *ib, const struct msg_mount_build *mb)
 {
-	struct msg_mount_start	 ms;
-	const struct msg_mount_bind *b;
-	size_t			 i;
+	struct msg			 m;
+	const struct msg_mount_bind	*b;
+	size_t				 i, nparts = 0;
 
 	if (msg_check_build(mb) == -1) {
 		log_warnx("build %llu not sent: bad or too large",
 		    (unsigned long long)mb->mmb_id);
 		return (-1);
 	}
-	memset(&ms, 0, sizeof(ms));
-	ms.mms_id = mb->mmb_id;
-	ms.mms_uid = mb->mmb_uid;
-	ms.mms_gid = mb->mmb_gid;
-	ms.mms_flags = mb->mmb_flags;
-	ms.mms_nargs = mb->mmb_nargs;
-	ms.mms_nenv = mb->mmb_nenv;
-	ms.mms_ninputs = mb->mmb_ninputs;
-	ms.mms_nbinds = mb->mmb_nbinds;
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_BUILD_START, 0, -1, &ms,
-	    sizeof(ms));
-	msg_send_item(mc, mb->mmb_id, MSG_MOUNT_BUILDER, 0, mb->mmb_builder,
+	msg_open(&m, ib, IMSG_MOUNT_BUILD_START, 0, -1);
+	msg_put_u64(&m, mb->mmb_id);
+	msg_put_u32(&m, mb->mmb_uid);
+	msg_put_u32(&m, mb->mmb_gid);
+	msg_put_u32(&m, mb->mmb_flags);
+	msg_put_u32(&m, mb->mmb_nargs);
+	msg_put_u32(&m, mb->mmb_nenv);
+	msg_put_u32(&m, mb->mmb_ninputs);
+	msg_put_u32(&m, mb->mmb_nbinds);
+	for (i = 0; i < mb->mmb_nfiles; i++)
+		nparts += msg_file_parts(&mb->mmb_files[i]);
+	msg_put_u32(&m, nparts);
+	msg_close_mount(&m);
+	msg_send_item(ib, mb->mmb_id, MSG_MOUNT_BUILDER, 0, mb->mmb_builder,
 	    NULL);
 	for (i = 0; i < mb->mmb_nargs; i++)
-		msg_send_item(mc, mb->mmb_id, MSG_MOUNT_ARG, 0,
+		msg_send_item(ib, mb->mmb_id, MSG_MOUNT_ARG, 0,
 		    mb->mmb_args[i], NULL);
 	for (i = 0; i < mb->mmb_nenv; i++)
-		msg_send_item(mc, mb->mmb_id, MSG_MOUNT_ENV, 0,
+		msg_send_item(ib, mb->mmb_id, MSG_MOUNT_ENV, 0,
 		    mb->mmb_env[i], NULL);
 	for (i = 0; i < mb->mmb_ninputs; i++)
-		msg_send_item(mc, mb->mmb_id, MSG_MOUNT_INPUT, 0,
+		msg_send_item(ib, mb->mmb_id, MSG_MOUNT_INPUT, 0,
 		    mb->mmb_inputs[i], NULL);
 	for (i = 0; i < mb->mmb_nbinds; i++) {
 		b = &mb->mmb_binds[i];
-		msg_send_item(mc, mb->mmb_id, MSG_MOUNT_BIND,
+		msg_send_item(ib, mb->mmb_id, MSG_MOUNT_BIND,
 		    b->mmbd_optional != 0, b->mmbd_target, b->mmbd_source);
 	}
-	return (msg_send_build_id(mc, IMSG_MOUNT_BUILD_GO, mb->mmb_id));
+	for (i = 0; i < mb->mmb_nfiles; i++)
+		msg_send_file(ib, mb->mmb_id, &mb->mmb_files[i]);
+	return (msg_send_build_id(ib, IMSG_MOUNT_BUILD_GO, mb->mmb_id));
 }
 
 int
 msg_recv_start(struct imsg *imsg, struct msg_mount_build *mb,
     const char **errstr)
 {
+	struct msg_in		in;
 	struct msg_mount_start	ms;
 
 	memset(mb, 0, sizeof(*mb));
-	if (msg_fixed(imsg, &ms, sizeof(ms), 0, NULL, errstr) == -1)
-		return (-1);
-	if (ms.mms_id == 0)
-		return (msg_fail(-1, errstr, "build id 0"));
-	if ((ms.mms_flags & ~MOUNT_F_ALL) != 0)
-		return (msg_fail(-1, errstr, "unknown flags"));
+	memset(&ms, 0, sizeof(ms));
+	(void)msg_begin(imsg, &in, 0);
+	(void)msg_get_id(&in, &ms.mms_id);
+	(void)msg_get_u32(&in, &ms.mms_uid);
+	(void)msg_get_u32(&in, &ms.mms_gid);
+	if (msg_get_u32(&in, &ms.mms_flags) == 0 &&
+	    (ms.mms_flags & ~MOUNT_F_ALL) != 0)
+		(void)msg_fail(&in, "unknown flags");
+	(void)msg_get_u32(&in, &ms.mms_nargs);
+	(void)msg_get_u32(&in, &ms.mms_nenv);
+	(void)msg_get_u32(&in, &ms.mms_ninputs);
+	(void)msg_get_u32(&in, &ms.mms_nbinds);
+	(void)msg_get_u32(&in, &ms.mms_nfileparts);
 	if (ms.mms_nargs > MSG_MOUNT_ITEMS_MAX ||
 	    ms.mms_nenv > MSG_MOUNT_ITEMS_MAX ||
 	    ms.mms_ninputs > MSG_MOUNT_ITEMS_MAX ||
-	    ms.mms_nbinds > MSG_MOUNT_ITEMS_MAX)
-		return (msg_fail(-1, errstr, "too many items"));
+	    ms.mms_nbinds > MSG_MOUNT_ITEMS_MAX ||
+	    ms.mms_nfileparts > MSG_MOUNT_ITEMS_MAX)
+		(void)msg_fail(&in, "too many items");
+	if (msg_end(&in, errstr) == -1)
+		return (-1);
 	if ((mb->mmb_args = calloc(ms.mms_nargs + 1, sizeof(char *))) ==
 	    NULL || (mb->mmb_env = calloc(ms.mms_nenv + 1,
 	    sizeof(char *))) == NULL || (mb->mmb_inputs =
 	    calloc(ms.mms_ninputs + 1, sizeof(char *))) == NULL ||
 	    (mb->mmb_binds = calloc(ms.mms_nbinds + 1,
-	    sizeof(*mb->mmb_binds))) == NULL)
+	    sizeof(*mb->mmb_binds))) == NULL || (mb->mmb_files =
+	    calloc(MIN(ms.mms_nfileparts, MSG_MOUNT_FILES_MAX) + 1,
+	    sizeof(*mb->mmb_files))) == NULL)
 		fatal("%s", __func__);
 	mb->mmb_id = ms.mms_id;
 	mb->mmb_uid = ms.mms_uid;
@@ -354,26 +408,67 @@ msg_recv_start(struct imsg *imsg, struct msg_mount_build *mb,
 }
 
 /*
- * The strings after an item header: one (s2 NULL) or two, each
- * NUL-terminated, nothing after the last NUL.
+ * A part of a file: the next part of the last file if the name is the
+ * same, else a new file, whose name no earlier file may have had.
  */
-static int
-msg_get_strings(const char *buf, size_t len, const char **s,
-    const char **s2)
+static const char *
+msg_file_room(struct msg_mount_build *mb, int keep, const char *name,
+    size_t len)
 {
-	const char	*nul;
+	size_t	i;
 
-	if (len == 0 || (nul = memchr(buf, '\0', len)) == NULL)
+	if (mb->mmb_nfiles > 0 &&
+	    strcmp(mb->mmb_files[mb->mmb_nfiles - 1].mmf_name, name) == 0) {
+		if (mb->mmb_files[mb->mmb_nfiles - 1].mmf_keep != keep)
+			return ("parts of a file disagree on its owner");
+	} else {
+		for (i = 0; i < mb->mmb_nfiles; i++)
+			if (strcmp(mb->mmb_files[i].mmf_name, name) == 0)
+				return ("build-dir file sent twice");
+		if (mb->mmb_nfiles >= MSG_MOUNT_FILES_MAX)
+			return ("too many build-dir files");
+		mb->mmb_bytes += strlen(name) + 1;
+	}
+	mb->mmb_bytes += len + 1;
+	if (mb->mmb_bytes > MSG_MOUNT_BUILD_BYTES)
+		return ("build description too large");
+	return (NULL);
+}
+
+static int
+msg_file_add(struct msg_mount_build *mb, int keep, const char *name,
+    const char *part, const char **errstr)
+{
+	struct msg_mount_file	*f;
+	size_t			 len = strlen(part);
+	const char		*why;
+
+	if (mb->mmb_nfileparts >= mb->mmb_want.mms_nfileparts) {
+		*errstr = "more items than announced";
 		return (-1);
-	*s = buf;
-	if (s2 == NULL)
-		return (nul == buf + len - 1 ? 0 : -1);
-	buf = nul + 1;
-	len -= buf - *s;
-	if (len == 0 || (nul = memchr(buf, '\0', len)) == NULL ||
-	    nul != buf + len - 1)
+	}
+	if (msg_item_check(MSG_MOUNT_FILE, NULL, name, part, errstr) == -1)
 		return (-1);
-	*s2 = buf;
+	if ((why = msg_file_room(mb, keep, name, len)) != NULL) {
+		*errstr = why;
+		return (-1);
+	}
+	f = NULL;
+	if (mb->mmb_nfiles > 0 &&
+	    strcmp(mb->mmb_files[mb->mmb_nfiles - 1].mmf_name, name) == 0)
+		f = &mb->mmb_files[mb->mmb_nfiles - 1];
+	if (f == NULL) {
+		f = &mb->mmb_files[mb->mmb_nfiles++];
+		if ((f->mmf_name = strdup(name)) == NULL)
+			fatal("%s", __func__);
+		f->mmf_keep = keep;
+	}
+	if ((f->mmf_data = realloc(f->mmf_data, f->mmf_len + len + 1)) ==
+	    NULL)
+		fatal("%s", __func__);
+	memcpy(f->mmf_data + f->mmf_len, part, len + 1);
+	f->mmf_len += len;
+	mb->mmb_nfileparts++;
 	return (0);
 }
 
@@ -385,6 +480,8 @@ msg_item_add(struct msg_mount_build *mb, uint32_t kind, int optional,
 	char	**slot = NULL;
 	char	 *copy, *copy2 = NULL;
 
+	if (kind == MSG_MOUNT_FILE)
+		return (msg_file_add(mb, optional, s, s2, errstr));
 	switch (kind) {
 	case MSG_MOUNT_BUILDER:
 		if (mb->mmb_builder == NULL)
@@ -407,13 +504,17 @@ msg_item_add(struct msg_mount_build *mb, uint32_t kind, int optional,
 			slot = &mb->mmb_binds[mb->mmb_nbinds].mmbd_target;
 		break;
 	}
-	if (slot == NULL)
-		return (msg_fail(-1, errstr, "more items than announced"));
+	if (slot == NULL) {
+		*errstr = "more items than announced";
+		return (-1);
+	}
 	if (msg_item_check(kind, storedir, s, s2, errstr) == -1)
 		return (-1);
 	mb->mmb_bytes += strlen(s) + 1 + (s2 != NULL ? strlen(s2) + 1 : 0);
-	if (mb->mmb_bytes > MSG_MOUNT_BUILD_BYTES)
-		return (msg_fail(-1, errstr, "build description too large"));
+	if (mb->mmb_bytes > MSG_MOUNT_BUILD_BYTES) {
+		*errstr = "build description too large";
+		return (-1);
+	}
 	if ((copy = strdup(s)) == NULL ||
 	    (s2 != NULL && (copy2 = strdup(s2)) == NULL))
 		fatal("%s", __func__);
@@ -440,49 +541,56 @@ int
 msg_recv_item(struct imsg *imsg, const char *storedir,
     struct msg_mount_build *mb, const char **errstr)
 {
-	struct msg_mount_item	 mi;
-	const char		*buf, *s, *s2 = NULL;
-	size_t			 len;
-	int			 fd;
+	struct msg_in	 in;
+	uint64_t	 id = 0;
+	uint32_t	 kind = 0;
+	int		 optional = 0;
+	char		*s = NULL, *s2 = NULL;
 
-	if ((fd = imsg_get_fd(imsg)) != -1)
-		return (msg_fail(fd, errstr, "unexpected fd"));
-	buf = imsg_get_buf(imsg, &len);
-	if (buf == NULL || len < sizeof(mi))
-		return (msg_fail(-1, errstr, "truncated payload"));
-	memcpy(&mi, buf, sizeof(mi));
-	if (mi.mmi_id != mb->mmb_id)
-		return (msg_fail(-1, errstr, "item of another build"));
-	if (mi.mmi_kind < MSG_MOUNT_BUILDER || mi.mmi_kind > MSG_MOUNT_BIND)
-		return (msg_fail(-1, errstr, "unknown item kind"));
-	if (mi.mmi_optional > 1 ||
-	    (mi.mmi_optional && mi.mmi_kind != MSG_MOUNT_BIND))
-		return (msg_fail(-1, errstr, "bad optional flag"));
-	if (len - sizeof(mi) > MSG_MOUNT_STRING_MAX + MSG_MOUNT_PATH_MAX)
-		return (msg_fail(-1, errstr, "item too long"));
-	if (msg_get_strings(buf + sizeof(mi), len - sizeof(mi), &s,
-	    mi.mmi_kind == MSG_MOUNT_BIND ? &s2 : NULL) == -1)
-		return (msg_fail(-1, errstr, "item strings malformed"));
-	return (msg_item_add(mb, mi.mmi_kind, mi.mmi_optional, s, s2,
-	    storedir, errstr));
+	(void)msg_begin(imsg, &in, 0);
+	if (msg_get_u64(&in, &id) == 0 && id != mb->mmb_id)
+		(void)msg_fail(&in, "item of another build");
+	if (msg_get_u32(&in, &kind) == 0 &&
+	    (kind < MSG_MOUNT_BUILDER || kind > MSG_MOUNT_FILE))
+		(void)msg_fail(&in, "unknown item kind");
+	if (msg_get_flag(&in, &optional) == 0 && optional &&
+	    kind != MSG_MOUNT_BIND && kind != MSG_MOUNT_FILE)
+		(void)msg_fail(&in, "bad optional flag");
+	(void)msg_get_str(&in, &s, msg_item_max(kind) - 1);
+	if (kind == MSG_MOUNT_BIND || kind == MSG_MOUNT_FILE)
+		(void)msg_get_str(&in, &s2, msg_item_max(kind) - 1);
+	if (msg_end(&in, errstr) == -1 || msg_item_add(mb, kind, optional,
+	    s, s2, storedir, errstr) == -1) {
+		free(s);
+		free(s2);
+		return (-1);
+	}
+	free(s);
+	free(s2);
+	return (0);
 }
 
 int
 msg_recv_go(struct imsg *imsg, const struct msg_mount_build *mb,
     const char **errstr)
 {
-	struct msg_mount_id	md;
+	uint64_t	id;
 
-	if (msg_fixed(imsg, &md, sizeof(md), 0, NULL, errstr) == -1)
+	if (msg_recv_build_id(imsg, &id, errstr) == -1)
 		return (-1);
-	if (md.mmd_id != mb->mmb_id)
-		return (msg_fail(-1, errstr, "GO of another build"));
+	if (id != mb->mmb_id) {
+		*errstr = "GO of another build";
+		return (-1);
+	}
 	if (mb->mmb_builder == NULL ||
 	    mb->mmb_nargs != mb->mmb_want.mms_nargs ||
 	    mb->mmb_nenv != mb->mmb_want.mms_nenv ||
 	    mb->mmb_ninputs != mb->mmb_want.mms_ninputs ||
-	    mb->mmb_nbinds != mb->mmb_want.mms_nbinds)
-		return (msg_fail(-1, errstr, "fewer items than announced"));
+	    mb->mmb_nbinds != mb->mmb_want.mms_nbinds ||
+	    mb->mmb_nfileparts != mb->mmb_want.mms_nfileparts) {
+		*errstr = "fewer items than announced";
+		return (-1);
+	}
 	return (0);
 }
 
@@ -506,25 +614,29 @@ msg_mount_build_free(struct msg_mount_build *mb)
 		free(mb->mmb_binds[i].mmbd_source);
 	}
 	free(mb->mmb_binds);
+	for (i = 0; mb->mmb_files != NULL && i < mb->mmb_nfiles; i++) {
+		free(mb->mmb_files[i].mmf_name);
+		free(mb->mmb_files[i].mmf_data);
+	}
+	free(mb->mmb_files);
 	memset(mb, 0, sizeof(*mb));
 }
 
 int
-msg_send_spawner_setup(struct msg_mount_chan *mc, uid_t uid, gid_t gid,
+msg_send_spawner_setup(struct imsgbuf *ib, uid_t uid, gid_t gid,
     const char *storedir, const char *statedir)
 {
-	struct msg_spawner_setup	ms;
+	struct msg	m;
 
-	memset(&ms, 0, sizeof(ms));
-	ms.mss_uid = uid;
-	ms.mss_gid = gid;
-	if (strlcpy(ms.mss_store_dir, storedir, sizeof(ms.mss_store_dir)) >=
-	    sizeof(ms.mss_store_dir) ||
-	    strlcpy(ms.mss_state_dir, statedir, sizeof(ms.mss_state_dir)) >=
-	    sizeof(ms.mss_state_dir))
+	if (strlen(storedir) >= MSG_SPAWNER_DIR_MAX ||
+	    strlen(statedir) >= MSG_SPAWNER_DIR_MAX)
 		return (-1);
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_SPAWNER_SETUP, 0, -1, &ms,
-	    sizeof(ms));
+	msg_open(&m, ib, IMSG_MOUNT_SPAWNER_SETUP, 0, -1);
+	msg_put_u32(&m, uid);
+	msg_put_u32(&m, gid);
+	msg_put_str(&m, storedir);
+	msg_put_str(&m, statedir);
+	msg_close_mount(&m);
 	return (0);
 }
 
@@ -532,62 +644,73 @@ int
 msg_recv_spawner_setup(struct imsg *imsg, struct msg_spawner_setup *ms,
     const char **errstr)
 {
+	struct msg_in	 in;
+	char		*store = NULL, *state = NULL;
+
+	memset(ms, 0, sizeof(*ms));
+	(void)msg_begin(imsg, &in, 0);
 	if (imsg_get_type(imsg) != IMSG_MOUNT_SPAWNER_SETUP)
-		return (msg_fail(-1, errstr, "not a SPAWNER_SETUP"));
-	if (msg_fixed(imsg, ms, sizeof(*ms), 0, NULL, errstr) == -1)
+		(void)msg_fail(&in, "not a SPAWNER_SETUP");
+	(void)msg_get_u32(&in, &ms->mss_uid);
+	(void)msg_get_u32(&in, &ms->mss_gid);
+	(void)msg_get_str(&in, &store, MSG_SPAWNER_DIR_MAX - 1);
+	(void)msg_get_str(&in, &state, MSG_SPAWNER_DIR_MAX - 1);
+	if (store != NULL && state != NULL &&
+	    (msg_check_abs(store) == -1 || msg_check_abs(state) == -1))
+		(void)msg_fail(&in, "directory not absolute");
+	if (msg_end(&in, errstr) == -1) {
+		free(store);
+		free(state);
 		return (-1);
-	if (memchr(ms->mss_store_dir, '\0', sizeof(ms->mss_store_dir)) ==
-	    NULL ||
-	    memchr(ms->mss_state_dir, '\0', sizeof(ms->mss_state_dir)) ==
-	    NULL)
-		return (msg_fail(-1, errstr, "unterminated directory"));
-	if (msg_check_abs(ms->mss_store_dir) == -1 ||
-	    msg_check_abs(ms->mss_state_dir) == -1)
-		return (msg_fail(-1, errstr, "directory not absolute"));
+	}
+	(void)strlcpy(ms->mss_store_dir, store, sizeof(ms->mss_store_dir));
+	(void)strlcpy(ms->mss_state_dir, state, sizeof(ms->mss_state_dir));
+	free(store);
+	free(state);
 	return (0);
 }
 
 int
-msg_send_build_id(struct msg_mount_chan *mc, uint32_t type, uint64_t id)
+msg_send_build_id(struct imsgbuf *ib, uint32_t type, uint64_t id)
 {
-	struct msg_mount_id	md;
+	struct msg	m;
 
 	if (id == 0)
 		return (-1);
-	memset(&md, 0, sizeof(md));
-	md.mmd_id = id;
-	mc->mc_compose(mc->mc_arg, type, 0, -1, &md, sizeof(md));
+	msg_open(&m, ib, type, 0, -1);
+	msg_put_u64(&m, id);
+	msg_close_mount(&m);
 	return (0);
 }
 
 int
 msg_recv_build_id(struct imsg *imsg, uint64_t *id, const char **errstr)
 {
-	struct msg_mount_id	md;
+	struct msg_in	in;
+	uint64_t	i = 0;
 
-	if (msg_fixed(imsg, &md, sizeof(md), 0, NULL, errstr) == -1)
+	(void)msg_begin(imsg, &in, 0);
+	(void)msg_get_id(&in, &i);
+	if (msg_end(&in, errstr) == -1)
 		return (-1);
-	if (md.mmd_id == 0)
-		return (msg_fail(-1, errstr, "build id 0"));
-	*id = md.mmd_id;
+	*id = i;
 	return (0);
 }
 
 int
-msg_send_started(struct msg_mount_chan *mc, uint64_t id, pid_t pid, int fd)
+msg_send_started(struct imsgbuf *ib, uint64_t id, pid_t pid, int fd)
 {
-	struct msg_mount_started	mt;
+	struct msg	m;
 
 	if (id == 0 || pid <= 0 || fd == -1) {
 		if (fd != -1)
 			close(fd);
 		return (-1);
 	}
-	memset(&mt, 0, sizeof(mt));
-	mt.mmt_id = id;
-	mt.mmt_pid = pid;
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_BUILD_STARTED, 0, fd, &mt,
-	    sizeof(mt));
+	msg_open(&m, ib, IMSG_MOUNT_BUILD_STARTED, 0, fd);
+	msg_put_u64(&m, id);
+	msg_put_u32(&m, (uint32_t)pid);
+	msg_close_mount(&m);
 	return (0);
 }
 
@@ -595,35 +718,34 @@ int
 msg_recv_started(struct imsg *imsg, uint64_t *id, pid_t *pid, int *fd,
     const char **errstr)
 {
-	struct msg_mount_started	mt;
-	int				rfd;
+	struct msg_in	in;
+	uint64_t	i = 0;
+	uint32_t	p = 0;
 
-	if (msg_fixed(imsg, &mt, sizeof(mt), 1, &rfd, errstr) == -1)
+	(void)msg_begin(imsg, &in, 1);
+	(void)msg_get_id(&in, &i);
+	if (msg_get_u32(&in, &p) == 0 && (p == 0 || p > INT32_MAX))
+		(void)msg_fail(&in, "bad pid");
+	if (msg_end_fd(&in, fd, errstr) == -1)
 		return (-1);
-	if (mt.mmt_id == 0)
-		return (msg_fail(rfd, errstr, "build id 0"));
-	if (mt.mmt_pid <= 0)
-		return (msg_fail(rfd, errstr, "bad pid"));
-	*id = mt.mmt_id;
-	*pid = mt.mmt_pid;
-	*fd = rfd;
+	*id = i;
+	*pid = (pid_t)p;
 	return (0);
 }
 
 int
-msg_send_build_socket(struct msg_mount_chan *mc, uint64_t id, int fd)
+msg_send_build_socket(struct imsgbuf *ib, uint64_t id, int fd)
 {
-	struct msg_mount_id	md;
+	struct msg	m;
 
 	if (id == 0 || fd == -1) {
 		if (fd != -1)
 			close(fd);
 		return (-1);
 	}
-	memset(&md, 0, sizeof(md));
-	md.mmd_id = id;
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_BUILD_SOCKET, 0, fd, &md,
-	    sizeof(md));
+	msg_open(&m, ib, IMSG_MOUNT_BUILD_SOCKET, 0, fd);
+	msg_put_u64(&m, id);
+	msg_close_mount(&m);
 	return (0);
 }
 
@@ -631,33 +753,31 @@ int
 msg_recv_build_socket(struct imsg *imsg, uint64_t *id, int *fd,
     const char **errstr)
 {
-	struct msg_mount_id	md;
-	int			rfd;
+	struct msg_in	in;
+	uint64_t	i = 0;
 
-	if (msg_fixed(imsg, &md, sizeof(md), 1, &rfd, errstr) == -1)
+	(void)msg_begin(imsg, &in, 1);
+	(void)msg_get_id(&in, &i);
+	if (msg_end_fd(&in, fd, errstr) == -1)
 		return (-1);
-	if (md.mmd_id == 0)
-		return (msg_fail(rfd, errstr, "build id 0"));
-	*id = md.mmd_id;
-	*fd = rfd;
+	*id = i;
 	return (0);
 }
 
 int
-msg_send_exited(struct msg_mount_chan *mc, uint64_t id, int status, int fd)
+msg_send_exited(struct imsgbuf *ib, uint64_t id, int status, int fd)
 {
-	struct msg_mount_exited	mx;
+	struct msg	m;
 
 	if (id == 0 || fd == -1) {
 		if (fd != -1)
 			close(fd);
 		return (-1);
 	}
-	memset(&mx, 0, sizeof(mx));
-	mx.mmx_id = id;
-	mx.mmx_status = status;
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_BUILD_EXITED, 0, fd, &mx,
-	    sizeof(mx));
+	msg_open(&m, ib, IMSG_MOUNT_BUILD_EXITED, 0, fd);
+	msg_put_u64(&m, id);
+	msg_put_u32(&m, (uint32_t)status);
+	msg_close_mount(&m);
 	return (0);
 }
 
@@ -665,38 +785,32 @@ int
 msg_recv_exited(struct imsg *imsg, uint64_t *id, int *status, int *fd,
     const char **errstr)
 {
-	struct msg_mount_exited	mx;
-	int			rfd;
+	struct msg_in	in;
+	uint64_t	i = 0;
+	uint32_t	s = 0;
 
-	if (msg_fixed(imsg, &mx, sizeof(mx), 1, &rfd, errstr) == -1)
+	(void)msg_begin(imsg, &in, 1);
+	(void)msg_get_id(&in, &i);
+	(void)msg_get_u32(&in, &s);
+	if (msg_end_fd(&in, fd, errstr) == -1)
 		return (-1);
-	if (mx.mmx_id == 0)
-		return (msg_fail(rfd, errstr, "build id 0"));
-	*id = mx.mmx_id;
-	*status = mx.mmx_status;
-	*fd = rfd;
+	*id = i;
+	*status = (int)s;
 	return (0);
 }
 
 int
-msg_send_bind_path(struct msg_mount_chan *mc, uint32_t peerid, uint64_t id,
+msg_send_bind_path(struct imsgbuf *ib, uint32_t peerid, uint64_t id,
     const char *path)
 {
-	struct msg_mount_id	 md;
-	size_t			 len = strlen(path) + 1;
-	char			*buf;
+	struct msg	m;
 
-	if (id == 0 || len > STOREPATH_MAX)
+	if (id == 0 || strlen(path) + 1 > STOREPATH_MAX)
 		return (-1);
-	if ((buf = malloc(sizeof(md) + len)) == NULL)
-		fatal("%s", __func__);
-	memset(&md, 0, sizeof(md));
-	md.mmd_id = id;
-	memcpy(buf, &md, sizeof(md));
-	memcpy(buf + sizeof(md), path, len);
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_BIND_PATH, peerid, -1, buf,
-	    sizeof(md) + len);
-	free(buf);
+	msg_open(&m, ib, IMSG_MOUNT_BIND_PATH, peerid, -1);
+	msg_put_u64(&m, id);
+	msg_put_str(&m, path);
+	msg_close_mount(&m);
 	return (0);
 }
 
@@ -704,42 +818,33 @@ int
 msg_recv_bind_path(struct imsg *imsg, const char *storedir, uint64_t *id,
     char **path, const char **errstr)
 {
-	struct msg_mount_id	 md;
-	const char		*buf, *s;
-	size_t			 len;
-	int			 fd;
+	struct msg_in	 in;
+	uint64_t	 i = 0;
+	char		*p = NULL;
 
-	if ((fd = imsg_get_fd(imsg)) != -1)
-		return (msg_fail(fd, errstr, "unexpected fd"));
-	buf = imsg_get_buf(imsg, &len);
-	if (buf == NULL || len < sizeof(md))
-		return (msg_fail(-1, errstr, "truncated payload"));
-	memcpy(&md, buf, sizeof(md));
-	if (md.mmd_id == 0)
-		return (msg_fail(-1, errstr, "build id 0"));
-	if (len - sizeof(md) > STOREPATH_MAX ||
-	    msg_get_strings(buf + sizeof(md), len - sizeof(md), &s,
-	    NULL) == -1)
-		return (msg_fail(-1, errstr, "path malformed"));
-	if (storepath_parse(storedir, s, NULL, NULL, errstr) == -1)
+	(void)msg_begin(imsg, &in, 0);
+	in.mi_storedir = storedir;
+	(void)msg_get_id(&in, &i);
+	(void)msg_get_storepath(&in, &p);
+	if (msg_end(&in, errstr) == -1) {
+		free(p);
 		return (-1);
-	if ((*path = strdup(s)) == NULL)
-		fatal("%s", __func__);
-	*id = md.mmd_id;
+	}
+	*id = i;
+	*path = p;
 	return (0);
 }
 
 int
-msg_send_mount_ok(struct msg_mount_chan *mc, uint32_t peerid, uint64_t id,
+msg_send_mount_ok(struct imsgbuf *ib, uint32_t peerid, uint64_t id,
     uint32_t request)
 {
-	struct msg_mount_ok	mo;
+	struct msg	m;
 
-	memset(&mo, 0, sizeof(mo));
-	mo.mmo_id = id;
-	mo.mmo_request = request;
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_OK, peerid, -1, &mo,
-	    sizeof(mo));
+	msg_open(&m, ib, IMSG_MOUNT_OK, peerid, -1);
+	msg_put_u64(&m, id);
+	msg_put_u32(&m, request);
+	msg_close_mount(&m);
 	return (0);
 }
 
@@ -747,48 +852,58 @@ int
 msg_recv_mount_ok(struct imsg *imsg, uint64_t *id, uint32_t *request,
     const char **errstr)
 {
-	struct msg_mount_ok	mo;
+	struct msg_in	in;
+	uint64_t	i = 0;
+	uint32_t	r = 0;
 
-	if (msg_fixed(imsg, &mo, sizeof(mo), 0, NULL, errstr) == -1)
+	(void)msg_begin(imsg, &in, 0);
+	(void)msg_get_u64(&in, &i);
+	if (msg_get_u32(&in, &r) == 0 && r != IMSG_MOUNT_BUILD_CLEANUP &&
+	    r != IMSG_MOUNT_BIND_PATH)
+		(void)msg_fail(&in, "OK for a request without one");
+	if (msg_end(&in, errstr) == -1)
 		return (-1);
-	if (mo.mmo_request != IMSG_MOUNT_BUILD_CLEANUP &&
-	    mo.mmo_request != IMSG_MOUNT_BIND_PATH)
-		return (msg_fail(-1, errstr, "OK for a request without one"));
-	*id = mo.mmo_id;
-	*request = mo.mmo_request;
+	*id = i;
+	*request = r;
 	return (0);
 }
 
 int
-msg_send_mount_error(struct msg_mount_chan *mc, uint32_t peerid,
-    uint64_t id, uint32_t request, const char *msg)
+msg_send_mount_error(struct imsgbuf *ib, uint32_t peerid, uint64_t id,
+    uint32_t request, const char *text)
 {
-	struct msg_mount_error	me;
+	struct msg	m;
 
-	memset(&me, 0, sizeof(me));
-	me.mme_id = id;
-	me.mme_request = request;
-	strlcpy(me.mme_msg, msg, sizeof(me.mme_msg));
-	mc->mc_compose(mc->mc_arg, IMSG_MOUNT_ERROR, peerid, -1, &me,
-	    sizeof(me));
+	msg_open(&m, ib, IMSG_MOUNT_ERROR, peerid, -1);
+	msg_put_u64(&m, id);
+	msg_put_u32(&m, request);
+	msg_put_text(&m, text, MSG_MOUNT_ERROR_MAX - 1);
+	msg_close_mount(&m);
 	return (0);
 }
 
 int
 msg_recv_mount_error(struct imsg *imsg, uint64_t *id, uint32_t *request,
-    char *msg, size_t msglen, const char **errstr)
+    char *text, size_t textlen, const char **errstr)
 {
-	struct msg_mount_error	me;
+	struct msg_in	 in;
+	uint64_t	 i = 0;
+	uint32_t	 r = 0;
+	char		*s = NULL;
 
-	if (msg_fixed(imsg, &me, sizeof(me), 0, NULL, errstr) == -1)
+	(void)msg_begin(imsg, &in, 0);
+	(void)msg_get_u64(&in, &i);
+	if (msg_get_u32(&in, &r) == 0 && (r < IMSG_MOUNT_BUILD_START ||
+	    r > IMSG_MOUNT_BIND_PATH))
+		(void)msg_fail(&in, "error for an unknown request");
+	(void)msg_get_str(&in, &s, MSG_MOUNT_ERROR_MAX - 1);
+	if (msg_end(&in, errstr) == -1) {
+		free(s);
 		return (-1);
-	if (memchr(me.mme_msg, '\0', sizeof(me.mme_msg)) == NULL)
-		return (msg_fail(-1, errstr, "error text not terminated"));
-	if (me.mme_request < IMSG_MOUNT_BUILD_START ||
-	    me.mme_request > IMSG_MOUNT_BIND_PATH)
-		return (msg_fail(-1, errstr, "error for an unknown request"));
-	*id = me.mme_id;
-	*request = me.mme_request;
-	strlcpy(msg, me.mme_msg, msglen);
+	}
+	*id = i;
+	*request = r;
+	(void)strlcpy(text, s, textlen);
+	free(s);
 	return (0);
 }

@@ -19,12 +19,13 @@
  * send/recv pairs (msg_mount.c).  A build is described by START (fixed
  * part and the counts of each kind of item), one ITEM per
  * variable-length entry (the builder, each argument, environment
- * entry, input path, sandbox path), and GO; the receiver checks each
- * ITEM against the counts in START and, at GO, that every announced
- * item came.  mountproc then checks the whole build against its
- * permission table (a new build id, a uid of build-users-group and
- * that group's gid, inputs valid store paths in the store dir, sandbox
- * paths among the configured sandbox-paths) before its spawner sees it.
+ * entry, input path, sandbox path, part of a build-dir file), and GO;
+ * the receiver checks each ITEM against the counts in START and, at
+ * GO, that every announced item came.  mountproc then checks the
+ * whole build against its permission table (a new build id, a uid of
+ * build-users-group and that group's gid, inputs valid store paths in
+ * the store dir, sandbox paths among the configured sandbox-paths)
+ * before its spawner sees it.
  *
  * Which process computes what: builderproc reads the .drv, so it
  * computes the environment (the derivation's plus Nix's variables:
@@ -56,19 +57,18 @@
  * or already live is refused at once (ERROR(START)), and the ITEMs and
  * GO after it are then refused as well.
  *
- * Sending: a struct msg_mount_chan says how to queue a message on the
- * caller's channel (mountproc: msg_mount_chan_ibuf; builderproc: a
- * wrapper of imsgev_compose).  Senders return -1 (nothing queued, fd
- * closed) only if the payload breaks a limit below; queueing itself is
- * fatal on failure, as every compose is.  An fd given to a sender is
+ * Sending: on the caller's imsgbuf (msg.h), whoever drives it.
+ * Senders return -1 (nothing queued, fd closed) only if the payload
+ * breaks a limit below; queueing itself is fatal on failure, as every
+ * compose is.  An fd given to a sender is
  * always consumed.  Both ends of a channel carrying these messages
  * must imsgbuf_set_maxsize(MSG_MOUNT_MAXSIZE).
  *
- * Receiving: every msg_recv_* checks the exact payload length,
- * NUL-terminated strings without embedded NULs, counts and sizes, and
- * the fd (present exactly when the message carries one); it returns 0,
- * or -1 with *errstr (static) set, nothing allocated and a received fd
- * closed.
+ * Receiving: every msg_recv_* reads its payload field by field with
+ * msg.h's reader: exact length, strings without embedded NULs, counts
+ * and sizes, and the fd (present exactly when the message carries
+ * one); it returns 0, or -1 with *errstr (static) set, nothing
+ * allocated and a received fd closed.
  */
 #ifndef RNIXD_MSG_MOUNT_H
 #define RNIXD_MSG_MOUNT_H
@@ -88,6 +88,9 @@
 /* All strings of one build together. */
 #define MSG_MOUNT_BUILD_BYTES	(64 * 1024 * 1024)
 #define MSG_MOUNT_MAXSIZE	(IMSG_HEADER_SIZE + 256 * 1024)
+/* A build-dir file's name, NUL included, and how many files a build has. */
+#define MSG_MOUNT_FILE_NAME_MAX	256
+#define MSG_MOUNT_FILES_MAX	1024
 
 /*
  * A builder "builtin:<name>" is none of the sandbox's files: the
@@ -101,7 +104,7 @@
 #define MOUNT_F_RECURSIVE	0x04	/* recursive-nix: BIND_PATH allowed */
 #define MOUNT_F_ALL		0x07
 
-/* IMSG_MOUNT_BUILD_START */
+/* IMSG_MOUNT_BUILD_START, field by field */
 struct msg_mount_start {
 	uint64_t	mms_id;
 	uint32_t	mms_uid;	/* host build user */
@@ -111,59 +114,34 @@ struct msg_mount_start {
 	uint32_t	mms_nenv;
 	uint32_t	mms_ninputs;
 	uint32_t	mms_nbinds;
+	uint32_t	mms_nfileparts;	/* MSG_MOUNT_FILE items */
 };
 
-/* IMSG_MOUNT_BUILD_ITEM: header, then NUL-terminated string(s). */
+/*
+ * IMSG_MOUNT_BUILD_ITEM: id, kind, optional, the string(s).  optional:
+ * for MSG_MOUNT_BIND, skip the path if it is missing on the host; for
+ * MSG_MOUNT_FILE, leave the file the spawner's instead of the build
+ * user's, as Nix 2.8 leaves exportReferencesGraph files the daemon's.
+ */
 enum msg_mount_kind {
 	MSG_MOUNT_BUILDER = 1,	/* absolute path; exactly one */
 	MSG_MOUNT_ARG,
 	MSG_MOUNT_ENV,		/* "NAME=value" */
 	MSG_MOUNT_INPUT,	/* store path */
-	MSG_MOUNT_BIND		/* "target\0source\0" */
-};
-struct msg_mount_item {
-	uint64_t	mmi_id;
-	uint32_t	mmi_kind;
-	uint32_t	mmi_optional;	/* MSG_MOUNT_BIND: skip if missing */
-};
-
-/* IMSG_MOUNT_BUILD_GO, _KILL, _CLEANUP */
-struct msg_mount_id {
-	uint64_t	mmd_id;
-};
-
-/* IMSG_MOUNT_BUILD_STARTED, + fd: the pty master (EIO at the end) */
-struct msg_mount_started {
-	uint64_t	mmt_id;
-	int32_t		mmt_pid;	/* in mountproc's pid namespace */
+	MSG_MOUNT_BIND,		/* "target\0source\0" */
+	MSG_MOUNT_FILE		/* "name\0part of the contents\0" */
 };
 
 /*
- * IMSG_MOUNT_BUILD_SOCKET, + fd: struct msg_mount_id.  The listening
- * unix socket at the build dir's .nix-socket (in the sandbox,
- * /build/.nix-socket), mode 0600, owned by the build user.
+ * The other payloads, field by field: GO, KILL, CLEANUP: id.  STARTED:
+ * id, pid in mountproc's pid namespace; + fd, the pty master (EIO at
+ * the end).  SOCKET: id; + fd, the listening unix socket at the build
+ * dir's .nix-socket (in the sandbox, /build/.nix-socket), mode 0600,
+ * owned by the build user.  EXITED: id, status as waitpid(2); + fd,
+ * the store dir inside the root.  BIND_PATH: id, store path.  OK: id,
+ * the request type answered.  ERROR: id, the request type refused, a
+ * text of at most MSG_MOUNT_ERROR_MAX - 1 bytes.
  */
-
-/* IMSG_MOUNT_BUILD_EXITED, + fd: the store dir inside the root */
-struct msg_mount_exited {
-	uint64_t	mmx_id;
-	int32_t		mmx_status;	/* as waitpid(2) */
-};
-
-/* IMSG_MOUNT_BIND_PATH: struct msg_mount_id, then the store path, NUL. */
-
-/* IMSG_MOUNT_OK */
-struct msg_mount_ok {
-	uint64_t	mmo_id;
-	uint32_t	mmo_request;	/* the imsg type answered */
-};
-
-/* IMSG_MOUNT_ERROR */
-struct msg_mount_error {
-	uint64_t	mme_id;
-	uint32_t	mme_request;	/* the imsg type refused */
-	char		mme_msg[MSG_MOUNT_ERROR_MAX];	/* NUL-terminated */
-};
 
 /*
  * IMSG_MOUNT_SPAWNER_SETUP, mountproc -> spawner, first and once: the
@@ -171,11 +149,27 @@ struct msg_mount_error {
  * works in; everything else comes with each build.
  */
 #define MSG_SPAWNER_DIR_MAX	1024	/* NUL included */
-struct msg_spawner_setup {
+struct msg_spawner_setup {	/* as received */
 	uint32_t	mss_uid;
 	uint32_t	mss_gid;
 	char		mss_store_dir[MSG_SPAWNER_DIR_MAX];
 	char		mss_state_dir[MSG_SPAWNER_DIR_MAX];
+};
+
+/*
+ * A file the spawner creates in the build dir before the builder runs
+ * (passAsFile's .attr-*, .attrs.json, .attrs.sh, exportReferencesGraph
+ * files), owned by the build user.  Its contents travel in parts of at
+ * most MSG_MOUNT_STRING_MAX - 1 bytes, consecutive FILE items of the
+ * same name, so no imsg outgrows MSG_MOUNT_MAXSIZE; they count against
+ * MSG_MOUNT_BUILD_BYTES.  A name is one path component of
+ * [A-Za-z0-9_.-], neither "." nor "..", and not sent twice.
+ */
+struct msg_mount_file {
+	char	*mmf_name;
+	char	*mmf_data;
+	size_t	 mmf_len;
+	int	 mmf_keep;	/* not given to the build user */
 };
 
 /* One sandbox-paths entry: host source bound at target. */
@@ -205,18 +199,12 @@ struct msg_mount_build {
 	size_t			  mmb_ninputs;
 	struct msg_mount_bind	 *mmb_binds;
 	size_t			  mmb_nbinds;
+	struct msg_mount_file	 *mmb_files;
+	size_t			  mmb_nfiles;
+	size_t			  mmb_nfileparts;	/* receiving: so far */
 	struct msg_mount_start	  mmb_want;	/* receiving: as announced */
 	size_t			  mmb_bytes;	/* receiving: so far */
 };
-
-struct msg_mount_chan {
-	void	(*mc_compose)(void *, uint32_t type, uint32_t peerid,
-		    int fd, const void *, size_t);
-	void	 *mc_arg;
-};
-
-/* A channel over a plain imsgbuf (fatal if composing fails). */
-void	msg_mount_chan_ibuf(struct msg_mount_chan *, struct imsgbuf *);
 
 /*
  * The build id every IMSG_MOUNT_* payload starts with, to find the
@@ -225,7 +213,7 @@ void	msg_mount_chan_ibuf(struct msg_mount_chan *, struct imsgbuf *);
 int	msg_mount_peek_id(struct imsg *, uint64_t *);
 
 /* START, every ITEM in order, GO. */
-int	msg_send_build(struct msg_mount_chan *, const struct msg_mount_build *);
+int	msg_send_build(struct imsgbuf *, const struct msg_mount_build *);
 int	msg_recv_start(struct imsg *, struct msg_mount_build *,
 	    const char **);
 /* Store paths are checked against storedir. */
@@ -236,38 +224,38 @@ int	msg_recv_go(struct imsg *, const struct msg_mount_build *,
 void	msg_mount_build_free(struct msg_mount_build *);
 
 /* Both directories absolute; -1 if one is too long. */
-int	msg_send_spawner_setup(struct msg_mount_chan *, uid_t, gid_t,
+int	msg_send_spawner_setup(struct imsgbuf *, uid_t, gid_t,
 	    const char *storedir, const char *statedir);
 int	msg_recv_spawner_setup(struct imsg *, struct msg_spawner_setup *,
 	    const char **);
 
 /* GO, KILL, CLEANUP: the id alone. */
-int	msg_send_build_id(struct msg_mount_chan *, uint32_t type, uint64_t);
+int	msg_send_build_id(struct imsgbuf *, uint32_t type, uint64_t);
 int	msg_recv_build_id(struct imsg *, uint64_t *, const char **);
 
-int	msg_send_started(struct msg_mount_chan *, uint64_t, pid_t, int fd);
+int	msg_send_started(struct imsgbuf *, uint64_t, pid_t, int fd);
 int	msg_recv_started(struct imsg *, uint64_t *, pid_t *, int *fd,
 	    const char **);
-int	msg_send_build_socket(struct msg_mount_chan *, uint64_t, int fd);
+int	msg_send_build_socket(struct imsgbuf *, uint64_t, int fd);
 int	msg_recv_build_socket(struct imsg *, uint64_t *, int *fd,
 	    const char **);
-int	msg_send_exited(struct msg_mount_chan *, uint64_t, int status,
+int	msg_send_exited(struct imsgbuf *, uint64_t, int status,
 	    int fd);
 int	msg_recv_exited(struct imsg *, uint64_t *, int *status, int *fd,
 	    const char **);
 
-int	msg_send_bind_path(struct msg_mount_chan *, uint32_t peerid,
+int	msg_send_bind_path(struct imsgbuf *, uint32_t peerid,
 	    uint64_t, const char *path);
 /* *path is a valid store path in storedir (free it). */
 int	msg_recv_bind_path(struct imsg *, const char *storedir, uint64_t *,
 	    char **path, const char **);
 
-int	msg_send_mount_ok(struct msg_mount_chan *, uint32_t peerid,
+int	msg_send_mount_ok(struct imsgbuf *, uint32_t peerid,
 	    uint64_t, uint32_t request);
 int	msg_recv_mount_ok(struct imsg *, uint64_t *, uint32_t *request,
 	    const char **);
 /* The text is cut to MSG_MOUNT_ERROR_MAX - 1 bytes. */
-int	msg_send_mount_error(struct msg_mount_chan *, uint32_t peerid,
+int	msg_send_mount_error(struct imsgbuf *, uint32_t peerid,
 	    uint64_t, uint32_t request, const char *msg);
 int	msg_recv_mount_error(struct imsg *, uint64_t *, uint32_t *request,
 	    char *msg, size_t msglen, const char **);

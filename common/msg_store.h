@@ -15,24 +15,26 @@
  */
 
 /*
- * The builderproc <-> storeproc messages (IMSG_STORE_*, proc.h) and
- * the parent <-> storeproc root lookups (IMSG_CTL_READLINKS*): one
+ * The builderproc <-> storeproc messages (IMSG_STORE_*, proc.h): one
  * send and one receive function per message, side by side in
- * msg_store.c.
+ * msg_store_query.c (paths, texts, query answers), msg_store_add.c
+ * (uploads, signatures, GC, verify) and msg_store_build.c (a build's
+ * outputs and result).
  *
- * Payloads are encoded with the worker-protocol primitives of wire.h
- * (u64 little-endian, strings padded to 8 bytes), so the rules for
- * strings, sets and path info are the ones the client link already
- * enforces.  Every receive function checks the whole payload: exact
- * length (no trailing bytes), counts and lengths within the limits
- * below, strings without NUL, store paths valid for the store dir
- * given, an fd present exactly when the message needs one.  It returns
- * 0, or -1 with *errstr set and nothing allocated; the caller logs the
- * sender and type and answers with STORE_ERROR where a reply is due.
+ * Payloads are built and read with msg.h, in the worker-protocol
+ * primitives of wirebuf.h (u64 little-endian, strings padded to 8
+ * bytes), so the rules for strings, sets and path info are the ones
+ * the client link already enforces.  Every receive function checks
+ * the whole payload: exact length (no trailing bytes), counts and
+ * lengths within the limits below, strings without NUL, store paths
+ * valid for the store dir given, an fd present exactly when the
+ * message needs one.  It returns 0, or -1 with *errstr set and
+ * nothing allocated; the caller logs the sender and type and answers
+ * with STORE_ERROR where a reply is due.
  *
- * Send functions compose on the given imsgev (imsgev.h) with the
- * session id as peerid; they are fatal only when composing fails
- * (allocation), as every imsgev_compose() is.  A payload must fit both
+ * Send functions compose on the given imsgbuf with the session id as
+ * peerid; they are fatal only when composing fails (allocation), as
+ * every compose is.  A payload must fit both
  * MSG_STORE_MAXSIZE and the channel's imsgbuf_set_maxsize() (set it to
  * MSG_STORE_MAXSIZE on both ends), and its counts the limits below.
  * One that does not is never sent: a reply is replaced by STORE_ERROR
@@ -48,7 +50,9 @@
 #include <stdint.h>
 
 #include "hash.h"
-#include "imsgev.h"
+#include "imsg.h"
+#include "msg.h"
+#include "msg_ctl.h"
 #include "outcheck.h"
 #include "storepath.h"
 #include "wire.h"
@@ -58,7 +62,6 @@
 #define MSG_NAME_MAX		211		/* store path name */
 #define MSG_METHOD_MAX		32		/* "fixed:r:sha512" */
 #define MSG_ERROR_MAX		(64 * 1024)	/* error and log text */
-#define MSG_LINKPATH_MAX	4096		/* indirect root link path */
 #define MSG_DERIVED_MAX		(STOREPATH_MAX + 4096)	/* a DerivedPath */
 
 /*
@@ -140,12 +143,6 @@ struct msg_gc_result {
 struct msg_root {
 	char	*mr_link;
 	char	*mr_target;
-};
-
-/* CTL_READLINKS_REPLY item: target NULL if the link is gone. */
-struct msg_readlink {
-	char	*mrl_link;
-	char	*mrl_target;
 };
 
 /*
@@ -248,7 +245,6 @@ void	msg_missing_free(struct msg_missing *);
 void	msg_gc_free(struct msg_gc *);
 void	msg_gc_result_free(struct msg_gc_result *);
 void	msg_roots_free(struct msg_root *, size_t);
-void	msg_readlinks_free(struct msg_readlink *, size_t);
 void	msg_build_free(struct msg_build *);
 void	msg_build_result_free(struct msg_build_result *);
 
@@ -258,7 +254,7 @@ void	msg_build_result_free(struct msg_build_result *);
  * BUILD_LOG (+ fd, required).
  * The receiver's fd may be NULL for the types that carry none.
  */
-int	msg_send_path(struct imsgev *, uint32_t type, uint32_t sid,
+int	msg_send_path(struct imsgbuf *, uint32_t type, uint32_t sid,
 	    const char *path, int fd);
 int	msg_recv_path(struct imsg *, const char *storedir, char **path,
 	    int *fd, const char **errstr);
@@ -271,14 +267,12 @@ int	msg_recv_path(struct imsg *, const char *storedir, char **path,
  * comma-separated list of output names; at most MSG_DERIVED_MAX
  * bytes).  Sent in the order given.
  */
-int	msg_send_paths(struct imsgev *, uint32_t type, uint32_t sid,
+int	msg_send_paths(struct imsgbuf *, uint32_t type, uint32_t sid,
 	    char *const *paths, size_t npaths);
 int	msg_recv_paths(struct imsg *, const char *storedir, int derived,
 	    char ***paths, size_t *npaths, const char **errstr);
 
-/* No payload: QUERY_ALL, FIND_ROOTS, SESSION_END, STORE_OK. */
-void	msg_send_empty(struct imsgev *, uint32_t type, uint32_t sid);
-int	msg_recv_empty(struct imsg *, const char **errstr);
+/* No payload (QUERY_ALL, FIND_ROOTS, SESSION_END, STORE_OK): msg.h. */
 
 /*
  * A text: STORE_ERROR, STORE_LOG (at most MSG_ERROR_MAX bytes: the
@@ -286,55 +280,55 @@ int	msg_recv_empty(struct imsg *, const char **errstr);
  * chars), INDIRECT_ROOT (an absolute path, at most MSG_LINKPATH_MAX).
  * The receiver applies the type's rule and maxlen both.
  */
-int	msg_send_text(struct imsgev *, uint32_t type, uint32_t sid,
+int	msg_send_text(struct imsgbuf *, uint32_t type, uint32_t sid,
 	    const char *);
 int	msg_recv_text(struct imsg *, size_t maxlen, char **,
 	    const char **errstr);
 
-int	msg_send_add(struct imsgev *, uint32_t sid, const struct msg_add *,
+int	msg_send_add(struct imsgbuf *, uint32_t sid, const struct msg_add *,
 	    int fd);
 int	msg_recv_add(struct imsg *, const char *storedir, struct msg_add *,
 	    int *fd, const char **errstr);
 
-int	msg_send_add_nar(struct imsgev *, uint32_t sid,
+int	msg_send_add_nar(struct imsgbuf *, uint32_t sid,
 	    const struct msg_add_nar *, int fd);
 int	msg_recv_add_nar(struct imsg *, const char *storedir,
 	    struct msg_add_nar *, int *fd, const char **errstr);
 
 /* STORE_INFO: found, then path info with path when found. */
-void	msg_send_info(struct imsgev *, uint32_t sid, int found,
+void	msg_send_info(struct imsgbuf *, uint32_t sid, int found,
 	    const struct wire_path_info *);
 /* STORE_INFO_HINT: the same; msg_recv_info() reads it. */
-void	msg_send_info_hint(struct imsgev *, const struct wire_path_info *);
+void	msg_send_info_hint(struct imsgbuf *, const struct wire_path_info *);
 int	msg_recv_info(struct imsg *, const char *storedir, int *found,
 	    struct wire_path_info *, const char **errstr);
 
-void	msg_send_outputs(struct imsgev *, uint32_t sid,
+void	msg_send_outputs(struct imsgbuf *, uint32_t sid,
 	    const struct msg_output *, size_t);
 int	msg_recv_outputs(struct imsg *, const char *storedir,
 	    struct msg_output **, size_t *, const char **errstr);
 
-void	msg_send_missing(struct imsgev *, uint32_t sid,
+void	msg_send_missing(struct imsgbuf *, uint32_t sid,
 	    const struct msg_missing *);
 int	msg_recv_missing(struct imsg *, const char *storedir,
 	    struct msg_missing *, const char **errstr);
 
-int	msg_send_gc(struct imsgev *, uint32_t sid, const struct msg_gc *);
+int	msg_send_gc(struct imsgbuf *, uint32_t sid, const struct msg_gc *);
 int	msg_recv_gc(struct imsg *, const char *storedir, struct msg_gc *,
 	    const char **errstr);
 
-void	msg_send_gc_result(struct imsgev *, uint32_t sid,
+void	msg_send_gc_result(struct imsgbuf *, uint32_t sid,
 	    const struct msg_gc_result *);
 int	msg_recv_gc_result(struct imsg *, const char *storedir,
 	    struct msg_gc_result *, const char **errstr);
 
-void	msg_send_roots(struct imsgev *, uint32_t sid,
+void	msg_send_roots(struct imsgbuf *, uint32_t sid,
 	    const struct msg_root *, size_t);
 int	msg_recv_roots(struct imsg *, const char *storedir,
 	    struct msg_root **, size_t *, const char **errstr);
 
 /* ADD_SIGS: a path and its new signatures (wire.h's sig limits). */
-int	msg_send_add_sigs(struct imsgev *, uint32_t sid, const char *path,
+int	msg_send_add_sigs(struct imsgbuf *, uint32_t sid, const char *path,
 	    char *const *sigs, size_t nsigs);
 int	msg_recv_add_sigs(struct imsg *, const char *storedir, char **path,
 	    char ***sigs, size_t *nsigs, const char **errstr);
@@ -344,34 +338,18 @@ int	msg_recv_add_sigs(struct imsg *, const char *storedir, char **path,
  * derivers (.drv paths) of the paths found broken, for builderproc to
  * rebuild in repair mode.
  */
-void	msg_send_verify(struct imsgev *, uint32_t sid, int check_contents,
+void	msg_send_verify(struct imsgbuf *, uint32_t sid, int check_contents,
 	    int repair);
 int	msg_recv_verify(struct imsg *, int *check_contents, int *repair,
 	    const char **errstr);
-void	msg_send_verify_result(struct imsgev *, uint32_t sid,
+void	msg_send_verify_result(struct imsgbuf *, uint32_t sid,
 	    int errors_found, char *const *drvs, size_t ndrvs);
 int	msg_recv_verify_result(struct imsg *, const char *storedir,
 	    int *errors_found, char ***drvs, size_t *ndrvs,
 	    const char **errstr);
 
-/*
- * CTL_READLINKS: absolute link paths; the reply pairs each with its
- * symlink target (NULL when it is not a symlink any more; at most
- * MSG_LINKPATH_MAX bytes).  A reply too large for the channel is sent
- * as STORE_ERROR (peerid 0) instead, which storeproc must take as the
- * answer; 1000 links per request always fit.
- */
-int	msg_send_readlinks(struct imsgev *, char *const *links, size_t);
-int	msg_recv_readlinks(struct imsg *, char ***links, size_t *,
-	    const char **errstr);
-/* The parent polls by hand: it composes on its imsgbuf. */
-void	msg_send_readlinks_reply(struct imsgbuf *,
-	    const struct msg_readlink *, size_t);
-int	msg_recv_readlinks_reply(struct imsg *, struct msg_readlink **,
-	    size_t *, const char **errstr);
-
 /* STORE_DRV: len bytes of .drv text (NUL bytes are passed as they are). */
-void	msg_send_drv(struct imsgev *, uint32_t sid, const char *, size_t);
+void	msg_send_drv(struct imsgbuf *, uint32_t sid, const char *, size_t);
 int	msg_recv_drv(struct imsg *, char **text, size_t *len,
 	    const char **errstr);
 
@@ -379,14 +357,17 @@ int	msg_recv_drv(struct imsg *, char **text, size_t *len,
  * BUILD_OUTPUTS: the dirfd is required.  (Not msg_send_build: that is
  * msg_mount.h's.)
  */
-int	msg_send_build_outputs(struct imsgev *, uint32_t sid,
+int	msg_send_build_outputs(struct imsgbuf *, uint32_t sid,
 	    const struct msg_build *, int dirfd);
 int	msg_recv_build_outputs(struct imsg *, const char *storedir,
 	    struct msg_build *, int *dirfd, const char **errstr);
 
-void	msg_send_build_result(struct imsgev *, uint32_t sid,
+void	msg_send_build_result(struct imsgbuf *, uint32_t sid,
 	    const struct msg_build_result *);
 int	msg_recv_build_result(struct imsg *, const char *storedir,
 	    struct msg_build_result *, const char **errstr);
+
+/* Shared by the msg_store_*.c files: an output name. */
+int	msg_get_output_name(struct msg_in *, char **);
 
 #endif /* RNIXD_MSG_STORE_H */

@@ -16,8 +16,8 @@
 
 /*
  * The processes of rnixd and the messages they exchange.  Every imsg
- * type lives in one enum, in commented families; append, never
- * renumber, so logs and tests stay readable across versions.
+ * type lives in one enum, grouped by family; the payloads and their
+ * send/recv pairs are in msg_ctl.h, msg_store.h and msg_mount.h.
  */
 #ifndef RNIXD_PROC_H
 #define RNIXD_PROC_H
@@ -46,36 +46,51 @@ enum proc_type {
 /* The spawner finds its channel to mountproc, which exec'd it, here. */
 #define PROC_SPAWNER_FD		3
 
+/*
+ * Every message between rnixd's processes, grouped by family.  All
+ * executables ship together (rnixd finds its children next to itself),
+ * so the numbers are no ABI: a family grows in place.  Bump
+ * IMSG_VERSION whenever enum imsg_type or a payload changes; each child
+ * reports it in CTL_READY and the parent refuses to run with a child of
+ * another version (a half-upgraded install).
+ */
+#define IMSG_VERSION		3
+
 enum imsg_type {
 	IMSG_NONE,
 
-	/* Framework: peers, barrier, log level, peer credentials. */
+	/* Framework (msg_ctl.h): links, barrier, the root-only lookups. */
 	IMSG_CTL_PEER,		/* parent->child: fd to a sibling */
 	IMSG_CTL_LISTEN,	/* parent->builder: the daemon socket */
 	IMSG_CTL_READY,		/* parent->child: set up; child->parent: up */
-	IMSG_CTL_VERBOSE,	/* parent->child: new -v level */
 	IMSG_CTL_CRED_REQ,	/* builder->parent: who is this uid? */
 	IMSG_CTL_CRED_REPLY,	/* parent->builder: name, trust */
+	/*
+	 * parent -> builderproc, at start and after each configuration
+	 * push: the members of build-users-group (builderproc cannot
+	 * read /etc/group).
+	 */
+	IMSG_CTL_BUILD_USERS,
+	/*
+	 * storeproc <-> parent: what storeproc's confined view cannot see.
+	 * Indirect GC roots are symlinks anywhere on the host.
+	 */
+	IMSG_CTL_READLINKS,		/* store->parent: user link paths */
+	IMSG_CTL_READLINKS_REPLY,	/* parent->store: their targets */
 
-	/* Configuration push: START, TEXT chunks, DONE. */
+	/* Configuration push (msg_ctl.h): START, TEXT chunks, DONE. */
 	IMSG_CFG_START,
 	IMSG_CFG_TEXT,
 	IMSG_CFG_DONE,
 
-	/* builderproc <-> storeproc */
+	/*
+	 * builderproc <-> storeproc (msg_store.h).  Requests: peerid is
+	 * the session id and every request gets exactly one final reply
+	 * with the same peerid: its own reply type, STORE_OK or
+	 * STORE_ERROR.  STORE_LOG lines may come before it.
+	 */
 	IMSG_STORE_PING,
 	IMSG_STORE_PONG,
-
-	/* builderproc <-> mountproc */
-	IMSG_MOUNT_PING,
-	IMSG_MOUNT_PONG,
-
-	/*
-	 * builderproc -> storeproc requests; peerid is the session id and
-	 * every request gets exactly one final reply with the same peerid:
-	 * its own reply type, STORE_OK or STORE_ERROR.  STORE_LOG lines
-	 * may come before it.  Payloads: msg_store.h.
-	 */
 	IMSG_STORE_QUERY_INFO,		/* -> STORE_INFO */
 	IMSG_STORE_QUERY_VALID,		/* -> STORE_PATHS */
 	IMSG_STORE_QUERY_ALL,		/* -> STORE_PATHS */
@@ -84,8 +99,20 @@ enum imsg_type {
 	IMSG_STORE_QUERY_HASHPART,	/* -> STORE_PATHS (0 or 1) */
 	IMSG_STORE_QUERY_OUTPUTS,	/* -> STORE_OUTPUTS */
 	IMSG_STORE_QUERY_MISSING,	/* -> STORE_MISSING */
+	IMSG_STORE_QUERY_DRV,		/* path -> STORE_DRV */
+	IMSG_STORE_QUERY_CLOSURE,	/* paths -> STORE_PATHS */
+	/* repair mode: the valid paths that hash as recorded */
+	IMSG_STORE_QUERY_INTACT,	/* paths -> STORE_PATHS */
 	IMSG_STORE_ADD,			/* + fd: stream -> STORE_INFO */
 	IMSG_STORE_ADD_NAR,		/* + fd: NAR -> STORE_OK */
+	/*
+	 * After the pipe of an ADD or ADD_NAR is closed: DONE, the client
+	 * sent the whole payload (commit it); ABORT, it did not (fail
+	 * it).  End of file alone proves nothing: a client that vanishes
+	 * mid-upload closes the pipe too.
+	 */
+	IMSG_STORE_UPLOAD_DONE,
+	IMSG_STORE_UPLOAD_ABORT,
 	IMSG_STORE_NAR_FROM_PATH,	/* + fd: we write the NAR -> STORE_OK */
 	IMSG_STORE_TEMP_ROOT,		/* -> STORE_OK */
 	IMSG_STORE_INDIRECT_ROOT,	/* -> STORE_OK */
@@ -94,8 +121,18 @@ enum imsg_type {
 	IMSG_STORE_ADD_SIGS,		/* -> STORE_OK */
 	IMSG_STORE_VERIFY,		/* -> STORE_VERIFY_RESULT */
 	IMSG_STORE_ENSURE,		/* -> STORE_OK */
+	IMSG_STORE_BUILD_OUTPUTS,	/* + dirfd -> STORE_BUILD_RESULT */
+	IMSG_STORE_BUILD_LOG,		/* drv path + fd -> STORE_OK */
 	IMSG_STORE_SESSION_END,		/* no reply: drop its temp roots */
-	/* storeproc -> builderproc replies */
+	/*
+	 * No reply: make these paths temporary roots of session peerid.
+	 * A build's outputs are first rooted under its own request id;
+	 * once registered they are handed to every session that waited
+	 * for them (as Nix's worker holds them for its client), and the
+	 * request id's roots are dropped.
+	 */
+	IMSG_STORE_TEMP_ROOTS,
+	/* storeproc -> builderproc replies: OK..BUILD_RESULT, no gap. */
 	IMSG_STORE_OK,
 	IMSG_STORE_ERROR,
 	IMSG_STORE_LOG,
@@ -106,78 +143,8 @@ enum imsg_type {
 	IMSG_STORE_ROOTS,
 	IMSG_STORE_GC_RESULT,
 	IMSG_STORE_VERIFY_RESULT,
-
-	/*
-	 * storeproc <-> parent: what storeproc's confined view cannot see.
-	 * Indirect GC roots are symlinks anywhere on the host.
-	 */
-	IMSG_CTL_READLINKS,		/* store->parent: user link paths */
-	IMSG_CTL_READLINKS_REPLY,	/* parent->store: their targets */
-
-	/*
-	 * builderproc <-> mountproc builds, and mountproc <-> its spawner
-	 * (the same messages, forwarded after the permission check).
-	 * peerid is 0; every payload starts with the 64-bit build id.
-	 * Payloads: msg_mount.h.  START, ITEMs, GO describe a build; the
-	 * spawner answers STARTED (+ pty master fd) or ERROR, later
-	 * EXITED (+ fd of the store dir inside the root, where the
-	 * outputs are).  KILL gets EXITED; CLEANUP and BIND_PATH get OK
-	 * or ERROR.
-	 */
-	IMSG_MOUNT_BUILD_START,
-	IMSG_MOUNT_BUILD_ITEM,
-	IMSG_MOUNT_BUILD_GO,
-	IMSG_MOUNT_BUILD_STARTED,
-	IMSG_MOUNT_BUILD_EXITED,
-	IMSG_MOUNT_BUILD_KILL,
-	IMSG_MOUNT_BUILD_CLEANUP,
-	IMSG_MOUNT_BIND_PATH,
-	IMSG_MOUNT_OK,
-	IMSG_MOUNT_ERROR,
-
-	/*
-	 * builderproc -> storeproc, after the pipe of an ADD or ADD_NAR is
-	 * closed: DONE, the client sent the whole payload (commit it);
-	 * ABORT, it did not (fail it).  End of file alone proves nothing:
-	 * a client that vanishes mid-upload closes the pipe too.
-	 */
-	IMSG_STORE_UPLOAD_DONE,
-	IMSG_STORE_UPLOAD_ABORT,
-
-	/*
-	 * builderproc <-> storeproc for builds (issue 5): read a .drv,
-	 * an input closure, register a build's outputs from the build
-	 * root's store dir fd, keep its log.  Payloads: msg_store.h.
-	 */
-	IMSG_STORE_QUERY_DRV,		/* path -> STORE_DRV */
 	IMSG_STORE_DRV,			/* the .drv text */
-	IMSG_STORE_QUERY_CLOSURE,	/* paths -> STORE_PATHS */
-	IMSG_STORE_BUILD_OUTPUTS,	/* + dirfd -> STORE_BUILD_RESULT */
 	IMSG_STORE_BUILD_RESULT,	/* registered outputs, or why not */
-	IMSG_STORE_BUILD_LOG,		/* drv path + fd -> STORE_OK */
-	/*
-	 * builderproc -> storeproc, no reply: make these paths temporary
-	 * roots of session peerid.  A build's outputs are first rooted
-	 * under its own request id; once registered they are handed to
-	 * every session that waited for them (as Nix's worker holds them
-	 * for its client), and the request id's roots are dropped.
-	 */
-	IMSG_STORE_TEMP_ROOTS,
-
-	/*
-	 * parent -> builderproc, at start and after each configuration
-	 * push: the members of build-users-group (builderproc cannot
-	 * read /etc/group).  Payload: struct msg_build_users + uids.
-	 */
-	IMSG_CTL_BUILD_USERS,
-
-	/*
-	 * spawner -> mountproc -> builderproc, just before STARTED, for a
-	 * MOUNT_F_RECURSIVE build only: the listening socket at the build
-	 * dir's .nix-socket (+ fd).  Payload: struct msg_mount_id.
-	 */
-	IMSG_MOUNT_BUILD_SOCKET,
-
 	/*
 	 * storeproc -> builderproc, no reply, peerid 0: a path that was
 	 * valid has changed or gone, so path info kept from earlier
@@ -193,50 +160,40 @@ enum imsg_type {
 	IMSG_STORE_INFO_HINT,
 
 	/*
+	 * builderproc <-> mountproc builds, and mountproc <-> its spawner
+	 * (the same messages, forwarded after the permission check).
+	 * peerid is 0; every payload starts with the 64-bit build id.
+	 * Payloads: msg_mount.h.  START, ITEMs, GO describe a build; the
+	 * spawner answers STARTED (+ pty master fd) or ERROR, later
+	 * EXITED (+ fd of the store dir inside the root, where the
+	 * outputs are).  KILL gets EXITED; CLEANUP and BIND_PATH get OK
+	 * or ERROR.  Requests are START..BIND_PATH, no gap.
+	 */
+	IMSG_MOUNT_PING,
+	IMSG_MOUNT_PONG,
+	IMSG_MOUNT_BUILD_START,
+	IMSG_MOUNT_BUILD_ITEM,
+	IMSG_MOUNT_BUILD_GO,
+	IMSG_MOUNT_BUILD_KILL,
+	IMSG_MOUNT_BUILD_CLEANUP,
+	IMSG_MOUNT_BIND_PATH,
+	IMSG_MOUNT_BUILD_STARTED,
+	/*
+	 * spawner -> mountproc -> builderproc, just before STARTED, for a
+	 * MOUNT_F_RECURSIVE build only: the listening socket at the build
+	 * dir's .nix-socket (+ fd).
+	 */
+	IMSG_MOUNT_BUILD_SOCKET,
+	IMSG_MOUNT_BUILD_EXITED,
+	IMSG_MOUNT_OK,
+	IMSG_MOUNT_ERROR,
+	/*
 	 * mountproc -> spawner, once, before anything else: the settings
-	 * the spawner needs (it has no config parser).  Payload: struct
-	 * msg_spawner_setup (msg_mount.h).
+	 * the spawner needs (it has no config parser).
 	 */
 	IMSG_MOUNT_SPAWNER_SETUP,
 
-	/*
-	 * builderproc -> storeproc, for a build in repair mode: which of
-	 * these paths are valid and hash as the database says.  Payload:
-	 * a set of store paths; the reply is STORE_PATHS, the intact ones.
-	 */
-	IMSG_STORE_QUERY_INTACT,
-
 	IMSG_TYPE_MAX
-};
-
-/* IMSG_CTL_PEER */
-struct msg_peer {
-	uint32_t	mp_proc;	/* enum proc_type of the other end */
-};
-
-/* IMSG_CTL_CRED_REQ */
-struct msg_cred_req {
-	uint32_t	mcq_id;		/* builder's connection id */
-	uint32_t	mcq_uid;
-	uint32_t	mcq_gid;
-};
-
-/* IMSG_CTL_CRED_REPLY */
-#define CRED_ALLOWED		0x01
-#define CRED_TRUSTED		0x02
-#define CRED_BUILD_USER		0x04	/* member of build-users-group */
-#define CRED_NAME_MAX		64
-struct msg_cred_reply {
-	uint32_t	mcr_id;
-	uint32_t	mcr_flags;
-	char		mcr_name[CRED_NAME_MAX];
-};
-
-/* IMSG_CTL_BUILD_USERS: then mbu_nuids uint32_t uids, in group order. */
-#define MSG_BUILD_USERS_MAX	2048
-struct msg_build_users {
-	uint32_t	mbu_gid;
-	uint32_t	mbu_nuids;
 };
 
 const char	*proc_name(enum proc_type);

@@ -16,22 +16,18 @@
 
 /*
  * The Nix worker protocol (daemon side, protocol 1.34 as spoken by Nix
- * 2.8): constants, a decoder over whatever bytes have arrived and an
- * encoder into a growable buffer.  No I/O happens here, so the
- * nonblocking session code can call it on a partial input buffer.
- *
- * Input getters return 1 (done, cursor advanced), 0 (the buffer ends
- * too early: nothing changed, not even *out, retry the whole op once
- * more bytes arrived) or -1 (bad input: wi_errstr, a static string,
- * says why; the cursor stays put).  Nothing is allocated unless the
- * getter returns 1.  Getters of store paths need the store dir
- * (not NULL) to check them with storepath_parse().
+ * 2.8) as the client speaks it: constants, framed streams, the logger
+ * channel, the handshake and SetOptions, over the primitives of
+ * wirebuf.h.  No I/O happens here, so the nonblocking session code can
+ * call it on a partial input buffer.  Only builderproc links it.
  */
 #ifndef RNIXD_WIRE_H
 #define RNIXD_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "wirebuf.h"
 
 #define WORKER_MAGIC_1		0x6e697863	/* "cxin" */
 #define WORKER_MAGIC_2		0x6478696f	/* "oixd" */
@@ -164,67 +160,11 @@ enum wire_build_status {
 };
 
 /* Limits on what a peer may make us allocate. */
-#define WIRE_PATHS_MAX		(1 << 20)	/* store paths in one set */
-#define WIRE_SIGS_MAX		1024		/* signatures on one path */
-#define WIRE_SIG_MAX		1024		/* bytes in one signature */
-#define WIRE_HASH_STR_MAX	256		/* narHash in any encoding */
-#define WIRE_CA_MAX		256		/* a ContentAddress string */
 #define WIRE_OVERRIDES_MAX	1024		/* SetOptions overrides */
 #define WIRE_OPTNAME_MAX	256
 #define WIRE_OPTVALUE_MAX	(64 * 1024)
 #define WIRE_FRAME_MAX		(16 * 1024 * 1024)	/* default */
 
-/*
- * Input.  The caller owns the buffer and must bound its size: a getter
- * only bounds what one item may claim.  wi_need is set when a getter
- * returns 0: a lower bound on the wi_len the retry will need, so the
- * caller can wait for that much instead of retrying on every byte.
- */
-struct wire_in {
-	const unsigned char	*wi_buf;
-	size_t			 wi_len;
-	size_t			 wi_off;	/* the cursor */
-	size_t			 wi_need;
-	const char		*wi_errstr;
-};
-
-void	wire_in_init(struct wire_in *, const void *, size_t);
-int	wire_get_u64(struct wire_in *, uint64_t *);
-int	wire_get_bool(struct wire_in *, int *);	/* non-zero is true */
-/*
- * A string of at most maxlen bytes, copied into a new NUL-terminated
- * buffer.  The bytes may contain NUL: *outlen then exceeds
- * strlen(*out).  With outlen NULL the caller wants a C string and an
- * embedded NUL is bad input.  A length over maxlen fails at once,
- * without waiting for the bytes.
- */
-int	wire_get_string(struct wire_in *, char **, size_t *, size_t);
-int	wire_get_string_ref(struct wire_in *, const unsigned char **,
-	    size_t *, size_t);
-/*
- * A list or set of at most maxcount strings of at most maxlen bytes
- * each, none containing NUL.  *out is a NULL-terminated array of
- * *count items (free with wire_strings_free).
- */
-int	wire_get_strings(struct wire_in *, char ***, size_t *, size_t,
-	    size_t);
-/* A full store path, checked by storepath_parse against storedir. */
-int	wire_get_storepath(struct wire_in *, const char *, char **);
-/* OptStorePath: "" gives *out = NULL. */
-int	wire_get_opt_storepath(struct wire_in *, const char *, char **);
-/* set<StorePath> of at most maxcount paths. */
-int	wire_get_storepaths(struct wire_in *, const char *, char ***,
-	    size_t *, size_t);
-void	wire_strings_free(char **, size_t);
-
-struct wire_pair {
-	char	*wp_key;
-	char	*wp_value;
-};
-/* map<string, string>: count, then key/value pairs. */
-int	wire_get_string_map(struct wire_in *, struct wire_pair **, size_t *,
-	    size_t maxcount, size_t maxkey, size_t maxvalue);
-void	wire_pairs_free(struct wire_pair *, size_t);
 
 /*
  * Framed streams (AddToStore, AddToStoreNar, AddMultipleToStore,
@@ -257,36 +197,6 @@ void	wire_frames_init(struct wire_frames *, uint64_t maxframe);
 int	wire_frames_push(struct wire_frames *, const void *buf, size_t len,
 	    size_t *used, const void **data, size_t *datalen);
 
-/*
- * Output: a buffer growing up to wo_max bytes.  A put that fails (too
- * big, out of memory) leaves the buffer as it was before that put,
- * returns -1 and sets wo_error, after which every put fails until
- * wire_out_reset(); so a caller may check once after a series.
- */
-struct wire_out {
-	unsigned char	*wo_buf;
-	size_t		 wo_len;
-	size_t		 wo_cap;
-	size_t		 wo_max;
-	int		 wo_error;
-	const char	*wo_errstr;
-};
-
-void	wire_out_init(struct wire_out *, size_t max);
-void	wire_out_reset(struct wire_out *);	/* empty, error cleared */
-void	wire_out_drain(struct wire_out *, size_t);	/* drop sent bytes */
-void	wire_out_free(struct wire_out *);
-int	wire_put_u64(struct wire_out *, uint64_t);
-int	wire_put_bool(struct wire_out *, int);
-int	wire_put_bytes(struct wire_out *, const void *, size_t);
-int	wire_put_string(struct wire_out *, const char *);
-/* A list in the given order. */
-int	wire_put_strings(struct wire_out *, char *const *, size_t);
-/* A set: sorted in byte order (the caller's array is left alone). */
-int	wire_put_string_set(struct wire_out *, char *const *, size_t);
-/* A map, in the given order: pass it sorted by key. */
-int	wire_put_string_map(struct wire_out *, const struct wire_pair *,
-	    size_t);
 /* One frame (no padding; an empty one is not sent) and the end. */
 int	wire_put_frame(struct wire_out *, const void *, size_t);
 int	wire_put_frames_end(struct wire_out *);
@@ -316,32 +226,6 @@ int	wire_put_stop_activity(struct wire_out *, uint64_t id);
 int	wire_put_result(struct wire_out *, uint64_t id, uint64_t type,
 	    const struct wire_field *, size_t nfields);
 
-/*
- * ValidPathInfo (format >= 16).  pi_path is used only by the "with
- * path" form.  NULL deriver or ca is none ("" on the wire).  pi_narhash
- * is sent as is: the daemon sends base16 without "sha256:", a client
- * may send any encoding.
- */
-struct wire_path_info {
-	char		 *pi_path;
-	char		 *pi_deriver;
-	char		 *pi_narhash;
-	char		**pi_refs;
-	size_t		  pi_nrefs;
-	uint64_t	  pi_regtime;
-	uint64_t	  pi_narsize;
-	int		  pi_ultimate;
-	char		**pi_sigs;
-	size_t		  pi_nsigs;
-	char		 *pi_ca;
-};
-
-/* References and sigs go out sorted, as sets must. */
-int	wire_put_path_info(struct wire_out *, const struct wire_path_info *,
-	    int withpath);
-int	wire_get_path_info(struct wire_in *, const char *storedir,
-	    struct wire_path_info *, int withpath);
-void	wire_path_info_free(struct wire_path_info *);
 
 /*
  * Handshake.  The client sends magic 1 and waits for the daemon's

@@ -43,6 +43,7 @@
 /* link: builderproc/recursive.c builderproc/sched_req.c */
 /* link: builderproc/session.c builderproc/builder_to_store.c */
 /* link: builderproc/session_upload.c builderproc/sched_users.c */
+/* link: builderproc/sched_attrs.c builderproc/sched_graph.c */
 /* link: builderproc/session_query.c */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -53,6 +54,7 @@
 
 #include "drv.h"
 #include "fuzz.h"
+#include "msg_ctl.h"
 #include "msg_mount.h"
 #include "../builderproc/sched.h"
 
@@ -102,8 +104,8 @@ static int	fake_parent_serve(void);
 static void	fake_channel(struct imsgbuf *, struct imsgbuf *, size_t);
 static void	store_reply(struct imsg *);
 static void	fake_reply_drv(uint32_t, const char *);
-static void	mount_run(struct msg_mount_chan *, uint64_t);
-static void	mount_exit(struct msg_mount_chan *);
+static void	mount_run(struct imsgbuf *, uint64_t);
+static void	mount_exit(struct imsgbuf *);
 static void	make_drv(int, const char *, int);
 static void	mount_exit_now(void);
 static int	rec_connect(void);
@@ -364,7 +366,7 @@ fake_store_serve(void)
  * a pipe that stays open until the build exits.
  */
 static void
-mount_run(struct msg_mount_chan *mc, uint64_t id)
+mount_run(struct imsgbuf *mc, uint64_t id)
 {
 	struct sockaddr_un	 sun;
 	int			 fd, p[2];
@@ -387,7 +389,7 @@ mount_run(struct msg_mount_chan *mc, uint64_t id)
 
 /* It exits: EXITED with a descriptor of an empty store dir. */
 static void
-mount_exit(struct msg_mount_chan *mc)
+mount_exit(struct imsgbuf *mc)
 {
 	int	fd;
 
@@ -403,10 +405,8 @@ mount_exit(struct msg_mount_chan *mc)
 static void
 mount_exit_now(void)
 {
-	struct msg_mount_chan	mc;
 
-	msg_mount_chan_ibuf(&mc, &fake_mount);
-	mount_exit(&mc);
+	mount_exit(&fake_mount);
 	if (imsgbuf_flush(&fake_mount) == -1)
 		fuzz_fail("writing to builderproc: %s", strerror(errno));
 }
@@ -415,14 +415,12 @@ mount_exit_now(void)
 static void
 mount_reply(struct imsg *imsg)
 {
-	struct msg_mount_chan	 mc;
 	const char		*errstr = NULL;
 	char			*path;
 	uint64_t		 id;
 	uint32_t		 type;
 	int			 rc = 0;
 
-	msg_mount_chan_ibuf(&mc, &fake_mount);
 	type = imsg_get_type(imsg);
 	switch (type) {
 	case IMSG_MOUNT_PING:
@@ -445,9 +443,9 @@ mount_reply(struct imsg *imsg)
 		if ((rc = msg_recv_go(imsg, &mount_build, &errstr)) == 0 &&
 		    (mount_build.mmb_flags & MOUNT_F_RECURSIVE) &&
 		    run_pty == -1)
-			mount_run(&mc, mount_build.mmb_id);
+			mount_run(&fake_mount, mount_build.mmb_id);
 		else if (rc == 0)
-			msg_send_mount_error(&mc, imsg_get_peerid(imsg),
+			msg_send_mount_error(&fake_mount, imsg_get_peerid(imsg),
 			    mount_build.mmb_id, type, "refused by the fuzzer");
 		msg_mount_build_free(&mount_build);
 		mount_building = 0;
@@ -457,16 +455,18 @@ mount_reply(struct imsg *imsg)
 		if ((rc = msg_recv_build_id(imsg, &id, &errstr)) == -1)
 			break;
 		if (type == IMSG_MOUNT_BUILD_CLEANUP)
-			msg_send_mount_ok(&mc, imsg_get_peerid(imsg), id, type);
+			msg_send_mount_ok(&fake_mount, imsg_get_peerid(imsg),
+			    id, type);
 		else if (id == run_id && run_pty != -1)
-			mount_exit(&mc);
+			mount_exit(&fake_mount);
 		break;
 	case IMSG_MOUNT_BIND_PATH:
 		if ((rc = msg_recv_bind_path(imsg, SD, &id, &path,
 		    &errstr)) == 0) {
 			free(path);
-			msg_send_mount_error(&mc, imsg_get_peerid(imsg), id,
-			    type, "refused by the fuzzer");
+			msg_send_mount_error(&fake_mount,
+			    imsg_get_peerid(imsg), id, type,
+			    "refused by the fuzzer");
 		}
 		break;
 	default:
@@ -501,26 +501,28 @@ fake_mount_serve(void)
 static int
 fake_parent_serve(void)
 {
-	struct msg_cred_req	req;
-	struct msg_cred_reply	reply;
-	struct imsg		imsg;
-	int			n = 0, rc;
+	struct msg_cred_reply	 reply;
+	struct imsg		 imsg;
+	const char		*errstr;
+	uint32_t		 id;
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 n = 0, rc;
 
 	fake_read(&fake_parent);
 	while ((rc = imsgbuf_get(&fake_parent, &imsg)) == 1) {
 		n++;
 		if (imsg_get_type(&imsg) == IMSG_CTL_CRED_REQ) {
-			if (imsg_get_data(&imsg, &req, sizeof(req)) == -1)
-				fuzz_fail("CRED_REQ of %zu bytes",
-				    imsg_get_len(&imsg));
+			if (msg_recv_cred_req(&imsg, &id, &uid, &gid,
+			    &errstr) == -1)
+				fuzz_fail("CRED_REQ: %s", errstr);
 			memset(&reply, 0, sizeof(reply));
-			reply.mcr_id = req.mcq_id;
+			reply.mcr_id = id;
 			reply.mcr_flags = CRED_ALLOWED |
 			    (trusted ? CRED_TRUSTED : 0);
 			strlcpy(reply.mcr_name, trusted ? "root" : "alice",
 			    sizeof(reply.mcr_name));
-			imsg_compose(&fake_parent, IMSG_CTL_CRED_REPLY, 0, 0,
-			    -1, &reply, sizeof(reply));
+			msg_send_cred_reply(&fake_parent, &reply);
 		}
 		imsg_free(&imsg);
 	}
@@ -617,11 +619,8 @@ listen_socket(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct {
-		struct msg_build_users	hdr;
-		uint32_t		uids[2];
-	}	users_msg;
-	int	n;
+	const uid_t	uids[] = { 30001, 30002 };
+	int		n;
 
 	(void)argc;
 	(void)argv;
@@ -640,7 +639,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	event_init();
 	fake_channel(&fake_parent, &setup.cs_parent, IMSG_MAXSIZE_DEFAULT);
 	fake_channel(&fake_store, &ibuf_store, MSG_STORE_MAXSIZE);
-	fake_channel(&fake_mount, &ibuf_mount, bmount_maxsize());
+	fake_channel(&fake_mount, &ibuf_mount, MSG_MOUNT_MAXSIZE);
 	imsgbuf_set_fdpass(&ibuf_store, 0);
 	setup.cs_listen = listen_socket();
 	imsgev_init(&builder_env.be_parent, &setup.cs_parent, PROC_PARENT,
@@ -650,15 +649,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	imsgev_init(&builder_env.be_mount, &ibuf_mount, PROC_MOUNT,
 	    builder_dispatch_mount);
 	/* Build users as the parent pushes them: two of group 30000. */
-	users_msg.hdr.mbu_gid = 30000;
-	users_msg.hdr.mbu_nuids = 2;
-	users_msg.uids[0] = 30001;
-	users_msg.uids[1] = 30002;
-	imsg_compose(&fake_parent, IMSG_CTL_BUILD_USERS, 0, 0, -1, &users_msg,
-	    sizeof(users_msg));
+	msg_send_build_users(&fake_parent, 30000, uids, 2);
 	pongs_missing = 2;
-	imsgev_compose(&builder_env.be_store, IMSG_STORE_PING, 0, -1, NULL, 0);
-	imsgev_compose(&builder_env.be_mount, IMSG_MOUNT_PING, 0, -1, NULL, 0);
+	msg_send_empty(builder_store(), IMSG_STORE_PING, 0);
+	msg_send_empty(builder_mount(), IMSG_MOUNT_PING, 0);
 	for (n = 0; pongs_missing > 0 && n < IDLE_ROUNDS; n++)
 		turn();
 	if (pongs_missing > 0)

@@ -32,6 +32,7 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@ struct capture {
 };
 
 static struct fuzz_chan	 chan;
+static struct fuzz_chan	 capch;	/* encoders write on capch.fc_send */
 
 static const uint32_t	 types[] = {
 	IMSG_MOUNT_BUILD_START, IMSG_MOUNT_BUILD_ITEM, IMSG_MOUNT_BUILD_GO,
@@ -70,8 +72,7 @@ static const uint32_t	 types[] = {
 	IMSG_MOUNT_BUILD_SOCKET
 };
 
-static void	cap_compose(void *, uint32_t, uint32_t, int, const void *,
-		    size_t);
+static void	cap_take(struct capture *);
 static void	cap_free(struct capture *);
 static void	cap_same(const char *, const struct capture *,
 		    const struct capture *);
@@ -87,15 +88,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fuzz_quiet();
 	fuzz_chan_open(&chan, MSG_MOUNT_MAXSIZE - IMSG_HEADER_SIZE);
+	fuzz_chan_open(&capch, MSG_MOUNT_MAXSIZE - IMSG_HEADER_SIZE);
 	return (0);
 }
 
 static void
-cap_compose(void *arg, uint32_t type, uint32_t peerid, int fd,
-    const void *data, size_t len)
+cap_add(struct capture *cp, struct imsg *imsg)
 {
-	struct capture	*cp = arg;
 	struct capmsg	*cm;
+	const void	*data;
 
 	if (cp->cp_n == cp->cp_cap) {
 		cp->cp_cap = cp->cp_cap * 2 + 8;
@@ -105,14 +106,40 @@ cap_compose(void *arg, uint32_t type, uint32_t peerid, int fd,
 			fuzz_fail("reallocarray");
 	}
 	cm = &cp->cp_msgs[cp->cp_n++];
-	cm->cm_type = type;
-	cm->cm_peerid = peerid;
-	cm->cm_fd = fd;
-	cm->cm_len = len;
-	if ((cm->cm_data = malloc(len + 1)) == NULL)
+	cm->cm_type = imsg_get_type(imsg);
+	cm->cm_peerid = imsg_get_peerid(imsg);
+	cm->cm_fd = imsg_get_fd(imsg);
+	data = imsg_get_buf(imsg, &cm->cm_len);
+	if ((cm->cm_data = malloc(cm->cm_len + 1)) == NULL)
 		fuzz_fail("malloc");
-	if (len > 0)
-		memcpy(cm->cm_data, data, len);
+	if (cm->cm_len > 0)
+		memcpy(cm->cm_data, data, cm->cm_len);
+}
+
+/* What the encoders queued on capch, as it went over, into cp. */
+static void
+cap_take(struct capture *cp)
+{
+	struct imsg	imsg;
+	ssize_t		n;
+	int		rc;
+
+	for (;;) {
+		if (imsgbuf_queuelen(&capch.fc_send) > 0 &&
+		    imsgbuf_write(&capch.fc_send) == -1)
+			fuzz_fail("imsgbuf_write");
+		if ((n = imsgbuf_read(&capch.fc_recv)) == -1 &&
+		    errno != EAGAIN)
+			fuzz_fail("imsgbuf_read");
+		while ((rc = imsgbuf_get(&capch.fc_recv, &imsg)) == 1) {
+			cap_add(cp, &imsg);
+			imsg_free(&imsg);
+		}
+		if (rc == -1)
+			fuzz_fail("imsgbuf_get");
+		if (imsgbuf_queuelen(&capch.fc_send) == 0 && n == -1)
+			break;
+	}
 }
 
 static void
@@ -167,7 +194,7 @@ cap_recv(const struct capmsg *cm, struct imsg *imsg)
 static int
 resend(struct imsg *imsg, struct capture *cp)
 {
-	struct msg_mount_chan	 mc;
+	struct imsgbuf		*mc = &capch.fc_send;
 	const char		*errstr;
 	char			*path, msg[MSG_MOUNT_ERROR_MAX];
 	uint64_t		 id;
@@ -175,8 +202,6 @@ resend(struct imsg *imsg, struct capture *cp)
 	pid_t			 pid;
 	int			 fd, status, rc = 0;
 
-	mc.mc_compose = cap_compose;
-	mc.mc_arg = cp;
 	peerid = imsg_get_peerid(imsg);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_MOUNT_BUILD_GO:
@@ -184,39 +209,39 @@ resend(struct imsg *imsg, struct capture *cp)
 	case IMSG_MOUNT_BUILD_CLEANUP:
 		if (msg_recv_build_id(imsg, &id, &errstr) == -1)
 			return (-1);
-		rc = msg_send_build_id(&mc, imsg_get_type(imsg), id);
+		rc = msg_send_build_id(mc, imsg_get_type(imsg), id);
 		break;
 	case IMSG_MOUNT_BUILD_STARTED:
 		if (msg_recv_started(imsg, &id, &pid, &fd, &errstr) == -1)
 			return (-1);
-		rc = msg_send_started(&mc, id, pid, fd);
+		rc = msg_send_started(mc, id, pid, fd);
 		break;
 	case IMSG_MOUNT_BUILD_SOCKET:
 		if (msg_recv_build_socket(imsg, &id, &fd, &errstr) == -1)
 			return (-1);
-		rc = msg_send_build_socket(&mc, id, fd);
+		rc = msg_send_build_socket(mc, id, fd);
 		break;
 	case IMSG_MOUNT_BUILD_EXITED:
 		if (msg_recv_exited(imsg, &id, &status, &fd, &errstr) == -1)
 			return (-1);
-		rc = msg_send_exited(&mc, id, status, fd);
+		rc = msg_send_exited(mc, id, status, fd);
 		break;
 	case IMSG_MOUNT_BIND_PATH:
 		if (msg_recv_bind_path(imsg, SD, &id, &path, &errstr) == -1)
 			return (-1);
-		rc = msg_send_bind_path(&mc, peerid, id, path);
+		rc = msg_send_bind_path(mc, peerid, id, path);
 		free(path);
 		break;
 	case IMSG_MOUNT_OK:
 		if (msg_recv_mount_ok(imsg, &id, &req, &errstr) == -1)
 			return (-1);
-		rc = msg_send_mount_ok(&mc, peerid, id, req);
+		rc = msg_send_mount_ok(mc, peerid, id, req);
 		break;
 	case IMSG_MOUNT_ERROR:
 		if (msg_recv_mount_error(imsg, &id, &req, msg, sizeof(msg),
 		    &errstr) == -1)
 			return (-1);
-		rc = msg_send_mount_error(&mc, peerid, id, req, msg);
+		rc = msg_send_mount_error(mc, peerid, id, req, msg);
 		break;
 	default:
 		fuzz_fail("no decoder for type %u", imsg_get_type(imsg));
@@ -224,6 +249,7 @@ resend(struct imsg *imsg, struct capture *cp)
 	if (rc == -1)
 		fuzz_fail("type %u: decoded but does not encode",
 		    imsg_get_type(imsg));
+	cap_take(cp);
 	return (0);
 }
 
@@ -277,21 +303,19 @@ recv_build(const struct capture *cp, struct msg_mount_build *mb)
 static void
 check_build(const struct msg_mount_build *mb)
 {
-	struct msg_mount_chan	mc;
 	struct msg_mount_build	mb2;
 	struct capture		c1, c2;
 
 	memset(&c1, 0, sizeof(c1));
 	memset(&c2, 0, sizeof(c2));
-	mc.mc_compose = cap_compose;
-	mc.mc_arg = &c1;
-	if (msg_send_build(&mc, mb) == -1)
+	if (msg_send_build(&capch.fc_send, mb) == -1)
 		fuzz_fail("a build accepted at GO does not encode");
+	cap_take(&c1);
 	memset(&mb2, 0, sizeof(mb2));
 	recv_build(&c1, &mb2);
-	mc.mc_arg = &c2;
-	if (msg_send_build(&mc, &mb2) == -1)
+	if (msg_send_build(&capch.fc_send, &mb2) == -1)
 		fuzz_fail("a re-received build does not encode");
+	cap_take(&c2);
 	cap_same("build", &c1, &c2);
 	msg_mount_build_free(&mb2);
 	cap_free(&c1);

@@ -15,7 +15,7 @@
  */
 
 /*
- * The storeproc message decoders of common/msg_store.c and msg_ctl.c,
+ * The storeproc message decoders of common/msg_store_*.c and msg_ctl.c,
  * each fed the type it is used with, over a real imsg channel.  Input:
  * a 4-byte little-endian imsg type, a flags byte (bit 0: pass a
  * descriptor along) and the payload.
@@ -140,7 +140,7 @@ r_path(struct imsg *imsg, uint32_t type, uint32_t sid)
 
 	if (msg_recv_path(imsg, SD, &path, &fd, &errstr) == -1)
 		return (-1);
-	if (msg_send_path(&iev, type, sid, path, fd) == -1)
+	if (msg_send_path(iev.iev_ibuf, type, sid, path, fd) == -1)
 		fuzz_fail("msg_send_path refuses a received path");
 	free(path);
 	return (0);
@@ -155,7 +155,7 @@ r_paths(struct imsg *imsg, uint32_t type, uint32_t sid)
 
 	if (msg_recv_paths(imsg, SD, 0, &paths, &npaths, &errstr) == -1)
 		return (-1);
-	if (msg_send_paths(&iev, type, sid, paths, npaths) == -1)
+	if (msg_send_paths(iev.iev_ibuf, type, sid, paths, npaths) == -1)
 		fuzz_fail("msg_send_paths refuses received paths");
 	wire_strings_free(paths, npaths);
 	return (0);
@@ -170,7 +170,7 @@ r_derived(struct imsg *imsg, uint32_t type, uint32_t sid)
 
 	if (msg_recv_paths(imsg, SD, 1, &paths, &npaths, &errstr) == -1)
 		return (-1);
-	if (msg_send_paths(&iev, type, sid, paths, npaths) == -1)
+	if (msg_send_paths(iev.iev_ibuf, type, sid, paths, npaths) == -1)
 		fuzz_fail("msg_send_paths refuses received paths");
 	wire_strings_free(paths, npaths);
 	return (0);
@@ -183,7 +183,7 @@ r_empty(struct imsg *imsg, uint32_t type, uint32_t sid)
 
 	if (msg_recv_empty(imsg, &errstr) == -1)
 		return (-1);
-	msg_send_empty(&iev, type, sid);
+	msg_send_empty(iev.iev_ibuf, type, sid);
 	return (0);
 }
 
@@ -207,7 +207,7 @@ r_text(struct imsg *imsg, uint32_t type, uint32_t sid)
 	}
 	if (msg_recv_text(imsg, max, &text, &errstr) == -1)
 		return (-1);
-	if (msg_send_text(&iev, type, sid, text) == -1)
+	if (msg_send_text(iev.iev_ibuf, type, sid, text) == -1)
 		fuzz_fail("msg_send_text refuses a received text");
 	free(text);
 	return (0);
@@ -223,7 +223,7 @@ r_add(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_add(imsg, SD, &ma, &fd, &errstr) == -1)
 		return (-1);
-	if (msg_send_add(&iev, sid, &ma, fd) == -1)
+	if (msg_send_add(iev.iev_ibuf, sid, &ma, fd) == -1)
 		fuzz_fail("msg_send_add refuses a received add");
 	msg_add_free(&ma);
 	return (0);
@@ -239,7 +239,7 @@ r_add_nar(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_add_nar(imsg, SD, &man, &fd, &errstr) == -1)
 		return (-1);
-	if (msg_send_add_nar(&iev, sid, &man, fd) == -1)
+	if (msg_send_add_nar(iev.iev_ibuf, sid, &man, fd) == -1)
 		fuzz_fail("msg_send_add_nar refuses a received add");
 	msg_add_nar_free(&man);
 	return (0);
@@ -260,9 +260,9 @@ r_info(struct imsg *imsg, uint32_t type, uint32_t sid)
 			wire_path_info_free(&pi);
 			return (-1);
 		}
-		msg_send_info_hint(&iev, &pi);
+		msg_send_info_hint(iev.iev_ibuf, &pi);
 	} else
-		msg_send_info(&iev, sid, found, found ? &pi : NULL);
+		msg_send_info(iev.iev_ibuf, sid, found, found ? &pi : NULL);
 	wire_path_info_free(&pi);
 	return (0);
 }
@@ -277,7 +277,7 @@ r_outputs(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_outputs(imsg, SD, &outs, &nouts, &errstr) == -1)
 		return (-1);
-	msg_send_outputs(&iev, sid, outs, nouts);
+	msg_send_outputs(iev.iev_ibuf, sid, outs, nouts);
 	msg_outputs_free(outs, nouts);
 	return (0);
 }
@@ -291,7 +291,7 @@ r_missing(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_missing(imsg, SD, &mm, &errstr) == -1)
 		return (-1);
-	msg_send_missing(&iev, sid, &mm);
+	msg_send_missing(iev.iev_ibuf, sid, &mm);
 	msg_missing_free(&mm);
 	return (0);
 }
@@ -305,7 +305,7 @@ r_gc(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_gc(imsg, SD, &mg, &errstr) == -1)
 		return (-1);
-	if (msg_send_gc(&iev, sid, &mg) == -1)
+	if (msg_send_gc(iev.iev_ibuf, sid, &mg) == -1)
 		fuzz_fail("msg_send_gc refuses a received request");
 	msg_gc_free(&mg);
 	return (0);
@@ -320,7 +320,7 @@ r_gc_result(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_gc_result(imsg, SD, &mgr, &errstr) == -1)
 		return (-1);
-	msg_send_gc_result(&iev, sid, &mgr);
+	msg_send_gc_result(iev.iev_ibuf, sid, &mgr);
 	msg_gc_result_free(&mgr);
 	return (0);
 }
@@ -335,7 +335,7 @@ r_roots(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_roots(imsg, SD, &roots, &nroots, &errstr) == -1)
 		return (-1);
-	msg_send_roots(&iev, sid, roots, nroots);
+	msg_send_roots(iev.iev_ibuf, sid, roots, nroots);
 	msg_roots_free(roots, nroots);
 	return (0);
 }
@@ -350,7 +350,7 @@ r_add_sigs(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_add_sigs(imsg, SD, &path, &sigs, &nsigs, &errstr) == -1)
 		return (-1);
-	if (msg_send_add_sigs(&iev, sid, path, sigs, nsigs) == -1)
+	if (msg_send_add_sigs(iev.iev_ibuf, sid, path, sigs, nsigs) == -1)
 		fuzz_fail("msg_send_add_sigs refuses received sigs");
 	free(path);
 	wire_strings_free(sigs, nsigs);
@@ -366,7 +366,7 @@ r_verify(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_verify(imsg, &check, &repair, &errstr) == -1)
 		return (-1);
-	msg_send_verify(&iev, sid, check, repair);
+	msg_send_verify(iev.iev_ibuf, sid, check, repair);
 	return (0);
 }
 
@@ -382,7 +382,7 @@ r_verify_result(struct imsg *imsg, uint32_t type, uint32_t sid)
 	if (msg_recv_verify_result(imsg, SD, &errors, &drvs, &ndrvs,
 	    &errstr) == -1)
 		return (-1);
-	msg_send_verify_result(&iev, sid, errors, drvs, ndrvs);
+	msg_send_verify_result(iev.iev_ibuf, sid, errors, drvs, ndrvs);
 	wire_strings_free(drvs, ndrvs);
 	return (0);
 }
@@ -398,7 +398,7 @@ r_readlinks(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)sid;
 	if (msg_recv_readlinks(imsg, &links, &nlinks, &errstr) == -1)
 		return (-1);
-	if (msg_send_readlinks(&iev, links, nlinks) == -1)
+	if (msg_send_readlinks(iev.iev_ibuf, links, nlinks) == -1)
 		fuzz_fail("msg_send_readlinks refuses received links");
 	wire_strings_free(links, nlinks);
 	return (0);
@@ -430,7 +430,7 @@ r_drv(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_drv(imsg, &text, &len, &errstr) == -1)
 		return (-1);
-	msg_send_drv(&iev, sid, text, len);
+	msg_send_drv(iev.iev_ibuf, sid, text, len);
 	free(text);
 	return (0);
 }
@@ -445,7 +445,7 @@ r_build_outputs(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_build_outputs(imsg, SD, &mb, &fd, &errstr) == -1)
 		return (-1);
-	if (msg_send_build_outputs(&iev, sid, &mb, fd) == -1)
+	if (msg_send_build_outputs(iev.iev_ibuf, sid, &mb, fd) == -1)
 		fuzz_fail("msg_send_build_outputs refuses a received build");
 	msg_build_free(&mb);
 	return (0);
@@ -460,7 +460,7 @@ r_build_result(struct imsg *imsg, uint32_t type, uint32_t sid)
 	(void)type;
 	if (msg_recv_build_result(imsg, SD, &mr, &errstr) == -1)
 		return (-1);
-	msg_send_build_result(&iev, sid, &mr);
+	msg_send_build_result(iev.iev_ibuf, sid, &mr);
 	msg_build_result_free(&mr);
 	return (0);
 }

@@ -285,29 +285,37 @@ def gen_msg(paths, infos):
         store('IMSG_STORE_ADD_NAR', wstr(i['path']) + pi +
               u64(0) + u64(0) + u64(0), 1)
     store('IMSG_STORE_INFO', u64(0))
-    gen_mount(ps)
+    gen_mount(ps, T)
 
-def gen_mount(ps):
+def gen_mount(ps, T):
+    # msg.h's encoding: every field a u64, strings as the worker protocol.
     def rec(sel, flags, p): return struct.pack('<BBH', sel, flags, len(p)) + p
-    def item(kind, s, opt=0): return struct.pack('<QII', 9, kind, opt) + s
-    inputs = [p.encode() + b'\0' for p in ps]
-    start = struct.pack('<QIIIIIII', 9, 30001, 30000, 0, 2, 2,
-                        len(inputs), 1) + b'\0' * 4
-    seq = (rec(0, 0, start) + rec(1, 0, item(1, b'/bin/sh\0')) +
-           rec(1, 0, item(2, b'-c\0')) + rec(1, 0, item(2, b'echo\0')) +
-           rec(1, 0, item(3, b'out=/nix/store/x\0')) +
-           rec(1, 0, item(3, b'NIX_BUILD_CORES=1\0')) +
-           b''.join(rec(1, 0, item(4, p)) for p in inputs) +
-           rec(1, 0, item(5, b'/bin/sh\0/bin/busybox\0', 1)) +
+    def item(kind, *s, opt=0):
+        return u64(9) + u64(kind) + u64(opt) + b''.join(wstr(x) for x in s)
+    start = b''.join(u64(x) for x in [9, 30001, 30000, 0, 2, 2, len(ps), 1,
+                                       0])
+    seq = (rec(0, 0, start) + rec(1, 0, item(1, '/bin/sh')) +
+           rec(1, 0, item(2, '-c')) + rec(1, 0, item(2, 'echo')) +
+           rec(1, 0, item(3, 'out=/nix/store/x')) +
+           rec(1, 0, item(3, 'NIX_BUILD_CORES=1')) +
+           b''.join(rec(1, 0, item(4, p)) for p in ps) +
+           rec(1, 0, item(5, '/bin/sh', '/bin/busybox', opt=1)) +
            rec(2, 0, u64(9)))
     put('msg_mount', seq)
-    put('msg_mount', rec(3, 1, struct.pack('<Qi', 9, 42) + b'\0' * 4))
-    put('msg_mount', rec(4, 1, struct.pack('<Qi', 9, 0) + b'\0' * 4))
+    # Build-dir files: one in two parts, one kept the spawner's.
+    fstart = b''.join(u64(x) for x in [9, 30001, 30000, 0, 0, 0, 0, 0, 3])
+    put('msg_mount', rec(0, 0, fstart) + rec(1, 0, item(1, '/bin/sh')) +
+        rec(1, 0, item(6, '.attrs.json', '{"a":')) +
+        rec(1, 0, item(6, '.attrs.json', '1}')) +
+        rec(1, 0, item(6, 'closure', '/nix/store/x\n\n0\n', opt=1)) +
+        rec(2, 0, u64(9)))
+    put('msg_mount', rec(3, 1, u64(9) + u64(42)))
+    put('msg_mount', rec(4, 1, u64(9) + u64(0)))
     put('msg_mount', rec(5, 0, u64(9)) + rec(6, 0, u64(9)))
-    put('msg_mount', rec(7, 0, u64(9) + ps[0].encode() + b'\0'))
-    put('msg_mount', rec(8, 0, struct.pack('<QI', 9, 2) + b'\0' * 4))
-    put('msg_mount', rec(9, 0, struct.pack('<QI', 9, 2) + b'refused\0' +
-                         b'\0' * 248 + b'\0' * 4))
+    put('msg_mount', rec(7, 0, u64(9) + wstr(ps[0])))
+    put('msg_mount', rec(8, 0, u64(9) + u64(T['IMSG_MOUNT_BIND_PATH'])))
+    put('msg_mount', rec(9, 0, u64(9) + u64(T['IMSG_MOUNT_BUILD_GO']) +
+                         wstr('refused')))
     put('msg_mount', rec(10, 1, u64(9)))
 
 # imsg framing: whole messages, split ones, descriptors on the way.

@@ -110,7 +110,7 @@ perm_error(struct imsg *imsg, uint64_t id, const char *why)
 {
 	log_warnx("refused %s of build %llu from builderproc: %s",
 	    imsg_type_name(imsg_get_type(imsg)), (unsigned long long)id, why);
-	msg_send_mount_error(&mount_to_builder, imsg_get_peerid(imsg), id,
+	msg_send_mount_error(mount_to_builder, imsg_get_peerid(imsg), id,
 	    imsg_get_type(imsg), why);
 }
 
@@ -265,7 +265,7 @@ perm_handle_go(struct imsg *imsg)
 		return;
 	}
 	mq->mq_state = MQ_SPAWNING;
-	if (msg_send_build(&mount_to_spawner, &mq->mq_build) == -1)
+	if (msg_send_build(mount_to_spawner, &mq->mq_build) == -1)
 		fatalx("%s: a checked build did not encode", __func__);
 }
 
@@ -287,7 +287,7 @@ perm_handle_kill(struct imsg *imsg)
 	/* Its EXITED is on its way, or was sent: nothing to add. */
 	if (mq->mq_state != MQ_SPAWNING && mq->mq_state != MQ_RUNNING)
 		return;
-	msg_send_build_id(&mount_to_spawner, IMSG_MOUNT_BUILD_KILL, id);
+	msg_send_build_id(mount_to_spawner, IMSG_MOUNT_BUILD_KILL, id);
 }
 
 void
@@ -306,7 +306,7 @@ perm_handle_cleanup(struct imsg *imsg)
 		return;
 	}
 	mq->mq_state = MQ_CLEANING;
-	msg_send_build_id(&mount_to_spawner, IMSG_MOUNT_BUILD_CLEANUP, id);
+	msg_send_build_id(mount_to_spawner, IMSG_MOUNT_BUILD_CLEANUP, id);
 }
 
 void
@@ -327,7 +327,7 @@ perm_handle_bind(struct imsg *imsg)
 	else if ((mq->mq_build.mmb_flags & MOUNT_F_RECURSIVE) == 0)
 		perm_error(imsg, id, "build is not recursive");
 	else
-		msg_send_bind_path(&mount_to_spawner, imsg_get_peerid(imsg),
+		msg_send_bind_path(mount_to_spawner, imsg_get_peerid(imsg),
 		    id, path);
 	free(path);
 }
@@ -355,7 +355,7 @@ perm_spawner_reply(struct imsg *imsg)
 		    mq->mq_state != MQ_SPAWNING)
 			return (-1);
 		mq->mq_state = MQ_RUNNING;
-		return (msg_send_started(&mount_to_builder, id, pid, fd));
+		return (msg_send_started(mount_to_builder, id, pid, fd));
 	case IMSG_MOUNT_BUILD_SOCKET:
 		if (msg_recv_build_socket(imsg, &id, &fd, &errstr) == -1)
 			return (-1);
@@ -365,21 +365,21 @@ perm_spawner_reply(struct imsg *imsg)
 			close(fd);
 			return (-1);
 		}
-		return (msg_send_build_socket(&mount_to_builder, id, fd));
+		return (msg_send_build_socket(mount_to_builder, id, fd));
 	case IMSG_MOUNT_BUILD_EXITED:
 		if (msg_recv_exited(imsg, &id, &status, &fd, &errstr) == -1 ||
 		    (mq = perm_find(id)) == NULL ||
 		    mq->mq_state != MQ_RUNNING)
 			return (-1);
 		mq->mq_state = MQ_EXITED;
-		return (msg_send_exited(&mount_to_builder, id, status, fd));
+		return (msg_send_exited(mount_to_builder, id, status, fd));
 	case IMSG_MOUNT_OK:
 		if (msg_recv_mount_ok(imsg, &id, &req, &errstr) == -1 ||
 		    (mq = perm_find(id)) == NULL)
 			return (-1);
 		if (req == IMSG_MOUNT_BUILD_CLEANUP)
 			perm_forget(mq);
-		return (msg_send_mount_ok(&mount_to_builder,
+		return (msg_send_mount_ok(mount_to_builder,
 		    imsg_get_peerid(imsg), id, req));
 	case IMSG_MOUNT_ERROR:
 		if (msg_recv_mount_error(imsg, &id, &req, msg, sizeof(msg),
@@ -389,7 +389,7 @@ perm_spawner_reply(struct imsg *imsg)
 		if (req == IMSG_MOUNT_BUILD_GO ||
 		    req == IMSG_MOUNT_BUILD_CLEANUP)
 			perm_forget(mq);
-		return (msg_send_mount_error(&mount_to_builder,
+		return (msg_send_mount_error(mount_to_builder,
 		    imsg_get_peerid(imsg), id, req, msg));
 	default:
 		return (-1);

@@ -40,14 +40,15 @@
 #include "child.h"
 #include "log.h"
 #include "mountproc.h"
+#include "msg.h"
 #include "priv.h"
 #include "sandbox.h"
 
 #define MOUNT_NPEERS	3	/* parent, builderproc, spawner */
 #define MOUNT_SPAWNER_EXEC	"rnixd-spawner"
 
-struct msg_mount_chan	mount_to_builder;
-struct msg_mount_chan	mount_to_spawner;
+struct imsgbuf		*mount_to_builder;
+struct imsgbuf		*mount_to_spawner;
 
 static struct child_setup	setup;
 static struct mount_peer	peers[MOUNT_NPEERS];
@@ -102,10 +103,10 @@ main(int argc, char *argv[])
 	    imsgbuf_set_maxsize(&ibuf_builder, MSG_MOUNT_MAXSIZE) == -1 ||
 	    imsgbuf_set_maxsize(&ibuf_spawner, MSG_MOUNT_MAXSIZE) == -1)
 		fatal("imsgbuf_init");
-	msg_mount_chan_ibuf(&mount_to_builder, &ibuf_builder);
-	msg_mount_chan_ibuf(&mount_to_spawner, &ibuf_spawner);
+	mount_to_builder = &ibuf_builder;
+	mount_to_spawner = &ibuf_spawner;
 	/* The spawner's first message; it has no config parser. */
-	if (msg_send_spawner_setup(&mount_to_spawner, uid, gid,
+	if (msg_send_spawner_setup(mount_to_spawner, uid, gid,
 	    setup.cs_conf.conf_store_dir, setup.cs_conf.conf_state_dir) == -1)
 		fatalx("store-dir or state-dir too long for the spawner");
 	peers[0] = (struct mount_peer){ PROC_PARENT, "parent",
@@ -323,15 +324,17 @@ mount_dispatch_parent(struct mount_peer *mp, struct imsg *imsg)
 static int
 mount_dispatch_builder(struct mount_peer *mp, struct imsg *imsg)
 {
+	const char	*errstr;
+
 	switch (imsg_get_type(imsg)) {
 	case IMSG_MOUNT_PING:
-		if (imsg_get_len(imsg) != 0) {
-			log_warnx("MOUNT_PING with a payload");
+		if (msg_recv_empty(imsg, &errstr) == -1) {
+			log_warnx("bad MOUNT_PING from builderproc: %s",
+			    errstr);
 			break;
 		}
-		if (imsg_compose(mp->mp_ibuf, IMSG_MOUNT_PONG,
-		    imsg_get_peerid(imsg), 0, -1, NULL, 0) == -1)
-			fatal("imsg_compose");
+		msg_send_empty(mp->mp_ibuf, IMSG_MOUNT_PONG,
+		    imsg_get_peerid(imsg));
 		break;
 	case IMSG_MOUNT_BUILD_START:
 		perm_handle_start(imsg);

@@ -72,8 +72,8 @@ struct mount_group {
 };
 
 /* mountproc.c */
-extern struct msg_mount_chan	mount_to_builder;
-extern struct msg_mount_chan	mount_to_spawner;
+extern struct imsgbuf		*mount_to_builder;
+extern struct imsgbuf		*mount_to_spawner;
 
 /* mount_perm.c */
 void	perm_init(const struct rnixd_conf *);

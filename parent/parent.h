@@ -67,10 +67,10 @@ void	parent_send_config(struct child *, const struct rnixd_conf *);
 void	parent_stop_children(void);
 
 /* parent_cred.c */
-void	parent_handle_cred_req(struct child *, struct imsg *);
+int	parent_handle_cred_req(struct child *, struct imsg *);
 void	parent_send_build_users(struct child *);
 
 /* parent_roots.c */
-void	parent_handle_readlinks(struct child *, struct imsg *);
+int	parent_handle_readlinks(struct child *, struct imsg *);
 
 #endif /* RNIXD_PARENT_H */

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "msg_ctl.h"
 #include "parent.h"
 
 #define CRED_NGROUPS_MAX	256
@@ -97,20 +98,24 @@ parent_cred_is_build_user(const struct cred_user *cu)
 	return (0);
 }
 
-void
+int
 parent_handle_cred_req(struct child *ch, struct imsg *imsg)
 {
-	struct msg_cred_req	req;
-	struct msg_cred_reply	reply;
-	struct cred_user	cu;
+	struct msg_cred_reply	 reply;
+	struct cred_user	 cu;
+	const char		*errstr;
+	uint32_t		 id;
+	uid_t			 uid;
+	gid_t			 gid;
 
-	/* Only builderproc serves clients; anything else is a broken peer. */
-	if (ch->ch_proc != PROC_BUILDER ||
-	    imsg_get_data(imsg, &req, sizeof(req)) == -1)
-		fatalx("bad CTL_CRED_REQ from %s", proc_name(ch->ch_proc));
+	if (msg_recv_cred_req(imsg, &id, &uid, &gid, &errstr) == -1) {
+		log_warnx("bad CTL_CRED_REQ from %s: %s",
+		    proc_name(ch->ch_proc), errstr);
+		return (-1);
+	}
 	memset(&reply, 0, sizeof(reply));
-	reply.mcr_id = req.mcq_id;
-	if (parent_cred_lookup(req.mcq_uid, req.mcq_gid, &cu) == 0) {
+	reply.mcr_id = id;
+	if (parent_cred_lookup(uid, gid, &cu) == 0) {
 		strlcpy(reply.mcr_name, cu.cu_name, sizeof(reply.mcr_name));
 		if (parent_cred_is_build_user(&cu))
 			reply.mcr_flags |= CRED_BUILD_USER;
@@ -121,46 +126,51 @@ parent_handle_cred_req(struct child *ch, struct imsg *imsg)
 		    &parent_conf->conf_allowed_users))
 			reply.mcr_flags |= CRED_ALLOWED;
 	}
-	log_debug("client uid %u (%s): flags %#x", req.mcq_uid, reply.mcr_name,
+	log_debug("client uid %u (%s): flags %#x", uid, reply.mcr_name,
 	    reply.mcr_flags);
 	if (reply.mcr_flags & CRED_ALLOWED)
-		parent_user_dirs(parent_conf, reply.mcr_name, req.mcq_uid);
-	if (imsg_compose(&ch->ch_ibuf, IMSG_CTL_CRED_REPLY, 0, 0, -1, &reply,
-	    sizeof(reply)) == -1)
-		fatal("imsg_compose");
+		parent_user_dirs(parent_conf, reply.mcr_name, uid);
+	msg_send_cred_reply(&ch->ch_ibuf, &reply);
+	return (0);
 }
 
 /*
  * builderproc hands one build user to each running build; it cannot
  * read /etc/group, so it gets the members of build-users-group from
  * here (as Nix takes them: the group's member list, each a user that
- * exists), when it is ready and after each reload.
+ * exists), when it is ready and after each reload.  root never builds
+ * and a member listed twice is one user: both are left out here, and
+ * the receiver refuses a list that has them.
  */
 void
 parent_send_build_users(struct child *ch)
 {
-	struct msg_build_users	 hdr;
-	struct group		*gr;
-	struct passwd		*pw;
-	uint32_t		*buf;
-	size_t			 n = 0, i;
+	struct group	*gr;
+	struct passwd	*pw;
+	uid_t		*uids;
+	gid_t		 gid = 0;
+	size_t		 n = 0, i, j;
 
-	memset(&hdr, 0, sizeof(hdr));
-	if ((buf = calloc(MSG_BUILD_USERS_MAX + 4, sizeof(*buf))) == NULL)
+	if ((uids = calloc(MSG_BUILD_USERS_MAX, sizeof(*uids))) == NULL)
 		fatal("calloc");
 	if ((gr = getgrnam(parent_conf->conf_build_users_group)) != NULL) {
-		hdr.mbu_gid = gr->gr_gid;
+		gid = gr->gr_gid;
 		/* glibc keeps getpwnam's answer apart from getgrnam's. */
 		for (i = 0; gr->gr_mem[i] != NULL && n < MSG_BUILD_USERS_MAX;
-		    i++)
-			if ((pw = getpwnam(gr->gr_mem[i])) != NULL)
-				buf[n++] = pw->pw_uid;
+		    i++) {
+			if ((pw = getpwnam(gr->gr_mem[i])) == NULL)
+				continue;
+			if (pw->pw_uid == 0) {
+				log_warnx("build-users-group member %s is "
+				    "root: not a build user", gr->gr_mem[i]);
+				continue;
+			}
+			for (j = 0; j < n && uids[j] != pw->pw_uid; j++)
+				;
+			if (j == n)
+				uids[n++] = pw->pw_uid;
+		}
 	}
-	hdr.mbu_nuids = n;
-	memmove((char *)buf + sizeof(hdr), buf, n * sizeof(*buf));
-	memcpy(buf, &hdr, sizeof(hdr));
-	if (imsg_compose(&ch->ch_ibuf, IMSG_CTL_BUILD_USERS, 0, 0, -1, buf,
-	    sizeof(hdr) + n * sizeof(*buf)) == -1)
-		fatal("imsg_compose");
-	free(buf);
+	msg_send_build_users(&ch->ch_ibuf, gid, uids, n);
+	free(uids);
 }

@@ -21,7 +21,7 @@
  * where each one points.  The parent only looks: lstat(2) and
  * readlink(2) on each path, never following a symlink, never opening,
  * creating or removing anything.
- * The payloads are msg_store.h's CTL_READLINKS pair (msg_ctl.c).
+ * The payloads are msg_ctl.h's CTL_READLINKS pair.
  */
 #include <sys/stat.h>
 
@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "msg_store.h"
+#include "msg_ctl.h"
 #include "parent.h"
 
 /* The target of link if it is a symlink now, else NULL. */
@@ -54,7 +54,7 @@ parent_readlink(const char *link)
 	return (target);
 }
 
-void
+int
 parent_handle_readlinks(struct child *ch, struct imsg *imsg)
 {
 	struct msg_readlink	 *rl;
@@ -62,11 +62,11 @@ parent_handle_readlinks(struct child *ch, struct imsg *imsg)
 	const char		 *errstr;
 	size_t			  nlinks, i;
 
-	/* Only storeproc collects garbage; anything else is broken. */
-	if (ch->ch_proc != PROC_STORE)
-		fatalx("CTL_READLINKS from %s", proc_name(ch->ch_proc));
-	if (msg_recv_readlinks(imsg, &links, &nlinks, &errstr) == -1)
-		fatalx("bad CTL_READLINKS from storeproc: %s", errstr);
+	if (msg_recv_readlinks(imsg, &links, &nlinks, &errstr) == -1) {
+		log_warnx("bad CTL_READLINKS from %s: %s",
+		    proc_name(ch->ch_proc), errstr);
+		return (-1);
+	}
 	if ((rl = calloc(nlinks + 1, sizeof(*rl))) == NULL)
 		fatal("%s", __func__);
 	for (i = 0; i < nlinks; i++) {
@@ -80,4 +80,5 @@ parent_handle_readlinks(struct child *ch, struct imsg *imsg)
 		free(rl[i].mrl_target);
 	free(rl);
 	wire_strings_free(links, nlinks);
+	return (0);
 }

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "msg_ctl.h"
 #include "parent.h"
 
 static const char *const child_exec_names[PROC_MAX] = {
@@ -110,34 +111,20 @@ void
 parent_send_config(struct child *ch, const struct rnixd_conf *conf)
 {
 	char	*text = NULL;
-	size_t	 len = 0, off, chunk;
+	size_t	 len = 0;
 	FILE	*fp;
 
 	if ((fp = open_memstream(&text, &len)) == NULL)
 		fatal("open_memstream");
 	if (config_print(fp, conf) == -1 || fclose(fp) == EOF)
 		fatalx("cannot print configuration");
-	if (imsg_compose(&ch->ch_ibuf, IMSG_CFG_START, 0, 0, -1, NULL, 0)
-	    == -1)
-		fatal("imsg_compose");
-	for (off = 0; off < len; off += chunk) {
-		chunk = len - off;
-		if (chunk > 16 * 1024)
-			chunk = 16 * 1024;
-		if (imsg_compose(&ch->ch_ibuf, IMSG_CFG_TEXT, 0, 0, -1,
-		    text + off, chunk) == -1)
-			fatal("imsg_compose");
-	}
-	if (imsg_compose(&ch->ch_ibuf, IMSG_CFG_DONE, 0, 0, -1, NULL, 0)
-	    == -1)
-		fatal("imsg_compose");
+	msg_send_config(&ch->ch_ibuf, text, len);
 	free(text);
 }
 
 static void
 parent_link_siblings(void)
 {
-	struct msg_peer	 peer;
 	size_t		 i;
 	int		 sv[2];
 	enum proc_type	 a, b;
@@ -149,14 +136,8 @@ parent_link_siblings(void)
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0, sv) == -1)
 			fatal("socketpair");
-		peer.mp_proc = b;
-		if (imsg_compose(&children[a].ch_ibuf, IMSG_CTL_PEER, 0, 0,
-		    sv[0], &peer, sizeof(peer)) == -1)
-			fatal("imsg_compose");
-		peer.mp_proc = a;
-		if (imsg_compose(&children[b].ch_ibuf, IMSG_CTL_PEER, 0, 0,
-		    sv[1], &peer, sizeof(peer)) == -1)
-			fatal("imsg_compose");
+		msg_send_peer(&children[a].ch_ibuf, b, sv[0]);
+		msg_send_peer(&children[b].ch_ibuf, a, sv[1]);
 	}
 }
 
@@ -178,13 +159,9 @@ parent_spawn_children(int debug, int verbose, int listenfd)
 		parent_send_config(&children[proc], parent_conf);
 	}
 	parent_link_siblings();
-	if (imsg_compose(&children[PROC_BUILDER].ch_ibuf, IMSG_CTL_LISTEN, 0,
-	    0, listenfd, NULL, 0) == -1)
-		fatal("imsg_compose");
+	msg_send_listen(&children[PROC_BUILDER].ch_ibuf, listenfd);
 	for (proc = PROC_STORE; proc < PROC_MAX; proc++) {
-		if (imsg_compose(&children[proc].ch_ibuf, IMSG_CTL_READY, 0,
-		    0, -1, NULL, 0) == -1)
-			fatal("imsg_compose");
+		msg_send_ready(&children[proc].ch_ibuf);
 		if (imsgbuf_flush(&children[proc].ch_ibuf) == -1)
 			fatal("sending setup to %s", proc_name(proc));
 	}

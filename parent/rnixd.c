@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "msg_store.h"
+#include "msg_ctl.h"
 #include "parent.h"
 
 struct rnixd_conf	*parent_conf;
@@ -45,6 +45,11 @@ static int		 conffile_given;
 
 static void	parent_loop(int);
 static int	parent_dispatch_child(struct child *);
+static int	parent_dispatch_store(struct child *, struct imsg *);
+static int	parent_dispatch_builder(struct child *, struct imsg *);
+static int	parent_dispatch_mount(struct child *, struct imsg *);
+static int	parent_unexpected(struct child *, struct imsg *);
+static int	parent_handle_ready(struct child *, struct imsg *);
 static void	parent_reload(void);
 static int	parent_reap(void);
 static struct rnixd_conf *parent_load_config(FILE *);
@@ -135,7 +140,7 @@ main(int argc, char *argv[])
 	parent_spawn_children(debug, verbose, listenfd);
 	/* storeproc's root lookups outgrow the default message size. */
 	if (imsgbuf_set_maxsize(&children[PROC_STORE].ch_ibuf,
-	    MSG_STORE_MAXSIZE) == -1)
+	    MSG_READLINKS_MAXSIZE) == -1)
 		fatal("imsgbuf_set_maxsize");
 	setproctitle("parent");
 	log_info("startup");
@@ -268,9 +273,16 @@ parent_wait_lost(struct child *ch)
 		    proc_name(ch->ch_proc));
 }
 
+/* One dispatcher per child: what each may ask of us. */
 static int
 parent_dispatch_child(struct child *ch)
 {
+	static int	(*const dispatch[PROC_MAX])(struct child *,
+			    struct imsg *) = {
+		[PROC_STORE] = parent_dispatch_store,
+		[PROC_BUILDER] = parent_dispatch_builder,
+		[PROC_MOUNT] = parent_dispatch_mount,
+	};
 	struct imsg	imsg;
 	ssize_t		n;
 	int		rc;
@@ -282,37 +294,89 @@ parent_dispatch_child(struct child *ch)
 		return (-1);
 	}
 	while ((rc = imsgbuf_get(&ch->ch_ibuf, &imsg)) == 1) {
-		switch (imsg_get_type(&imsg)) {
-		case IMSG_CTL_READY:
-			ch->ch_ready = 1;
-			log_debug("%s ready", proc_name(ch->ch_proc));
-			if (ch->ch_proc == PROC_BUILDER)
-				parent_send_build_users(ch);
-			if (children[PROC_STORE].ch_ready &&
-			    children[PROC_BUILDER].ch_ready &&
-			    children[PROC_MOUNT].ch_ready)
-				log_info("ready, serving %s",
-				    parent_conf->conf_daemon_socket);
-			break;
-		case IMSG_CTL_CRED_REQ:
-			parent_handle_cred_req(ch, &imsg);
-			break;
-		case IMSG_CTL_READLINKS:
-			parent_handle_readlinks(ch, &imsg);
-			break;
-		default:
-			log_warnx("unexpected %s from %s",
-			    imsg_type_name(imsg_get_type(&imsg)),
-			    proc_name(ch->ch_proc));
-			imsg_free(&imsg);
-			return (-1);
-		}
+		rc = dispatch[ch->ch_proc](ch, &imsg);
 		imsg_free(&imsg);
+		if (rc == -1)
+			return (-1);
 	}
 	if (rc == -1) {
 		log_warn("bad message from %s", proc_name(ch->ch_proc));
 		return (-1);
 	}
+	return (0);
+}
+
+static int
+parent_dispatch_store(struct child *ch, struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_READY:
+		return (parent_handle_ready(ch, imsg));
+	case IMSG_CTL_READLINKS:
+		return (parent_handle_readlinks(ch, imsg));
+	default:
+		return (parent_unexpected(ch, imsg));
+	}
+}
+
+static int
+parent_dispatch_builder(struct child *ch, struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_READY:
+		if (parent_handle_ready(ch, imsg) == -1)
+			return (-1);
+		parent_send_build_users(ch);
+		return (0);
+	case IMSG_CTL_CRED_REQ:
+		return (parent_handle_cred_req(ch, imsg));
+	default:
+		return (parent_unexpected(ch, imsg));
+	}
+}
+
+static int
+parent_dispatch_mount(struct child *ch, struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_READY:
+		return (parent_handle_ready(ch, imsg));
+	default:
+		return (parent_unexpected(ch, imsg));
+	}
+}
+
+static int
+parent_unexpected(struct child *ch, struct imsg *imsg)
+{
+	log_warnx("unexpected %s from %s", imsg_type_name(imsg_get_type(imsg)),
+	    proc_name(ch->ch_proc));
+	return (-1);
+}
+
+/*
+ * Once per child: a child of another build of rnixd (a half-upgraded
+ * install) speaks other messages, so we refuse to run with it.
+ */
+static int
+parent_handle_ready(struct child *ch, struct imsg *imsg)
+{
+	const char	*errstr;
+
+	if (msg_recv_ready(imsg, &errstr) == -1) {
+		log_warnx("bad CTL_READY from %s: %s; refusing to run "
+		    "with it", proc_name(ch->ch_proc), errstr);
+		return (-1);
+	}
+	if (ch->ch_ready) {
+		log_warnx("second CTL_READY from %s", proc_name(ch->ch_proc));
+		return (-1);
+	}
+	ch->ch_ready = 1;
+	log_debug("%s ready", proc_name(ch->ch_proc));
+	if (children[PROC_STORE].ch_ready && children[PROC_BUILDER].ch_ready &&
+	    children[PROC_MOUNT].ch_ready)
+		log_info("ready, serving %s", parent_conf->conf_daemon_socket);
 	return (0);
 }
 

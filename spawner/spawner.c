@@ -62,7 +62,6 @@ struct spawn_run {
 
 static TAILQ_HEAD(, spawn_run)	 runs = TAILQ_HEAD_INITIALIZER(runs);
 static struct imsgbuf		 sp_ibuf;
-static struct msg_mount_chan	 sp_chan;
 static struct msg_mount_build	 sp_build;	/* being received */
 static int			 sp_receiving;
 static char			 sp_store[MSG_SPAWNER_DIR_MAX];
@@ -203,7 +202,6 @@ spawner_setup(struct msg_spawner_setup *ss)
 	if (imsgbuf_init(&sp_ibuf, PROC_SPAWNER_FD) == -1 ||
 	    imsgbuf_set_maxsize(&sp_ibuf, MSG_MOUNT_MAXSIZE) == -1)
 		fatal("imsgbuf_init");
-	msg_mount_chan_ibuf(&sp_chan, &sp_ibuf);
 	while ((rc = imsgbuf_get(&sp_ibuf, &imsg)) == 0) {
 		if (poll(&pfd, 1, -1) == -1) {
 			if (errno == EINTR)
@@ -340,10 +338,10 @@ spawner_cleanup(struct imsg *imsg, struct spawn_run *sr)
 
 	TAILQ_REMOVE(&runs, sr, sr_entry);
 	if (spawn_cleanup(&sr->sr_run, err, sizeof(err)) == -1)
-		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
+		msg_send_mount_error(&sp_ibuf, imsg_get_peerid(imsg), id,
 		    IMSG_MOUNT_BUILD_CLEANUP, err);
 	else
-		msg_send_mount_ok(&sp_chan, imsg_get_peerid(imsg), id,
+		msg_send_mount_ok(&sp_ibuf, imsg_get_peerid(imsg), id,
 		    IMSG_MOUNT_BUILD_CLEANUP);
 	free(sr);
 }
@@ -360,14 +358,14 @@ spawner_bind(struct imsg *imsg)
 	    &errstr) == -1)
 		fatalx("bad BIND_PATH from mountproc: %s", errstr);
 	if ((sr = spawner_find(id)) == NULL || sr->sr_exited)
-		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
+		msg_send_mount_error(&sp_ibuf, imsg_get_peerid(imsg), id,
 		    IMSG_MOUNT_BIND_PATH, "build is not running");
 	else if (spawn_bind(&sr->sr_run, sp_builds,
 	    sp_store, path, err, sizeof(err)) == -1)
-		msg_send_mount_error(&sp_chan, imsg_get_peerid(imsg), id,
+		msg_send_mount_error(&sp_ibuf, imsg_get_peerid(imsg), id,
 		    IMSG_MOUNT_BIND_PATH, err);
 	else
-		msg_send_mount_ok(&sp_chan, imsg_get_peerid(imsg), id,
+		msg_send_mount_ok(&sp_ibuf, imsg_get_peerid(imsg), id,
 		    IMSG_MOUNT_BIND_PATH);
 	free(path);
 }
@@ -453,6 +451,8 @@ spawner_convert(struct msg_mount_build *mmb, struct mount_build *mb)
 	mb->mbd_nenv = mmb->mmb_nenv;
 	mb->mbd_inputs = mmb->mmb_inputs;
 	mb->mbd_ninputs = mmb->mmb_ninputs;
+	mb->mbd_files = mmb->mmb_files;
+	mb->mbd_nfiles = mmb->mmb_nfiles;
 	return (0);
 }
 
@@ -475,18 +475,18 @@ spawner_go(void)
 		fatal("the guard is gone");
 	if (spawn_start(&mb, &sr->sr_run, err, sizeof(err)) == -1) {
 		log_warnx("build %llu: %s", (unsigned long long)id, err);
-		msg_send_mount_error(&sp_chan, 0, id, IMSG_MOUNT_BUILD_GO,
+		msg_send_mount_error(&sp_ibuf, 0, id, IMSG_MOUNT_BUILD_GO,
 		    err);
 		free(sr);
 	} else {
 		TAILQ_INSERT_TAIL(&runs, sr, sr_entry);
 		/* The recursive socket first: builderproc serves it. */
 		if (sr->sr_run.mr_sockfd != -1)
-			msg_send_build_socket(&sp_chan, id,
+			msg_send_build_socket(&sp_ibuf, id,
 			    sr->sr_run.mr_sockfd);
 		sr->sr_run.mr_sockfd = -1;
 		/* The log is builderproc's alone from now on. */
-		msg_send_started(&sp_chan, id, sr->sr_run.mr_pid,
+		msg_send_started(&sp_ibuf, id, sr->sr_run.mr_pid,
 		    sr->sr_run.mr_logfd);
 		sr->sr_run.mr_logfd = -1;
 	}
@@ -515,7 +515,7 @@ spawner_reap(void)
 			    (unsigned long long)sr->sr_run.mr_id);
 		if ((fd = dup(sr->sr_run.mr_storefd)) == -1)
 			fatal("dup");
-		msg_send_exited(&sp_chan, sr->sr_run.mr_id, status, fd);
+		msg_send_exited(&sp_ibuf, sr->sr_run.mr_id, status, fd);
 	}
 }
 

@@ -66,6 +66,8 @@ struct mount_build {
 	size_t			 mbd_ninputs;
 	struct mount_bind	*mbd_binds;
 	size_t			 mbd_nbinds;
+	const struct msg_mount_file *mbd_files;	/* for the build dir */
+	size_t			 mbd_nfiles;
 	int			 mbd_builtinfd;	/* rnixd-builtin, or -1 */
 };
 

@@ -113,6 +113,7 @@ static int	sb_make_dev(int, const struct mount_build *,
 static int	sb_make_inputs(int, const struct mount_build *,
 		    struct sb_plan *);
 static int	sb_make_socket(int, const struct mount_build *, int *);
+static int	sb_make_files(int, const struct mount_build *);
 static int	sb_open_pty(uid_t, int *, int *, char *, size_t);
 static int	sb_write_maps(pid_t, const struct mount_build *);
 static void	sb_child(const struct mount_build *, struct sb_plan *, int,
@@ -201,6 +202,12 @@ spawn_check(const struct mount_build *mb, char *err, size_t errlen)
 		    strncmp(mb->mbd_binds[i].mb_target, "/proc/", 6) == 0)
 			return (sb_err(err, errlen, "bad sandbox path %s",
 			    mb->mbd_binds[i].mb_target));
+	for (i = 0; i < mb->mbd_nfiles; i++)
+		if (strchr(mb->mbd_files[i].mmf_name, '/') != NULL ||
+		    strcmp(mb->mbd_files[i].mmf_name, ".") == 0 ||
+		    strcmp(mb->mbd_files[i].mmf_name, "..") == 0)
+			return (sb_err(err, errlen, "bad build-dir file %s",
+			    mb->mbd_files[i].mmf_name));
 	return (0);
 }
 
@@ -509,7 +516,8 @@ sb_make_root(const struct mount_build *mb, struct mount_run *mr,
 	mr->mr_storefd = fd;
 	if (sb_mkdirs(rootfd, "build", 0700, -1, &fd) == -1)
 		goto fail;
-	if (fchown(fd, mb->mbd_uid, mb->mbd_gid) == -1 ||
+	if (sb_make_files(fd, mb) == -1 ||
+	    fchown(fd, mb->mbd_uid, mb->mbd_gid) == -1 ||
 	    ((mb->mbd_flags & MOUNT_F_RECURSIVE) &&
 	    sb_make_socket(fd, mb, &mr->mr_sockfd) == -1)) {
 		close(fd);
@@ -547,6 +555,48 @@ fail:
 		close(rootfd);
 	close(idfd);
 	return (rc);
+}
+
+/*
+ * The files builderproc made for the build dir (passAsFile, structured
+ * attrs, exportReferencesGraph), 0644 and the build user's unless
+ * mmf_keep says ours, as Nix 2.8 leaves them.  Created through the
+ * build dir's fd with O_EXCL and O_NOFOLLOW, and chowned through the
+ * file's own fd, while no process of the build user exists
+ * (spawn_start killed them all): no name here can be a symlink a
+ * builder planted (CVE-2025-52993).
+ */
+static int
+sb_make_files(int buildfd, const struct mount_build *mb)
+{
+	const struct msg_mount_file	*f;
+	size_t				 i, off;
+	ssize_t				 n;
+	int				 fd;
+
+	for (i = 0; i < mb->mbd_nfiles; i++) {
+		f = &mb->mbd_files[i];
+		if ((fd = openat(buildfd, f->mmf_name, O_WRONLY | O_CREAT |
+		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
+			return (-1);
+		for (off = 0; off < f->mmf_len; off += n)
+			if ((n = write(fd, f->mmf_data + off,
+			    f->mmf_len - off)) <= 0) {
+				if (n == 0)
+					errno = EIO;
+				close(fd);
+				return (-1);
+			}
+		if ((!f->mmf_keep &&
+		    fchown(fd, mb->mbd_uid, mb->mbd_gid) == -1) ||
+		    fchmod(fd, 0644) == -1) {
+			close(fd);
+			return (-1);
+		}
+		if (close(fd) == -1)
+			return (-1);
+	}
+	return (0);
 }
 
 /*

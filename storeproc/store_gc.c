@@ -522,7 +522,7 @@ scan_is_auto(const char *rel)
 }
 
 /*
- * The parent could not answer a batch (msg_store.h: a reply too large
+ * The parent could not answer a batch (msg_ctl.h: a reply too large
  * comes back as STORE_ERROR).  Those links count as unknown: no root,
  * and no stale link removed on a guess.
  */
@@ -530,13 +530,17 @@ void
 store_handle_readlinks_error(struct imsg *imsg)
 {
 	struct root_scan	*rs;
+	const char		*errstr;
+	char			*text;
 	size_t			 want;
 
-	(void)imsg;
+	if (msg_recv_readlinks_error(imsg, &text, &errstr) == -1)
+		fatalx("bad STORE_ERROR from parent: %s", errstr);
 	if ((rs = TAILQ_FIRST(&root_scans)) == NULL)
 		fatalx("STORE_ERROR from parent without a question");
-	log_warnx("parent could not look up %zu root links",
-	    rs->rs_nask - rs->rs_answered);
+	log_warnx("parent could not look up %zu root links: %s",
+	    rs->rs_nask - rs->rs_answered, text);
+	free(text);
 	want = rs->rs_nask - rs->rs_answered;
 	rs->rs_answered += want > GC_ASK_BATCH ? GC_ASK_BATCH : want;
 	if (rs->rs_answered < rs->rs_nask)

@@ -44,7 +44,7 @@ RB_GENERATE(pathset, pathset_node, pn_entry, pathset_cmp)
 
 void
 store_env_init(const char *storedir, const char *statedir,
-    struct store_db *db, struct imsgev *builder, struct imsgev *parent)
+    struct store_db *db, struct imsgbuf *builder, struct imsgbuf *parent)
 {
 	struct store_env	*se = &store_env;
 

@@ -86,7 +86,7 @@ main(int argc, char *argv[])
 	    &errstr) == -1)
 		fatalx("database: %s", errstr);
 	store_env_init(conf->conf_store_dir, conf->conf_state_dir, db,
-	    &iev_builder, &iev_parent);
+	    &ibuf_builder, &setup.cs_parent);
 	db_on_change(db, store_changed, NULL);
 	store_cleanup_tmp();
 	if (store_buildlog_init(conf->conf_log_dir, 0) == -1)
@@ -106,13 +106,13 @@ main(int argc, char *argv[])
 		fatal("imsgbuf_init");
 	/* Path sets and path infos outgrow the default message size. */
 	if (imsgbuf_set_maxsize(&ibuf_builder, MSG_STORE_MAXSIZE) == -1 ||
-	    imsgbuf_set_maxsize(&setup.cs_parent, MSG_STORE_MAXSIZE) == -1)
+	    imsgbuf_set_maxsize(&setup.cs_parent, MSG_READLINKS_MAXSIZE) == -1)
 		fatal("imsgbuf_set_maxsize");
 	imsgev_init(&iev_parent, &setup.cs_parent, PROC_PARENT,
 	    store_dispatch_parent);
 	imsgev_init(&iev_builder, &ibuf_builder, PROC_BUILDER,
 	    store_dispatch_builder);
-	imsgev_compose(&iev_parent, IMSG_CTL_READY, 0, -1, NULL, 0);
+	child_report_ready(&setup);
 	log_debug("%s running", proc_name(setup.cs_proc));
 	event_dispatch();
 	fatalx("event loop ended");
@@ -223,19 +223,19 @@ store_changed(void *arg)
 {
 	(void)arg;
 	if (iev_builder.iev_last_type != IMSG_STORE_CHANGED)
-		imsgev_compose(&iev_builder, IMSG_STORE_CHANGED, 0, -1,
-		    NULL, 0);
+		msg_send_empty(iev_builder.iev_ibuf, IMSG_STORE_CHANGED, 0);
 }
 
 static void
 store_handle_ping(struct imsgev *iev, struct imsg *imsg)
 {
-	if (imsg_get_len(imsg) != 0) {
-		log_warnx("STORE_PING with a payload");
+	const char	*errstr;
+
+	if (msg_recv_empty(imsg, &errstr) == -1) {
+		log_warnx("bad STORE_PING from builderproc: %s", errstr);
 		return;
 	}
-	imsgev_compose(iev, IMSG_STORE_PONG, imsg_get_peerid(imsg), -1,
-	    NULL, 0);
+	msg_send_empty(iev->iev_ibuf, IMSG_STORE_PONG, imsg_get_peerid(imsg));
 }
 
 /* builderproc parses client bytes: everything from it is validated. */

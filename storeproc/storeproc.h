@@ -45,8 +45,8 @@ struct store_env {
 	int		 se_storefd;	/* the store dir, O_DIRECTORY */
 	int		 se_statefd;	/* the state dir, O_DIRECTORY */
 	struct store_db	*se_db;
-	struct imsgev	*se_builder;	/* requests and replies */
-	struct imsgev	*se_parent;	/* CTL_READLINKS */
+	struct imsgbuf	*se_builder;	/* requests and replies */
+	struct imsgbuf	*se_parent;	/* CTL_READLINKS */
 	uid_t		 se_uid;	/* owner of every store file */
 	gid_t		 se_gid;
 	uint32_t	 se_serial;	/* for temporary names */
@@ -69,7 +69,7 @@ RB_PROTOTYPE(pathset, pathset_node, pn_entry, pathset_cmp)
 
 /* store_util.c */
 void	store_env_init(const char *storedir, const char *statedir,
-	    struct store_db *, struct imsgev *builder, struct imsgev *parent);
+	    struct store_db *, struct imsgbuf *builder, struct imsgbuf *parent);
 void	store_cleanup_tmp(void);
 void	store_tmpname(char *, size_t, const char *);
 void	store_reply_error(uint32_t, const char *, ...)

@@ -57,4 +57,71 @@ in fods // rec {
     busybox env | busybox sort; busybox id; busybox hostname
     busybox cat /etc/passwd /etc/group /etc/hosts
     '' + "${lsn "/"} | busybox grep -v ' proc$'; ${lsn "/build"}") {};
+
+  # Attributes that change what the builder sees (sched_attrs.c).
+  # passAsFile with two outputs: the values in files, not in the env.
+  pass = sh "pass" (''
+    busybox cat $textPath > $out; busybox mkdir $dev
+    busybox cat $morePath > $dev/more
+    echo "''${text-unset} ''${more-unset} $textPath $morePath $plain" >> $out
+    ${lsn "/build"} >> $out
+    '') { outputs = [ "out" "dev" ]; passAsFile = [ "text" "more" "none" ];
+      text = "line one\nline 'two' ${a}\n\u00e9\n"; more = "more"; plain = "p"; };
+  # Placeholders in the environment, the arguments and passAsFile.
+  ph = sh "ph" (''
+    echo "${builtins.placeholder "out"} ${builtins.placeholder "dev"}" > $out
+    echo "$phenv" >> $out; busybox cat $phfilePath >> $out
+    busybox mkdir ${builtins.placeholder "dev"}; echo $dev > $dev/d
+    busybox env | busybox grep -c 1rz4g4znpzjwh1xymhjpm42vipw92pr73vdgl6xs1hycac8kf2n9 >> $out || true
+    '') { outputs = [ "out" "dev" ];
+      phenv = "x${builtins.placeholder "out"}/bin:${builtins.placeholder "dev"}";
+      phfile = "${builtins.placeholder "dev"}/lib"; passAsFile = [ "phfile" ]; };
+  # Structured attributes: every JSON type; .attrs.sh by bash's rules.
+  structured = sh "structured" (''
+    o=${builtins.placeholder "out"}
+    busybox mkdir ${builtins.placeholder "dev"}
+    busybox cat .attrs.json > $o; echo >> $o; busybox cat .attrs.sh >> $o
+    echo "''${name-unset}" >> $o
+    busybox env | busybox sort | busybox grep -v ^NIX_ATTRS >> $o
+    ${lsn "/build"} >> $o
+    '') { __structuredAttrs = true;
+      outputs = [ "out" "dev" ];
+      int = 42; neg = -7; big = 5000000000; fl = 1.5; tiny = 0.0000001;
+      t = true; f = false; n = null;
+      str = "multi\nline 'quoted' \"dq\" tab\t ünïcödé ✓ \\ $x `y`";
+      ctl = builtins.fromJSON "\"\\u0001\\u001f\\u007f\\r\\b\\f\"";
+      list = [ 1 "two" true null false 3 ];
+      nested = { a = { b = [ 1 [ 2 ] { c = "d"; } ]; }; e = ""; };
+      flat = { x = "1"; "y z" = 2; w = true; };
+      mixed = [ 1 [ 2 ] ];
+      "not-a-var" = 1; _ok = "v";
+      dep = "${a}"; };
+  # exportReferencesGraph of a chain and a diamond, plain and structured.
+  graph = sh "graph"
+    "busybox cat chain > $out; busybox cat dia >> $out; ${lsn "/build"} >> $out"
+    { exportReferencesGraph = [ "chain" c "dia" top ]; };
+  graphsub = sh "graphsub" "busybox cat sub > $out"
+    { exportReferencesGraph = [ "sub" "${self}/me" ]; };
+  graphjson = sh "graphjson"
+    "busybox cat .attrs.json > ${builtins.placeholder "out"}"
+    { __structuredAttrs = true;
+      exportReferencesGraph = { chain = [ c ]; dia = top; both = [ c top ]; }; };
+  # impureEnvVars: a fixed-output build gets the daemon's value.
+  impure = sh "impure" ''
+    [ "$RNIXD_TEST_IMPURE" = "impure value" ] || exit 3
+    [ "''${RNIXD_TEST_UNSET-x}" = "" ] || exit 4
+    echo impure > $out'' {
+      outputHash = hashes.impure; outputHashAlgo = "sha256";
+      outputHashMode = "flat";
+      impureEnvVars = [ "RNIXD_TEST_IMPURE" "RNIXD_TEST_UNSET" ]; };
+  notimpure = sh "notimpure" ''
+    [ "''${RNIXD_TEST_IMPURE-unset}" = unset ] || exit 3
+    echo notimpure > $out'' { impureEnvVars = [ "RNIXD_TEST_IMPURE" ]; };
+  # The builder path keeps its placeholder (compare.sh binds a shell
+  # there); the arguments do not.
+  phbuilder = sh "phbuilder" "echo ${builtins.placeholder "out"} > $out"
+    { builder = "${builtins.placeholder "out"}/bin/sh"; };
+  # Kept for the scheduler only: no change to the build.
+  flags = sh "flags" "echo flags > $out"
+    { preferLocalBuild = true; allowSubstitutes = false; };
 }

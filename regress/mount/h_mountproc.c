@@ -48,13 +48,14 @@
 #include <unistd.h>
 
 #include "imsg.h"
+#include "msg.h"
+#include "msg_ctl.h"
 #include "msg_mount.h"
 #include "proc.h"
 
 #define TIMEOUT_MS	30000
 
 static struct imsgbuf		 ib_parent, ib_builder;
-static struct msg_mount_chan	 chan;
 static const char		*storedir, *busybox, *bindpath;
 static uid_t			 uids[4];
 static pid_t			 mountproc_pid;
@@ -126,7 +127,6 @@ expect_error(const char *what, uint64_t id, uint32_t request,
 static void
 setup_parent(const char *prog, const char *conffile)
 {
-	struct msg_peer	 peer;
 	struct imsg	 imsg;
 	char		*text;
 	size_t		 len;
@@ -158,21 +158,15 @@ setup_parent(const char *prog, const char *conffile)
 	text = malloc(65536);
 	len = fread(text, 1, 65536, f);
 	fclose(f);
-	peer.mp_proc = PROC_BUILDER;
-	if (imsg_compose(&ib_parent, IMSG_CFG_START, 0, 0, -1, NULL, 0) ==
-	    -1 || imsg_compose(&ib_parent, IMSG_CFG_TEXT, 0, 0, -1, text,
-	    len) == -1 || imsg_compose(&ib_parent, IMSG_CFG_DONE, 0, 0, -1,
-	    NULL, 0) == -1 || imsg_compose(&ib_parent, IMSG_CTL_PEER, 0, 0,
-	    sb[1], &peer, sizeof(peer)) == -1 || imsg_compose(&ib_parent,
-	    IMSG_CTL_READY, 0, 0, -1, NULL, 0) == -1)
-		err(1, "imsg_compose");
+	msg_send_config(&ib_parent, text, len);
+	msg_send_peer(&ib_parent, PROC_BUILDER, sb[1]);
+	msg_send_ready(&ib_parent);
 	free(text);
 	pump(&ib_parent, &imsg);
 	if (imsg_get_type(&imsg) != IMSG_CTL_READY)
 		errx(1, "mountproc sent %s, not READY",
 		    imsg_type_name(imsg_get_type(&imsg)));
 	imsg_free(&imsg);
-	msg_mount_chan_ibuf(&chan, &ib_builder);
 	printf("mountproc set up as the parent does it, READY: ok\n");
 }
 
@@ -217,7 +211,7 @@ send_build(uint64_t id, uid_t uid, gid_t bgid, uint32_t flags,
 	mb.mmb_ninputs = extra_input != NULL ? 2 : 1;
 	mb.mmb_binds = &b;
 	mb.mmb_nbinds = bind;
-	if (msg_send_build(&chan, &mb) == -1)
+	if (msg_send_build(&ib_builder, &mb) == -1)
 		errx(1, "build %llu not sent", (unsigned long long)id);
 }
 
@@ -321,7 +315,7 @@ cleanup_build(uint64_t id, const char *buildsdir)
 	uint64_t	 gotid;
 	uint32_t	 req;
 
-	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_CLEANUP, id);
+	msg_send_build_id(&ib_builder, IMSG_MOUNT_BUILD_CLEANUP, id);
 	expect_type(&imsg, IMSG_MOUNT_OK);
 	if (msg_recv_mount_ok(&imsg, &gotid, &req, &errstr) == -1 ||
 	    gotid != id || req != IMSG_MOUNT_BUILD_CLEANUP)
@@ -413,19 +407,19 @@ test_refusals(void)
 	    "true", NULL, 0);
 	expect_error("fixed-output and recursive", 7, IMSG_MOUNT_BUILD_GO,
 	    "no recursive Nix socket");
-	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_KILL, 999);
+	msg_send_build_id(&ib_builder, IMSG_MOUNT_BUILD_KILL, 999);
 	expect_error("KILL of an unknown build", 999, IMSG_MOUNT_BUILD_KILL,
 	    "no such build");
-	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_CLEANUP, 1);
+	msg_send_build_id(&ib_builder, IMSG_MOUNT_BUILD_CLEANUP, 1);
 	expect_error("CLEANUP of a cleaned build", 1,
 	    IMSG_MOUNT_BUILD_CLEANUP, "no exited build");
-	msg_send_bind_path(&chan, 7, 999, bindpath);
+	msg_send_bind_path(&ib_builder, 7, 999, bindpath);
 	expect_error("BIND_PATH into an unknown build", 999,
 	    IMSG_MOUNT_BIND_PATH, "no running build");
-	msg_send_bind_path(&chan, 7, 999, "/etc/passwd");
+	msg_send_bind_path(&ib_builder, 7, 999, "/etc/passwd");
 	expect_error("BIND_PATH of a bad path", 999, IMSG_MOUNT_BIND_PATH,
 	    "");
-	msg_send_bind_path(&chan, 7, 999, bad);
+	msg_send_bind_path(&ib_builder, 7, 999, bad);
 	expect_error("BIND_PATH with ..", 999, IMSG_MOUNT_BIND_PATH, "");
 	/* A sandbox path that rnixd.conf does not name. */
 	{
@@ -445,7 +439,7 @@ test_refusals(void)
 		mb.mmb_ninputs = 1;
 		mb.mmb_binds = &b;
 		mb.mmb_nbinds = 1;
-		msg_send_build(&chan, &mb);
+		msg_send_build(&ib_builder, &mb);
 		expect_error("sandbox path not in sandbox-paths", 3,
 		    IMSG_MOUNT_BUILD_GO, "sandbox-paths");
 	}
@@ -476,6 +470,26 @@ vmsize(pid_t pid)
 	return (kb);
 }
 
+/* A bare START, as a compromised builderproc may send one. */
+static void
+send_start(uint64_t id, uint32_t uid, uint32_t g, uint32_t nitems)
+{
+	struct msg	m;
+
+	msg_open(&m, &ib_builder, IMSG_MOUNT_BUILD_START, 0, -1);
+	msg_put_u64(&m, id);
+	msg_put_u32(&m, uid);
+	msg_put_u32(&m, g);
+	msg_put_u32(&m, 0);
+	msg_put_u32(&m, nitems);
+	msg_put_u32(&m, nitems);
+	msg_put_u32(&m, nitems);
+	msg_put_u32(&m, nitems);
+	msg_put_u32(&m, 0);		/* no build-dir files */
+	if (msg_close(&m) == -1)
+		errx(1, "START not sent");
+}
+
 /*
  * A compromised builderproc announcing the most items in START after
  * START, never GO: each made mountproc allocate ~3 MiB, without end.
@@ -485,22 +499,13 @@ vmsize(pid_t pid)
 static void
 test_flood(void)
 {
-	struct msg_mount_start	 ms;
 	struct imsg		 imsg;
 	long			 before, after;
 	int			 i, nerr = 0;
 
 	before = vmsize(mountproc_pid);
 	for (i = 0; i < FLOOD_STARTS; i++) {
-		memset(&ms, 0, sizeof(ms));
-		ms.mms_id = 1000 + i;
-		ms.mms_uid = uids[i % 3];
-		ms.mms_gid = gid;
-		ms.mms_nargs = ms.mms_nenv = ms.mms_ninputs =
-		    ms.mms_nbinds = MSG_MOUNT_ITEMS_MAX;
-		if (imsg_compose(&ib_builder, IMSG_MOUNT_BUILD_START, 0, 0,
-		    -1, &ms, sizeof(ms)) == -1)
-			err(1, "imsg_compose");
+		send_start(1000 + i, uids[i % 3], gid, MSG_MOUNT_ITEMS_MAX);
 	}
 	if (imsg_compose(&ib_builder, IMSG_MOUNT_PING, 0, 0, -1, NULL, 0)
 	    == -1)
@@ -527,7 +532,7 @@ test_flood(void)
 		    FLOOD_STARTS);
 	/* Those kept are refused at GO: items are missing. */
 	for (i = 0; i < FLOOD_STARTS - nerr; i++) {
-		msg_send_build_id(&chan, IMSG_MOUNT_BUILD_GO, 1000 + i);
+		msg_send_build_id(&ib_builder, IMSG_MOUNT_BUILD_GO, 1000 + i);
 		expect_error("GO of a flooding START", 1000 + i,
 		    IMSG_MOUNT_BUILD_GO, "");
 	}
@@ -538,7 +543,6 @@ test_flood(void)
 static void
 test_recursive(const char *buildsdir)
 {
-	struct msg_mount_start	 ms;
 	struct imsg		 imsg;
 	const char		*errstr;
 	char			 script[4096], log[8192];
@@ -564,23 +568,19 @@ test_recursive(const char *buildsdir)
 	read_log(fd11, "started", log, sizeof(log));
 	printf("builds 10 (recursive) and 11 running: ok\n");
 
-	msg_send_bind_path(&chan, 77, 11, bindpath);
+	msg_send_bind_path(&ib_builder, 77, 11, bindpath);
 	expect_error("BIND_PATH into a non-recursive build", 11,
 	    IMSG_MOUNT_BIND_PATH, "not recursive");
 	send_build(12, uids[0], gid, 0, "true", NULL, 0);
 	expect_error("build user busy", 12, IMSG_MOUNT_BUILD_GO, "busy");
-	memset(&ms, 0, sizeof(ms));
-	ms.mms_id = 10;
-	if (imsg_compose(&ib_builder, IMSG_MOUNT_BUILD_START, 0, 0, -1, &ms,
-	    sizeof(ms)) == -1)
-		err(1, "imsg_compose");
+	send_start(10, 0, 0, 0);
 	expect_error("START of a live build id", 10, IMSG_MOUNT_BUILD_START,
 	    "in use");
-	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_CLEANUP, 10);
+	msg_send_build_id(&ib_builder, IMSG_MOUNT_BUILD_CLEANUP, 10);
 	expect_error("CLEANUP of a running build", 10,
 	    IMSG_MOUNT_BUILD_CLEANUP, "no exited build");
 
-	msg_send_bind_path(&chan, 78, 10, bindpath);
+	msg_send_bind_path(&ib_builder, 78, 10, bindpath);
 	expect_type(&imsg, IMSG_MOUNT_OK);
 	if (msg_recv_mount_ok(&imsg, &id, &req, &errstr) == -1 || id != 10 ||
 	    req != IMSG_MOUNT_BIND_PATH || imsg_get_peerid(&imsg) != 78)
@@ -588,12 +588,12 @@ test_recursive(const char *buildsdir)
 	imsg_free(&imsg);
 	read_log(fd10, "seen-bound", log, sizeof(log));
 	printf("BIND_PATH into build 10: OK, the builder sees it: ok\n");
-	msg_send_bind_path(&chan, 79, 10, bindpath);
+	msg_send_bind_path(&ib_builder, 79, 10, bindpath);
 	expect_type(&imsg, IMSG_MOUNT_OK);
 	imsg_free(&imsg);
 	printf("BIND_PATH of a path already there: OK: ok\n");
 
-	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_KILL, 10);
+	msg_send_build_id(&ib_builder, IMSG_MOUNT_BUILD_KILL, 10);
 	dirfd = expect_exited(10, &status);
 	close(dirfd);
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
@@ -605,7 +605,7 @@ test_recursive(const char *buildsdir)
 		    (unsigned int)uids[0]);
 	printf("KILL of build 10: EXITED by SIGKILL, no process of uid %u "
 	    "left: ok\n", (unsigned int)uids[0]);
-	msg_send_build_id(&chan, IMSG_MOUNT_BUILD_KILL, 11);
+	msg_send_build_id(&ib_builder, IMSG_MOUNT_BUILD_KILL, 11);
 	dirfd = expect_exited(11, &status);
 	close(dirfd);
 	close(fd10);

@@ -26,7 +26,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +40,10 @@
 #include "imsg.h"
 #include "log.h"
 #include "msg_mount.h"
+#include "wirebuf.h"
+#include "../msg/msgtest.h"
+
+/* link: regress/msg/msgtest.c */
 #include "proc.h"
 
 #define STOREDIR	"/nix/store"
@@ -58,25 +61,78 @@ struct cap {
 };
 
 static struct cap	caps[MAXMSG];
-static size_t		ncaps, ncases;
+static size_t		ncaps;
 static struct imsgbuf	ib_send, ib_recv;
-static int		anyfd;
+static struct imsgbuf	ib_cap, ib_capped;	/* senders write on ib_cap */
+static struct imsgbuf	*mc = &ib_cap;
+
+/* Take what the senders queued on ib_cap into caps[], as it went. */
+static void
+capture(void)
+{
+	struct imsg	 imsg;
+	const void	*data;
+	size_t		 len;
+	ssize_t		 n;
+	int		 rc;
+
+	for (;;) {
+		if (imsgbuf_queuelen(&ib_cap) > 0 &&
+		    imsgbuf_write(&ib_cap) == -1)
+			err(1, "imsgbuf_write");
+		if ((n = imsgbuf_read(&ib_capped)) == -1 && errno != EAGAIN)
+			err(1, "imsgbuf_read");
+		while ((rc = imsgbuf_get(&ib_capped, &imsg)) == 1) {
+			if (ncaps == MAXMSG)
+				errx(1, "too many messages");
+			caps[ncaps].c_type = imsg_get_type(&imsg);
+			caps[ncaps].c_peerid = imsg_get_peerid(&imsg);
+			caps[ncaps].c_fd = imsg_get_fd(&imsg);
+			data = imsg_get_buf(&imsg, &len);
+			caps[ncaps].c_len = len;
+			if ((caps[ncaps].c_buf = malloc(len + 1)) == NULL)
+				err(1, NULL);
+			if (len > 0)
+				memcpy(caps[ncaps].c_buf, data, len);
+			ncaps++;
+			imsg_free(&imsg);
+		}
+		if (rc == -1)
+			err(1, "imsgbuf_get");
+		/* All written and nothing more to read: all captured. */
+		if (imsgbuf_queuelen(&ib_cap) == 0 && n == -1)
+			break;
+	}
+}
+
+/* Raw payloads, for what no sender would write. */
+static void
+enc_init(struct wire_out *o)
+{
+	wire_out_init(o, MSG_MOUNT_MAXSIZE);
+}
 
 static void
-capture(void *arg, uint32_t type, uint32_t peerid, int fd, const void *data,
-    size_t len)
+enc_start(struct wire_out *o, uint64_t id, uint32_t flags, uint32_t nargs,
+    uint32_t nenv, uint32_t ninputs, uint32_t nbinds, uint32_t nfileparts)
 {
-	(void)arg;
-	if (ncaps == MAXMSG)
-		errx(1, "too many messages");
-	caps[ncaps].c_type = type;
-	caps[ncaps].c_peerid = peerid;
-	caps[ncaps].c_fd = fd;
-	caps[ncaps].c_len = len;
-	if ((caps[ncaps].c_buf = malloc(len + 1)) == NULL)
-		err(1, NULL);
-	memcpy(caps[ncaps].c_buf, data, len);
-	ncaps++;
+	enc_init(o);
+	(void)wire_put_u64(o, id);
+	(void)wire_put_u64(o, 30001);
+	(void)wire_put_u64(o, 30000);
+	(void)wire_put_u64(o, flags);
+	(void)wire_put_u64(o, nargs);
+	(void)wire_put_u64(o, nenv);
+	(void)wire_put_u64(o, ninputs);
+	(void)wire_put_u64(o, nbinds);
+	(void)wire_put_u64(o, nfileparts);
+}
+
+static void
+enc_id(struct wire_out *o, uint64_t id)
+{
+	enc_init(o);
+	(void)wire_put_u64(o, id);
 }
 
 static void
@@ -90,37 +146,6 @@ caps_free(void)
 			close(caps[i].c_fd);
 	}
 	ncaps = 0;
-}
-
-static int
-fd_count(void)
-{
-	DIR	*d;
-	int	 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir");
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return (n);
-}
-
-/* A hand-made received message: payload copied, fd dup'ed if wanted. */
-static void
-fake(struct imsg *imsg, uint32_t type, const void *buf, size_t len, int fd)
-{
-	memset(imsg, 0, sizeof(*imsg));
-	imsg->im_hdr.ih_type = type;
-	imsg->im_hdr.ih_len = IMSG_HEADER_SIZE + len;
-	imsg->im_fd = fd == -1 ? -1 : dup(fd);
-	imsg->im_datalen = len;
-	imsg->im_data = NULL;
-	if (len > 0) {
-		if ((imsg->im_data = malloc(len)) == NULL)
-			err(1, NULL);
-		memcpy(imsg->im_data, buf, len);
-	}
 }
 
 /* Over the real channel: compose, write, read, get. */
@@ -150,8 +175,6 @@ deliver(const struct cap *c, struct imsg *imsg)
 		    c->c_type);
 }
 
-/* A receiver under test: 0 or -1 and errstr; frees what it got. */
-typedef int	(*recv_fn)(struct imsg *, const char **);
 
 static struct msg_mount_build	rbuild;
 static uint64_t			ritem_id = 42;
@@ -246,15 +269,14 @@ r_error(struct imsg *imsg, const char **errstr)
 static int
 r_item(struct imsg *imsg, const char **errstr)
 {
-	struct msg_mount_start	ms;
+	struct wire_out		o;
 	struct imsg		start;
 	const char		*e;
 	int			rc;
 
-	memset(&ms, 0, sizeof(ms));
-	ms.mms_id = ritem_id;
-	ms.mms_nargs = ms.mms_nenv = ms.mms_ninputs = ms.mms_nbinds = 1;
-	fake(&start, IMSG_MOUNT_BUILD_START, &ms, sizeof(ms), -1);
+	enc_start(&o, ritem_id, 0, 1, 1, 1, 1, 1);
+	mt_fake(&start, IMSG_MOUNT_BUILD_START, o.wo_buf, o.wo_len, -1);
+	wire_out_free(&o);
 	if (msg_recv_start(&start, &rbuild, &e) == -1)
 		errx(1, "START for items: %s", e);
 	imsg_free(&start);
@@ -263,70 +285,23 @@ r_item(struct imsg *imsg, const char **errstr)
 	return (rc);
 }
 
+/* The generic cases of a captured message. */
 static void
-expect(const char *what, recv_fn fn, uint32_t type, const void *buf,
-    size_t len, int fd, int good)
+generic(const char *name, mt_recv_fn fn, const struct cap *c, int needfd)
 {
-	struct imsg	 imsg;
-	const char	*errstr = NULL;
-	int		 before, rc;
-
-	before = fd_count();
-	fake(&imsg, type, buf, len, fd);
-	rc = fn(&imsg, &errstr);
-	imsg_free(&imsg);
-	if (good && rc != 0)
-		errx(1, "%s: refused (%s), expected accepted", what, errstr);
-	if (!good && rc != -1)
-		errx(1, "%s: accepted, expected refused", what);
-	if (!good && errstr == NULL)
-		errx(1, "%s: refused without a reason", what);
-	if (fd_count() != before)
-		errx(1, "%s: %d fds before, %d after", what, before,
-		    fd_count());
-	ncases++;
-}
-
-/* Cut at every offset, one byte more, the fd taken away or added. */
-static void
-generic(const char *name, recv_fn fn, const struct cap *c, int needfd)
-{
-	unsigned char	*buf;
-	char		 what[128];
-	size_t		 cut;
-	int		 fd;
-
-	fd = needfd ? anyfd : -1;
-	expect(name, fn, c->c_type, c->c_buf, c->c_len, fd, 1);
-	for (cut = 0; cut < c->c_len; cut++) {
-		snprintf(what, sizeof(what), "%s cut at %zu", name, cut);
-		expect(what, fn, c->c_type, c->c_buf, cut, fd, 0);
-	}
-	if ((buf = calloc(1, c->c_len + 1)) == NULL)
-		err(1, NULL);
-	memcpy(buf, c->c_buf, c->c_len);
-	snprintf(what, sizeof(what), "%s + trailing byte", name);
-	expect(what, fn, c->c_type, buf, c->c_len + 1, fd, 0);
-	buf[c->c_len] = 'x';
-	expect(what, fn, c->c_type, buf, c->c_len + 1, fd, 0);
-	free(buf);
-	snprintf(what, sizeof(what), "%s %s fd", name,
-	    needfd ? "without its" : "with an unexpected");
-	expect(what, fn, c->c_type, c->c_buf, c->c_len, needfd ? -1 : 0, 0);
-	printf("%s: good, every cut, trailing, fd: ok\n", name);
+	mt_generic(name, fn, c->c_type, c->c_buf, c->c_len, needfd);
 }
 
 static void
-channel(void)
+channel(struct imsgbuf *a, struct imsgbuf *b)
 {
 	int	sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
 		err(1, "socketpair");
-	if (imsgbuf_init(&ib_send, sv[0]) == -1 ||
-	    imsgbuf_init(&ib_recv, sv[1]) == -1 ||
-	    imsgbuf_set_maxsize(&ib_send, MSG_MOUNT_MAXSIZE) == -1 ||
-	    imsgbuf_set_maxsize(&ib_recv, MSG_MOUNT_MAXSIZE) == -1)
+	if (imsgbuf_init(a, sv[0]) == -1 || imsgbuf_init(b, sv[1]) == -1 ||
+	    imsgbuf_set_maxsize(a, MSG_MOUNT_MAXSIZE) == -1 ||
+	    imsgbuf_set_maxsize(b, MSG_MOUNT_MAXSIZE) == -1)
 		err(1, "imsgbuf");
 }
 
@@ -393,7 +368,6 @@ check_build(const struct msg_mount_build *a, const struct msg_mount_build *b)
 static void
 test_build_roundtrip(void)
 {
-	struct msg_mount_chan	 mc = { capture, NULL };
 	struct msg_mount_build	 mb, got;
 	struct imsg		 imsg;
 	const char		*errstr;
@@ -405,8 +379,9 @@ test_build_roundtrip(void)
 	memset(big, 'a', MSG_MOUNT_STRING_MAX - 1);
 	big[MSG_MOUNT_STRING_MAX - 1] = '\0';
 	build_fill(&mb, big);
-	if (msg_send_build(&mc, &mb) == -1)
+	if (msg_send_build(mc, &mb) == -1)
 		errx(1, "msg_send_build refused a good build");
+	capture();
 	if (ncaps != 1 + 1 + 2 + 3 + 2 + 2 + 1)
 		errx(1, "build: got %zu messages, expected 12", ncaps);
 	for (i = 0; i < ncaps; i++) {
@@ -436,42 +411,62 @@ test_build_roundtrip(void)
 	big = realloc(big, MSG_MOUNT_STRING_MAX + 1);
 	big[MSG_MOUNT_STRING_MAX] = '\0';
 	build_fill(&mb, big);
-	if (msg_send_build(&mc, &mb) != -1 || ncaps != 0)
+	if (msg_send_build(mc, &mb) != -1 || imsgbuf_queuelen(mc) != 0)
 		errx(1, "an oversized argument was sent");
 	build_fill(&mb, "x");
 	mb.mmb_builder = "/bin/../sh";
-	if (msg_send_build(&mc, &mb) != -1 || ncaps != 0)
+	if (msg_send_build(mc, &mb) != -1 || imsgbuf_queuelen(mc) != 0)
 		errx(1, "a builder with .. was sent");
 	free(big);
 	printf("oversized argument and '..' builder not sent: ok\n");
 }
 
+/*
+ * An ITEM of build id: each NUL-terminated piece of s (slen bytes) is
+ * one string; a piece left without a NUL claims one byte more than
+ * the payload holds.
+ */
 static void
-item(struct msg_mount_item *mi, uint32_t kind, uint32_t opt,
-    unsigned char *buf, size_t *len, const char *s, size_t slen)
+item(uint64_t id, uint32_t kind, uint32_t opt, unsigned char *buf,
+    size_t *len, const char *s, size_t slen)
 {
-	memset(mi, 0, sizeof(*mi));
-	mi->mmi_id = 42;
-	mi->mmi_kind = kind;
-	mi->mmi_optional = opt;
-	memcpy(buf, mi, sizeof(*mi));
-	memcpy(buf + sizeof(*mi), s, slen);
-	*len = sizeof(*mi) + slen;
+	struct wire_out	 o;
+	const char	*p, *nul;
+
+	enc_init(&o);
+	(void)wire_put_u64(&o, id);
+	(void)wire_put_u64(&o, kind);
+	(void)wire_put_u64(&o, opt);
+	for (p = s; p < s + slen; p = nul + 1) {
+		if ((nul = memchr(p, '\0', s + slen - p)) == NULL) {
+			(void)wire_put_u64(&o, s + slen - p + 1);
+			(void)wire_put_bytes(&o, p, s + slen - p);
+			o.wo_len -= 8;		/* the length and the bytes */
+			o.wo_len += s + slen - p;
+			break;
+		}
+		(void)wire_put_bytes(&o, p, nul - p);
+	}
+	if (o.wo_len > 1024)
+		errx(1, "item too long for the test buffer");
+	memcpy(buf, o.wo_buf, o.wo_len);
+	*len = o.wo_len;
+	wire_out_free(&o);
 }
 
 #define ITEM_BAD(what, kind, opt, s) do {				\
-	item(&mi, kind, opt, buf, &len, s, sizeof(s));			\
-	expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0);	\
+	item(42, kind, opt, buf, &len, s, sizeof(s));			\
+	mt_expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0); \
 } while (0)
 #define ITEM_GOOD(what, kind, opt, s) do {				\
-	item(&mi, kind, opt, buf, &len, s, sizeof(s));			\
-	expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 1);	\
+	item(42, kind, opt, buf, &len, s, sizeof(s));			\
+	mt_expect(what, r_item, IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 1); \
 } while (0)
 
 static void
 test_items_bad(void)
 {
-	struct msg_mount_item	mi;
+	struct wire_out		o;
 	unsigned char		buf[1024];
 	size_t			len;
 
@@ -509,105 +504,211 @@ test_items_bad(void)
 	ITEM_BAD("bind source with ..", MSG_MOUNT_BIND, 0, "/a\0/../etc");
 	ITEM_BAD("bind optional 2", MSG_MOUNT_BIND, 2, "/a\0/b");
 	ITEM_BAD("unknown kind 0", 0, 0, "x");
-	ITEM_BAD("unknown kind 6", 6, 0, "x");
-	/* Not terminated at all. */
-	item(&mi, MSG_MOUNT_ARG, 0, buf, &len, "abc", 3);
-	expect("unterminated arg", r_item, IMSG_MOUNT_BUILD_ITEM, buf, len,
+	ITEM_GOOD("file", MSG_MOUNT_FILE, 0, ".attr-0abc\0contents");
+	ITEM_GOOD("empty file", MSG_MOUNT_FILE, 0, ".attrs.json\0");
+	ITEM_BAD("file without contents", MSG_MOUNT_FILE, 0, "a");
+	ITEM_BAD("file named with /", MSG_MOUNT_FILE, 0, "a/b\0x");
+	ITEM_BAD("file named ..", MSG_MOUNT_FILE, 0, "..\0x");
+	ITEM_BAD("file named .", MSG_MOUNT_FILE, 0, ".\0x");
+	ITEM_BAD("file without a name", MSG_MOUNT_FILE, 0, "\0x");
+	ITEM_BAD("file named with a space", MSG_MOUNT_FILE, 0, "a b\0x");
+	ITEM_GOOD("file kept", MSG_MOUNT_FILE, 1, "a\0x");
+	ITEM_BAD("file kept 2", MSG_MOUNT_FILE, 2, "a\0x");
+	ITEM_BAD("unknown kind 7", 7, 0, "x\0y");
+	/* Not terminated at all: its length runs past the payload. */
+	item(42, MSG_MOUNT_ARG, 0, buf, &len, "abc", 3);
+	mt_expect("unterminated arg", r_item, IMSG_MOUNT_BUILD_ITEM, buf, len,
 	    -1, 0);
+	/* A NUL inside one string. */
+	enc_id(&o, 42);
+	(void)wire_put_u64(&o, MSG_MOUNT_ENV);
+	(void)wire_put_u64(&o, 0);
+	(void)wire_put_bytes(&o, "a=b\0c", 5);
+	mt_expect("env string with a NUL inside", r_item, IMSG_MOUNT_BUILD_ITEM,
+	    o.wo_buf, o.wo_len, -1, 0);
+	wire_out_free(&o);
 	/* Another build's item. */
-	item(&mi, MSG_MOUNT_ARG, 0, buf, &len, "x", 2);
-	mi.mmi_id = 43;
-	memcpy(buf, &mi, sizeof(mi));
-	expect("item of build 43 in build 42", r_item,
+	item(43, MSG_MOUNT_ARG, 0, buf, &len, "x", 2);
+	mt_expect("item of build 43 in build 42", r_item,
 	    IMSG_MOUNT_BUILD_ITEM, buf, len, -1, 0);
 	printf("bad items (store paths, '..', NULs, kinds, ids): ok\n");
+}
+
+/*
+ * Build-dir files: one larger than two parts and an empty one go and
+ * come back whole; a name sent again after another file, and more
+ * parts than START announced, are refused.
+ */
+static void
+test_files(void)
+{
+	struct msg_mount_build	 mb, got;
+	struct msg_mount_file	 files[2];
+	struct imsg		 imsg;
+	const char		*errstr;
+	size_t			 i, len = 2 * (MSG_MOUNT_STRING_MAX - 1) + 10;
+	char			*data;
+	int			 rc;
+
+	if ((data = malloc(len + 1)) == NULL)
+		err(1, NULL);
+	for (i = 0; i < len; i++)
+		data[i] = 'a' + i % 26;
+	data[len] = '\0';
+	build_fill(&mb, "x");
+	files[0].mmf_name = ".attrs.json";
+	files[0].mmf_data = data;
+	files[0].mmf_len = len;
+	files[0].mmf_keep = 0;
+	files[1].mmf_name = "empty";
+	files[1].mmf_data = "";
+	files[1].mmf_len = 0;
+	files[1].mmf_keep = 1;
+	mb.mmb_files = files;
+	mb.mmb_nfiles = 2;
+	if (msg_send_build(mc, &mb) == -1)
+		errx(1, "a build with files was not sent");
+	capture();
+	if (ncaps != 12 + 3 + 1)
+		errx(1, "files: %zu messages, expected 16", ncaps);
+	for (i = 0; i < ncaps; i++) {
+		deliver(&caps[i], &imsg);
+		if (i == 0)
+			rc = msg_recv_start(&imsg, &got, &errstr);
+		else if (i < ncaps - 1)
+			rc = msg_recv_item(&imsg, STOREDIR, &got, &errstr);
+		else
+			rc = msg_recv_go(&imsg, &got, &errstr);
+		if (rc == -1)
+			errx(1, "files: message %zu: %s", i, errstr);
+		imsg_free(&imsg);
+	}
+	if (got.mmb_nfiles != 2 || got.mmb_files[0].mmf_len != len ||
+	    memcmp(got.mmb_files[0].mmf_data, data, len) != 0 ||
+	    strcmp(got.mmb_files[1].mmf_name, "empty") != 0 ||
+	    got.mmb_files[1].mmf_len != 0 || got.mmb_files[0].mmf_keep ||
+	    !got.mmb_files[1].mmf_keep)
+		errx(1, "files differ after the round trip");
+	msg_mount_build_free(&got);
+
+	/* The parts again, the first file's name once more at the end. */
+	deliver(&caps[0], &imsg);
+	if (msg_recv_start(&imsg, &got, &errstr) == -1)
+		errx(1, "files: START");
+	imsg_free(&imsg);
+	got.mmb_want.mms_nfileparts++;
+	for (i = 1; i < ncaps - 1; i++) {
+		deliver(&caps[i], &imsg);
+		if (msg_recv_item(&imsg, STOREDIR, &got, &errstr) == -1)
+			errx(1, "files: item %zu: %s", i, errstr);
+		imsg_free(&imsg);
+	}
+	deliver(&caps[ncaps - 4], &imsg);
+	if (msg_recv_item(&imsg, STOREDIR, &got, &errstr) != -1)
+		errx(1, "a file sent twice was accepted");
+	imsg_free(&imsg);
+	deliver(&caps[ncaps - 2], &imsg);
+	got.mmb_want.mms_nfileparts--;
+	if (msg_recv_item(&imsg, STOREDIR, &got, &errstr) != -1)
+		errx(1, "more file parts than announced were accepted");
+	imsg_free(&imsg);
+	msg_mount_build_free(&got);
+	caps_free();
+
+	/* A NUL inside a file's contents is never sent. */
+	files[1].mmf_data = "a\0b";
+	files[1].mmf_len = 3;
+	if (msg_send_build(mc, &mb) != -1 || imsgbuf_queuelen(mc) != 0)
+		errx(1, "a file with a NUL was sent");
+	free(data);
+	mt_ncases += 4;
+	printf("build-dir files: parts, empty, twice, too many, NUL: ok\n");
 }
 
 /* Counts: more than announced, fewer at GO, a second builder. */
 static void
 test_counts(void)
 {
-	struct msg_mount_start	 ms;
 	struct msg_mount_build	 mb;
-	struct msg_mount_item	 mi;
-	struct msg_mount_id	 md;
+	struct wire_out		 ms, md;
 	struct imsg		 imsg;
-	unsigned char		 buf[256];
+	unsigned char		 buf[1024];
 	const char		*errstr;
 	size_t			 len;
 
-	memset(&ms, 0, sizeof(ms));
-	ms.mms_id = 42;
-	ms.mms_nargs = 1;
-	fake(&imsg, IMSG_MOUNT_BUILD_START, &ms, sizeof(ms), -1);
+	enc_start(&ms, 42, 0, 1, 0, 0, 0, 0);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_START, ms.wo_buf, ms.wo_len, -1);
+	wire_out_free(&ms);
 	if (msg_recv_start(&imsg, &mb, &errstr) == -1)
 		errx(1, "START: %s", errstr);
 	imsg_free(&imsg);
-	memset(&md, 0, sizeof(md));
-	md.mmd_id = 42;
-	fake(&imsg, IMSG_MOUNT_BUILD_GO, &md, sizeof(md), -1);
+	enc_id(&md, 42);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
 	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
 		errx(1, "GO without builder or arg accepted");
 	imsg_free(&imsg);
-	item(&mi, MSG_MOUNT_BUILDER, 0, buf, &len, "/b", 3);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	item(42, MSG_MOUNT_BUILDER, 0, buf, &len, "/b", 3);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) == -1)
 		errx(1, "builder: %s", errstr);
 	imsg_free(&imsg);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
 		errx(1, "second builder accepted");
 	imsg_free(&imsg);
-	fake(&imsg, IMSG_MOUNT_BUILD_GO, &md, sizeof(md), -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
 	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
 		errx(1, "GO with 0 of 1 args accepted");
 	imsg_free(&imsg);
-	item(&mi, MSG_MOUNT_ARG, 0, buf, &len, "a", 2);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	item(42, MSG_MOUNT_ARG, 0, buf, &len, "a", 2);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) == -1)
 		errx(1, "arg: %s", errstr);
 	imsg_free(&imsg);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
 		errx(1, "a second arg of 1 accepted");
 	imsg_free(&imsg);
-	item(&mi, MSG_MOUNT_ENV, 0, buf, &len, "a=b", 4);
-	fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
+	item(42, MSG_MOUNT_ENV, 0, buf, &len, "a=b", 4);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_ITEM, buf, len, -1);
 	if (msg_recv_item(&imsg, STOREDIR, &mb, &errstr) != -1)
 		errx(1, "an env entry of 0 accepted");
 	imsg_free(&imsg);
-	md.mmd_id = 43;
-	fake(&imsg, IMSG_MOUNT_BUILD_GO, &md, sizeof(md), -1);
+	wire_out_free(&md);
+	enc_id(&md, 43);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
 	if (msg_recv_go(&imsg, &mb, &errstr) != -1)
 		errx(1, "GO of another build accepted");
 	imsg_free(&imsg);
-	md.mmd_id = 42;
-	fake(&imsg, IMSG_MOUNT_BUILD_GO, &md, sizeof(md), -1);
+	wire_out_free(&md);
+	enc_id(&md, 42);
+	mt_fake(&imsg, IMSG_MOUNT_BUILD_GO, md.wo_buf, md.wo_len, -1);
 	if (msg_recv_go(&imsg, &mb, &errstr) == -1)
 		errx(1, "complete GO: %s", errstr);
 	imsg_free(&imsg);
 	msg_mount_build_free(&mb);
+	wire_out_free(&md);
 
-	ms.mms_nenv = MSG_MOUNT_ITEMS_MAX + 1;
-	expect("START with too many env", r_start, IMSG_MOUNT_BUILD_START,
-	    &ms, sizeof(ms), -1, 0);
-	ms.mms_nenv = 0;
-	ms.mms_flags = 0x80;
-	expect("START with unknown flags", r_start, IMSG_MOUNT_BUILD_START,
-	    &ms, sizeof(ms), -1, 0);
-	ms.mms_flags = 0;
-	ms.mms_id = 0;
-	expect("START with id 0", r_start, IMSG_MOUNT_BUILD_START,
-	    &ms, sizeof(ms), -1, 0);
-	ncases += 9;
+	enc_start(&ms, 42, 0, 1, MSG_MOUNT_ITEMS_MAX + 1, 0, 0, 0);
+	mt_expect("START with too many env", r_start, IMSG_MOUNT_BUILD_START,
+	    ms.wo_buf, ms.wo_len, -1, 0);
+	wire_out_free(&ms);
+	enc_start(&ms, 42, 0x80, 1, 0, 0, 0, 0);
+	mt_expect("START with unknown flags", r_start, IMSG_MOUNT_BUILD_START,
+	    ms.wo_buf, ms.wo_len, -1, 0);
+	wire_out_free(&ms);
+	enc_start(&ms, 0, 0, 1, 0, 0, 0, 0);
+	mt_expect("START with id 0", r_start, IMSG_MOUNT_BUILD_START,
+	    ms.wo_buf, ms.wo_len, -1, 0);
+	wire_out_free(&ms);
+	mt_ncases += 9;
 	printf("counts: missing, extra, second builder, limits, id 0: ok\n");
 }
 
 static void
 test_replies(void)
 {
-	struct msg_mount_chan	 mc = { capture, NULL };
-	struct msg_mount_error	 me;
+	struct wire_out		 me;
 	struct imsg		 imsg;
 	const char		*errstr;
 	char			 msg[MSG_MOUNT_ERROR_MAX], longmsg[400];
@@ -619,15 +720,16 @@ test_replies(void)
 
 	if (pipe(p) == -1)
 		err(1, "pipe");
-	if (msg_send_started(&mc, 7, 4242, dup(p[0])) == -1 ||
-	    msg_send_exited(&mc, 7, 256, dup(p[1])) == -1 ||
-	    msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, 7) == -1 ||
-	    msg_send_bind_path(&mc, 99, 7, P2) == -1 ||
-	    msg_send_mount_ok(&mc, 99, 7, IMSG_MOUNT_BIND_PATH) == -1)
+	if (msg_send_started(mc, 7, 4242, dup(p[0])) == -1 ||
+	    msg_send_exited(mc, 7, 256, dup(p[1])) == -1 ||
+	    msg_send_build_id(mc, IMSG_MOUNT_BUILD_KILL, 7) == -1 ||
+	    msg_send_bind_path(mc, 99, 7, P2) == -1 ||
+	    msg_send_mount_ok(mc, 99, 7, IMSG_MOUNT_BIND_PATH) == -1)
 		errx(1, "a good reply was not sent");
 	memset(longmsg, 'e', sizeof(longmsg) - 1);
 	longmsg[sizeof(longmsg) - 1] = '\0';
-	msg_send_mount_error(&mc, 5, 7, IMSG_MOUNT_BUILD_GO, longmsg);
+	msg_send_mount_error(mc, 5, 7, IMSG_MOUNT_BUILD_GO, longmsg);
+	capture();
 
 	deliver(&caps[0], &imsg);
 	if (msg_recv_started(&imsg, &id, &pid, &fd, &errstr) == -1 ||
@@ -673,33 +775,39 @@ test_replies(void)
 	generic("ERROR", r_error, &caps[5], 0);
 
 	/* Message rules. */
-	memcpy(&me, caps[5].c_buf, sizeof(me));
-	memset(me.mme_msg, 'x', sizeof(me.mme_msg));
-	expect("ERROR text unterminated", r_error, IMSG_MOUNT_ERROR, &me,
-	    sizeof(me), -1, 0);
-	memcpy(&me, caps[5].c_buf, sizeof(me));
-	me.mme_request = IMSG_STORE_OK;
-	expect("ERROR for a foreign request", r_error, IMSG_MOUNT_ERROR, &me,
-	    sizeof(me), -1, 0);
+	enc_id(&me, 7);
+	(void)wire_put_u64(&me, IMSG_MOUNT_BUILD_GO);
+	longmsg[MSG_MOUNT_ERROR_MAX] = '\0';
+	(void)wire_put_string(&me, longmsg);
+	mt_expect("ERROR text too long", r_error, IMSG_MOUNT_ERROR, me.wo_buf,
+	    me.wo_len, -1, 0);
+	wire_out_free(&me);
+	enc_id(&me, 7);
+	(void)wire_put_u64(&me, IMSG_STORE_OK);
+	(void)wire_put_string(&me, "x");
+	mt_expect("ERROR for a foreign request", r_error, IMSG_MOUNT_ERROR,
+	    me.wo_buf, me.wo_len, -1, 0);
+	wire_out_free(&me);
 	caps_free();
-	msg_send_bind_path(&mc, 0, 7, STOREDIR "/../etc/passwd");
-	msg_send_bind_path(&mc, 0, 7, P2 "/..");
-	msg_send_bind_path(&mc, 0, 7, "/etc/passwd");
-	msg_send_mount_ok(&mc, 0, 7, IMSG_MOUNT_BUILD_GO);
-	expect("BIND_PATH with ..", r_bind, IMSG_MOUNT_BIND_PATH,
+	msg_send_bind_path(mc, 0, 7, STOREDIR "/../etc/passwd");
+	msg_send_bind_path(mc, 0, 7, P2 "/..");
+	msg_send_bind_path(mc, 0, 7, "/etc/passwd");
+	msg_send_mount_ok(mc, 0, 7, IMSG_MOUNT_BUILD_GO);
+	capture();
+	mt_expect("BIND_PATH with ..", r_bind, IMSG_MOUNT_BIND_PATH,
 	    caps[0].c_buf, caps[0].c_len, -1, 0);
-	expect("BIND_PATH subpath ..", r_bind, IMSG_MOUNT_BIND_PATH,
+	mt_expect("BIND_PATH subpath ..", r_bind, IMSG_MOUNT_BIND_PATH,
 	    caps[1].c_buf, caps[1].c_len, -1, 0);
-	expect("BIND_PATH outside the store", r_bind, IMSG_MOUNT_BIND_PATH,
+	mt_expect("BIND_PATH outside the store", r_bind, IMSG_MOUNT_BIND_PATH,
 	    caps[2].c_buf, caps[2].c_len, -1, 0);
-	expect("OK for GO", r_ok, IMSG_MOUNT_OK, caps[3].c_buf,
+	mt_expect("OK for GO", r_ok, IMSG_MOUNT_OK, caps[3].c_buf,
 	    caps[3].c_len, -1, 0);
 	caps_free();
-	if (msg_send_started(&mc, 7, 0, dup(p[0])) != -1 ||
-	    msg_send_started(&mc, 0, 5, dup(p[0])) != -1 ||
-	    msg_send_exited(&mc, 7, 0, -1) != -1 ||
-	    msg_send_build_id(&mc, IMSG_MOUNT_BUILD_KILL, 0) != -1 ||
-	    ncaps != 0)
+	if (msg_send_started(mc, 7, 0, dup(p[0])) != -1 ||
+	    msg_send_started(mc, 0, 5, dup(p[0])) != -1 ||
+	    msg_send_exited(mc, 7, 0, -1) != -1 ||
+	    msg_send_build_id(mc, IMSG_MOUNT_BUILD_KILL, 0) != -1 ||
+	    imsgbuf_queuelen(mc) != 0)
 		errx(1, "a bad message was sent");
 	close(p[0]);
 	close(p[1]);
@@ -710,8 +818,7 @@ test_replies(void)
 static void
 test_socket(void)
 {
-	struct msg_mount_chan	 mc = { capture, NULL };
-	struct msg_mount_id	 md;
+	struct wire_out		 md;
 	struct imsg		 imsg;
 	const char		*errstr;
 	char			 c;
@@ -720,8 +827,9 @@ test_socket(void)
 
 	if (pipe(p) == -1)
 		err(1, "pipe");
-	if (msg_send_build_socket(&mc, 9, dup(p[1])) == -1)
+	if (msg_send_build_socket(mc, 9, dup(p[1])) == -1)
 		errx(1, "a good SOCKET was not sent");
+	capture();
 	deliver(&caps[0], &imsg);
 	if (msg_recv_build_socket(&imsg, &id, &fd, &errstr) == -1 ||
 	    id != 9 || imsg_get_type(&imsg) != IMSG_MOUNT_BUILD_SOCKET)
@@ -731,13 +839,14 @@ test_socket(void)
 	close(fd);
 	imsg_free(&imsg);
 	generic("SOCKET", r_socket, &caps[0], 1);
-	memcpy(&md, caps[0].c_buf, sizeof(md));
-	md.mmd_id = 0;
-	expect("SOCKET with id 0", r_socket, IMSG_MOUNT_BUILD_SOCKET, &md,
-	    sizeof(md), anyfd, 0);
+	enc_id(&md, 0);
+	mt_expect("SOCKET with id 0", r_socket, IMSG_MOUNT_BUILD_SOCKET,
+	    md.wo_buf, md.wo_len, mt_anyfd, 0);
+	wire_out_free(&md);
 	caps_free();
-	if (msg_send_build_socket(&mc, 0, dup(p[0])) != -1 ||
-	    msg_send_build_socket(&mc, 9, -1) != -1 || ncaps != 0)
+	if (msg_send_build_socket(mc, 0, dup(p[0])) != -1 ||
+	    msg_send_build_socket(mc, 9, -1) != -1 ||
+	    imsgbuf_queuelen(mc) != 0)
 		errx(1, "a bad SOCKET was sent");
 	close(p[0]);
 	close(p[1]);
@@ -750,21 +859,26 @@ main(void)
 	int	before;
 
 	log_init(1, LOG_DAEMON);
-	if ((anyfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		err(1, "/dev/null");
-	channel();
-	before = fd_count();
+	mt_init();
+	channel(&ib_send, &ib_recv);
+	channel(&ib_cap, &ib_capped);
+	before = mt_fd_count();
 	test_build_roundtrip();
 	test_items_bad();
 	test_counts();
+	test_files();
 	test_replies();
 	test_socket();
-	if (fd_count() != before)
-		errx(1, "fds: %d before, %d after", before, fd_count());
+	if (mt_fd_count() != before)
+		errx(1, "fds: %d before, %d after", before, mt_fd_count());
 	imsgbuf_clear(&ib_send);
 	imsgbuf_clear(&ib_recv);
 	close(ib_send.ib_fd);
 	close(ib_recv.ib_fd);
-	printf("%zu cases: ok\n", ncases);
+	imsgbuf_clear(&ib_cap);
+	imsgbuf_clear(&ib_capped);
+	close(ib_cap.ib_fd);
+	close(ib_capped.ib_fd);
+	printf("%zu cases: ok\n", mt_ncases);
 	return (0);
 }

@@ -15,7 +15,7 @@
  */
 
 /*
- * msg_store.c: every send/recv pair of msg_store.h over a real imsg
+ * msg_store_*.c: every send/recv pair of msg_store.h over a real imsg
  * channel.  Each message makes a round trip with realistic values (no,
  * one and many items; the longest strings allowed), then its good
  * payload is damaged in every generic way (truncated at every offset,
@@ -764,7 +764,7 @@ test_path(void)
 
 	printf("path: round trips with and without fd\n");
 	path = mkpath(1, STOREPATH_NAME_MAX, "max");
-	if (msg_send_path(&iev, IMSG_STORE_QUERY_INFO, SID, path, -1) != 0)
+	if (msg_send_path(&ib_send, IMSG_STORE_QUERY_INFO, SID, path, -1) != 0)
 		errx(1, "msg_send_path: got -1, expected 0");
 	recv_msg(IMSG_STORE_QUERY_INFO, &imsg, &cap);
 	fd = 7;
@@ -779,7 +779,7 @@ test_path(void)
 	free(cap.c_buf);
 
 	/* fd may be NULL where none is carried. */
-	(void)msg_send_path(&iev, IMSG_STORE_TEMP_ROOT, SID, path, -1);
+	(void)msg_send_path(&ib_send, IMSG_STORE_TEMP_ROOT, SID, path, -1);
 	recv_msg(IMSG_STORE_TEMP_ROOT, &imsg, &cap);
 	if (msg_recv_path(&imsg, STOREDIR, &got, NULL, &errstr) == -1)
 		errx(1, "TEMP_ROOT: %s", errstr);
@@ -791,7 +791,8 @@ test_path(void)
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		err(1, "pipe2");
-	(void)msg_send_path(&iev, IMSG_STORE_NAR_FROM_PATH, SID, path, p[0]);
+	(void)msg_send_path(&ib_send, IMSG_STORE_NAR_FROM_PATH, SID, path,
+	    p[0]);
 	recv_msg(IMSG_STORE_NAR_FROM_PATH, &imsg, &cap);
 	if (msg_recv_path(&imsg, STOREDIR, &got, &fd, &errstr) == -1)
 		errx(1, "NAR_FROM_PATH: %s", errstr);
@@ -859,7 +860,7 @@ paths_round_trip(const struct kind *k, char **paths, size_t npaths,
 	char		**got;
 	size_t		  ngot;
 
-	if (msg_send_paths(&iev, k->k_type, SID, paths, npaths) != 0)
+	if (msg_send_paths(&ib_send, k->k_type, SID, paths, npaths) != 0)
 		errx(1, "%s: msg_send_paths of %zu: got -1, expected 0",
 		    k->k_name, npaths);
 	recv_msg(k->k_type, &imsg, &cap);
@@ -1012,10 +1013,10 @@ test_paths_limits(void)
 	printf("paths: MSG_PATHS_MAX accepted, one more refused\n");
 	paths = mkpaths(MSG_PATHS_MAX + 1, 10);
 	paths_round_trip(&k_store_paths, paths, MSG_PATHS_MAX, 0);
-	(void)msg_send_paths(&iev, IMSG_STORE_PATHS, SID, paths,
+	(void)msg_send_paths(&ib_send, IMSG_STORE_PATHS, SID, paths,
 	    MSG_PATHS_MAX + 1);
 	expect_error("STORE_PATHS over the count", "reply too large");
-	if (msg_send_paths(&iev, IMSG_STORE_QUERY_VALID, SID, paths,
+	if (msg_send_paths(&ib_send, IMSG_STORE_QUERY_VALID, SID, paths,
 	    MSG_PATHS_MAX + 1) != -1)
 		errx(1, "QUERY_VALID over the count: got 0, expected -1");
 	if (imsgbuf_queuelen(&ib_send) != 0)
@@ -1030,7 +1031,7 @@ test_paths_limits(void)
 	ma.ma_method = "text:sha256";
 	ma.ma_refs = paths;
 	ma.ma_nrefs = MSG_PATHS_MAX + 1;
-	if (msg_send_add(&iev, SID, &ma, p[0]) != -1)
+	if (msg_send_add(&ib_send, SID, &ma, p[0]) != -1)
 		errx(1, "ADD over the count: got 0, expected -1");
 	close(p[1]);
 	fd_expect("ADD over the count", before);
@@ -1041,10 +1042,10 @@ test_paths_limits(void)
 	printf("paths: %d paths of the longest name exceed the size\n",
 	    MSG_PATHS_MAX);
 	paths = mkpaths(MSG_PATHS_MAX, STOREPATH_NAME_MAX);
-	(void)msg_send_paths(&iev, IMSG_STORE_PATHS, SID, paths,
+	(void)msg_send_paths(&ib_send, IMSG_STORE_PATHS, SID, paths,
 	    MSG_PATHS_MAX);
 	expect_error("STORE_PATHS over the size", "reply too large");
-	if (msg_send_paths(&iev, IMSG_STORE_QUERY_MISSING, SID, paths,
+	if (msg_send_paths(&ib_send, IMSG_STORE_QUERY_MISSING, SID, paths,
 	    MSG_PATHS_MAX) != -1)
 		errx(1, "QUERY_MISSING over the size: got 0, expected -1");
 	wire_strings_free(paths, MSG_PATHS_MAX);
@@ -1064,7 +1065,7 @@ test_empty(void)
 
 	printf("empty: QUERY_ALL, FIND_ROOTS, SESSION_END, STORE_OK\n");
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		msg_send_empty(&iev, types[i], SID);
+		msg_send_empty(&ib_send, types[i], SID);
 		recv_msg(types[i], &imsg, NULL);
 		if (msg_recv_empty(&imsg, &errstr) == -1)
 			errx(1, "%s: %s", imsg_type_name(types[i]), errstr);
@@ -1091,7 +1092,7 @@ text_round_trip(const struct kind *k, const char *text, size_t wantlen,
 	const char	*errstr;
 	char		*got;
 
-	if (msg_send_text(&iev, k->k_type, SID, text) != 0)
+	if (msg_send_text(&ib_send, k->k_type, SID, text) != 0)
 		errx(1, "%s: msg_send_text: got -1, expected 0", k->k_name);
 	recv_msg(k->k_type, &imsg, &cap);
 	if (msg_recv_text(&imsg, SIZE_MAX, &got, &errstr) == -1)
@@ -1185,12 +1186,12 @@ test_text_rules(void)
 	out_fail(&k_indirect, "bad padding", &out, BAD_PAD);
 
 	printf("text: the caller's maxlen\n");
-	(void)msg_send_text(&iev, IMSG_STORE_LOG, SID, "0123456789");
+	(void)msg_send_text(&ib_send, IMSG_STORE_LOG, SID, "0123456789");
 	recv_msg(IMSG_STORE_LOG, &imsg, NULL);
 	if (msg_recv_text(&imsg, 9, &got, &errstr) != -1)
 		errx(1, "maxlen 9: got accepted, expected refused");
 	imsg_free(&imsg);
-	(void)msg_send_text(&iev, IMSG_STORE_LOG, SID, "0123456789");
+	(void)msg_send_text(&ib_send, IMSG_STORE_LOG, SID, "0123456789");
 	recv_msg(IMSG_STORE_LOG, &imsg, NULL);
 	if (msg_recv_text(&imsg, 10, &got, &errstr) == -1)
 		errx(1, "maxlen 10: %s", errstr);
@@ -1262,7 +1263,7 @@ add_round_trip(const struct msg_add *ma, int damage)
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		err(1, "pipe2");
-	if (msg_send_add(&iev, SID, ma, p[0]) != 0)
+	if (msg_send_add(&ib_send, SID, ma, p[0]) != 0)
 		errx(1, "msg_send_add: got -1, expected 0");
 	recv_msg(IMSG_STORE_ADD, &imsg, &cap);
 	if (msg_recv_add(&imsg, STOREDIR, &got, &fd, &errstr) == -1)
@@ -1435,7 +1436,7 @@ add_nar_round_trip(const struct msg_add_nar *man, int damage)
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		err(1, "pipe2");
-	if (msg_send_add_nar(&iev, SID, man, p[0]) != 0)
+	if (msg_send_add_nar(&ib_send, SID, man, p[0]) != 0)
 		errx(1, "msg_send_add_nar: got -1, expected 0");
 	recv_msg(IMSG_STORE_ADD_NAR, &imsg, &cap);
 	if (msg_recv_add_nar(&imsg, STOREDIR, &got, &fd, &errstr) == -1)
@@ -1551,7 +1552,7 @@ test_info(void)
 	qsort(refs, 40, sizeof(*refs), strp_cmp);
 	sigs[0] = "cache.example.org-1:AAAA";
 	info_fill(&pi, refs, 40, sigs, 1);
-	msg_send_info(&iev, SID, 1, &pi);
+	msg_send_info(&ib_send, SID, 1, &pi);
 	recv_msg(IMSG_STORE_INFO, &imsg, &cap);
 	if (msg_recv_info(&imsg, STOREDIR, &found, &got, &errstr) == -1)
 		errx(1, "INFO: %s", errstr);
@@ -1563,7 +1564,7 @@ test_info(void)
 	generic(&k_info, &cap);
 	free(cap.c_buf);
 
-	msg_send_info(&iev, SID, 0, NULL);
+	msg_send_info(&ib_send, SID, 0, NULL);
 	recv_msg(IMSG_STORE_INFO, &imsg, &cap);
 	if (msg_recv_info(&imsg, STOREDIR, &found, &got, &errstr) == -1)
 		errx(1, "INFO not found: %s", errstr);
@@ -1610,7 +1611,7 @@ test_outputs(void)
 	mo[2] = (struct msg_output){ "doc", NULL };
 	mo[3] = (struct msg_output){ longname, NULL };
 	for (n = 0; n <= 4; n += n == 0 ? 1 : 3) {
-		msg_send_outputs(&iev, SID, mo, n);
+		msg_send_outputs(&ib_send, SID, mo, n);
 		recv_msg(IMSG_STORE_OUTPUTS, &imsg, &cap);
 		if (msg_recv_outputs(&imsg, STOREDIR, &got, &i,
 		    &errstr) == -1)
@@ -1687,7 +1688,7 @@ test_missing(void)
 			mm.mm_download_size = UINT64_MAX;
 			mm.mm_nar_size = 4096;
 		}
-		msg_send_missing(&iev, SID, &mm);
+		msg_send_missing(&ib_send, SID, &mm);
 		recv_msg(IMSG_STORE_MISSING, &imsg, &cap);
 		if (msg_recv_missing(&imsg, STOREDIR, &got, &errstr) == -1)
 			errx(1, "MISSING: %s", errstr);
@@ -1708,7 +1709,7 @@ test_missing(void)
 		free(cap.c_buf);
 	}
 	mm.mm_nunknown = 4;
-	msg_send_missing(&iev, SID, &mm);
+	msg_send_missing(&ib_send, SID, &mm);
 	recv_msg(IMSG_STORE_MISSING, &imsg, &cap);
 	imsg_free(&imsg);
 	generic(&k_missing, &cap);
@@ -1752,7 +1753,7 @@ test_gc(void)
 		mg.mg_npaths = action == 3 ? 5 : 0;
 		mg.mg_ignore_liveness = action == 3;
 		mg.mg_max_freed = action == 2 ? 1048576 : UINT64_MAX;
-		if (msg_send_gc(&iev, SID, &mg) != 0)
+		if (msg_send_gc(&ib_send, SID, &mg) != 0)
 			errx(1, "msg_send_gc: got -1, expected 0");
 		recv_msg(IMSG_STORE_GC, &imsg, &cap);
 		if (msg_recv_gc(&imsg, STOREDIR, &got, &errstr) == -1)
@@ -1813,7 +1814,7 @@ test_gc_result(void)
 		mgr.mgr_paths = paths;
 		mgr.mgr_npaths = n;
 		mgr.mgr_bytes_freed = n * 4096;
-		msg_send_gc_result(&iev, SID, &mgr);
+		msg_send_gc_result(&ib_send, SID, &mgr);
 		recv_msg(IMSG_STORE_GC_RESULT, &imsg, &cap);
 		if (msg_recv_gc_result(&imsg, STOREDIR, &got, &errstr) == -1)
 			errx(1, "GC_RESULT: %s", errstr);
@@ -1827,7 +1828,7 @@ test_gc_result(void)
 		free(cap.c_buf);
 	}
 	mgr.mgr_npaths = MSG_PATHS_MAX + 1;
-	msg_send_gc_result(&iev, SID, &mgr);
+	msg_send_gc_result(&ib_send, SID, &mgr);
 	expect_error("GC_RESULT over the count", "reply too large");
 
 	out_init(&out);
@@ -1860,7 +1861,7 @@ test_roots(void)
 	mr[1] = (struct msg_root){ "{temp:4242}", p2 };
 	mr[2] = (struct msg_root){ link, p1 };
 	for (n = 0; n <= 3; n += 3) {
-		msg_send_roots(&iev, SID, mr, n);
+		msg_send_roots(&ib_send, SID, mr, n);
 		recv_msg(IMSG_STORE_ROOTS, &imsg, &cap);
 		if (msg_recv_roots(&imsg, STOREDIR, &got, &i, &errstr) == -1)
 			errx(1, "ROOTS: %s", errstr);
@@ -1928,7 +1929,7 @@ test_add_sigs(void)
 		if (asprintf(&sigs[i], "key-%zu:c2lnbmF0dXJl", i) == -1)
 			err(1, NULL);
 	for (n = 0; n <= WIRE_SIGS_MAX; n = n == 0 ? 1 : n * WIRE_SIGS_MAX) {
-		if (msg_send_add_sigs(&iev, SID, path, sigs, n) != 0)
+		if (msg_send_add_sigs(&ib_send, SID, path, sigs, n) != 0)
 			errx(1, "msg_send_add_sigs: got -1, expected 0");
 		recv_msg(IMSG_STORE_ADD_SIGS, &imsg, &cap);
 		if (msg_recv_add_sigs(&imsg, STOREDIR, &got, &gotsigs, &ngot,
@@ -1943,7 +1944,8 @@ test_add_sigs(void)
 			generic(&k_add_sigs, &cap);
 		free(cap.c_buf);
 	}
-	if (msg_send_add_sigs(&iev, SID, path, sigs, WIRE_SIGS_MAX + 1) != -1)
+	if (msg_send_add_sigs(&ib_send, SID, path, sigs,
+	    WIRE_SIGS_MAX + 1) != -1)
 		errx(1, "ADD_SIGS over the count: got 0, expected -1");
 
 	printf("add_sigs: malformed\n");
@@ -1982,7 +1984,7 @@ test_verify(void)
 
 	printf("verify: every flag combination\n");
 	for (i = 0; i < 4; i++) {
-		msg_send_verify(&iev, SID, i & 1, i & 2);
+		msg_send_verify(&ib_send, SID, i & 1, i & 2);
 		recv_msg(IMSG_STORE_VERIFY, &imsg, &cap);
 		if (msg_recv_verify(&imsg, &check, &repair, &errstr) == -1)
 			errx(1, "VERIFY: %s", errstr);
@@ -1998,7 +2000,7 @@ test_verify(void)
 	    sizeof(drv)) == -1)
 		errx(1, "storepath_make_text v.drv");
 	for (i = 0; i < 2; i++) {
-		msg_send_verify_result(&iev, SID, i, (char *[]){ drv }, i);
+		msg_send_verify_result(&ib_send, SID, i, (char *[]){ drv }, i);
 		recv_msg(IMSG_STORE_VERIFY_RESULT, &imsg, &cap);
 		if (msg_recv_verify_result(&imsg, STOREDIR, &found, &drvs,
 		    &ndrvs, &errstr) == -1)
@@ -2049,7 +2051,7 @@ test_readlinks(void)
 	links[1][0] = '/';
 	links[2] = "/";
 	for (n = 0; n <= 3; n += n == 1 ? 2 : 1) {
-		if (msg_send_readlinks(&iev, links, n) != 0)
+		if (msg_send_readlinks(&ib_send, links, n) != 0)
 			errx(1, "msg_send_readlinks: got -1, expected 0");
 		recv_msg(IMSG_CTL_READLINKS, &imsg, &cap);
 		if (msg_recv_readlinks(&imsg, &got, &ngot, &errstr) == -1)
@@ -2220,7 +2222,7 @@ test_small_channel(void)
 	memset(&small, 0, sizeof(small));
 	imsgev_init(&small, &a, PROC_STORE, dispatch_none);
 	text = mkstr(MSG_ERROR_MAX, 'e');
-	(void)msg_send_text(&small, IMSG_STORE_ERROR, SID, text);
+	(void)msg_send_text(&a, IMSG_STORE_ERROR, SID, text);
 	pump(&a, &b, &imsg);
 	if (msg_recv_text(&imsg, MSG_ERROR_MAX, &got, &errstr) == -1)
 		errx(1, "small ERROR: %s", errstr);
@@ -2230,13 +2232,13 @@ test_small_channel(void)
 	free(got);
 	imsg_free(&imsg);
 	paths = mkpaths(2000, 20);
-	(void)msg_send_paths(&small, IMSG_STORE_PATHS, SID, paths, 2000);
+	(void)msg_send_paths(&a, IMSG_STORE_PATHS, SID, paths, 2000);
 	pump(&a, &b, &imsg);
 	if (imsg_get_type(&imsg) != IMSG_STORE_ERROR)
 		errx(1, "small PATHS: got %s, expected STORE_ERROR",
 		    imsg_type_name(imsg_get_type(&imsg)));
 	imsg_free(&imsg);
-	if (msg_send_paths(&small, IMSG_STORE_QUERY_VALID, SID, paths,
+	if (msg_send_paths(&a, IMSG_STORE_QUERY_VALID, SID, paths,
 	    2000) != -1)
 		errx(1, "small QUERY_VALID: got 0, expected -1");
 	wire_strings_free(paths, 2000);
@@ -2320,7 +2322,7 @@ test_build_result(void)
 	memset(&mbr, 0, sizeof(mbr));
 	mbr.mbr_outputs = built;
 	mbr.mbr_noutputs = 2;
-	msg_send_build_result(&iev, SID, &mbr);
+	msg_send_build_result(&ib_send, SID, &mbr);
 	recv_msg(IMSG_STORE_BUILD_RESULT, &imsg, &cap);
 	if (msg_recv_build_result(&imsg, STOREDIR, &got, &errstr) == -1)
 		errx(1, "BUILD_RESULT: %s", errstr);
@@ -2341,7 +2343,7 @@ test_build_result(void)
 	memset(&mbr, 0, sizeof(mbr));
 	mbr.mbr_error = "builder failed";
 	mbr.mbr_hash_mismatch = 1;
-	msg_send_build_result(&iev, SID, &mbr);
+	msg_send_build_result(&ib_send, SID, &mbr);
 	recv_msg(IMSG_STORE_BUILD_RESULT, &imsg, &cap);
 	if (msg_recv_build_result(&imsg, STOREDIR, &got, &errstr) == -1)
 		errx(1, "BUILD_RESULT error: %s", errstr);
@@ -2455,7 +2457,7 @@ test_build_checks(void)
 	if (pipe2(p, O_CLOEXEC) == -1)
 		err(1, "pipe2");
 	close(p[1]);
-	if (msg_send_build_outputs(&iev, SID, &mb, p[0]) == -1)
+	if (msg_send_build_outputs(&ib_send, SID, &mb, p[0]) == -1)
 		errx(1, "msg_send_build_outputs");
 	recv_msg(IMSG_STORE_BUILD_OUTPUTS, &imsg, &cap);
 	if (msg_recv_build_outputs(&imsg, STOREDIR, &got, &fd,

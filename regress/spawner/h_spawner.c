@@ -38,12 +38,10 @@ static void
 send_first(int fd, const char *mode)
 {
 	struct imsgbuf		ib;
-	struct msg_mount_chan	mc;
 	char			junk[8];
 
 	if (imsgbuf_init(&ib, fd) == -1)
 		err(1, "imsgbuf_init");
-	msg_mount_chan_ibuf(&mc, &ib);
 	memset(junk, 0, sizeof(junk));
 	if (strcmp(mode, "wrong") == 0) {
 		if (imsg_compose(&ib, IMSG_MOUNT_PING, 0, 0, -1, NULL, 0) ==
@@ -54,7 +52,7 @@ send_first(int fd, const char *mode)
 		    sizeof(junk)) == -1)
 			err(1, "imsg_compose");
 	} else if (strcmp(mode, "relative") == 0) {
-		if (msg_send_spawner_setup(&mc, 65534, 65534, "nix/store",
+		if (msg_send_spawner_setup(&ib, 65534, 65534, "nix/store",
 		    "/nix/var/nix") == -1)
 			errx(1, "msg_send_spawner_setup");
 	} else if (strcmp(mode, "close") != 0)

@@ -244,7 +244,7 @@ setup(void)
 	imsgbuf_set_maxsize(&ib_client, MSG_STORE_MAXSIZE);
 	imsgev_init(&iev_store, &ib_store, PROC_BUILDER, store_dispatch);
 	imsgev_init(&iev_client, &ib_client, PROC_STORE, client_dispatch);
-	store_env_init(storedir, statedir, db, &iev_store, NULL);
+	store_env_init(storedir, statedir, db, &ib_store, NULL);
 	store_cleanup_tmp();
 	if (store_buildlog_init(logdir, 0) == -1)
 		err(1, "store_buildlog_init");
@@ -296,7 +296,7 @@ test_query_drv(void)
 	capture(drv, sizeof(drv), "%s nix-instantiate %s/a.nix 2>/dev/null",
 	    nixenv, top);
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_QUERY_DRV, next_sid++, drv, -1);
+	msg_send_path(&ib_client, IMSG_STORE_QUERY_DRV, next_sid++, drv, -1);
 	wait_reply();
 	expect_type(IMSG_STORE_DRV, "query drv");
 	if (store_read_file(AT_FDCWD, drv, 1 << 20, &text, &len,
@@ -308,7 +308,7 @@ test_query_drv(void)
 	free(text);
 	printf("QUERY_DRV: a path that is not valid, not a .drv\n");
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_QUERY_DRV, next_sid++, input,
+	msg_send_path(&ib_client, IMSG_STORE_QUERY_DRV, next_sid++, input,
 	    -1);
 	wait_reply();
 	expect_type(IMSG_STORE_ERROR, "query non-drv");
@@ -331,7 +331,7 @@ test_closure(void)
 	add_input("a", b, a, sizeof(a), refs, 1);
 	req[0] = a;
 	reply_reset();
-	msg_send_paths(&iev_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
+	msg_send_paths(&ib_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
 	    req, 1);
 	wait_reply();
 	expect_type(IMSG_STORE_PATHS, "closure");
@@ -344,7 +344,7 @@ test_closure(void)
 	    storedir);
 	req[0] = b;
 	reply_reset();
-	msg_send_paths(&iev_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
+	msg_send_paths(&ib_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
 	    req, 1);
 	wait_reply();
 	expect_type(IMSG_STORE_ERROR, "closure of invalid");
@@ -388,7 +388,7 @@ do_build(const char *drvpath, struct out *outs, size_t nouts, char **refs,
 	if ((fd = open(rootdir, O_RDONLY | O_DIRECTORY)) == -1)
 		err(1, "%s", rootdir);
 	reply_reset();
-	if (msg_send_build_outputs(&iev_client, next_sid++, &mb, fd) == -1)
+	if (msg_send_build_outputs(&ib_client, next_sid++, &mb, fd) == -1)
 		errx(1, "msg_send_build_outputs");
 	wait_reply();
 	expect_type(IMSG_STORE_BUILD_RESULT, "build");
@@ -792,7 +792,7 @@ test_build_log(void)
 	if (pipe(p) == -1)
 		err(1, "pipe");
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_BUILD_LOG, next_sid++, drv,
+	msg_send_path(&ib_client, IMSG_STORE_BUILD_LOG, next_sid++, drv,
 	    p[0]);
 	if (write(p[1], "line one\nline two\n", 18) != 18)
 		err(1, "write");
@@ -822,7 +822,7 @@ test_build_log(void)
 	if (pipe(p) == -1)
 		err(1, "pipe");
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_BUILD_LOG, next_sid++, drv,
+	msg_send_path(&ib_client, IMSG_STORE_BUILD_LOG, next_sid++, drv,
 	    p[0]);
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	for (i = 0; i < 300000; ) {

@@ -266,7 +266,7 @@ feeder_write(int fd, short ev, void *arg)
 	close(f->f_fd);
 	f->f_fd = -1;
 	/* What builderproc says once the client's frames have ended. */
-	msg_send_empty(&iev_client, f->f_abort ? IMSG_STORE_UPLOAD_ABORT :
+	msg_send_empty(&ib_client, f->f_abort ? IMSG_STORE_UPLOAD_ABORT :
 	    IMSG_STORE_UPLOAD_DONE, f->f_sid);
 }
 
@@ -311,7 +311,7 @@ send_add(struct feeder *f, const char *name, const char *method,
 	ma.ma_method = (char *)method;
 	ma.ma_refs = refs;
 	ma.ma_nrefs = nrefs;
-	if (msg_send_add(&iev_client, sid, &ma,
+	if (msg_send_add(&ib_client, sid, &ma,
 	    feeder_start(f, buf, len, stop)) == -1)
 		errx(1, "msg_send_add");
 	f->f_sid = sid;
@@ -507,7 +507,7 @@ setup(void)
 	    store_dispatch_parent);
 	imsgev_init(&iev_parent, &parent_child.ch_ibuf, PROC_STORE,
 	    parent_dispatch);
-	store_env_init(storedir, statedir, db, &iev_store_b, &iev_store_p);
+	store_env_init(storedir, statedir, db, &ib_store_b, &ib_store_p);
 	store_cleanup_tmp();
 	have_nixhash = system("nix-hash --version >/dev/null 2>&1") == 0;
 }
@@ -799,7 +799,7 @@ send_add_nar(const char *path, const char *narhash, uint64_t narsize,
 	man.man_info.pi_ca = (char *)ca;
 	man.man_trusted = trusted;
 	man.man_dont_check_sigs = dontcheck;
-	if (msg_send_add_nar(&iev_client, next_sid, &man,
+	if (msg_send_add_nar(&ib_client, next_sid, &man,
 	    feeder_start(&f, nar, len, SIZE_MAX)) == -1)
 		errx(1, "msg_send_add_nar");
 	f.f_sid = next_sid++;
@@ -898,7 +898,7 @@ test_add_nar_text_self(void)
 		man.man_info.pi_nrefs = 1;
 		man.man_trusted = trusted;
 		man.man_dont_check_sigs = trusted;
-		if (msg_send_add_nar(&iev_client, next_sid, &man,
+		if (msg_send_add_nar(&ib_client, next_sid, &man,
 		    feeder_start(&f, nar.b_data, nar.b_len, SIZE_MAX)) == -1)
 			errx(1, "msg_send_add_nar");
 		f.f_sid = next_sid++;
@@ -972,7 +972,7 @@ test_drv(void)
 		    drv_path);
 	free(text);
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_QUERY_OUTPUTS, next_sid++,
+	msg_send_path(&ib_client, IMSG_STORE_QUERY_OUTPUTS, next_sid++,
 	    drv_path, -1);
 	wait_reply();
 	expect_type(IMSG_STORE_OUTPUTS, "outputs");
@@ -993,7 +993,7 @@ test_drv(void)
 	req[0] = missing;
 	req[1] = bad;
 	reply_reset();
-	msg_send_paths(&iev_client, IMSG_STORE_QUERY_MISSING, next_sid++, req,
+	msg_send_paths(&ib_client, IMSG_STORE_QUERY_MISSING, next_sid++, req,
 	    2);
 	wait_reply();
 	expect_type(IMSG_STORE_MISSING, "missing");
@@ -1127,7 +1127,7 @@ do_add_nar_drv(const char *name, const char *text, char **refs,
 	man.man_info.pi_ca = ca;
 	man.man_info.pi_refs = refs;
 	man.man_info.pi_nrefs = nrefs;
-	if (msg_send_add_nar(&iev_client, next_sid, &man,
+	if (msg_send_add_nar(&ib_client, next_sid, &man,
 	    feeder_start(&f, nar.b_data, nar.b_len, SIZE_MAX)) == -1)
 		errx(1, "msg_send_add_nar");
 	f.f_sid = next_sid++;
@@ -1253,7 +1253,7 @@ test_queries(void)
 
 	printf("QUERY_INFO of a path outside the store: refused\n");
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_QUERY_INFO, next_sid++,
+	msg_send_path(&ib_client, IMSG_STORE_QUERY_INFO, next_sid++,
 	    "/nonexistent", -1);
 	wait_reply();
 	expect_type(IMSG_STORE_ERROR, "outside the store");
@@ -1261,7 +1261,7 @@ test_queries(void)
 	snprintf(invalid, sizeof(invalid), "%s/"
 	    "11111111111111111111111111111111-no", storedir);
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_QUERY_INFO, next_sid++,
+	msg_send_path(&ib_client, IMSG_STORE_QUERY_INFO, next_sid++,
 	    invalid, -1);
 	wait_reply();
 	expect_type(IMSG_STORE_INFO, "invalid info");
@@ -1272,7 +1272,7 @@ test_queries(void)
 	paths[1] = drv_path;
 	paths[2] = invalid;
 	reply_reset();
-	msg_send_paths(&iev_client, IMSG_STORE_QUERY_VALID, next_sid++, paths,
+	msg_send_paths(&ib_client, IMSG_STORE_QUERY_VALID, next_sid++, paths,
 	    3);
 	wait_reply();
 	expect_type(IMSG_STORE_PATHS, "valid");
@@ -1280,7 +1280,7 @@ test_queries(void)
 		errx(1, "valid: got %zu paths, expected 2", R.r_npaths);
 	printf("QUERY_REFERRERS\n");
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_QUERY_REFERRERS, next_sid++,
+	msg_send_path(&ib_client, IMSG_STORE_QUERY_REFERRERS, next_sid++,
 	    added_text, -1);
 	wait_reply();
 	if (R.r_npaths != 1 || strcmp(R.r_paths[0], added_ref) != 0)
@@ -1289,13 +1289,13 @@ test_queries(void)
 	memcpy(hp, added_text + strlen(storedir) + 1, 32);
 	hp[32] = '\0';
 	reply_reset();
-	msg_send_text(&iev_client, IMSG_STORE_QUERY_HASHPART, next_sid++, hp);
+	msg_send_text(&ib_client, IMSG_STORE_QUERY_HASHPART, next_sid++, hp);
 	wait_reply();
 	if (R.r_npaths != 1 || strcmp(R.r_paths[0], added_text) != 0)
 		errx(1, "hashpart: got %zu", R.r_npaths);
 	printf("ENSURE valid and invalid\n");
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_ENSURE, next_sid++, added_text,
+	msg_send_path(&ib_client, IMSG_STORE_ENSURE, next_sid++, added_text,
 	    -1);
 	wait_reply();
 	expect_type(IMSG_STORE_OK, "ensure valid");
@@ -1303,7 +1303,7 @@ test_queries(void)
 	paths[0] = strdup(added_text);
 	paths[0][strlen(storedir) + 1] = paths[0][strlen(storedir) + 1] ==
 	    'a' ? 'b' : 'a';
-	msg_send_path(&iev_client, IMSG_STORE_ENSURE, next_sid++, paths[0],
+	msg_send_path(&ib_client, IMSG_STORE_ENSURE, next_sid++, paths[0],
 	    -1);
 	wait_reply();
 	expect_error("does not exist and cannot be created", "ensure");
@@ -1311,11 +1311,11 @@ test_queries(void)
 	printf("ADD_SIGS\n");
 	reply_reset();
 	paths[0] = "cache.example.org-1:c2ln";
-	msg_send_add_sigs(&iev_client, next_sid++, added_text, paths, 1);
+	msg_send_add_sigs(&ib_client, next_sid++, added_text, paths, 1);
 	wait_reply();
 	expect_type(IMSG_STORE_OK, "add sigs");
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_QUERY_INFO, next_sid++,
+	msg_send_path(&ib_client, IMSG_STORE_QUERY_INFO, next_sid++,
 	    added_text, -1);
 	wait_reply();
 	if (R.r_info.pi_nsigs != 1)
@@ -1337,7 +1337,7 @@ test_nar_from_path(void)
 		err(1, "pipe");
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_NAR_FROM_PATH, next_sid++,
+	msg_send_path(&ib_client, IMSG_STORE_NAR_FROM_PATH, next_sid++,
 	    added_tree, p[1]);
 	alarm(60);
 	for (;;) {
@@ -1370,7 +1370,7 @@ gc_request(uint64_t action, char *path, uint64_t maxfreed)
 	mg.mg_npaths = path != NULL;
 	mg.mg_max_freed = maxfreed;
 	reply_reset();
-	msg_send_gc(&iev_client, next_sid++, &mg);
+	msg_send_gc(&ib_client, next_sid++, &mg);
 	wait_reply();
 }
 
@@ -1398,7 +1398,7 @@ test_gc(void)
 	if (gc_has(added_text))
 		errx(1, "temp root %s listed dead", added_text);
 	for (sid = 1; sid < next_sid; sid++) {
-		msg_send_empty(&iev_client, IMSG_STORE_SESSION_END, sid);
+		msg_send_empty(&ib_client, IMSG_STORE_SESSION_END, sid);
 		event_loop(EVLOOP_ONCE | EVLOOP_NONBLOCK);
 	}
 	printf("GC: an indirect root\n");
@@ -1406,12 +1406,12 @@ test_gc(void)
 	if (symlink(added_ref, link) == -1)
 		err(1, "symlink");
 	reply_reset();
-	msg_send_text(&iev_client, IMSG_STORE_INDIRECT_ROOT, next_sid++,
+	msg_send_text(&ib_client, IMSG_STORE_INDIRECT_ROOT, next_sid++,
 	    link);
 	wait_reply();
 	expect_type(IMSG_STORE_OK, "indirect root");
 	reply_reset();
-	msg_send_empty(&iev_client, IMSG_STORE_FIND_ROOTS, next_sid++);
+	msg_send_empty(&ib_client, IMSG_STORE_FIND_ROOTS, next_sid++);
 	wait_reply();
 	expect_type(IMSG_STORE_ROOTS, "find roots");
 	if (R.r_nroots != 1 || strcmp(R.r_roots[0].mr_link, link) != 0 ||
@@ -1453,7 +1453,7 @@ test_intact(char *path, int intact)
 {
 	printf("QUERY_INTACT: %s path\n", intact ? "an intact" : "a modified");
 	reply_reset();
-	msg_send_paths(&iev_client, IMSG_STORE_QUERY_INTACT, next_sid++,
+	msg_send_paths(&ib_client, IMSG_STORE_QUERY_INTACT, next_sid++,
 	    &path, 1);
 	wait_reply();
 	expect_type(IMSG_STORE_PATHS, "QUERY_INTACT");
@@ -1475,7 +1475,7 @@ test_verify(void)
 	strlcpy(drv_path, R.r_info.pi_path, sizeof(drv_path));
 	printf("VERIFY: a sound store\n");
 	reply_reset();
-	msg_send_verify(&iev_client, next_sid++, 1, 0);
+	msg_send_verify(&ib_client, next_sid++, 1, 0);
 	wait_reply();
 	expect_type(IMSG_STORE_VERIFY_RESULT, "verify");
 	if (R.r_errors != 0)
@@ -1489,14 +1489,14 @@ test_verify(void)
 		err(1, "%s", path);
 	close(fd);
 	reply_reset();
-	msg_send_verify(&iev_client, next_sid++, 1, 0);
+	msg_send_verify(&ib_client, next_sid++, 1, 0);
 	wait_reply();
 	if (R.r_errors != 1 || strstr(R.r_log, "was modified!") == NULL)
 		errx(1, "verify modified: got %d, log:\n%s", R.r_errors,
 		    R.r_log);
 	printf("VERIFY: repair of a modified path without a deriver\n");
 	reply_reset();
-	msg_send_verify(&iev_client, next_sid++, 1, 1);
+	msg_send_verify(&ib_client, next_sid++, 1, 1);
 	wait_reply();
 	expect_type(IMSG_STORE_VERIFY_RESULT, "verify repair");
 	if (R.r_errors != 1 || R.r_ndrvs != 0 ||
@@ -1506,19 +1506,19 @@ test_verify(void)
 	test_intact(drv_path, 0);
 	printf("QUERY_INTACT: not a store path\n");
 	reply_reset();
-	msg_send_paths(&iev_client, IMSG_STORE_QUERY_INTACT, next_sid++,
+	msg_send_paths(&ib_client, IMSG_STORE_QUERY_INTACT, next_sid++,
 	    (char *[]){ "/elsewhere/x" }, 1);
 	wait_reply();
 	expect_type(IMSG_STORE_ERROR, "QUERY_INTACT of a bad path");
 	printf("VERIFY: a vanished path leaves the database\n");
 	unlink(path);
 	reply_reset();
-	msg_send_verify(&iev_client, next_sid++, 0, 0);
+	msg_send_verify(&ib_client, next_sid++, 0, 0);
 	wait_reply();
 	if (strstr(R.r_log, "disappeared, removing from database") == NULL)
 		errx(1, "verify vanished: log:\n%s", R.r_log);
 	reply_reset();
-	msg_send_path(&iev_client, IMSG_STORE_QUERY_INFO, next_sid++,
+	msg_send_path(&ib_client, IMSG_STORE_QUERY_INFO, next_sid++,
 	    drv_path, -1);
 	wait_reply();
 	if (R.r_found)

@@ -1,0 +1,121 @@
+/*
+ * Copyright (c) 2026 The rnixd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The generic cases of the message pair tests (msgtest.h).
+ */
+#include <dirent.h>
+#include <err.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msgtest.h"
+
+size_t	mt_ncases;
+int	mt_anyfd = -1;
+
+void
+mt_init(void)
+{
+	if ((mt_anyfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		err(1, "/dev/null");
+}
+
+int
+mt_fd_count(void)
+{
+	DIR	*d;
+	int	 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		err(1, "opendir");
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return (n);
+}
+
+void
+mt_fake(struct imsg *imsg, uint32_t type, const void *buf, size_t len,
+    int fd)
+{
+	memset(imsg, 0, sizeof(*imsg));
+	imsg->im_hdr.ih_type = type;
+	imsg->im_hdr.ih_len = IMSG_HEADER_SIZE + len;
+	imsg->im_fd = fd == -1 ? -1 : dup(fd);
+	imsg->im_datalen = len;
+	if (len > 0) {
+		if ((imsg->im_data = malloc(len)) == NULL)
+			err(1, NULL);
+		memcpy(imsg->im_data, buf, len);
+	}
+}
+
+void
+mt_expect(const char *what, mt_recv_fn fn, uint32_t type, const void *buf,
+    size_t len, int fd, int good)
+{
+	struct imsg	 imsg;
+	const char	*errstr = NULL;
+	int		 before, rc;
+
+	before = mt_fd_count();
+	mt_fake(&imsg, type, buf, len, fd);
+	rc = fn(&imsg, &errstr);
+	imsg_free(&imsg);
+	if (good && rc != 0)
+		errx(1, "%s: refused (%s), expected accepted", what, errstr);
+	if (!good && rc != -1)
+		errx(1, "%s: accepted, expected refused", what);
+	if (!good && errstr == NULL)
+		errx(1, "%s: refused without a reason", what);
+	if (mt_fd_count() != before)
+		errx(1, "%s: %d fds before, %d after", what, before,
+		    mt_fd_count());
+	mt_ncases++;
+}
+
+void
+mt_generic(const char *name, mt_recv_fn fn, uint32_t type, const void *buf,
+    size_t len, int needfd)
+{
+	unsigned char	*copy;
+	char		 what[128];
+	size_t		 cut;
+	int		 fd;
+
+	fd = needfd ? mt_anyfd : -1;
+	mt_expect(name, fn, type, buf, len, fd, 1);
+	for (cut = 0; cut < len; cut++) {
+		snprintf(what, sizeof(what), "%s cut at %zu", name, cut);
+		mt_expect(what, fn, type, buf, cut, fd, 0);
+	}
+	if ((copy = calloc(1, len + 1)) == NULL)
+		err(1, NULL);
+	memcpy(copy, buf, len);
+	snprintf(what, sizeof(what), "%s + trailing byte", name);
+	mt_expect(what, fn, type, copy, len + 1, fd, 0);
+	copy[len] = 'x';
+	mt_expect(what, fn, type, copy, len + 1, fd, 0);
+	free(copy);
+	snprintf(what, sizeof(what), "%s %s fd", name,
+	    needfd ? "without its" : "with an unexpected");
+	mt_expect(what, fn, type, buf, len, needfd ? -1 : mt_anyfd, 0);
+	printf("%s: good, every cut, trailing, fd: ok\n", name);
+}
