@@ -119,7 +119,7 @@ priv_drop(uid_t uid, gid_t gid, const int *caps, size_t ncaps)
 		fatal("PR_SET_KEEPCAPS");
 	/*
 	 * Paranoia: the drop must be irreversible, unless CAP_SETUID was
-	 * kept on purpose (mountproc switches to build users).
+	 * kept on purpose (the spawner and its guard act as build users).
 	 */
 	if (uid != 0 && (keep & ((uint64_t)1 << CAP_SETUID)) == 0 &&
 	    (setuid(0) != -1 || seteuid(0) != -1))

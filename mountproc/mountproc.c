@@ -15,11 +15,12 @@
  */
 
 /*
- * mountproc: the namespace and mount half of building.  It keeps the
- * few capabilities sandbox creation needs and no more, runs under its
- * own seccomp allow-list, and answers builderproc only for requests its
- * permission table allows.  It does not link libevent: one poll loop
- * over two channels is all it needs.
+ * mountproc: the permission half of building.  It holds no capability
+ * once set up (the spawner, which it execs first, makes sandboxes),
+ * runs under its own seccomp allow-list, and passes builderproc's
+ * requests to the spawner only when its permission table allows them.
+ * It does not link libevent: one poll loop over three channels is all
+ * it needs.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
