@@ -28,8 +28,6 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +35,7 @@
 
 #include "log.h"
 #include "mountproc.h"
+#include "msg_ctl.h"
 
 static TAILQ_HEAD(, mount_req)	 reqs = TAILQ_HEAD_INITIALIZER(reqs);
 static struct mount_group	 group;
@@ -49,41 +48,36 @@ static void	perm_error(struct imsg *, uint64_t, const char *);
 static const char *perm_check_start(const struct msg_mount_build *);
 static const char *perm_check_bind(const struct msg_mount_bind *);
 
-/*
- * Read the group now, as root: after the drop mountproc has no
- * /etc/group, and a member list that changes under a running daemon
- * would be a surprise anyway.
- */
 void
 perm_init(const struct rnixd_conf *conf)
 {
-	struct group	*gr;
-	struct passwd	*pw;
-	char		**mem;
-
 	perm_conf = conf;
-	if ((gr = getgrnam(conf->conf_build_users_group)) == NULL)
-		fatalx("unknown build-users-group %s",
-		    conf->conf_build_users_group);
-	group.mg_gid = gr->gr_gid;
-	for (mem = gr->gr_mem; *mem != NULL; mem++)
-		group.mg_nuids++;
-	if ((group.mg_uids = calloc(group.mg_nuids + 1,
-	    sizeof(uid_t))) == NULL)
-		fatal("%s", __func__);
-	group.mg_nuids = 0;
-	if ((gr = getgrnam(conf->conf_build_users_group)) == NULL)
-		fatalx("build-users-group %s vanished",
-		    conf->conf_build_users_group);
-	for (mem = gr->gr_mem; *mem != NULL; mem++) {
-		/* A member that is root or unknown never builds. */
-		if ((pw = getpwnam(*mem)) == NULL || pw->pw_uid == 0)
-			continue;
-		group.mg_uids[group.mg_nuids++] = pw->pw_uid;
-	}
+	/* No build user until the parent's list comes: START is refused. */
+	group.mg_gid = (gid_t)-1;
+}
+
+/*
+ * build-users-group's members, as the parent reads them (one rule for
+ * builderproc and us), at start and after each reload.  A build that
+ * runs keeps its user; the new list decides only the STARTs to come.
+ * The parent is trusted: a list that does not decode stops mountproc.
+ */
+void
+perm_handle_build_users(struct imsg *imsg)
+{
+	const char	*errstr;
+	uid_t		*uids;
+	gid_t		 gid;
+	size_t		 nuids;
+
+	if (msg_recv_build_users(imsg, &gid, &uids, &nuids, &errstr) == -1)
+		fatalx("bad CTL_BUILD_USERS from the parent: %s", errstr);
+	free(group.mg_uids);
+	group.mg_gid = gid;
+	group.mg_uids = uids;
+	group.mg_nuids = nuids;
 	log_debug("build-users-group %s: gid %u, %zu users",
-	    conf->conf_build_users_group, (unsigned int)group.mg_gid,
-	    group.mg_nuids);
+	    perm_conf->conf_build_users_group, (unsigned int)gid, nuids);
 }
 
 static struct mount_req *

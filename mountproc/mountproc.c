@@ -81,7 +81,6 @@ main(int argc, char *argv[])
 		fatalx("no link to builderproc");
 	if ((pw = getpwnam(setup.cs_conf.conf_mount_user)) == NULL)
 		fatalx("unknown mount-user %s", setup.cs_conf.conf_mount_user);
-	/* perm_init() reads passwd again: pw is overwritten. */
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
 	perm_init(&setup.cs_conf);
@@ -306,9 +305,12 @@ mount_dispatch_parent(struct mount_peer *mp, struct imsg *imsg)
 		/*
 		 * sandbox-paths, which the permission table checks, follow
 		 * a reload as builderproc's do; the store dir stays
-		 * (child_reload_config) and the group was read at start.
+		 * (child_reload_config).
 		 */
 		child_reload_config(&setup, imsg);
+		return (0);
+	case IMSG_CTL_BUILD_USERS:
+		perm_handle_build_users(imsg);
 		return (0);
 	default:
 		log_warnx("unexpected %s from parent",

@@ -64,7 +64,7 @@ struct mount_req {
 	char			 mq_refused[MSG_MOUNT_ERROR_MAX];
 };
 
-/* build-users-group as read at start, before the privilege drop. */
+/* build-users-group, as the parent last sent it (CTL_BUILD_USERS). */
 struct mount_group {
 	gid_t		 mg_gid;
 	uid_t		*mg_uids;
@@ -77,6 +77,7 @@ extern struct imsgbuf		*mount_to_spawner;
 
 /* mount_perm.c */
 void	perm_init(const struct rnixd_conf *);
+void	perm_handle_build_users(struct imsg *);
 void	perm_handle_start(struct imsg *);
 void	perm_handle_item(struct imsg *);
 void	perm_handle_go(struct imsg *);

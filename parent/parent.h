@@ -69,6 +69,7 @@ void	parent_stop_children(void);
 /* parent_cred.c */
 int	parent_handle_cred_req(struct child *, struct imsg *);
 void	parent_send_build_users(struct child *);
+void	parent_send_build_users_all(void);
 int	parent_cred_trusted(uid_t, gid_t, gid_t *, int *);
 
 /* parent_roots.c */

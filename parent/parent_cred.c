@@ -195,3 +195,19 @@ parent_send_build_users(struct child *ch)
 	msg_send_build_users(&ch->ch_ibuf, gid, uids, n);
 	free(uids);
 }
+
+/*
+ * builderproc hands out build users and mountproc checks them: both
+ * get the one list read here, at start and after each reload.
+ * mountproc first: it serves the parent's link before builderproc's
+ * in each round of its loop, so it knows the users before any START
+ * that names one can reach it.
+ */
+void
+parent_send_build_users_all(void)
+{
+	if (!children[PROC_MOUNT].ch_ready || !children[PROC_BUILDER].ch_ready)
+		return;
+	parent_send_build_users(&children[PROC_MOUNT]);
+	parent_send_build_users(&children[PROC_BUILDER]);
+}

@@ -326,7 +326,7 @@ parent_dispatch_builder(struct child *ch, struct imsg *imsg)
 	case IMSG_CTL_READY:
 		if (parent_handle_ready(ch, imsg) == -1)
 			return (-1);
-		parent_send_build_users(ch);
+		parent_send_build_users_all();
 		return (0);
 	case IMSG_CTL_CRED_REQ:
 		return (parent_handle_cred_req(ch, imsg));
@@ -342,7 +342,10 @@ parent_dispatch_mount(struct child *ch, struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_READY:
-		return (parent_handle_ready(ch, imsg));
+		if (parent_handle_ready(ch, imsg) == -1)
+			return (-1);
+		parent_send_build_users_all();
+		return (0);
 	default:
 		return (parent_unexpected(ch, imsg));
 	}
@@ -433,7 +436,6 @@ parent_reload(void)
 	parent_conf = conf;
 	for (proc = PROC_STORE; proc < PROC_MAX; proc++)
 		parent_send_config(&children[proc], parent_conf);
-	if (children[PROC_BUILDER].ch_ready)
-		parent_send_build_users(&children[PROC_BUILDER]);
+	parent_send_build_users_all();
 	log_info("configuration reloaded");
 }

@@ -167,6 +167,10 @@ setup_parent(const char *prog, const char *conffile)
 		errx(1, "mountproc sent %s, not READY",
 		    imsg_type_name(imsg_get_type(&imsg)));
 	imsg_free(&imsg);
+	/* The parent's list of build users follows every READY. */
+	msg_send_build_users(&ib_parent, gid, uids, 3);
+	if (imsgbuf_flush(&ib_parent) == -1)
+		err(1, "imsgbuf_flush");
 	printf("mountproc set up as the parent does it, READY: ok\n");
 }
 
@@ -397,6 +401,16 @@ test_refusals(void)
 	send_build(2, uids[0], gid + 1, 0, "true", NULL, 0);
 	expect_error("gid of another group", 2, IMSG_MOUNT_BUILD_GO,
 	    "gid is not");
+	/* A reload that drops a user: its next build is refused. */
+	msg_send_build_users(&ib_parent, gid, uids, 1);
+	if (imsgbuf_flush(&ib_parent) == -1)
+		err(1, "imsgbuf_flush");
+	send_build(2, uids[1], gid, 0, "true", NULL, 0);
+	expect_error("uid dropped from the group by a reload", 2,
+	    IMSG_MOUNT_BUILD_GO, "not a member");
+	msg_send_build_users(&ib_parent, gid, uids, 3);
+	if (imsgbuf_flush(&ib_parent) == -1)
+		err(1, "imsgbuf_flush");
 	send_build(2, uids[0], gid, 0, "true", "/etc", 0);
 	expect_error("input outside the store", 2, IMSG_MOUNT_BUILD_GO,
 	    "not in the store");
