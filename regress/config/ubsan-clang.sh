@@ -27,7 +27,8 @@ clang -std=c11 -D_GNU_SOURCE -O1 -g -I "$TOP/common" \
     -fsanitize=undefined,nullability -fno-sanitize-recover=all \
     -o "$tmp/t_config" "$TOP/regress/config/t_config.c" \
     "$TOP"/common/*.c \
-    $(pkg-config --libs libbsd-overlay libcrypto libseccomp libevent) ||
+    $(pkg-config --libs libbsd-overlay libcrypto libseccomp libevent \
+    jansson) ||
     exit 1
 cd "$TOP/regress/config" || exit 1
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" "$tmp/t_config"
