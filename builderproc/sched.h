@@ -180,6 +180,7 @@ struct goal {
 	int			 g_graph_phase;	/* GP_* */
 	struct graph_drv	*g_gdrv;	/* its .drvs, path order */
 	size_t			 g_ngdrv;
+	size_t			 g_graph_nout;	/* gd_nout, summed */
 };
 
 /*

@@ -41,6 +41,14 @@
 #include "msg_store.h"
 #include "wire.h"
 
+/*
+ * The output closures of all .drvs, counted with their repeats (the
+ * .drvs of one package set share most of them); what they add to the
+ * input closure is held to MSG_PATHS_MAX, as the input closure is.
+ */
+#define GRAPH_OUTS_MAX	(4 * MSG_PATHS_MAX)
+#define GRAPH_TOO_BIG	2	/* g_graph_err: past those limits */
+
 enum {
 	GP_INPUTS,
 	GP_DRVS,
@@ -322,15 +330,16 @@ graph_out_reply(void *arg, struct imsg *imsg)
 	    &errstr) == -1) {
 		if ((gd->gd_err = strdup("bad reply from the store")) == NULL)
 			fatal("strdup");
-	} else if (gd->gd_nout + npaths > MSG_PATHS_MAX) {
+	} else if (g->g_graph_nout + npaths > GRAPH_OUTS_MAX) {
 		wire_strings_free(paths, npaths);
-		g->g_graph_err = 1;
+		g->g_graph_err = GRAPH_TOO_BIG;
 	} else {
 		if ((all = reallocarray(gd->gd_out, gd->gd_nout + npaths + 1,
 		    sizeof(*all))) == NULL)
 			fatal("reallocarray");
 		for (i = 0; i < npaths; i++)
 			all[gd->gd_nout++] = paths[i];
+		g->g_graph_nout += npaths;
 		gd->gd_out = all;
 		free(paths);
 	}
@@ -395,7 +404,7 @@ graph_more_fetch(struct goal *g)
 			more[k++] = more[i];
 	if (k == 0 || g->g_ngraph + k > MSG_PATHS_MAX) {
 		if (k != 0)
-			g->g_graph_err = 1;
+			g->g_graph_err = GRAPH_TOO_BIG;
 		free(more);
 		graph_step(g);
 		return;
@@ -435,6 +444,7 @@ graph_free(struct goal *g)
 	free(g->g_gdrv);
 	g->g_gdrv = NULL;
 	g->g_ngdrv = 0;
+	g->g_graph_nout = 0;
 }
 
 /* The index of a store path (len bytes of path) in g_graph, or -1. */
@@ -602,6 +612,13 @@ graph_mark(const struct goal *g, char **paths, size_t npaths, int outputs,
 
 	*idxp = NULL;
 	*nidxp = 0;
+	if (g->g_graph_err == GRAPH_TOO_BIG) {
+		if (asprintf(errp, "the outputs of the derivations in the "
+		    "input closure of '" OPS_HL("%s") "' have too many paths "
+		    "for 'exportReferencesGraph'", g->g_path) == -1)
+			fatal("asprintf");
+		return (-1);
+	}
 	if (g->g_graph == NULL || g->g_graph_err) {
 		if (asprintf(errp, "cannot query the input closure of '"
 		    OPS_HL("%s") "' for 'exportReferencesGraph'",
