@@ -177,6 +177,24 @@ struct goal {
 	size_t			 g_ngraph;
 	size_t			 g_graph_wait;	/* replies due */
 	int			 g_graph_err;	/* one of them failed */
+	int			 g_graph_phase;	/* GP_* */
+	struct graph_drv	*g_gdrv;	/* its .drvs, path order */
+	size_t			 g_ngdrv;
+	size_t			 g_graph_nout;	/* gd_nout, summed */
+};
+
+/*
+ * A .drv of the input closure and the closure of its outputs, which
+ * exportReferencesGraph adds when the .drv is in a graph; gd_err is
+ * Nix's error for it (an output without a path, or one not valid).
+ */
+struct graph_drv {
+	char		 *gd_path;
+	struct drv	 *gd_drv;	/* while its outputs are asked */
+	size_t		  gd_next;	/* the output asked */
+	char		**gd_out;
+	size_t		  gd_nout;
+	char		 *gd_err;
 };
 
 /*
@@ -344,6 +362,8 @@ int		 graph_wanted(const struct goal *);
 void		 graph_fetch(struct goal *);
 void		 graph_free(struct goal *);
 int		 graph_closure(const struct goal *, char **, size_t,
+		    size_t **, size_t *, char **);
+int		 graph_refs_closure(const struct goal *, char **, size_t,
 		    size_t **, size_t *, char **);
 
 /*

@@ -422,7 +422,7 @@ attrs_graph_info(const struct goal *g, size_t at)
 	    hash_format(&h, HASH_ENC_BASE32, 1, nh, sizeof(nh)) == -1)
 		strlcpy(nh, pi->pi_narhash, sizeof(nh));
 	start[0] = pi->pi_path;
-	if (graph_closure(g, start, 1, &idx, &nidx, &err) == -1) {
+	if (graph_refs_closure(g, start, 1, &idx, &nidx, &err) == -1) {
 		free(err);
 		nidx = 0;
 		idx = NULL;

@@ -106,6 +106,14 @@ in fods // rec {
     "busybox cat .attrs.json > ${builtins.placeholder "out"}"
     { __structuredAttrs = true;
       exportReferencesGraph = { chain = [ c ]; dia = top; both = [ c top ]; }; };
+  # A .drv in the graph (c.drvPath: c and b built as inputs): Nix adds
+  # the closures of the outputs of each .drv of the graph.
+  graphdrv = sh "graphdrv" "busybox cat g > $out"
+    { exportReferencesGraph = [ "g" c.drvPath ]; };
+  graphdrvjson = sh "graphdrvjson"
+    "busybox cat .attrs.json > ${builtins.placeholder "out"}"
+    { __structuredAttrs = true;
+      exportReferencesGraph = { g = [ c.drvPath ]; }; };
   # impureEnvVars: a fixed-output build gets the daemon's value.
   impure = sh "impure" ''
     [ "$RNIXD_TEST_IMPURE" = "impure value" ] || exit 3

@@ -91,7 +91,8 @@ FODS=""
 
 # Build every attribute on both stores; outputs by attribute.
 ATTRS="a b c base left right top outdev devout usedev self refdep copydep env"
-ATTRS="$ATTRS pass ph structured graph graphsub graphjson impure notimpure"
+ATTRS="$ATTRS pass ph structured graph graphsub graphjson graphdrv graphdrvjson"
+ATTRS="$ATTRS impure notimpure"
 ATTRS="$ATTRS flags phbuilder"
 ATTRS="$ATTRS$FODS"
 args=""
@@ -187,6 +188,15 @@ grep -q "^$b\$" "$(out_of graph)" && grep -c '^$' "$(out_of graph)" | grep -qx 6
     fail "exportReferencesGraph: $(cat "$(out_of graph)")"
 grep -q '"closureSize":' "$(out_of graphjson)" ||
     fail "exportReferencesGraph, structured: $(cat "$(out_of graphjson)")"
+# c.drv and b.drv, and the closures of their outputs: c and b.
+p=$(out_of graphdrv)
+cdrv=$(on_rnixd nix-instantiate -A c "$SRC/compare.nix" 2>/dev/null)
+for x in "$b" "$c" "$cdrv"; do
+	grep -q "^$x\$" "$p" || fail "exportReferencesGraph of a .drv: $(cat "$p")"
+done
+p=$(out_of graphdrvjson)
+grep -q "\"path\":\"$c\"" "$p" && grep -q "\"path\":\"$b\"" "$p" ||
+    fail "exportReferencesGraph of a .drv, structured: $(cat "$p")"
 p=$(out_of phbuilder)
 [ "$(cat "$p")" = "$p" ] || fail "placeholder builder: $(cat "$p")"
 fl='-flags.drv: build [0-9]* started, preferLocalBuild, allowSubstitutes false$'
@@ -262,6 +272,10 @@ in {
   failing = sh "failing" "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line-$i; done; exit 7" {};
   noout = sh "noout" "echo nothing" {};
   nochroot = sh "nochroot" "echo > $out" { __noChroot = true; };
+  # A .drv whose output nothing built: not valid, the build fails.
+  graphinvalid = sh "graphinvalid" "busybox cat g > $out" {
+    exportReferencesGraph = [ "g" (builtins.unsafeDiscardOutputDependency
+      (sh "unbuilt" "echo > $out" {}).drvPath) ]; };
 }
 EOT
 echo "a wrong fixed-output hash"
@@ -276,6 +290,10 @@ failure noout 1
 echo "__noChroot, refused in a sandbox"
 failure nochroot 1
 grep -q "has '__noChroot' set" "$TROOT/nochroot.rnixd" || fail "nochroot"
+echo "exportReferencesGraph of a .drv whose output is not valid"
+failure graphinvalid 1
+grep -q "unbuilt.* is not valid" "$TROOT/graphinvalid.rnixd" ||
+    fail "graphinvalid: $(cat "$TROOT/graphinvalid.rnixd")"
 
 echo "nix build (BuildPathsWithResults): already built, then fresh"
 nix build --store "$RSTORE" --no-link --json -f "$SRC/compare.nix" c \

@@ -47,7 +47,7 @@ in {
   huge = sh "huge" "echo > $out"
     { __json = "{\"a\":\"" + many 102400 kb + "\"}"; };
   fine = sh "fine" "echo fine > $out" {};
-  graphdrv = sh "graphdrv" "echo > $out"
+  graphdrv = sh "graphdrv" "busybox cat d > $out"
     { exportReferencesGraph = [ "d" dep.drvPath ]; };
   scratch = sh "scratch" ''
     busybox mkdir -p $out/sub; busybox chmod 777 $out $out/sub
