@@ -37,18 +37,30 @@ mt_init(void)
 		err(1, "/dev/null");
 }
 
+/* Open descriptors, not counting the one opendir() uses. */
 int
 mt_fd_count(void)
 {
-	DIR	*d;
-	int	 n = 0;
+	DIR		*dir;
+	struct dirent	*de;
+	int		 n = 0;
 
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir");
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return (n);
+	if ((dir = opendir("/proc/self/fd")) == NULL)
+		err(1, "opendir /proc/self/fd");
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return (n - 1);
+}
+
+void
+mt_fd_expect(const char *what, int want)
+{
+	int	got;
+
+	if ((got = mt_fd_count()) != want)
+		errx(1, "%s: got %d open fds, expected %d", what, got, want);
 }
 
 void

@@ -37,6 +37,8 @@ extern int	mt_anyfd;	/* an fd to pass: /dev/null */
 
 void	mt_init(void);
 int	mt_fd_count(void);
+/* Exit unless exactly want descriptors are open. */
+void	mt_fd_expect(const char *, int);
 /* The payload copied, the fd dup'ed (unless -1). */
 void	mt_fake(struct imsg *, uint32_t, const void *, size_t, int fd);
 /* fn must accept (good) or refuse with a reason, leaking no fd. */
