@@ -19,6 +19,7 @@
 
 : "${RNIXD_TOP:?run through regress/run}"
 : "${RNIXD_OBJ:=$RNIXD_TOP/obj}"
+export PYTHONPATH="$RNIXD_TOP/regress/lib${PYTHONPATH:+:$PYTHONPATH}"
 RNIXD="$RNIXD_OBJ/bin/rnixd"
 RNIXD_PID=""
 # The build users' group of the daemons a test starts.  Two test trees

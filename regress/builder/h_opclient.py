@@ -29,6 +29,8 @@ import socket
 import struct
 import sys
 
+from wp import framed, nar_read, string, strings, u64
+
 MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
 STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
@@ -36,26 +38,8 @@ STORE = ""
 TIMEOUT = 10	# seconds an answer may take
 
 
-def u64(n):
-    return struct.pack("<Q", n)
-
-
-def string(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
-
-
-def strings(items):
-    return u64(len(items)) + b"".join(string(i) for i in items)
-
-
 def frames(data, size=4096):
-    out = []
-    for i in range(0, len(data), size):
-        chunk = data[i:i + size]
-        out.append(u64(len(chunk)) + chunk)
-    return b"".join(out) + u64(0)
+    return framed(data, size)
 
 
 def spath(name="x", h=None):
@@ -436,55 +420,6 @@ def untrusted_cases():
 
 # Streams through storeproc: NarFromPath, AddToStoreNar and
 # AddMultipleToStore with a path that exists, checked against its info.
-
-def nar_read(conn):
-    """One NAR from the socket, parsed to find where it ends."""
-    out = []
-
-    def tok():
-        n = conn.u64()
-        data = conn.recv(n + (-n % 8))
-        out.append(struct.pack("<Q", n) + data)
-        return data[:n]
-
-    def node():
-        if tok() != b"(" or tok() != b"type":
-            raise AssertionError("bad NAR node")
-        kind = tok()
-        if kind == b"regular":
-            t = tok()
-            if t == b"executable":
-                tok()
-                t = tok()
-            if t != b"contents":
-                raise AssertionError("bad NAR file")
-            tok()
-        elif kind == b"symlink":
-            tok()
-            tok()
-        elif kind == b"directory":
-            while True:
-                t = tok()
-                if t == b")":
-                    return
-                if t != b"entry" or tok() != b"(" or tok() != b"name":
-                    raise AssertionError("bad NAR entry")
-                tok()
-                if tok() != b"node":
-                    raise AssertionError("bad NAR entry node")
-                node()
-                if tok() != b")":
-                    raise AssertionError("bad NAR entry end")
-        else:
-            raise AssertionError("bad NAR type %r" % kind)
-        if tok() != b")":
-            raise AssertionError("bad NAR node end")
-
-    if tok() != b"nix-archive-1":
-        raise AssertionError("not a NAR")
-    node()
-    return b"".join(out)
-
 
 def read_info(conn):
     info = {"deriver": conn.string(), "narhash": conn.string(),

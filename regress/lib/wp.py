@@ -115,6 +115,56 @@ def nar_file(data, executable=False):
     return b"".join(out)
 
 
+def nar_read(conn):
+    """One NAR read from conn (u64() and recv()), parsed to find where
+    it ends; the bytes as they came."""
+    out = []
+
+    def tok():
+        n = conn.u64()
+        data = conn.recv(n + (-n % 8))
+        out.append(u64(n) + data)
+        return data[:n]
+
+    def node():
+        if tok() != b"(" or tok() != b"type":
+            raise AssertionError("bad NAR node")
+        kind = tok()
+        if kind == b"regular":
+            t = tok()
+            if t == b"executable":
+                tok()
+                t = tok()
+            if t != b"contents":
+                raise AssertionError("bad NAR file")
+            tok()
+        elif kind == b"symlink":
+            tok()
+            tok()
+        elif kind == b"directory":
+            while True:
+                t = tok()
+                if t == b")":
+                    return
+                if t != b"entry" or tok() != b"(" or tok() != b"name":
+                    raise AssertionError("bad NAR entry")
+                tok()
+                if tok() != b"node":
+                    raise AssertionError("bad NAR entry node")
+                node()
+                if tok() != b")":
+                    raise AssertionError("bad NAR entry end")
+        else:
+            raise AssertionError("bad NAR type %r" % kind)
+        if tok() != b")":
+            raise AssertionError("bad NAR node end")
+
+    if tok() != b"nix-archive-1":
+        raise AssertionError("not a NAR")
+    node()
+    return b"".join(out)
+
+
 # --- store paths -----------------------------------------------------------
 
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
@@ -164,6 +214,44 @@ def source_ca(nar):
 
 
 # --- the client ------------------------------------------------------------
+
+# --- a bare socket ---------------------------------------------------------
+# For tests that drive the socket itself (many connections, cut-off
+# requests) and so cannot use Client's buffering.
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("daemon closed after %d of %d bytes" % (len(buf), n))
+        buf += chunk
+    return buf
+
+
+def read_u64(s):
+    return struct.unpack("<Q", recv_exact(s, 8))[0]
+
+
+def read_string(s):
+    n = read_u64(s)
+    data = recv_exact(s, n + (-n % 8))
+    return data[:n]
+
+
+def handshake(s):
+    s.sendall(u64(MAGIC1))
+    if read_u64(s) != MAGIC2:
+        raise AssertionError("bad magic 2")
+    if read_u64(s) != VERSION:
+        raise AssertionError("bad daemon version")
+    s.sendall(u64(VERSION) + u64(0) + u64(0))
+    version = read_string(s)
+    if version != b"2.8.0":
+        raise AssertionError("daemon version string %r" % version)
+    if read_u64(s) != STDERR_LAST:
+        raise AssertionError("no STDERR_LAST after the handshake")
+
 
 class Client:
     def __init__(self, path, timeout=60, setoptions=True):
