@@ -25,7 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "msg_ctl.h"
 #include "msgtest.h"
+#include "wirebuf.h"
 
 size_t	mt_ncases;
 int	mt_anyfd = -1;
@@ -130,4 +132,28 @@ mt_generic(const char *name, mt_recv_fn fn, uint32_t type, const void *buf,
 	    needfd ? "without its" : "with an unexpected");
 	mt_expect(what, fn, type, buf, len, needfd ? -1 : mt_anyfd, 0);
 	printf("%s: good, every cut, trailing, fd: ok\n", name);
+}
+
+int
+mt_r_readlinks(struct imsg *imsg, const char **errstr)
+{
+	char	**links;
+	size_t	  n;
+
+	if (msg_recv_readlinks(imsg, &links, &n, errstr) == -1)
+		return (-1);
+	wire_strings_free(links, n);
+	return (0);
+}
+
+int
+mt_r_readlinks_reply(struct imsg *imsg, const char **errstr)
+{
+	struct msg_readlink	*rl;
+	size_t			 n;
+
+	if (msg_recv_readlinks_reply(imsg, &rl, &n, errstr) == -1)
+		return (-1);
+	msg_readlinks_free(rl, n);
+	return (0);
 }

@@ -47,5 +47,8 @@ void	mt_expect(const char *, mt_recv_fn, uint32_t, const void *, size_t,
 /* The good payload, every cut, a trailing byte, the fd wrong. */
 void	mt_generic(const char *, mt_recv_fn, uint32_t, const void *, size_t,
 	    int needfd);
+/* The READLINKS pair's receivers, for both message sets' tests. */
+int	mt_r_readlinks(struct imsg *, const char **);
+int	mt_r_readlinks_reply(struct imsg *, const char **);
 
 #endif /* RNIXD_MSGTEST_H */

@@ -347,30 +347,6 @@ r_verify_result(struct imsg *imsg, const char **errstr)
 	return (0);
 }
 
-static int
-r_readlinks(struct imsg *imsg, const char **errstr)
-{
-	char	**links;
-	size_t	  n;
-
-	if (msg_recv_readlinks(imsg, &links, &n, errstr) == -1)
-		return (-1);
-	wire_strings_free(links, n);
-	return (0);
-}
-
-static int
-r_readlinks_reply(struct imsg *imsg, const char **errstr)
-{
-	struct msg_readlink	*rl;
-	size_t			 n;
-
-	if (msg_recv_readlinks_reply(imsg, &rl, &n, errstr) == -1)
-		return (-1);
-	msg_readlinks_free(rl, n);
-	return (0);
-}
-
 static const struct kind k_query_info = {
 	"QUERY_INFO", IMSG_STORE_QUERY_INFO, 0, r_path };
 static const struct kind k_temp_root = {
@@ -423,10 +399,10 @@ static const struct kind k_verify = {
 static const struct kind k_verify_result = {
 	"STORE_VERIFY_RESULT", IMSG_STORE_VERIFY_RESULT, 0, r_verify_result };
 static const struct kind k_readlinks = {
-	"CTL_READLINKS", IMSG_CTL_READLINKS, 0, r_readlinks };
+	"CTL_READLINKS", IMSG_CTL_READLINKS, 0, mt_r_readlinks };
 static const struct kind k_readlinks_reply = {
 	"CTL_READLINKS_REPLY", IMSG_CTL_READLINKS_REPLY, 0,
-	r_readlinks_reply };
+	mt_r_readlinks_reply };
 
 /* Plumbing. */
 
