@@ -49,6 +49,9 @@ import struct
 import sys
 import time
 
+from wp import b32, framed, nar_file, nar_read, string, strings, u64
+from wp import text_path as wp_text_path
+
 MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
 STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
@@ -60,57 +63,13 @@ STORE = ""
 KNOWN_BUGS = set()
 
 
-def u64(n):
-    return struct.pack("<Q", n)
-
-
-def string(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
-
-
-def strings(items):
-    return u64(len(items)) + b"".join(string(i) for i in items)
-
-
 def frames(data, size=4096):
-    out = []
-    for i in range(0, len(data), size):
-        chunk = data[i:i + size]
-        out.append(u64(len(chunk)) + chunk)
-    return b"".join(out) + u64(0)
-
-
-def nix32(h):
-    n = (len(h) * 8 - 1) // 5 + 1
-    s = []
-    for i in range(n - 1, -1, -1):
-        b = i * 5
-        j, k = b // 8, b % 8
-        c = h[j] >> k
-        if j + 1 < len(h):
-            c |= h[j + 1] << (8 - k)
-        s.append(B32[c & 0x1f])
-    return "".join(s)
+    return framed(data, size)
 
 
 def text_path(name, content, refs):
     """The store path of a text:sha256 object, as Nix computes it."""
-    t = "text" + "".join(":" + r for r in sorted(refs))
-    fp = "%s:sha256:%s:%s:%s" % (t, hashlib.sha256(content).hexdigest(),
-                                 STORE, name)
-    full = hashlib.sha256(fp.encode()).digest()
-    short = bytearray(20)
-    for i, b in enumerate(full):
-        short[i % 20] ^= b
-    return "%s/%s-%s" % (STORE, nix32(bytes(short)), name)
-
-
-def nar_file(content):
-    return b"".join(string(t) for t in (b"nix-archive-1", b"(", b"type",
-                                        b"regular", b"contents", content,
-                                        b")"))
+    return wp_text_path(STORE, content, name, refs)
 
 
 def path_info(path, nar, refs=(), ca=""):
@@ -500,7 +459,7 @@ def case_add_nar_ref_secret(sock):
         data = ("narref %s\n" % ref).encode()
         path = text_path("narref", data, [ref])
         nar = nar_file(data)
-        ca = "text:sha256:" + nix32(hashlib.sha256(data).digest())
+        ca = "text:sha256:" + b32(hashlib.sha256(data).digest())
         c.op(39, path_info(path, nar, [ref], ca) + u64(0) + u64(0) +
              frames(nar))
         if ok:
@@ -518,7 +477,7 @@ def case_add_multi_ref_secret(sock):
     data = b"multi\n"
     path = text_path("multi", data, [env("SECRET")])
     nar = nar_file(data)
-    ca = "text:sha256:" + nix32(hashlib.sha256(data).digest())
+    ca = "text:sha256:" + b32(hashlib.sha256(data).digest())
     body = u64(1) + path_info(path, nar, [env("SECRET")], ca) + nar
     refused(44, u64(0) + u64(0) + frames(body), UNKNOWN,
             env("SECRET"))(sock)
@@ -606,55 +565,6 @@ def case_invalid_op(op):
         c.expect_eof()
         Conn(sock).expect_usable()
     return run
-
-
-def nar_read(conn):
-    """One NAR from the socket, parsed to find where it ends."""
-    out = []
-
-    def tok():
-        n = conn.u64()
-        data = conn.recv(n + (-n % 8))
-        out.append(u64(n) + data)
-        return data[:n]
-
-    def node():
-        if tok() != b"(" or tok() != b"type":
-            raise AssertionError("bad NAR node")
-        kind = tok()
-        if kind == b"regular":
-            t = tok()
-            if t == b"executable":
-                tok()
-                t = tok()
-            if t != b"contents":
-                raise AssertionError("bad NAR file")
-            tok()
-        elif kind == b"symlink":
-            tok()
-            tok()
-        elif kind == b"directory":
-            while True:
-                t = tok()
-                if t == b")":
-                    return
-                if t != b"entry" or tok() != b"(" or tok() != b"name":
-                    raise AssertionError("bad NAR entry")
-                tok()
-                if tok() != b"node":
-                    raise AssertionError("bad NAR entry node")
-                node()
-                if tok() != b")":
-                    raise AssertionError("bad NAR entry end")
-        else:
-            raise AssertionError("bad NAR type %r" % kind)
-        if tok() != b")":
-            raise AssertionError("bad NAR node end")
-
-    if tok() != b"nix-archive-1":
-        raise AssertionError("not a NAR")
-    node()
-    return b"".join(out)
 
 
 def case_nar_allowed(sock):
@@ -883,7 +793,7 @@ def cases():
     c["busy-other-conn"] = case_busy_other_conn
     c["add-nar-repair"] = lambda s: refused(
         39, path_info(text_path("r", b"r", []), nar_file(b"r"), [],
-                      "text:sha256:" + nix32(hashlib.sha256(b"r").digest())) +
+                      "text:sha256:" + b32(hashlib.sha256(b"r").digest())) +
         u64(1) + u64(0) + frames(nar_file(b"r")), "privileged")(s)
     c["add-multi-repair"] = refused(44, u64(1) + u64(0) + frames(u64(0)),
                                     "privileged")
