@@ -25,14 +25,12 @@ storeproc are not here.  CASE "list" prints the case names.
 """
 import os
 import select
-import socket
-import struct
 import sys
 
-from wp import framed, nar_read, string, strings, u64
+import wp
+from wp import STDERR_LAST, STDERR_NEXT, framed, nar_read, string, strings, \
+    u64
 
-MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
-STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
 STORE = ""
 TIMEOUT = 10	# seconds an answer may take
@@ -51,111 +49,14 @@ def path_info(path, narhash="0" * 64, refs=(), ca=""):
             u64(0) + u64(0) + u64(0) + strings([]) + string(ca))
 
 
-class Conn:
+class Conn(wp.Conn):
     def __init__(self, sockpath):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.connect(sockpath)
-        self.s.settimeout(TIMEOUT)
-        self.s.sendall(u64(MAGIC1))
-        self.expect_u64(MAGIC2, "magic 2")
-        self.expect_u64(VERSION, "daemon version")
-        self.s.sendall(u64(VERSION) + u64(0) + u64(0))
-        if self.string() != b"2.8.0":
-            raise AssertionError("daemon version string")
-        self.expect_u64(STDERR_LAST, "end of handshake")
         opts = u64(19) + u64(0) * 3 + u64(3) + u64(1) + u64(0) + u64(1)
         opts += u64(0) * 3 + u64(2) + u64(1) + u64(0)
-        self.s.sendall(opts)
-        self.expect_u64(STDERR_LAST, "SetOptions")
-
-    def recv(self, n):
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self.s.recv(min(n - len(buf), 1 << 20))
-            if not chunk:
-                raise EOFError("daemon closed after %d of %d bytes" %
-                               (len(buf), n))
-            buf += chunk
-        return bytes(buf)
-
-    def u64(self):
-        return struct.unpack("<Q", self.recv(8))[0]
-
-    def expect_u64(self, want, what):
-        got = self.u64()
-        if got != want:
-            raise AssertionError("%s: got %#x, expected %#x" %
-                                 (what, got, want))
-
-    def string(self):
-        n = self.u64()
-        data = self.recv(n + (-n % 8))
-        if any(data[n:]):
-            raise AssertionError("daemon sent non-zero padding")
-        return data[:n]
+        super().__init__(sockpath, opts, TIMEOUT)
 
     def strings(self):
         return [self.string() for _ in range(self.u64())]
-
-    def fields(self):
-        for _ in range(self.u64()):
-            if self.u64() == 0:
-                self.u64()
-            else:
-                self.string()
-
-    def send(self, data):
-        self.s.sendall(data)
-
-    def stderr(self):
-        """Skip log lines; return 'last' or the error message."""
-        while True:
-            code = self.u64()
-            if code == STDERR_NEXT:
-                self.string()
-            elif code == 0x53545254:        # START_ACTIVITY
-                self.u64()
-                self.u64()
-                self.u64()
-                self.string()
-                self.fields()
-                self.u64()
-            elif code == 0x53544f50:        # STOP_ACTIVITY
-                self.u64()
-            elif code == 0x52534c54:        # RESULT
-                self.u64()
-                self.u64()
-                self.fields()
-            elif code == STDERR_LAST:
-                return "last"
-            elif code == STDERR_ERROR:
-                if self.string() != b"Error":
-                    raise AssertionError("error type is not 'Error'")
-                self.u64()
-                self.string()
-                msg = self.string().decode()
-                if self.u64() != 0:
-                    raise AssertionError("havePos set")
-                for _ in range(self.u64()):
-                    self.u64()
-                    self.string()
-                return "error: " + msg
-            else:
-                raise AssertionError("unexpected stderr code %#x" % code)
-
-    def expect_last(self):
-        r = self.stderr()
-        if r != "last":
-            raise AssertionError("expected STDERR_LAST, got %s" % r)
-
-    def expect_error(self, *words):
-        r = self.stderr()
-        if not r.startswith("error: "):
-            raise AssertionError("expected an error, got %s" % r)
-        for w in words:
-            if w not in r:
-                raise AssertionError("error %r does not say %r" % (r, w))
-        return r
 
     def expect_usable(self):
         """SyncWithGC answers 1 on a connection still in step."""
@@ -163,14 +64,6 @@ class Conn:
         self.expect_last()
         if self.u64() != 1:
             raise AssertionError("SyncWithGC did not answer 1")
-
-    def expect_eof(self):
-        try:
-            data = self.s.recv(4096)
-        except ConnectionResetError:
-            return
-        if data:
-            raise AssertionError("expected end of file, got %r" % data[:64])
 
     def expect_silence(self, seconds=0.3):
         r, _, _ = select.select([self.s], [], [], seconds)

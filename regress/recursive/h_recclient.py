@@ -45,15 +45,13 @@ import hashlib
 import json
 import os
 import socket
-import struct
 import sys
 import time
 
-from wp import b32, framed, nar_file, nar_read, string, strings, u64
+import wp
+from wp import MAGIC1, b32, framed, nar_file, nar_read, string, strings, u64
 from wp import text_path as wp_text_path
 
-MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
-STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
 NOT_ALLOWED = "is not allowed in recursive Nix"
 UNKNOWN = "is unknown in recursive Nix"
@@ -78,116 +76,16 @@ def path_info(path, nar, refs=(), ca=""):
             u64(0) + u64(len(nar)) + u64(0) + strings([]) + string(ca))
 
 
-class Conn:
+class Conn(wp.Conn):
     def __init__(self, sockpath):
-        self.seen = []
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.connect(sockpath)
-        self.s.settimeout(60)
-        self.s.sendall(u64(MAGIC1))
-        self.expect_u64(MAGIC2, "magic 2")
-        self.expect_u64(VERSION, "daemon version")
-        self.s.sendall(u64(VERSION) + u64(0) + u64(0))
-        self.string()
-        self.expect_last()
-        self.s.sendall(set_options())
-        self.expect_last()
-
-    def close(self):
-        self.s.close()
-
-    def recv(self, n):
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self.s.recv(min(n - len(buf), 1 << 20))
-            if not chunk:
-                raise EOFError("daemon closed after %d of %d bytes" %
-                               (len(buf), n))
-            buf += chunk
-        return bytes(buf)
-
-    def u64(self):
-        return struct.unpack("<Q", self.recv(8))[0]
-
-    def expect_u64(self, want, what):
-        got = self.u64()
-        if got != want:
-            raise AssertionError("%s: got %#x, expected %#x" %
-                                 (what, got, want))
-
-    def string(self):
-        n = self.u64()
-        data = self.recv(n + (-n % 8))
-        return data[:n]
+        super().__init__(sockpath, set_options(), 60)
 
     def strings(self):
         return [self.string().decode() for _ in range(self.u64())]
 
-    def fields(self):
-        for _ in range(self.u64()):
-            if self.u64() == 0:
-                self.u64()
-            else:
-                self.seen.append(self.string())
-
-    def send(self, data):
-        self.s.sendall(data)
-
-    def stderr(self):
-        """Skip log lines and activities; 'last' or 'error: msg'."""
-        while True:
-            code = self.u64()
-            if code == STDERR_NEXT:
-                self.seen.append(self.string())
-            elif code == 0x53545254:        # START_ACTIVITY
-                self.u64()
-                self.u64()
-                self.u64()
-                self.seen.append(self.string())
-                self.fields()
-                self.u64()
-            elif code == 0x53544f50:        # STOP_ACTIVITY
-                self.u64()
-            elif code == 0x52534c54:        # RESULT
-                self.u64()
-                self.u64()
-                self.fields()
-            elif code == STDERR_LAST:
-                return "last"
-            elif code == STDERR_ERROR:
-                self.string()               # type
-                self.u64()                  # level
-                self.string()               # name
-                msg = self.string().decode()
-                self.u64()                  # havePos
-                for _ in range(self.u64()):  # traces
-                    self.u64()
-                    self.string()
-                return "error: " + msg
-            else:
-                raise AssertionError("unexpected stderr code %#x" % code)
-
-    def expect_last(self):
-        r = self.stderr()
-        if r != "last":
-            raise AssertionError("expected success, got %s" % r)
-
     def expect_error(self, *words):
-        r = self.stderr()
-        if not r.startswith("error: "):
-            raise AssertionError("expected an error, got %s" % r)
-        for w in words:
-            if w not in r:
-                raise AssertionError("error %r does not say %r" % (r, w))
-        return r[7:]
-
-    def expect_eof(self):
-        try:
-            data = self.s.recv(4096)
-        except ConnectionResetError:
-            return
-        if data:
-            raise AssertionError("expected end of file, got %r" % data[:64])
+        """The error's message, which says every word."""
+        return super().expect_error(*words)[7:]
 
     def op(self, op, body=b""):
         self.send(u64(op) + body)
