@@ -165,10 +165,10 @@ test_fd_anyway(void)
 static void
 test_full_table(void)
 {
-	struct rlimit	 old, rl;
+	struct mt_full	 full;
 	struct imsgbuf	 r;
 	struct imsg	 imsg;
-	int		 sv[2], p[2], fd, ndup = 0, dups[256], rc;
+	int		 sv[2], p[2], rc;
 	int		 base = mt_fd_count();
 
 	mkpair(sv);
@@ -177,25 +177,11 @@ test_full_table(void)
 	send_one(sv[0], p[0], "lost");
 	imsgbuf_init(&r, sv[1]);
 	imsgbuf_set_fdpass(&r, 0);
-	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "getrlimit");
-	rl = old;
-	rl.rlim_cur = mt_fd_count() + 64;
-	if (rl.rlim_cur > old.rlim_cur)
-		rl.rlim_cur = old.rlim_cur;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "setrlimit");
-	while (ndup < 256 && (fd = dup(sv[1])) != -1)
-		dups[ndup++] = fd;
-	if (ndup == 256 || errno != EMFILE)
-		errx(1, "could not fill the fd table");
+	mt_fd_fill(&full, sv[1]);
 	if (imsgbuf_read(&r) <= 0)
 		errx(1, "fd passing off, full table: got no bytes, expected "
 		    "the message");
-	while (ndup > 0)
-		close(dups[--ndup]);
-	if (setrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "setrlimit");
+	mt_fd_unfill(&full);
 	if ((rc = imsgbuf_get(&r, &imsg)) != -1 || errno != EBADMSG)
 		errx(1, "fd passing off, full table: got %d, expected -1 "
 		    "EBADMSG", rc);

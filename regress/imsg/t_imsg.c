@@ -980,10 +980,10 @@ test_epipe(void)
 static void
 test_fd_exhaustion(void)
 {
-	struct rlimit	 old, rl;
+	struct mt_full	 full;
 	struct imsgbuf	 a, b;
 	struct imsg	 imsg;
-	int		 sv[2], p[2], fd, ndup = 0, dups[256];
+	int		 sv[2], p[2], fd;
 
 	mkpair(sv, 0);
 	imsgbuf_init(&a, sv[0]);
@@ -993,28 +993,14 @@ test_fd_exhaustion(void)
 	if (imsg_compose(&a, 1, 0, 0, p[0], NULL, 0) != 1 ||
 	    imsgbuf_flush(&a) == -1)
 		err(1, "imsg_compose");
-	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "getrlimit");
-	rl = old;
-	rl.rlim_cur = mt_fd_count() + 64;
-	if (rl.rlim_cur > old.rlim_cur)
-		rl.rlim_cur = old.rlim_cur;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "setrlimit");
-	while (ndup < 256 && (fd = dup(sv[1])) != -1)
-		dups[ndup++] = fd;
-	if (ndup == 256 || errno != EMFILE)
-		errx(1, "could not fill the fd table");
+	mt_fd_fill(&full, sv[1]);
 	if (imsgbuf_read(&b) != -1 || errno != EAGAIN)
 		errx(1, "full fd table: got no EAGAIN");
 	expect_get("full fd table", &b, 0, 0);
-	close(dups[--ndup]);
+	mt_fd_free_one(&full);
 	if (imsgbuf_read(&b) <= 0)
 		err(1, "imsgbuf_read after freeing a slot");
-	while (ndup > 0)
-		close(dups[--ndup]);
-	if (setrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "setrlimit");
+	mt_fd_unfill(&full);
 	if (imsgbuf_get(&b, &imsg) != 1 || (fd = imsg_get_fd(&imsg)) == -1)
 		errx(1, "full fd table: message lost its fd");
 	pipe_check("late", fd, p[1]);
@@ -1036,10 +1022,10 @@ test_fd_exhaustion(void)
 static void
 test_fd_reserve(void)
 {
-	struct rlimit	 old, rl;
+	struct mt_full	 full;
 	struct imsgbuf	 a, b;
 	struct imsg	 imsg;
-	int		 sv[2], p[2], fd, base, ndup = 0, dups[256];
+	int		 sv[2], p[2], fd, base;
 
 	base = mt_fd_count();
 	mkpair(sv, 0);
@@ -1052,28 +1038,14 @@ test_fd_reserve(void)
 	if (imsg_compose(&a, 1, 0, 0, p[0], NULL, 0) != 1 ||
 	    imsgbuf_flush(&a) == -1)
 		err(1, "imsg_compose");
-	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "getrlimit");
-	rl = old;
-	rl.rlim_cur = mt_fd_count() + 64;
-	if (rl.rlim_cur > old.rlim_cur)
-		rl.rlim_cur = old.rlim_cur;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "setrlimit");
-	while (ndup < 256 && (fd = dup(sv[0])) != -1)
-		dups[ndup++] = fd;
-	if (ndup == 256 || errno != EMFILE)
-		errx(1, "could not fill the fd table");
+	mt_fd_fill(&full, sv[0]);
 	if (imsgbuf_read(&b) <= 0)
 		err(1, "full fd table, slot reserved: imsgbuf_read");
 	if (imsgbuf_get(&b, &imsg) != 1 || (fd = imsg_get_fd(&imsg)) == -1)
 		errx(1, "full fd table, slot reserved: message lost its fd");
 	imsg_free(&imsg);
 	close(fd);
-	while (ndup > 0)
-		close(dups[--ndup]);
-	if (setrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "setrlimit");
+	mt_fd_unfill(&full);
 	/* Taken back with the next read, which finds nothing. */
 	if (imsgbuf_read(&b) != -1 || errno != EAGAIN)
 		errx(1, "empty channel: got no EAGAIN");

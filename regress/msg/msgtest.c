@@ -17,8 +17,11 @@
 /*
  * The generic cases of the message pair tests (msgtest.h).
  */
+#include <sys/resource.h>
+
 #include <dirent.h>
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,4 +159,40 @@ mt_r_readlinks_reply(struct imsg *imsg, const char **errstr)
 		return (-1);
 	msg_readlinks_free(rl, n);
 	return (0);
+}
+
+void
+mt_fd_fill(struct mt_full *f, int fd)
+{
+	struct rlimit	 rl;
+	int		 d;
+
+	if (getrlimit(RLIMIT_NOFILE, &f->f_old) == -1)
+		err(1, "getrlimit");
+	rl = f->f_old;
+	rl.rlim_cur = mt_fd_count() + 64;
+	if (rl.rlim_cur > f->f_old.rlim_cur)
+		rl.rlim_cur = f->f_old.rlim_cur;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "setrlimit");
+	f->f_ndup = 0;
+	while (f->f_ndup < 256 && (d = dup(fd)) != -1)
+		f->f_dups[f->f_ndup++] = d;
+	if (f->f_ndup == 256 || errno != EMFILE)
+		errx(1, "could not fill the fd table");
+}
+
+void
+mt_fd_free_one(struct mt_full *f)
+{
+	close(f->f_dups[--f->f_ndup]);
+}
+
+void
+mt_fd_unfill(struct mt_full *f)
+{
+	while (f->f_ndup > 0)
+		close(f->f_dups[--f->f_ndup]);
+	if (setrlimit(RLIMIT_NOFILE, &f->f_old) == -1)
+		err(1, "setrlimit");
 }

@@ -24,6 +24,8 @@
 #ifndef RNIXD_MSGTEST_H
 #define RNIXD_MSGTEST_H
 
+#include <sys/resource.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +49,19 @@ void	mt_expect(const char *, mt_recv_fn, uint32_t, const void *, size_t,
 /* The good payload, every cut, a trailing byte, the fd wrong. */
 void	mt_generic(const char *, mt_recv_fn, uint32_t, const void *, size_t,
 	    int needfd);
+/* A full descriptor table: the dups that fill it, the limit before. */
+struct mt_full {
+	struct rlimit	 f_old;
+	int		 f_dups[256];
+	int		 f_ndup;
+};
+/* Lower RLIMIT_NOFILE to a little above what is open, fill with dups. */
+void	mt_fd_fill(struct mt_full *, int fd);
+/* One slot free again. */
+void	mt_fd_free_one(struct mt_full *);
+/* Every dup closed, the old limit back. */
+void	mt_fd_unfill(struct mt_full *);
+
 /* The READLINKS pair's receivers, for both message sets' tests. */
 int	mt_r_readlinks(struct imsg *, const char **);
 int	mt_r_readlinks_reply(struct imsg *, const char **);
