@@ -243,6 +243,30 @@ nixdaemon_start() {
 	done
 }
 
+# The real nix-daemon on $REFSTORE at $NSOCK, beside rnixd: the reference
+# a test's requests are compared with.  Ended when the test exits.
+refdaemon_start() {
+	NSOCK="$TROOT/nixsock"
+	NIX_DAEMON_SOCKET_PATH="$NSOCK" NIX_REMOTE="$REFSTORE" nix-daemon \
+	    >>"$TROOT/nix-daemon.log" 2>&1 &
+	NIXD=$!
+	trap refdaemon_exit EXIT
+	n=0
+	until [ -S "$NSOCK" ]; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && fail "nix-daemon did not start"
+		sleep 0.1
+	done
+}
+
+refdaemon_exit() {
+	rc=$?
+	kill $NIXD 2>/dev/null
+	wait $NIXD
+	(exit $rc)
+	test_cleanup
+}
+
 # Start the daemon the store tests talk to: rnixd, or with
 # STORE_TEST_DAEMON=nix the real nix-daemon on the same root and socket,
 # to check the tests themselves against the reference.
