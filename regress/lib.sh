@@ -267,6 +267,30 @@ refdaemon_exit() {
 	test_cleanup
 }
 
+# The two h_flood.py "hold" clients of daemon/ and recursive/flood.sh
+# ($fpid1 and $fpid2, writing $out.1 and $out.2).  flood_fail ends them
+# with the test; flood_stop tells them to stop and expects each to find
+# every one of its connections closed by the handshake timeout.
+flood_fail() {
+	kill $fpid1 $fpid2 2>/dev/null
+	fail "$@"
+}
+
+flood_stop() {
+	touch "$out.1.stop" "$out.2.stop"
+	n=0
+	while ! [ -e "$out.1.stop.done" ] || ! [ -e "$out.2.stop.done" ]; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && flood_fail "the flood clients did not stop"
+		sleep 0.1
+	done
+	wait $fpid1 $fpid2
+	[ "$(cat "$out.1.stop.done" "$out.2.stop.done")" = "open 0
+open 0" ] || fail "after the handshake timeout:" \
+	    "$(cat "$out.1.stop.done" "$out.2.stop.done")"
+	echo "handshake timeout closed them all: ok"
+}
+
 # Start the daemon the store tests talk to: rnixd, or with
 # STORE_TEST_DAEMON=nix the real nix-daemon on the same root and socket,
 # to check the tests themselves against the reference.
