@@ -29,7 +29,7 @@ import sys
 
 import wp
 from wp import STDERR_LAST, STDERR_NEXT, framed, nar_read, string, strings, \
-    u64
+    u64, want_u64
 
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
 STORE = ""
@@ -115,14 +115,6 @@ def reply_case(op, body, check):
         check(c)
         c.expect_usable()
     return run
-
-
-def want_u64(v):
-    def check(c):
-        got = c.u64()
-        if got != v:
-            raise AssertionError("reply %d, expected %d" % (got, v))
-    return check
 
 
 def want_string(v):

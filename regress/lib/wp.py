@@ -379,6 +379,15 @@ class Conn:
             raise AssertionError("expected end of file, got %r" % data[:64])
 
 
+# A check of a Conn's reply: the one number v.
+def want_u64(v):
+    def check(c):
+        got = c.u64()
+        if got != v:
+            raise AssertionError("reply %d, expected %d" % (got, v))
+    return check
+
+
 class Client:
     def __init__(self, path, timeout=60, setoptions=True):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -50,6 +50,7 @@ import time
 
 import wp
 from wp import MAGIC1, b32, framed, nar_file, nar_read, string, strings, u64
+from wp import want_u64
 from wp import text_path as wp_text_path
 
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
@@ -169,14 +170,6 @@ def answered(op, body, check):
         check(c)
         c.expect_usable()
     return run
-
-
-def want_u64(v):
-    def check(c):
-        got = c.u64()
-        if got != v:
-            raise AssertionError("reply %d, expected %d" % (got, v))
-    return check
 
 
 def want_set(want):
