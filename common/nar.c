@@ -42,6 +42,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "nar.h"
 
 #ifndef nitems
@@ -1316,18 +1317,9 @@ nar_restore_data(void *arg, const void *buf, size_t len,
     const char **errstr)
 {
 	struct nar_restore	*nr = arg;
-	const unsigned char	*p = buf;
-	ssize_t			 n;
 
-	while (len > 0) {
-		if ((n = write(nr->nr_filefd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (nar_restore_fail(nr, "cannot write", errstr));
-		}
-		p += n;
-		len -= n;
-	}
+	if (write_all(nr->nr_filefd, buf, len) == -1)
+		return (nar_restore_fail(nr, "cannot write", errstr));
 	return (0);
 }
 

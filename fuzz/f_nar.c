@@ -30,7 +30,6 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -58,28 +57,15 @@ static int	 jailfd = -1;
 static int	parse_split(const uint8_t *, size_t, size_t);
 static int	restore(const uint8_t *, size_t);
 static int	dump_cmp(void *, const void *, size_t);
-static void	check_only(int, const char *, const char *);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	*dir;
-
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
 	umask(022);
-	dir = fuzz_tmpdir("fuzz-nar");
-	if ((topfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    mkdirat(topfd, JAIL, 0755) == -1 ||
-	    (jailfd = openat(topfd, JAIL, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
-		fuzz_fail("%s: %s", dir, strerror(errno));
-	/*
-	 * The directory goes once the process does; a crash leaves it
-	 * for whoever looks into the crash.
-	 */
-	free(dir);
+	jailfd = fuzz_jail("fuzz-nar", JAIL, &topfd);
 	return (0);
 }
 
@@ -134,28 +120,6 @@ dump_cmp(void *arg, const void *p, size_t n)
 	return (db->db_differs ? -1 : 0);
 }
 
-/* dirfd must hold nothing but name (or nothing, if name is NULL). */
-static void
-check_only(int dirfd, const char *dirname, const char *name)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 fd;
-
-	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
-		fuzz_fail("fdopendir %s: %s", dirname, strerror(errno));
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (name == NULL || strcmp(de->d_name, name) != 0)
-			fuzz_fail("restore created %s/%s", dirname,
-			    de->d_name);
-	}
-	closedir(d);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 {
@@ -172,8 +136,8 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	restored = restore(buf, len);
 	if (restored != whole)
 		fuzz_fail("parser says %d, restorer %d", whole, restored);
-	check_only(topfd, "top", JAIL);
-	check_only(jailfd, JAIL, TARGET);
+	fuzz_dir_only(topfd, "top", JAIL);
+	fuzz_dir_only(jailfd, JAIL, TARGET);
 	if (restored == 0) {
 		memset(&db, 0, sizeof(db));
 		db.db_want = buf;
@@ -186,7 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	}
 	if (nar_remove_tree(jailfd, TARGET, &errstr) == -1)
 		fuzz_fail("nar_remove_tree: %s", errstr);
-	check_only(jailfd, JAIL, NULL);
+	fuzz_dir_only(jailfd, JAIL, NULL);
 	fuzz_fd_expect("nar", fds);
 	return (0);
 }

@@ -30,7 +30,6 @@
 #include <sys/stat.h>
 
 #include <archive.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -54,42 +53,12 @@ static int	 jailfd = -1;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	*dir;
-
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
 	umask(022);
-	dir = fuzz_tmpdir("fuzz-unpack");
-	if ((topfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    mkdirat(topfd, JAIL, 0755) == -1 ||
-	    (jailfd = openat(topfd, JAIL, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
-		fuzz_fail("%s: %s", dir, strerror(errno));
-	free(dir);
+	jailfd = fuzz_jail("fuzz-unpack", JAIL, &topfd);
 	return (0);
-}
-
-/* dirfd must hold nothing but name (or nothing, if name is NULL). */
-static void
-check_only(int dirfd, const char *dirname, const char *name)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 fd;
-
-	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
-		fuzz_fail("fdopendir %s: %s", dirname, strerror(errno));
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (name == NULL || strcmp(de->d_name, name) != 0)
-			fuzz_fail("unpack created %s/%s", dirname,
-			    de->d_name);
-	}
-	closedir(d);
 }
 
 static void
@@ -128,11 +97,11 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	if (stat(".", &after) == -1 || after.st_ino != before.st_ino ||
 	    after.st_dev != before.st_dev)
 		fuzz_fail("the working directory changed");
-	check_only(topfd, "top", JAIL);
-	check_only(jailfd, JAIL, OUT);
+	fuzz_dir_only(topfd, "top", JAIL);
+	fuzz_dir_only(jailfd, JAIL, OUT);
 	if (nar_remove_tree(jailfd, OUT, &errstr) == -1)
 		fuzz_fail("removing the output: %s", errstr);
-	check_only(jailfd, JAIL, NULL);
+	fuzz_dir_only(jailfd, JAIL, NULL);
 	fuzz_fd_expect("unpack", fds);
 	return (0);
 }

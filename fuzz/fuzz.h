@@ -65,5 +65,7 @@ void	fuzz_chan_pump(struct fuzz_chan *);
 int	fuzz_chan_recv(struct fuzz_chan *, struct imsg *);
 int	fuzz_null_fd(void);
 char	*fuzz_tmpdir(const char *);
+int	fuzz_jail(const char *, const char *, int *);
+void	fuzz_dir_only(int, const char *, const char *);
 
 #endif /* RNIXD_FUZZ_H */

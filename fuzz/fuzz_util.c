@@ -19,6 +19,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -252,4 +253,48 @@ fuzz_tmpdir(const char *name)
 	if ((tmpdirs[ntmpdirs++] = strdup(dir)) == NULL)
 		fuzz_fail("strdup");
 	return (dir);
+}
+
+/*
+ * A private directory (fuzz_tmpdir(name)) holding one empty directory
+ * jail, where a target lets the code under test write: *topfd is the
+ * private directory, the jail's fd is returned.  The directory goes
+ * once the process does; a crash leaves it for whoever looks into it.
+ */
+int
+fuzz_jail(const char *name, const char *jail, int *topfd)
+{
+	char	*dir;
+	int	 jailfd;
+
+	dir = fuzz_tmpdir(name);
+	if ((*topfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    mkdirat(*topfd, jail, 0755) == -1 ||
+	    (jailfd = openat(*topfd, jail, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fuzz_fail("%s: %s", dir, strerror(errno));
+	free(dir);
+	return (jailfd);
+}
+
+/* dirfd must hold nothing but name (or nothing, if name is NULL). */
+void
+fuzz_dir_only(int dirfd, const char *dirname, const char *name)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		fuzz_fail("fdopendir %s: %s", dirname, strerror(errno));
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (name == NULL || strcmp(de->d_name, name) != 0)
+			fuzz_fail("the code under test created %s/%s",
+			    dirname, de->d_name);
+	}
+	closedir(d);
 }

@@ -19,6 +19,7 @@
 
 : "${RNIXD_TOP:?run through regress/run}"
 : "${RNIXD_OBJ:=$RNIXD_TOP/obj}"
+export PYTHONPATH="$RNIXD_TOP/regress/lib${PYTHONPATH:+:$PYTHONPATH}"
 RNIXD="$RNIXD_OBJ/bin/rnixd"
 RNIXD_PID=""
 # The build users' group of the daemons a test starts.  Two test trees
@@ -240,6 +241,54 @@ nixdaemon_start() {
 		[ $n -gt 100 ] && fail "nix-daemon did not get ready"
 		sleep 0.1
 	done
+}
+
+# The real nix-daemon on $REFSTORE at $NSOCK, beside rnixd: the reference
+# a test's requests are compared with.  Ended when the test exits.
+refdaemon_start() {
+	NSOCK="$TROOT/nixsock"
+	NIX_DAEMON_SOCKET_PATH="$NSOCK" NIX_REMOTE="$REFSTORE" nix-daemon \
+	    >>"$TROOT/nix-daemon.log" 2>&1 &
+	NIXD=$!
+	trap refdaemon_exit EXIT
+	n=0
+	until [ -S "$NSOCK" ]; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && fail "nix-daemon did not start"
+		sleep 0.1
+	done
+}
+
+refdaemon_exit() {
+	rc=$?
+	kill $NIXD 2>/dev/null
+	wait $NIXD
+	(exit $rc)
+	test_cleanup
+}
+
+# The two h_flood.py "hold" clients of daemon/ and recursive/flood.sh
+# ($fpid1 and $fpid2, writing $out.1 and $out.2).  flood_fail ends them
+# with the test; flood_stop tells them to stop and expects each to find
+# every one of its connections closed by the handshake timeout.
+flood_fail() {
+	kill $fpid1 $fpid2 2>/dev/null
+	fail "$@"
+}
+
+flood_stop() {
+	touch "$out.1.stop" "$out.2.stop"
+	n=0
+	while ! [ -e "$out.1.stop.done" ] || ! [ -e "$out.2.stop.done" ]; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && flood_fail "the flood clients did not stop"
+		sleep 0.1
+	done
+	wait $fpid1 $fpid2
+	[ "$(cat "$out.1.stop.done" "$out.2.stop.done")" = "open 0
+open 0" ] || fail "after the handshake timeout:" \
+	    "$(cat "$out.1.stop.done" "$out.2.stop.done")"
+	echo "handshake timeout closed them all: ok"
 }
 
 # Start the daemon the store tests talk to: rnixd, or with

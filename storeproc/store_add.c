@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "drv.h"
+#include "fdio.h"
 #include "hash.h"
 #include "log.h"
 #include "nar.h"
@@ -270,18 +271,9 @@ add_start(struct store_add *sa)
 static int
 add_write(struct store_add *sa, const unsigned char *p, size_t len)
 {
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(sa->sa_filefd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (add_fail(sa, "cannot write to '%s': %s",
-			    store_env.se_storedir, strerror(errno)));
-		}
-		p += n;
-		len -= n;
-	}
+	if (write_all(sa->sa_filefd, p, len) == -1)
+		return (add_fail(sa, "cannot write to '%s': %s",
+		    store_env.se_storedir, strerror(errno)));
 	return (0);
 }
 

@@ -68,6 +68,7 @@
 #include <unistd.h>
 
 #include "drv.h"
+#include "fdio.h"
 #include "hash.h"
 #include "log.h"
 #include "nar.h"
@@ -1030,24 +1031,6 @@ bjob_prepare(struct bjob *bj, int *ntake)
 	return (0);
 }
 
-static int
-brep_write(int fd, const void *buf, size_t len)
-{
-	const unsigned char	*p = buf;
-	ssize_t			 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
 static uint32_t
 brep_index(struct bjob *bj, const char *path)
 {
@@ -1079,7 +1062,7 @@ bjob_child(struct bjob *bj, int fd)
 	rh.brh_rc = rc;
 	rh.brh_mismatch = bj->bj_mismatch;
 	strlcpy(rh.brh_err, bj->bj_err, sizeof(rh.brh_err));
-	if (brep_write(fd, &rh, sizeof(rh)) == -1)
+	if (write_all(fd, &rh, sizeof(rh)) == -1)
 		_exit(1);
 	for (i = 0; rc == 0 && i < bj->bj_mb.mb_noutputs; i++) {
 		bo = &bj->bj_outs[i];
@@ -1091,11 +1074,11 @@ bjob_child(struct bjob *bj, int fd)
 		strlcpy(ro.bro_ca, bo->bo_ca, sizeof(ro.bro_ca));
 		ro.bro_narsize = bo->bo_narsize;
 		ro.bro_nrefs = bo->bo_nrefs;
-		if (brep_write(fd, &ro, sizeof(ro)) == -1)
+		if (write_all(fd, &ro, sizeof(ro)) == -1)
 			_exit(1);
 		for (k = 0; k < bo->bo_nrefs; k++) {
 			idx = brep_index(bj, bo->bo_refs[k]);
-			if (brep_write(fd, &idx, sizeof(idx)) == -1)
+			if (write_all(fd, &idx, sizeof(idx)) == -1)
 				_exit(1);
 		}
 	}

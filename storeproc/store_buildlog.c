@@ -41,6 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "nar.h"
 #include "storeproc.h"
@@ -107,24 +108,6 @@ blog_free(struct blog *bl)
 	free(bl);
 }
 
-static int
-blog_write(struct blog *bl, const void *buf, size_t len)
-{
-	const unsigned char	*p = buf;
-	ssize_t			 n;
-
-	while (len > 0) {
-		if ((n = write(bl->bl_filefd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
 /* Keep what fits under the limit, count the rest. */
 static int
 blog_feed(struct blog *bl, const void *buf, size_t len)
@@ -138,7 +121,7 @@ blog_feed(struct blog *bl, const void *buf, size_t len)
 	if (keep < len)
 		bl->bl_cut = 1;
 	bl->bl_bytes += len;
-	return (keep == 0 ? 0 : blog_write(bl, buf, keep));
+	return (keep == 0 ? 0 : write_all(bl->bl_filefd, buf, keep));
 }
 
 static int
@@ -150,7 +133,7 @@ blog_finish(struct blog *bl)
 		snprintf(note, sizeof(note), "\nrnixd: log cut after %llu "
 		    "of %llu bytes\n", (unsigned long long)blog_max,
 		    (unsigned long long)bl->bl_bytes);
-		if (blog_write(bl, note, strlen(note)) == -1)
+		if (write_all(bl->bl_filefd, note, strlen(note)) == -1)
 			return (-1);
 	}
 	if (close(bl->bl_filefd) == -1) {

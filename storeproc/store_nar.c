@@ -34,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "hash.h"
 #include "log.h"
 #include "nar.h"
@@ -91,20 +92,7 @@ store_nar_hash(int dirfd, const char *name, enum hash_algo algo,
 static int
 nar_file_sink(void *arg, const void *buf, size_t len)
 {
-	const unsigned char	*p = buf;
-	int			 fd = *(int *)arg;
-	ssize_t			 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= n;
-	}
-	return (0);
+	return (write_all(*(int *)arg, buf, len));
 }
 
 /* Dump path into an unlinked file; returns its fd or -1. */

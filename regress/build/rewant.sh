@@ -21,13 +21,7 @@
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
 require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
-rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+build_start
 
 drv=$(nix-instantiate faults.nix -A slow --argstr salt "rewant$$" \
     2>/dev/null) || fail "nix-instantiate"

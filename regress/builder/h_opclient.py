@@ -25,39 +25,19 @@ storeproc are not here.  CASE "list" prints the case names.
 """
 import os
 import select
-import socket
-import struct
 import sys
 
-MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
-# The client here speaks 1.34; the daemon announces its own 1.38.
-DAEMON_VERSION, DAEMON_NAME = 0x126, b"rnixd 0.1.0"
-STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
+import wp
+from wp import STDERR_LAST, STDERR_NEXT, framed, nar_read, string, strings, \
+    u64, want_u64
+
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
 STORE = ""
 TIMEOUT = 10	# seconds an answer may take
 
 
-def u64(n):
-    return struct.pack("<Q", n)
-
-
-def string(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
-
-
-def strings(items):
-    return u64(len(items)) + b"".join(string(i) for i in items)
-
-
 def frames(data, size=4096):
-    out = []
-    for i in range(0, len(data), size):
-        chunk = data[i:i + size]
-        out.append(u64(len(chunk)) + chunk)
-    return b"".join(out) + u64(0)
+    return framed(data, size)
 
 
 def spath(name="x", h=None):
@@ -69,111 +49,14 @@ def path_info(path, narhash="0" * 64, refs=(), ca=""):
             u64(0) + u64(0) + u64(0) + strings([]) + string(ca))
 
 
-class Conn:
+class Conn(wp.Conn):
     def __init__(self, sockpath):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.connect(sockpath)
-        self.s.settimeout(TIMEOUT)
-        self.s.sendall(u64(MAGIC1))
-        self.expect_u64(MAGIC2, "magic 2")
-        self.expect_u64(DAEMON_VERSION, "daemon version")
-        self.s.sendall(u64(VERSION) + u64(0) + u64(0))
-        if self.string() != DAEMON_NAME:
-            raise AssertionError("daemon version string")
-        self.expect_u64(STDERR_LAST, "end of handshake")
         opts = u64(19) + u64(0) * 3 + u64(3) + u64(1) + u64(0) + u64(1)
         opts += u64(0) * 3 + u64(2) + u64(1) + u64(0)
-        self.s.sendall(opts)
-        self.expect_u64(STDERR_LAST, "SetOptions")
-
-    def recv(self, n):
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self.s.recv(min(n - len(buf), 1 << 20))
-            if not chunk:
-                raise EOFError("daemon closed after %d of %d bytes" %
-                               (len(buf), n))
-            buf += chunk
-        return bytes(buf)
-
-    def u64(self):
-        return struct.unpack("<Q", self.recv(8))[0]
-
-    def expect_u64(self, want, what):
-        got = self.u64()
-        if got != want:
-            raise AssertionError("%s: got %#x, expected %#x" %
-                                 (what, got, want))
-
-    def string(self):
-        n = self.u64()
-        data = self.recv(n + (-n % 8))
-        if any(data[n:]):
-            raise AssertionError("daemon sent non-zero padding")
-        return data[:n]
+        super().__init__(sockpath, opts, TIMEOUT)
 
     def strings(self):
         return [self.string() for _ in range(self.u64())]
-
-    def fields(self):
-        for _ in range(self.u64()):
-            if self.u64() == 0:
-                self.u64()
-            else:
-                self.string()
-
-    def send(self, data):
-        self.s.sendall(data)
-
-    def stderr(self):
-        """Skip log lines; return 'last' or the error message."""
-        while True:
-            code = self.u64()
-            if code == STDERR_NEXT:
-                self.string()
-            elif code == 0x53545254:        # START_ACTIVITY
-                self.u64()
-                self.u64()
-                self.u64()
-                self.string()
-                self.fields()
-                self.u64()
-            elif code == 0x53544f50:        # STOP_ACTIVITY
-                self.u64()
-            elif code == 0x52534c54:        # RESULT
-                self.u64()
-                self.u64()
-                self.fields()
-            elif code == STDERR_LAST:
-                return "last"
-            elif code == STDERR_ERROR:
-                if self.string() != b"Error":
-                    raise AssertionError("error type is not 'Error'")
-                self.u64()
-                self.string()
-                msg = self.string().decode()
-                if self.u64() != 0:
-                    raise AssertionError("havePos set")
-                for _ in range(self.u64()):
-                    self.u64()
-                    self.string()
-                return "error: " + msg
-            else:
-                raise AssertionError("unexpected stderr code %#x" % code)
-
-    def expect_last(self):
-        r = self.stderr()
-        if r != "last":
-            raise AssertionError("expected STDERR_LAST, got %s" % r)
-
-    def expect_error(self, *words):
-        r = self.stderr()
-        if not r.startswith("error: "):
-            raise AssertionError("expected an error, got %s" % r)
-        for w in words:
-            if w not in r:
-                raise AssertionError("error %r does not say %r" % (r, w))
-        return r
 
     def expect_usable(self):
         """SyncWithGC answers 1 on a connection still in step."""
@@ -181,14 +64,6 @@ class Conn:
         self.expect_last()
         if self.u64() != 1:
             raise AssertionError("SyncWithGC did not answer 1")
-
-    def expect_eof(self):
-        try:
-            data = self.s.recv(4096)
-        except ConnectionResetError:
-            return
-        if data:
-            raise AssertionError("expected end of file, got %r" % data[:64])
 
     def expect_silence(self, seconds=0.3):
         r, _, _ = select.select([self.s], [], [], seconds)
@@ -240,14 +115,6 @@ def reply_case(op, body, check):
         check(c)
         c.expect_usable()
     return run
-
-
-def want_u64(v):
-    def check(c):
-        got = c.u64()
-        if got != v:
-            raise AssertionError("reply %d, expected %d" % (got, v))
-    return check
 
 
 def want_string(v):
@@ -438,55 +305,6 @@ def untrusted_cases():
 
 # Streams through storeproc: NarFromPath, AddToStoreNar and
 # AddMultipleToStore with a path that exists, checked against its info.
-
-def nar_read(conn):
-    """One NAR from the socket, parsed to find where it ends."""
-    out = []
-
-    def tok():
-        n = conn.u64()
-        data = conn.recv(n + (-n % 8))
-        out.append(struct.pack("<Q", n) + data)
-        return data[:n]
-
-    def node():
-        if tok() != b"(" or tok() != b"type":
-            raise AssertionError("bad NAR node")
-        kind = tok()
-        if kind == b"regular":
-            t = tok()
-            if t == b"executable":
-                tok()
-                t = tok()
-            if t != b"contents":
-                raise AssertionError("bad NAR file")
-            tok()
-        elif kind == b"symlink":
-            tok()
-            tok()
-        elif kind == b"directory":
-            while True:
-                t = tok()
-                if t == b")":
-                    return
-                if t != b"entry" or tok() != b"(" or tok() != b"name":
-                    raise AssertionError("bad NAR entry")
-                tok()
-                if tok() != b"node":
-                    raise AssertionError("bad NAR entry node")
-                node()
-                if tok() != b")":
-                    raise AssertionError("bad NAR entry end")
-        else:
-            raise AssertionError("bad NAR type %r" % kind)
-        if tok() != b")":
-            raise AssertionError("bad NAR node end")
-
-    if tok() != b"nix-archive-1":
-        raise AssertionError("not a NAR")
-    node()
-    return b"".join(out)
-
 
 def read_info(conn):
     info = {"deriver": conn.string(), "narhash": conn.string(),

@@ -49,10 +49,6 @@ ping_ms() {
 	echo $((($(date +%s%N) - t0) / 1000000))
 }
 
-flood_fail() {
-	kill $fpid1 $fpid2 2>/dev/null
-	fail "$@"
-}
 # Two clients of 10,000 each: the hard descriptor limit may be 20,000.
 mkdir -m 1777 "$TROOT/flood.d"
 out="$TROOT/flood.d/out"
@@ -81,18 +77,7 @@ kill -0 "$bpid" || flood_fail "builderproc died"
 
 # The 32 kept are silent: the handshake timeout closes them.
 sleep 7
-touch "$out.1.stop" "$out.2.stop"
-n=0
-while ! [ -e "$out.1.stop.done" ] || ! [ -e "$out.2.stop.done" ]; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "the flood clients did not stop"
-	sleep 0.1
-done
-wait $fpid1 $fpid2
-[ "$(cat "$out.1.stop.done" "$out.2.stop.done")" = "open 0
-open 0" ] || fail "after the handshake timeout:" \
-    "$(cat "$out.1.stop.done" "$out.2.stop.done")"
-echo "handshake timeout closed them all: ok"
+flood_stop
 lines=$(($(wc -l <"$TROOT/rnixd.log") - lines_before))
 echo "$lines log lines for the flood"
 [ "$lines" -lt 200 ] || fail "$lines log lines for 20000 connections"

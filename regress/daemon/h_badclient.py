@@ -22,21 +22,10 @@ if the daemon behaved (closed the connection, or answered an error),
 """
 import os
 import socket
-import struct
 import sys
 
-MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
-# The client here speaks 1.34; the daemon announces its own 1.38.
-DAEMON_VERSION, DAEMON_NAME = 0x126, b"rnixd 0.1.0"
-STDERR_LAST, STDERR_ERROR = 0x616c7473, 0x63787470
-
-
-def u64(n):
-    return struct.pack("<Q", n)
-
-
-def string(b):
-    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
+from wp import MAGIC1, STDERR_ERROR, STDERR_LAST, VERSION, handshake, \
+    read_string, read_u64, string, u64
 
 
 def connect(path):
@@ -44,26 +33,6 @@ def connect(path):
     s.connect(path)             # blocking: waits while the backlog is full
     s.settimeout(10)
     return s
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("daemon closed after %d of %d bytes" % (len(buf), n))
-        buf += chunk
-    return buf
-
-
-def read_u64(s):
-    return struct.unpack("<Q", recv_exact(s, 8))[0]
-
-
-def read_string(s):
-    n = read_u64(s)
-    data = recv_exact(s, n + (-n % 8))
-    return data[:n]
 
 
 def expect_eof(s):
@@ -74,20 +43,6 @@ def expect_eof(s):
         return
     if data:
         raise AssertionError("expected the daemon to close, got %r" % data[:64])
-
-
-def handshake(s):
-    s.sendall(u64(MAGIC1))
-    if read_u64(s) != MAGIC2:
-        raise AssertionError("bad magic 2")
-    if read_u64(s) != DAEMON_VERSION:
-        raise AssertionError("bad daemon version")
-    s.sendall(u64(VERSION) + u64(0) + u64(0))
-    version = read_string(s)
-    if version != DAEMON_NAME:
-        raise AssertionError("daemon version string %r" % version)
-    if read_u64(s) != STDERR_LAST:
-        raise AssertionError("no STDERR_LAST after the handshake")
 
 
 def read_error(s):

@@ -24,13 +24,10 @@ the machine's memory size, for one), and the op fails with a closed
 connection.  Prints one line per op; exits 1 on the first failure.
 """
 import hashlib
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "store"))
-import wp                                       # noqa: E402
-from wp import u64, string, strings            # noqa: E402
+import wp
+from wp import u64, string, strings
 
 SOCK, STORE, COUNT = sys.argv[1], sys.argv[2], int(sys.argv[3])
 

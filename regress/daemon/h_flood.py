@@ -44,49 +44,13 @@ import pwd
 import resource
 import select
 import socket
-import struct
 import sys
 import time
 
-MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
-# The client here speaks 1.34; the daemon announces its own 1.38.
-DAEMON_VERSION, DAEMON_NAME = 0x126, b"rnixd 0.1.0"
-STDERR_LAST = 0x616c7473
-STDERR_ERROR = 0x63787470
+from wp import STDERR_ERROR, STDERR_LAST, handshake, read_string, \
+    read_u64, string, u64
+
 TEXT_LEN = 16 * 1024 * 1024 - 4096
-
-
-def u64(n):
-    return struct.pack("<Q", n)
-
-
-def string(b):
-    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("daemon closed after %d of %d bytes" % (len(buf), n))
-        buf += chunk
-    return buf
-
-
-def read_u64(s):
-    return struct.unpack("<Q", recv_exact(s, 8))[0]
-
-
-def handshake(s):
-    s.sendall(u64(MAGIC1))
-    if read_u64(s) != MAGIC2 or read_u64(s) != DAEMON_VERSION:
-        raise AssertionError("bad server hello")
-    s.sendall(u64(VERSION) + u64(0) + u64(0))
-    n = read_u64(s)
-    recv_exact(s, n + (-n % 8))
-    if read_u64(s) != STDERR_LAST:
-        raise AssertionError("no STDERR_LAST after the handshake")
 
 
 def setup(count, user):
@@ -191,13 +155,7 @@ def main_text(path, size):
     code = read_u64(s)
     if code != STDERR_LAST:
         raise AssertionError("AddTextToStore: got %#x, no STDERR_LAST" % code)
-    n = read_u64(s)
-    print(recv_exact(s, n + (-n % 8))[:n].decode())
-
-
-def read_str(s):
-    n = read_u64(s)
-    return recv_exact(s, n + (-n % 8))[:n]
+    print(read_string(s).decode())
 
 
 def main_grow(path, storedir, out):
@@ -219,10 +177,10 @@ def main_grow(path, storedir, out):
     if code == STDERR_LAST:
         answer = "ok"
     elif code == STDERR_ERROR:
-        read_str(s)                 # "Error"
+        read_string(s)                 # "Error"
         read_u64(s)                 # level
-        read_str(s)                 # name
-        answer = read_str(s).decode()
+        read_string(s)                 # name
+        answer = read_string(s).decode()
     else:
         answer = "unexpected %#x" % code
     report(out + ".done", answer)

@@ -27,7 +27,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <seccomp.h>
@@ -37,9 +36,10 @@
 #include <unistd.h>
 
 #include "imsg.h"
+#include "../msg/msgtest.h"
 
-static int	fd_count(void);
-static void	fd_expect(const char *, int);
+/* link: regress/msg/msgtest.c */
+
 static void	mkpair(int [2]);
 static void	send_one(int, int, const char *);
 static void	pipe_check(const char *, int);
@@ -47,33 +47,6 @@ static int	run_without_fcntl(int);
 static void	test_no_fcntl(void);
 static void	test_fd_anyway(void);
 static void	test_full_table(void);
-
-/* Open descriptors, not counting the one opendir() uses. */
-static int
-fd_count(void)
-{
-	DIR		*dir;
-	struct dirent	*de;
-	int		 n = 0;
-
-	if ((dir = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir /proc/self/fd");
-	while ((de = readdir(dir)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return (n - 1);
-}
-
-static void
-fd_expect(const char *what, int want)
-{
-	int	got;
-
-	got = fd_count();
-	if (got != want)
-		errx(1, "%s: got %d open fds, expected %d", what, got, want);
-}
 
 static void
 mkpair(int sv[2])
@@ -165,7 +138,7 @@ test_fd_anyway(void)
 {
 	struct imsgbuf	 r;
 	struct imsg	 imsg;
-	int		 sv[2], p[2], fd, base = fd_count();
+	int		 sv[2], p[2], fd, base = mt_fd_count();
 
 	mkpair(sv);
 	if (pipe(p) == -1 || write(p[1], "x", 1) != 1)
@@ -184,7 +157,7 @@ test_fd_anyway(void)
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("fd passing off, room", base);
+	mt_fd_expect("fd passing off, room", base);
 	printf("fd passing off: a descriptor sent anyway arrives: ok\n");
 }
 
@@ -192,11 +165,11 @@ test_fd_anyway(void)
 static void
 test_full_table(void)
 {
-	struct rlimit	 old, rl;
+	struct mt_full	 full;
 	struct imsgbuf	 r;
 	struct imsg	 imsg;
-	int		 sv[2], p[2], fd, ndup = 0, dups[256], rc;
-	int		 base = fd_count();
+	int		 sv[2], p[2], rc;
+	int		 base = mt_fd_count();
 
 	mkpair(sv);
 	if (pipe(p) == -1)
@@ -204,25 +177,11 @@ test_full_table(void)
 	send_one(sv[0], p[0], "lost");
 	imsgbuf_init(&r, sv[1]);
 	imsgbuf_set_fdpass(&r, 0);
-	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "getrlimit");
-	rl = old;
-	rl.rlim_cur = fd_count() + 64;
-	if (rl.rlim_cur > old.rlim_cur)
-		rl.rlim_cur = old.rlim_cur;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "setrlimit");
-	while (ndup < 256 && (fd = dup(sv[1])) != -1)
-		dups[ndup++] = fd;
-	if (ndup == 256 || errno != EMFILE)
-		errx(1, "could not fill the fd table");
+	mt_fd_fill(&full, sv[1]);
 	if (imsgbuf_read(&r) <= 0)
 		errx(1, "fd passing off, full table: got no bytes, expected "
 		    "the message");
-	while (ndup > 0)
-		close(dups[--ndup]);
-	if (setrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "setrlimit");
+	mt_fd_unfill(&full);
 	if ((rc = imsgbuf_get(&r, &imsg)) != -1 || errno != EBADMSG)
 		errx(1, "fd passing off, full table: got %d, expected -1 "
 		    "EBADMSG", rc);
@@ -230,7 +189,7 @@ test_full_table(void)
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("fd passing off, full table", base);
+	mt_fd_expect("fd passing off, full table", base);
 	printf("fd passing off: full table loses the fd, EBADMSG: ok\n");
 }
 

@@ -28,7 +28,6 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +39,9 @@
 #include <unistd.h>
 
 #include "imsg.h"
+#include "../msg/msgtest.h"
+
+/* link: regress/msg/msgtest.c */
 
 #define PUMP_LIMIT	10000000	/* loop bound: a hang is a failure */
 #define NMANY		10000
@@ -50,8 +52,6 @@ struct pump_stats {
 	size_t	ps_short;	/* reads that ended inside a message */
 };
 
-static int	fd_count(void);
-static void	fd_expect(const char *, int);
 static void	mkpair(int [2], int);
 static void	fill(unsigned char *, size_t, unsigned int);
 static void	check_payload(const char *, struct imsg *, size_t,
@@ -81,33 +81,6 @@ static void	test_epipe(void);
 static void	test_fd_exhaustion(void);
 static void	test_many(void);
 static void	test_many_flush(void);
-
-/* Open descriptors, not counting the one opendir() uses. */
-static int
-fd_count(void)
-{
-	DIR		*dir;
-	struct dirent	*de;
-	int		 n = 0;
-
-	if ((dir = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir /proc/self/fd");
-	while ((de = readdir(dir)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return (n - 1);
-}
-
-static void
-fd_expect(const char *what, int want)
-{
-	int	got;
-
-	got = fd_count();
-	if (got != want)
-		errx(1, "%s: got %d open fds, expected %d", what, got, want);
-}
 
 /*
  * A nonblocking socketpair.  tiny asks for the smallest socket buffers
@@ -289,7 +262,7 @@ test_roundtrip(size_t maxsize, int tiny)
 	int			 sv[2], i, base;
 	pid_t			 pid;
 
-	base = fd_count();
+	base = mt_fd_count();
 	sizes[0] = 0;
 	sizes[1] = 1;
 	sizes[2] = 4095;
@@ -344,7 +317,7 @@ test_roundtrip(size_t maxsize, int tiny)
 	free(buf);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("round trip", base);
+	mt_fd_expect("round trip", base);
 	printf("round trip 0, 1, 4095, %zu bytes%s: ok (%zu reads, %zu "
 	    "partial writes)\n", sizes[3], tiny ? ", tiny buffers" : "",
 	    ps.ps_reads, ps.ps_partial);
@@ -360,7 +333,7 @@ test_too_large(void)
 	size_t		 len = IMSG_MAXSIZE_DEFAULT - IMSG_HEADER_SIZE + 1;
 	int		 sv[2], rv, base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&a, sv[0]);
 	imsgbuf_init(&b, sv[1]);
@@ -386,7 +359,7 @@ test_too_large(void)
 	free(buf);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("too large", base);
+	mt_fd_expect("too large", base);
 	printf("maxsize+1 refused on compose and get: ok\n");
 }
 
@@ -454,7 +427,7 @@ test_fd_pipe(void)
 	int		 sv[2], p[2], fd, base;
 	ino_t		 ino;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&a, sv[0]);
 	imsgbuf_init(&b, sv[1]);
@@ -465,7 +438,7 @@ test_fd_pipe(void)
 		err(1, "imsg_compose");
 	recv_one(&a, &b, &imsg, NULL);
 	/* Sent, so closed on our side: only the received copy is open. */
-	fd_expect("pipe sent", base + 4);
+	mt_fd_expect("pipe sent", base + 4);
 	if ((fd = imsg_get_fd(&imsg)) == -1)
 		errx(1, "pipe: got no fd, expected one");
 	if (imsg_get_fd(&imsg) != -1)
@@ -483,7 +456,7 @@ test_fd_pipe(void)
 	imsgbuf_clear(&b);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("pipe", base);
+	mt_fd_expect("pipe", base);
 	printf("pass a pipe's read end: ok\n");
 }
 
@@ -501,7 +474,7 @@ test_fd_series(int tiny)
 	ino_t		ino[20];
 	char		word[16];
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, tiny);
 	imsgbuf_init(&a, sv[0]);
 	imsgbuf_init(&b, sv[1]);
@@ -546,7 +519,7 @@ test_fd_series(int tiny)
 	imsgbuf_clear(&b);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("series", base);
+	mt_fd_expect("series", base);
 	printf("20 fds in a row, in order%s: ok\n",
 	    tiny ? ", tiny buffers" : "");
 }
@@ -562,7 +535,7 @@ test_fd_bytewise(void)
 	size_t		 off;
 	int		 sv[2], p[2], fd, base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&b, sv[1]);
 	if (pipe(p) == -1)
@@ -590,7 +563,7 @@ test_fd_bytewise(void)
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("fd bytewise", base);
+	mt_fd_expect("fd bytewise", base);
 	printf("fd with the first of single bytes: ok\n");
 }
 
@@ -617,7 +590,7 @@ test_bad_header(void)
 	unsigned char	junk[64];
 	int		sv[2], base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&b, sv[1]);
 	memset(junk, 0xa5, sizeof(junk));
@@ -658,7 +631,7 @@ test_bad_header(void)
 	imsgbuf_clear(&b);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("bad headers", base);
+	mt_fd_expect("bad headers", base);
 	printf("garbage, short length, unknown flag: ok\n");
 }
 
@@ -675,7 +648,7 @@ test_huge_claim(void)
 	ssize_t		 n;
 	int		 sv[2], base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&b, sv[1]);
 	raw_hdr(sv[0], 1, 16 * 1024 * 1024, 0, NULL, 0);
@@ -713,7 +686,7 @@ test_huge_claim(void)
 	close(sv[0]);
 	close(sv[1]);
 	free(zeros);
-	fd_expect("huge claim", base);
+	mt_fd_expect("huge claim", base);
 	printf("16 MiB length claims: ok\n");
 }
 
@@ -723,7 +696,7 @@ test_fd_missing(void)
 	struct imsgbuf	b;
 	int		sv[2], base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&b, sv[1]);
 	raw_hdr(sv[0], 1, IMSG_HEADER_SIZE, IMSGF_HASFD, NULL, 0);
@@ -733,7 +706,7 @@ test_fd_missing(void)
 	imsgbuf_clear(&b);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("fd missing", base);
+	mt_fd_expect("fd missing", base);
 	printf("fd flag but no fd: ok\n");
 }
 
@@ -750,16 +723,16 @@ test_fd_unclaimed(void)
 	unsigned char	 msg[IMSG_HEADER_SIZE + 20];
 	int		 sv[2], p[2], base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&b, sv[1]);
 	if (pipe(p) == -1)
 		err(1, "pipe");
 	raw_hdr(sv[0], 1, IMSG_HEADER_SIZE, 0, &p[0], 1);
 	read_all(&b);
-	fd_expect("unclaimed fd received", base + 5);
+	mt_fd_expect("unclaimed fd received", base + 5);
 	expect_get("message with an unclaimed fd", &b, 1, 0);
-	fd_expect("unclaimed fd closed", base + 4);
+	mt_fd_expect("unclaimed fd closed", base + 4);
 	raw_hdr(sv[0], 1, IMSG_HEADER_SIZE, IMSGF_HASFD, NULL, 0);
 	read_all(&b);
 	expect_get("claim after an unclaimed fd", &b, -1, EBADMSG);
@@ -777,15 +750,15 @@ test_fd_unclaimed(void)
 	read_all(&b);
 	raw_send(sv[0], msg + 10, sizeof(msg) - 10, &p[0], 1);
 	read_all(&b);
-	fd_expect("mid-message fd received", base + 5);
+	mt_fd_expect("mid-message fd received", base + 5);
 	expect_get("message with an fd in its middle", &b, 1, 0);
-	fd_expect("mid-message fd closed", base + 4);
+	mt_fd_expect("mid-message fd closed", base + 4);
 	imsgbuf_clear(&b);
 	close(sv[0]);
 	close(sv[1]);
 	close(p[0]);
 	close(p[1]);
-	fd_expect("unclaimed", base);
+	mt_fd_expect("unclaimed", base);
 	printf("unclaimed fds closed: ok\n");
 }
 
@@ -797,7 +770,7 @@ test_fd_extra(void)
 	struct imsg	imsg;
 	int		sv[2], p[3][2], fds[3], fd, i, base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&b, sv[1]);
 	for (i = 0; i < 3; i++) {
@@ -807,7 +780,7 @@ test_fd_extra(void)
 	}
 	raw_hdr(sv[0], 1, IMSG_HEADER_SIZE, IMSGF_HASFD, fds, 3);
 	read_all(&b);
-	fd_expect("extra fds closed on receipt", base + 2 + 6 + 1);
+	mt_fd_expect("extra fds closed on receipt", base + 2 + 6 + 1);
 	if (imsgbuf_get(&b, &imsg) != 1 || (fd = imsg_get_fd(&imsg)) == -1)
 		errx(1, "extra fds: got no message with an fd");
 	if (fd_ino(fd) != fd_ino(p[0][0]))
@@ -821,7 +794,7 @@ test_fd_extra(void)
 	}
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("extra fds", base);
+	mt_fd_expect("extra fds", base);
 	printf("extra fds in one message closed: ok\n");
 }
 
@@ -834,7 +807,7 @@ test_eof_midway(void)
 	unsigned char	msg[IMSG_HEADER_SIZE + 10];
 	int		sv[2], p[2], base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&b, sv[1]);
 	if (pipe(p) == -1)
@@ -852,11 +825,11 @@ test_eof_midway(void)
 	if (imsgbuf_read(&b) != 0)
 		errx(1, "EOF midway: got no EOF");
 	expect_get("EOF midway", &b, 0, 0);
-	fd_expect("EOF midway, fd held", base + 3);
+	mt_fd_expect("EOF midway, fd held", base + 3);
 	imsgbuf_clear(&b);
 	close(p[1]);
 	close(sv[1]);
-	fd_expect("EOF midway", base);
+	mt_fd_expect("EOF midway", base);
 	printf("EOF inside a message: ok\n");
 }
 
@@ -874,7 +847,7 @@ test_fuzz(void)
 	int		 sv[2], p[2], round, i, rv, fd, base;
 	int		 counts[3] = { 0, 0, 0 };
 
-	base = fd_count();
+	base = mt_fd_count();
 	srandom(1);
 	memset(body, 0, sizeof(body));
 	if (pipe(p) == -1)
@@ -907,7 +880,7 @@ test_fuzz(void)
 	}
 	close(p[0]);
 	close(p[1]);
-	fd_expect("fuzz", base);
+	mt_fd_expect("fuzz", base);
 	printf("fuzz: ok (%d errors, %d waits, %d messages)\n", counts[0],
 	    counts[1], counts[2]);
 }
@@ -975,7 +948,7 @@ test_epipe(void)
 	struct imsgbuf	a;
 	int		sv[2], p[2], base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&a, sv[0]);
 	if (pipe(p) == -1)
@@ -996,7 +969,7 @@ test_epipe(void)
 		errx(1, "clear: queue not empty");
 	close(p[1]);
 	close(sv[0]);
-	fd_expect("EPIPE", base);
+	mt_fd_expect("EPIPE", base);
 	printf("write to a closed peer: ok\n");
 }
 
@@ -1007,10 +980,10 @@ test_epipe(void)
 static void
 test_fd_exhaustion(void)
 {
-	struct rlimit	 old, rl;
+	struct mt_full	 full;
 	struct imsgbuf	 a, b;
 	struct imsg	 imsg;
-	int		 sv[2], p[2], fd, ndup = 0, dups[256];
+	int		 sv[2], p[2], fd;
 
 	mkpair(sv, 0);
 	imsgbuf_init(&a, sv[0]);
@@ -1020,28 +993,14 @@ test_fd_exhaustion(void)
 	if (imsg_compose(&a, 1, 0, 0, p[0], NULL, 0) != 1 ||
 	    imsgbuf_flush(&a) == -1)
 		err(1, "imsg_compose");
-	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "getrlimit");
-	rl = old;
-	rl.rlim_cur = fd_count() + 64;
-	if (rl.rlim_cur > old.rlim_cur)
-		rl.rlim_cur = old.rlim_cur;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "setrlimit");
-	while (ndup < 256 && (fd = dup(sv[1])) != -1)
-		dups[ndup++] = fd;
-	if (ndup == 256 || errno != EMFILE)
-		errx(1, "could not fill the fd table");
+	mt_fd_fill(&full, sv[1]);
 	if (imsgbuf_read(&b) != -1 || errno != EAGAIN)
 		errx(1, "full fd table: got no EAGAIN");
 	expect_get("full fd table", &b, 0, 0);
-	close(dups[--ndup]);
+	mt_fd_free_one(&full);
 	if (imsgbuf_read(&b) <= 0)
 		err(1, "imsgbuf_read after freeing a slot");
-	while (ndup > 0)
-		close(dups[--ndup]);
-	if (setrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "setrlimit");
+	mt_fd_unfill(&full);
 	if (imsgbuf_get(&b, &imsg) != 1 || (fd = imsg_get_fd(&imsg)) == -1)
 		errx(1, "full fd table: message lost its fd");
 	pipe_check("late", fd, p[1]);
@@ -1063,12 +1022,12 @@ test_fd_exhaustion(void)
 static void
 test_fd_reserve(void)
 {
-	struct rlimit	 old, rl;
+	struct mt_full	 full;
 	struct imsgbuf	 a, b;
 	struct imsg	 imsg;
-	int		 sv[2], p[2], fd, base, ndup = 0, dups[256];
+	int		 sv[2], p[2], fd, base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	mkpair(sv, 0);
 	imsgbuf_init(&a, sv[0]);
 	imsgbuf_init(&b, sv[1]);
@@ -1079,40 +1038,26 @@ test_fd_reserve(void)
 	if (imsg_compose(&a, 1, 0, 0, p[0], NULL, 0) != 1 ||
 	    imsgbuf_flush(&a) == -1)
 		err(1, "imsg_compose");
-	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "getrlimit");
-	rl = old;
-	rl.rlim_cur = fd_count() + 64;
-	if (rl.rlim_cur > old.rlim_cur)
-		rl.rlim_cur = old.rlim_cur;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "setrlimit");
-	while (ndup < 256 && (fd = dup(sv[0])) != -1)
-		dups[ndup++] = fd;
-	if (ndup == 256 || errno != EMFILE)
-		errx(1, "could not fill the fd table");
+	mt_fd_fill(&full, sv[0]);
 	if (imsgbuf_read(&b) <= 0)
 		err(1, "full fd table, slot reserved: imsgbuf_read");
 	if (imsgbuf_get(&b, &imsg) != 1 || (fd = imsg_get_fd(&imsg)) == -1)
 		errx(1, "full fd table, slot reserved: message lost its fd");
 	imsg_free(&imsg);
 	close(fd);
-	while (ndup > 0)
-		close(dups[--ndup]);
-	if (setrlimit(RLIMIT_NOFILE, &old) == -1)
-		err(1, "setrlimit");
+	mt_fd_unfill(&full);
 	/* Taken back with the next read, which finds nothing. */
 	if (imsgbuf_read(&b) != -1 || errno != EAGAIN)
 		errx(1, "empty channel: got no EAGAIN");
-	if (fd_count() != base + 4)
-		errx(1, "reserved slot: got %d fds, expected %d", fd_count(),
+	if (mt_fd_count() != base + 4)
+		errx(1, "reserved slot: got %d fds, expected %d", mt_fd_count(),
 		    base + 4);
 	imsgbuf_clear(&a);
 	imsgbuf_clear(&b);
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
-	fd_expect("reserved slot", base);
+	mt_fd_expect("reserved slot", base);
 	printf("full fd table, slot reserved: ok\n");
 }
 
@@ -1217,7 +1162,7 @@ main(void)
 {
 	int	base;
 
-	base = fd_count();
+	base = mt_fd_count();
 	test_roundtrip(IMSG_MAXSIZE_DEFAULT, 0);
 	test_roundtrip(IMSG_MAXSIZE_DEFAULT, 1);
 	test_roundtrip(IMSG_MAXSIZE_LIMIT, 1);
@@ -1240,6 +1185,6 @@ main(void)
 	test_fd_reserve();
 	test_many();
 	test_many_flush();
-	fd_expect("all tests", base);
+	mt_fd_expect("all tests", base);
 	return (0);
 }

@@ -17,15 +17,20 @@
 /*
  * The generic cases of the message pair tests (msgtest.h).
  */
+#include <sys/resource.h>
+
 #include <dirent.h>
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "msg_ctl.h"
 #include "msgtest.h"
+#include "wirebuf.h"
 
 size_t	mt_ncases;
 int	mt_anyfd = -1;
@@ -37,18 +42,30 @@ mt_init(void)
 		err(1, "/dev/null");
 }
 
+/* Open descriptors, not counting the one opendir() uses. */
 int
 mt_fd_count(void)
 {
-	DIR	*d;
-	int	 n = 0;
+	DIR		*dir;
+	struct dirent	*de;
+	int		 n = 0;
 
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir");
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return (n);
+	if ((dir = opendir("/proc/self/fd")) == NULL)
+		err(1, "opendir /proc/self/fd");
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return (n - 1);
+}
+
+void
+mt_fd_expect(const char *what, int want)
+{
+	int	got;
+
+	if ((got = mt_fd_count()) != want)
+		errx(1, "%s: got %d open fds, expected %d", what, got, want);
 }
 
 void
@@ -118,4 +135,64 @@ mt_generic(const char *name, mt_recv_fn fn, uint32_t type, const void *buf,
 	    needfd ? "without its" : "with an unexpected");
 	mt_expect(what, fn, type, buf, len, needfd ? -1 : mt_anyfd, 0);
 	printf("%s: good, every cut, trailing, fd: ok\n", name);
+}
+
+int
+mt_r_readlinks(struct imsg *imsg, const char **errstr)
+{
+	char	**links;
+	size_t	  n;
+
+	if (msg_recv_readlinks(imsg, &links, &n, errstr) == -1)
+		return (-1);
+	wire_strings_free(links, n);
+	return (0);
+}
+
+int
+mt_r_readlinks_reply(struct imsg *imsg, const char **errstr)
+{
+	struct msg_readlink	*rl;
+	size_t			 n;
+
+	if (msg_recv_readlinks_reply(imsg, &rl, &n, errstr) == -1)
+		return (-1);
+	msg_readlinks_free(rl, n);
+	return (0);
+}
+
+void
+mt_fd_fill(struct mt_full *f, int fd)
+{
+	struct rlimit	 rl;
+	int		 d;
+
+	if (getrlimit(RLIMIT_NOFILE, &f->f_old) == -1)
+		err(1, "getrlimit");
+	rl = f->f_old;
+	rl.rlim_cur = mt_fd_count() + 64;
+	if (rl.rlim_cur > f->f_old.rlim_cur)
+		rl.rlim_cur = f->f_old.rlim_cur;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "setrlimit");
+	f->f_ndup = 0;
+	while (f->f_ndup < 256 && (d = dup(fd)) != -1)
+		f->f_dups[f->f_ndup++] = d;
+	if (f->f_ndup == 256 || errno != EMFILE)
+		errx(1, "could not fill the fd table");
+}
+
+void
+mt_fd_free_one(struct mt_full *f)
+{
+	close(f->f_dups[--f->f_ndup]);
+}
+
+void
+mt_fd_unfill(struct mt_full *f)
+{
+	while (f->f_ndup > 0)
+		close(f->f_dups[--f->f_ndup]);
+	if (setrlimit(RLIMIT_NOFILE, &f->f_old) == -1)
+		err(1, "setrlimit");
 }

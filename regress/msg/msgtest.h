@@ -24,6 +24,8 @@
 #ifndef RNIXD_MSGTEST_H
 #define RNIXD_MSGTEST_H
 
+#include <sys/resource.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +39,8 @@ extern int	mt_anyfd;	/* an fd to pass: /dev/null */
 
 void	mt_init(void);
 int	mt_fd_count(void);
+/* Exit unless exactly want descriptors are open. */
+void	mt_fd_expect(const char *, int);
 /* The payload copied, the fd dup'ed (unless -1). */
 void	mt_fake(struct imsg *, uint32_t, const void *, size_t, int fd);
 /* fn must accept (good) or refuse with a reason, leaking no fd. */
@@ -45,5 +49,21 @@ void	mt_expect(const char *, mt_recv_fn, uint32_t, const void *, size_t,
 /* The good payload, every cut, a trailing byte, the fd wrong. */
 void	mt_generic(const char *, mt_recv_fn, uint32_t, const void *, size_t,
 	    int needfd);
+/* A full descriptor table: the dups that fill it, the limit before. */
+struct mt_full {
+	struct rlimit	 f_old;
+	int		 f_dups[256];
+	int		 f_ndup;
+};
+/* Lower RLIMIT_NOFILE to a little above what is open, fill with dups. */
+void	mt_fd_fill(struct mt_full *, int fd);
+/* One slot free again. */
+void	mt_fd_free_one(struct mt_full *);
+/* Every dup closed, the old limit back. */
+void	mt_fd_unfill(struct mt_full *);
+
+/* The READLINKS pair's receivers, for both message sets' tests. */
+int	mt_r_readlinks(struct imsg *, const char **);
+int	mt_r_readlinks_reply(struct imsg *, const char **);
 
 #endif /* RNIXD_MSGTEST_H */

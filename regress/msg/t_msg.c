@@ -29,7 +29,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <event.h>
@@ -49,6 +48,9 @@
 #include "proc.h"
 #include "storepath.h"
 #include "wire.h"
+#include "msgtest.h"
+
+/* link: regress/msg/msgtest.c */
 
 #define STOREDIR	"/nix/store"
 #define SID		0x5e5510
@@ -81,8 +83,6 @@ static struct imsgbuf	 ib_send, ib_recv;
 static struct imsgev	 iev;
 static size_t		 ncases;
 
-static int	fd_count(void);
-static void	fd_expect(const char *, int);
 static void	channel(struct imsgbuf *, struct imsgbuf *, size_t);
 static int	dispatch_none(struct imsgev *, struct imsg *);
 static void	pump(struct imsgbuf *, struct imsgbuf *, struct imsg *);
@@ -347,30 +347,6 @@ r_verify_result(struct imsg *imsg, const char **errstr)
 	return (0);
 }
 
-static int
-r_readlinks(struct imsg *imsg, const char **errstr)
-{
-	char	**links;
-	size_t	  n;
-
-	if (msg_recv_readlinks(imsg, &links, &n, errstr) == -1)
-		return (-1);
-	wire_strings_free(links, n);
-	return (0);
-}
-
-static int
-r_readlinks_reply(struct imsg *imsg, const char **errstr)
-{
-	struct msg_readlink	*rl;
-	size_t			 n;
-
-	if (msg_recv_readlinks_reply(imsg, &rl, &n, errstr) == -1)
-		return (-1);
-	msg_readlinks_free(rl, n);
-	return (0);
-}
-
 static const struct kind k_query_info = {
 	"QUERY_INFO", IMSG_STORE_QUERY_INFO, 0, r_path };
 static const struct kind k_temp_root = {
@@ -423,38 +399,12 @@ static const struct kind k_verify = {
 static const struct kind k_verify_result = {
 	"STORE_VERIFY_RESULT", IMSG_STORE_VERIFY_RESULT, 0, r_verify_result };
 static const struct kind k_readlinks = {
-	"CTL_READLINKS", IMSG_CTL_READLINKS, 0, r_readlinks };
+	"CTL_READLINKS", IMSG_CTL_READLINKS, 0, mt_r_readlinks };
 static const struct kind k_readlinks_reply = {
 	"CTL_READLINKS_REPLY", IMSG_CTL_READLINKS_REPLY, 0,
-	r_readlinks_reply };
+	mt_r_readlinks_reply };
 
 /* Plumbing. */
-
-/* Open descriptors, not counting the one opendir() uses. */
-static int
-fd_count(void)
-{
-	DIR		*dir;
-	struct dirent	*de;
-	int		 n = 0;
-
-	if ((dir = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir /proc/self/fd");
-	while ((de = readdir(dir)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return (n - 1);
-}
-
-static void
-fd_expect(const char *what, int want)
-{
-	int	got;
-
-	if ((got = fd_count()) != want)
-		errx(1, "%s: got %d open fds, expected %d", what, got, want);
-}
 
 static void
 channel(struct imsgbuf *a, struct imsgbuf *b, size_t maxsize)
@@ -550,7 +500,7 @@ expect_fail(const struct kind *k, const char *what, const void *buf,
 	const char	*errstr = NULL;
 	int		 before, r;
 
-	before = fd_count();
+	before = mt_fd_count();
 	send_raw(k->k_type, withfd, buf, len, &imsg);
 	r = k->k_recv(&imsg, &errstr);
 	imsg_free(&imsg);
@@ -560,7 +510,7 @@ expect_fail(const struct kind *k, const char *what, const void *buf,
 	if (errstr == NULL || strcmp(errstr, want) != 0)
 		errx(1, "%s, %s: got \"%s\", expected \"%s\"", k->k_name,
 		    what, errstr != NULL ? errstr : "(null)", want);
-	fd_expect(what, before);
+	mt_fd_expect(what, before);
 	ncases++;
 }
 
@@ -572,14 +522,14 @@ expect_ok(const struct kind *k, const char *what, const void *buf,
 	const char	*errstr = NULL;
 	int		 before, r;
 
-	before = fd_count();
+	before = mt_fd_count();
 	send_raw(k->k_type, withfd, buf, len, &imsg);
 	r = k->k_recv(&imsg, &errstr);
 	imsg_free(&imsg);
 	if (r != 0)
 		errx(1, "%s, %s: got \"%s\", expected success", k->k_name,
 		    what, errstr != NULL ? errstr : "(null)");
-	fd_expect(what, before);
+	mt_fd_expect(what, before);
 	ncases++;
 }
 
@@ -803,13 +753,13 @@ test_path(void)
 	generic(&k_nar_from_path, &cap);
 
 	/* An fd where the caller has no place for one. */
-	fd = fd_count();
+	fd = mt_fd_count();
 	send_raw(IMSG_STORE_NAR_FROM_PATH, 1, cap.c_buf, cap.c_len, &imsg);
 	if (msg_recv_path(&imsg, STOREDIR, &got, NULL, &errstr) != -1 ||
 	    strcmp(errstr, "unexpected fd") != 0)
 		errx(1, "NAR_FROM_PATH without a place for the fd: accepted");
 	imsg_free(&imsg);
-	fd_expect("NAR_FROM_PATH without a place for the fd", fd);
+	mt_fd_expect("NAR_FROM_PATH without a place for the fd", fd);
 	free(cap.c_buf);
 	free(path);
 }
@@ -1023,7 +973,7 @@ test_paths_limits(void)
 		errx(1, "QUERY_VALID over the count: got a message queued");
 
 	printf("add: a request too large closes its fd, returns -1\n");
-	before = fd_count();
+	before = mt_fd_count();
 	if (pipe2(p, O_CLOEXEC) == -1)
 		err(1, "pipe2");
 	memset(&ma, 0, sizeof(ma));
@@ -1034,7 +984,7 @@ test_paths_limits(void)
 	if (msg_send_add(&ib_send, SID, &ma, p[0]) != -1)
 		errx(1, "ADD over the count: got 0, expected -1");
 	close(p[1]);
-	fd_expect("ADD over the count", before);
+	mt_fd_expect("ADD over the count", before);
 	if (imsgbuf_queuelen(&ib_send) != 0)
 		errx(1, "ADD over the count: got a message queued");
 	wire_strings_free(paths, MSG_PATHS_MAX + 1);
@@ -2217,7 +2167,7 @@ test_small_channel(void)
 	int		  before;
 
 	printf("small channel: errors cut, big replies refused\n");
-	before = fd_count();
+	before = mt_fd_count();
 	channel(&a, &b, IMSG_MAXSIZE_DEFAULT);
 	memset(&small, 0, sizeof(small));
 	imsgev_init(&small, &a, PROC_STORE, dispatch_none);
@@ -2248,7 +2198,7 @@ test_small_channel(void)
 	close(b.ib_fd);
 	imsgbuf_clear(&a);
 	imsgbuf_clear(&b);
-	fd_expect("small channel", before);
+	mt_fd_expect("small channel", before);
 }
 
 int
@@ -2261,7 +2211,7 @@ main(void)
 		errx(1, "event_init");
 	channel(&ib_send, &ib_recv, MSG_STORE_MAXSIZE);
 	imsgev_init(&iev, &ib_send, PROC_STORE, dispatch_none);
-	base = fd_count();
+	base = mt_fd_count();
 	test_path();
 	test_path_faults();
 	test_paths();
@@ -2289,7 +2239,7 @@ main(void)
 	test_build_result();
 	test_build_checks();
 	test_small_channel();
-	fd_expect("all tests", base);
+	mt_fd_expect("all tests", base);
 	imsgev_clear(&iev);
 	close(ib_send.ib_fd);
 	close(ib_recv.ib_fd);

@@ -207,30 +207,6 @@ r_cfg_text(struct imsg *imsg, const char **errstr)
 }
 
 static int
-r_readlinks(struct imsg *imsg, const char **errstr)
-{
-	char	**links;
-	size_t	  n;
-
-	if (msg_recv_readlinks(imsg, &links, &n, errstr) == -1)
-		return (-1);
-	wire_strings_free(links, n);
-	return (0);
-}
-
-static int
-r_readlinks_reply(struct imsg *imsg, const char **errstr)
-{
-	struct msg_readlink	*rl;
-	size_t			 n;
-
-	if (msg_recv_readlinks_reply(imsg, &rl, &n, errstr) == -1)
-		return (-1);
-	msg_readlinks_free(rl, n);
-	return (0);
-}
-
-static int
 r_readlinks_error(struct imsg *imsg, const char **errstr)
 {
 	char	*text;
@@ -582,12 +558,12 @@ test_readlinks(void)
 	take(&imsg);
 	capture(&imsg, &c);
 	imsg_free(&imsg);
-	generic("CTL_READLINKS", r_readlinks, &c);
+	generic("CTL_READLINKS", mt_r_readlinks, &c);
 	(void)msg_send_readlinks(&ib_send, bad, 2);
 	take(&imsg);
 	capture(&imsg, &c);
 	imsg_free(&imsg);
-	mt_expect("READLINKS with a relative link", r_readlinks,
+	mt_expect("READLINKS with a relative link", mt_r_readlinks,
 	    IMSG_CTL_READLINKS, c.c_buf, c.c_len, -1, 0);
 	free(c.c_buf);
 
@@ -604,9 +580,9 @@ test_readlinks(void)
 		errx(1, "READLINKS_REPLY round trip");
 	msg_readlinks_free(got, n);
 	imsg_free(&imsg);
-	generic("CTL_READLINKS_REPLY", r_readlinks_reply, &c);
+	generic("CTL_READLINKS_REPLY", mt_r_readlinks_reply, &c);
 	expect_u64s("READLINKS_REPLY with a relative link",
-	    r_readlinks_reply, IMSG_CTL_READLINKS_REPLY, -1, &v, 1,
+	    mt_r_readlinks_reply, IMSG_CTL_READLINKS_REPLY, -1, &v, 1,
 	    "result");
 
 	/* Too large for the channel: STORE_ERROR goes instead. */

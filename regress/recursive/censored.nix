@@ -23,8 +23,11 @@ in {
     requiredSystemFeatures = [ "recursive-nix" ];
     IN = dep2;
     client = ./h_recclient.py;
+    wp = ../lib/wp.py;
     args = [ "-c" ''
       export HOME=/build PATH=/usr/bin:/bin
+      mkdir /build/lib && cp $wp /build/lib/wp.py || exit 1
+      export PYTHONPATH=/build/lib
       nixc="--extra-experimental-features nix-command"
       cat >inner.nix <<'NIX'
       { dep }: derivation { name = "cen-inner"; system = "x86_64-linux";

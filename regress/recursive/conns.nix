@@ -14,8 +14,11 @@ in derivation {
   requiredSystemFeatures = [ "recursive-nix" ];
   IN = dep;
   client = ./h_recclient.py;
+  wp = ../lib/wp.py;
   args = [ "-c" ''
     export HOME=/build PATH=/usr/bin:/bin
+    mkdir /build/lib && cp $wp /build/lib/wp.py || exit 1
+    export PYTHONPATH=/build/lib
     rc() { python3 $client /build/.nix-socket $NIX_STORE "$@"; }
     wait_for() {
       n=0

@@ -40,10 +40,6 @@ dir=$(rec_find_build ready) || fail "the build did not get ready: $(log flood)"
 fds_before=$(nfds)
 lines_before=$(nloglines)
 
-flood_fail() {
-	kill $fpid1 $fpid2 2>/dev/null
-	fail "$@"
-}
 # Two clients of 10,000 each: the hard descriptor limit may be 20,000.
 out="$TROOT/floodout"
 python3 ../daemon/h_flood.py hold "$dir/.nix-socket" 10000 "$out.1" &
@@ -74,18 +70,7 @@ echo "builderproc holds $held more descriptors"
 [ "$held" -le 16 ] || flood_fail "builderproc holds $held connections"
 
 sleep 5
-touch "$out.1.stop" "$out.2.stop"
-n=0
-while ! [ -e "$out.1.stop.done" ] || ! [ -e "$out.2.stop.done" ]; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && flood_fail "the flood clients did not stop"
-	sleep 0.1
-done
-wait $fpid1 $fpid2
-[ "$(cat "$out.1.stop.done" "$out.2.stop.done")" = "open 0
-open 0" ] || fail "after the handshake timeout:" \
-    "$(cat "$out.1.stop.done" "$out.2.stop.done")"
-echo "handshake timeout closed them all: ok"
+flood_stop
 lines=$(($(nloglines) - lines_before))
 echo "$lines log lines for the flood"
 [ "$lines" -lt 200 ] || fail "$lines log lines for 20000 connections"

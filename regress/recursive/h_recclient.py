@@ -45,14 +45,15 @@ import hashlib
 import json
 import os
 import socket
-import struct
 import sys
 import time
 
-MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
-# The client here speaks 1.34; the daemon announces its own 1.38.
-DAEMON_VERSION, DAEMON_NAME = 0x126, b"rnixd 0.1.0"
-STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
+import wp
+from wp import DAEMON_NAME, DAEMON_VERSION, MAGIC1, MAGIC2, STDERR_ERROR, \
+    VERSION, b32, framed, nar_file, nar_read, string, strings, u64
+from wp import want_u64
+from wp import text_path as wp_text_path
+
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
 NOT_ALLOWED = "is not allowed in recursive Nix"
 UNKNOWN = "is unknown in recursive Nix"
@@ -62,57 +63,13 @@ STORE = ""
 KNOWN_BUGS = set()
 
 
-def u64(n):
-    return struct.pack("<Q", n)
-
-
-def string(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
-
-
-def strings(items):
-    return u64(len(items)) + b"".join(string(i) for i in items)
-
-
 def frames(data, size=4096):
-    out = []
-    for i in range(0, len(data), size):
-        chunk = data[i:i + size]
-        out.append(u64(len(chunk)) + chunk)
-    return b"".join(out) + u64(0)
-
-
-def nix32(h):
-    n = (len(h) * 8 - 1) // 5 + 1
-    s = []
-    for i in range(n - 1, -1, -1):
-        b = i * 5
-        j, k = b // 8, b % 8
-        c = h[j] >> k
-        if j + 1 < len(h):
-            c |= h[j + 1] << (8 - k)
-        s.append(B32[c & 0x1f])
-    return "".join(s)
+    return framed(data, size)
 
 
 def text_path(name, content, refs):
     """The store path of a text:sha256 object, as Nix computes it."""
-    t = "text" + "".join(":" + r for r in sorted(refs))
-    fp = "%s:sha256:%s:%s:%s" % (t, hashlib.sha256(content).hexdigest(),
-                                 STORE, name)
-    full = hashlib.sha256(fp.encode()).digest()
-    short = bytearray(20)
-    for i, b in enumerate(full):
-        short[i % 20] ^= b
-    return "%s/%s-%s" % (STORE, nix32(bytes(short)), name)
-
-
-def nar_file(content):
-    return b"".join(string(t) for t in (b"nix-archive-1", b"(", b"type",
-                                        b"regular", b"contents", content,
-                                        b")"))
+    return wp_text_path(STORE, content, name, refs)
 
 
 def path_info(path, nar, refs=(), ca=""):
@@ -121,7 +78,7 @@ def path_info(path, nar, refs=(), ca=""):
             u64(0) + u64(len(nar)) + u64(0) + strings([]) + string(ca))
 
 
-class Conn:
+class Conn(wp.Conn):
     def __init__(self, sockpath, version=VERSION):
         """A session at min(version, 1.38), its handshake field by
         field as Nix's client of that version reads it."""
@@ -157,101 +114,12 @@ class Conn:
         self.s.sendall(set_options(self.minor))
         self.expect_last()
 
-    def close(self):
-        self.s.close()
-
-    def recv(self, n):
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self.s.recv(min(n - len(buf), 1 << 20))
-            if not chunk:
-                raise EOFError("daemon closed after %d of %d bytes" %
-                               (len(buf), n))
-            buf += chunk
-        return bytes(buf)
-
-    def u64(self):
-        return struct.unpack("<Q", self.recv(8))[0]
-
-    def expect_u64(self, want, what):
-        got = self.u64()
-        if got != want:
-            raise AssertionError("%s: got %#x, expected %#x" %
-                                 (what, got, want))
-
-    def string(self):
-        n = self.u64()
-        data = self.recv(n + (-n % 8))
-        return data[:n]
-
     def strings(self):
         return [self.string().decode() for _ in range(self.u64())]
 
-    def fields(self):
-        for _ in range(self.u64()):
-            if self.u64() == 0:
-                self.u64()
-            else:
-                self.seen.append(self.string())
-
-    def send(self, data):
-        self.s.sendall(data)
-
-    def stderr(self):
-        """Skip log lines and activities; 'last' or 'error: msg'."""
-        while True:
-            code = self.u64()
-            if code == STDERR_NEXT:
-                self.seen.append(self.string())
-            elif code == 0x53545254:        # START_ACTIVITY
-                self.u64()
-                self.u64()
-                self.u64()
-                self.seen.append(self.string())
-                self.fields()
-                self.u64()
-            elif code == 0x53544f50:        # STOP_ACTIVITY
-                self.u64()
-            elif code == 0x52534c54:        # RESULT
-                self.u64()
-                self.u64()
-                self.fields()
-            elif code == STDERR_LAST:
-                return "last"
-            elif code == STDERR_ERROR:
-                self.string()               # type
-                self.u64()                  # level
-                self.string()               # name
-                msg = self.string().decode()
-                self.u64()                  # havePos
-                for _ in range(self.u64()):  # traces
-                    self.u64()
-                    self.string()
-                return "error: " + msg
-            else:
-                raise AssertionError("unexpected stderr code %#x" % code)
-
-    def expect_last(self):
-        r = self.stderr()
-        if r != "last":
-            raise AssertionError("expected success, got %s" % r)
-
     def expect_error(self, *words):
-        r = self.stderr()
-        if not r.startswith("error: "):
-            raise AssertionError("expected an error, got %s" % r)
-        for w in words:
-            if w not in r:
-                raise AssertionError("error %r does not say %r" % (r, w))
-        return r[7:]
-
-    def expect_eof(self):
-        try:
-            data = self.s.recv(4096)
-        except ConnectionResetError:
-            return
-        if data:
-            raise AssertionError("expected end of file, got %r" % data[:64])
+        """The error's message, which says every word."""
+        return super().expect_error(*words)[7:]
 
     def op(self, op, body=b""):
         self.send(u64(op) + body)
@@ -341,14 +209,6 @@ def answered(op, body, check):
         check(c)
         c.expect_usable()
     return run
-
-
-def want_u64(v):
-    def check(c):
-        got = c.u64()
-        if got != v:
-            raise AssertionError("reply %d, expected %d" % (got, v))
-    return check
 
 
 def want_set(want):
@@ -529,7 +389,7 @@ def case_add_nar_ref_secret(sock):
         data = ("narref %s\n" % ref).encode()
         path = text_path("narref", data, [ref])
         nar = nar_file(data)
-        ca = "text:sha256:" + nix32(hashlib.sha256(data).digest())
+        ca = "text:sha256:" + b32(hashlib.sha256(data).digest())
         c.op(39, path_info(path, nar, [ref], ca) + u64(0) + u64(0) +
              frames(nar))
         if ok:
@@ -547,7 +407,7 @@ def case_add_multi_ref_secret(sock):
     data = b"multi\n"
     path = text_path("multi", data, [env("SECRET")])
     nar = nar_file(data)
-    ca = "text:sha256:" + nix32(hashlib.sha256(data).digest())
+    ca = "text:sha256:" + b32(hashlib.sha256(data).digest())
     body = u64(1) + path_info(path, nar, [env("SECRET")], ca) + nar
     refused(44, u64(0) + u64(0) + frames(body), UNKNOWN,
             env("SECRET"))(sock)
@@ -673,55 +533,6 @@ def case_invalid_op(op):
         c.expect_eof()
         Conn(sock).expect_usable()
     return run
-
-
-def nar_read(conn):
-    """One NAR from the socket, parsed to find where it ends."""
-    out = []
-
-    def tok():
-        n = conn.u64()
-        data = conn.recv(n + (-n % 8))
-        out.append(u64(n) + data)
-        return data[:n]
-
-    def node():
-        if tok() != b"(" or tok() != b"type":
-            raise AssertionError("bad NAR node")
-        kind = tok()
-        if kind == b"regular":
-            t = tok()
-            if t == b"executable":
-                tok()
-                t = tok()
-            if t != b"contents":
-                raise AssertionError("bad NAR file")
-            tok()
-        elif kind == b"symlink":
-            tok()
-            tok()
-        elif kind == b"directory":
-            while True:
-                t = tok()
-                if t == b")":
-                    return
-                if t != b"entry" or tok() != b"(" or tok() != b"name":
-                    raise AssertionError("bad NAR entry")
-                tok()
-                if tok() != b"node":
-                    raise AssertionError("bad NAR entry node")
-                node()
-                if tok() != b")":
-                    raise AssertionError("bad NAR entry end")
-        else:
-            raise AssertionError("bad NAR type %r" % kind)
-        if tok() != b")":
-            raise AssertionError("bad NAR node end")
-
-    if tok() != b"nix-archive-1":
-        raise AssertionError("not a NAR")
-    node()
-    return b"".join(out)
 
 
 def case_nar_allowed(sock):
@@ -960,7 +771,7 @@ def cases():
     c["busy-other-conn"] = case_busy_other_conn
     c["add-nar-repair"] = lambda s: refused(
         39, path_info(text_path("r", b"r", []), nar_file(b"r"), [],
-                      "text:sha256:" + nix32(hashlib.sha256(b"r").digest())) +
+                      "text:sha256:" + b32(hashlib.sha256(b"r").digest())) +
         u64(1) + u64(0) + frames(nar_file(b"r")), "privileged")(s)
     c["add-multi-repair"] = refused(44, u64(1) + u64(0) + frames(u64(0)),
                                     "privileged")

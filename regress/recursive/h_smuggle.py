@@ -49,42 +49,10 @@ import socket
 import struct
 import sys
 
-B32 = "0123456789abcdfghijklmnpqrsvwxyz"
+from wp import make_store_path, nar_file, source_path, string, text_path, \
+    u64
+
 SYSTEM = "x86_64-linux"
-
-
-def nix32(h):
-    n = (len(h) * 8 - 1) // 5 + 1
-    s = []
-    for i in range(n - 1, -1, -1):
-        b = i * 5
-        j, k = b // 8, b % 8
-        c = h[j] >> k
-        if j + 1 < len(h):
-            c |= h[j + 1] << (8 - k)
-        s.append(B32[c & 0x1f])
-    return "".join(s)
-
-
-def store_path(store, kind, digest, name):
-    fp = "%s:sha256:%s:%s:%s" % (kind, digest.hex(), store, name)
-    full = hashlib.sha256(fp.encode()).digest()
-    short = bytearray(20)
-    for i, b in enumerate(full):
-        short[i % 20] ^= b
-    return "%s/%s-%s" % (store, nix32(bytes(short)), name)
-
-
-def nar_string(b):
-    return (len(b).to_bytes(8, "little") + b + b"\0" * (-len(b) % 8))
-
-
-def added_path(store, name, content):
-    """Where nix-store --add puts a plain file of that name."""
-    nar = b"".join(nar_string(t) for t in (b"nix-archive-1", b"(", b"type",
-                                           b"regular", b"contents", content,
-                                           b")"))
-    return store_path(store, "source", hashlib.sha256(nar).digest(), name)
 
 
 def q(s):
@@ -120,17 +88,15 @@ class Maker:
         masked = {self.modulo[d]: ["out"] for d in drvs}
         h = hashlib.sha256(aterm("", masked, srcs, script,
                                  env).encode()).digest()
-        out = store_path(self.store, "output:out", h, name)
+        out = make_store_path(self.store, "output:out", h.hex(), name)
         env["out"] = out
         text = aterm(out, {d: ["out"] for d in drvs}, srcs, script, env)
         if declared:
-            kind = "text" + "".join(":" + r for r in
-                                    sorted(list(srcs) + list(drvs)))
-            path = store_path(self.store, kind,
-                              hashlib.sha256(text.encode()).digest(),
-                              name + ".drv")
+            path = text_path(self.store, text.encode(), name + ".drv",
+                             list(srcs) + list(drvs))
         else:
-            path = added_path(self.store, name + ".drv", text.encode())
+            path = source_path(self.store, nar_file(text.encode()),
+                               name + ".drv")
         # As an input, its outputs are known: hashed as it is, inputs
         # replaced by their own hashes.
         self.modulo[path] = hashlib.sha256(aterm(
@@ -178,16 +144,6 @@ def write_cases(store, secret, secretdrv, unbuilt, inp, outdir):
 MAGIC1, MAGIC2, VERSION = 0x6e697863, 0x6478696f, 0x122
 STDERR_NEXT, STDERR_LAST, STDERR_ERROR = 0x6f6c6d67, 0x616c7473, 0x63787470
 WOP_ADD_TEXT_TO_STORE = 8
-
-
-def u64(n):
-    return struct.pack("<Q", n)
-
-
-def wstring(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return u64(len(b)) + b + b"\0" * (-len(b) % 8)
 
 
 class Conn:
@@ -241,8 +197,8 @@ def add(sockpath, name, path, refs):
     with open(path) as f:
         text = f.read()
     c = Conn(sockpath)
-    c.s.sendall(u64(WOP_ADD_TEXT_TO_STORE) + wstring(name) + wstring(text) +
-                u64(len(refs)) + b"".join(wstring(r) for r in refs))
+    c.s.sendall(u64(WOP_ADD_TEXT_TO_STORE) + string(name) + string(text) +
+                u64(len(refs)) + b"".join(string(r) for r in refs))
     c.stderr()
     print(c.string())
 

@@ -36,8 +36,11 @@ in rec {
     FODV = fodv;
     fodvExpr = fod "ops-fodv";
     client = ./h_recclient.py;
+    wp = ../lib/wp.py;
     args = [ "-c" ''
       export HOME=/build PATH=/usr/bin:/bin
+      mkdir /build/lib && cp $wp /build/lib/wp.py || exit 1
+      export PYTHONPATH=/build/lib
       nixc="--extra-experimental-features nix-command"
       rc() { python3 $client /build/.nix-socket $NIX_STORE "$@"; }
       say() { echo "$*" >>$out/real; }

@@ -20,6 +20,7 @@
 # an error naming build-users-group), never hang.  And 6 outer builds
 # at once, 3 inner builds each, max-jobs 2: all right.
 . "$RNIXD_TOP/regress/lib.sh"
+. ./rec.inc
 require_root
 command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
 BB=$(command -v busybox) || skip "needs busybox-static"
@@ -27,23 +28,6 @@ getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
 
 # A pool of two users of our own: rnxrp, members rnxrp1 and rnxrp2.
 POOL=rnxrp
-made_pool=""
-pool_make() {
-	getent group $POOL >/dev/null && return 0
-	groupadd --system $POOL || return 1
-	made_pool=1
-	for u in ${POOL}1 ${POOL}2; do
-		getent passwd $u >/dev/null && continue
-		useradd --system --gid $POOL --groups $POOL --no-create-home \
-		    --home-dir /var/empty --shell /bin/false $u || return 1
-	done
-}
-pool_remove() {
-	[ -n "$made_pool" ] || return 0
-	userdel ${POOL}1 2>/dev/null
-	userdel ${POOL}2 2>/dev/null
-	groupdel $POOL 2>/dev/null
-}
 pool_make || skip "cannot create group $POOL"
 
 test_init

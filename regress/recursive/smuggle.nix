@@ -28,8 +28,11 @@ in rec {
     SECRET = nc secret.outPath;
     TEXTS = texts;
     client = ./h_smuggle.py;
+    wp = ../lib/wp.py;
     args = [ "-c" ''
       export HOME=/build PATH=/usr/bin:/bin
+      mkdir /build/lib && cp $wp /build/lib/wp.py || exit 1
+      export PYTHONPATH=/build/lib
       mkdir $out
       say() { echo "$*" >>$out/result; }
       while read -r name how drv want named refs; do

@@ -28,23 +28,6 @@ command -v useradd >/dev/null || skip "needs useradd"
 
 # A pool of two users of our own: rnxsq, members rnxsq1 and rnxsq2.
 POOL=rnxsq
-made_pool=""
-pool_make() {
-	getent group $POOL >/dev/null && return 0
-	groupadd --system $POOL || return 1
-	made_pool=1
-	for u in ${POOL}1 ${POOL}2; do
-		getent passwd $u >/dev/null && continue
-		useradd --system --gid $POOL --groups $POOL --no-create-home \
-		    --home-dir /var/empty --shell /bin/false $u || return 1
-	done
-}
-pool_remove() {
-	[ -n "$made_pool" ] || return 0
-	userdel ${POOL}1 2>/dev/null
-	userdel ${POOL}2 2>/dev/null
-	groupdel $POOL 2>/dev/null
-}
 pool_make || skip "cannot create group $POOL"
 trap 'rc=$?; pool_remove; (exit $rc); test_cleanup' EXIT
 sed -i "s/^build-users-group = .*/build-users-group = $POOL/" "$CONF"

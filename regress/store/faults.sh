@@ -119,7 +119,6 @@ store_start
 echo "temp files: $left left by the kill, none after the restart: ok"
 python3 - "$SOCKET" "$TROOT/valid" <<'PY' || fail "previously valid paths"
 import sys
-sys.path.insert(0, ".")
 import wp
 c = wp.Client(sys.argv[1])
 paths = open(sys.argv[2]).read().split()

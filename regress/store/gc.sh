@@ -110,7 +110,6 @@ j2=$(on_rnixd nix-store --add "$TROOT/src/junk2")
 mkfifo "$TROOT/hold"
 python3 - "$SOCKET" "$j2" "$TROOT/hold" <<'PY' &
 import sys
-sys.path.insert(0, ".")
 import wp
 c = wp.Client(sys.argv[1])
 c.add_temp_root(sys.argv[2])

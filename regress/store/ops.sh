@@ -21,17 +21,7 @@
 require_root
 store_init
 store_start
-NSOCK="$TROOT/nixsock"
-NIX_DAEMON_SOCKET_PATH="$NSOCK" NIX_REMOTE="$REFSTORE" nix-daemon \
-    >>"$TROOT/nix-daemon.log" 2>&1 &
-NIXD=$!
-trap 'rc=$?; kill $NIXD 2>/dev/null; wait $NIXD; (exit $rc); test_cleanup' EXIT
-n=0
-until [ -S "$NSOCK" ]; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "nix-daemon did not start"
-	sleep 0.1
-done
+refdaemon_start
 both() {
 	on_rnixd "$@" >"$TROOT/out.rnixd" || fail "rnixd: $*"
 	NIX_REMOTE="unix://$NSOCK?store=$STORE" "$@" >"$TROOT/out.ref" ||

@@ -23,17 +23,7 @@ command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
 store_init
 printf 'trusted-users = root\n' >>"$CONF"
 store_start
-NSOCK="$TROOT/nixsock"
-NIX_DAEMON_SOCKET_PATH="$NSOCK" NIX_REMOTE="$REFSTORE" nix-daemon \
-    >>"$TROOT/nix-daemon.log" 2>&1 &
-NIXD=$!
-trap 'rc=$?; kill $NIXD 2>/dev/null; wait $NIXD; (exit $rc); test_cleanup' EXIT
-n=0
-until [ -S "$NSOCK" ]; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "nix-daemon did not start"
-	sleep 0.1
-done
+refdaemon_start
 # Something in both stores, and a root, so FindRoots has an answer.
 printf 'r\n' >"$TROOT/src/r"
 on_rnixd nix-store --add "$TROOT/src/r" >/dev/null || fail "add"

@@ -24,6 +24,8 @@ import stat
 import struct
 
 MAGIC1, MAGIC2, VERSION = 0x6E697863, 0x6478696F, 0x122
+# These clients speak 1.34; the daemon announces its own 1.38 and name.
+DAEMON_VERSION, DAEMON_NAME = 0x126, b"rnixd 0.1.0"
 STDERR_NEXT = 0x6F6C6D67
 STDERR_READ = 0x64617461
 STDERR_WRITE = 0x64617416
@@ -115,6 +117,56 @@ def nar_file(data, executable=False):
     return b"".join(out)
 
 
+def nar_read(conn):
+    """One NAR read from conn (u64() and recv()), parsed to find where
+    it ends; the bytes as they came."""
+    out = []
+
+    def tok():
+        n = conn.u64()
+        data = conn.recv(n + (-n % 8))
+        out.append(u64(n) + data)
+        return data[:n]
+
+    def node():
+        if tok() != b"(" or tok() != b"type":
+            raise AssertionError("bad NAR node")
+        kind = tok()
+        if kind == b"regular":
+            t = tok()
+            if t == b"executable":
+                tok()
+                t = tok()
+            if t != b"contents":
+                raise AssertionError("bad NAR file")
+            tok()
+        elif kind == b"symlink":
+            tok()
+            tok()
+        elif kind == b"directory":
+            while True:
+                t = tok()
+                if t == b")":
+                    return
+                if t != b"entry" or tok() != b"(" or tok() != b"name":
+                    raise AssertionError("bad NAR entry")
+                tok()
+                if tok() != b"node":
+                    raise AssertionError("bad NAR entry node")
+                node()
+                if tok() != b")":
+                    raise AssertionError("bad NAR entry end")
+        else:
+            raise AssertionError("bad NAR type %r" % kind)
+        if tok() != b")":
+            raise AssertionError("bad NAR node end")
+
+    if tok() != b"nix-archive-1":
+        raise AssertionError("not a NAR")
+    node()
+    return b"".join(out)
+
+
 # --- store paths -----------------------------------------------------------
 
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
@@ -164,6 +216,179 @@ def source_ca(nar):
 
 
 # --- the client ------------------------------------------------------------
+
+# --- a bare socket ---------------------------------------------------------
+# For tests that drive the socket itself (many connections, cut-off
+# requests) and so cannot use Client's buffering.
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("daemon closed after %d of %d bytes" %
+                           (len(buf), n))
+        buf += chunk
+    return buf
+
+
+def read_u64(s):
+    return struct.unpack("<Q", recv_exact(s, 8))[0]
+
+
+def read_string(s):
+    n = read_u64(s)
+    data = recv_exact(s, n + (-n % 8))
+    return data[:n]
+
+
+def handshake(s):
+    s.sendall(u64(MAGIC1))
+    if read_u64(s) != MAGIC2:
+        raise AssertionError("bad magic 2")
+    if read_u64(s) != DAEMON_VERSION:
+        raise AssertionError("bad daemon version")
+    s.sendall(u64(VERSION) + u64(0) + u64(0))
+    version = read_string(s)
+    if version != DAEMON_NAME:
+        raise AssertionError("daemon version string %r" % version)
+    if read_u64(s) != STDERR_LAST:
+        raise AssertionError("no STDERR_LAST after the handshake")
+
+
+# --- a client for refused and broken requests ----------------------------
+
+class Conn:
+    """A client that reads only what it is asked to, for tests of refused
+    and broken requests (what follows an error is the test's to check).
+    Strict about what Nix 2.8 always sends (zero padding, errors of type
+    Error without a position).  Log lines and activity texts go to seen;
+    stderr() answers 'last' or 'error: <message>'."""
+
+    def __init__(self, sockpath, options, timeout):
+        self.seen = []
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(sockpath)
+        self.s.settimeout(timeout)
+        self.s.sendall(u64(MAGIC1))
+        self.expect_u64(MAGIC2, "magic 2")
+        self.expect_u64(DAEMON_VERSION, "daemon version")
+        self.s.sendall(u64(VERSION) + u64(0) + u64(0))
+        if self.string() != DAEMON_NAME:
+            raise AssertionError("daemon version string")
+        self.expect_u64(STDERR_LAST, "end of handshake")
+        self.s.sendall(options)
+        self.expect_last()
+
+    def close(self):
+        self.s.close()
+
+    def recv(self, n):
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self.s.recv(min(n - len(buf), 1 << 20))
+            if not chunk:
+                raise EOFError("daemon closed after %d of %d bytes" %
+                               (len(buf), n))
+            buf += chunk
+        return bytes(buf)
+
+    def u64(self):
+        return struct.unpack("<Q", self.recv(8))[0]
+
+    def expect_u64(self, want, what):
+        got = self.u64()
+        if got != want:
+            raise AssertionError("%s: got %#x, expected %#x" %
+                                 (what, got, want))
+
+    def string(self):
+        n = self.u64()
+        data = self.recv(n + (-n % 8))
+        if any(data[n:]):
+            raise AssertionError("daemon sent non-zero padding")
+        return data[:n]
+
+    def fields(self):
+        for _ in range(self.u64()):
+            if self.u64() == 0:
+                self.u64()
+            else:
+                self.seen.append(self.string())
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def stderr(self):
+        while True:
+            code = self.u64()
+            if code == STDERR_NEXT:
+                self.seen.append(self.string())
+            elif code == START_ACTIVITY:
+                self.u64()
+                self.u64()
+                self.u64()
+                self.seen.append(self.string())
+                self.fields()
+                self.u64()
+            elif code == STOP_ACTIVITY:
+                self.u64()
+            elif code == RESULT:
+                self.u64()
+                self.u64()
+                self.fields()
+            elif code == STDERR_LAST:
+                return "last"
+            elif code == STDERR_ERROR:
+                return "error: " + self._error()
+            else:
+                raise AssertionError("unexpected stderr code %#x" % code)
+
+    def _error(self):
+        if self.string() != b"Error":
+            raise AssertionError("error type is not 'Error'")
+        self.u64()                      # level
+        self.string()                   # name
+        msg = self.string().decode()
+        if self.u64() != 0:
+            raise AssertionError("havePos set")
+        for _ in range(self.u64()):     # traces
+            self.u64()
+            self.string()
+        return msg
+
+    def expect_last(self):
+        r = self.stderr()
+        if r != "last":
+            raise AssertionError("expected STDERR_LAST, got %s" % r)
+
+    def expect_error(self, *words):
+        """The error's whole 'error: ...' line, which says every word."""
+        r = self.stderr()
+        if not r.startswith("error: "):
+            raise AssertionError("expected an error, got %s" % r)
+        for w in words:
+            if w not in r:
+                raise AssertionError("error %r does not say %r" % (r, w))
+        return r
+
+    def expect_eof(self):
+        try:
+            data = self.s.recv(4096)
+        except ConnectionResetError:
+            return
+        if data:
+            raise AssertionError("expected end of file, got %r" % data[:64])
+
+
+# A check of a Conn's reply: the one number v.
+def want_u64(v):
+    def check(c):
+        got = c.u64()
+        if got != v:
+            raise AssertionError("reply %d, expected %d" % (got, v))
+    return check
+
 
 class Client:
     def __init__(self, path, timeout=60, setoptions=True):
