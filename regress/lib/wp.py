@@ -24,8 +24,10 @@ import stat
 import struct
 
 MAGIC1, MAGIC2, VERSION = 0x6E697863, 0x6478696F, 0x122
-# These clients speak 1.34; the daemon announces its own 1.38 and name.
+# These clients speak 1.34; rnixd announces its own 1.38 and name.  Some
+# tests run the same client against a real nix-daemon 2.8 for reference.
 DAEMON_VERSION, DAEMON_NAME = 0x126, b"rnixd 0.1.0"
+DAEMONS = {DAEMON_VERSION: DAEMON_NAME, 0x122: b"2.8.0"}
 STDERR_NEXT = 0x6F6C6D67
 STDERR_READ = 0x64617461
 STDERR_WRITE = 0x64617416
@@ -246,11 +248,12 @@ def handshake(s):
     s.sendall(u64(MAGIC1))
     if read_u64(s) != MAGIC2:
         raise AssertionError("bad magic 2")
-    if read_u64(s) != DAEMON_VERSION:
-        raise AssertionError("bad daemon version")
+    daemon = read_u64(s)
+    if daemon not in DAEMONS:
+        raise AssertionError("bad daemon version %#x" % daemon)
     s.sendall(u64(VERSION) + u64(0) + u64(0))
     version = read_string(s)
-    if version != DAEMON_NAME:
+    if version != DAEMONS[daemon]:
         raise AssertionError("daemon version string %r" % version)
     if read_u64(s) != STDERR_LAST:
         raise AssertionError("no STDERR_LAST after the handshake")
@@ -272,9 +275,11 @@ class Conn:
         self.s.settimeout(timeout)
         self.s.sendall(u64(MAGIC1))
         self.expect_u64(MAGIC2, "magic 2")
-        self.expect_u64(DAEMON_VERSION, "daemon version")
+        daemon = self.u64()
+        if daemon not in DAEMONS:
+            raise AssertionError("daemon version %#x" % daemon)
         self.s.sendall(u64(VERSION) + u64(0) + u64(0))
-        if self.string() != DAEMON_NAME:
+        if self.string() != DAEMONS[daemon]:
             raise AssertionError("daemon version string")
         self.expect_u64(STDERR_LAST, "end of handshake")
         self.s.sendall(options)
