@@ -34,8 +34,8 @@ import sys
 import time
 
 from h_flood import (STDERR_ERROR, STDERR_LAST, connect, handshake,
-                     read_u64, recv_exact, report, setup, string, u64,
-                     wait_stop)
+                     read_u64, report, setup, string, u64, wait_stop)
+from wp import recv_exact
 
 WOP_QUERY_ALL_VALID_PATHS = 23
 WOP_NAR_FROM_PATH = 38
