@@ -50,6 +50,21 @@ fuzz_fail(const char *fmt, ...)
 }
 
 /*
+ * libFuzzer calls this once, before the first input.  Most targets
+ * need nothing but quiet logging, and get it here; a target that sets
+ * more up defines its own, which the linker takes instead of this weak
+ * one, and calls fuzz_quiet() first.
+ */
+__attribute__((__weak__)) int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_quiet();
+	return (0);
+}
+
+/*
  * The code under test logs every refusal; at a million inputs a
  * second that is noise, so logging goes to syslog at its lowest
  * verbosity, which a fuzzing machine need not read.
