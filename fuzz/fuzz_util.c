@@ -35,6 +35,9 @@
 #include "fuzz.h"
 #include "imsg.h"
 #include "log.h"
+#include "nar.h"
+
+static void	fuzz_dir_only(int, const char *, const char *);
 
 void
 fuzz_fail(const char *fmt, ...)
@@ -271,29 +274,51 @@ fuzz_tmpdir(const char *name)
 }
 
 /*
- * A private directory (fuzz_tmpdir(name)) holding one empty directory
- * jail, where a target lets the code under test write: *topfd is the
- * private directory, the jail's fd is returned.  The directory goes
- * once the process does; a crash leaves it for whoever looks into it.
+ * A private directory (fuzz_tmpdir(name)) holding one empty directory,
+ * the jail, where a target lets the code under test write, with the
+ * umask a daemon runs under, so that modes come out as they would
+ * there.  The directory goes once the process does; a crash leaves it
+ * for whoever looks into it.
  */
-int
-fuzz_jail(const char *name, const char *jail, int *topfd)
+void
+fuzz_jail_open(struct fuzz_jail *fj, const char *name)
 {
 	char	*dir;
-	int	 jailfd;
 
+	umask(022);
 	dir = fuzz_tmpdir(name);
-	if ((*topfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    mkdirat(*topfd, jail, 0755) == -1 ||
-	    (jailfd = openat(*topfd, jail, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
+	if ((fj->fj_topfd = open(dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || mkdirat(fj->fj_topfd, FUZZ_JAIL, 0755) == -1 ||
+	    (fj->fj_fd = openat(fj->fj_topfd, FUZZ_JAIL, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1)
 		fuzz_fail("%s: %s", dir, strerror(errno));
 	free(dir);
-	return (jailfd);
+}
+
+/*
+ * After the code under test wrote name into the jail: nothing may be
+ * beside the jail, nor beside name (which may be missing) in it.
+ */
+void
+fuzz_jail_check(const struct fuzz_jail *fj, const char *name)
+{
+	fuzz_dir_only(fj->fj_topfd, "top", FUZZ_JAIL);
+	fuzz_dir_only(fj->fj_fd, FUZZ_JAIL, name);
+}
+
+/* Remove name from the jail, which must then be empty. */
+void
+fuzz_jail_empty(const struct fuzz_jail *fj, const char *name)
+{
+	const char	*errstr;
+
+	if (nar_remove_tree(fj->fj_fd, name, &errstr) == -1)
+		fuzz_fail("removing %s/%s: %s", FUZZ_JAIL, name, errstr);
+	fuzz_dir_only(fj->fj_fd, FUZZ_JAIL, NULL);
 }
 
 /* dirfd must hold nothing but name (or nothing, if name is NULL). */
-void
+static void
 fuzz_dir_only(int dirfd, const char *dirname, const char *name)
 {
 	DIR		*d;
