@@ -69,6 +69,7 @@ void	fuzz_chan_open(struct fuzz_chan *, size_t);
 int	fuzz_chan_send(struct fuzz_chan *, uint32_t, uint32_t, int,
 	    const void *, size_t);
 void	fuzz_chan_pump(struct fuzz_chan *);
+int	fuzz_chan_next(struct fuzz_chan *, struct imsg *);
 int	fuzz_chan_recv(struct fuzz_chan *, struct imsg *);
 int	fuzz_null_fd(void);
 char	*fuzz_tmpdir(const char *);

@@ -200,19 +200,28 @@ fuzz_chan_pump(struct fuzz_chan *fc)
 	}
 }
 
-/* The next message carried over; fatal if there is none. */
+/* The next message carried over, or 0 if none came. */
 int
-fuzz_chan_recv(struct fuzz_chan *fc, struct imsg *imsg)
+fuzz_chan_next(struct fuzz_chan *fc, struct imsg *imsg)
 {
 	int	rc;
 
 	while ((rc = imsgbuf_get(&fc->fc_recv, imsg)) == 0) {
 		if (imsgbuf_read(&fc->fc_recv) <= 0)
-			fuzz_fail("imsgbuf_read: message lost");
+			return (0);
 	}
 	if (rc == -1)
 		fuzz_fail("imsgbuf_get: %s", strerror(errno));
 	return (rc);
+}
+
+/* The next message carried over; fatal if there is none. */
+int
+fuzz_chan_recv(struct fuzz_chan *fc, struct imsg *imsg)
+{
+	if (fuzz_chan_next(fc, imsg) == 0)
+		fuzz_fail("imsgbuf_read: message lost");
+	return (1);
 }
 
 int
