@@ -43,7 +43,7 @@ for t in $TARGETS; do
 	    -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
 	    -o "$bin" "fuzz/f_$t.c" fuzz/fuzz_util.c common/*.c \
 	    $(sources "$t") $(pkg-config --libs libbsd-overlay libcrypto \
-	    libevent libseccomp sqlite3) || exit 1
+	    libevent libseccomp sqlite3 libarchive jansson) || exit 1
 	rm -f "$OUT/$t".*.profraw
 	# A crashing input ends its process before the profile is written:
 	# the seeds go in batches, each reproducer in a process of its own.

@@ -98,17 +98,20 @@ static uint64_t		 run_id;	/* the build mountproc "runs" */
 static int		 run_pty = -1;	/* its log pipe, our end */
 static int		 run_exited;
 
-static int	fake_store_serve(void);
-static int	fake_mount_serve(void);
-static int	fake_parent_serve(void);
+static int	fake_serve(struct imsgbuf *, const char *,
+		    int (*)(struct imsg *, const char **));
 static void	fake_channel(struct imsgbuf *, struct imsgbuf *, size_t);
-static void	store_reply(struct imsg *);
+static int	parent_reply(struct imsg *, const char **);
+static int	store_reply(struct imsg *, const char **);
+static int	mount_reply(struct imsg *, const char **);
 static void	fake_reply_drv(uint32_t, const char *);
 static void	mount_run(struct imsgbuf *, uint64_t);
 static void	mount_exit(struct imsgbuf *);
 static void	make_drv(int, const char *, int);
 static void	mount_exit_now(void);
-static int	rec_connect(void);
+static void	unix_addr(struct sockaddr_un *, const char *);
+static int	unix_listen(const char *);
+static int	unix_connect(const char *, int);
 
 static void
 fake_channel(struct imsgbuf *ours, struct imsgbuf *theirs, size_t max)
@@ -123,15 +126,6 @@ fake_channel(struct imsgbuf *ours, struct imsgbuf *theirs, size_t max)
 	    imsgbuf_set_maxsize(ours, max) == -1 ||
 	    imsgbuf_set_maxsize(theirs, max) == -1)
 		fuzz_fail("imsgbuf_init: %s", strerror(errno));
-}
-
-/* Read what builderproc sent on one channel; -1 if it broke. */
-static int
-fake_read(struct imsgbuf *ib)
-{
-	if (imsgbuf_read(ib) == -1 && errno != EAGAIN)
-		fuzz_fail("reading builderproc: %s", strerror(errno));
-	return (0);
 }
 
 static void
@@ -196,10 +190,10 @@ fake_reply_drv(uint32_t sid, const char *path)
  * Decode a request with storeproc's own decoder (as storeproc.c
  * dispatches it) and answer: no path valid unless the input says so,
  * nothing found, and an error for anything that would change the
- * store.
+ * store (refuse).  -1 and why if storeproc would not take it.
  */
-static void
-store_reply(struct imsg *imsg)
+static int
+store_reply(struct imsg *imsg, const char **why)
 {
 	struct msg_add		 ma;
 	struct msg_add_nar	 man;
@@ -210,14 +204,14 @@ store_reply(struct imsg *imsg)
 	size_t			 npaths, nsigs;
 	uint32_t		 type, sid;
 	uint64_t		 zero = 0, zeros[2] = { 0, 0 };
-	int			 fd = -1, rc = 0, a, b;
+	int			 fd = -1, rc = 0, refuse = 0, a, b;
 
 	type = imsg_get_type(imsg);
 	sid = imsg_get_peerid(imsg);
 	switch (type) {
 	case IMSG_STORE_PING:
 		fake_reply(IMSG_STORE_PONG, 0, NULL, 0);
-		return;
+		return (0);
 	case IMSG_STORE_QUERY_INFO:
 	case IMSG_STORE_QUERY_REFERRERS:
 	case IMSG_STORE_QUERY_DERIVERS:
@@ -291,31 +285,28 @@ store_reply(struct imsg *imsg)
 			fake_reply_error(sid);
 		break;
 	case IMSG_STORE_ADD:
-		if ((rc = msg_recv_add(imsg, SD, &ma, &fd, &errstr)) == 0) {
+		if ((rc = msg_recv_add(imsg, SD, &ma, &fd, &errstr)) == 0)
 			msg_add_free(&ma);
-			fake_reply_error(sid);
-		}
+		refuse = 1;
 		break;
 	case IMSG_STORE_ADD_NAR:
 		if ((rc = msg_recv_add_nar(imsg, SD, &man, &fd,
-		    &errstr)) == 0) {
+		    &errstr)) == 0)
 			msg_add_nar_free(&man);
-			fake_reply_error(sid);
-		}
+		refuse = 1;
 		break;
 	case IMSG_STORE_GC:
-		if ((rc = msg_recv_gc(imsg, SD, &mg, &errstr)) == 0) {
+		if ((rc = msg_recv_gc(imsg, SD, &mg, &errstr)) == 0)
 			msg_gc_free(&mg);
-			fake_reply_error(sid);
-		}
+		refuse = 1;
 		break;
 	case IMSG_STORE_ADD_SIGS:
 		if ((rc = msg_recv_add_sigs(imsg, SD, &path, &sigs, &nsigs,
 		    &errstr)) == 0) {
 			free(path);
 			wire_strings_free(sigs, nsigs);
-			fake_reply_error(sid);
 		}
+		refuse = 1;
 		break;
 	case IMSG_STORE_VERIFY:
 		if ((rc = msg_recv_verify(imsg, &a, &b, &errstr)) == 0)
@@ -325,38 +316,47 @@ store_reply(struct imsg *imsg)
 		break;
 	case IMSG_STORE_BUILD_OUTPUTS:
 		if ((rc = msg_recv_build_outputs(imsg, SD, &mb, &fd,
-		    &errstr)) == 0) {
+		    &errstr)) == 0)
 			msg_build_free(&mb);
-			fake_reply_error(sid);
-		}
+		refuse = 1;
 		break;
 	default:
-		fuzz_fail("builderproc sent storeproc %s",
-		    imsg_type_name(type));
+		errstr = "not a request storeproc serves";
+		rc = -1;
 	}
-	if (rc == -1)
-		fuzz_fail("storeproc refuses builderproc's %s: %s",
-		    imsg_type_name(type), errstr);
+	if (rc == 0 && refuse)
+		fake_reply_error(sid);
 	if (fd != -1)
 		close(fd);
+	*why = errstr;
+	return (rc);
 }
 
+/*
+ * What builderproc sent one fake peer, each message answered by that
+ * peer's reply(), which must take it; how many there were.
+ */
 static int
-fake_store_serve(void)
+fake_serve(struct imsgbuf *ib, const char *peer,
+    int (*reply)(struct imsg *, const char **))
 {
-	struct imsg	imsg;
-	int		n = 0, rc;
+	struct imsg	 imsg;
+	const char	*why;
+	int		 n = 0, rc;
 
-	fake_read(&fake_store);
-	while ((rc = imsgbuf_get(&fake_store, &imsg)) == 1) {
-		store_reply(&imsg);
+	if (imsgbuf_read(ib) == -1 && errno != EAGAIN)
+		fuzz_fail("reading builderproc: %s", strerror(errno));
+	while ((rc = imsgbuf_get(ib, &imsg)) == 1) {
+		if (reply(&imsg, &why) == -1)
+			fuzz_fail("%s refuses builderproc's %s: %s", peer,
+			    imsg_type_name(imsg_get_type(&imsg)), why);
 		imsg_free(&imsg);
 		n++;
 	}
 	if (rc == -1)
-		fuzz_fail("builderproc's framing to storeproc: %s",
+		fuzz_fail("builderproc's framing to %s: %s", peer,
 		    strerror(errno));
-	if (imsgbuf_flush(&fake_store) == -1)
+	if (imsgbuf_flush(ib) == -1)
 		fuzz_fail("writing to builderproc: %s", strerror(errno));
 	return (n);
 }
@@ -368,18 +368,12 @@ fake_store_serve(void)
 static void
 mount_run(struct imsgbuf *mc, uint64_t id)
 {
-	struct sockaddr_un	 sun;
-	int			 fd, p[2];
+	int	fd, p[2];
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, recpath, sizeof(sun.sun_path));
 	unlink(recpath);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1 || bind(fd, (struct sockaddr *)&sun,
-	    sizeof(sun)) == -1 || listen(fd, 16) == -1 ||
-	    pipe2(p, O_CLOEXEC) == -1)
-		fuzz_fail("recursive socket: %s", strerror(errno));
+	fd = unix_listen(recpath);
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fuzz_fail("pipe2: %s", strerror(errno));
 	run_id = id;
 	run_pty = p[1];
 	run_exited = 0;
@@ -412,8 +406,8 @@ mount_exit_now(void)
 }
 
 /* mountproc's decoders; every build but a recursive one is refused. */
-static void
-mount_reply(struct imsg *imsg)
+static int
+mount_reply(struct imsg *imsg, const char **why)
 {
 	const char		*errstr = NULL;
 	char			*path;
@@ -425,7 +419,7 @@ mount_reply(struct imsg *imsg)
 	switch (type) {
 	case IMSG_MOUNT_PING:
 		imsg_compose(&fake_mount, IMSG_MOUNT_PONG, 0, 0, -1, NULL, 0);
-		return;
+		return (0);
 	case IMSG_MOUNT_BUILD_START:
 		if (mount_building)
 			msg_mount_build_free(&mount_build);
@@ -470,68 +464,33 @@ mount_reply(struct imsg *imsg)
 		}
 		break;
 	default:
-		fuzz_fail("builderproc sent mountproc %s",
-		    imsg_type_name(type));
+		errstr = "not a request mountproc serves";
+		rc = -1;
 	}
-	if (rc == -1)
-		fuzz_fail("mountproc refuses builderproc's %s: %s",
-		    imsg_type_name(type), errstr);
+	*why = errstr;
+	return (rc);
 }
 
+/* The parent answers a client's credentials; the rest it takes. */
 static int
-fake_mount_serve(void)
-{
-	struct imsg	imsg;
-	int		n = 0, rc;
-
-	fake_read(&fake_mount);
-	while ((rc = imsgbuf_get(&fake_mount, &imsg)) == 1) {
-		mount_reply(&imsg);
-		imsg_free(&imsg);
-		n++;
-	}
-	if (rc == -1)
-		fuzz_fail("builderproc's framing to mountproc: %s",
-		    strerror(errno));
-	if (imsgbuf_flush(&fake_mount) == -1)
-		fuzz_fail("writing to builderproc: %s", strerror(errno));
-	return (n);
-}
-
-static int
-fake_parent_serve(void)
+parent_reply(struct imsg *imsg, const char **why)
 {
 	struct msg_cred_reply	 reply;
-	struct imsg		 imsg;
-	const char		*errstr;
 	uint32_t		 id;
 	uid_t			 uid;
 	gid_t			 gid;
-	int			 n = 0, rc;
 
-	fake_read(&fake_parent);
-	while ((rc = imsgbuf_get(&fake_parent, &imsg)) == 1) {
-		n++;
-		if (imsg_get_type(&imsg) == IMSG_CTL_CRED_REQ) {
-			if (msg_recv_cred_req(&imsg, &id, &uid, &gid,
-			    &errstr) == -1)
-				fuzz_fail("CRED_REQ: %s", errstr);
-			memset(&reply, 0, sizeof(reply));
-			reply.mcr_id = id;
-			reply.mcr_flags = CRED_ALLOWED |
-			    (trusted ? CRED_TRUSTED : 0);
-			strlcpy(reply.mcr_name, trusted ? "root" : "alice",
-			    sizeof(reply.mcr_name));
-			msg_send_cred_reply(&fake_parent, &reply);
-		}
-		imsg_free(&imsg);
-	}
-	if (rc == -1)
-		fuzz_fail("builderproc's framing to the parent: %s",
-		    strerror(errno));
-	if (imsgbuf_flush(&fake_parent) == -1)
-		fuzz_fail("writing to builderproc: %s", strerror(errno));
-	return (n);
+	if (imsg_get_type(imsg) != IMSG_CTL_CRED_REQ)
+		return (0);
+	if (msg_recv_cred_req(imsg, &id, &uid, &gid, why) == -1)
+		return (-1);
+	memset(&reply, 0, sizeof(reply));
+	reply.mcr_id = id;
+	reply.mcr_flags = CRED_ALLOWED | (trusted ? CRED_TRUSTED : 0);
+	strlcpy(reply.mcr_name, trusted ? "root" : "alice",
+	    sizeof(reply.mcr_name));
+	msg_send_cred_reply(&fake_parent, &reply);
+	return (0);
 }
 
 /* One turn of builderproc's loop and of each fake peer. */
@@ -541,7 +500,9 @@ turn(void)
 	int	n;
 
 	event_loop(EVLOOP_NONBLOCK);
-	n = fake_parent_serve() + fake_store_serve() + fake_mount_serve();
+	n = fake_serve(&fake_parent, "the parent", parent_reply);
+	n += fake_serve(&fake_store, "storeproc", store_reply);
+	n += fake_serve(&fake_mount, "mountproc", mount_reply);
 	event_loop(EVLOOP_NONBLOCK);
 	return (n);
 }
@@ -592,28 +553,62 @@ make_drv(int i, const char *name, int recursive)
 		printf("%s\n", drv_path[i]);
 }
 
+static void
+unix_addr(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	strlcpy(sun->sun_path, path, sizeof(sun->sun_path));
+}
+
+/* A socket listening at path, for the client or a recursive build. */
 static int
-listen_socket(void)
+unix_listen(const char *path)
 {
 	struct sockaddr_un	 sun;
-	char			*dir;
 	int			 fd;
 
-	dir = fuzz_tmpdir("fuzz-builderproc");
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sockpath, sizeof(sockpath), "%s/socket",
-	    dir) >= sizeof(sun.sun_path))
-		fuzz_fail("TMPDIR too long for a socket");
-	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
-	snprintf(recpath, sizeof(recpath), "%s/rec-socket", dir);
-	free(dir);
+	unix_addr(&sun, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1 || bind(fd, (struct sockaddr *)&sun,
 	    sizeof(sun)) == -1 || listen(fd, 16) == -1)
-		fuzz_fail("listening socket %s: %s", sockpath,
-		    strerror(errno));
+		fuzz_fail("listening socket %s: %s", path, strerror(errno));
 	return (fd);
+}
+
+/* A socket connected to path, or -1 if nothing listens there. */
+static int
+unix_connect(const char *path, int flags)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, saved_errno;
+
+	unix_addr(&sun, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags,
+	    0)) == -1)
+		fuzz_fail("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved_errno = errno;
+		close(fd);
+		errno = saved_errno;
+		return (-1);
+	}
+	return (fd);
+}
+
+static int
+listen_socket(void)
+{
+	char	*dir;
+
+	dir = fuzz_tmpdir("fuzz-builderproc");
+	/* As long as a sockaddr_un's sun_path. */
+	if ((size_t)snprintf(sockpath, sizeof(sockpath), "%s/socket",
+	    dir) >= sizeof(sockpath))
+		fuzz_fail("TMPDIR too long for a socket");
+	snprintf(recpath, sizeof(recpath), "%s/rec-socket", dir);
+	free(dir);
+	return (unix_listen(sockpath));
 }
 
 int
@@ -663,14 +658,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 client_connect(void)
 {
-	struct sockaddr_un	sun;
-	int			fd;
+	int	fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+	if ((fd = unix_connect(sockpath, 0)) == -1)
 		fuzz_fail("connect %s: %s", sockpath, strerror(errno));
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
 		fuzz_fail("O_NONBLOCK: %s", strerror(errno));
@@ -697,26 +687,6 @@ client_turn(int fd, const uint8_t *buf, size_t len, size_t *off, int *eof)
 	if (n == 0 || (n == -1 && errno != EAGAIN))
 		*eof = 1;
 	return (progress);
-}
-
-/* The recursive client, once the build's socket listens. */
-static int
-rec_connect(void)
-{
-	struct sockaddr_un	sun;
-	int			fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, recpath, sizeof(sun.sun_path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		fuzz_fail("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
 }
 
 int
@@ -749,8 +719,9 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	while (!eof && idle < IDLE_ROUNDS) {
 		n = turn();
 		n += client_turn(fd, buf, clen, &off, &eof);
+		/* The recursive client, once the build's socket listens. */
 		if (rec != NULL && rfd == -1 && run_pty != -1 &&
-		    (rfd = rec_connect()) != -1)
+		    (rfd = unix_connect(recpath, SOCK_NONBLOCK)) != -1)
 			n++;
 		if (rfd != -1 && !reof)
 			n += client_turn(rfd, rec, rlen, &roff, &reof);

@@ -33,15 +33,6 @@
 static char	*print_conf(const struct rnixd_conf *, size_t *);
 static size_t	 count_lines(const char *, size_t);
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return (0);
-}
-
 static char *
 print_conf(const struct rnixd_conf *conf, size_t *lenp)
 {

@@ -36,15 +36,6 @@ static int	load_none(void *, const char *, struct drv **,
 		    const char **);
 static void	check_paths(const struct drv *);
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return (0);
-}
-
 static int
 load_none(void *arg, const char *path, struct drv **dp, const char **errstr)
 {

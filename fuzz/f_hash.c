@@ -45,15 +45,6 @@ static void	fuzz_base(int, const char *, size_t);
 static void	fuzz_ca(const char *);
 static void	fuzz_path(const char *);
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return (0);
-}
-
 static void
 same_hash(const char *what, const struct hash *a, const struct hash *b)
 {

@@ -45,39 +45,101 @@
 
 #define SD	FUZZ_STOREDIR
 
-/* Decode imsg; if accepted, send it again on iev and return 0. */
-typedef int	 resend_fn(struct imsg *, uint32_t, uint32_t);
+struct kind;
 
+/* Decode imsg; if accepted, send it again on iev and return 0. */
+typedef int	 resend_fn(struct imsg *, const struct kind *, uint32_t);
+
+/*
+ * A type a store peer decodes, the receiver it is given to and, where
+ * one receiver serves several types, what tells them apart: the
+ * length limit of a text, or whether paths may be derived outputs.
+ */
 struct kind {
 	uint32_t	 k_type;
 	resend_fn	*k_resend;
+	size_t		 k_arg;
 };
+
+/*
+ * Most messages decode into one struct, perhaps with a descriptor, or
+ * into an array and its count, and are sent again from that: such a
+ * receiver is made from its pair's functions by one of these, so that
+ * a message of these shapes is one line below and one row in kinds[].
+ * What the sender makes of it, take_resent() judges.
+ */
+#define RESEND_STRUCT(fn, stype, recv, send, sfree)			\
+static int								\
+fn(struct imsg *imsg, const struct kind *k, uint32_t sid)		\
+{									\
+	stype		 v;						\
+	const char	*errstr;					\
+									\
+	(void)k;							\
+	if (recv(imsg, SD, &v, &errstr) == -1)				\
+		return (-1);						\
+	(void)send(iev.iev_ibuf, sid, &v);				\
+	sfree(&v);							\
+	return (0);							\
+}
+
+#define RESEND_STRUCT_FD(fn, stype, recv, send, sfree)			\
+static int								\
+fn(struct imsg *imsg, const struct kind *k, uint32_t sid)		\
+{									\
+	stype		 v;						\
+	const char	*errstr;					\
+	int		 fd;						\
+									\
+	(void)k;							\
+	if (recv(imsg, SD, &v, &fd, &errstr) == -1)			\
+		return (-1);						\
+	(void)send(iev.iev_ibuf, sid, &v, fd);				\
+	sfree(&v);							\
+	return (0);							\
+}
+
+#define RESEND_ARRAY(fn, etype, recv, send, sfree)			\
+static int								\
+fn(struct imsg *imsg, const struct kind *k, uint32_t sid)		\
+{									\
+	etype		*v;						\
+	const char	*errstr;					\
+	size_t		 n;						\
+									\
+	(void)k;							\
+	if (recv(imsg, SD, &v, &n, &errstr) == -1)			\
+		return (-1);						\
+	(void)send(iev.iev_ibuf, sid, v, n);				\
+	sfree(v, n);							\
+	return (0);							\
+}
 
 static struct fuzz_chan	 chan;
 static struct imsgev	 iev;
 
 static int	dispatch_none(struct imsgev *, struct imsg *);
-static int	r_path(struct imsg *, uint32_t, uint32_t);
-static int	r_paths(struct imsg *, uint32_t, uint32_t);
-static int	r_derived(struct imsg *, uint32_t, uint32_t);
-static int	r_empty(struct imsg *, uint32_t, uint32_t);
-static int	r_text(struct imsg *, uint32_t, uint32_t);
-static int	r_add(struct imsg *, uint32_t, uint32_t);
-static int	r_add_nar(struct imsg *, uint32_t, uint32_t);
-static int	r_info(struct imsg *, uint32_t, uint32_t);
-static int	r_outputs(struct imsg *, uint32_t, uint32_t);
-static int	r_missing(struct imsg *, uint32_t, uint32_t);
-static int	r_gc(struct imsg *, uint32_t, uint32_t);
-static int	r_gc_result(struct imsg *, uint32_t, uint32_t);
-static int	r_roots(struct imsg *, uint32_t, uint32_t);
-static int	r_add_sigs(struct imsg *, uint32_t, uint32_t);
-static int	r_verify(struct imsg *, uint32_t, uint32_t);
-static int	r_verify_result(struct imsg *, uint32_t, uint32_t);
-static int	r_readlinks(struct imsg *, uint32_t, uint32_t);
-static int	r_readlinks_reply(struct imsg *, uint32_t, uint32_t);
-static int	r_drv(struct imsg *, uint32_t, uint32_t);
-static int	r_build_outputs(struct imsg *, uint32_t, uint32_t);
-static int	r_build_result(struct imsg *, uint32_t, uint32_t);
+static resend_fn	r_path, r_paths, r_empty, r_text, r_info, r_add_sigs,
+		r_verify, r_verify_result, r_readlinks, r_readlinks_reply,
+		r_drv;
+
+RESEND_STRUCT_FD(r_add, struct msg_add, msg_recv_add, msg_send_add,
+    msg_add_free)
+RESEND_STRUCT_FD(r_add_nar, struct msg_add_nar, msg_recv_add_nar,
+    msg_send_add_nar, msg_add_nar_free)
+RESEND_STRUCT_FD(r_build_outputs, struct msg_build, msg_recv_build_outputs,
+    msg_send_build_outputs, msg_build_free)
+RESEND_STRUCT(r_gc, struct msg_gc, msg_recv_gc, msg_send_gc, msg_gc_free)
+RESEND_STRUCT(r_gc_result, struct msg_gc_result, msg_recv_gc_result,
+    msg_send_gc_result, msg_gc_result_free)
+RESEND_STRUCT(r_missing, struct msg_missing, msg_recv_missing,
+    msg_send_missing, msg_missing_free)
+RESEND_STRUCT(r_build_result, struct msg_build_result,
+    msg_recv_build_result, msg_send_build_result, msg_build_result_free)
+RESEND_ARRAY(r_outputs, struct msg_output, msg_recv_outputs,
+    msg_send_outputs, msg_outputs_free)
+RESEND_ARRAY(r_roots, struct msg_root, msg_recv_roots, msg_send_roots,
+    msg_roots_free)
 
 /* Every type a store peer decodes, with the decoder it is given to. */
 static const struct kind kinds[] = {
@@ -95,16 +157,16 @@ static const struct kind kinds[] = {
 	{ IMSG_STORE_PATHS,		r_paths },
 	{ IMSG_STORE_QUERY_CLOSURE,	r_paths },
 	{ IMSG_STORE_GC,		r_gc },
-	{ IMSG_STORE_QUERY_MISSING,	r_derived },
+	{ IMSG_STORE_QUERY_MISSING,	r_paths,	1 /* derived */ },
 	{ IMSG_STORE_QUERY_ALL,		r_empty },
 	{ IMSG_STORE_FIND_ROOTS,	r_empty },
 	{ IMSG_STORE_SESSION_END,	r_empty },
 	{ IMSG_STORE_OK,		r_empty },
 	{ IMSG_STORE_UPLOAD_DONE,	r_empty },
-	{ IMSG_STORE_ERROR,		r_text },
-	{ IMSG_STORE_LOG,		r_text },
-	{ IMSG_STORE_QUERY_HASHPART,	r_text },
-	{ IMSG_STORE_INDIRECT_ROOT,	r_text },
+	{ IMSG_STORE_ERROR,		r_text,		MSG_ERROR_MAX },
+	{ IMSG_STORE_LOG,		r_text,		MSG_ERROR_MAX },
+	{ IMSG_STORE_QUERY_HASHPART,	r_text,		STOREPATH_HASH_LEN },
+	{ IMSG_STORE_INDIRECT_ROOT,	r_text,		MSG_LINKPATH_MAX },
 	{ IMSG_STORE_ADD,		r_add },
 	{ IMSG_STORE_ADD_NAR,		r_add_nar },
 	{ IMSG_STORE_INFO,		r_info },
@@ -132,7 +194,7 @@ dispatch_none(struct imsgev *i, struct imsg *imsg)
 }
 
 static int
-r_path(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_path(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	*errstr;
 	char		*path;
@@ -140,113 +202,52 @@ r_path(struct imsg *imsg, uint32_t type, uint32_t sid)
 
 	if (msg_recv_path(imsg, SD, &path, &fd, &errstr) == -1)
 		return (-1);
-	if (msg_send_path(iev.iev_ibuf, type, sid, path, fd) == -1)
-		fuzz_fail("msg_send_path refuses a received path");
+	(void)msg_send_path(iev.iev_ibuf, k->k_type, sid, path, fd);
 	free(path);
 	return (0);
 }
 
 static int
-r_paths(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_paths(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	 *errstr;
 	char		**paths;
 	size_t		  npaths;
 
-	if (msg_recv_paths(imsg, SD, 0, &paths, &npaths, &errstr) == -1)
+	if (msg_recv_paths(imsg, SD, k->k_arg != 0, &paths, &npaths,
+	    &errstr) == -1)
 		return (-1);
-	if (msg_send_paths(iev.iev_ibuf, type, sid, paths, npaths) == -1)
-		fuzz_fail("msg_send_paths refuses received paths");
+	(void)msg_send_paths(iev.iev_ibuf, k->k_type, sid, paths, npaths);
 	wire_strings_free(paths, npaths);
 	return (0);
 }
 
 static int
-r_derived(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	const char	 *errstr;
-	char		**paths;
-	size_t		  npaths;
-
-	if (msg_recv_paths(imsg, SD, 1, &paths, &npaths, &errstr) == -1)
-		return (-1);
-	if (msg_send_paths(iev.iev_ibuf, type, sid, paths, npaths) == -1)
-		fuzz_fail("msg_send_paths refuses received paths");
-	wire_strings_free(paths, npaths);
-	return (0);
-}
-
-static int
-r_empty(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_empty(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	*errstr;
 
 	if (msg_recv_empty(imsg, &errstr) == -1)
 		return (-1);
-	msg_send_empty(iev.iev_ibuf, type, sid);
+	msg_send_empty(iev.iev_ibuf, k->k_type, sid);
 	return (0);
 }
 
 static int
-r_text(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_text(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	*errstr;
 	char		*text;
-	size_t		 max;
 
-	switch (type) {
-	case IMSG_STORE_QUERY_HASHPART:
-		max = STOREPATH_HASH_LEN;
-		break;
-	case IMSG_STORE_INDIRECT_ROOT:
-		max = MSG_LINKPATH_MAX;
-		break;
-	default:
-		max = MSG_ERROR_MAX;
-		break;
-	}
-	if (msg_recv_text(imsg, max, &text, &errstr) == -1)
+	if (msg_recv_text(imsg, k->k_arg, &text, &errstr) == -1)
 		return (-1);
-	if (msg_send_text(iev.iev_ibuf, type, sid, text) == -1)
-		fuzz_fail("msg_send_text refuses a received text");
+	(void)msg_send_text(iev.iev_ibuf, k->k_type, sid, text);
 	free(text);
 	return (0);
 }
 
 static int
-r_add(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_add	 ma;
-	const char	*errstr;
-	int		 fd;
-
-	(void)type;
-	if (msg_recv_add(imsg, SD, &ma, &fd, &errstr) == -1)
-		return (-1);
-	if (msg_send_add(iev.iev_ibuf, sid, &ma, fd) == -1)
-		fuzz_fail("msg_send_add refuses a received add");
-	msg_add_free(&ma);
-	return (0);
-}
-
-static int
-r_add_nar(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_add_nar	 man;
-	const char		*errstr;
-	int			 fd;
-
-	(void)type;
-	if (msg_recv_add_nar(imsg, SD, &man, &fd, &errstr) == -1)
-		return (-1);
-	if (msg_send_add_nar(iev.iev_ibuf, sid, &man, fd) == -1)
-		fuzz_fail("msg_send_add_nar refuses a received add");
-	msg_add_nar_free(&man);
-	return (0);
-}
-
-static int
-r_info(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_info(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	struct wire_path_info	 pi;
 	const char		*errstr;
@@ -254,7 +255,7 @@ r_info(struct imsg *imsg, uint32_t type, uint32_t sid)
 
 	if (msg_recv_info(imsg, SD, &found, &pi, &errstr) == -1)
 		return (-1);
-	if (type == IMSG_STORE_INFO_HINT) {
+	if (k->k_type == IMSG_STORE_INFO_HINT) {
 		/* A hint always carries an info; found is 1 on the wire. */
 		if (!found) {
 			wire_path_info_free(&pi);
@@ -268,102 +269,28 @@ r_info(struct imsg *imsg, uint32_t type, uint32_t sid)
 }
 
 static int
-r_outputs(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_output	*outs;
-	const char		*errstr;
-	size_t			 nouts;
-
-	(void)type;
-	if (msg_recv_outputs(imsg, SD, &outs, &nouts, &errstr) == -1)
-		return (-1);
-	msg_send_outputs(iev.iev_ibuf, sid, outs, nouts);
-	msg_outputs_free(outs, nouts);
-	return (0);
-}
-
-static int
-r_missing(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_missing	 mm;
-	const char		*errstr;
-
-	(void)type;
-	if (msg_recv_missing(imsg, SD, &mm, &errstr) == -1)
-		return (-1);
-	msg_send_missing(iev.iev_ibuf, sid, &mm);
-	msg_missing_free(&mm);
-	return (0);
-}
-
-static int
-r_gc(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_gc	 mg;
-	const char	*errstr;
-
-	(void)type;
-	if (msg_recv_gc(imsg, SD, &mg, &errstr) == -1)
-		return (-1);
-	if (msg_send_gc(iev.iev_ibuf, sid, &mg) == -1)
-		fuzz_fail("msg_send_gc refuses a received request");
-	msg_gc_free(&mg);
-	return (0);
-}
-
-static int
-r_gc_result(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_gc_result	 mgr;
-	const char		*errstr;
-
-	(void)type;
-	if (msg_recv_gc_result(imsg, SD, &mgr, &errstr) == -1)
-		return (-1);
-	msg_send_gc_result(iev.iev_ibuf, sid, &mgr);
-	msg_gc_result_free(&mgr);
-	return (0);
-}
-
-static int
-r_roots(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_root	*roots;
-	const char	*errstr;
-	size_t		 nroots;
-
-	(void)type;
-	if (msg_recv_roots(imsg, SD, &roots, &nroots, &errstr) == -1)
-		return (-1);
-	msg_send_roots(iev.iev_ibuf, sid, roots, nroots);
-	msg_roots_free(roots, nroots);
-	return (0);
-}
-
-static int
-r_add_sigs(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_add_sigs(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	 *errstr;
 	char		 *path, **sigs;
 	size_t		  nsigs;
 
-	(void)type;
+	(void)k;
 	if (msg_recv_add_sigs(imsg, SD, &path, &sigs, &nsigs, &errstr) == -1)
 		return (-1);
-	if (msg_send_add_sigs(iev.iev_ibuf, sid, path, sigs, nsigs) == -1)
-		fuzz_fail("msg_send_add_sigs refuses received sigs");
+	(void)msg_send_add_sigs(iev.iev_ibuf, sid, path, sigs, nsigs);
 	free(path);
 	wire_strings_free(sigs, nsigs);
 	return (0);
 }
 
 static int
-r_verify(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_verify(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	*errstr;
 	int		 check, repair;
 
-	(void)type;
+	(void)k;
 	if (msg_recv_verify(imsg, &check, &repair, &errstr) == -1)
 		return (-1);
 	msg_send_verify(iev.iev_ibuf, sid, check, repair);
@@ -371,14 +298,14 @@ r_verify(struct imsg *imsg, uint32_t type, uint32_t sid)
 }
 
 static int
-r_verify_result(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_verify_result(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	*errstr;
 	char		**drvs;
 	size_t		  ndrvs;
 	int		  errors;
 
-	(void)type;
+	(void)k;
 	if (msg_recv_verify_result(imsg, SD, &errors, &drvs, &ndrvs,
 	    &errstr) == -1)
 		return (-1);
@@ -388,30 +315,29 @@ r_verify_result(struct imsg *imsg, uint32_t type, uint32_t sid)
 }
 
 static int
-r_readlinks(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_readlinks(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	 *errstr;
 	char		**links;
 	size_t		  nlinks;
 
-	(void)type;
+	(void)k;
 	(void)sid;
 	if (msg_recv_readlinks(imsg, &links, &nlinks, &errstr) == -1)
 		return (-1);
-	if (msg_send_readlinks(iev.iev_ibuf, links, nlinks) == -1)
-		fuzz_fail("msg_send_readlinks refuses received links");
+	(void)msg_send_readlinks(iev.iev_ibuf, links, nlinks);
 	wire_strings_free(links, nlinks);
 	return (0);
 }
 
 static int
-r_readlinks_reply(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_readlinks_reply(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	struct msg_readlink	*rl;
 	const char		*errstr;
 	size_t			 nrl;
 
-	(void)type;
+	(void)k;
 	(void)sid;
 	if (msg_recv_readlinks_reply(imsg, &rl, &nrl, &errstr) == -1)
 		return (-1);
@@ -421,47 +347,17 @@ r_readlinks_reply(struct imsg *imsg, uint32_t type, uint32_t sid)
 }
 
 static int
-r_drv(struct imsg *imsg, uint32_t type, uint32_t sid)
+r_drv(struct imsg *imsg, const struct kind *k, uint32_t sid)
 {
 	const char	*errstr;
 	char		*text;
 	size_t		 len;
 
-	(void)type;
+	(void)k;
 	if (msg_recv_drv(imsg, &text, &len, &errstr) == -1)
 		return (-1);
 	msg_send_drv(iev.iev_ibuf, sid, text, len);
 	free(text);
-	return (0);
-}
-
-static int
-r_build_outputs(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_build	 mb;
-	const char		*errstr;
-	int			 fd;
-
-	(void)type;
-	if (msg_recv_build_outputs(imsg, SD, &mb, &fd, &errstr) == -1)
-		return (-1);
-	if (msg_send_build_outputs(iev.iev_ibuf, sid, &mb, fd) == -1)
-		fuzz_fail("msg_send_build_outputs refuses a received build");
-	msg_build_free(&mb);
-	return (0);
-}
-
-static int
-r_build_result(struct imsg *imsg, uint32_t type, uint32_t sid)
-{
-	struct msg_build_result	 mr;
-	const char		*errstr;
-
-	(void)type;
-	if (msg_recv_build_result(imsg, SD, &mr, &errstr) == -1)
-		return (-1);
-	msg_send_build_result(iev.iev_ibuf, sid, &mr);
-	msg_build_result_free(&mr);
 	return (0);
 }
 
@@ -477,15 +373,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return (0);
 }
 
-/* Take what the encoder queued; -1 if it sent another type. */
+/*
+ * Take what the encoder queued; -1 if it sent another type (a reply's
+ * encoder turns what it cannot encode into STORE_ERROR).  A request's
+ * encoder returns -1 and sends nothing instead: for what its decoder
+ * accepted, a failure.
+ */
 static int
-take_resent(uint32_t type, struct imsg *imsg)
+take_resent(const struct kind *k, struct imsg *imsg)
 {
-	/* imsgev may have written it already; fatal if it never came. */
+	/* imsgev may have written it already. */
 	fuzz_chan_pump(&chan);
-	fuzz_chan_recv(&chan, imsg);
-	if (imsg_get_type(imsg) != type) {
-		/* An encoder may turn an oversized reply into an error. */
+	if (fuzz_chan_next(&chan, imsg) == 0)
+		fuzz_fail("%s: the encoder refuses what the decoder accepted",
+		    imsg_type_name(k->k_type));
+	if (imsg_get_type(imsg) != k->k_type) {
 		imsg_free(imsg);
 		return (-1);
 	}
@@ -502,10 +404,10 @@ fixed_point(const struct kind *k, uint32_t sid, struct imsg *first)
 
 	fd1 = first->im_fd != -1;
 	b1 = imsg_get_buf(first, &l1);
-	if (k->k_resend(first, k->k_type, sid) == -1)
+	if (k->k_resend(first, k, sid) == -1)
 		fuzz_fail("type %u: decoder refuses its encoder's output",
 		    k->k_type);
-	if (take_resent(k->k_type, &second) == -1)
+	if (take_resent(k, &second) == -1)
 		fuzz_fail("type %u: re-sent as another type", k->k_type);
 	b2 = imsg_get_buf(&second, &l2);
 	if (l1 != l2 || (l1 > 0 && memcmp(b1, b2, l1) != 0))
@@ -538,9 +440,9 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	if (fuzz_chan_send(&chan, type, 7, fd, buf + 5, len - 5) == -1)
 		return (0);
 	fuzz_chan_recv(&chan, &imsg);
-	rc = k->k_resend(&imsg, type, 7);
+	rc = k->k_resend(&imsg, k, 7);
 	imsg_free(&imsg);
-	if (rc == 0 && take_resent(type, &first) == 0) {
+	if (rc == 0 && take_resent(k, &first) == 0) {
 		fixed_point(k, 7, &first);
 		imsg_free(&first);
 	}

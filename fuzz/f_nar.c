@@ -28,7 +28,6 @@
  * - no descriptor is left open.
  */
 #include <sys/types.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +40,6 @@
 #include "fuzz.h"
 #include "nar.h"
 
-#define JAIL	"jail"
 #define TARGET	"r"
 
 struct dumpbuf {
@@ -51,8 +49,7 @@ struct dumpbuf {
 	int		 db_differs;
 };
 
-static int	 topfd = -1;
-static int	 jailfd = -1;
+static struct fuzz_jail	 jail;
 
 static int	parse_split(const uint8_t *, size_t, size_t);
 static int	restore(const uint8_t *, size_t);
@@ -64,8 +61,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
-	umask(022);
-	jailfd = fuzz_jail("fuzz-nar", JAIL, &topfd);
+	fuzz_jail_open(&jail, "fuzz-nar");
 	return (0);
 }
 
@@ -98,7 +94,7 @@ restore(const uint8_t *buf, size_t len)
 	const char		*errstr;
 	int			 rc = -1;
 
-	if ((nr = nar_restore_new(jailfd, TARGET, &errstr)) == NULL)
+	if ((nr = nar_restore_new(jail.fj_fd, TARGET, &errstr)) == NULL)
 		fuzz_fail("nar_restore_new: %s", errstr);
 	if (nar_restore_feed(nr, buf, len, &errstr) == 0 &&
 	    nar_restore_finish(nr, &errstr) == 0)
@@ -136,21 +132,18 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	restored = restore(buf, len);
 	if (restored != whole)
 		fuzz_fail("parser says %d, restorer %d", whole, restored);
-	fuzz_dir_only(topfd, "top", JAIL);
-	fuzz_dir_only(jailfd, JAIL, TARGET);
+	fuzz_jail_check(&jail, TARGET);
 	if (restored == 0) {
 		memset(&db, 0, sizeof(db));
 		db.db_want = buf;
 		db.db_len = len;
-		if (nar_dump_path(jailfd, TARGET, dump_cmp, &db,
+		if (nar_dump_path(jail.fj_fd, TARGET, dump_cmp, &db,
 		    &errstr) == -1 && !db.db_differs)
 			fuzz_fail("dump of the restored tree: %s", errstr);
 		if (db.db_differs || db.db_off != len)
 			fuzz_fail("restored tree dumps to other bytes");
 	}
-	if (nar_remove_tree(jailfd, TARGET, &errstr) == -1)
-		fuzz_fail("nar_remove_tree: %s", errstr);
-	fuzz_dir_only(jailfd, JAIL, NULL);
+	fuzz_jail_empty(&jail, TARGET);
 	fuzz_fd_expect("nar", fds);
 	return (0);
 }

@@ -39,15 +39,6 @@
 static char *const	outputs[] = { "bin", "dev", "out" };
 #define NOUTPUTS	(sizeof(outputs) / sizeof(outputs[0]))
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return (0);
-}
-
 /* What msg_get_check() would refuse must never be produced. */
 static void
 check_limits(const struct outcheck *checks, size_t nchecks)

@@ -39,16 +39,13 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "nar.h"
 #include "../builtin/builtin.h"
 
 /* link: builtin/builtin_archive.c */
 
-#define JAIL	"jail"
 #define OUT	"out"
 
-static int	 topfd = -1;
-static int	 jailfd = -1;
+static struct fuzz_jail	 jail;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -56,8 +53,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
-	umask(022);
-	jailfd = fuzz_jail("fuzz-unpack", JAIL, &topfd);
+	fuzz_jail_open(&jail, "fuzz-unpack");
 	return (0);
 }
 
@@ -68,8 +64,8 @@ unpack(const uint8_t *buf, size_t len)
 	char		 err[1024];
 	int		 outfd;
 
-	if (mkdirat(jailfd, OUT, 0755) == -1 ||
-	    (outfd = openat(jailfd, OUT, O_RDONLY | O_DIRECTORY |
+	if (mkdirat(jail.fj_fd, OUT, 0755) == -1 ||
+	    (outfd = openat(jail.fj_fd, OUT, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
 		fuzz_fail("%s: %s", OUT, strerror(errno));
 	if ((a = builtin_unpack_reader()) == NULL)
@@ -87,7 +83,6 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 {
 	struct stat	 before, after;
-	const char	*errstr;
 	int		 fds;
 
 	fds = fuzz_fd_count();
@@ -97,11 +92,8 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	if (stat(".", &after) == -1 || after.st_ino != before.st_ino ||
 	    after.st_dev != before.st_dev)
 		fuzz_fail("the working directory changed");
-	fuzz_dir_only(topfd, "top", JAIL);
-	fuzz_dir_only(jailfd, JAIL, OUT);
-	if (nar_remove_tree(jailfd, OUT, &errstr) == -1)
-		fuzz_fail("removing the output: %s", errstr);
-	fuzz_dir_only(jailfd, JAIL, NULL);
+	fuzz_jail_check(&jail, OUT);
+	fuzz_jail_empty(&jail, OUT);
 	fuzz_fd_expect("unpack", fds);
 	return (0);
 }

@@ -51,15 +51,6 @@ static void	check_encoding(int, unsigned int, const uint8_t *, size_t,
 static void	append(struct wire_out *, const void *, size_t);
 static int	push_all(const uint8_t *, size_t, size_t, struct wire_out *);
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return (0);
-}
-
 static int
 decode(int which, unsigned int minor, struct wire_in *in,
     struct wire_out *out)

@@ -29,12 +29,19 @@
 #include "imsg.h"
 
 #define FUZZ_STOREDIR	"/nix/store"
+#define FUZZ_JAIL	"jail"
 
 /* A cursor over the fuzzer's input, for targets that take it apart. */
 struct fuzz_in {
 	const uint8_t	*fi_buf;
 	size_t		 fi_len;
 	size_t		 fi_off;
+};
+
+/* A private directory and the jail in it (fuzz_jail_open()). */
+struct fuzz_jail {
+	int		fj_topfd;
+	int		fj_fd;
 };
 
 /* Two ends of a real imsg channel over a socketpair. */
@@ -62,10 +69,12 @@ void	fuzz_chan_open(struct fuzz_chan *, size_t);
 int	fuzz_chan_send(struct fuzz_chan *, uint32_t, uint32_t, int,
 	    const void *, size_t);
 void	fuzz_chan_pump(struct fuzz_chan *);
+int	fuzz_chan_next(struct fuzz_chan *, struct imsg *);
 int	fuzz_chan_recv(struct fuzz_chan *, struct imsg *);
 int	fuzz_null_fd(void);
 char	*fuzz_tmpdir(const char *);
-int	fuzz_jail(const char *, const char *, int *);
-void	fuzz_dir_only(int, const char *, const char *);
+void	fuzz_jail_open(struct fuzz_jail *, const char *);
+void	fuzz_jail_check(const struct fuzz_jail *, const char *);
+void	fuzz_jail_empty(const struct fuzz_jail *, const char *);
 
 #endif /* RNIXD_FUZZ_H */

@@ -35,6 +35,9 @@
 #include "fuzz.h"
 #include "imsg.h"
 #include "log.h"
+#include "nar.h"
+
+static void	fuzz_dir_only(int, const char *, const char *);
 
 void
 fuzz_fail(const char *fmt, ...)
@@ -47,6 +50,21 @@ fuzz_fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
+}
+
+/*
+ * libFuzzer calls this once, before the first input.  Most targets
+ * need nothing but quiet logging, and get it here; a target that sets
+ * more up defines its own, which the linker takes instead of this weak
+ * one, and calls fuzz_quiet() first.
+ */
+__attribute__((__weak__)) int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_quiet();
+	return (0);
 }
 
 /*
@@ -182,19 +200,28 @@ fuzz_chan_pump(struct fuzz_chan *fc)
 	}
 }
 
-/* The next message carried over; fatal if there is none. */
+/* The next message carried over, or 0 if none came. */
 int
-fuzz_chan_recv(struct fuzz_chan *fc, struct imsg *imsg)
+fuzz_chan_next(struct fuzz_chan *fc, struct imsg *imsg)
 {
 	int	rc;
 
 	while ((rc = imsgbuf_get(&fc->fc_recv, imsg)) == 0) {
 		if (imsgbuf_read(&fc->fc_recv) <= 0)
-			fuzz_fail("imsgbuf_read: message lost");
+			return (0);
 	}
 	if (rc == -1)
 		fuzz_fail("imsgbuf_get: %s", strerror(errno));
 	return (rc);
+}
+
+/* The next message carried over; fatal if there is none. */
+int
+fuzz_chan_recv(struct fuzz_chan *fc, struct imsg *imsg)
+{
+	if (fuzz_chan_next(fc, imsg) == 0)
+		fuzz_fail("imsgbuf_read: message lost");
+	return (1);
 }
 
 int
@@ -256,29 +283,51 @@ fuzz_tmpdir(const char *name)
 }
 
 /*
- * A private directory (fuzz_tmpdir(name)) holding one empty directory
- * jail, where a target lets the code under test write: *topfd is the
- * private directory, the jail's fd is returned.  The directory goes
- * once the process does; a crash leaves it for whoever looks into it.
+ * A private directory (fuzz_tmpdir(name)) holding one empty directory,
+ * the jail, where a target lets the code under test write, with the
+ * umask a daemon runs under, so that modes come out as they would
+ * there.  The directory goes once the process does; a crash leaves it
+ * for whoever looks into it.
  */
-int
-fuzz_jail(const char *name, const char *jail, int *topfd)
+void
+fuzz_jail_open(struct fuzz_jail *fj, const char *name)
 {
 	char	*dir;
-	int	 jailfd;
 
+	umask(022);
 	dir = fuzz_tmpdir(name);
-	if ((*topfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    mkdirat(*topfd, jail, 0755) == -1 ||
-	    (jailfd = openat(*topfd, jail, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
+	if ((fj->fj_topfd = open(dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || mkdirat(fj->fj_topfd, FUZZ_JAIL, 0755) == -1 ||
+	    (fj->fj_fd = openat(fj->fj_topfd, FUZZ_JAIL, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1)
 		fuzz_fail("%s: %s", dir, strerror(errno));
 	free(dir);
-	return (jailfd);
+}
+
+/*
+ * After the code under test wrote name into the jail: nothing may be
+ * beside the jail, nor beside name (which may be missing) in it.
+ */
+void
+fuzz_jail_check(const struct fuzz_jail *fj, const char *name)
+{
+	fuzz_dir_only(fj->fj_topfd, "top", FUZZ_JAIL);
+	fuzz_dir_only(fj->fj_fd, FUZZ_JAIL, name);
+}
+
+/* Remove name from the jail, which must then be empty. */
+void
+fuzz_jail_empty(const struct fuzz_jail *fj, const char *name)
+{
+	const char	*errstr;
+
+	if (nar_remove_tree(fj->fj_fd, name, &errstr) == -1)
+		fuzz_fail("removing %s/%s: %s", FUZZ_JAIL, name, errstr);
+	fuzz_dir_only(fj->fj_fd, FUZZ_JAIL, NULL);
 }
 
 /* dirfd must hold nothing but name (or nothing, if name is NULL). */
-void
+static void
 fuzz_dir_only(int dirfd, const char *dirname, const char *name)
 {
 	DIR		*d;
