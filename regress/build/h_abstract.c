@@ -60,19 +60,27 @@ abstract_addr(struct sockaddr_un *sun, const char *name)
 	return (offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
 }
 
+/* Connect a stream socket of the family to sa, send hello. */
+static int
+try_connect(int family, const struct sockaddr *sa, socklen_t len)
+{
+	int	s;
+
+	if ((s = socket(family, SOCK_STREAM, 0)) == -1)
+		err(1, "socket");
+	if (connect(s, sa, len) == -1 ||
+	    write(s, hello, sizeof(hello) - 1) == -1)
+		return (-1);
+	return (close(s));
+}
+
 static int
 try_stream(const char *name)
 {
 	struct sockaddr_un	sun;
 	socklen_t		len = abstract_addr(&sun, name);
-	int			s;
 
-	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		err(1, "socket");
-	if (connect(s, (struct sockaddr *)&sun, len) == -1 ||
-	    write(s, hello, sizeof(hello) - 1) == -1)
-		return (-1);
-	return (close(s));
+	return (try_connect(AF_UNIX, (struct sockaddr *)&sun, len));
 }
 
 static int
@@ -117,18 +125,12 @@ static int
 try_inet(const char *port)
 {
 	struct sockaddr_in	sin;
-	int			s;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(atoi(port));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(1, "socket");
-	if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    write(s, hello, sizeof(hello) - 1) == -1)
-		return (-1);
-	return (close(s));
+	return (try_connect(AF_INET, (struct sockaddr *)&sin, sizeof(sin)));
 }
 
 int
