@@ -24,12 +24,14 @@
 #include <err.h>
 #include <event.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hash.h"
+#include "log.h"
 #include "msg_store.h"
 #include "nar.h"
 #include "storetest.h"
@@ -62,6 +64,9 @@ st_setup(const char *name, st_dispatch_fn store, st_dispatch_fn client,
 	const char	*e;
 	char		 cmd[700];
 
+	log_init(1, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
 	snprintf(top, sizeof(top), "/tmp/rnixd-%s.XXXXXX", name);
 	if (mkdtemp(top) == NULL)
 		err(1, "mkdtemp");
@@ -101,6 +106,35 @@ st_wait(const int *done)
 		if (event_loop(EVLOOP_ONCE) == -1)
 			err(1, "event_loop");
 	alarm(0);
+}
+
+int
+st_recv_reply(struct imsg *imsg, char **text, char ***paths,
+    size_t *npaths, const char **errstr)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_STORE_ERROR:
+		return (msg_recv_text(imsg, MSG_ERROR_MAX, text, errstr));
+	case IMSG_STORE_OK:
+		return (msg_recv_empty(imsg, errstr));
+	case IMSG_STORE_PATHS:
+		return (msg_recv_paths(imsg, storedir, 0, paths, npaths,
+		    errstr));
+	default:
+		errx(1, "unexpected reply %s",
+		    imsg_type_name(imsg_get_type(imsg)));
+	}
+}
+
+void
+st_reply_done(struct imsg *imsg, int rc, const char *errstr,
+    uint32_t *type, int *done)
+{
+	if (rc == -1)
+		errx(1, "bad %s: %s", imsg_type_name(imsg_get_type(imsg)),
+		    errstr);
+	*type = imsg_get_type(imsg);
+	(*done)++;
 }
 
 void

@@ -43,7 +43,8 @@ typedef int	(*st_dispatch_fn)(struct imsgev *, struct imsg *);
 /* A connected pair of channels with storeproc's size limit. */
 void	st_pair(struct imsgbuf *, struct imsgbuf *);
 /*
- * top as /tmp/rnixd-<name>.XXXXXX, the store and its database in it,
+ * Logging to stderr, stdout line-buffered, SIGPIPE ignored; top as
+ * /tmp/rnixd-<name>.XXXXXX, the store and its database in it,
  * the builderproc channel driven by the two dispatchers, and
  * storeproc's environment with parent as its parent channel (or NULL).
  */
@@ -51,6 +52,15 @@ void	st_setup(const char *, st_dispatch_fn store, st_dispatch_fn client,
 	    struct imsgbuf *parent);
 /* The database closed, top removed. */
 void	st_cleanup(void);
+/*
+ * A reply both tests take alike: STORE_ERROR's text, STORE_OK, or
+ * STORE_PATHS; 0, or -1 and a reason.  Any other type exits.
+ */
+int	st_recv_reply(struct imsg *, char **text, char ***paths,
+	    size_t *npaths, const char **);
+/* Exit if the reply was refused (rc -1), else note its type, and done. */
+void	st_reply_done(struct imsg *, int rc, const char *, uint32_t *type,
+	    int *done);
 /* Run the event loop until *done, for at most a minute. */
 void	st_wait(const int *);
 /* Exit unless the reply's type is want; text says why, if any. */

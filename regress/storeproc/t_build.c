@@ -88,30 +88,17 @@ client_dispatch(struct imsgev *iev, struct imsg *imsg)
 
 	(void)iev;
 	switch (imsg_get_type(imsg)) {
-	case IMSG_STORE_ERROR:
-		rc = msg_recv_text(imsg, MSG_ERROR_MAX, &R.r_text, &e);
-		break;
-	case IMSG_STORE_OK:
-		rc = msg_recv_empty(imsg, &e);
-		break;
 	case IMSG_STORE_DRV:
 		rc = msg_recv_drv(imsg, &R.r_drv, &R.r_drvlen, &e);
-		break;
-	case IMSG_STORE_PATHS:
-		rc = msg_recv_paths(imsg, storedir, 0, &R.r_paths,
-		    &R.r_npaths, &e);
 		break;
 	case IMSG_STORE_BUILD_RESULT:
 		rc = msg_recv_build_result(imsg, storedir, &R.r_res, &e);
 		break;
 	default:
-		errx(1, "unexpected reply %s",
-		    imsg_type_name(imsg_get_type(imsg)));
+		rc = st_recv_reply(imsg, &R.r_text, &R.r_paths, &R.r_npaths,
+		    &e);
 	}
-	if (rc == -1)
-		errx(1, "bad %s: %s", imsg_type_name(imsg_get_type(imsg)), e);
-	R.r_type = imsg_get_type(imsg);
-	R.r_done++;
+	st_reply_done(imsg, rc, e, &R.r_type, &R.r_done);
 	return (0);
 }
 
@@ -245,11 +232,21 @@ test_query_drv(void)
 		errx(1, "query non-drv: got %s", R.r_text);
 }
 
+/* QUERY_CLOSURE of one path, answered in R. */
+static void
+query_closure(char *path)
+{
+	reply_reset();
+	msg_send_paths(&ib_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
+	    &path, 1);
+	wait_reply();
+}
+
 static void
 test_closure(void)
 {
 	char	a[STOREPATH_MAX], b[STOREPATH_MAX], c[STOREPATH_MAX];
-	char	*refs[2], *req[1];
+	char	*refs[2];
 
 	printf("QUERY_CLOSURE: a chain a -> b -> c, sorted\n");
 	add_input("c", "c", c, sizeof(c), NULL, 0);
@@ -258,11 +255,7 @@ test_closure(void)
 	refs[0] = b;
 	refs[1] = a;
 	add_input("a", b, a, sizeof(a), refs, 1);
-	req[0] = a;
-	reply_reset();
-	msg_send_paths(&ib_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
-	    req, 1);
-	wait_reply();
+	query_closure(a);
 	expect_type(IMSG_STORE_PATHS, "closure");
 	if (R.r_npaths != 3 || strcmp(R.r_paths[0], R.r_paths[1]) >= 0 ||
 	    strcmp(R.r_paths[1], R.r_paths[2]) >= 0)
@@ -271,11 +264,7 @@ test_closure(void)
 	printf("QUERY_CLOSURE: a path that is not valid\n");
 	snprintf(b, sizeof(b), "%s/00000000000000000000000000000000-x",
 	    storedir);
-	req[0] = b;
-	reply_reset();
-	msg_send_paths(&ib_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
-	    req, 1);
-	wait_reply();
+	query_closure(b);
 	expect_type(IMSG_STORE_ERROR, "closure of invalid");
 }
 
@@ -565,6 +554,25 @@ nix_sri(const char *how, const char *algo, const char *path, char *out,
 	    "hash %s --type %s --sri '%s'", how, algo, path);
 }
 
+/*
+ * Build drv, whose one output o claims hash h (flat or recursive): its
+ * path is the one of h, and the builder leaves a copy of src there.
+ */
+static void
+build_fixed(const char *drvpath, const char *name, int rec,
+    const struct hash *h, const char *src, struct out *o)
+{
+	char	dst[4096];
+
+	hash_format(h, HASH_ENC_BASE16, 0, o->hash, sizeof(o->hash));
+	storepath_make_fixed(storedir, name, rec ? CA_RECURSIVE : CA_FLAT, h,
+	    NULL, 0, 0, o->path, sizeof(o->path));
+	run("rm -rf %s/*", rootdir);
+	root_path(o->path, "", dst, sizeof(dst));
+	run("cp -a %s %s", src, dst);
+	do_build(drvpath, o, 1, NULL, 0);
+}
+
 static void
 test_build_fixed(void)
 {
@@ -609,18 +617,9 @@ test_build_fixed(void)
 			/* wrong first: the expected path is the wrong one */
 			bad = h;
 			bad.h_bytes[0] ^= 1;
-			hash_format(&bad, HASH_ENC_BASE16, 0, o[0].hash,
-			    sizeof(o[0].hash));
 			hash_format(&bad, HASH_ENC_SRI, 1, badsri,
 			    sizeof(badsri));
-			storepath_make_fixed(storedir, name,
-			    rec ? CA_RECURSIVE : CA_FLAT, &bad, NULL, 0, 0,
-			    o[0].path,
-			    sizeof(o[0].path));
-			run("rm -rf %s/*", rootdir);
-			root_path(o[0].path, "", want, sizeof(want));
-			run("cp -a %s %s", p, want);
-			do_build(d, o, 1, NULL, 0);
+			build_fixed(d, name, rec, &bad, p, o);
 			snprintf(want, sizeof(want), "hash mismatch in "
 			    "fixed-output derivation '\x1b[35;1m%s\x1b[0m':\n"
 			    "  specified: \x1b[35;1m%s\x1b[0m\n"
@@ -628,16 +627,7 @@ test_build_fixed(void)
 			expect_failed(want, o, 1, "fixed wrong");
 			if (!R.r_res.mbr_hash_mismatch)
 				errx(1, "fixed wrong: no mismatch flag");
-			hash_format(&h, HASH_ENC_BASE16, 0, o[0].hash,
-			    sizeof(o[0].hash));
-			storepath_make_fixed(storedir, name,
-			    rec ? CA_RECURSIVE : CA_FLAT, &h, NULL, 0, 0,
-			    o[0].path,
-			    sizeof(o[0].path));
-			run("rm -rf %s/*", rootdir);
-			root_path(o[0].path, "", want, sizeof(want));
-			run("cp -a %s %s", p, want);
-			do_build(d, o, 1, NULL, 0);
+			build_fixed(d, name, rec, &h, p, o);
 			expect_built(o, 1, NULL, 0, d, "fixed right");
 			ca_format_fixed(rec ? CA_RECURSIVE : CA_FLAT, &h, want,
 			    sizeof(want));
@@ -749,9 +739,6 @@ test_build_log(void)
 int
 main(void)
 {
-	log_init(1, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
 	setup();
 	add_input("input", "an input", input, sizeof(input), NULL, 0);
 	test_query_drv();

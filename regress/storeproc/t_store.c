@@ -123,19 +123,9 @@ reply_decode(struct imsg *imsg)
 		strlcat(R.r_log, "\n", sizeof(R.r_log));
 		free(text);
 		return;
-	case IMSG_STORE_ERROR:
-		rc = msg_recv_text(imsg, MSG_ERROR_MAX, &R.r_text, &e);
-		break;
-	case IMSG_STORE_OK:
-		rc = msg_recv_empty(imsg, &e);
-		break;
 	case IMSG_STORE_INFO:
 		wire_path_info_free(&R.r_info);
 		rc = msg_recv_info(imsg, storedir, &R.r_found, &R.r_info, &e);
-		break;
-	case IMSG_STORE_PATHS:
-		rc = msg_recv_paths(imsg, storedir, 0, &R.r_paths,
-		    &R.r_npaths, &e);
 		break;
 	case IMSG_STORE_OUTPUTS:
 		rc = msg_recv_outputs(imsg, storedir, &R.r_outs, &R.r_nouts,
@@ -156,13 +146,10 @@ reply_decode(struct imsg *imsg)
 		    &R.r_drvs, &R.r_ndrvs, &e);
 		break;
 	default:
-		errx(1, "unexpected reply %s",
-		    imsg_type_name(imsg_get_type(imsg)));
+		rc = st_recv_reply(imsg, &R.r_text, &R.r_paths, &R.r_npaths,
+		    &e);
 	}
-	if (rc == -1)
-		errx(1, "bad %s: %s", imsg_type_name(imsg_get_type(imsg)), e);
-	R.r_type = imsg_get_type(imsg);
-	R.r_done++;
+	st_reply_done(imsg, rc, e, &R.r_type, &R.r_done);
 }
 
 static int
@@ -1392,9 +1379,6 @@ test_verify(void)
 int
 main(void)
 {
-	log_init(1, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
 	setup();
 	test_add_text();
 	test_add_nar();
