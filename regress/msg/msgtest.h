@@ -38,7 +38,7 @@ extern size_t	mt_ncases;	/* cases run */
 extern int	mt_anyfd;	/* an fd to pass: /dev/null */
 
 void	mt_init(void);
-/* Entries of a directory, but those whose name starts with a dot. */
+/* Entries of a directory, less those whose name starts with a dot. */
 int	mt_dir_count(const char *);
 int	mt_fd_count(void);
 /* Exit unless exactly want descriptors are open. */
