@@ -60,50 +60,44 @@ abstract_addr(struct sockaddr_un *sun, const char *name)
 	return (offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
 }
 
+/* Connect a stream socket of the family to sa, send hello. */
 static int
-try_stream(const char *name)
+try_connect(int family, const struct sockaddr *sa, socklen_t len)
 {
-	struct sockaddr_un	sun;
-	socklen_t		len = abstract_addr(&sun, name);
-	int			s;
+	int	s;
 
-	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+	if ((s = socket(family, SOCK_STREAM, 0)) == -1)
 		err(1, "socket");
-	if (connect(s, (struct sockaddr *)&sun, len) == -1 ||
+	if (connect(s, sa, len) == -1 ||
 	    write(s, hello, sizeof(hello) - 1) == -1)
 		return (-1);
 	return (close(s));
 }
 
 static int
-try_dgram(const char *name)
+try_dgram(const struct sockaddr *sa, socklen_t len)
 {
-	struct sockaddr_un	sun;
-	socklen_t		len = abstract_addr(&sun, name);
-	int			s;
+	int	s;
 
 	if ((s = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1)
 		err(1, "socket");
-	if (sendto(s, hello, sizeof(hello) - 1, 0, (struct sockaddr *)&sun,
-	    len) == -1)
+	if (sendto(s, hello, sizeof(hello) - 1, 0, sa, len) == -1)
 		return (-1);
 	return (close(s));
 }
 
 static int
-try_self(const char *name)
+try_self(const struct sockaddr *sa, socklen_t len)
 {
-	struct sockaddr_un	sun;
-	socklen_t		len = abstract_addr(&sun, name);
-	char			buf[64];
-	int			l, c, a;
+	char	buf[64];
+	int	l, c, a;
 
 	if ((l = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
 	    (c = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		err(1, "socket");
-	if (bind(l, (struct sockaddr *)&sun, len) == -1 || listen(l, 1) == -1)
-		err(1, "bind %s", name);
-	if (connect(c, (struct sockaddr *)&sun, len) == -1 ||
+	if (bind(l, sa, len) == -1 || listen(l, 1) == -1)
+		err(1, "bind");
+	if (connect(c, sa, len) == -1 ||
 	    write(c, hello, sizeof(hello) - 1) == -1 ||
 	    (a = accept(l, NULL, NULL)) == -1 ||
 	    read(a, buf, sizeof(buf)) != sizeof(hello) - 1)
@@ -117,36 +111,35 @@ static int
 try_inet(const char *port)
 {
 	struct sockaddr_in	sin;
-	int			s;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(atoi(port));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(1, "socket");
-	if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    write(s, hello, sizeof(hello) - 1) == -1)
-		return (-1);
-	return (close(s));
+	return (try_connect(AF_INET, (struct sockaddr *)&sin, sizeof(sin)));
 }
 
 int
 main(int argc, char *argv[])
 {
-	char	*arg;
-	int	 i;
+	struct sockaddr_un	 sun;
+	struct sockaddr		*sa = (struct sockaddr *)&sun;
+	socklen_t		 len = 0;
+	char			*arg;
+	int			 i;
 
 	for (i = 1; i < argc; i++) {
 		if ((arg = strchr(argv[i], ':')) == NULL)
 			errx(2, "bad attempt %s", argv[i]);
 		*arg++ = '\0';
+		if (strcmp(argv[i], "inet") != 0)
+			len = abstract_addr(&sun, arg);
 		if (strcmp(argv[i], "stream") == 0)
-			report("stream", try_stream(arg));
+			report("stream", try_connect(AF_UNIX, sa, len));
 		else if (strcmp(argv[i], "dgram") == 0)
-			report("dgram", try_dgram(arg));
+			report("dgram", try_dgram(sa, len));
 		else if (strcmp(argv[i], "self") == 0)
-			report("self", try_self(arg));
+			report("self", try_self(sa, len));
 		else if (strcmp(argv[i], "inet") == 0)
 			report("inet", try_inet(arg));
 		else

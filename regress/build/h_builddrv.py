@@ -29,6 +29,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import h_opclient as op  # noqa: E402
+import wp  # noqa: E402
 
 
 def basic(d):
@@ -56,13 +57,7 @@ def main():
     if r != "last":
         print("error\t" + r)
         return
-    status = c.u64()
-    msg = c.string().decode()
-    for _ in range(4):
-        c.u64()
-    for _ in range(c.u64()):
-        c.string()
-        c.string()
+    status, msg, _ = wp.build_result(c)
     msg = re.sub(r"\x1b\[[0-9;]*m", "", msg).replace("\n", "\\n")
     print("%d\t%s" % (status, msg))
 

@@ -49,7 +49,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +69,9 @@
 #include "msg_store.h"
 #include "proc.h"
 #include "wire.h"
+#include "../msg/msgtest.h"
+
+/* link: regress/msg/msgtest.c */
 
 #define TIMEOUT_MS	20000
 /*
@@ -954,19 +956,10 @@ op_build(struct client *c)
 static int
 fd_count(void)
 {
-	struct dirent	*de;
-	char		 path[64];
-	DIR		*d;
-	int		 n = 0;
+	char	path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)bp_pid);
-	if ((d = opendir(path)) == NULL)
-		err(1, "%s", path);
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return (n);
+	return (mt_dir_count(path));
 }
 
 /*

@@ -38,6 +38,7 @@ import sys
 import time
 
 import h_opclient as op
+import wp
 from h_opclient import Conn, u64, string, strings, spath, B32
 
 INBUF_MAX = 16 * 1024 * 1024    # SESSION_INBUF_MAX in builderproc.h
@@ -54,21 +55,7 @@ def hashpart(i):
 
 def results(c, count, with_path=True):
     """(path, status, message) of each BuildResult read."""
-    out = []
-    n = c.u64() if with_path else 1
-    if n != count:
-        raise AssertionError("%d results, expected %d" % (n, count))
-    for _ in range(n):
-        path = c.string().decode() if with_path else None
-        st = c.u64()
-        msg = c.string().decode()
-        for _ in range(4):
-            c.u64()
-        for _ in range(c.u64()):
-            c.string()
-            c.string()
-        out.append((path, st, msg))
-    return out
+    return [r[:3] for r in wp.build_results(c, count, with_path)]
 
 
 def case_opaque(sock):
@@ -212,15 +199,7 @@ def case_uphup(sock):
 
 def main():
     sock, op.STORE = sys.argv[1], sys.argv[2]
-    failed = 0
-    for name in sys.argv[3:]:
-        try:
-            globals()["case_" + name](sock)
-            print("%s: ok" % name)
-        except Exception as e:      # report every case, then fail
-            print("%s: FAIL: %s" % (name, e))
-            failed += 1
-    sys.exit(1 if failed else 0)
+    wp.run_cases(sock, sys.argv[3:], lambda name: globals()["case_" + name])
 
 
 if __name__ == "__main__":

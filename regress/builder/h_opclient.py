@@ -73,22 +73,12 @@ class Conn(wp.Conn):
 
 # An error, then the daemon closes: the stream position is lost.
 def fatal_case(op, body, *words):
-    def run(sock):
-        c = Conn(sock)
-        c.send(u64(op) + body)
-        c.expect_error(*words)
-        c.expect_eof()
-    return run
+    return wp.error_case(Conn, op, body, *words, fatal=True)
 
 
 # An error, then the connection goes on.
 def error_case(op, body, *words):
-    def run(sock):
-        c = Conn(sock)
-        c.send(u64(op) + body)
-        c.expect_error(*words)
-        c.expect_usable()
-    return run
+    return wp.error_case(Conn, op, body, *words)
 
 
 # A request cut short: no answer; the daemon waits, then sees EOF.
@@ -104,45 +94,23 @@ def truncated_case(op, body):
     return run
 
 
+# Byte by byte: the decoder must reassemble the request.
 def reply_case(op, body, check):
-    def run(sock):
-        c = Conn(sock)
-        # Byte by byte: the decoder must reassemble the request.
-        req = u64(op) + body
-        for i in range(len(req)):
-            c.send(req[i:i + 1])
-        c.expect_last()
-        check(c)
-        c.expect_usable()
-    return run
+    return wp.reply_case(Conn, op, body, check, bytewise=True)
 
 
 def want_string(v):
-    def check(c):
-        got = c.string()
-        if got != v:
-            raise AssertionError("reply %r, expected %r" % (got, v))
-    return check
+    return wp.want(lambda c: c.string(), v)
 
 
 def want_results(count, status, word, with_path=True):
     """A BuildResult list (or one, for BuildDerivation), all failed."""
     def check(c):
-        n = c.u64() if with_path else 1
-        if n != count:
-            raise AssertionError("%d results, expected %d" % (n, count))
-        for _ in range(n):
-            if with_path:
-                c.string()
-            st = c.u64()
-            msg = c.string().decode()
-            for _ in range(4):
-                c.u64()
-            nout = c.u64()
-            if st != status or word not in msg or nout != 0:
+        for _, st, msg, outs in wp.build_results(c, count, with_path):
+            if st != status or word not in msg or outs:
                 raise AssertionError("result %d %r (%d outputs), expected "
-                                     "%d with %r" % (st, msg, nout, status,
-                                                     word))
+                                     "%d with %r" % (st, msg, len(outs),
+                                                     status, word))
     return check
 
 
@@ -497,15 +465,7 @@ def main():
         names = sorted(n for n in table if not n.startswith("untrusted"))
     if names == ["untrusted"]:
         names = sorted(n for n in table if n.startswith("untrusted"))
-    failed = 0
-    for name in names:
-        try:
-            table[name](sock)
-            print("%s: ok" % name)
-        except Exception as e:      # report every case, then fail
-            print("%s: FAIL: %s" % (name, e))
-            failed += 1
-    sys.exit(1 if failed else 0)
+    wp.run_cases(sock, names, table.__getitem__)
 
 
 if __name__ == "__main__":

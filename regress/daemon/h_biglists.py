@@ -57,19 +57,6 @@ def fake_path(i):
     return "%s/%s-missing%d" % (STORE, h, i)
 
 
-def build_results(c, n):
-    out = []
-    for _ in range(n):
-        path = c.string().decode()
-        status = c.u64()
-        msg = c.string()
-        c.u64(), c.u64(), c.u64(), c.u64()
-        for _ in range(c.u64()):
-            c.string(), c.string()
-        out.append((path, status, msg))
-    return out
-
-
 def main():
     items = make_items("big", COUNT)
     paths = sorted(i["path"] for i, _ in items)
@@ -101,9 +88,9 @@ def main():
     check("BuildPaths", c.u64() == 1)
 
     c.call(46, strings(paths) + u64(0))
-    res = build_results(c, c.u64())
+    res = wp.build_results(c)
     check("BuildPathsWithResults", len(res) == COUNT and
-          all(s == 2 for _, s, _ in res), "%d results" % len(res))
+          all(s == 2 for _, s, _, _ in res), "%d results" % len(res))
 
     # One path holds at most WIRE_SIGS_MAX (1024) signatures: more is
     # a protocol error that ends the session, not the daemon.

@@ -60,25 +60,14 @@ def nixbase32(data):
     return "".join(out)
 
 
+# What a Nix double-quoted string escapes, and how.
+NIXSTR_ESC = {'"': '\\"', "\\": "\\\\", "$": "\\$", "\n": "\\n",
+              "\t": "\\t", "\r": "\\r"}
+
+
 def nixstr(s):
     """A Nix double-quoted string literal for s."""
-    out = []
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "$":
-            out.append("\\$")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + "".join(NIXSTR_ESC.get(ch, ch) for ch in s) + '"'
 
 
 class Gen:

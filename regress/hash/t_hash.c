@@ -35,10 +35,22 @@ static const enum hash_algo algos[NALGOS] = {
 
 static const char hello[] = "hello\n";
 
+/* A known hash of some bytes, written one way. */
+struct vec {
+	enum hash_algo	 v_algo;
+	enum hash_enc	 v_enc;
+	int		 v_prefix;
+	const char	*v_want;
+};
+
+#define NVECS(v)	(sizeof(v) / sizeof(*(v)))
+
 static void	 check_str(const char *, const char *, const char *);
 static const char *fmt(const struct hash *, enum hash_enc, int);
 static void	 check_hash(const char *, enum hash_algo, const void *, size_t,
 		    enum hash_enc, int, const char *);
+static void	 check_vecs(const char *, const void *, size_t,
+		    const struct vec *, size_t);
 static size_t	 nar_str(unsigned char *, size_t, const char *, size_t);
 static size_t	 nar_build(unsigned char *, const char *const *, size_t);
 static void	 ref_base32(const unsigned char *, size_t, char *);
@@ -88,26 +100,42 @@ check_hash(const char *what, enum hash_algo algo, const void *buf,
 	check_str(what, fmt(&h, enc, prefix), want);
 }
 
+/* Each of the known hashes of buf. */
+static void
+check_vecs(const char *what, const void *buf, size_t len,
+    const struct vec *vecs, size_t nvecs)
+{
+	size_t	i;
+
+	for (i = 0; i < nvecs; i++)
+		check_hash(what, vecs[i].v_algo, buf, len, vecs[i].v_enc,
+		    vecs[i].v_prefix, vecs[i].v_want);
+}
+
 static void
 test_vectors(void)
 {
-	check_hash("hello", HASH_SHA256, hello, 6, HASH_ENC_BASE16, 0,
-	    "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
-	check_hash("hello", HASH_SHA256, hello, 6, HASH_ENC_BASE32, 0,
-	    "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq");
-	check_hash("hello", HASH_SHA256, hello, 6, HASH_ENC_SRI, 0,
-	    "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM=");
-	check_hash("hello", HASH_SHA1, hello, 6, HASH_ENC_BASE32, 0,
-	    "iwjz551fyw0cxcjgf4l6c879zabd6wpm");
-	check_hash("hello", HASH_MD5, hello, 6, HASH_ENC_BASE16, 0,
-	    "b1946ac92492d2347c6235b4d2611184");
-	check_hash("hello", HASH_SHA512, hello, 6, HASH_ENC_BASE32, 0,
-	    "0lrc0dwnvipqviibf7qfm1y492qvjwb1zhkcyi05cndmva1mr5gjcgrnz1x36djmk0"
-	    "sfg8djd2n0qv68vib2jg590mwznar9jcjphp7");
-	check_hash("hello", HASH_SHA256, hello, 6, HASH_ENC_BASE32, 1,
-	    "sha256:00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq");
-	check_hash("hello", HASH_SHA1, hello, 6, HASH_ENC_BASE16, 1,
-	    "sha1:f572d396fae9206628714fb2ce00f72e94f2258f");
+	static const struct vec	hello_vecs[] = {
+	    { HASH_SHA256, HASH_ENC_BASE16, 0, "5891b5b522d5df086d0ff0b110fbd"
+	      "9d21bb4fc7163af34d08286a2e846f6be03" },
+	    { HASH_SHA256, HASH_ENC_BASE32, 0,
+	      "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq" },
+	    { HASH_SHA256, HASH_ENC_SRI, 0,
+	      "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM=" },
+	    { HASH_SHA1, HASH_ENC_BASE32, 0,
+	      "iwjz551fyw0cxcjgf4l6c879zabd6wpm" },
+	    { HASH_MD5, HASH_ENC_BASE16, 0,
+	      "b1946ac92492d2347c6235b4d2611184" },
+	    { HASH_SHA512, HASH_ENC_BASE32, 0, "0lrc0dwnvipqviibf7qfm1y492qvj"
+	      "wb1zhkcyi05cndmva1mr5gjcgrnz1x36djmk0sfg8djd2n0qv68vib2jg590mwz"
+	      "nar9jcjphp7" },
+	    { HASH_SHA256, HASH_ENC_BASE32, 1,
+	      "sha256:00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq" },
+	    { HASH_SHA1, HASH_ENC_BASE16, 1,
+	      "sha1:f572d396fae9206628714fb2ce00f72e94f2258f" },
+	};
+
+	check_vecs("hello", hello, 6, hello_vecs, NVECS(hello_vecs));
 }
 
 /* One NAR string: 64-bit little-endian length, bytes, zero padding. */
@@ -158,53 +186,69 @@ test_nar_vectors(void)
 	    "executable", "", "contents", "#!/bin/sh\necho hi\n", ")", ")",
 	    ")", ")", ")" };
 	static const char build_sh[] = "echo \"dep says hi\" > $out\n";
-	const char *const build_nar[] = { "nix-archive-1", "(", "type",
-	    "regular", "contents", build_sh, ")" };
+	static const char *const build_nar[] = { "nix-archive-1", "(",
+	    "type", "regular", "contents", build_sh, ")" };
+	static const struct vec	hello_vecs[] = {
+	    { HASH_SHA256, HASH_ENC_BASE16, 0, "1c37d01af40be2e80691de3cc3df4"
+	      "4377a699afbb17c68f080964b2fd071fc13" },
+	    { HASH_SHA256, HASH_ENC_BASE32, 0,
+	      "04zwf782yjwnh3q6hz5izfd6jyip8kgw6g6yj43fiqhbyhdd0dqw" },
+	    { HASH_SHA256, HASH_ENC_SRI, 0,
+	      "sha256-HDfQGvQL4ugGkd48w99EN3ppmvuxfGjwgJZLL9Bx/BM=" },
+	    { HASH_SHA1, HASH_ENC_BASE32, 0,
+	      "wz60bbf44cw7nswp1wv8vcsyfg155sqd" },
+	}, tiny_vecs[] = {
+	    { HASH_SHA256, HASH_ENC_BASE16, 0, "f5b99433b2b0e8e27a86f05e959a6"
+	      "66f856a51a97f8f5c59d88d2e4d3c4006af" },
+	    { HASH_SHA256, HASH_ENC_BASE32, 0,
+	      "1bq680y4sbldv1cmr3vzm58nm1bgcsd9apphhrxf5s5hn8rr9fgm" },
+	    { HASH_SHA256, HASH_ENC_SRI, 0,
+	      "sha256-9bmUM7Kw6OJ6hvBelZpmb4VqUal/j1xZ2I0uTTxABq8=" },
+	}, tree_vecs[] = {
+	    { HASH_SHA256, HASH_ENC_BASE16, 0, "ab9e600c5a3d4f86783075f9ca164"
+	      "67e51d69a2780c8b8db76a21de48960d4fc" },
+	    { HASH_SHA256, HASH_ENC_BASE32, 0,
+	      "1z6lc24y87d2fvdvij404yddclby8qbcmybm61w8ckrxb86617mb" },
+	}, build_nar_vecs[] = {
+	    { HASH_SHA256, HASH_ENC_BASE16, 1, "sha256:57487f06c21ed683f164c"
+	      "ee6f9f0c0d3dd502f9c22a8028056f8d5c9a5418942" },
+	}, build_sh_vecs[] = {
+	    { HASH_SHA256, HASH_ENC_BASE16, 0, "4d9888b27fa2a5eae9237f3a6af18"
+	      "9d1cacc9a3561d8beb165e78536836351ca" },
+	    { HASH_SHA256, HASH_ENC_BASE32, 0,
+	      "1jjicf1kd1g7cnqvxn316ndcrjnii7qnlfkz4glym9d2gyr8i62d" },
+	};
+	/* Each NAR: its strings, its length, its known hashes. */
+	static const struct {
+		const char		*n_what;
+		const char *const	*n_strs;
+		size_t			 n_nstrs;
+		size_t			 n_len;
+		const struct vec	*n_vecs;
+		size_t			 n_nvecs;
+	} nars[] = {
+	    { "hello NAR", hello_nar, NVECS(hello_nar), 120, hello_vecs,
+	      NVECS(hello_vecs) },
+	    { "tiny NAR", tiny_nar, NVECS(tiny_nar), 704, tiny_vecs,
+	      NVECS(tiny_vecs) },
+	    { "tree NAR", tree_nar, NVECS(tree_nar), 888, tree_vecs,
+	      NVECS(tree_vecs) },
+	    { "build.sh NAR", build_nar, NVECS(build_nar), 144, build_nar_vecs,
+	      NVECS(build_nar_vecs) },
+	};
 	unsigned char	nar[1024];
-	size_t		len;
+	size_t		i, len;
 
-	len = nar_build(nar, hello_nar, 7);
-	if (len != 120)
-		errx(1, "hello NAR: got %zu bytes, expected 120", len);
-	check_hash("hello NAR", HASH_SHA256, nar, len, HASH_ENC_BASE16, 0,
-	    "1c37d01af40be2e80691de3cc3df44377a699afbb17c68f080964b2fd071fc13");
-	check_hash("hello NAR", HASH_SHA256, nar, len, HASH_ENC_BASE32, 0,
-	    "04zwf782yjwnh3q6hz5izfd6jyip8kgw6g6yj43fiqhbyhdd0dqw");
-	check_hash("hello NAR", HASH_SHA256, nar, len, HASH_ENC_SRI, 0,
-	    "sha256-HDfQGvQL4ugGkd48w99EN3ppmvuxfGjwgJZLL9Bx/BM=");
-	check_hash("hello NAR", HASH_SHA1, nar, len, HASH_ENC_BASE32, 0,
-	    "wz60bbf44cw7nswp1wv8vcsyfg155sqd");
-
-	len = nar_build(nar, tiny_nar, sizeof(tiny_nar) / sizeof(*tiny_nar));
-	if (len != 704)
-		errx(1, "tiny NAR: got %zu bytes, expected 704", len);
-	check_hash("tiny NAR", HASH_SHA256, nar, len, HASH_ENC_BASE16, 0,
-	    "f5b99433b2b0e8e27a86f05e959a666f856a51a97f8f5c59d88d2e4d3c4006af");
-	check_hash("tiny NAR", HASH_SHA256, nar, len, HASH_ENC_BASE32, 0,
-	    "1bq680y4sbldv1cmr3vzm58nm1bgcsd9apphhrxf5s5hn8rr9fgm");
-	check_hash("tiny NAR", HASH_SHA256, nar, len, HASH_ENC_SRI, 0,
-	    "sha256-9bmUM7Kw6OJ6hvBelZpmb4VqUal/j1xZ2I0uTTxABq8=");
-
-	len = nar_build(nar, tree_nar, sizeof(tree_nar) / sizeof(*tree_nar));
-	if (len != 888)
-		errx(1, "tree NAR: got %zu bytes, expected 888", len);
-	check_hash("tree NAR", HASH_SHA256, nar, len, HASH_ENC_BASE16, 0,
-	    "ab9e600c5a3d4f86783075f9ca16467e51d69a2780c8b8db76a21de48960d4fc");
-	check_hash("tree NAR", HASH_SHA256, nar, len, HASH_ENC_BASE32, 0,
-	    "1z6lc24y87d2fvdvij404yddclby8qbcmybm61w8ckrxb86617mb");
-
-	len = nar_build(nar, build_nar, 7);
-	if (len != 144)
-		errx(1, "build.sh NAR: got %zu bytes, expected 144", len);
-	check_hash("build.sh NAR", HASH_SHA256, nar, len, HASH_ENC_BASE16, 1,
-	    "sha256:57487f06c21ed683f164cee6f9f0c0d3dd502f9c22a8028056f8d5c9a5"
-	    "418942");
-	check_hash("build.sh", HASH_SHA256, build_sh, strlen(build_sh),
-	    HASH_ENC_BASE16, 0,
-	    "4d9888b27fa2a5eae9237f3a6af189d1cacc9a3561d8beb165e78536836351ca");
-	check_hash("build.sh", HASH_SHA256, build_sh, strlen(build_sh),
-	    HASH_ENC_BASE32, 0,
-	    "1jjicf1kd1g7cnqvxn316ndcrjnii7qnlfkz4glym9d2gyr8i62d");
+	for (i = 0; i < NVECS(nars); i++) {
+		len = nar_build(nar, nars[i].n_strs, nars[i].n_nstrs);
+		if (len != nars[i].n_len)
+			errx(1, "%s: got %zu bytes, expected %zu",
+			    nars[i].n_what, len, nars[i].n_len);
+		check_vecs(nars[i].n_what, nar, len, nars[i].n_vecs,
+		    nars[i].n_nvecs);
+	}
+	check_vecs("build.sh", build_sh, strlen(build_sh), build_sh_vecs,
+	    NVECS(build_sh_vecs));
 }
 
 static void

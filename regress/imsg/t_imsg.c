@@ -43,21 +43,12 @@
 
 /* link: regress/msg/msgtest.c */
 
-#define PUMP_LIMIT	10000000	/* loop bound: a hang is a failure */
 #define NMANY		10000
-
-struct pump_stats {
-	size_t	ps_partial;	/* writes that left bytes queued */
-	size_t	ps_reads;
-	size_t	ps_short;	/* reads that ended inside a message */
-};
 
 static void	mkpair(int [2], int);
 static void	fill(unsigned char *, size_t, unsigned int);
 static void	check_payload(const char *, struct imsg *, size_t,
 		    unsigned int);
-static void	recv_one(struct imsgbuf *, struct imsgbuf *, struct imsg *,
-		    struct pump_stats *);
 static void	raw_send(int, const void *, size_t, const int *, int);
 static void	raw_hdr(int, uint32_t, uint32_t, uint32_t, const int *, int);
 static ino_t	fd_ino(int);
@@ -131,39 +122,6 @@ check_payload(const char *what, struct imsg *imsg, size_t len,
 	if (got == NULL || memcmp(got, want, len) != 0)
 		errx(1, "%s: payload differs", what);
 	free(want);
-}
-
-/*
- * Alternate writes on w with reads on r until r has a message.  On
- * tiny socket buffers each turn moves a few KiB at most.
- */
-static void
-recv_one(struct imsgbuf *w, struct imsgbuf *r, struct imsg *imsg,
-    struct pump_stats *ps)
-{
-	ssize_t	n;
-	long	i;
-	int	rv;
-
-	for (i = 0; i < PUMP_LIMIT; i++) {
-		if ((rv = imsgbuf_get(r, imsg)) == 1)
-			return;
-		if (rv == -1)
-			err(1, "imsgbuf_get");
-		if (ps != NULL && r->ib_rend > r->ib_rpos)
-			ps->ps_short++;
-		if (imsgbuf_write(w) == -1)
-			err(1, "imsgbuf_write");
-		if (ps != NULL && imsgbuf_queuelen(w) > 0)
-			ps->ps_partial++;
-		if ((n = imsgbuf_read(r)) == -1 && errno != EAGAIN)
-			err(1, "imsgbuf_read");
-		if (n == 0)
-			errx(1, "imsgbuf_read: got EOF, expected data");
-		if (ps != NULL && n > 0)
-			ps->ps_reads++;
-	}
-	errx(1, "recv_one: no message after %ld turns", i);
 }
 
 /* sendmsg() bytes with nfds descriptors, as a hostile peer would. */
@@ -257,7 +215,7 @@ test_roundtrip(size_t maxsize, int tiny)
 	unsigned char		*buf;
 	struct imsgbuf		 a, b;
 	struct imsg		 imsg;
-	struct pump_stats	 ps;
+	struct mt_pump_stats	 ps;
 	char			 word[4];
 	int			 sv[2], i, base;
 	pid_t			 pid;
@@ -286,7 +244,7 @@ test_roundtrip(size_t maxsize, int tiny)
 	if (imsg_compose(&b, 99, 1, 0, -1, "back", 4) != 1)
 		err(1, "imsg_compose back");
 	for (i = 0; i < 4; i++) {
-		recv_one(&a, &b, &imsg, &ps);
+		mt_pump(&a, &b, &imsg, &ps);
 		if (imsg_get_type(&imsg) != (uint32_t)(100 + i) ||
 		    imsg_get_peerid(&imsg) != (uint32_t)(7 * i))
 			errx(1, "size %zu: got type %u peerid %u", sizes[i],
@@ -301,7 +259,7 @@ test_roundtrip(size_t maxsize, int tiny)
 		check_payload("round trip", &imsg, sizes[i], i);
 		imsg_free(&imsg);
 	}
-	recv_one(&b, &a, &imsg, NULL);
+	mt_pump(&b, &a, &imsg, NULL);
 	if (imsg_get_data(&imsg, word, sizeof(word)) == -1 ||
 	    memcmp(word, "back", 4) != 0)
 		errx(1, "reverse: got no \"back\"");
@@ -436,7 +394,7 @@ test_fd_pipe(void)
 	ino = fd_ino(p[0]);
 	if (imsg_compose(&a, 5, 0, 0, p[0], "pipe", 4) != 1)
 		err(1, "imsg_compose");
-	recv_one(&a, &b, &imsg, NULL);
+	mt_pump(&a, &b, &imsg, NULL);
 	/* Sent, so closed on our side: only the received copy is open. */
 	mt_fd_expect("pipe sent", base + 4);
 	if ((fd = imsg_get_fd(&imsg)) == -1)
@@ -491,7 +449,7 @@ test_fd_series(int tiny)
 	for (i = 0; i < 20; i++) {
 		/* Type 1 messages between carry no fd. */
 		for (;;) {
-			recv_one(&a, &b, &imsg, NULL);
+			mt_pump(&a, &b, &imsg, NULL);
 			if (imsg_get_type(&imsg) != 1)
 				break;
 			if (imsg_get_fd(&imsg) != -1)
@@ -1083,7 +1041,7 @@ test_many(void)
 		errx(1, "many: got %u queued, expected %d",
 		    imsgbuf_queuelen(&a), NMANY);
 	for (i = 0; i < NMANY; i++) {
-		recv_one(&a, &b, &imsg, NULL);
+		mt_pump(&a, &b, &imsg, NULL);
 		if (imsg_get_peerid(&imsg) != i)
 			errx(1, "many: got message %u, expected %u",
 			    imsg_get_peerid(&imsg), i);

@@ -22,6 +22,7 @@ import os
 import socket
 import stat
 import struct
+import sys
 
 MAGIC1, MAGIC2, VERSION = 0x6E697863, 0x6478696F, 0x122
 # These clients speak 1.34; rnixd announces its own 1.38 and name.  Some
@@ -386,13 +387,100 @@ class Conn:
             raise AssertionError("expected end of file, got %r" % data[:64])
 
 
-# A check of a Conn's reply: the one number v.
-def want_u64(v):
+# A check of a Conn's reply: what read(c) reads must be v.
+def want(read, v):
     def check(c):
-        got = c.u64()
+        got = read(c)
         if got != v:
-            raise AssertionError("reply %d, expected %d" % (got, v))
+            raise AssertionError("reply %r, expected %r" % (got, v))
     return check
+
+
+def want_u64(v):
+    return want(lambda c: c.u64(), v)
+
+
+def build_result(c, cpu=False):
+    """A BuildResult from c (a Conn or a Client): status, message and
+    the list of (output id, realisation) pairs.  timesBuilt,
+    isNonDeterministic, startTime and stopTime are read and dropped;
+    from 1.37 on (cpu), cpuUser and cpuSystem follow, which must be
+    absent."""
+    status = c.u64()
+    msg = c.string().decode()
+    for _ in range(4):
+        c.u64()
+    if cpu:
+        c.expect_u64(0, "cpuUser")
+        c.expect_u64(0, "cpuSystem")
+    outs = [(c.string(), c.string()) for _ in range(c.u64())]
+    return status, msg, outs
+
+
+def build_results(c, count=None, with_path=True, cpu=False):
+    """The BuildResults of BuildPathsWithResults, each (path, status,
+    message, outputs), their number checked against count if given;
+    or, without path, the one that BuildDerivation answers, its path
+    None."""
+    n = c.u64() if with_path else 1
+    if count is not None and n != count:
+        raise AssertionError("%d results, expected %d" % (n, count))
+    out = []
+    for _ in range(n):
+        path = c.string().decode() if with_path else None
+        out.append((path,) + build_result(c, cpu))
+    return out
+
+
+# Case builders for the tests of refused and broken requests.  Each
+# returns run(sock), which opens connect(sock), a Conn that has
+# expect_usable(), and sends op with body.
+
+def error_case(connect, op, body, *words, fatal=False):
+    """An error that says every word; then the connection goes on or,
+    if fatal, the daemon closes it (the stream position is lost)."""
+    def run(sock):
+        c = connect(sock)
+        c.send(u64(op) + body)
+        c.expect_error(*words)
+        if fatal:
+            c.expect_eof()
+        else:
+            c.expect_usable()
+    return run
+
+
+def reply_case(connect, op, body, check, bytewise=False):
+    """An answer that check(c) reads; the connection goes on.  A
+    bytewise request is sent a byte at a time, for the decoder to
+    reassemble."""
+    def run(sock):
+        c = connect(sock)
+        req = u64(op) + body
+        step = 1 if bytewise else len(req)
+        for i in range(0, len(req), step):
+            c.send(req[i:i + step])
+        c.expect_last()
+        check(c)
+        c.expect_usable()
+    return run
+
+
+def run_cases(sock, names, lookup, with_type=False):
+    """Runs each named case, lookup(name)(sock), says ok or FAIL for
+    each (naming the exception's type if with_type), and exits 1 if
+    any failed."""
+    failed = 0
+    for name in names:
+        try:
+            lookup(name)(sock)
+            print("%s: ok" % name)
+        except Exception as e:      # report every case, then fail
+            why = "%s: %s" % (type(e).__name__, e) if with_type else e
+            print("%s: FAIL: %s" % (name, why))
+            failed += 1
+    sys.stdout.flush()
+    sys.exit(1 if failed else 0)
 
 
 class Client:

@@ -32,6 +32,9 @@
 #include "msgtest.h"
 #include "wirebuf.h"
 
+/* mt_pump()'s loop bound: a hang is a failure. */
+#define MT_PUMP_LIMIT	10000000
+
 size_t	mt_ncases;
 int	mt_anyfd = -1;
 
@@ -42,21 +45,27 @@ mt_init(void)
 		err(1, "/dev/null");
 }
 
-/* Open descriptors, not counting the one opendir() uses. */
 int
-mt_fd_count(void)
+mt_dir_count(const char *path)
 {
 	DIR		*dir;
 	struct dirent	*de;
 	int		 n = 0;
 
-	if ((dir = opendir("/proc/self/fd")) == NULL)
-		err(1, "opendir /proc/self/fd");
+	if ((dir = opendir(path)) == NULL)
+		err(1, "opendir %s", path);
 	while ((de = readdir(dir)) != NULL)
 		if (de->d_name[0] != '.')
 			n++;
 	closedir(dir);
-	return (n - 1);
+	return (n);
+}
+
+/* Open descriptors, not counting the one opendir() uses. */
+int
+mt_fd_count(void)
+{
+	return (mt_dir_count("/proc/self/fd") - 1);
 }
 
 void
@@ -195,4 +204,33 @@ mt_fd_unfill(struct mt_full *f)
 		close(f->f_dups[--f->f_ndup]);
 	if (setrlimit(RLIMIT_NOFILE, &f->f_old) == -1)
 		err(1, "setrlimit");
+}
+
+void
+mt_pump(struct imsgbuf *w, struct imsgbuf *r, struct imsg *imsg,
+    struct mt_pump_stats *ps)
+{
+	ssize_t	n;
+	long	i;
+	int	rv;
+
+	for (i = 0; i < MT_PUMP_LIMIT; i++) {
+		if ((rv = imsgbuf_get(r, imsg)) == 1)
+			return;
+		if (rv == -1)
+			err(1, "imsgbuf_get");
+		if (ps != NULL && r->ib_rend > r->ib_rpos)
+			ps->ps_short++;
+		if (imsgbuf_write(w) == -1)
+			err(1, "imsgbuf_write");
+		if (ps != NULL && imsgbuf_queuelen(w) > 0)
+			ps->ps_partial++;
+		if ((n = imsgbuf_read(r)) == -1 && errno != EAGAIN)
+			err(1, "imsgbuf_read");
+		if (n == 0)
+			errx(1, "imsgbuf_read: got EOF, expected data");
+		if (ps != NULL && n > 0)
+			ps->ps_reads++;
+	}
+	errx(1, "mt_pump: no message after %ld turns", i);
 }

@@ -38,6 +38,8 @@ extern size_t	mt_ncases;	/* cases run */
 extern int	mt_anyfd;	/* an fd to pass: /dev/null */
 
 void	mt_init(void);
+/* Entries of a directory, less those whose name starts with a dot. */
+int	mt_dir_count(const char *);
 int	mt_fd_count(void);
 /* Exit unless exactly want descriptors are open. */
 void	mt_fd_expect(const char *, int);
@@ -61,6 +63,19 @@ void	mt_fd_fill(struct mt_full *, int fd);
 void	mt_fd_free_one(struct mt_full *);
 /* Every dup closed, the old limit back. */
 void	mt_fd_unfill(struct mt_full *);
+
+/* What mt_pump() saw, for a test of partial reads and writes. */
+struct mt_pump_stats {
+	size_t	ps_partial;	/* writes that left bytes queued */
+	size_t	ps_reads;
+	size_t	ps_short;	/* reads that ended inside a message */
+};
+/*
+ * Alternate writes on w with reads on r until r has a message: large
+ * ones exceed the socket buffers.  Counts into stats unless NULL.
+ */
+void	mt_pump(struct imsgbuf *w, struct imsgbuf *r, struct imsg *,
+	    struct mt_pump_stats *);
 
 /* The READLINKS pair's receivers, for both message sets' tests. */
 int	mt_r_readlinks(struct imsg *, const char **);

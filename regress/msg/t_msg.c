@@ -54,7 +54,6 @@
 
 #define STOREDIR	"/nix/store"
 #define SID		0x5e5510
-#define PUMP_LIMIT	10000000
 #define TRUNCATED	"truncated payload"
 #define TRAILING	"trailing bytes in payload"
 #define TOO_MANY	"too many items"
@@ -85,7 +84,6 @@ static size_t		 ncases;
 
 static void	channel(struct imsgbuf *, struct imsgbuf *, size_t);
 static int	dispatch_none(struct imsgev *, struct imsg *);
-static void	pump(struct imsgbuf *, struct imsgbuf *, struct imsg *);
 static void	recv_msg(uint32_t, struct imsg *, struct capture *);
 static void	send_raw(uint32_t, int, const void *, size_t, struct imsg *);
 static void	expect_fail(const struct kind *, const char *, const void *,
@@ -429,29 +427,6 @@ dispatch_none(struct imsgev *e, struct imsg *imsg)
 	    imsg_type_name(imsg_get_type(imsg)));
 }
 
-/* Alternate writes and reads: large messages exceed socket buffers. */
-static void
-pump(struct imsgbuf *w, struct imsgbuf *r, struct imsg *imsg)
-{
-	ssize_t	n;
-	long	i;
-	int	rv;
-
-	for (i = 0; i < PUMP_LIMIT; i++) {
-		if ((rv = imsgbuf_get(r, imsg)) == 1)
-			return;
-		if (rv == -1)
-			err(1, "imsgbuf_get");
-		if (imsgbuf_write(w) == -1)
-			err(1, "imsgbuf_write");
-		if ((n = imsgbuf_read(r)) == -1 && errno != EAGAIN)
-			err(1, "imsgbuf_read");
-		if (n == 0)
-			errx(1, "imsgbuf_read: got EOF, expected data");
-	}
-	errx(1, "pump: no message after %ld turns", i);
-}
-
 /* The next message from iev, which must be of type with our sid. */
 static void
 recv_msg(uint32_t type, struct imsg *imsg, struct capture *cap)
@@ -459,7 +434,7 @@ recv_msg(uint32_t type, struct imsg *imsg, struct capture *cap)
 	const void	*buf;
 	size_t		 len;
 
-	pump(&ib_send, &ib_recv, imsg);
+	mt_pump(&ib_send, &ib_recv, imsg, NULL);
 	if (imsg_get_type(imsg) != type)
 		errx(1, "got message %s, expected %s",
 		    imsg_type_name(imsg_get_type(imsg)), imsg_type_name(type));
@@ -489,7 +464,7 @@ send_raw(uint32_t type, int withfd, const void *buf, size_t len,
 		err(1, "imsg_compose");
 	if (p[1] != -1)
 		close(p[1]);
-	pump(&ib_send, &ib_recv, imsg);
+	mt_pump(&ib_send, &ib_recv, imsg, NULL);
 }
 
 static void
@@ -2046,7 +2021,7 @@ readlinks_reply_round_trip(const struct msg_readlink *rl, size_t n,
 
 	/* The parent's way: compose on the imsgbuf itself. */
 	msg_send_readlinks_reply(&ib_send, rl, n);
-	pump(&ib_send, &ib_recv, &imsg);
+	mt_pump(&ib_send, &ib_recv, &imsg, NULL);
 	if (imsg_get_type(&imsg) != IMSG_CTL_READLINKS_REPLY ||
 	    imsg_get_peerid(&imsg) != 0)
 		errx(1, "READLINKS_REPLY: got %s peerid %u",
@@ -2102,7 +2077,7 @@ test_readlinks_reply(void)
 	for (i = 0; i < n; i++)
 		rl[i] = (struct msg_readlink){ big, big };
 	msg_send_readlinks_reply(&ib_send, rl, n);
-	pump(&ib_send, &ib_recv, &imsg);
+	mt_pump(&ib_send, &ib_recv, &imsg, NULL);
 	if (imsg_get_type(&imsg) != IMSG_STORE_ERROR ||
 	    msg_recv_text(&imsg, MSG_ERROR_MAX, &text, &errstr) == -1)
 		errx(1, "READLINKS_REPLY too large: got %s, expected "
@@ -2173,7 +2148,7 @@ test_small_channel(void)
 	imsgev_init(&small, &a, PROC_STORE, dispatch_none);
 	text = mkstr(MSG_ERROR_MAX, 'e');
 	(void)msg_send_text(&a, IMSG_STORE_ERROR, SID, text);
-	pump(&a, &b, &imsg);
+	mt_pump(&a, &b, &imsg, NULL);
 	if (msg_recv_text(&imsg, MSG_ERROR_MAX, &got, &errstr) == -1)
 		errx(1, "small ERROR: %s", errstr);
 	if (strlen(got) != IMSG_MAXSIZE_DEFAULT - IMSG_HEADER_SIZE - 8)
@@ -2183,7 +2158,7 @@ test_small_channel(void)
 	imsg_free(&imsg);
 	paths = mkpaths(2000, 20);
 	(void)msg_send_paths(&a, IMSG_STORE_PATHS, SID, paths, 2000);
-	pump(&a, &b, &imsg);
+	mt_pump(&a, &b, &imsg, NULL);
 	if (imsg_get_type(&imsg) != IMSG_STORE_ERROR)
 		errx(1, "small PATHS: got %s, expected STORE_ERROR",
 		    imsg_type_name(imsg_get_type(&imsg)));

@@ -44,12 +44,9 @@
 #include <openssl/evp.h>
 
 #include "nar.h"
+#include "../lib/tbuf.h"
 
-struct buf {
-	unsigned char	*b_data;
-	size_t		 b_len;
-	size_t		 b_cap;
-};
+/* link: regress/lib/tbuf.c */
 
 static char	 topdir[1024];
 static int	 topfd;
@@ -59,20 +56,7 @@ static unsigned	 seed;
  * Small utilities.
  */
 static void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (b->b_len + n > b->b_cap) {
-		b->b_cap = (b->b_len + n) * 2 + 64;
-		if ((b->b_data = realloc(b->b_data, b->b_cap)) == NULL)
-			err(1, "realloc");
-	}
-	if (n > 0)
-		memcpy(b->b_data + b->b_len, p, n);
-	b->b_len += n;
-}
-
-static void
-buf_printf(struct buf *b, const char *fmt, ...)
+buf_printf(struct tbuf *b, const char *fmt, ...)
 {
 	char	*s;
 	va_list	 ap;
@@ -82,21 +66,14 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	if ((n = vasprintf(&s, fmt, ap)) == -1)
 		err(1, "vasprintf");
 	va_end(ap);
-	buf_add(b, s, n);
+	tbuf_add(b, s, n);
 	free(s);
-}
-
-static void
-buf_free(struct buf *b)
-{
-	free(b->b_data);
-	memset(b, 0, sizeof(*b));
 }
 
 static int
 buf_sink(void *arg, const void *p, size_t n)
 {
-	buf_add(arg, p, n);
+	tbuf_add(arg, p, n);
 	return (0);
 }
 
@@ -113,7 +90,7 @@ sha256_hex(const void *p, size_t n, char out[65])
 }
 
 static void
-hex_decode(const char *hex, struct buf *b)
+hex_decode(const char *hex, struct tbuf *b)
 {
 	unsigned int	c;
 
@@ -122,7 +99,7 @@ hex_decode(const char *hex, struct buf *b)
 			continue;
 		if (sscanf(hex, "%2x", &c) != 1)
 			errx(1, "bad hex in test");
-		buf_add(b, &(unsigned char){ c }, 1);
+		tbuf_add(b, &(unsigned char){ c }, 1);
 		hex++;
 	}
 }
@@ -162,32 +139,32 @@ make_dir(int dirfd, const char *name)
 }
 
 static void
-dump(int dirfd, const char *path, struct buf *out)
+dump(int dirfd, const char *path, struct tbuf *out)
 {
 	const char	*errstr;
 
-	out->b_len = 0;
+	out->tb_len = 0;
 	if (nar_dump_path(dirfd, path, buf_sink, out, &errstr) == -1)
 		errx(1, "dump %s: %s", path, errstr);
 }
 
 static void
-check_hash(const char *what, const struct buf *b, size_t size,
+check_hash(const char *what, const struct tbuf *b, size_t size,
     const char *sha)
 {
 	char	hex[65];
 
-	if (b->b_len != size)
-		errx(1, "%s: NAR size: got %zu, expected %zu", what, b->b_len,
+	if (b->tb_len != size)
+		errx(1, "%s: NAR size: got %zu, expected %zu", what, b->tb_len,
 		    size);
-	sha256_hex(b->b_data, b->b_len, hex);
+	sha256_hex(b->tb_data, b->tb_len, hex);
 	if (strncmp(hex, sha, strlen(sha)) != 0)
 		errx(1, "%s: sha256: got %s, expected %s", what, hex, sha);
 }
 
 /* Feed in chunks of len bytes (0: random sizes); returns -1 or 0. */
 static int
-restore_chunked(int dirfd, const char *name, const struct buf *nar,
+restore_chunked(int dirfd, const char *name, const struct tbuf *nar,
     size_t chunk, const char **errstr)
 {
 	struct nar_restore	*nr;
@@ -196,11 +173,11 @@ restore_chunked(int dirfd, const char *name, const struct buf *nar,
 
 	if ((nr = nar_restore_new(dirfd, name, errstr)) == NULL)
 		return (-1);
-	for (off = 0; r == 0 && off < nar->b_len; off += n) {
+	for (off = 0; r == 0 && off < nar->tb_len; off += n) {
 		n = chunk != 0 ? chunk : 1 + (size_t)random() % 100;
-		if (n > nar->b_len - off)
-			n = nar->b_len - off;
-		r = nar_restore_feed(nr, nar->b_data + off, n, errstr);
+		if (n > nar->tb_len - off)
+			n = nar->tb_len - off;
+		r = nar_restore_feed(nr, nar->tb_data + off, n, errstr);
 	}
 	if (r == 0)
 		r = nar_restore_finish(nr, errstr);
@@ -255,7 +232,7 @@ static const char hello_hex[] =
 static void
 test_vectors(void)
 {
-	struct buf	 nar = { 0 }, want = { 0 };
+	struct tbuf	 nar = { 0 }, want = { 0 };
 	const char	*errstr;
 	char		 hex[65];
 
@@ -272,23 +249,23 @@ test_vectors(void)
 	hex_decode(hello_hex, &want);
 	write_file(topfd, "hello", "hello\n", 6, 0644);
 	dump(topfd, "hello", &nar);
-	if (nar.b_len != want.b_len ||
-	    memcmp(nar.b_data, want.b_data, want.b_len) != 0)
+	if (nar.tb_len != want.tb_len ||
+	    memcmp(nar.tb_data, want.tb_data, want.tb_len) != 0)
 		errx(1, "hello: NAR bytes differ from the published dump");
 	/* Only the ends of this digest are published. */
 	check_hash("hello", &nar, 120, "1c37d01a");
-	sha256_hex(nar.b_data, nar.b_len, hex);
+	sha256_hex(nar.tb_data, nar.tb_len, hex);
 	if (strcmp(hex + 60, "fc13") != 0)
 		errx(1, "hello: sha256: got %s, expected 1c37d01a...fc13", hex);
-	nar.b_len = 0;
+	nar.tb_len = 0;
 	if (nar_dump_buf("hello\n", 6, 0, buf_sink, &nar, &errstr) == -1)
 		errx(1, "nar_dump_buf: %s", errstr);
-	if (nar.b_len != want.b_len ||
-	    memcmp(nar.b_data, want.b_data, want.b_len) != 0)
+	if (nar.tb_len != want.tb_len ||
+	    memcmp(nar.tb_data, want.tb_data, want.tb_len) != 0)
 		errx(1, "nar_dump_buf: NAR bytes differ from the published "
 		    "dump");
-	buf_free(&nar);
-	buf_free(&want);
+	tbuf_free(&nar);
+	tbuf_free(&want);
 }
 
 /*
@@ -320,7 +297,7 @@ check_restored_tiny(int dirfd, const char *name)
 static void
 test_roundtrip(void)
 {
-	struct buf	 nar = { 0 }, again = { 0 };
+	struct tbuf	 nar = { 0 }, again = { 0 };
 	const char	*errstr, *roots[] = { "tiny", "tree", "hello" };
 	char		 name[64];
 	size_t		 chunk, i;
@@ -336,8 +313,8 @@ test_roundtrip(void)
 			    -1)
 				errx(1, "restore %s: %s", name, errstr);
 			dump(rfd, name, &again);
-			if (again.b_len != nar.b_len || memcmp(again.b_data,
-			    nar.b_data, nar.b_len) != 0)
+			if (again.tb_len != nar.tb_len || memcmp(again.tb_data,
+			    nar.tb_data, nar.tb_len) != 0)
 				errx(1, "%s: dump of the restored tree differs",
 				    name);
 			if (i == 0)
@@ -350,8 +327,8 @@ test_roundtrip(void)
 		}
 	}
 	close(rfd);
-	buf_free(&nar);
-	buf_free(&again);
+	tbuf_free(&nar);
+	tbuf_free(&again);
 }
 
 /*
@@ -387,7 +364,7 @@ ev_data(void *arg, const void *p, size_t n, const char **errstr)
 	(void)errstr;
 	if (n == 0)
 		errx(1, "npc_data called with no data");
-	buf_add(arg, p, n);
+	tbuf_add(arg, p, n);
 	return (0);
 }
 
@@ -413,7 +390,7 @@ static const struct nar_parse_cb trace_cb = {
 
 /* Parse in chunks (0: random); returns -1 and the error, or 0. */
 static int
-parse_chunked(const struct buf *nar, size_t chunk, struct buf *trace,
+parse_chunked(const struct tbuf *nar, size_t chunk, struct tbuf *trace,
     char *errbuf, size_t errsz)
 {
 	struct nar_parser	*np;
@@ -423,17 +400,17 @@ parse_chunked(const struct buf *nar, size_t chunk, struct buf *trace,
 
 	if ((np = nar_parse_new(&trace_cb, trace)) == NULL)
 		err(1, "nar_parse_new");
-	for (off = 0; r == 0 && off < nar->b_len; off += n) {
+	for (off = 0; r == 0 && off < nar->tb_len; off += n) {
 		n = chunk != 0 ? chunk : 1 + (size_t)random() % 64;
-		if (n > nar->b_len - off)
-			n = nar->b_len - off;
-		r = nar_parse_feed(np, nar->b_data + off, n, &errstr);
+		if (n > nar->tb_len - off)
+			n = nar->tb_len - off;
+		r = nar_parse_feed(np, nar->tb_data + off, n, &errstr);
 	}
 	if (r == 0)
 		r = nar_parse_finish(np, &errstr);
-	if (r == 0 && nar_parse_size(np) != nar->b_len)
+	if (r == 0 && nar_parse_size(np) != nar->tb_len)
 		errx(1, "nar_parse_size: got %llu, expected %zu",
-		    (unsigned long long)nar_parse_size(np), nar->b_len);
+		    (unsigned long long)nar_parse_size(np), nar->tb_len);
 	if (r == -1)
 		strlcpy(errbuf, errstr, errsz);
 	nar_parse_free(np);
@@ -443,7 +420,7 @@ parse_chunked(const struct buf *nar, size_t chunk, struct buf *trace,
 static void
 test_chunking(void)
 {
-	struct buf	 nar = { 0 }, ref = { 0 }, trace = { 0 };
+	struct tbuf	 nar = { 0 }, ref = { 0 }, trace = { 0 };
 	const char	*roots[] = { "tiny", "tree", "hello" };
 	char		 errbuf[1024];
 	size_t		 chunk, i;
@@ -452,88 +429,67 @@ test_chunking(void)
 	printf("chunking: parse traces equal for chunks 1..17 and random\n");
 	for (i = 0; i < 3; i++) {
 		dump(topfd, roots[i], &nar);
-		ref.b_len = 0;
-		if (parse_chunked(&nar, nar.b_len, &ref, errbuf,
+		ref.tb_len = 0;
+		if (parse_chunked(&nar, nar.tb_len, &ref, errbuf,
 		    sizeof(errbuf)) == -1)
 			errx(1, "parse %s: %s", roots[i], errbuf);
 		for (chunk = 1; chunk <= 17 + 100; chunk++) {
 			round = chunk > 17;
-			trace.b_len = 0;
+			trace.tb_len = 0;
 			if (parse_chunked(&nar, round ? 0 : chunk, &trace,
 			    errbuf, sizeof(errbuf)) == -1)
 				errx(1, "parse %s chunk %zu: %s", roots[i],
 				    chunk, errbuf);
-			if (trace.b_len != ref.b_len || memcmp(trace.b_data,
-			    ref.b_data, ref.b_len) != 0)
+			if (trace.tb_len != ref.tb_len || memcmp(trace.tb_data,
+			    ref.tb_data, ref.tb_len) != 0)
 				errx(1, "%s: trace with chunk %zu differs",
 				    roots[i], chunk);
 		}
 	}
-	if (strstr((char *)ref.b_data, "X 0") == NULL)
+	if (strstr((char *)ref.tb_data, "X 0") == NULL)
 		errx(1, "trace has no file end");
-	buf_free(&nar);
-	buf_free(&ref);
-	buf_free(&trace);
+	tbuf_free(&nar);
+	tbuf_free(&ref);
+	tbuf_free(&trace);
 }
 
 /*
  * A NAR builder for the hostile corpus.
  */
 static void
-nb_u64(struct buf *b, uint64_t v)
-{
-	unsigned char	le[8];
-	int		i;
-
-	for (i = 0; i < 8; i++)
-		le[i] = v >> (8 * i);
-	buf_add(b, le, 8);
-}
-
-static void
-nb_tok(struct buf *b, const void *p, size_t n)
-{
-	static const unsigned char	zero[8];
-
-	nb_u64(b, n);
-	buf_add(b, p, n);
-	buf_add(b, zero, (8 - n % 8) % 8);
-}
-
-static void
-nb_strs(struct buf *b, ...)
+nb_strs(struct tbuf *b, ...)
 {
 	va_list		 ap;
 	const char	*s;
 
 	va_start(ap, b);
 	while ((s = va_arg(ap, const char *)) != NULL)
-		nb_tok(b, s, strlen(s));
+		tbuf_str(b, s);
 	va_end(ap);
 }
 
 static void
-nb_file(struct buf *b, const char *data, int exec)
+nb_file(struct tbuf *b, const char *data, int exec)
 {
 	nb_strs(b, "(", "type", "regular", NULL);
 	if (exec)
 		nb_strs(b, "executable", "", NULL);
 	nb_strs(b, "contents", NULL);
-	nb_tok(b, data, strlen(data));
+	tbuf_bytes(b, data, strlen(data));
 	nb_strs(b, ")", NULL);
 }
 
 static void
-nb_entry(struct buf *b, const void *name, size_t len)
+nb_entry(struct tbuf *b, const void *name, size_t len)
 {
 	nb_strs(b, "entry", "(", "name", NULL);
-	nb_tok(b, name, len);
+	tbuf_bytes(b, name, len);
 	nb_strs(b, "node", NULL);
 }
 
 /* A directory holding plain files with the given names, in order. */
 static void
-nb_dir_files(struct buf *b, const char *const *names, size_t nnames,
+nb_dir_files(struct tbuf *b, const char *const *names, size_t nnames,
     const size_t *lens)
 {
 	size_t	i;
@@ -549,7 +505,7 @@ nb_dir_files(struct buf *b, const char *const *names, size_t nnames,
 }
 
 static void
-nb_names(struct buf *b, const char *a, const char *c)
+nb_names(struct tbuf *b, const char *a, const char *c)
 {
 	const char	*names[] = { a, c };
 
@@ -557,16 +513,16 @@ nb_names(struct buf *b, const char *a, const char *c)
 }
 
 static void
-nb_symlink_root(struct buf *b, const void *target, size_t len)
+nb_symlink_root(struct tbuf *b, const void *target, size_t len)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "symlink", "target", NULL);
-	nb_tok(b, target, len);
+	tbuf_bytes(b, target, len);
 	nb_strs(b, ")", NULL);
 }
 
 /* Directories nested depth deep, the innermost holding a file. */
 static void
-nb_deep(struct buf *b, int depth, int emptydir)
+nb_deep(struct tbuf *b, int depth, int emptydir)
 {
 	int	i;
 
@@ -584,88 +540,88 @@ nb_deep(struct buf *b, int depth, int emptydir)
 }
 
 static void
-c_badmagic(struct buf *b)
+c_badmagic(struct tbuf *b)
 {
 	nb_strs(b, "nix-archive-2", NULL);
 	nb_file(b, "x", 0);
 }
 
 static void
-c_hugemagic(struct buf *b)
+c_hugemagic(struct tbuf *b)
 {
-	nb_u64(b, (uint64_t)1 << 63);
-	buf_add(b, "nix-archive-1\0\0\0", 16);
+	tbuf_u64(b, (uint64_t)1 << 63);
+	tbuf_add(b, "nix-archive-1\0\0\0", 16);
 }
 
 static void
-c_emptyinput(struct buf *b)
+c_emptyinput(struct tbuf *b)
 {
 	(void)b;
 }
 
 static void
-c_badpad_contents(struct buf *b)
+c_badpad_contents(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "contents", NULL);
-	nb_u64(b, 3);
-	buf_add(b, "hi\n\0\0\0\0\1", 8);
+	tbuf_u64(b, 3);
+	tbuf_add(b, "hi\n\0\0\0\0\1", 8);
 	nb_strs(b, ")", NULL);
 }
 
 static void
-c_badpad_keyword(struct buf *b)
+c_badpad_keyword(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", NULL);
-	nb_u64(b, 4);
-	buf_add(b, "type\0\0x\0", 8);
+	tbuf_u64(b, 4);
+	tbuf_add(b, "type\0\0x\0", 8);
 	nb_strs(b, "regular", "contents", "", ")", NULL);
 }
 
 static void
-c_unsorted(struct buf *b)
+c_unsorted(struct tbuf *b)
 {
 	nb_names(b, "b", "a");
 }
 
 static void
-c_duplicate(struct buf *b)
+c_duplicate(struct tbuf *b)
 {
 	nb_names(b, "a", "a");
 }
 
 static void
-c_bytewise(struct buf *b)
+c_bytewise(struct tbuf *b)
 {
 	/* 'B' (0x42) sorts before 'a' bytewise, whatever the locale. */
 	nb_names(b, "a", "B");
 }
 
 static void
-c_dot(struct buf *b)
+c_dot(struct tbuf *b)
 {
 	nb_names(b, ".", NULL);
 }
 
 static void
-c_dotdot(struct buf *b)
+c_dotdot(struct tbuf *b)
 {
 	nb_names(b, "..", NULL);
 }
 
 static void
-c_slash(struct buf *b)
+c_slash(struct tbuf *b)
 {
 	nb_names(b, "a/b", NULL);
 }
 
 static void
-c_slash_escape(struct buf *b)
+c_slash_escape(struct tbuf *b)
 {
 	nb_names(b, "../x", NULL);
 }
 
 static void
-c_nul(struct buf *b)
+c_nul(struct tbuf *b)
 {
 	const char	*names[] = { "a\0b" };
 	size_t		 lens[] = { 3 };
@@ -674,13 +630,13 @@ c_nul(struct buf *b)
 }
 
 static void
-c_empty_name(struct buf *b)
+c_empty_name(struct tbuf *b)
 {
 	nb_names(b, "", NULL);
 }
 
 static void
-c_long_name(struct buf *b)
+c_long_name(struct tbuf *b)
 {
 	char	name[NAR_NAME_MAX + 2];
 
@@ -690,22 +646,22 @@ c_long_name(struct buf *b)
 }
 
 static void
-c_huge_name(struct buf *b)
+c_huge_name(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "directory", "entry", "(", "name",
 	    NULL);
-	nb_u64(b, (uint64_t)1 << 63);
-	buf_add(b, "aaaaaaaa", 8);
+	tbuf_u64(b, (uint64_t)1 << 63);
+	tbuf_add(b, "aaaaaaaa", 8);
 }
 
 static void
-c_target_empty(struct buf *b)
+c_target_empty(struct tbuf *b)
 {
 	nb_symlink_root(b, "", 0);
 }
 
 static void
-c_target_long(struct buf *b)
+c_target_long(struct tbuf *b)
 {
 	char	target[NAR_TARGET_MAX + 1];
 
@@ -714,95 +670,95 @@ c_target_long(struct buf *b)
 }
 
 static void
-c_target_nul(struct buf *b)
+c_target_nul(struct tbuf *b)
 {
 	nb_symlink_root(b, "/tmp\0x", 6);
 }
 
 static void
-c_deep(struct buf *b)
+c_deep(struct tbuf *b)
 {
 	nb_deep(b, NAR_DEPTH_MAX + 1, 0);
 }
 
 static void
-c_huge_contents(struct buf *b)
+c_huge_contents(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "contents", NULL);
-	nb_u64(b, (uint64_t)1 << 63);
-	buf_add(b, "data", 4);
+	tbuf_u64(b, (uint64_t)1 << 63);
+	tbuf_add(b, "data", 4);
 }
 
 static void
-c_max_contents(struct buf *b)
+c_max_contents(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "contents", NULL);
-	nb_u64(b, UINT64_MAX);
+	tbuf_u64(b, UINT64_MAX);
 }
 
 static void
-c_short_contents(struct buf *b)
+c_short_contents(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "contents", NULL);
-	nb_u64(b, 100);
-	buf_add(b, "only ten b", 10);
+	tbuf_u64(b, 100);
+	tbuf_add(b, "only ten b", 10);
 }
 
 static void
-c_exec_value(struct buf *b)
+c_exec_value(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "executable", "1",
 	    "contents", "", ")", NULL);
 }
 
 static void
-c_exec_after(struct buf *b)
+c_exec_after(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "contents", "x",
 	    "executable", "", ")", NULL);
 }
 
 static void
-c_unknown_field(struct buf *b)
+c_unknown_field(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "mtime", "1",
 	    "contents", "", ")", NULL);
 }
 
 static void
-c_huge_keyword(struct buf *b)
+c_huge_keyword(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", NULL);
-	nb_u64(b, (uint64_t)1 << 63);
+	tbuf_u64(b, (uint64_t)1 << 63);
 }
 
 static void
-c_unknown_type(struct buf *b)
+c_unknown_type(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "fifo", ")", NULL);
 }
 
 static void
-c_second_type(struct buf *b)
+c_second_type(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "type", "directory",
 	    ")", NULL);
 }
 
 static void
-c_no_open(struct buf *b)
+c_no_open(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "type", "regular", "contents", "", ")", NULL);
 }
 
 static void
-c_no_type(struct buf *b)
+c_no_type(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "contents", "", ")", NULL);
 }
 
 static void
-c_name_missing(struct buf *b)
+c_name_missing(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "directory", "entry", "(",
 	    "node", NULL);
@@ -811,25 +767,25 @@ c_name_missing(struct buf *b)
 }
 
 static void
-c_entry_in_file(struct buf *b)
+c_entry_in_file(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "regular", "entry", NULL);
 }
 
 static void
-c_trailing(struct buf *b)
+c_trailing(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, NULL);
 	nb_file(b, "x", 0);
-	nb_u64(b, 0);
+	tbuf_u64(b, 0);
 }
 
 static void
-c_trailing_byte(struct buf *b)
+c_trailing_byte(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, NULL);
 	nb_file(b, "x", 0);
-	buf_add(b, "\n", 1);
+	tbuf_add(b, "\n", 1);
 }
 
 /*
@@ -837,7 +793,7 @@ c_trailing_byte(struct buf *b)
  * the restorer must refuse the name and write nothing outside.
  */
 static void
-c_through_symlink(struct buf *b)
+c_through_symlink(struct tbuf *b)
 {
 	char	target[PATH_MAX];
 
@@ -852,7 +808,7 @@ c_through_symlink(struct buf *b)
 
 /* Same with a relative symlink and the same name again as a directory. */
 static void
-c_symlink_then_dir(struct buf *b)
+c_symlink_then_dir(struct tbuf *b)
 {
 	nb_strs(b, NAR_MAGIC, "(", "type", "directory", NULL);
 	nb_entry(b, "l", 1);
@@ -867,7 +823,7 @@ c_symlink_then_dir(struct buf *b)
 
 struct hostile {
 	const char	*h_name;
-	void		(*h_build)(struct buf *);
+	void		(*h_build)(struct tbuf *);
 	const char	*h_err;
 };
 
@@ -939,7 +895,7 @@ static const struct hostile corpus[] = {
  * Everything under box except box/target, one sorted line per file, so
  * that anything created, removed or changed outside the target shows.
  */
-static struct buf	 snap_lines;
+static struct tbuf	 snap_lines;
 static size_t		 snap_skip;
 
 static int
@@ -969,11 +925,11 @@ snapshot(void)
 
 	snprintf(box, sizeof(box), "%s/box", topdir);
 	snap_skip = strlen(box);
-	snap_lines.b_len = 0;
+	snap_lines.tb_len = 0;
 	if (nftw(box, snap_one, 16, FTW_PHYS) == -1)
 		err(1, "nftw");
-	buf_add(&snap_lines, "", 1);
-	for (p = strtok((char *)snap_lines.b_data, "\n"); p != NULL &&
+	tbuf_add(&snap_lines, "", 1);
+	for (p = strtok((char *)snap_lines.tb_data, "\n"); p != NULL &&
 	    n < 4096; p = strtok(NULL, "\n"))
 		lines[n++] = p;
 	qsort(lines, n, sizeof(*lines), cmp_lines);
@@ -1010,14 +966,14 @@ check_target_empty(int targetfd, const char *what)
 static void
 check_hostile(const struct hostile *h, int targetfd, const char *before)
 {
-	struct buf	 nar = { 0 }, trace = { 0 };
+	struct tbuf	 nar = { 0 }, trace = { 0 };
 	const char	*errstr;
 	char		 errbuf[1024], *after;
 	size_t		 chunk;
 
 	h->h_build(&nar);
 	for (chunk = 1; chunk <= 8; chunk++) {
-		if (parse_chunked(&nar, chunk == 8 ? nar.b_len + 1 : chunk,
+		if (parse_chunked(&nar, chunk == 8 ? nar.tb_len + 1 : chunk,
 		    &trace, errbuf, sizeof(errbuf)) == 0)
 			errx(1, "%s: parse succeeded, expected \"%s\"",
 			    h->h_name, h->h_err);
@@ -1042,8 +998,8 @@ check_hostile(const struct hostile *h, int targetfd, const char *before)
 		check_target_empty(targetfd, h->h_name);
 	}
 	printf("  %-28s %s\n", h->h_name, errbuf);
-	buf_free(&nar);
-	buf_free(&trace);
+	tbuf_free(&nar);
+	tbuf_free(&trace);
 }
 
 static int
@@ -1082,7 +1038,7 @@ test_hostile(void)
 static void
 test_truncated(void)
 {
-	struct buf	 nar = { 0 }, part = { 0 }, trace = { 0 };
+	struct tbuf	 nar = { 0 }, part = { 0 }, trace = { 0 };
 	const char	*errstr;
 	char		 errbuf[1024], *before, *after;
 	size_t		 len;
@@ -1094,9 +1050,9 @@ test_truncated(void)
 	targetfd = open_dir(boxfd, "target");
 	before = snapshot();
 	dump(topfd, "tree", &nar);
-	for (len = 0; len < nar.b_len; len++) {
-		part.b_len = 0;
-		buf_add(&part, nar.b_data, len);
+	for (len = 0; len < nar.tb_len; len++) {
+		part.tb_len = 0;
+		tbuf_add(&part, nar.tb_data, len);
 		if (parse_chunked(&part, 1 + len % 9, &trace, errbuf,
 		    sizeof(errbuf)) == 0 ||
 		    strcmp(errbuf, "NAR is truncated") != 0)
@@ -1117,9 +1073,9 @@ test_truncated(void)
 	free(after);
 	close(targetfd);
 	close(boxfd);
-	buf_free(&nar);
-	buf_free(&part);
-	buf_free(&trace);
+	tbuf_free(&nar);
+	tbuf_free(&part);
+	tbuf_free(&trace);
 }
 
 /*
@@ -1127,9 +1083,9 @@ test_truncated(void)
  * them dumps back to the same bytes.
  */
 static void
-accept_one(const char *what, const struct buf *nar)
+accept_one(const char *what, const struct tbuf *nar)
 {
-	struct buf	 again = { 0 };
+	struct tbuf	 again = { 0 };
 	const char	*errstr;
 	int		 rfd;
 
@@ -1137,19 +1093,19 @@ accept_one(const char *what, const struct buf *nar)
 	if (restore_chunked(rfd, "lim", nar, 0, &errstr) == -1)
 		errx(1, "%s: %s", what, errstr);
 	dump(rfd, "lim", &again);
-	if (again.b_len != nar->b_len ||
-	    memcmp(again.b_data, nar->b_data, nar->b_len) != 0)
+	if (again.tb_len != nar->tb_len ||
+	    memcmp(again.tb_data, nar->tb_data, nar->tb_len) != 0)
 		errx(1, "%s: dump of the restored tree differs", what);
 	if (nar_remove_tree(rfd, "lim", &errstr) == -1)
 		errx(1, "%s: remove: %s", what, errstr);
 	close(rfd);
-	buf_free(&again);
+	tbuf_free(&again);
 }
 
 static void
 test_limits(void)
 {
-	struct buf	 nar = { 0 };
+	struct tbuf	 nar = { 0 };
 	char		 name[NAR_NAME_MAX + 1], target[NAR_TARGET_MAX];
 
 	printf("limits: 255-byte name, 4095-byte target, depth %d, "
@@ -1158,24 +1114,24 @@ test_limits(void)
 	name[NAR_NAME_MAX] = '\0';
 	nb_names(&nar, name, NULL);
 	accept_one("255-byte name", &nar);
-	nar.b_len = 0;
+	nar.tb_len = 0;
 	memset(target, 't', sizeof(target));
 	nb_symlink_root(&nar, target, sizeof(target));
 	accept_one("4095-byte target", &nar);
-	nar.b_len = 0;
+	nar.tb_len = 0;
 	nb_deep(&nar, NAR_DEPTH_MAX, 0);
 	accept_one("depth limit", &nar);
-	nar.b_len = 0;
+	nar.tb_len = 0;
 	nb_deep(&nar, NAR_DEPTH_MAX, 1);
 	accept_one("empty directory at the depth limit", &nar);
-	nar.b_len = 0;
+	nar.tb_len = 0;
 	nb_names(&nar, "B", "a");
 	accept_one("bytewise order", &nar);
-	nar.b_len = 0;
+	nar.tb_len = 0;
 	nb_strs(&nar, NAR_MAGIC, NULL);
 	nb_file(&nar, "", 1);
 	accept_one("empty executable", &nar);
-	buf_free(&nar);
+	tbuf_free(&nar);
 }
 
 /*
@@ -1185,7 +1141,7 @@ test_limits(void)
 static void
 test_existing(void)
 {
-	struct buf	 nar = { 0 };
+	struct tbuf	 nar = { 0 };
 	const char	*errstr, *roots[] = { "tiny", "hello" };
 	char		*before, *after;
 	size_t		 i;
@@ -1216,7 +1172,7 @@ test_existing(void)
 		errx(1, "nar_restore_new accepted '../x'");
 	close(targetfd);
 	close(boxfd);
-	buf_free(&nar);
+	tbuf_free(&nar);
 }
 
 /*
@@ -1225,7 +1181,7 @@ test_existing(void)
 static void
 expect_dump_error(int dirfd, const char *path, const char *want)
 {
-	struct buf	 out = { 0 };
+	struct tbuf	 out = { 0 };
 	const char	*errstr;
 
 	if (nar_dump_path(dirfd, path, buf_sink, &out, &errstr) == 0)
@@ -1233,7 +1189,7 @@ expect_dump_error(int dirfd, const char *path, const char *want)
 	if (strstr(errstr, want) == NULL)
 		errx(1, "dump %s: got \"%s\", expected \"%s\"", path, errstr,
 		    want);
-	buf_free(&out);
+	tbuf_free(&out);
 }
 
 static int
@@ -1248,7 +1204,7 @@ failing_sink(void *arg, const void *p, size_t n)
 static void
 test_dump_errors(void)
 {
-	struct buf	 out = { 0 };
+	struct tbuf	 out = { 0 };
 	const char	*errstr;
 	int		 fd, i, next;
 
@@ -1281,7 +1237,7 @@ test_dump_errors(void)
 	if (nar_dump_path(topfd, "tiny", failing_sink, NULL, &errstr) == 0 ||
 	    strstr(errstr, "cannot write NAR") == NULL)
 		errx(1, "failing sink not reported");
-	buf_free(&out);
+	tbuf_free(&out);
 }
 
 /*
@@ -1333,7 +1289,7 @@ test_remove(void)
 static void
 test_restore_fd(void)
 {
-	struct buf	 nar = { 0 }, tee = { 0 }, again = { 0 };
+	struct tbuf	 nar = { 0 }, tee = { 0 }, again = { 0 };
 	const char	*errstr;
 	uint64_t	 size;
 	size_t		 off;
@@ -1350,9 +1306,9 @@ test_restore_fd(void)
 	if (pid == 0) {
 		close(p[0]);
 		fcntl(p[1], F_SETFL, 0);
-		for (off = 0; off < nar.b_len; off += 100) {
-			if (write(p[1], nar.b_data + off, MIN(100,
-			    nar.b_len - off)) == -1)
+		for (off = 0; off < nar.tb_len; off += 100) {
+			if (write(p[1], nar.tb_data + off, MIN(100,
+			    nar.tb_len - off)) == -1)
 				_exit(1);
 			usleep(2000);
 		}
@@ -1366,20 +1322,20 @@ test_restore_fd(void)
 	close(p[0]);
 	if (waitpid(pid, &status, 0) == -1 || status != 0)
 		errx(1, "writer failed");
-	if (size != nar.b_len || tee.b_len != nar.b_len ||
-	    memcmp(tee.b_data, nar.b_data, nar.b_len) != 0)
+	if (size != nar.tb_len || tee.tb_len != nar.tb_len ||
+	    memcmp(tee.tb_data, nar.tb_data, nar.tb_len) != 0)
 		errx(1, "nar_restore_fd: size %llu, tee %zu, expected %zu",
-		    (unsigned long long)size, tee.b_len, nar.b_len);
+		    (unsigned long long)size, tee.tb_len, nar.tb_len);
 	dump(rfd, "fd", &again);
-	if (again.b_len != nar.b_len ||
-	    memcmp(again.b_data, nar.b_data, nar.b_len) != 0)
+	if (again.tb_len != nar.tb_len ||
+	    memcmp(again.tb_data, nar.tb_data, nar.tb_len) != 0)
 		errx(1, "nar_restore_fd: dump differs");
 	if (nar_remove_tree(rfd, "fd", &errstr) == -1)
 		errx(1, "remove: %s", errstr);
 	close(rfd);
-	buf_free(&nar);
-	buf_free(&tee);
-	buf_free(&again);
+	tbuf_free(&nar);
+	tbuf_free(&tee);
+	tbuf_free(&again);
 }
 
 /* A NAR inside a longer stream: feed_prefix stops at its end. */
@@ -1387,18 +1343,18 @@ static void
 test_prefix(void)
 {
 	struct nar_parser	*np;
-	struct buf		 nar = { 0 };
+	struct tbuf		 nar = { 0 };
 	const char		*errstr;
 	size_t			 off, used, n, total = 0;
 
 	printf("feed_prefix: NAR followed by other data\n");
 	dump(topfd, "tiny", &nar);
-	buf_add(&nar, "more protocol data", 18);
+	tbuf_add(&nar, "more protocol data", 18);
 	if ((np = nar_parse_new(NULL, NULL)) == NULL)
 		err(1, "nar_parse_new");
-	for (off = 0; off < nar.b_len; off += n) {
-		n = MIN(13, nar.b_len - off);
-		if (nar_parse_feed_prefix(np, nar.b_data + off, n, &used,
+	for (off = 0; off < nar.tb_len; off += n) {
+		n = MIN(13, nar.tb_len - off);
+		if (nar_parse_feed_prefix(np, nar.tb_data + off, n, &used,
 		    &errstr) == -1)
 			errx(1, "feed_prefix: %s", errstr);
 		total += used;
@@ -1409,7 +1365,7 @@ test_prefix(void)
 	    nar_parse_size(np) != 704 || nar_parse_finish(np, &errstr) == -1)
 		errx(1, "feed_prefix: got %zu bytes, expected 704", total);
 	nar_parse_free(np);
-	buf_free(&nar);
+	tbuf_free(&nar);
 }
 
 /*
@@ -1418,57 +1374,57 @@ test_prefix(void)
  * it and dumping the result gives back the very same bytes.
  */
 static void
-mutate(struct buf *b)
+mutate(struct tbuf *b)
 {
 	unsigned char	junk[8];
 	size_t		off;
 	int		i, k;
 
-	for (k = 1 + random() % 3; k > 0 && b->b_len > 8; k--) {
-		off = (size_t)random() % b->b_len;
+	for (k = 1 + random() % 3; k > 0 && b->tb_len > 8; k--) {
+		off = (size_t)random() % b->tb_len;
 		for (i = 0; i < 8; i++)
 			junk[i] = random() % 3 == 0 ? 0 : random();
 		switch (random() % 5) {
 		case 0:
-			b->b_data[off] = random();
+			b->tb_data[off] = random();
 			break;
 		case 1:
-			b->b_len = off;
+			b->tb_len = off;
 			break;
 		case 2:
 			off &= ~(size_t)7;
-			buf_add(b, junk, 8);
-			memmove(b->b_data + off + 8, b->b_data + off,
-			    b->b_len - 8 - off);
-			memcpy(b->b_data + off, junk, 8);
+			tbuf_add(b, junk, 8);
+			memmove(b->tb_data + off + 8, b->tb_data + off,
+			    b->tb_len - 8 - off);
+			memcpy(b->tb_data + off, junk, 8);
 			break;
 		case 3:
 			off &= ~(size_t)7;
-			if (off + 8 <= b->b_len) {
-				memmove(b->b_data + off, b->b_data + off + 8,
-				    b->b_len - off - 8);
-				b->b_len -= 8;
+			if (off + 8 <= b->tb_len) {
+				memmove(b->tb_data + off, b->tb_data + off + 8,
+				    b->tb_len - off - 8);
+				b->tb_len -= 8;
 			}
 			break;
 		case 4:
 			off &= ~(size_t)7;
-			if (off + 8 <= b->b_len)
-				memcpy(b->b_data + off, junk, 8);
+			if (off + 8 <= b->tb_len)
+				memcpy(b->tb_data + off, junk, 8);
 			break;
 		}
 	}
 }
 
 static void
-mutation_one(const struct buf *nar, int targetfd, int *naccepted)
+mutation_one(const struct tbuf *nar, int targetfd, int *naccepted)
 {
-	struct buf	 trace = { 0 }, again = { 0 };
+	struct tbuf	 trace = { 0 }, again = { 0 };
 	const char	*errstr;
 	char		 e1[1024], e2[1024];
 	int		 r1, r2, r3;
 
 	e1[0] = e2[0] = '\0';
-	r1 = parse_chunked(nar, nar->b_len + 1, &trace, e1, sizeof(e1));
+	r1 = parse_chunked(nar, nar->tb_len + 1, &trace, e1, sizeof(e1));
 	r2 = parse_chunked(nar, 0, &trace, e2, sizeof(e2));
 	if (r1 != r2 || strcmp(e1, e2) != 0)
 		errx(1, "mutation: whole gives %d \"%s\", chunked %d \"%s\"",
@@ -1480,21 +1436,21 @@ mutation_one(const struct buf *nar, int targetfd, int *naccepted)
 	if (r3 == 0) {
 		(*naccepted)++;
 		dump(targetfd, "out", &again);
-		if (again.b_len != nar->b_len ||
-		    memcmp(again.b_data, nar->b_data, nar->b_len) != 0)
+		if (again.tb_len != nar->tb_len ||
+		    memcmp(again.tb_data, nar->tb_data, nar->tb_len) != 0)
 			errx(1, "mutation: accepted a NAR that does not "
 			    "round-trip");
 	}
 	if (nar_remove_tree(targetfd, "out", &errstr) == -1)
 		errx(1, "mutation: remove: %s", errstr);
-	buf_free(&trace);
-	buf_free(&again);
+	tbuf_free(&trace);
+	tbuf_free(&again);
 }
 
 static void
 test_mutations(void)
 {
-	struct buf	 orig = { 0 }, nar = { 0 };
+	struct tbuf	 orig = { 0 }, nar = { 0 };
 	const char	*roots[] = { "tiny", "tree", "hello" };
 	char		*before, *after;
 	int		 boxfd, targetfd, i, naccepted = 0;
@@ -1505,8 +1461,8 @@ test_mutations(void)
 	before = snapshot();
 	for (i = 0; i < 3000; i++) {
 		dump(topfd, roots[i % 3], &orig);
-		nar.b_len = 0;
-		buf_add(&nar, orig.b_data, orig.b_len);
+		nar.tb_len = 0;
+		tbuf_add(&nar, orig.tb_data, orig.tb_len);
 		mutate(&nar);
 		mutation_one(&nar, targetfd, &naccepted);
 	}
@@ -1520,8 +1476,8 @@ test_mutations(void)
 	free(after);
 	close(targetfd);
 	close(boxfd);
-	buf_free(&orig);
-	buf_free(&nar);
+	tbuf_free(&orig);
+	tbuf_free(&nar);
 }
 
 static void

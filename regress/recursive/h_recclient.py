@@ -146,20 +146,7 @@ class Conn(wp.Conn):
                 "signatures": self.strings(), "ca": self.string().decode()}
 
     def build_results(self):
-        res = []
-        for _ in range(self.u64()):
-            path = self.string().decode()
-            status = self.u64()
-            msg = self.string().decode()
-            for _ in range(4):
-                self.u64()
-            if self.minor >= 37:
-                # cpuUser, cpuSystem: absent
-                self.expect_u64(0, "cpuUser")
-                self.expect_u64(0, "cpuSystem")
-            outs = [(self.string(), self.string()) for _ in range(self.u64())]
-            res.append((path, status, msg, outs))
-        return res
+        return wp.build_results(self, cpu=self.minor >= 37)
 
 
 def set_options(minor=34, overrides=()):
@@ -193,30 +180,15 @@ def gone_path():
 
 def refused(op, body, *words):
     """An error naming recursive Nix; the connection goes on."""
-    def run(sock):
-        c = Conn(sock)
-        c.op(op, body)
-        c.expect_error(*words)
-        c.expect_usable()
-    return run
+    return wp.error_case(Conn, op, body, *words)
 
 
 def answered(op, body, check):
-    def run(sock):
-        c = Conn(sock)
-        c.op(op, body)
-        c.expect_last()
-        check(c)
-        c.expect_usable()
-    return run
+    return wp.reply_case(Conn, op, body, check)
 
 
 def want_set(want):
-    def check(c):
-        got = c.strings()
-        if got != sorted(want):
-            raise AssertionError("reply %r, expected %r" % (got, want))
-    return check
+    return wp.want(lambda c: c.strings(), sorted(want))
 
 
 def unknown_path(op, what):
@@ -851,16 +823,7 @@ def main():
         return
     if args == ["all"]:
         args = sorted(n for n in table if n not in KNOWN_BUGS)
-    failed = 0
-    for name in args:
-        try:
-            table[name](sock)
-            print("%s: ok" % name)
-        except Exception as e:      # report every case, then fail
-            print("%s: FAIL: %s: %s" % (name, type(e).__name__, e))
-            failed += 1
-    sys.stdout.flush()
-    sys.exit(1 if failed else 0)
+    wp.run_cases(sock, args, table.__getitem__, with_type=True)
 
 
 if __name__ == "__main__":

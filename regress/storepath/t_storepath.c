@@ -36,6 +36,9 @@ static const char hello[] = "hello\n";
 #define HELLO_SRC	SD "/i9pmrzmpshapij2kin22pff6fc2adavx-hello.txt"
 #define FIXED_DRV	SD "/c757kvbc3hd958dq02iy2irqhq6lvjhq-fixed.drv"
 #define DEP_DRV		SD "/mrxa4a30fikzjfh6v2dqn161hf2pzmb8-dep.drv"
+/* The hash of the derivation "top", whose outputs section 4.6 makes. */
+#define TOP_HASH	"sha256:1b02fc07beb01af31ce75842e90c5eadb69f68fcc" \
+			"6a7175ac67732bc64615a11"
 
 static const char simple_drv[] =
 	    "Derive([(\"out\",\"/nix/store/94f9f6i31zwzwbf0kclq1naqxxi4c7v9"
@@ -179,6 +182,19 @@ test_fixed_cases(void)
 	    "b4aq");
 }
 
+/* The text path of name, of contents hashing to h, must be want. */
+static void
+check_text_path(const char *what, const char *name, const struct hash *h,
+    char *const *refs, size_t nrefs, const char *want)
+{
+	char	path[STOREPATH_MAX];
+
+	if (storepath_make_text(SD, name, h, refs, nrefs, path,
+	    sizeof(path)) == -1)
+		errx(1, "%s: storepath_make_text failed", what);
+	check_str(what, path, want);
+}
+
 /* Section 2.4 (d), (e) and the .drv paths of section 4.6. */
 static void
 test_text(void)
@@ -190,10 +206,7 @@ test_text(void)
 	char		path[STOREPATH_MAX], ca[CA_STR_MAX];
 
 	hash_buf(HASH_SHA256, build_sh, strlen(build_sh), &h);
-	if (storepath_make_text(SD, "build.sh", &h, NULL, 0, path,
-	    sizeof(path)) == -1)
-		errx(1, "(d) storepath_make_text failed");
-	check_str("(d) toFile build.sh", path,
+	check_text_path("(d) toFile build.sh", "build.sh", &h, NULL, 0,
 	    SD "/sr42j50ib1r7nmkr23n1y6z0j5la1jbh-build.sh");
 	if (ca_format_text(&h, ca, sizeof(ca)) == -1)
 		errx(1, "(d) ca_format_text failed");
@@ -201,25 +214,16 @@ test_text(void)
 	    "nlfkz4glym9d2gyr8i62d");
 
 	hash_buf(HASH_SHA256, simple_drv, strlen(simple_drv), &h);
-	if (storepath_make_text(SD, "simple.drv", &h, NULL, 0, path,
-	    sizeof(path)) == -1)
-		errx(1, "simple.drv: storepath_make_text failed");
-	check_str("(4.6) simple.drv", path,
+	check_text_path("(4.6) simple.drv", "simple.drv", &h, NULL, 0,
 	    SD "/3ghsl9sd83mc26i81adpa2fzf3yw4f68-simple.drv");
 
 	hash_buf(HASH_SHA256, top_drv, strlen(top_drv), &h);
 	hash_format(&h, HASH_ENC_BASE16, 0, path, sizeof(path));
 	check_str("(e) sha256(top.drv)", path,
 	    "1b76b1ac73894d5c659002401a699638bb452cfdb1430a686dfc519975a3dd83");
-	if (storepath_make_text(SD, "top.drv", &h, refs, 3, path,
-	    sizeof(path)) == -1)
-		errx(1, "(e) storepath_make_text with refs failed");
-	check_str("(e) top.drv, refs unsorted", path,
+	check_text_path("(e) top.drv, refs unsorted", "top.drv", &h, refs, 3,
 	    SD "/whncnpiv4g514fs8jvrnm1nsmsrwwxg1-top.drv");
-	if (storepath_make_text(SD, "top.drv", &h, refs2, 3, path,
-	    sizeof(path)) == -1)
-		errx(1, "(e) storepath_make_text with refs failed");
-	check_str("(e) top.drv, other order", path,
+	check_text_path("(e) top.drv, other order", "top.drv", &h, refs2, 3,
 	    SD "/whncnpiv4g514fs8jvrnm1nsmsrwwxg1-top.drv");
 }
 
@@ -227,39 +231,45 @@ test_text(void)
 static void
 test_outputs(void)
 {
+	static const struct {
+		const char	*o_what;
+		const char	*o_hash;	/* of the derivation */
+		const char	*o_drv;
+		const char	*o_out;
+		const char	*o_want;
+	} outs[] = {
+	    { "(4.6) simple out", "sha256:cbd84a88dac33c14a874f676ab17db2518d"
+	      "565dc03e891ccf9d4be35138ea813", "simple", "out",
+	      SD "/94f9f6i31zwzwbf0kclq1naqxxi4c7v9-simple" },
+	    { "(4.6) top out", TOP_HASH, "top", "out",
+	      SD "/i91hr1ls03vg81a09v8d8h3s6k696mia-top" },
+	    { "(4.6) top dev", TOP_HASH, "top", "dev",
+	      SD "/ywd1v5x5m7x3iawd3dz1gfaj5z9wxk3n-top-dev" },
+	};
+	static const char *const badnames[] = { "", "a b" };
 	struct hash	h;
 	char		path[STOREPATH_MAX];
+	size_t		i;
 
-	h = parse("sha256:cbd84a88dac33c14a874f676ab17db2518d565dc03e891ccf"
-	    "9d4be35138ea813");
-	if (storepath_make_output(SD, "simple", "out", &h, path,
-	    sizeof(path)) == -1)
-		errx(1, "simple out: storepath_make_output failed");
-	check_str("(4.6) simple out", path,
-	    SD "/94f9f6i31zwzwbf0kclq1naqxxi4c7v9-simple");
-	h = parse("sha256:1b02fc07beb01af31ce75842e90c5eadb69f68fcc6a7175ac"
-	    "67732bc64615a11");
-	if (storepath_make_output(SD, "top", "out", &h, path,
-	    sizeof(path)) == -1)
-		errx(1, "top out: storepath_make_output failed");
-	check_str("(4.6) top out", path,
-	    SD "/i91hr1ls03vg81a09v8d8h3s6k696mia-top");
-	if (storepath_make_output(SD, "top", "dev", &h, path,
-	    sizeof(path)) == -1)
-		errx(1, "top dev: storepath_make_output failed");
-	check_str("(4.6) top dev", path,
-	    SD "/ywd1v5x5m7x3iawd3dz1gfaj5z9wxk3n-top-dev");
+	for (i = 0; i < sizeof(outs) / sizeof(*outs); i++) {
+		h = parse(outs[i].o_hash);
+		if (storepath_make_output(SD, outs[i].o_drv, outs[i].o_out,
+		    &h, path, sizeof(path)) == -1)
+			errx(1, "%s: storepath_make_output failed",
+			    outs[i].o_what);
+		check_str(outs[i].o_what, path, outs[i].o_want);
+	}
+	h = parse(TOP_HASH);
 	if (storepath_make(SD, "output:dev", &h, "top-dev", path,
 	    sizeof(path)) == -1)
 		errx(1, "top dev: storepath_make failed");
 	check_str("(4.6) top dev by makeStorePath", path,
 	    SD "/ywd1v5x5m7x3iawd3dz1gfaj5z9wxk3n-top-dev");
-	if (storepath_make_output(SD, "top", "", &h, path,
-	    sizeof(path)) != -1)
-		errx(1, "empty output name: got %s, expected -1", path);
-	if (storepath_make_output(SD, "top", "a b", &h, path,
-	    sizeof(path)) != -1)
-		errx(1, "output name \"a b\": got %s, expected -1", path);
+	for (i = 0; i < sizeof(badnames) / sizeof(*badnames); i++)
+		if (storepath_make_output(SD, "top", badnames[i], &h, path,
+		    sizeof(path)) != -1)
+			errx(1, "output name \"%s\": got %s, expected -1",
+			    badnames[i], path);
 }
 
 static void

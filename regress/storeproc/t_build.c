@@ -27,6 +27,7 @@
 /* link: storeproc/store_check.c */
 /* link: storeproc/store_db.c storeproc/store_gc.c storeproc/store_nar.c */
 /* link: storeproc/store_query.c storeproc/store_util.c */
+/* link: regress/storeproc/storetest.c */
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -47,6 +48,7 @@
 #include "msg_store.h"
 #include "nar.h"
 #include "storepath.h"
+#include "storetest.h"
 #include "../../storeproc/storeproc.h"
 #include "../../storeproc/store_db.h"
 
@@ -62,10 +64,7 @@ struct reply {
 };
 
 static struct reply	 R;
-static char		 top[64], storedir[300], statedir[300], logdir[300];
-static char		 rootdir[700], nixenv[1400];
-static struct imsgbuf	 ib_store, ib_client;
-static struct imsgev	 iev_store, iev_client;
+static char		 logdir[300], rootdir[700], nixenv[1400];
 static uint32_t		 next_sid = 1;
 static int		 have_nix;
 static char		 drv[STOREPATH_MAX];	/* a real .drv */
@@ -89,30 +88,17 @@ client_dispatch(struct imsgev *iev, struct imsg *imsg)
 
 	(void)iev;
 	switch (imsg_get_type(imsg)) {
-	case IMSG_STORE_ERROR:
-		rc = msg_recv_text(imsg, MSG_ERROR_MAX, &R.r_text, &e);
-		break;
-	case IMSG_STORE_OK:
-		rc = msg_recv_empty(imsg, &e);
-		break;
 	case IMSG_STORE_DRV:
 		rc = msg_recv_drv(imsg, &R.r_drv, &R.r_drvlen, &e);
-		break;
-	case IMSG_STORE_PATHS:
-		rc = msg_recv_paths(imsg, storedir, 0, &R.r_paths,
-		    &R.r_npaths, &e);
 		break;
 	case IMSG_STORE_BUILD_RESULT:
 		rc = msg_recv_build_result(imsg, storedir, &R.r_res, &e);
 		break;
 	default:
-		errx(1, "unexpected reply %s",
-		    imsg_type_name(imsg_get_type(imsg)));
+		rc = st_recv_reply(imsg, &R.r_text, &R.r_paths, &R.r_npaths,
+		    &e);
 	}
-	if (rc == -1)
-		errx(1, "bad %s: %s", imsg_type_name(imsg_get_type(imsg)), e);
-	R.r_type = imsg_get_type(imsg);
-	R.r_done++;
+	st_reply_done(imsg, rc, e, &R.r_type, &R.r_done);
 	return (0);
 }
 
@@ -134,34 +120,13 @@ store_dispatch(struct imsgev *iev, struct imsg *imsg)
 static void
 wait_reply(void)
 {
-	alarm(60);
-	while (!R.r_done)
-		if (event_loop(EVLOOP_ONCE) == -1)
-			err(1, "event_loop");
-	alarm(0);
+	st_wait(&R.r_done);
 }
 
 static void
 expect_type(uint32_t type, const char *what)
 {
-	if (R.r_type != type)
-		errx(1, "%s: got %s (%s), expected %s", what,
-		    imsg_type_name(R.r_type), R.r_text ? R.r_text : "",
-		    imsg_type_name(type));
-}
-
-static void
-expect_no_temp(const char *what)
-{
-	struct dirent	*de;
-	DIR		*d;
-
-	if ((d = opendir(storedir)) == NULL)
-		err(1, "opendir");
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, ".rnixd-", 7) == 0)
-			errx(1, "%s: temporary %s left", what, de->d_name);
-	closedir(d);
+	st_expect_type(R.r_type, R.r_text, type, what);
 }
 
 static void
@@ -203,80 +168,31 @@ capture(char *out, size_t outsz, const char *fmt, ...)
 }
 
 static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	int	fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1 ||
-	    write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		err(1, "%s", path);
-	close(fd);
-	chmod(path, mode);
-}
-
-static void
 setup(void)
 {
-	struct store_db	*db;
-	const char	*e;
-	int		 sv[2];
-
-	strlcpy(top, "/tmp/rnixd-t_build.XXXXXX", sizeof(top));
-	if (mkdtemp(top) == NULL)
-		err(1, "mkdtemp");
-	snprintf(storedir, sizeof(storedir), "%s/nix/store", top);
-	snprintf(statedir, sizeof(statedir), "%s/nix/var/nix", top);
+	st_setup("t_build", store_dispatch, client_dispatch, NULL);
 	snprintf(logdir, sizeof(logdir), "%s/nix/var/log/nix", top);
 	snprintf(rootdir, sizeof(rootdir), "%s/root%s", top, storedir);
-	run("mkdir -p %s %s %s %s", storedir, statedir, logdir, rootdir);
+	run("mkdir -p %s %s", logdir, rootdir);
 	snprintf(nixenv, sizeof(nixenv), "NIX_STORE_DIR=%s NIX_STATE_DIR=%s "
 	    "NIX_LOG_DIR=%s NIX_CONF_DIR=%s NIX_REMOTE= ", storedir, statedir,
 	    logdir, top);
-	if (db_open(statedir, storedir, &db, &e) == -1)
-		errx(1, "db_open: %s", e);
-	event_init();
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
-		err(1, "socketpair");
-	if (imsgbuf_init(&ib_store, sv[0]) == -1 ||
-	    imsgbuf_init(&ib_client, sv[1]) == -1)
-		err(1, "imsgbuf_init");
-	imsgbuf_set_maxsize(&ib_store, MSG_STORE_MAXSIZE);
-	imsgbuf_set_maxsize(&ib_client, MSG_STORE_MAXSIZE);
-	imsgev_init(&iev_store, &ib_store, PROC_BUILDER, store_dispatch);
-	imsgev_init(&iev_client, &ib_client, PROC_STORE, client_dispatch);
-	store_env_init(storedir, statedir, db, &ib_store, NULL);
-	store_cleanup_tmp();
 	if (store_buildlog_init(logdir, 0) == -1)
 		err(1, "store_buildlog_init");
 	have_nix = system("nix-hash --version >/dev/null 2>&1 && "
 	    "nix-instantiate --version >/dev/null 2>&1") == 0;
 }
 
-/* A file registered directly, as a valid input with no references. */
+/* A file registered directly, as a valid input. */
 static void
 add_input(const char *name, const char *text, char *path, size_t pathsz,
     char **refs, size_t nrefs)
 {
-	struct db_pathinfo	 dpi;
-	struct hash		 h;
-	char			 hs[HASH_STR_MAX];
-	const char		*e;
-	uint64_t		 size;
+	struct hash	h;
 
 	hash_buf(HASH_SHA256, name, strlen(name), &h);
 	storepath_make(storedir, "source", &h, name, path, pathsz);
-	write_file(path, text, 0444);
-	if (store_nar_hash(AT_FDCWD, path, HASH_SHA256, &h, &size, &e) == -1)
-		errx(1, "%s", e);
-	hash_format(&h, HASH_ENC_BASE16, 1, hs, sizeof(hs));
-	memset(&dpi, 0, sizeof(dpi));
-	dpi.dpi_path = path;
-	dpi.dpi_narhash = hs;
-	dpi.dpi_narsize = size;
-	dpi.dpi_refs = refs;
-	dpi.dpi_nrefs = nrefs;
-	if (db_register(store_env.se_db, &dpi, 1, NULL, NULL, &e) == -1)
-		errx(1, "register %s: %s", path, e);
+	st_register(path, text, NULL, refs, nrefs);
 }
 
 static void
@@ -316,11 +232,21 @@ test_query_drv(void)
 		errx(1, "query non-drv: got %s", R.r_text);
 }
 
+/* QUERY_CLOSURE of one path, answered in R. */
+static void
+query_closure(char *path)
+{
+	reply_reset();
+	msg_send_paths(&ib_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
+	    &path, 1);
+	wait_reply();
+}
+
 static void
 test_closure(void)
 {
 	char	a[STOREPATH_MAX], b[STOREPATH_MAX], c[STOREPATH_MAX];
-	char	*refs[2], *req[1];
+	char	*refs[2];
 
 	printf("QUERY_CLOSURE: a chain a -> b -> c, sorted\n");
 	add_input("c", "c", c, sizeof(c), NULL, 0);
@@ -329,11 +255,7 @@ test_closure(void)
 	refs[0] = b;
 	refs[1] = a;
 	add_input("a", b, a, sizeof(a), refs, 1);
-	req[0] = a;
-	reply_reset();
-	msg_send_paths(&ib_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
-	    req, 1);
-	wait_reply();
+	query_closure(a);
 	expect_type(IMSG_STORE_PATHS, "closure");
 	if (R.r_npaths != 3 || strcmp(R.r_paths[0], R.r_paths[1]) >= 0 ||
 	    strcmp(R.r_paths[1], R.r_paths[2]) >= 0)
@@ -342,11 +264,7 @@ test_closure(void)
 	printf("QUERY_CLOSURE: a path that is not valid\n");
 	snprintf(b, sizeof(b), "%s/00000000000000000000000000000000-x",
 	    storedir);
-	req[0] = b;
-	reply_reset();
-	msg_send_paths(&ib_client, IMSG_STORE_QUERY_CLOSURE, next_sid++,
-	    req, 1);
-	wait_reply();
+	query_closure(b);
 	expect_type(IMSG_STORE_ERROR, "closure of invalid");
 }
 
@@ -441,24 +359,7 @@ expect_failed(const char *text, const struct out *outs, size_t nouts,
 		if (lstat(outs[i].path, &st) == 0)
 			errx(1, "%s: %s left in the store", what, outs[i].path);
 	}
-	expect_no_temp(what);
-}
-
-struct nbuf {
-	char	*b_data;
-	size_t	 b_len;
-};
-
-static int
-nbuf_sink(void *arg, const void *p, size_t n)
-{
-	struct nbuf	*b = arg;
-
-	if ((b->b_data = realloc(b->b_data, b->b_len + n)) == NULL)
-		err(1, "realloc");
-	memcpy(b->b_data + b->b_len, p, n);
-	b->b_len += n;
-	return (0);
+	st_expect_no_temp(what);
 }
 
 /*
@@ -468,14 +369,10 @@ nbuf_sink(void *arg, const void *p, size_t n)
 static void
 check_info(const struct wire_path_info *pi, char **cands, size_t ncands)
 {
-	struct nbuf	 b;
-	const char	*e;
-	char		 want[128];
+	struct st_buf	 b;
 	size_t		 i, n = 0, skip = strlen(storedir) + 1;
 
-	memset(&b, 0, sizeof(b));
-	if (nar_dump_path(AT_FDCWD, pi->pi_path, nbuf_sink, &b, &e) == -1)
-		errx(1, "nar_dump_path: %s", e);
+	st_nar_of(pi->pi_path, &b);
 	if (pi->pi_narsize != b.b_len)
 		errx(1, "%s: narSize %llu, expected %zu", pi->pi_path,
 		    (unsigned long long)pi->pi_narsize, b.b_len);
@@ -491,13 +388,7 @@ check_info(const struct wire_path_info *pi, char **cands, size_t ncands)
 		errx(1, "%s: %zu references, the NAR holds %zu", pi->pi_path,
 		    pi->pi_nrefs, n);
 	free(b.b_data);
-	if (!have_nix)
-		return;
-	capture(want, sizeof(want), "nix-hash --type sha256 '%s'",
-	    pi->pi_path);
-	if (strcmp(want, pi->pi_narhash) != 0)
-		errx(1, "%s: narHash %s, nix-hash says %s", pi->pi_path,
-		    pi->pi_narhash, want);
+	st_check_nixhash(pi->pi_path, pi->pi_narhash);
 }
 
 static int
@@ -529,7 +420,7 @@ expect_built(struct out *outs, size_t nouts, char **cands, size_t ncands,
 			errx(1, "%s: deriver or ultimate wrong", what);
 		check_info(pi, cands, ncands);
 	}
-	expect_no_temp(what);
+	st_expect_no_temp(what);
 }
 
 static void
@@ -547,7 +438,7 @@ test_build_kinds(void)
 	ia_path("selfref", "out", o[0].path, sizeof(o[0].path));
 	root_path(o[0].path, "", p, sizeof(p));
 	snprintf(text, sizeof(text), "%s\n%s/bin\n", o[0].path, input);
-	write_file(p, text, 0644);
+	st_write_file(p, text, 0644);
 	cands[0] = input;
 	do_build(d, o, 1, cands, 1);
 	cands[1] = o[0].path;
@@ -596,9 +487,9 @@ test_build_kinds(void)
 	ia_path("two", "out", o[0].path, sizeof(o[0].path));
 	ia_path("two", "dev", o[1].path, sizeof(o[1].path));
 	root_path(o[0].path, "", p, sizeof(p));
-	write_file(p, o[1].path, 0644);
+	st_write_file(p, o[1].path, 0644);
 	root_path(o[1].path, "", p, sizeof(p));
-	write_file(p, "dev\n", 0644);
+	st_write_file(p, "dev\n", 0644);
 	do_build(d, o, 2, cands, 1);
 	cands[1] = o[0].path;
 	cands[2] = o[1].path;
@@ -622,7 +513,7 @@ test_build_failures(void)
 	ia_path("missing", "out", o[0].path, sizeof(o[0].path));
 	ia_path("missing", "doc", o[1].path, sizeof(o[1].path));
 	root_path(o[0].path, "", p, sizeof(p));
-	write_file(p, "out\n", 0644);
+	st_write_file(p, "out\n", 0644);
 	do_build(d, o, 2, cands, 1);
 	snprintf(want, sizeof(want), "builder for '\x1b[35;1m%s\x1b[0m' "
 	    "failed to produce output path for output '\x1b[35;1mdoc\x1b[0m' "
@@ -645,9 +536,9 @@ test_build_failures(void)
 	ia_path("cycle", "out", o[0].path, sizeof(o[0].path));
 	ia_path("cycle", "doc", o[1].path, sizeof(o[1].path));
 	root_path(o[0].path, "", p, sizeof(p));
-	write_file(p, o[1].path, 0644);
+	st_write_file(p, o[1].path, 0644);
 	root_path(o[1].path, "", p, sizeof(p));
-	write_file(p, o[0].path, 0644);
+	st_write_file(p, o[0].path, 0644);
 	do_build(d, o, 2, cands, 1);
 	if (R.r_res.mbr_error == NULL)
 		errx(1, "cycle: registered");
@@ -661,6 +552,25 @@ nix_sri(const char *how, const char *algo, const char *path, char *out,
 {
 	capture(out, outsz, "nix --extra-experimental-features nix-command "
 	    "hash %s --type %s --sri '%s'", how, algo, path);
+}
+
+/*
+ * Build drv, whose one output o claims hash h (flat or recursive): its
+ * path is the one of h, and the builder leaves a copy of src there.
+ */
+static void
+build_fixed(const char *drvpath, const char *name, int rec,
+    const struct hash *h, const char *src, struct out *o)
+{
+	char	dst[4096];
+
+	hash_format(h, HASH_ENC_BASE16, 0, o->hash, sizeof(o->hash));
+	storepath_make_fixed(storedir, name, rec ? CA_RECURSIVE : CA_FLAT, h,
+	    NULL, 0, 0, o->path, sizeof(o->path));
+	run("rm -rf %s/*", rootdir);
+	root_path(o->path, "", dst, sizeof(dst));
+	run("cp -a %s %s", src, dst);
+	do_build(drvpath, o, 1, NULL, 0);
 }
 
 static void
@@ -693,7 +603,7 @@ test_build_fixed(void)
 				run("mkdir -p %s/d && echo %s > %s/d/f && "
 				    "ln -sf f %s/d/l", p, name, p, p);
 			else
-				write_file(p, name, 0644);
+				st_write_file(p, name, 0644);
 			nix_sri(rec ? "path" : "file", algos[i], p, sri,
 			    sizeof(sri));
 			hash_algo_parse(algos[i], &a);
@@ -707,18 +617,9 @@ test_build_fixed(void)
 			/* wrong first: the expected path is the wrong one */
 			bad = h;
 			bad.h_bytes[0] ^= 1;
-			hash_format(&bad, HASH_ENC_BASE16, 0, o[0].hash,
-			    sizeof(o[0].hash));
 			hash_format(&bad, HASH_ENC_SRI, 1, badsri,
 			    sizeof(badsri));
-			storepath_make_fixed(storedir, name,
-			    rec ? CA_RECURSIVE : CA_FLAT, &bad, NULL, 0, 0,
-			    o[0].path,
-			    sizeof(o[0].path));
-			run("rm -rf %s/*", rootdir);
-			root_path(o[0].path, "", want, sizeof(want));
-			run("cp -a %s %s", p, want);
-			do_build(d, o, 1, NULL, 0);
+			build_fixed(d, name, rec, &bad, p, o);
 			snprintf(want, sizeof(want), "hash mismatch in "
 			    "fixed-output derivation '\x1b[35;1m%s\x1b[0m':\n"
 			    "  specified: \x1b[35;1m%s\x1b[0m\n"
@@ -726,16 +627,7 @@ test_build_fixed(void)
 			expect_failed(want, o, 1, "fixed wrong");
 			if (!R.r_res.mbr_hash_mismatch)
 				errx(1, "fixed wrong: no mismatch flag");
-			hash_format(&h, HASH_ENC_BASE16, 0, o[0].hash,
-			    sizeof(o[0].hash));
-			storepath_make_fixed(storedir, name,
-			    rec ? CA_RECURSIVE : CA_FLAT, &h, NULL, 0, 0,
-			    o[0].path,
-			    sizeof(o[0].path));
-			run("rm -rf %s/*", rootdir);
-			root_path(o[0].path, "", want, sizeof(want));
-			run("cp -a %s %s", p, want);
-			do_build(d, o, 1, NULL, 0);
+			build_fixed(d, name, rec, &h, p, o);
 			expect_built(o, 1, NULL, 0, d, "fixed right");
 			ca_format_fixed(rec ? CA_RECURSIVE : CA_FLAT, &h, want,
 			    sizeof(want));
@@ -754,7 +646,7 @@ test_build_fixed(void)
 	storepath_make_fixed(storedir, "fixed-x", CA_FLAT, &h, NULL, 0, 0,
 	    o[0].path, sizeof(o[0].path));
 	root_path(o[0].path, "", p, sizeof(p));
-	write_file(p, "x", 0755);
+	st_write_file(p, "x", 0755);
 	do_build(d, o, 1, NULL, 0);
 	snprintf(want, sizeof(want), "output path '\x1b[35;1m%s\x1b[0m' "
 	    "should be a non-executable regular file since recursive hashing "
@@ -767,7 +659,7 @@ test_build_fixed(void)
 	storepath_make_fixed(storedir, "fixed-ref", CA_FLAT, &h, NULL, 0, 0,
 	    o[0].path, sizeof(o[0].path));
 	root_path(o[0].path, "", p, sizeof(p));
-	write_file(p, input, 0644);
+	st_write_file(p, input, 0644);
 	{
 		char	*cands[1] = { input };
 
@@ -847,11 +739,6 @@ test_build_log(void)
 int
 main(void)
 {
-	char	cmd[1400];
-
-	log_init(1, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
 	setup();
 	add_input("input", "an input", input, sizeof(input), NULL, 0);
 	test_query_drv();
@@ -861,10 +748,6 @@ main(void)
 	test_build_fixed();
 	test_build_log();
 	reply_reset();
-	db_close(store_env.se_db);
-	(void)snprintf(cmd, sizeof(cmd), "chmod -R u+w %s && rm -rf %s", top,
-	    top);
-	if (system(cmd) != 0)
-		warnx("cannot remove %s", top);
+	st_cleanup();
 	return (0);
 }

@@ -28,6 +28,7 @@
 /* link: storeproc/store_db.c storeproc/store_gc.c storeproc/store_nar.c */
 /* link: storeproc/store_query.c storeproc/store_util.c */
 /* link: storeproc/store_verify.c parent/parent_roots.c */
+/* link: regress/storeproc/storetest.c regress/msg/msgtest.c */
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -48,6 +49,8 @@
 #include "msg_store.h"
 #include "nar.h"
 #include "storepath.h"
+#include "storetest.h"
+#include "../msg/msgtest.h"
 #include "../../parent/parent.h"
 #include "../../storeproc/storeproc.h"
 #include "../../storeproc/store_db.h"
@@ -86,12 +89,10 @@ struct feeder {
 };
 
 static struct reply	 R;
-static char		 top[256], storedir[300], statedir[300];
-static struct imsgbuf	 ib_store_b, ib_client, ib_store_p;
-static struct imsgev	 iev_store_b, iev_client, iev_store_p, iev_parent;
+static struct imsgbuf	 ib_store_p;
+static struct imsgev	 iev_store_p, iev_parent;
 static struct child	 parent_child;
 static uint32_t		 next_sid = 1;
-static int		 have_nixhash;
 
 static void
 reply_reset(void)
@@ -122,19 +123,9 @@ reply_decode(struct imsg *imsg)
 		strlcat(R.r_log, "\n", sizeof(R.r_log));
 		free(text);
 		return;
-	case IMSG_STORE_ERROR:
-		rc = msg_recv_text(imsg, MSG_ERROR_MAX, &R.r_text, &e);
-		break;
-	case IMSG_STORE_OK:
-		rc = msg_recv_empty(imsg, &e);
-		break;
 	case IMSG_STORE_INFO:
 		wire_path_info_free(&R.r_info);
 		rc = msg_recv_info(imsg, storedir, &R.r_found, &R.r_info, &e);
-		break;
-	case IMSG_STORE_PATHS:
-		rc = msg_recv_paths(imsg, storedir, 0, &R.r_paths,
-		    &R.r_npaths, &e);
 		break;
 	case IMSG_STORE_OUTPUTS:
 		rc = msg_recv_outputs(imsg, storedir, &R.r_outs, &R.r_nouts,
@@ -155,13 +146,10 @@ reply_decode(struct imsg *imsg)
 		    &R.r_drvs, &R.r_ndrvs, &e);
 		break;
 	default:
-		errx(1, "unexpected reply %s",
-		    imsg_type_name(imsg_get_type(imsg)));
+		rc = st_recv_reply(imsg, &R.r_text, &R.r_paths, &R.r_npaths,
+		    &e);
 	}
-	if (rc == -1)
-		errx(1, "bad %s: %s", imsg_type_name(imsg_get_type(imsg)), e);
-	R.r_type = imsg_get_type(imsg);
-	R.r_done++;
+	st_reply_done(imsg, rc, e, &R.r_type, &R.r_done);
 }
 
 static int
@@ -235,11 +223,7 @@ parent_dispatch(struct imsgev *iev, struct imsg *imsg)
 static void
 wait_reply(void)
 {
-	alarm(60);
-	while (!R.r_done)
-		if (event_loop(EVLOOP_ONCE) == -1)
-			err(1, "event_loop");
-	alarm(0);
+	st_wait(&R.r_done);
 }
 
 static void
@@ -347,10 +331,7 @@ do_add_abort(const char *name, const char *method, const void *buf,
 static void
 expect_type(uint32_t type, const char *what)
 {
-	if (R.r_type != type)
-		errx(1, "%s: got %s (%s), expected %s", what,
-		    imsg_type_name(R.r_type), R.r_text ? R.r_text : "",
-		    imsg_type_name(type));
+	st_expect_type(R.r_type, R.r_text, type, what);
 }
 
 static void
@@ -360,80 +341,6 @@ expect_error(const char *substr, const char *what)
 	if (strstr(R.r_text, substr) == NULL)
 		errx(1, "%s: got \"%s\", expected \"%s\"", what, R.r_text,
 		    substr);
-}
-
-/* Nothing of ours may be left behind in the store dir. */
-static void
-expect_no_temp(const char *what)
-{
-	struct dirent	*de;
-	DIR		*d;
-
-	if ((d = opendir(storedir)) == NULL)
-		err(1, "opendir");
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, ".rnixd-", 7) == 0)
-			errx(1, "%s: temporary %s left", what, de->d_name);
-	closedir(d);
-}
-
-struct buf {
-	char	*b_data;
-	size_t	 b_len;
-};
-
-static int
-buf_sink(void *arg, const void *p, size_t n)
-{
-	struct buf	*b = arg;
-
-	if ((b->b_data = realloc(b->b_data, b->b_len + n)) == NULL)
-		err(1, "realloc");
-	memcpy(b->b_data + b->b_len, p, n);
-	b->b_len += n;
-	return (0);
-}
-
-static void
-nar_of(const char *path, struct buf *b)
-{
-	const char	*e;
-
-	memset(b, 0, sizeof(*b));
-	if (nar_dump_path(AT_FDCWD, path, buf_sink, b, &e) == -1)
-		errx(1, "nar_dump_path %s: %s", path, e);
-}
-
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	int	fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1 ||
-	    write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		err(1, "%s", path);
-	close(fd);
-}
-
-/* narHash of a path as nix-hash computes it from the files. */
-static void
-check_nixhash(const char *path, const char *narhash)
-{
-	char	cmd[1024], out[128];
-	FILE	*p;
-
-	if (!have_nixhash)
-		return;
-	snprintf(cmd, sizeof(cmd), "nix-hash --type sha256 '%s'",
-	    path);
-	if ((p = popen(cmd, "r")) == NULL || fgets(out, sizeof(out), p) ==
-	    NULL)
-		errx(1, "nix-hash %s failed", path);
-	pclose(p);
-	out[strcspn(out, "\n")] = '\0';
-	if (strcmp(out, narhash) != 0)
-		errx(1, "narHash of %s: got %s, nix-hash says %s", path,
-		    narhash, out);
 }
 
 /* Every file and dir canonical: mtime 1, mode 0444 or 0555. */
@@ -472,44 +379,14 @@ check_canon(const char *path)
 static void
 setup(void)
 {
-	struct store_db	*db;
-	const char	*e;
-	int		 sv[2], pv[2];
-	char		 cmd[600];
-
-	strlcpy(top, "/tmp/rnixd-t_store.XXXXXX", sizeof(top));
-	if (mkdtemp(top) == NULL)
-		err(1, "mkdtemp");
-	snprintf(storedir, sizeof(storedir), "%s/nix/store", top);
-	snprintf(statedir, sizeof(statedir), "%s/nix/var/nix", top);
-	if ((size_t)snprintf(cmd, sizeof(cmd), "mkdir -p %s %s", storedir,
-	    statedir) >= sizeof(cmd) || system(cmd) != 0)
-		errx(1, "%s failed", cmd);
-	if (db_open(statedir, storedir, &db, &e) == -1)
-		errx(1, "db_open: %s", e);
-	event_init();
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pv) == -1)
-		err(1, "socketpair");
-	if (imsgbuf_init(&ib_store_b, sv[0]) == -1 ||
-	    imsgbuf_init(&ib_client, sv[1]) == -1 ||
-	    imsgbuf_init(&ib_store_p, pv[0]) == -1 ||
-	    imsgbuf_init(&parent_child.ch_ibuf, pv[1]) == -1)
-		err(1, "imsgbuf_init");
-	imsgbuf_set_maxsize(&ib_store_b, MSG_STORE_MAXSIZE);
-	imsgbuf_set_maxsize(&ib_client, MSG_STORE_MAXSIZE);
-	imsgbuf_set_maxsize(&ib_store_p, MSG_STORE_MAXSIZE);
-	imsgbuf_set_maxsize(&parent_child.ch_ibuf, MSG_STORE_MAXSIZE);
+	/* The parent's channel, for READLINKS. */
+	st_pair(&ib_store_p, &parent_child.ch_ibuf);
 	parent_child.ch_proc = PROC_STORE;
-	imsgev_init(&iev_store_b, &ib_store_b, PROC_BUILDER, store_dispatch);
-	imsgev_init(&iev_client, &ib_client, PROC_STORE, client_dispatch);
+	st_setup("t_store", store_dispatch, client_dispatch, &ib_store_p);
 	imsgev_init(&iev_store_p, &ib_store_p, PROC_PARENT,
 	    store_dispatch_parent);
 	imsgev_init(&iev_parent, &parent_child.ch_ibuf, PROC_STORE,
 	    parent_dispatch);
-	store_env_init(storedir, statedir, db, &ib_store_b, &ib_store_p);
-	store_cleanup_tmp();
-	have_nixhash = system("nix-hash --version >/dev/null 2>&1") == 0;
 }
 
 /*
@@ -539,7 +416,7 @@ test_add_text(void)
 	    "text:sha256:", 12) != 0 || R.r_info.pi_narsize != 120)
 		errx(1, "add text: got ca %s size %llu", R.r_info.pi_ca,
 		    (unsigned long long)R.r_info.pi_narsize);
-	check_nixhash(want, R.r_info.pi_narhash);
+	st_check_nixhash(want, R.r_info.pi_narhash);
 	check_canon(want);
 	strlcpy(added_text, want, sizeof(added_text));
 	regtime = R.r_info.pi_regtime;
@@ -575,11 +452,11 @@ make_tree(const char *dir)
 	if (mkdir(dir, 0755) == -1)
 		err(1, "mkdir %s", dir);
 	snprintf(p, sizeof(p), "%s/a", dir);
-	write_file(p, "six b\n", 0644);
+	st_write_file(p, "six b\n", 0644);
 	snprintf(p, sizeof(p), "%s/bin", dir);
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/bin/run", dir);
-	write_file(p, "#!/bin/sh\necho run tree\n", 0700);
+	st_write_file(p, "#!/bin/sh\necho run tree\n", 0700);
 	snprintf(p, sizeof(p), "%s/link", dir);
 	if (symlink("bin/run", p) == -1)
 		err(1, "symlink");
@@ -588,14 +465,14 @@ make_tree(const char *dir)
 static void
 test_add_nar(void)
 {
-	struct buf	nar;
+	struct st_buf	nar;
 	struct hash	h;
 	char		tree[512], want[STOREPATH_MAX];
 
 	printf("add fixed:r:sha256 (a tree)\n");
 	snprintf(tree, sizeof(tree), "%s/tree", top);
 	make_tree(tree);
-	nar_of(tree, &nar);
+	st_nar_of(tree, &nar);
 	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
 	storepath_make_fixed(storedir, "tree", CA_RECURSIVE, &h, NULL, 0, 0,
 	    want, sizeof(want));
@@ -606,7 +483,7 @@ test_add_nar(void)
 	    R.r_info.pi_narsize != nar.b_len)
 		errx(1, "add tree: got %s, expected %s", R.r_info.pi_path,
 		    want);
-	check_nixhash(want, R.r_info.pi_narhash);
+	st_check_nixhash(want, R.r_info.pi_narhash);
 	check_canon(want);
 	strlcpy(added_tree, want, sizeof(added_tree));
 
@@ -621,13 +498,13 @@ test_add_nar(void)
 	    strncmp(R.r_info.pi_ca, "fixed:r:sha1:", 13) != 0)
 		errx(1, "add sha1 tree: got %s %s, expected %s",
 		    R.r_info.pi_path, R.r_info.pi_ca, want);
-	check_nixhash(want, R.r_info.pi_narhash);
+	st_check_nixhash(want, R.r_info.pi_narhash);
 
 	printf("add fixed:r:sha1 with references: refused\n");
 	do_add("tree1", "fixed:r:sha1", &added_text_p, 1, nar.b_data,
 	    nar.b_len, SIZE_MAX);
 	expect_error("cannot have references", "sha1 refs");
-	expect_no_temp("sha1 refs");
+	st_expect_no_temp("sha1 refs");
 	free(nar.b_data);
 }
 
@@ -657,7 +534,7 @@ test_add_flat(void)
 		if (lstat(want, &st) == -1 || !S_ISREG(st.st_mode) ||
 		    st.st_size != 5 || (st.st_mode & 07777) != 0444)
 			errx(1, "%s: not a 0444 5-byte file", method);
-		check_nixhash(want, R.r_info.pi_narhash);
+		st_check_nixhash(want, R.r_info.pi_narhash);
 	}
 
 	/*
@@ -673,7 +550,7 @@ test_add_flat(void)
 	expect_error("upload aborted", "aborted flat add");
 	if (lstat(want, &st) == 0)
 		errx(1, "aborted add: %s exists", want);
-	expect_no_temp("aborted flat add");
+	st_expect_no_temp("aborted flat add");
 }
 
 static void
@@ -688,16 +565,16 @@ test_add_hostile(void)
 		{ "trailing", "" },
 		{ "dotdot", "" },
 	};
-	struct buf	nar, bad;
+	struct st_buf	nar, bad;
 	char		tree[512];
 	size_t		i;
 
 	snprintf(tree, sizeof(tree), "%s/tree", top);
-	nar_of(tree, &nar);
+	st_nar_of(tree, &nar);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		printf("add a hostile NAR: %s\n", cases[i].h_what);
 		memset(&bad, 0, sizeof(bad));
-		buf_sink(&bad, nar.b_data, nar.b_len);
+		st_buf_sink(&bad, nar.b_data, nar.b_len);
 		switch (i) {
 		case 0:
 			bad.b_data[9] = 'X';
@@ -706,7 +583,7 @@ test_add_hostile(void)
 			bad.b_len -= 9;
 			break;
 		case 2:
-			buf_sink(&bad, "\0\0\0\0\0\0\0\0", 8);
+			st_buf_sink(&bad, "\0\0\0\0\0\0\0\0", 8);
 			break;
 		case 3:
 			/* The entry "a" becomes ".". */
@@ -718,19 +595,19 @@ test_add_hostile(void)
 		do_add("bad", "fixed:r:sha256", NULL, 0, bad.b_data,
 		    bad.b_len, SIZE_MAX);
 		expect_type(IMSG_STORE_ERROR, cases[i].h_what);
-		expect_no_temp(cases[i].h_what);
+		st_expect_no_temp(cases[i].h_what);
 		free(bad.b_data);
 	}
 
 	printf("add cut off mid-stream (client gone)\n");
 	do_add("cut", "fixed:r:sha256", NULL, 0, nar.b_data, nar.b_len, 100);
 	expect_error("truncated", "cut");
-	expect_no_temp("cut");
+	st_expect_no_temp("cut");
 
 	printf("add with an unknown method\n");
 	do_add("x", "fixed:r:sha3", NULL, 0, "x", 1, SIZE_MAX);
 	expect_type(IMSG_STORE_ERROR, "bad method");
-	expect_no_temp("bad method");
+	st_expect_no_temp("bad method");
 	free(nar.b_data);
 }
 
@@ -757,7 +634,7 @@ test_add_concurrent(void)
 	/* A crash between rename and commit leaves this. */
 	mkdir(want, 0755);
 	snprintf(junk, sizeof(junk), "%s/junk", want);
-	write_file(junk, "junk", 0644);
+	st_write_file(junk, "junk", 0644);
 	reply_reset();
 	send_add(&f1, "big", "fixed:sha256", NULL, 0, big, len, SIZE_MAX);
 	send_add(&f2, "big", "fixed:sha256", NULL, 0, big, len, SIZE_MAX);
@@ -780,7 +657,7 @@ test_add_concurrent(void)
 	    st.st_size != (off_t)len)
 		errx(1, "concurrent: %s is not the %zu-byte file", want, len);
 	free(big);
-	expect_no_temp("concurrent");
+	st_expect_no_temp("concurrent");
 }
 
 static void
@@ -812,13 +689,13 @@ static void	test_add_nar_text_self(void);
 static void
 test_add_nar_info(void)
 {
-	struct buf	 nar;
+	struct st_buf	 nar;
 	struct hash	 h;
 	char		 tree[512], path[STOREPATH_MAX], hex[80], ca[128];
 	char		 fake[STOREPATH_MAX];
 
 	snprintf(tree, sizeof(tree), "%s/tree", top);
-	nar_of(tree, &nar);
+	st_nar_of(tree, &nar);
 	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
 	hash_format(&h, HASH_ENC_BASE16, 0, hex, sizeof(hex));
 	ca_format_fixed(CA_RECURSIVE, &h, ca, sizeof(ca));
@@ -839,7 +716,7 @@ test_add_nar_info(void)
 	send_add_nar(fake, hex, nar.b_len, NULL, 1, 1, nar.b_data, nar.b_len);
 	expect_error("hash mismatch importing path", "bad hash");
 	hex[0] = hex[0] == '0' ? '1' : '0';
-	expect_no_temp("bad hash");
+	st_expect_no_temp("bad hash");
 	printf("import with a wrong narSize\n");
 	send_add_nar(fake, hex, nar.b_len + 8, NULL, 1, 1, nar.b_data,
 	    nar.b_len);
@@ -847,7 +724,7 @@ test_add_nar_info(void)
 	printf("import unsigned, trusted, dontCheckSigs: ok\n");
 	send_add_nar(fake, hex, nar.b_len, NULL, 1, 1, nar.b_data, nar.b_len);
 	expect_type(IMSG_STORE_OK, "trusted import");
-	check_nixhash(fake, hex);
+	st_check_nixhash(fake, hex);
 	printf("import content-addressed, untrusted: ok\n");
 	send_add_nar(path, hex, nar.b_len, ca, 0, 0, nar.b_data, nar.b_len);
 	expect_type(IMSG_STORE_OK, "ca import");
@@ -868,20 +745,20 @@ test_add_nar_text_self(void)
 {
 	struct msg_add_nar	 man;
 	struct feeder		 f;
-	struct buf		 nar;
+	struct st_buf		 nar;
 	struct hash		 h;
 	char			 file[512], path[STOREPATH_MAX], hex[80];
 	char			 ca[128], *refs[1];
 	int			 trusted;
 
 	snprintf(file, sizeof(file), "%s/selfref", top);
-	write_file(file, "self", 0444);
+	st_write_file(file, "self", 0444);
 	hash_buf(HASH_SHA256, "self", 4, &h);
 	ca_format_text(&h, ca, sizeof(ca));
 	if (storepath_make_text(storedir, "selfref", &h, NULL, 0, path,
 	    sizeof(path)) == -1)
 		errx(1, "storepath_make_text");
-	nar_of(file, &nar);
+	st_nar_of(file, &nar);
 	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
 	hash_format(&h, HASH_ENC_BASE16, 0, hex, sizeof(hex));
 	refs[0] = path;
@@ -909,7 +786,7 @@ test_add_nar_text_self(void)
 		else
 			expect_error("lacks a valid signature", "text self");
 	}
-	expect_no_temp("text self");
+	st_expect_no_temp("text self");
 	free(nar.b_data);
 }
 
@@ -985,7 +862,7 @@ test_drv(void)
 	do_add("wrong.drv", "text:sha256", NULL, 0, text, strlen(text),
 	    SIZE_MAX);
 	expect_error("incorrect output", "wrong drv");
-	expect_no_temp("wrong drv");
+	st_expect_no_temp("wrong drv");
 	free(text);
 
 	printf("QUERY_MISSING: the drv must be built, a path is unknown\n");
@@ -1071,17 +948,7 @@ make_drv_inputs(const char *name, const char *src, const char *indrv,
 static size_t
 count_store(void)
 {
-	struct dirent	*de;
-	DIR		*d;
-	size_t		 n = 0;
-
-	if ((d = opendir(storedir)) == NULL)
-		err(1, "opendir");
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return (n);
+	return (mt_dir_count(storedir));
 }
 
 static void
@@ -1092,7 +959,7 @@ expect_undeclared(const char *input, const char *what, size_t before)
 	snprintf(want, sizeof(want), "its input '%s' is not among its "
 	    "references", input);
 	expect_error(want, what);
-	expect_no_temp(what);
+	st_expect_no_temp(what);
 	if (count_store() != before)
 		errx(1, "%s: something was added to the store", what);
 }
@@ -1104,19 +971,19 @@ do_add_nar_drv(const char *name, const char *text, char **refs,
 {
 	struct msg_add_nar	 man;
 	struct feeder		 f;
-	struct buf		 nar;
+	struct st_buf		 nar;
 	struct hash		 h;
 	char			 file[512], path[STOREPATH_MAX], hex[80];
 	char			 ca[128];
 
 	snprintf(file, sizeof(file), "%s/%s", top, name);
-	write_file(file, text, 0444);
+	st_write_file(file, text, 0444);
 	hash_buf(HASH_SHA256, text, strlen(text), &h);
 	ca_format_text(&h, ca, sizeof(ca));
 	if (storepath_make_text(storedir, name, &h, refs,
 	    nrefs, path, sizeof(path)) == -1)
 		errx(1, "storepath_make_text");
-	nar_of(file, &nar);
+	st_nar_of(file, &nar);
 	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
 	hash_format(&h, HASH_ENC_BASE16, 0, hex, sizeof(hex));
 	reply_reset();
@@ -1140,30 +1007,14 @@ do_add_nar_drv(const char *name, const char *text, char **refs,
 static void
 register_raw(const char *name, const char *text, char *path, size_t sz)
 {
-	const struct db_drv_output	*outs = NULL;
-	struct db_pathinfo		 dpi;
-	struct hash			 h;
-	struct buf			 nar;
-	const char			*e;
-	char				 narhash[HASH_STR_MAX], ca[128];
-	size_t				 nouts = 0;
+	struct hash	h;
+	char		ca[128];
 
 	hash_buf(HASH_SHA256, text, strlen(text), &h);
 	ca_format_text(&h, ca, sizeof(ca));
 	if (storepath_make_text(storedir, name, &h, NULL, 0, path, sz) == -1)
 		errx(1, "storepath_make_text");
-	write_file(path, text, 0444);
-	nar_of(path, &nar);
-	hash_buf(HASH_SHA256, nar.b_data, nar.b_len, &h);
-	hash_format(&h, HASH_ENC_BASE16, 1, narhash, sizeof(narhash));
-	memset(&dpi, 0, sizeof(dpi));
-	dpi.dpi_path = path;
-	dpi.dpi_narhash = narhash;
-	dpi.dpi_narsize = nar.b_len;
-	dpi.dpi_ca = ca;
-	if (db_register(store_env.se_db, &dpi, 1, &outs, &nouts, &e) == -1)
-		errx(1, "db_register: %s", e);
-	free(nar.b_data);
+	st_register(path, text, ca, NULL, 0);
 }
 
 /*
@@ -1325,13 +1176,13 @@ test_queries(void)
 static void
 test_nar_from_path(void)
 {
-	struct buf	want, got;
+	struct st_buf	want, got;
 	char		chunk[4096];
 	ssize_t		n;
 	int		p[2];
 
 	printf("NAR_FROM_PATH\n");
-	nar_of(added_tree, &want);
+	st_nar_of(added_tree, &want);
 	memset(&got, 0, sizeof(got));
 	if (pipe2(p, O_CLOEXEC) == -1)
 		err(1, "pipe");
@@ -1342,7 +1193,7 @@ test_nar_from_path(void)
 	alarm(60);
 	for (;;) {
 		while ((n = read(p[0], chunk, sizeof(chunk))) > 0)
-			buf_sink(&got, chunk, n);
+			st_buf_sink(&got, chunk, n);
 		if (n == 0)
 			break;
 		event_loop(EVLOOP_ONCE | EVLOOP_NONBLOCK);
@@ -1528,11 +1379,6 @@ test_verify(void)
 int
 main(void)
 {
-	char	cmd[1400];
-
-	log_init(1, 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
 	setup();
 	test_add_text();
 	test_add_nar();
@@ -1547,10 +1393,6 @@ main(void)
 	test_gc();
 	test_verify();
 	reply_reset();
-	db_close(store_env.se_db);
-	(void)snprintf(cmd, sizeof(cmd), "chmod -R u+w %s && rm -rf %s", top,
-	    top);
-	if (system(cmd) != 0)
-		warnx("cannot remove %s", top);
+	st_cleanup();
 	return (0);
 }

@@ -28,6 +28,9 @@
 
 #include "storepath.h"
 #include "wire.h"
+#include "../lib/tbuf.h"
+
+/* link: regress/lib/tbuf.c */
 
 #define STOREDIR	"/nix/store"
 #define PATH_A		"/nix/store/i9pmrzmpshapij2kin22pff6fc2adavx-hello.txt"
@@ -35,60 +38,6 @@
 #define HASH32		"i9pmrzmpshapij2kin22pff6fc2adavx"
 #define BADHASH		"e9pmrzmpshapij2kin22pff6fc2adavx" /* 'e': no base32 */
 #define PATH_C		"/nix/store/00000000000000000000000000000000-nope"
-
-/* A test-side encoder, independent of the one under test. */
-struct bld {
-	unsigned char	*b_buf;
-	size_t		 b_len;
-	size_t		 b_cap;
-};
-
-static void
-b_raw(struct bld *b, const void *p, size_t len)
-{
-	if (b->b_len + len > b->b_cap) {
-		b->b_cap = (b->b_len + len) * 2 + 64;
-		if ((b->b_buf = realloc(b->b_buf, b->b_cap)) == NULL)
-			err(1, NULL);
-	}
-	if (len > 0)
-		memcpy(b->b_buf + b->b_len, p, len);
-	b->b_len += len;
-}
-
-static void
-b_u64(struct bld *b, uint64_t v)
-{
-	unsigned char	p[8];
-	int		i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = v >> (8 * i);
-	b_raw(b, p, 8);
-}
-
-static void
-b_bytes(struct bld *b, const void *p, size_t len)
-{
-	static const unsigned char	zero[8];
-
-	b_u64(b, len);
-	b_raw(b, p, len);
-	b_raw(b, zero, (8 - len % 8) % 8);
-}
-
-static void
-b_str(struct bld *b, const char *s)
-{
-	b_bytes(b, s, strlen(s));
-}
-
-static void
-b_free(struct bld *b)
-{
-	free(b->b_buf);
-	memset(b, 0, sizeof(*b));
-}
 
 static void
 expect_bytes(const char *what, const void *got, size_t gotlen,
@@ -132,7 +81,7 @@ static unsigned char *
 read_hex(const char *file, size_t *lenp)
 {
 	FILE		*fp;
-	struct bld	 b;
+	struct tbuf	 b;
 	char		 line[1024];
 	unsigned int	 byte;
 	size_t		 i;
@@ -147,12 +96,12 @@ read_hex(const char *file, size_t *lenp)
 		for (i = 0; line[i] != '\0' && line[i + 1] != '\0'; i += 2) {
 			if (sscanf(line + i, "%2x", &byte) != 1)
 				errx(1, "%s: bad hex", file);
-			b_raw(&b, (unsigned char[]){ byte }, 1);
+			tbuf_add(&b, (unsigned char[]){ byte }, 1);
 		}
 	}
 	fclose(fp);
-	*lenp = b.b_len;
-	return (b.b_buf);
+	*lenp = b.tb_len;
+	return (b.tb_data);
 }
 
 /*
@@ -366,7 +315,7 @@ test_string_good(void)
 {
 	static const char	*cases[] = { "", "a", "hello", "12345678",
 				    "123456789", "/nix/store" };
-	struct bld		 b;
+	struct tbuf		 b;
 	struct wire_in		 in;
 	char			*s;
 	size_t			 i, len;
@@ -374,31 +323,31 @@ test_string_good(void)
 	printf("string: lengths 0..10, padding, every short prefix\n");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&b, 0, sizeof(b));
-		b_str(&b, cases[i]);
-		expect_int("string encoded length", b.b_len,
+		tbuf_str(&b, cases[i]);
+		expect_int("string encoded length", b.tb_len,
 		    8 + (strlen(cases[i]) + 7) / 8 * 8);
-		check_prefixes(cases[i], b.b_buf, b.b_len, g_string, NULL);
-		check_prefixes(cases[i], b.b_buf, b.b_len, g_cstring, NULL);
-		wire_in_init(&in, b.b_buf, b.b_len);
+		check_prefixes(cases[i], b.tb_data, b.tb_len, g_string, NULL);
+		check_prefixes(cases[i], b.tb_data, b.tb_len, g_cstring, NULL);
+		wire_in_init(&in, b.tb_data, b.tb_len);
 		expect_int("get", wire_get_string(&in, &s, &len, 1024), 1);
 		expect_str("string", s, cases[i]);
 		expect_int("string len", len, strlen(cases[i]));
 		free(s);
-		b_free(&b);
+		tbuf_free(&b);
 	}
 	/* Exactly maxlen is fine. */
 	memset(&b, 0, sizeof(b));
-	b_str(&b, "12345");
+	tbuf_str(&b, "12345");
 	len = 5;
-	check_prefixes("maxlen", b.b_buf, b.b_len, g_string, &len);
-	b_free(&b);
+	check_prefixes("maxlen", b.tb_data, b.tb_len, g_string, &len);
+	tbuf_free(&b);
 }
 
 static void
 test_string_nul(void)
 {
 	static const unsigned char	 bin[] = { 'a', 0, 'b' };
-	struct bld			 b;
+	struct tbuf			 b;
 	struct wire_in			 in;
 	char				*s;
 	size_t				 len;
@@ -406,16 +355,16 @@ test_string_nul(void)
 	printf("string: embedded NUL reported by length, refused as C "
 	    "string\n");
 	memset(&b, 0, sizeof(b));
-	b_bytes(&b, bin, sizeof(bin));
-	wire_in_init(&in, b.b_buf, b.b_len);
+	tbuf_bytes(&b, bin, sizeof(bin));
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("binary", wire_get_string(&in, &s, &len, 16), 1);
 	expect_int("binary len", len, 3);
 	expect_int("binary strlen", strlen(s), 1);
 	expect_bytes("binary bytes", s, 4, "a\0b", 4);
 	free(s);
-	check_bad("cstring with NUL", b.b_buf, b.b_len, g_cstring, NULL,
+	check_bad("cstring with NUL", b.tb_data, b.tb_len, g_cstring, NULL,
 	    "NUL");
-	b_free(&b);
+	tbuf_free(&b);
 }
 
 static void
@@ -423,40 +372,40 @@ test_string_bad(void)
 {
 	static const uint64_t	 huge[] = { 1025, 1ULL << 32, 1ULL << 63,
 				    UINT64_MAX, UINT64_MAX - 7 };
-	struct bld		 b;
+	struct tbuf		 b;
 	size_t			 i, maxlen;
 
 	printf("string: huge lengths fail before the bytes, non-zero "
 	    "padding\n");
 	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
 		memset(&b, 0, sizeof(b));
-		b_u64(&b, huge[i]);
-		check_bad("huge length", b.b_buf, b.b_len, g_string, NULL,
+		tbuf_u64(&b, huge[i]);
+		check_bad("huge length", b.tb_data, b.tb_len, g_string, NULL,
 		    "string too long");
-		check_bad("huge item", b.b_buf, b.b_len, g_storepath, NULL,
+		check_bad("huge item", b.tb_data, b.tb_len, g_storepath, NULL,
 		    "string too long");
-		b_free(&b);
+		tbuf_free(&b);
 	}
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 6);
+	tbuf_u64(&b, 6);
 	maxlen = 5;
-	check_bad("over maxlen", b.b_buf, b.b_len, g_string, &maxlen,
+	check_bad("over maxlen", b.tb_data, b.tb_len, g_string, &maxlen,
 	    "string too long");
-	b_free(&b);
+	tbuf_free(&b);
 	for (i = 5; i < 8; i++) {
 		memset(&b, 0, sizeof(b));
-		b_str(&b, "hello");
-		b.b_buf[8 + i] = 1;
-		check_bad("padding", b.b_buf, b.b_len, g_string, NULL,
+		tbuf_str(&b, "hello");
+		b.tb_data[8 + i] = 1;
+		check_bad("padding", b.tb_data, b.tb_len, g_string, NULL,
 		    "padding");
-		b_free(&b);
+		tbuf_free(&b);
 	}
 }
 
 static void
 test_strings(void)
 {
-	struct bld		 b;
+	struct tbuf		 b;
 	struct wire_in		 in;
 	char			**v;
 	size_t			 n;
@@ -464,12 +413,12 @@ test_strings(void)
 	printf("strings: list, every short prefix, counts and items too "
 	    "big\n");
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 3);
-	b_str(&b, "b");
-	b_str(&b, "");
-	b_str(&b, "a string of more than eight bytes");
-	check_prefixes("strings", b.b_buf, b.b_len, g_strings, NULL);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	tbuf_u64(&b, 3);
+	tbuf_str(&b, "b");
+	tbuf_str(&b, "");
+	tbuf_str(&b, "a string of more than eight bytes");
+	check_prefixes("strings", b.tb_data, b.tb_len, g_strings, NULL);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("strings", wire_get_strings(&in, &v, &n, 3, 64), 1);
 	expect_int("count", n, 3);
 	expect_str("item 0", v[0], "b");
@@ -477,52 +426,52 @@ test_strings(void)
 	expect_str("item 2", v[2], "a string of more than eight bytes");
 	expect_str("terminator", v[3], NULL);
 	wire_strings_free(v, n);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("maxcount 2", wire_get_strings(&in, &v, &n, 2, 64), -1);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("maxlen 32", wire_get_strings(&in, &v, &n, 3, 32), -1);
-	b.b_buf[8 + 16 + 8 + 8 + 33] = 'x';	/* last item's padding */
-	check_bad("item padding", b.b_buf, b.b_len, g_strings, NULL,
+	b.tb_data[8 + 16 + 8 + 8 + 33] = 'x';	/* last item's padding */
+	check_bad("item padding", b.tb_data, b.tb_len, g_strings, NULL,
 	    "padding");
-	b_free(&b);
+	tbuf_free(&b);
 
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 0);
-	check_prefixes("empty list", b.b_buf, b.b_len, g_strings, NULL);
-	b_free(&b);
+	tbuf_u64(&b, 0);
+	check_prefixes("empty list", b.tb_data, b.tb_len, g_strings, NULL);
+	tbuf_free(&b);
 }
 
 static void
 test_strings_bad(void)
 {
 	static const uint64_t	 counts[] = { 17, 1ULL << 63, UINT64_MAX };
-	struct bld		 b;
+	struct tbuf		 b;
 	size_t			 i;
 
 	printf("strings: huge counts fail at once, NUL in an item\n");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		memset(&b, 0, sizeof(b));
-		b_u64(&b, counts[i]);
-		check_bad("count", b.b_buf, b.b_len, g_strings, NULL,
+		tbuf_u64(&b, counts[i]);
+		check_bad("count", b.tb_data, b.tb_len, g_strings, NULL,
 		    "too many");
-		check_bad("paths count", b.b_buf, b.b_len, g_storepaths, NULL,
+		check_bad("paths count", b.tb_data, b.tb_len, g_storepaths,
+		    NULL, "too many");
+		check_bad("map count", b.tb_data, b.tb_len, g_map, NULL,
 		    "too many");
-		check_bad("map count", b.b_buf, b.b_len, g_map, NULL,
-		    "too many");
-		b_free(&b);
+		tbuf_free(&b);
 	}
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 2);
-	b_str(&b, "fine");
-	b_bytes(&b, "x\0y", 3);
-	check_bad("NUL item", b.b_buf, b.b_len, g_strings, NULL, "NUL");
-	b_free(&b);
+	tbuf_u64(&b, 2);
+	tbuf_str(&b, "fine");
+	tbuf_bytes(&b, "x\0y", 3);
+	check_bad("NUL item", b.tb_data, b.tb_len, g_strings, NULL, "NUL");
+	tbuf_free(&b);
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 1);
-	b_u64(&b, UINT64_MAX);
-	check_bad("huge item", b.b_buf, b.b_len, g_strings, NULL,
+	tbuf_u64(&b, 1);
+	tbuf_u64(&b, UINT64_MAX);
+	check_bad("huge item", b.tb_data, b.tb_len, g_strings, NULL,
 	    "string too long");
-	b_free(&b);
+	tbuf_free(&b);
 }
 
 static void
@@ -534,79 +483,79 @@ test_storepaths(void)
 				    "/nix/store/" BADHASH "-x",
 				    "/nix/store/9pmrzmpshapij2kin22pff-x",
 				    "/nix/store/" HASH32 "-a/b" };
-	struct bld		 b;
+	struct tbuf		 b;
 	struct wire_in		 in;
 	char			*s, **v;
 	size_t			 i, n;
 
 	printf("store paths: valid, invalid, NUL, optional, sets\n");
 	memset(&b, 0, sizeof(b));
-	b_str(&b, PATH_A);
-	check_prefixes("storepath", b.b_buf, b.b_len, g_storepath, NULL);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	tbuf_str(&b, PATH_A);
+	check_prefixes("storepath", b.tb_data, b.tb_len, g_storepath, NULL);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("storepath", wire_get_storepath(&in, STOREDIR, &s), 1);
 	expect_str("storepath value", s, PATH_A);
 	free(s);
-	b_free(&b);
+	tbuf_free(&b);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&b, 0, sizeof(b));
-		b_str(&b, bad[i]);
-		check_bad(bad[i], b.b_buf, b.b_len, g_storepath, NULL, "");
-		b_free(&b);
+		tbuf_str(&b, bad[i]);
+		check_bad(bad[i], b.tb_data, b.tb_len, g_storepath, NULL, "");
+		tbuf_free(&b);
 	}
 	memset(&b, 0, sizeof(b));
-	b_bytes(&b, PATH_A "\0x", strlen(PATH_A) + 2);
-	check_bad("path with NUL", b.b_buf, b.b_len, g_storepath, NULL,
+	tbuf_bytes(&b, PATH_A "\0x", strlen(PATH_A) + 2);
+	check_bad("path with NUL", b.tb_data, b.tb_len, g_storepath, NULL,
 	    "NUL");
-	b_free(&b);
+	tbuf_free(&b);
 
 	memset(&b, 0, sizeof(b));
-	b_str(&b, "");
-	wire_in_init(&in, b.b_buf, b.b_len);
+	tbuf_str(&b, "");
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	s = PATH_A;
 	expect_int("opt", wire_get_opt_storepath(&in, STOREDIR, &s), 1);
 	expect_str("opt none", s, NULL);
-	b_free(&b);
+	tbuf_free(&b);
 
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 2);
-	b_str(&b, PATH_B);
-	b_str(&b, PATH_A);
-	check_prefixes("storepaths", b.b_buf, b.b_len, g_storepaths, NULL);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	tbuf_u64(&b, 2);
+	tbuf_str(&b, PATH_B);
+	tbuf_str(&b, PATH_A);
+	check_prefixes("storepaths", b.tb_data, b.tb_len, g_storepaths, NULL);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("storepaths", wire_get_storepaths(&in, STOREDIR, &v, &n,
 	    2), 1);
 	expect_str("path 0", v[0], PATH_B);
 	expect_str("path 1", v[1], PATH_A);
 	wire_strings_free(v, n);
-	b_free(&b);
+	tbuf_free(&b);
 
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 2);
-	b_str(&b, PATH_A);
-	b_str(&b, "bad");
-	check_bad("set with a bad path", b.b_buf, b.b_len, g_storepaths, NULL,
-	    "");
-	b_free(&b);
+	tbuf_u64(&b, 2);
+	tbuf_str(&b, PATH_A);
+	tbuf_str(&b, "bad");
+	check_bad("set with a bad path", b.tb_data, b.tb_len, g_storepaths,
+	    NULL, "");
+	tbuf_free(&b);
 }
 
 static void
 test_map(void)
 {
-	struct bld		 b;
+	struct tbuf		 b;
 	struct wire_in		 in;
 	struct wire_pair	*v;
 	size_t			 n;
 
 	printf("string map: pairs, every short prefix, limits\n");
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 2);
-	b_str(&b, "sandbox");
-	b_str(&b, "false");
-	b_str(&b, "timeout");
-	b_str(&b, "50");
-	check_prefixes("map", b.b_buf, b.b_len, g_map, NULL);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	tbuf_u64(&b, 2);
+	tbuf_str(&b, "sandbox");
+	tbuf_str(&b, "false");
+	tbuf_str(&b, "timeout");
+	tbuf_str(&b, "50");
+	check_prefixes("map", b.tb_data, b.tb_len, g_map, NULL);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("map", wire_get_string_map(&in, &v, &n, 2, 7, 5), 1);
 	expect_int("map count", n, 2);
 	expect_str("key 0", v[0].wp_key, "sandbox");
@@ -614,16 +563,16 @@ test_map(void)
 	expect_str("key 1", v[1].wp_key, "timeout");
 	expect_str("value 1", v[1].wp_value, "50");
 	wire_pairs_free(v, n);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("key too long", wire_get_string_map(&in, &v, &n, 2, 6,
 	    5), -1);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("value too long", wire_get_string_map(&in, &v, &n, 2, 7,
 	    4), -1);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("count too big", wire_get_string_map(&in, &v, &n, 1, 7,
 	    5), -1);
-	b_free(&b);
+	tbuf_free(&b);
 }
 
 static void
@@ -835,7 +784,7 @@ test_errors(void)
 				    "err-s2_copy_from-0.hex" };
 	struct wire_out		 out;
 	struct wire_in		 in;
-	struct bld		 b;
+	struct tbuf		 b;
 	unsigned char		*vec;
 	char			*s, *msg;
 	uint64_t		 v;
@@ -864,25 +813,26 @@ test_errors(void)
 		free(vec);
 	}
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 0x63787470);
-	b_str(&b, "Error");
-	b_u64(&b, 0);
-	b_str(&b, "Error");
-	b_str(&b, "x");
-	b_u64(&b, 0);
-	b_u64(&b, 0);
+	tbuf_u64(&b, 0x63787470);
+	tbuf_str(&b, "Error");
+	tbuf_u64(&b, 0);
+	tbuf_str(&b, "Error");
+	tbuf_str(&b, "x");
+	tbuf_u64(&b, 0);
+	tbuf_u64(&b, 0);
 	wire_out_init(&out, 1 << 20);
 	(void)wire_put_error(&out, "x");
-	expect_bytes("error x", out.wo_buf, out.wo_len, b.b_buf, b.b_len);
-	b_free(&b);
+	expect_bytes("error x", out.wo_buf, out.wo_len, b.tb_data, b.tb_len);
+	tbuf_free(&b);
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 0x63787470);
-	b_str(&b, "old");
-	b_u64(&b, 100);
+	tbuf_u64(&b, 0x63787470);
+	tbuf_str(&b, "old");
+	tbuf_u64(&b, 100);
 	wire_out_reset(&out);
 	(void)wire_put_error_legacy(&out, "old", 100);
-	expect_bytes("legacy error", out.wo_buf, out.wo_len, b.b_buf, b.b_len);
-	b_free(&b);
+	expect_bytes("legacy error", out.wo_buf, out.wo_len, b.tb_data,
+	    b.tb_len);
+	tbuf_free(&b);
 	wire_out_free(&out);
 }
 
@@ -890,18 +840,18 @@ static void
 test_stderr_simple(void)
 {
 	struct wire_out	out;
-	struct bld	b;
+	struct tbuf	b;
 
 	printf("STDERR_LAST and STDERR_NEXT bytes\n");
 	memset(&b, 0, sizeof(b));
-	b_raw(&b, "stla\0\0\0\0", 8);
-	b_raw(&b, "gmlo\0\0\0\0", 8);
-	b_str(&b, "deleting unused links...\n");
+	tbuf_add(&b, "stla\0\0\0\0", 8);
+	tbuf_add(&b, "gmlo\0\0\0\0", 8);
+	tbuf_str(&b, "deleting unused links...\n");
 	wire_out_init(&out, 1 << 20);
 	(void)wire_put_stderr_last(&out);
 	(void)wire_put_stderr_next(&out, "deleting unused links...\n");
-	expect_bytes("last, next", out.wo_buf, out.wo_len, b.b_buf, b.b_len);
-	b_free(&b);
+	expect_bytes("last, next", out.wo_buf, out.wo_len, b.tb_data, b.tb_len);
+	tbuf_free(&b);
 	wire_out_free(&out);
 }
 
@@ -999,19 +949,19 @@ test_frames_put(void)
 {
 	static const char	 data[] = "echo \"dep says hi\" > $out\n";
 	struct wire_out		 out;
-	struct bld		 b;
+	struct tbuf		 b;
 
 	printf("frames: put without padding\n");
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 26);
-	b_raw(&b, data, 26);
-	b_u64(&b, 0);
+	tbuf_u64(&b, 26);
+	tbuf_add(&b, data, 26);
+	tbuf_u64(&b, 0);
 	wire_out_init(&out, 1 << 20);
 	(void)wire_put_frame(&out, data, 26);
 	(void)wire_put_frame(&out, data, 0);
 	(void)wire_put_frames_end(&out);
-	expect_bytes("frame", out.wo_buf, out.wo_len, b.b_buf, b.b_len);
-	b_free(&b);
+	expect_bytes("frame", out.wo_buf, out.wo_len, b.tb_data, b.tb_len);
+	tbuf_free(&b);
 	wire_out_free(&out);
 }
 
@@ -1100,39 +1050,39 @@ static void
 test_frames_bad(void)
 {
 	struct wire_frames	 wf;
-	struct bld		 b;
+	struct tbuf		 b;
 	const void		*data;
 	size_t			 used, dlen;
 
 	printf("frames: too large, stays failed; empty stream\n");
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 101);
-	b_raw(&b, "x", 1);
+	tbuf_u64(&b, 101);
+	tbuf_add(&b, "x", 1);
 	wire_frames_init(&wf, 100);
-	expect_int("too large", wire_frames_push(&wf, b.b_buf, b.b_len, &used,
-	    &data, &dlen), WIRE_FRAMES_ERROR);
-	expect_str("reason", wf.wf_errstr, "frame too large");
-	expect_int("still failed", wire_frames_push(&wf, b.b_buf + 8, 1,
+	expect_int("too large", wire_frames_push(&wf, b.tb_data, b.tb_len,
 	    &used, &data, &dlen), WIRE_FRAMES_ERROR);
-	b_free(&b);
+	expect_str("reason", wf.wf_errstr, "frame too large");
+	expect_int("still failed", wire_frames_push(&wf, b.tb_data + 8, 1,
+	    &used, &data, &dlen), WIRE_FRAMES_ERROR);
+	tbuf_free(&b);
 
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, UINT64_MAX);
+	tbuf_u64(&b, UINT64_MAX);
 	wire_frames_init(&wf, UINT64_MAX - 1);
-	expect_int("2^64-1", wire_frames_push(&wf, b.b_buf, b.b_len, &used,
+	expect_int("2^64-1", wire_frames_push(&wf, b.tb_data, b.tb_len, &used,
 	    &data, &dlen), WIRE_FRAMES_ERROR);
-	b_free(&b);
+	tbuf_free(&b);
 
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 0);
+	tbuf_u64(&b, 0);
 	wire_frames_init(&wf, 100);
-	expect_int("empty: 7 bytes", wire_frames_push(&wf, b.b_buf, 7, &used,
+	expect_int("empty: 7 bytes", wire_frames_push(&wf, b.tb_data, 7, &used,
 	    &data, &dlen), WIRE_FRAMES_MORE);
 	expect_int("empty: used", used, 7);
-	expect_int("empty: end", wire_frames_push(&wf, b.b_buf + 7, 1, &used,
+	expect_int("empty: end", wire_frames_push(&wf, b.tb_data + 7, 1, &used,
 	    &data, &dlen), WIRE_FRAMES_END);
 	expect_int("empty: total", wf.wf_total, 0);
-	b_free(&b);
+	tbuf_free(&b);
 }
 
 static int
@@ -1149,34 +1099,34 @@ g_hello(struct wire_in *in, void *arg)
 
 /* The client's version; at 1.38 its features, else the rest. */
 static void
-hello_bytes(struct bld *b, uint64_t version, int affinity)
+hello_bytes(struct tbuf *b, uint64_t version, int affinity)
 {
 	memset(b, 0, sizeof(*b));
-	b_u64(b, version);
+	tbuf_u64(b, version);
 	if (PROTOCOL_MINOR(version) >= 38) {
-		b_u64(b, 2);
-		b_str(b, "a-feature");
-		b_str(b, "another");
+		tbuf_u64(b, 2);
+		tbuf_str(b, "a-feature");
+		tbuf_str(b, "another");
 		return;
 	}
 	if (PROTOCOL_MINOR(version) >= 14) {
-		b_u64(b, affinity);
+		tbuf_u64(b, affinity);
 		if (affinity)
-			b_u64(b, 3);
+			tbuf_u64(b, 3);
 	}
 	if (PROTOCOL_MINOR(version) >= 11)
-		b_u64(b, 0);
+		tbuf_u64(b, 0);
 }
 
 /* What a client of 1.38 sends once it has the daemon's features. */
 static void
-rest_bytes(struct bld *b, int affinity)
+rest_bytes(struct tbuf *b, int affinity)
 {
 	memset(b, 0, sizeof(*b));
-	b_u64(b, affinity);
+	tbuf_u64(b, affinity);
 	if (affinity)
-		b_u64(b, 3);
-	b_u64(b, 0);
+		tbuf_u64(b, 3);
+	tbuf_u64(b, 0);
 }
 
 static void
@@ -1184,23 +1134,23 @@ check_hello(uint64_t version, int affinity, size_t wantlen,
     unsigned int wantminor)
 {
 	struct wire_hello	wh;
-	struct bld		b;
+	struct tbuf		b;
 
 	hello_bytes(&b, version, affinity);
-	expect_int("hello length", b.b_len, wantlen);
+	expect_int("hello length", b.tb_len, wantlen);
 	memset(&wh, 0, sizeof(wh));
 	wh.wh_state = WIRE_HELLO_MAGIC;
-	check_prefixes("hello", b.b_buf, b.b_len, g_hello, &wh);
+	check_prefixes("hello", b.tb_data, b.tb_len, g_hello, &wh);
 	expect_int("version", wh.wh_version, version);
 	expect_int("minor", wh.wh_minor, wantminor);
-	b_free(&b);
+	tbuf_free(&b);
 	if (wantminor >= 38) {
 		/* Features first; the rest only after ours went out. */
 		expect_int("state", wh.wh_state, WIRE_HELLO_FEATURES);
 		expect_int("features", wh.wh_nfeatures, 2);
 		rest_bytes(&b, affinity);
-		check_prefixes("hello rest", b.b_buf, b.b_len, g_hello, &wh);
-		b_free(&b);
+		check_prefixes("hello rest", b.tb_data, b.tb_len, g_hello, &wh);
+		tbuf_free(&b);
 	}
 	expect_int("state", wh.wh_state, WIRE_HELLO_DONE);
 	expect_int("affinity", wh.wh_cpu_affinity, affinity);
@@ -1212,7 +1162,7 @@ test_hello(void)
 	static const unsigned char	 magic[] = "cxin\0\0\0";
 	struct wire_hello		 wh;
 	struct wire_in			 in;
-	struct bld			 b;
+	struct tbuf			 b;
 	unsigned int			 minor;
 
 	printf("handshake: both parts, every minor, every short prefix\n");
@@ -1243,34 +1193,34 @@ test_hello(void)
 	    &wh, "protocol mismatch");
 	wh.wh_state = WIRE_HELLO_MAGIC;
 	hello_bytes(&b, 0x109, 0);
-	check_bad("0x109", b.b_buf, 8, g_hello, &wh, "too old");
-	b_free(&b);
+	check_bad("0x109", b.tb_data, 8, g_hello, &wh, "too old");
+	tbuf_free(&b);
 	hello_bytes(&b, 0x222, 0);
-	check_bad("0x222", b.b_buf, 8, g_hello, &wh, "major");
-	b_free(&b);
+	check_bad("0x222", b.tb_data, 8, g_hello, &wh, "major");
+	tbuf_free(&b);
 	hello_bytes(&b, 0x10122, 0);
-	check_bad("0x10122", b.b_buf, 8, g_hello, &wh, "major");
-	b_free(&b);
+	check_bad("0x10122", b.tb_data, 8, g_hello, &wh, "major");
+	tbuf_free(&b);
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 0x126);
-	b_u64(&b, WIRE_FEATURES_MAX + 1);
-	check_bad("many features", b.b_buf, b.b_len, g_hello, &wh,
+	tbuf_u64(&b, 0x126);
+	tbuf_u64(&b, WIRE_FEATURES_MAX + 1);
+	check_bad("many features", b.tb_data, b.tb_len, g_hello, &wh,
 	    "too many protocol features");
-	b_free(&b);
+	tbuf_free(&b);
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 0x126);
-	b_u64(&b, 1);
-	b_u64(&b, WIRE_FEATURE_MAX + 1);
-	check_bad("long feature", b.b_buf, b.b_len, g_hello, &wh,
+	tbuf_u64(&b, 0x126);
+	tbuf_u64(&b, 1);
+	tbuf_u64(&b, WIRE_FEATURE_MAX + 1);
+	check_bad("long feature", b.tb_data, b.tb_len, g_hello, &wh,
 	    "too long");
-	b_free(&b);
+	tbuf_free(&b);
 	memset(&b, 0, sizeof(b));
-	b_u64(&b, 0x126);
-	b_u64(&b, 1);
-	b_u64(&b, 3);
-	b_raw(&b, "a\0b\0\0\0\0\0", 8);
-	check_bad("NUL in a feature", b.b_buf, b.b_len, g_hello, &wh, "NUL");
-	b_free(&b);
+	tbuf_u64(&b, 0x126);
+	tbuf_u64(&b, 1);
+	tbuf_u64(&b, 3);
+	tbuf_add(&b, "a\0b\0\0\0\0\0", 8);
+	check_bad("NUL in a feature", b.tb_data, b.tb_len, g_hello, &wh, "NUL");
+	tbuf_free(&b);
 	wh.wh_state = WIRE_HELLO_DONE;
 	wire_in_init(&in, magic, 8);
 	expect_int("after done", wire_get_client_hello(&in, &wh), -1);
@@ -1319,21 +1269,21 @@ test_server_hello(void)
 }
 
 static void
-options_bytes(struct bld *b, const uint64_t *v, size_t noverrides)
+options_bytes(struct tbuf *b, const uint64_t *v, size_t noverrides)
 {
 	size_t	i;
 
 	memset(b, 0, sizeof(*b));
 	for (i = 0; i < 12; i++)
-		b_u64(b, v[i]);
-	b_u64(b, noverrides);
+		tbuf_u64(b, v[i]);
+	tbuf_u64(b, noverrides);
 	if (noverrides > 0) {
-		b_str(b, "sandbox");
-		b_str(b, "false");
+		tbuf_str(b, "sandbox");
+		tbuf_str(b, "false");
 	}
 	if (noverrides > 1) {
-		b_str(b, "timeout");
-		b_str(b, "50");
+		tbuf_str(b, "timeout");
+		tbuf_str(b, "50");
 	}
 }
 
@@ -1347,13 +1297,13 @@ test_set_options(void)
 				    0 };
 	struct wire_options	 opts;
 	struct wire_in		 in;
-	struct bld		 b;
+	struct tbuf		 b;
 	unsigned int		 minor = 11;
 
 	printf("SetOptions: fields, overrides, old minor, short prefixes\n");
 	options_bytes(&b, v, 0);
-	check_prefixes("options", b.b_buf, b.b_len, g_options, NULL);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	check_prefixes("options", b.tb_data, b.tb_len, g_options, NULL);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("get", wire_get_set_options(&in, 34, &opts), 1);
 	expect_int("fields", opts.opt_keep_failed + opts.opt_keep_going +
 	    opts.opt_try_fallback, 0);
@@ -1364,11 +1314,11 @@ test_set_options(void)
 	expect_int("substitutes", opts.opt_use_substitutes, 1);
 	expect_int("no overrides", opts.opt_noverrides, 0);
 	wire_options_free(&opts);
-	b_free(&b);
+	tbuf_free(&b);
 
 	options_bytes(&b, w, 2);
-	check_prefixes("options 2", b.b_buf, b.b_len, g_options, NULL);
-	wire_in_init(&in, b.b_buf, b.b_len);
+	check_prefixes("options 2", b.tb_data, b.tb_len, g_options, NULL);
+	wire_in_init(&in, b.tb_data, b.tb_len);
 	expect_int("get 2", wire_get_set_options(&in, 34, &opts), 1);
 	expect_int("flags", opts.opt_keep_failed + opts.opt_keep_going +
 	    opts.opt_try_fallback, 3);
@@ -1378,23 +1328,23 @@ test_set_options(void)
 	expect_int("overrides", opts.opt_noverrides, 2);
 	expect_str("override", opts.opt_overrides[1].wp_value, "50");
 	wire_options_free(&opts);
-	b_free(&b);
+	tbuf_free(&b);
 
 	options_bytes(&b, v, 0);
-	b.b_len -= 8;		/* minor 11: no overrides at all */
-	check_prefixes("options minor 11", b.b_buf, b.b_len, g_options,
+	b.tb_len -= 8;		/* minor 11: no overrides at all */
+	check_prefixes("options minor 11", b.tb_data, b.tb_len, g_options,
 	    &minor);
-	b_free(&b);
+	tbuf_free(&b);
 	options_bytes(&b, v, WIRE_OVERRIDES_MAX + 1);
-	check_bad("overrides count", b.b_buf, b.b_len, g_options, NULL,
+	check_bad("overrides count", b.tb_data, b.tb_len, g_options, NULL,
 	    "too many");
-	b_free(&b);
+	tbuf_free(&b);
 	options_bytes(&b, v, 0);
-	b.b_len -= 8;
-	b_u64(&b, UINT64_MAX);
-	check_bad("overrides 2^64-1", b.b_buf, b.b_len, g_options, NULL,
+	b.tb_len -= 8;
+	tbuf_u64(&b, UINT64_MAX);
+	check_bad("overrides 2^64-1", b.tb_data, b.tb_len, g_options, NULL,
 	    "too many");
-	b_free(&b);
+	tbuf_free(&b);
 }
 
 static void
