@@ -3,12 +3,8 @@
 # with one block of data in it), and a 64 MiB file with 40 hard links.
 { salt ? "", bigGiB ? "8" }:
 let
-  sh = name: script: derivation {
-    inherit name salt bigGiB;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
+  lib = import ../lib/sh-drv.nix;
+  sh = name: script: lib.sh name script { inherit salt bigGiB; };
 in {
   sparse = sh "sparse-${salt}" ''
     busybox mkdir $out

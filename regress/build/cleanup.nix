@@ -5,12 +5,8 @@
 # /build/go while a host process fills it.
 { salt ? "", sentinel ? "/nonexistent", fail ? "" }:
 let
-  sh = name: script: derivation {
-    inherit name salt sentinel fail;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
+  lib = import ../lib/sh-drv.nix;
+  sh = name: script: lib.sh name script { inherit salt sentinel fail; };
 in {
   messy = sh "messy" ''
     for d in /build $out; do

@@ -1,12 +1,8 @@
 # Busybox builders for concurrency.sh; salt makes fresh derivations.
 { salt ? "", n ? 30 }:
 let
-  sh = name: script: derivation {
-    inherit name salt;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
+  lib = import ../lib/sh-drv.nix;
+  sh = name: script: lib.sh name script { inherit salt; };
   # Start and end, in seconds since boot (the host's clock: /proc/uptime
   # is not namespaced), and the build user seen as uid 1000 inside.
   timed = i: sh "timed-${toString i}" ''

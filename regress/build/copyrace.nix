@@ -5,12 +5,8 @@
 # directory mode 000 (copied all the same).
 { salt ? "", victim ? "/nonexistent" }:
 let
-  sh = name: script: derivation {
-    inherit name salt victim;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
+  lib = import ../lib/sh-drv.nix;
+  sh = name: script: lib.sh name script { inherit salt victim; };
 in {
   victim = sh "victim" "echo precious > $out";
   race = sh "race-${salt}" ''

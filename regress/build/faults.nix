@@ -1,12 +1,8 @@
 # Busybox builders for faults.sh; salt makes fresh derivations.
 { salt ? "" }:
 let
-  sh = name: script: derivation {
-    inherit name salt;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
+  lib = import ../lib/sh-drv.nix;
+  sh = name: script: lib.sh name script { inherit salt; };
 in {
   slow = sh "slow" "echo started-slow; sleep 3; echo done > $out";
   quick = sh "quick" "echo quick > $out";

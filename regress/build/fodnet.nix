@@ -4,42 +4,28 @@
 # report what the probe must print (its hash is the output's).
 { salt ? "", name ? "none", port ? "0", report ? "", hash ? "" }:
 let
-  fixed = attrs: derivation ({
+  lib = import ../lib/sh-drv.nix;
+  # drv: the derivation's name (name is the listeners').
+  fixed = drv: script: extra: lib.sh drv script ({
     inherit salt;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
     outputHashMode = "flat";
     outputHashAlgo = "sha256";
     outputHash = hash;
-  } // attrs);
+  } // extra);
 in {
   # The host's abstract stream and datagram sockets, one of its own,
   # and 127.0.0.1; the report also goes to the log, for a mismatch.
-  probe = fixed {
-    name = "fodnet-probe";
-    args = [ "-c" ''
-      /abstract stream:${name} dgram:${name}-dgram self:${name}-self \
-          inet:${port} > $out
-      busybox cat $out >&2
-    '' ];
-  };
+  probe = fixed "fodnet-probe" ''
+    /abstract stream:${name} dgram:${name}-dgram self:${name}-self \
+        inet:${port} > $out
+    busybox cat $out >&2
+  '' {};
   # Fixed-output and recursive Nix: never started.
-  recursive = fixed {
-    name = "fodnet-recursive";
-    requiredSystemFeatures = [ "recursive-nix" ];
-    args = [ "-c" "printf '%s' '${report}' > $out" ];
-  };
+  recursive = fixed "fodnet-recursive" "printf '%s' '${report}' > $out"
+    { requiredSystemFeatures = [ "recursive-nix" ]; };
   # Nothing but its output.
-  simple = fixed {
-    name = "fodnet-simple";
-    args = [ "-c" "printf '%s' '${report}' > $out" ];
-  };
+  simple = fixed "fodnet-simple" "printf '%s' '${report}' > $out" {};
   # Not fixed-output: its own network namespace, no scope needed.
-  plain = derivation {
-    inherit salt;
-    name = "fodnet-plain";
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" "/abstract self:${name}-self > $out" ];
-  };
+  plain = lib.sh "fodnet-plain" "/abstract self:${name}-self > $out"
+    { inherit salt; };
 }

@@ -5,11 +5,9 @@
 { salt ? "", sentinel ? "/nonexistent", abstract ? "none", fodHash ? "",
   hostpid ? "0" }:
 let
-  drv = name: script: extra: derivation ({
-    inherit name salt sentinel abstract;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
+  lib = import ../lib/sh-drv.nix;
+  drv = name: script: extra: lib.sh name script ({
+    inherit salt sentinel abstract;
     input = builtins.toFile "input" "input\n";
   } // extra);
   sh = name: script: drv name script {};

@@ -3,12 +3,8 @@
 # fails at once; good1 and good2 wait for slow, after for bad.
 { salt ? "" }:
 let
-  sh = name: script: extra: derivation ({
-    inherit name salt;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  } // extra);
+  lib = import ../lib/sh-drv.nix;
+  sh = name: script: extra: lib.sh name script ({ inherit salt; } // extra);
 in rec {
   slow = sh "slow" "busybox sleep 2; echo slow > $out" {};
   bad = sh "bad" "echo bad-log; exit 3" {};

@@ -1,12 +1,8 @@
 # Busybox builders for limits.sh; salt makes fresh derivations.
 { salt ? "" }:
 let
-  sh = name: script: derivation {
-    inherit name salt;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
+  lib = import ../lib/sh-drv.nix;
+  sh = name: script: lib.sh name script { inherit salt; };
 in {
   # Silent after one line, for ever: timeout and max-silent-time.
   sleeper = sh "sleeper" "echo sleeping; sleep 1000 & sleep 1000; echo never > $out";

@@ -16,23 +16,20 @@
 # (bad-*), with store paths and output names as values, without and
 # with structured attributes.  Built by rnixd and by real Nix 2.8.
 let
+  # Its test copies this file away from regress/lib: found by RNIXD_TOP.
+  lib = import (builtins.getEnv "RNIXD_TOP" + "/regress/lib/sh-drv.nix");
   # With structured attributes Nix 2.8 puts no output path in the
   # environment but in .attrs.json: the script takes it from there if
   # there is one.
-  sh = name: script: extra: derivation ({
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" ''
-      if [ -e .attrs.json ]; then
-        for o in out dev; do
-          p=$(sed -n "s/.*\"outputs\":{[^}]*\"$o\":\"\([^\"]*\)\".*/\1/p" .attrs.json)
-          [ -n "$p" ] && eval "$o=\$p"
-        done
-      fi
-      ${script}
-    '' ];
-  } // extra);
+  sh = name: script: extra: lib.sh name ''
+    if [ -e .attrs.json ]; then
+      for o in out dev; do
+        p=$(sed -n "s/.*\"outputs\":{[^}]*\"$o\":\"\([^\"]*\)\".*/\1/p" .attrs.json)
+        [ -n "$p" ] && eval "$o=\$p"
+      done
+    fi
+    ${script}
+  '' extra;
   s = name: script: extra: sh name script (extra // {
     __structuredAttrs = true;
   });

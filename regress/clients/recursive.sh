@@ -41,17 +41,13 @@ derivation (seed.drvAttrs // { name = "outer-${who}"; })
 NIX
 cat >ping.nix <<'NIX'
 # What the client inside is told about the daemon and its trust.
-{ who }: derivation {
-  name = "ping-${who}";
-  system = "x86_64-linux";
-  builder = "/bin/sh";
-  requiredSystemFeatures = [ "recursive-nix" ];
-  args = [ "-c" ''
-    export HOME=/build PATH=/usr/bin:/bin
-    nix --version >$out
-    nix --extra-experimental-features nix-command store ping >>$out 2>&1
-  '' ];
-}
+{ who }:
+let
+  lib = import (builtins.getEnv "RNIXD_TOP" + "/regress/lib/sh-drv.nix");
+in lib.recursive "ping-${who}" ''
+  nix --version >$out
+  nix --extra-experimental-features nix-command store ping >>$out 2>&1
+'' {}
 NIX
 
 for c in $CLIENTS; do

@@ -4,16 +4,8 @@
 # for the path.
 { squat ? "" }:
 let
-  rec_ = name: script: derivation {
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    requiredSystemFeatures = [ "recursive-nix" ];
-    args = [ "-c" ''
-      export HOME=/build PATH=/usr/bin:/bin
-      ${script}
-    '' ];
-  };
+  inherit (import ../lib/sh-drv.nix) recursive;
+  rec_ = name: script: recursive name (script + "\n") {};
 in {
   same = rec_ "concurrent-add" ''
     # The builder starts with no signal blocked or ignored, as in Nix.

@@ -3,28 +3,18 @@
 # build that fails.  r makes every round's derivations new.
 { r }:
 let
-  sh = name: args: derivation ({
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-  } // args);
+  inherit (import ../lib/sh-drv.nix) sh recursive;
 in {
-  outer = sh "leak-outer-${r}" {
-    requiredSystemFeatures = [ "recursive-nix" ];
-    args = [ "-c" ''
-      export HOME=/build PATH=/usr/bin:/bin
-      echo "added ${r}" >f
-      p=$(nix-store --add f) || exit 1
-      cat >inner.nix <<'NIX'
-      derivation { name = "leak-inner-${r}"; system = "x86_64-linux";
-        builder = "/bin/sh"; args = [ "-c" "echo inner ${r} >$out" ]; }
-      NIX
-      i=$(nix-build --no-out-link inner.nix) || exit 2
-      nix-store -q --references $i >/dev/null || exit 3
-      echo "$p $i" >$out
-    '' ];
-  };
-  failing = sh "leak-failing-${r}" {
-    args = [ "-c" "echo failing ${r}; exit 1" ];
-  };
+  outer = recursive "leak-outer-${r}" ''
+    echo "added ${r}" >f
+    p=$(nix-store --add f) || exit 1
+    cat >inner.nix <<'NIX'
+    derivation { name = "leak-inner-${r}"; system = "x86_64-linux";
+      builder = "/bin/sh"; args = [ "-c" "echo inner ${r} >$out" ]; }
+    NIX
+    i=$(nix-build --no-out-link inner.nix) || exit 2
+    nix-store -q --references $i >/dev/null || exit 3
+    echo "$p $i" >$out
+  '' {};
+  failing = sh "leak-failing-${r}" "echo failing ${r}; exit 1" {};
 }

@@ -2,23 +2,12 @@
 # sandbox against /build/.nix-socket.  /bin/sh is busybox-static; the
 # client comes from the host's /usr through sandbox-paths.
 let
-  rec_ = name: script: derivation {
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    requiredSystemFeatures = [ "recursive-nix" ];
-    args = [ "-c" ''
-      export HOME=/build PATH=/usr/bin:/bin
-      nixc="--extra-experimental-features nix-command"
-      ${script}
-    '' ];
-  };
-  plain = name: script: derivation {
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
+  inherit (import ../lib/sh-drv.nix) sh recursive;
+  rec_ = name: script: recursive name ''
+    nixc="--extra-experimental-features nix-command"
+    ${script}
+  '' {};
+  plain = name: script: sh name script {};
 in {
   # The seed's example: an inner nix-build, symlinked, and its path-info.
   seed = rec_ "seed" ''

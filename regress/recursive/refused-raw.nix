@@ -2,19 +2,13 @@
 # made from the host) and then uses its socket: it must have survived
 # whatever the test sent on it meanwhile.
 { tag ? "a" }:
-derivation {
-  name = "refused-raw-${tag}";
-  system = "x86_64-linux";
-  builder = "/bin/sh";
-  requiredSystemFeatures = [ "recursive-nix" ];
-  args = [ "-c" ''
-    export HOME=/build PATH=/usr/bin:/bin
-    n=0
-    while [ ! -e /build/go ]; do
-      n=$((n + 1)); [ $n -gt 600 ] && exit 1; sleep 0.1
-    done
-    echo hello >f
-    p=$(nix-store --add f) || exit 2
-    echo $p >$out
-  '' ];
-}
+let inherit (import ../lib/sh-drv.nix) recursive; in
+recursive "refused-raw-${tag}" ''
+  n=0
+  while [ ! -e /build/go ]; do
+    n=$((n + 1)); [ $n -gt 600 ] && exit 1; sleep 0.1
+  done
+  echo hello >f
+  p=$(nix-store --add f) || exit 2
+  echo $p >$out
+'' {}

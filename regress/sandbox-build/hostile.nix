@@ -1,12 +1,8 @@
 # Hostile builders for hostile.sh; /hostile is h_hostile, bound in.
 # $SENTINEL and $INPUT come from the harness's environment.
 let
-  drv = name: script: builtins.derivation {
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" "(${script}) > $out 2>&1" ];
-  };
+  drv = name: script:
+    (import ../lib/sh-drv.nix).sh name "(${script}) > $out 2>&1" {};
 in {
   privs = drv "privs" ''
     /hostile mount unshare-mnt

@@ -2,12 +2,8 @@
 # "det" prints only what must be byte-identical between real Nix 2.8
 # and rnixd; "probe" prints more, compared after masking times.
 let
-  drv = name: script: builtins.derivation {
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" "[ -t 1 ] && isatty=yes; (${script}) > $out 2>&1; echo built" ];
-  };
+  drv = name: script: (import ../lib/sh-drv.nix).sh name
+    "[ -t 1 ] && isatty=yes; (${script}) > $out 2>&1; echo built" {};
   lsn = d: "busybox ls -lan ${d} | busybox awk '{ print $1, $3, $4, $NF }'";
 in {
   det = drv "det" ''
