@@ -48,7 +48,6 @@ static int	parent_dispatch_child(struct child *);
 static int	parent_dispatch_store(struct child *, struct imsg *);
 static int	parent_dispatch_builder(struct child *, struct imsg *);
 static int	parent_dispatch_mount(struct child *, struct imsg *);
-static int	parent_unexpected(struct child *, struct imsg *);
 static int	parent_handle_ready(struct child *, struct imsg *);
 static void	parent_reload(void);
 static int	parent_reap(void);
@@ -315,7 +314,7 @@ parent_dispatch_store(struct child *ch, struct imsg *imsg)
 	case IMSG_CTL_READLINKS:
 		return (parent_handle_readlinks(ch, imsg));
 	default:
-		return (parent_unexpected(ch, imsg));
+		return (proc_unexpected(imsg, ch->ch_proc));
 	}
 }
 
@@ -333,7 +332,7 @@ parent_dispatch_builder(struct child *ch, struct imsg *imsg)
 	case IMSG_CTL_PERM_ROOT:
 		return (parent_handle_perm_root(ch, imsg));
 	default:
-		return (parent_unexpected(ch, imsg));
+		return (proc_unexpected(imsg, ch->ch_proc));
 	}
 }
 
@@ -347,16 +346,8 @@ parent_dispatch_mount(struct child *ch, struct imsg *imsg)
 		parent_send_build_users_all();
 		return (0);
 	default:
-		return (parent_unexpected(ch, imsg));
+		return (proc_unexpected(imsg, ch->ch_proc));
 	}
-}
-
-static int
-parent_unexpected(struct child *ch, struct imsg *imsg)
-{
-	log_warnx("unexpected %s from %s", imsg_type_name(imsg_get_type(imsg)),
-	    proc_name(ch->ch_proc));
-	return (-1);
 }
 
 /*
