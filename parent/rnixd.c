@@ -49,6 +49,7 @@ static int	parent_dispatch_store(struct child *, struct imsg *);
 static int	parent_dispatch_builder(struct child *, struct imsg *);
 static int	parent_dispatch_mount(struct child *, struct imsg *);
 static int	parent_handle_ready(struct child *, struct imsg *);
+static int	parent_handle_ready_users(struct child *, struct imsg *);
 static void	parent_reload(void);
 static int	parent_reap(void);
 static struct rnixd_conf *parent_load_config(FILE *);
@@ -323,10 +324,7 @@ parent_dispatch_builder(struct child *ch, struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_READY:
-		if (parent_handle_ready(ch, imsg) == -1)
-			return (-1);
-		parent_send_build_users_all();
-		return (0);
+		return (parent_handle_ready_users(ch, imsg));
 	case IMSG_CTL_CRED_REQ:
 		return (parent_handle_cred_req(ch, imsg));
 	case IMSG_CTL_PERM_ROOT:
@@ -341,10 +339,7 @@ parent_dispatch_mount(struct child *ch, struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_READY:
-		if (parent_handle_ready(ch, imsg) == -1)
-			return (-1);
-		parent_send_build_users_all();
-		return (0);
+		return (parent_handle_ready_users(ch, imsg));
 	default:
 		return (proc_unexpected(imsg, ch->ch_proc));
 	}
@@ -373,6 +368,16 @@ parent_handle_ready(struct child *ch, struct imsg *imsg)
 	if (children[PROC_STORE].ch_ready && children[PROC_BUILDER].ch_ready &&
 	    children[PROC_MOUNT].ch_ready)
 		log_info("ready, serving %s", parent_conf->conf_daemon_socket);
+	return (0);
+}
+
+/* READY of builderproc or mountproc: both need the build users then. */
+static int
+parent_handle_ready_users(struct child *ch, struct imsg *imsg)
+{
+	if (parent_handle_ready(ch, imsg) == -1)
+		return (-1);
+	parent_send_build_users_all();
 	return (0);
 }
 
