@@ -220,6 +220,7 @@ static int	 db_txn_begin(struct store_db *, int *, const char **);
 static void	 db_changed(struct store_db *);
 static int	 db_txn_commit(struct store_db *, int, const char **);
 static void	 db_txn_abort(struct store_db *, int);
+static int	 db_txn_end(struct store_db *, int, int, const char **);
 static int	 db_check_path(struct store_db *, const char *, const char *,
 		    const char **);
 static int	 db_check_info(struct store_db *, const struct db_pathinfo *,
@@ -762,6 +763,17 @@ db_txn_abort(struct store_db *db, int nested)
 		sqlite3_exec(db->sd_sql, "rollback;", NULL, NULL, NULL);
 }
 
+/* The end of a write: committed if rc is 0 so far, else rolled back. */
+static int
+db_txn_end(struct store_db *db, int nested, int rc, const char **errstr)
+{
+	if (rc == 0)
+		rc = db_txn_commit(db, nested, errstr);
+	if (rc == -1)
+		db_txn_abort(db, nested);
+	return (rc);
+}
+
 int
 db_read_begin(struct store_db *db, const char **errstr)
 {
@@ -1124,13 +1136,9 @@ db_register(struct store_db *db, const struct db_pathinfo *infos,
 	items = db_batch_new(db, infos, ninfos, outputs, noutputs, errstr);
 	if (items == NULL)
 		return (-1);
-	if (db_txn_begin(db, &nested, errstr) == 0) {
-		if (db_register_batch(db, items, ninfos, errstr) == 0 &&
-		    db_txn_commit(db, nested, errstr) == 0)
-			rc = 0;
-		else
-			db_txn_abort(db, nested);
-	}
+	if (db_txn_begin(db, &nested, errstr) == 0)
+		rc = db_txn_end(db, nested,
+		    db_register_batch(db, items, ninfos, errstr), errstr);
 	db_batch_free(items, ninfos);
 	return (rc);
 }
@@ -1176,10 +1184,7 @@ db_invalidate(struct store_db *db, const char *path, const char **errstr)
 		if (rc == 0)
 			db_changed(db);
 	}
-	if (rc == 0)
-		rc = db_txn_commit(db, nested, errstr);
-	if (rc == -1)
-		db_txn_abort(db, nested);
+	rc = db_txn_end(db, nested, rc, errstr);
 	free(list);
 	db_strings_free(refs, nrefs);
 	return (rc);
@@ -1225,10 +1230,7 @@ db_add_sigs(struct store_db *db, const char *path, char *const *sigs,
 		if (rc == 0)
 			db_changed(db);
 	}
-	if (rc == 0)
-		rc = db_txn_commit(db, nested, errstr);
-	if (rc == -1)
-		db_txn_abort(db, nested);
+	rc = db_txn_end(db, nested, rc, errstr);
 	free(merged);
 	return (rc);
 }

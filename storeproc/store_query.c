@@ -129,8 +129,10 @@ store_handle_query_all(struct imsg *imsg)
 	query_reply_paths(imsg_get_peerid(imsg), rc, paths, npaths, errstr);
 }
 
-void
-store_handle_query_referrers(struct imsg *imsg)
+/* A path in, the paths a query of the database gives for it out. */
+static void
+query_path_paths(struct imsg *imsg, int (*query)(struct store_db *,
+    const char *, char ***, size_t *, const char **))
 {
 	const char	*errstr;
 	char		*path, **paths = NULL;
@@ -139,26 +141,21 @@ store_handle_query_referrers(struct imsg *imsg)
 
 	if ((path = store_recv_path(imsg)) == NULL)
 		return;
-	rc = db_query_referrers(store_env.se_db, path, &paths, &npaths,
-	    &errstr);
+	rc = query(store_env.se_db, path, &paths, &npaths, &errstr);
 	query_reply_paths(imsg_get_peerid(imsg), rc, paths, npaths, errstr);
 	free(path);
 }
 
 void
+store_handle_query_referrers(struct imsg *imsg)
+{
+	query_path_paths(imsg, db_query_referrers);
+}
+
+void
 store_handle_query_derivers(struct imsg *imsg)
 {
-	const char	*errstr;
-	char		*path, **paths = NULL;
-	size_t		 npaths = 0;
-	int		 rc;
-
-	if ((path = store_recv_path(imsg)) == NULL)
-		return;
-	rc = db_query_valid_derivers(store_env.se_db, path, &paths, &npaths,
-	    &errstr);
-	query_reply_paths(imsg_get_peerid(imsg), rc, paths, npaths, errstr);
-	free(path);
+	query_path_paths(imsg, db_query_valid_derivers);
 }
 
 void
