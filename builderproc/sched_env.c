@@ -92,8 +92,8 @@ env_make(const struct goal *g, const struct drv_attrs *da, char ***envp,
 		envlist_set(&e, "NIX_OUTPUT_CHECKED", "1");
 	/* Fixed-output only (attrs_make): the daemon's, or empty. */
 	for (i = 0; i < da->da_nimpure; i++)
-		envlist_set(&e, da->da_impure[i], (v = getenv(da->da_impure[i])) ==
-		    NULL ? "" : v);
+		envlist_set(&e, da->da_impure[i],
+		    (v = getenv(da->da_impure[i])) == NULL ? "" : v);
 	envlist_set(&e, "NIX_LOG_FD", "2");
 	/* Recursive Nix: the daemon, for this build only (§8). */
 	if (g->g_rec != NULL)
@@ -107,7 +107,8 @@ env_make(const struct goal *g, const struct drv_attrs *da, char ***envp,
 	if (da->da_json != NULL) {
 		envlist_set(&e, "NIX_ATTRS_JSON_FILE",
 		    ENV_BUILD_TOP "/.attrs.json");
-		envlist_set(&e, "NIX_ATTRS_SH_FILE", ENV_BUILD_TOP "/.attrs.sh");
+		envlist_set(&e, "NIX_ATTRS_SH_FILE",
+		    ENV_BUILD_TOP "/.attrs.sh");
 	}
 	envlist_sort(&e);
 	/* "name=value" as a whole, as Nix rewrites it. */
