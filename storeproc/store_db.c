@@ -214,6 +214,8 @@ static int	 db_path_id(struct store_db *, const char *, int64_t *,
 static char	*db_col_strdup(sqlite3_stmt *, int);
 static int	 db_collect(struct store_db *, sqlite3_stmt *, char ***,
 		    size_t *, const char **);
+static int	 db_collect_path(struct store_db *, enum db_stmt,
+		    const char *, char ***, size_t *, const char **);
 static int	 db_strcmp(const void *, const void *);
 static char	*db_sigs_merge(const char *, char *const *, size_t);
 static int	 db_txn_begin(struct store_db *, int *, const char **);
@@ -657,6 +659,21 @@ db_collect(struct store_db *db, sqlite3_stmt *st, char ***listp,
 	*listp = list;
 	*np = n;
 	return (0);
+}
+
+/* The same for a statement that takes one path. */
+static int
+db_collect_path(struct store_db *db, enum db_stmt which, const char *path,
+    char ***listp, size_t *np, const char **errstr)
+{
+	sqlite3_stmt	*st;
+
+	*listp = NULL;
+	*np = 0;
+	st = db_stmt(db, which);
+	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK)
+		return (db_sqlerr(db, errstr, "binding a path"));
+	return (db_collect(db, st, listp, np, errstr));
 }
 
 static int
@@ -1156,11 +1173,8 @@ db_invalidate(struct store_db *db, const char *path, const char **errstr)
 
 	if (db_txn_begin(db, &nested, errstr) == -1)
 		return (-1);
-	st = db_stmt(db, DB_QUERY_REFERRERS);
-	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK)
-		rc = db_sqlerr(db, errstr, "binding a path");
-	else
-		rc = db_collect(db, st, &refs, &nrefs, errstr);
+	rc = db_collect_path(db, DB_QUERY_REFERRERS, path, &refs, &nrefs,
+	    errstr);
 	for (i = 0; rc == 0 && i < nrefs; i++) {
 		if (strcmp(refs[i], path) == 0)
 			continue;
@@ -1324,14 +1338,8 @@ int
 db_query_referrers(struct store_db *db, const char *path, char ***listp,
     size_t *np, const char **errstr)
 {
-	sqlite3_stmt	*st;
-
-	*listp = NULL;
-	*np = 0;
-	st = db_stmt(db, DB_QUERY_REFERRERS);
-	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK)
-		return (db_sqlerr(db, errstr, "binding a path"));
-	return (db_collect(db, st, listp, np, errstr));
+	return (db_collect_path(db, DB_QUERY_REFERRERS, path, listp, np,
+	    errstr));
 }
 
 int
@@ -1358,14 +1366,8 @@ int
 db_query_valid_derivers(struct store_db *db, const char *path,
     char ***listp, size_t *np, const char **errstr)
 {
-	sqlite3_stmt	*st;
-
-	*listp = NULL;
-	*np = 0;
-	st = db_stmt(db, DB_QUERY_DERIVERS);
-	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK)
-		return (db_sqlerr(db, errstr, "binding a path"));
-	return (db_collect(db, st, listp, np, errstr));
+	return (db_collect_path(db, DB_QUERY_DERIVERS, path, listp, np,
+	    errstr));
 }
 
 int
