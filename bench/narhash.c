@@ -27,25 +27,10 @@
 #include "hash.h"
 #include "nar.h"
 
-struct narhash {
-	struct hash_ctx	nh_ctx;
-	uint64_t	nh_size;
-};
-
-static int
-narhash_sink(void *arg, const void *buf, size_t len)
-{
-	struct narhash	*nh = arg;
-
-	hash_update(&nh->nh_ctx, buf, len);
-	nh->nh_size += len;
-	return (0);
-}
-
 int
 main(int argc, char *argv[])
 {
-	struct narhash	 nh;
+	struct hash_sum	 hs;
 	struct hash	 h;
 	const char	*errstr;
 	char		 hex[HASH_STR_MAX];
@@ -54,15 +39,15 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: narhash path\n");
 		return (2);
 	}
-	nh.nh_size = 0;
-	if (hash_init(&nh.nh_ctx, HASH_SHA256) == -1)
+	hs.hs_size = 0;
+	if (hash_init(&hs.hs_ctx, HASH_SHA256) == -1)
 		errx(1, "hash_init");
-	if (nar_dump_path(AT_FDCWD, argv[1], narhash_sink, &nh,
+	if (nar_dump_path(AT_FDCWD, argv[1], hash_sum_sink, &hs,
 	    &errstr) == -1)
 		errx(1, "%s", errstr);
-	hash_final(&nh.nh_ctx, &h);
+	hash_final(&hs.hs_ctx, &h);
 	if (hash_format(&h, HASH_ENC_BASE16, 0, hex, sizeof(hex)) == -1)
 		errx(1, "hash_format");
-	printf("%s %llu\n", hex, (unsigned long long)nh.nh_size);
+	printf("%s %llu\n", hex, (unsigned long long)hs.hs_size);
 	return (0);
 }

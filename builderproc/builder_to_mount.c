@@ -139,7 +139,7 @@ bmount_start(struct goal *g)
 	mb.mmb_files = da.da_files;
 	mb.mmb_nfiles = da.da_nfiles;
 	if (env_make(g, &da, &mb.mmb_env, &mb.mmb_nenv) == -1) {
-		env_free(mb.mmb_args, mb.mmb_nargs);
+		wire_strings_free(mb.mmb_args, mb.mmb_nargs);
 		attrs_free(&da);
 		sched_fail_early(g, "cannot make the builder's environment");
 		return;
@@ -150,15 +150,15 @@ bmount_start(struct goal *g)
 	g->g_state = GS_MOUNT;
 	g->g_start = time(NULL);
 	if (msg_send_build(builder_mount(), &mb) == -1) {
-		env_free(mb.mmb_env, mb.mmb_nenv);
-		env_free(mb.mmb_args, mb.mmb_nargs);
+		wire_strings_free(mb.mmb_env, mb.mmb_nenv);
+		wire_strings_free(mb.mmb_args, mb.mmb_nargs);
 		attrs_free(&da);
 		free(mb.mmb_binds);
 		sched_fail_early(g, "the build is too large for the sandbox");
 		return;
 	}
-	env_free(mb.mmb_env, mb.mmb_nenv);
-	env_free(mb.mmb_args, mb.mmb_nargs);
+	wire_strings_free(mb.mmb_env, mb.mmb_nenv);
+	wire_strings_free(mb.mmb_args, mb.mmb_nargs);
 	attrs_free(&da);
 	free(mb.mmb_binds);
 	if ((gl = calloc(1, sizeof(*gl))) == NULL)

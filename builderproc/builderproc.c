@@ -198,9 +198,7 @@ builder_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 		session_perm_root_reply(&perm);
 		return (0);
 	default:
-		log_warnx("unexpected %s from parent",
-		    imsg_type_name(imsg_get_type(imsg)));
-		return (-1);
+		return (proc_unexpected(imsg, PROC_PARENT));
 	}
 }
 
@@ -254,9 +252,7 @@ builder_dispatch_store(struct imsgev *iev, struct imsg *imsg)
 		bstore_route_reply(imsg);
 		return (0);
 	default:
-		log_warnx("unexpected %s from storeproc",
-		    imsg_type_name(imsg_get_type(imsg)));
-		return (-1);
+		return (proc_unexpected(imsg, PROC_STORE));
 	}
 }
 
@@ -275,8 +271,6 @@ builder_dispatch_mount(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_MOUNT_ERROR:
 		return (bmount_route_reply(imsg));
 	default:
-		log_warnx("unexpected %s from mountproc",
-		    imsg_type_name(imsg_get_type(imsg)));
-		return (-1);
+		return (proc_unexpected(imsg, PROC_MOUNT));
 	}
 }

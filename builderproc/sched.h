@@ -344,7 +344,6 @@ void		 buildlog_inner_line(struct goal *, const char *, size_t);
 /* sched_env.c */
 int		 env_make(const struct goal *, const struct drv_attrs *,
 		    char ***, size_t *);
-void		 env_free(char **, size_t);
 int		 sched_feature_wanted(const char *, const char *);
 int		 sched_features_missing(const char *, const char **, size_t);
 char		*sched_feature_set(const char *, const char **, size_t);

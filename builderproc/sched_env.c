@@ -29,50 +29,12 @@
 #include <string.h>
 
 #include "builderproc.h"
+#include "envlist.h"
 #include "session.h"
 #include "sched.h"
 #include "log.h"
 
 #define ENV_BUILD_TOP	"/build"	/* the build dir inside the sandbox */
-
-struct env {
-	char	**e_v;
-	size_t	  e_n;
-};
-
-static void
-env_set(struct env *e, const char *key, const char *value)
-{
-	size_t	i, klen = strlen(key);
-	char	*s;
-
-	if (asprintf(&s, "%s=%s", key, value) == -1)
-		fatal("asprintf");
-	for (i = 0; i < e->e_n; i++)
-		if (strncmp(e->e_v[i], key, klen) == 0 &&
-		    e->e_v[i][klen] == '=') {
-			free(e->e_v[i]);
-			e->e_v[i] = s;
-			return;
-		}
-	if ((e->e_v = reallocarray(e->e_v, e->e_n + 2, sizeof(*e->e_v))) ==
-	    NULL)
-		fatal("reallocarray");
-	e->e_v[e->e_n++] = s;
-	e->e_v[e->e_n] = NULL;
-}
-
-static int
-env_cmp(const void *a, const void *b)
-{
-	const char	*x = *(char *const *)a, *y = *(char *const *)b;
-	size_t		 xl = strcspn(x, "="), yl = strcspn(y, "=");
-	int		 rc;
-
-	if ((rc = memcmp(x, y, xl < yl ? xl : yl)) != 0)
-		return (rc);
-	return ((xl > yl) - (xl < yl));
-}
 
 /* conf cores, else what the first waiting client asked for, else 1. */
 static unsigned long long
@@ -95,77 +57,69 @@ env_make(const struct goal *g, const struct drv_attrs *da, char ***envp,
 {
 	const struct drv	*d = g->g_drv;
 	struct drv_type		 dt;
-	struct env		 e = { NULL, 0 };
+	struct envlist		 e = { NULL, 0 };
 	const char		*errstr, *v;
 	char			 cores[32], file[64], *key, *s;
 	size_t			 i;
 
 	snprintf(cores, sizeof(cores), "%llu", env_cores(g));
-	env_set(&e, "PATH", "/path-not-set");
-	env_set(&e, "HOME", "/homeless-shelter");
-	env_set(&e, "NIX_STORE", builder_storedir());
-	env_set(&e, "NIX_BUILD_CORES", cores);
+	envlist_set(&e, "PATH", "/path-not-set");
+	envlist_set(&e, "HOME", "/homeless-shelter");
+	envlist_set(&e, "NIX_STORE", builder_storedir());
+	envlist_set(&e, "NIX_BUILD_CORES", cores);
 	/* Under __json, the derivation's variables are in .attrs.*. */
 	for (i = 0; da->da_json == NULL && i < d->d_nenv; i++) {
 		if (!attrs_file_name(da, d->d_env[i].de_key, file,
 		    sizeof(file))) {
-			env_set(&e, d->d_env[i].de_key, d->d_env[i].de_value);
+			envlist_set(&e, d->d_env[i].de_key,
+			    d->d_env[i].de_value);
 			continue;
 		}
 		if (asprintf(&key, "%sPath", d->d_env[i].de_key) == -1 ||
 		    asprintf(&s, "%s/%s", ENV_BUILD_TOP, file) == -1)
 			fatal("asprintf");
-		env_set(&e, key, s);
+		envlist_set(&e, key, s);
 		free(key);
 		free(s);
 	}
-	env_set(&e, "NIX_BUILD_TOP", ENV_BUILD_TOP);
-	env_set(&e, "TMPDIR", ENV_BUILD_TOP);
-	env_set(&e, "TEMPDIR", ENV_BUILD_TOP);
-	env_set(&e, "TMP", ENV_BUILD_TOP);
-	env_set(&e, "TEMP", ENV_BUILD_TOP);
-	env_set(&e, "PWD", ENV_BUILD_TOP);
+	envlist_set(&e, "NIX_BUILD_TOP", ENV_BUILD_TOP);
+	envlist_set(&e, "TMPDIR", ENV_BUILD_TOP);
+	envlist_set(&e, "TEMPDIR", ENV_BUILD_TOP);
+	envlist_set(&e, "TMP", ENV_BUILD_TOP);
+	envlist_set(&e, "TEMP", ENV_BUILD_TOP);
+	envlist_set(&e, "PWD", ENV_BUILD_TOP);
 	if (drv_type(d, &dt, &errstr) == 0 && dt.dt_kind == DRV_FIXED)
-		env_set(&e, "NIX_OUTPUT_CHECKED", "1");
+		envlist_set(&e, "NIX_OUTPUT_CHECKED", "1");
 	/* Fixed-output only (attrs_make): the daemon's, or empty. */
 	for (i = 0; i < da->da_nimpure; i++)
-		env_set(&e, da->da_impure[i], (v = getenv(da->da_impure[i])) ==
-		    NULL ? "" : v);
-	env_set(&e, "NIX_LOG_FD", "2");
+		envlist_set(&e, da->da_impure[i],
+		    (v = getenv(da->da_impure[i])) == NULL ? "" : v);
+	envlist_set(&e, "NIX_LOG_FD", "2");
 	/* Recursive Nix: the daemon, for this build only (§8). */
 	if (g->g_rec != NULL)
-		env_set(&e, "NIX_REMOTE", "unix://" ENV_BUILD_TOP
+		envlist_set(&e, "NIX_REMOTE", "unix://" ENV_BUILD_TOP
 		    "/.nix-socket");
-	env_set(&e, "TERM", "xterm-256color");
+	envlist_set(&e, "TERM", "xterm-256color");
 	/*
 	 * Nix 2.8 names the host's build dir here, which does not exist
 	 * in its sandbox; the builder's own path is what works.
 	 */
 	if (da->da_json != NULL) {
-		env_set(&e, "NIX_ATTRS_JSON_FILE",
+		envlist_set(&e, "NIX_ATTRS_JSON_FILE",
 		    ENV_BUILD_TOP "/.attrs.json");
-		env_set(&e, "NIX_ATTRS_SH_FILE", ENV_BUILD_TOP "/.attrs.sh");
+		envlist_set(&e, "NIX_ATTRS_SH_FILE",
+		    ENV_BUILD_TOP "/.attrs.sh");
 	}
-	qsort(e.e_v, e.e_n, sizeof(*e.e_v), env_cmp);
+	envlist_sort(&e);
 	/* "name=value" as a whole, as Nix rewrites it. */
-	for (i = 0; i < e.e_n; i++) {
-		s = attrs_rewrite(da, e.e_v[i]);
-		free(e.e_v[i]);
-		e.e_v[i] = s;
+	for (i = 0; i < e.el_n; i++) {
+		s = attrs_rewrite(da, e.el_v[i]);
+		free(e.el_v[i]);
+		e.el_v[i] = s;
 	}
-	*envp = e.e_v;
-	*nenvp = e.e_n;
+	*envp = e.el_v;
+	*nenvp = e.el_n;
 	return (0);
-}
-
-void
-env_free(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* Is word one of the space-separated words of list? */

@@ -41,6 +41,7 @@ static int	req_cmp_str(const void *, const void *);
 static void	req_finish(struct build_req *);
 static void	req_put_verify(struct build_req *);
 static void	req_free(struct build_req *);
+static void	req_hand_back(struct build_req *);
 static char	*req_path_list(struct build_item **, size_t);
 
 static unsigned int	mark_gen;
@@ -782,6 +783,18 @@ req_finish(struct build_req *req)
 			req_put_result(req, &req->br_items[i]);
 	}
 	req_candidates(req);
+	req_hand_back(req);
+}
+
+/*
+ * The reply is written: the session goes on to its next op, and req
+ * lives on only while store calls of it are out.
+ */
+static void
+req_hand_back(struct build_req *req)
+{
+	struct session	*s = req->br_session;
+
 	s->s_build = NULL;
 	s->s_wait = 0;
 	req->br_session = NULL;
@@ -975,12 +988,7 @@ req_abort(struct session *s, const char *msg)
 	req_detach(req);
 	req_stop_acts(req);
 	sched_client_error(s, "%s", msg);
-	s->s_build = NULL;
-	s->s_wait = 0;
-	req->br_session = NULL;
-	if (req->br_calls == 0)
-		req_free(req);
-	sched_client_resume(s);
+	req_hand_back(req);
 }
 
 static int

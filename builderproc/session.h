@@ -30,6 +30,7 @@
 #include <sys/tree.h>
 
 #include <event.h>
+#include <stdarg.h>
 
 #include "builderproc.h"
 #include "wire.h"
@@ -213,6 +214,8 @@ enum rec_policy	 ops_policy(uint64_t);
 int		 ops_reply(struct session *, struct imsg *);
 void		 ops_error(struct session *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
+void		 ops_verror(struct session *, const char *, va_list)
+		    __attribute__((__format__ (printf, 2, 0)));
 void		 ops_put_error(struct session *, const char *);
 int		 ops_out_raw(struct wire_out *, const void *, size_t);
 void		 ops_finish(struct session *);
@@ -227,6 +230,10 @@ const char	*ops_check_derived(const char *);
 int		 ops_read_derived(struct wire_in *, char ***, size_t *);
 int		 reply_ok_one(struct session *, struct imsg *);
 int		 reply_ok_none(struct session *, struct imsg *);
+int		 ops_recv_paths(struct session *, struct imsg *, char ***,
+		    size_t *);
+int		 ops_recv_info(struct session *, struct imsg *, int *,
+		    struct wire_path_info *);
 
 uint32_t	 ops_query(const struct session *);
 

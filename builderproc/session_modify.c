@@ -42,12 +42,9 @@ int
 reply_added(struct session *s, struct imsg *imsg)
 {
 	struct wire_path_info	 info;
-	const char		*errstr;
 	int			 found;
 
-	if (ops_expect(s, imsg, IMSG_STORE_INFO) == -1 ||
-	    msg_recv_info(imsg, builder_storedir(), &found, &info,
-	    &errstr) == -1)
+	if (ops_recv_info(s, imsg, &found, &info) == -1)
 		return (-1);
 	if (!found)
 		return (-1);
@@ -302,10 +299,7 @@ op_add_multiple(struct session *s, struct wire_in *in)
 int
 reply_multiple(struct session *s, struct imsg *imsg)
 {
-	const char	*errstr;
-
-	if (ops_expect(s, imsg, IMSG_STORE_OK) == -1 ||
-	    msg_recv_empty(imsg, &errstr) == -1)
+	if (reply_ok_none(s, imsg) == -1)
 		return (-1);
 	upload_store_done(s, 1);
 	return (0);
@@ -588,9 +582,7 @@ parse_add_signatures(struct session *s, struct wire_in *in,
 {
 	int	rc;
 
-	(void)s;
-	if ((rc = wire_get_storepath(in, builder_storedir(),
-	    &args->oa_path)) != 1)
+	if ((rc = parse_path(s, in, args)) != 1)
 		return (rc);
 	return (wire_get_strings(in, &args->oa_paths, &args->oa_npaths,
 	    WIRE_SIGS_MAX, WIRE_SIG_MAX));
@@ -751,9 +743,7 @@ parse_build_derivation(struct session *s, struct wire_in *in,
 {
 	int	rc;
 
-	(void)s;
-	if ((rc = wire_get_storepath(in, builder_storedir(),
-	    &args->oa_path)) != 1)
+	if ((rc = parse_path(s, in, args)) != 1)
 		return (rc);
 	if ((args->oa_drv = drv_new()) == NULL)
 		fatal("drv_new");
@@ -836,9 +826,7 @@ parse_export_path(struct session *s, struct wire_in *in,
 {
 	int	rc;
 
-	(void)s;
-	if ((rc = wire_get_storepath(in, builder_storedir(),
-	    &args->oa_path)) != 1)
+	if ((rc = parse_path(s, in, args)) != 1)
 		return (rc);
 	return (wire_get_u64(in, &args->oa_mode));
 }
@@ -1030,14 +1018,10 @@ void
 sched_client_error(struct session *s, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatal("vasprintf");
+	ops_verror(s, fmt, ap);
 	va_end(ap);
-	ops_error(s, "%s", msg);
-	free(msg);
 }
 
 void

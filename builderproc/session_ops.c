@@ -269,12 +269,18 @@ ops_error(struct session *s, const char *fmt, ...)
 {
 	va_list	ap;
 
+	va_start(ap, fmt);
+	ops_verror(s, fmt, ap);
+	va_end(ap);
+}
+
+void
+ops_verror(struct session *s, const char *fmt, va_list ap)
+{
 	if (s->s_error != NULL)
 		return;
-	va_start(ap, fmt);
 	if (vasprintf(&s->s_error, fmt, ap) == -1)
 		s->s_error = NULL;
-	va_end(ap);
 	if (s->s_error == NULL)
 		fatal("vasprintf");
 }
@@ -417,10 +423,7 @@ ops_request_paths(struct session *s, uint32_t type, char **paths,
 int
 reply_ok_one(struct session *s, struct imsg *imsg)
 {
-	const char	*errstr;
-
-	if (ops_expect(s, imsg, IMSG_STORE_OK) == -1 ||
-	    msg_recv_empty(imsg, &errstr) == -1)
+	if (reply_ok_none(s, imsg) == -1)
 		return (-1);
 	wire_put_u64(&s->s_reply, 1);
 	return (0);
@@ -433,6 +436,37 @@ reply_ok_none(struct session *s, struct imsg *imsg)
 
 	if (ops_expect(s, imsg, IMSG_STORE_OK) == -1 ||
 	    msg_recv_empty(imsg, &errstr) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The two replies of storeproc that many ops wait for, received: -1
+ * if it is another type or does not decode (why is logged by
+ * ops_expect or not needed: the op then fails as a whole).
+ */
+int
+ops_recv_paths(struct session *s, struct imsg *imsg, char ***paths,
+    size_t *npaths)
+{
+	const char	*errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
+	    msg_recv_paths(imsg, builder_storedir(), 0, paths, npaths,
+	    &errstr) == -1)
+		return (-1);
+	return (0);
+}
+
+int
+ops_recv_info(struct session *s, struct imsg *imsg, int *found,
+    struct wire_path_info *info)
+{
+	const char	*errstr;
+
+	if (ops_expect(s, imsg, IMSG_STORE_INFO) == -1 ||
+	    msg_recv_info(imsg, builder_storedir(), found, info,
+	    &errstr) == -1)
 		return (-1);
 	return (0);
 }

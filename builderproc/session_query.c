@@ -36,7 +36,7 @@ static void	ops_put_info(struct session *, struct wire_path_info *);
 static void	ops_put_outputs(struct session *, struct msg_output *,
 		    size_t);
 
-/* The ops of one store path asked about. */
+/* The ops of one store path asked about, and the start of others. */
 int
 parse_path(struct session *s, struct wire_in *in, struct op_args *args)
 {
@@ -58,11 +58,8 @@ reply_is_valid_path(struct session *s, struct imsg *imsg)
 {
 	char		**paths;
 	size_t		  npaths;
-	const char	 *errstr;
 
-	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
-	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
-	    &errstr) == -1)
+	if (ops_recv_paths(s, imsg, &paths, &npaths) == -1)
 		return (-1);
 	wire_put_bool(&s->s_reply, npaths == 1 &&
 	    strcmp(paths[0], s->s_arg) == 0);
@@ -110,12 +107,9 @@ int
 reply_info(struct session *s, struct imsg *imsg)
 {
 	struct wire_path_info	 info;
-	const char		*errstr;
 	int			 found;
 
-	if (ops_expect(s, imsg, IMSG_STORE_INFO) == -1 ||
-	    msg_recv_info(imsg, builder_storedir(), &found, &info,
-	    &errstr) == -1)
+	if (ops_recv_info(s, imsg, &found, &info) == -1)
 		return (-1);
 	if (!found && ops_current(s) == WOP_QUERY_PATH_INFO &&
 	    s->s_hello.wh_minor >= 17) {
@@ -175,11 +169,8 @@ reply_paths(struct session *s, struct imsg *imsg)
 {
 	char		**paths;
 	size_t		  npaths;
-	const char	 *errstr;
 
-	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
-	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
-	    &errstr) == -1)
+	if (ops_recv_paths(s, imsg, &paths, &npaths) == -1)
 		return (-1);
 	wire_put_string_set(&s->s_reply, paths, npaths);
 	wire_strings_free(paths, npaths);
@@ -307,11 +298,8 @@ reply_hash_part(struct session *s, struct imsg *imsg)
 {
 	char		**paths;
 	size_t		  npaths;
-	const char	 *errstr;
 
-	if (ops_expect(s, imsg, IMSG_STORE_PATHS) == -1 ||
-	    msg_recv_paths(imsg, builder_storedir(), 0, &paths, &npaths,
-	    &errstr) == -1)
+	if (ops_recv_paths(s, imsg, &paths, &npaths) == -1)
 		return (-1);
 	if (npaths > 1) {
 		wire_strings_free(paths, npaths);

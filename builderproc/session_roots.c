@@ -45,9 +45,7 @@ parse_perm_root(struct session *s, struct wire_in *in, struct op_args *args)
 {
 	int	rc;
 
-	(void)s;
-	if ((rc = wire_get_storepath(in, builder_storedir(),
-	    &args->oa_path)) != 1)
+	if ((rc = parse_path(s, in, args)) != 1)
 		return (rc);
 	return (wire_get_string(in, &args->oa_str, NULL,
 	    MSG_PERM_LINK_MAX - 1));
@@ -99,10 +97,8 @@ int
 reply_perm_root(struct session *s, struct imsg *imsg)
 {
 	struct msg_perm_root	 mpr;
-	const char		*errstr;
 
-	if (ops_expect(s, imsg, IMSG_STORE_OK) == -1 ||
-	    msg_recv_empty(imsg, &errstr) == -1)
+	if (reply_ok_none(s, imsg) == -1)
 		return (-1);
 	switch (s->s_flag) {
 	case PERM_TEMP_ROOT:

@@ -30,6 +30,8 @@
 #include "builtin.h"
 
 static void	builtin_usage(void) __attribute__((noreturn));
+static void	builtin_vsay(const char *, const char *, va_list)
+	    __attribute__((__format__ (printf, 2, 0)));
 
 int
 main(int argc, char *argv[])
@@ -62,17 +64,24 @@ builtin_usage(void)
 	exit(1);
 }
 
+/* One line on stderr, which the builder's log is, as Nix prints it. */
+static void
+builtin_vsay(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 /* Nix's words for a failed built-in builder; always -1. */
 int
 builtin_fail(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	builtin_vsay("error", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return (-1);
 }
 
@@ -81,11 +90,9 @@ builtin_warn(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	builtin_vsay("warning", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* An attribute of the derivation, or NULL after Nix's error. */

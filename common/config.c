@@ -212,7 +212,6 @@ static int	config_valid_user_entry(const char *);
 static int	config_valid_feature(const char *);
 static int	config_list_has(const struct config_list *, const char *);
 static void	config_list_add(struct config_list *, const char *);
-static void	config_list_free(struct config_list *);
 static void	config_binds_free(struct config_bind *, size_t);
 static void	config_check_users(struct config_parser *);
 static void	config_check_dirs(struct config_parser *);
@@ -922,7 +921,7 @@ config_list_add(struct config_list *list, const char *word)
 	list->cl_words[list->cl_nwords++] = config_strdup(word);
 }
 
-static void
+void
 config_list_free(struct config_list *list)
 {
 	size_t	i;

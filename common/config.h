@@ -101,6 +101,8 @@ struct rnixd_conf {
 void	config_init_defaults(struct rnixd_conf *);
 /* Frees what conf holds and zeroes it; safe on a zeroed struct. */
 void	config_free(struct rnixd_conf *);
+/* Frees the words of list and empties it, ready to be filled again. */
+void	config_list_free(struct config_list *);
 
 /*
  * Parse a file or a buffer of len bytes (NULs in it are errors) over

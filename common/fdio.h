@@ -15,8 +15,9 @@
  */
 
 /*
- * Writing a whole buffer to a descriptor that blocks (a file being
- * filled): several processes did this, each with its own loop.
+ * Descriptor chores several processes did, each with its own copy:
+ * writing a whole buffer to a descriptor that blocks (a file being
+ * filled), opening a directory of a tree to remove.
  */
 #ifndef RNIXD_FDIO_H
 #define RNIXD_FDIO_H
@@ -25,5 +26,10 @@
 
 /* All of len bytes, retrying after signals: 0, or -1 with errno. */
 int	write_all(int, const void *, size_t);
+/*
+ * A directory in dirfd opened to be emptied: the fd, or -1 with errno
+ * and *step the step that failed ("open", "stat", "chmod").
+ */
+int	open_dir_to_empty(int, const char *, const char **);
 
 #endif /* RNIXD_FDIO_H */

@@ -131,6 +131,17 @@ hash_update(struct hash_ctx *ctx, const void *buf, size_t len)
 		fatalx("%s: EVP_DigestUpdate failed", __func__);
 }
 
+/* A nar_sink_fn: never fails. */
+int
+hash_sum_sink(void *arg, const void *buf, size_t len)
+{
+	struct hash_sum	*hs = arg;
+
+	hash_update(&hs->hs_ctx, buf, len);
+	hs->hs_size += len;
+	return (0);
+}
+
 void
 hash_final(struct hash_ctx *ctx, struct hash *h)
 {

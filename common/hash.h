@@ -22,6 +22,7 @@
 #define RNIXD_HASH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum hash_algo {
 	HASH_MD5,
@@ -68,6 +69,18 @@ void		 hash_update(struct hash_ctx *, const void *, size_t);
 void		 hash_final(struct hash_ctx *, struct hash *);
 void		 hash_abort(struct hash_ctx *);
 void		 hash_buf(enum hash_algo, const void *, size_t, struct hash *);
+
+/*
+ * A digest and the number of bytes it took, as a NAR's hash and size
+ * go together: hash_init(&hs_ctx), hs_size = 0, hash_sum_sink as the
+ * sink of nar_dump_path(), then hash_final(&hs_ctx).
+ */
+struct hash_sum {
+	struct hash_ctx	hs_ctx;
+	uint64_t	hs_size;
+};
+
+int		 hash_sum_sink(void *, const void *, size_t);
 
 /* Encoded lengths of a digest of n bytes, without NUL. */
 size_t		 base16_len(size_t);

@@ -336,6 +336,41 @@ msg_get_array(struct msg_in *in, size_t size, size_t max, msg_item_get get,
 	return (0);
 }
 
+void
+msg_array_free(void *items, size_t nitems, size_t size,
+    msg_item_free freeitem)
+{
+	size_t	i;
+
+	if (items == NULL)
+		return;
+	for (i = 0; i < nitems; i++)
+		freeitem((char *)items + i * size);
+	free(items);
+}
+
+int
+msg_recv_array(struct imsg *imsg, const char *storedir, size_t size,
+    size_t max, msg_item_get get, msg_item_free freeitem, void **items,
+    size_t *nitems, const char **errstr)
+{
+	struct msg_in	 in;
+	void		*got = NULL;
+	size_t		 n = 0;
+
+	if (msg_begin(imsg, &in, 0) == 0) {
+		in.mi_storedir = storedir;
+		(void)msg_get_array(&in, size, max, get, freeitem, &got, &n);
+	}
+	if (msg_end(&in, errstr) == -1) {
+		msg_array_free(got, n, size, freeitem);
+		return (-1);
+	}
+	*items = got;
+	*nitems = n;
+	return (0);
+}
+
 int
 msg_end(struct msg_in *in, const char **errstr)
 {

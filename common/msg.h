@@ -129,6 +129,15 @@ typedef int	(*msg_item_get)(struct msg_in *, void *);
 typedef void	(*msg_item_free)(void *);
 int	msg_get_array(struct msg_in *, size_t size, size_t max,
 	    msg_item_get, msg_item_free, void **, size_t *);
+/* What msg_get_array stored: each item with freeitem, then the array. */
+void	msg_array_free(void *, size_t nitems, size_t size, msg_item_free);
+/*
+ * A whole payload that is one such array (store paths checked against
+ * storedir, which may be NULL): 0 and the items, or -1 and *errstr.
+ */
+int	msg_recv_array(struct imsg *, const char *storedir, size_t size,
+	    size_t max, msg_item_get, msg_item_free, void **, size_t *,
+	    const char **errstr);
 
 /* 0, or -1 with *errstr (static) and the fd closed. */
 int	msg_end(struct msg_in *, const char **errstr);

@@ -487,19 +487,13 @@ int
 msg_recv_readlinks_reply(struct imsg *imsg, struct msg_readlink **links,
     size_t *nlinks, const char **errstr)
 {
-	struct msg_in	 in;
-	void		*items = NULL;
-	size_t		 n = 0;
+	void	*items;
 
-	if (msg_begin(imsg, &in, 0) == 0)
-		(void)msg_get_array(&in, sizeof(**links), MSG_LINKS_MAX,
-		    msg_get_readlink, msg_free_readlink, &items, &n);
-	if (msg_end(&in, errstr) == -1) {
-		msg_readlinks_free(items, n);
+	if (msg_recv_array(imsg, NULL, sizeof(**links), MSG_LINKS_MAX,
+	    msg_get_readlink, msg_free_readlink, &items, nlinks,
+	    errstr) == -1)
 		return (-1);
-	}
 	*links = items;
-	*nlinks = n;
 	return (0);
 }
 
@@ -523,11 +517,5 @@ msg_recv_readlinks_error(struct imsg *imsg, char **text,
 void
 msg_readlinks_free(struct msg_readlink *links, size_t nlinks)
 {
-	size_t	i;
-
-	if (links == NULL)
-		return;
-	for (i = 0; i < nlinks; i++)
-		msg_free_readlink(&links[i]);
-	free(links);
+	msg_array_free(links, nlinks, sizeof(*links), msg_free_readlink);
 }

@@ -35,7 +35,6 @@
 #include "proc.h"
 #include "storepath.h"
 
-static int	msg_check_abs(const char *);
 static size_t	msg_item_max(uint32_t);
 static int	msg_item_check(uint32_t, const char *, const char *,
 		    const char *, const char **);
@@ -95,8 +94,8 @@ msg_mount_peek_id(struct imsg *imsg, uint64_t *id)
 	return (wire_get_u64(&in, id) == 1 ? 0 : -1);
 }
 
-/* Absolute, no empty, "." or ".." component, not "/" itself. */
-static int
+/* Checked here for the paths of requests, and by the spawner again. */
+int
 msg_check_abs(const char *path)
 {
 	const char	*p, *q;

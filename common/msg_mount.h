@@ -211,6 +211,8 @@ struct msg_mount_build {
  * build before receiving; -1 if the payload is too short.
  */
 int	msg_mount_peek_id(struct imsg *, uint64_t *);
+/* Absolute, no empty, "." or ".." component, not "/" itself: 0 or -1. */
+int	msg_check_abs(const char *);
 
 /* START, every ITEM in order, GO. */
 int	msg_send_build(struct imsgbuf *, const struct msg_mount_build *);

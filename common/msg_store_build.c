@@ -281,12 +281,9 @@ msg_recv_build_outputs(struct imsg *imsg, const char *storedir,
 void
 msg_build_free(struct msg_build *mb)
 {
-	size_t	i;
-
 	free(mb->mb_drv);
-	for (i = 0; i < mb->mb_noutputs; i++)
-		msg_free_build_output(&mb->mb_outputs[i]);
-	free(mb->mb_outputs);
+	msg_array_free(mb->mb_outputs, mb->mb_noutputs,
+	    sizeof(*mb->mb_outputs), msg_free_build_output);
 	wire_strings_free(mb->mb_refs, mb->mb_nrefs);
 	outcheck_free(mb->mb_checks, mb->mb_nchecks);
 	memset(mb, 0, sizeof(*mb));
@@ -389,11 +386,8 @@ msg_recv_build_result(struct imsg *imsg, const char *storedir,
 void
 msg_build_result_free(struct msg_build_result *mbr)
 {
-	size_t	i;
-
 	free(mbr->mbr_error);
-	for (i = 0; i < mbr->mbr_noutputs; i++)
-		msg_free_built(&mbr->mbr_outputs[i]);
-	free(mbr->mbr_outputs);
+	msg_array_free(mbr->mbr_outputs, mbr->mbr_noutputs,
+	    sizeof(*mbr->mbr_outputs), msg_free_built);
 	memset(mbr, 0, sizeof(*mbr));
 }

@@ -380,33 +380,19 @@ int
 msg_recv_outputs(struct imsg *imsg, const char *storedir,
     struct msg_output **outputs, size_t *noutputs, const char **errstr)
 {
-	struct msg_in	 in;
-	void		*items = NULL;
-	size_t		 n = 0;
+	void	*items;
 
-	(void)msg_begin(imsg, &in, 0);
-	in.mi_storedir = storedir;
-	(void)msg_get_array(&in, sizeof(**outputs), MSG_PATHS_MAX,
-	    msg_get_output, msg_free_output, &items, &n);
-	if (msg_end(&in, errstr) == -1) {
-		msg_outputs_free(items, n);
+	if (msg_recv_array(imsg, storedir, sizeof(**outputs), MSG_PATHS_MAX,
+	    msg_get_output, msg_free_output, &items, noutputs, errstr) == -1)
 		return (-1);
-	}
 	*outputs = items;
-	*noutputs = n;
 	return (0);
 }
 
 void
 msg_outputs_free(struct msg_output *outputs, size_t noutputs)
 {
-	size_t	i;
-
-	if (outputs == NULL)
-		return;
-	for (i = 0; i < noutputs; i++)
-		msg_free_output(&outputs[i]);
-	free(outputs);
+	msg_array_free(outputs, noutputs, sizeof(*outputs), msg_free_output);
 }
 
 /* STORE_MISSING: three path sets and two sizes. */
@@ -508,33 +494,19 @@ int
 msg_recv_roots(struct imsg *imsg, const char *storedir,
     struct msg_root **roots, size_t *nroots, const char **errstr)
 {
-	struct msg_in	 in;
-	void		*items = NULL;
-	size_t		 n = 0;
+	void	*items;
 
-	(void)msg_begin(imsg, &in, 0);
-	in.mi_storedir = storedir;
-	(void)msg_get_array(&in, sizeof(**roots), MSG_PATHS_MAX,
-	    msg_get_root, msg_free_root, &items, &n);
-	if (msg_end(&in, errstr) == -1) {
-		msg_roots_free(items, n);
+	if (msg_recv_array(imsg, storedir, sizeof(**roots), MSG_PATHS_MAX,
+	    msg_get_root, msg_free_root, &items, nroots, errstr) == -1)
 		return (-1);
-	}
 	*roots = items;
-	*nroots = n;
 	return (0);
 }
 
 void
 msg_roots_free(struct msg_root *roots, size_t nroots)
 {
-	size_t	i;
-
-	if (roots == NULL)
-		return;
-	for (i = 0; i < nroots; i++)
-		msg_free_root(&roots[i]);
-	free(roots);
+	msg_array_free(roots, nroots, sizeof(*roots), msg_free_root);
 }
 
 /* STORE_DRV: the bytes of a .drv file. */

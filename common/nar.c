@@ -1439,37 +1439,15 @@ nar_remove_fail(const char *what, const char *name, const char *root,
 	return (-1);
 }
 
-/*
- * Open a directory to empty it, made ours and mode 0700 first: then no
- * one else, such as a process of another user holding a descriptor
- * into a build's tree, can add entries while we remove them.  A
- * caller that may not chown (no CAP_CHOWN) only makes it usable to us.
- */
+/* A directory of the tree opened to be emptied (open_dir_to_empty). */
 static int
 nar_remove_open(int dirfd, const char *name, const char *root)
 {
-	struct stat	st;
-	mode_t		mode;
-	int		fd;
+	const char	*step;
+	int		 fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1)
-		return (nar_remove_fail("open", name, root, errno));
-	if (fstat(fd, &st) == -1) {
-		nar_remove_fail("stat", name, root, errno);
-		close(fd);
-		return (-1);
-	}
-	if (st.st_uid != geteuid() && fchown(fd, geteuid(), getegid()) == 0)
-		st.st_uid = geteuid();
-	mode = st.st_uid == geteuid() ? S_IRWXU :
-	    (st.st_mode | S_IRWXU) & 07777;
-	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1) {
-		nar_remove_fail("chmod", name, root, errno);
-		close(fd);
-		return (-1);
-	}
+	if ((fd = open_dir_to_empty(dirfd, name, &step)) == -1)
+		return (nar_remove_fail(step, name, root, errno));
 	return (fd);
 }
 

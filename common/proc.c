@@ -18,7 +18,10 @@
  * Names of processes and message types, for logs.
  */
 #include <stddef.h>
+#include <stdint.h>
 
+#include "imsg.h"
+#include "log.h"
 #include "proc.h"
 
 static const char *const proc_names[PROC_NTYPES] = {
@@ -117,4 +120,12 @@ imsg_type_name(uint32_t type)
 	if (type >= IMSG_TYPE_MAX || imsg_names[type] == NULL)
 		return ("UNKNOWN");
 	return (imsg_names[type]);
+}
+
+int
+proc_unexpected(struct imsg *imsg, enum proc_type from)
+{
+	log_warnx("unexpected %s from %s", imsg_type_name(imsg_get_type(imsg)),
+	    proc_name(from));
+	return (-1);
 }

@@ -203,7 +203,11 @@ enum imsg_type {
 	IMSG_TYPE_MAX
 };
 
+struct imsg;
+
 const char	*proc_name(enum proc_type);
 const char	*imsg_type_name(uint32_t);
+/* Logs a message of a type no dispatcher takes from that peer; -1. */
+int		 proc_unexpected(struct imsg *, enum proc_type);
 
 #endif /* RNIXD_PROC_H */

@@ -313,9 +313,7 @@ mount_dispatch_parent(struct mount_peer *mp, struct imsg *imsg)
 		perm_handle_build_users(imsg);
 		return (0);
 	default:
-		log_warnx("unexpected %s from parent",
-		    imsg_type_name(imsg_get_type(imsg)));
-		return (-1);
+		return (proc_unexpected(imsg, PROC_PARENT));
 	}
 }
 

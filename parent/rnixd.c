@@ -48,8 +48,8 @@ static int	parent_dispatch_child(struct child *);
 static int	parent_dispatch_store(struct child *, struct imsg *);
 static int	parent_dispatch_builder(struct child *, struct imsg *);
 static int	parent_dispatch_mount(struct child *, struct imsg *);
-static int	parent_unexpected(struct child *, struct imsg *);
 static int	parent_handle_ready(struct child *, struct imsg *);
+static int	parent_handle_ready_users(struct child *, struct imsg *);
 static void	parent_reload(void);
 static int	parent_reap(void);
 static struct rnixd_conf *parent_load_config(FILE *);
@@ -315,7 +315,7 @@ parent_dispatch_store(struct child *ch, struct imsg *imsg)
 	case IMSG_CTL_READLINKS:
 		return (parent_handle_readlinks(ch, imsg));
 	default:
-		return (parent_unexpected(ch, imsg));
+		return (proc_unexpected(imsg, ch->ch_proc));
 	}
 }
 
@@ -324,16 +324,13 @@ parent_dispatch_builder(struct child *ch, struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_READY:
-		if (parent_handle_ready(ch, imsg) == -1)
-			return (-1);
-		parent_send_build_users_all();
-		return (0);
+		return (parent_handle_ready_users(ch, imsg));
 	case IMSG_CTL_CRED_REQ:
 		return (parent_handle_cred_req(ch, imsg));
 	case IMSG_CTL_PERM_ROOT:
 		return (parent_handle_perm_root(ch, imsg));
 	default:
-		return (parent_unexpected(ch, imsg));
+		return (proc_unexpected(imsg, ch->ch_proc));
 	}
 }
 
@@ -342,21 +339,10 @@ parent_dispatch_mount(struct child *ch, struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_READY:
-		if (parent_handle_ready(ch, imsg) == -1)
-			return (-1);
-		parent_send_build_users_all();
-		return (0);
+		return (parent_handle_ready_users(ch, imsg));
 	default:
-		return (parent_unexpected(ch, imsg));
+		return (proc_unexpected(imsg, ch->ch_proc));
 	}
-}
-
-static int
-parent_unexpected(struct child *ch, struct imsg *imsg)
-{
-	log_warnx("unexpected %s from %s", imsg_type_name(imsg_get_type(imsg)),
-	    proc_name(ch->ch_proc));
-	return (-1);
 }
 
 /*
@@ -382,6 +368,16 @@ parent_handle_ready(struct child *ch, struct imsg *imsg)
 	if (children[PROC_STORE].ch_ready && children[PROC_BUILDER].ch_ready &&
 	    children[PROC_MOUNT].ch_ready)
 		log_info("ready, serving %s", parent_conf->conf_daemon_socket);
+	return (0);
+}
+
+/* READY of builderproc or mountproc: both need the build users then. */
+static int
+parent_handle_ready_users(struct child *ch, struct imsg *imsg)
+{
+	if (parent_handle_ready(ch, imsg) == -1)
+		return (-1);
+	parent_send_build_users_all();
 	return (0);
 }
 

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "spawner.h"
 
 #define RM_DEPTH	32
@@ -61,37 +62,19 @@ rm_fail(const struct rm_tree *rt, const char *what)
 	return (-1);
 }
 
-/* A directory to empty, made searchable and writable by us first. */
-/*
- * Open a directory to empty it, made ours and mode 0700 first: then no
- * one else, such as a process of another user holding a descriptor
- * into the build's tree, can add entries while we remove them.  The
- * attributes are those of the directory opened, not of the name; a
- * caller that may not chown only makes the directory usable to itself.
- */
+/* A directory of the tree opened to be emptied (open_dir_to_empty). */
 static int
 rm_open(const struct rm_tree *rt, int dirfd, const char *name)
 {
-	struct stat	st;
-	mode_t		mode;
-	int		fd;
+	const char	*step;
+	char		 what[32];
+	int		 fd, saved;
 
-	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return (rm_fail(rt, "open a directory"));
-	if (fstat(fd, &st) == -1) {
-		rm_fail(rt, "stat a directory");
-		close(fd);
-		return (-1);
-	}
-	if (st.st_uid != geteuid() && fchown(fd, geteuid(), getegid()) == 0)
-		st.st_uid = geteuid();
-	mode = st.st_uid == geteuid() ? S_IRWXU :
-	    (st.st_mode | S_IRWXU) & 07777;
-	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1) {
-		rm_fail(rt, "chmod a directory");
-		close(fd);
-		return (-1);
+	if ((fd = open_dir_to_empty(dirfd, name, &step)) == -1) {
+		saved = errno;
+		snprintf(what, sizeof(what), "%s a directory", step);
+		errno = saved;
+		return (rm_fail(rt, what));
 	}
 	return (fd);
 }

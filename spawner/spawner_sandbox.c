@@ -140,24 +140,13 @@ sb_err(char *err, size_t errlen, const char *fmt, ...)
 	return (-1);
 }
 
-/* Absolute, no empty, "." or ".." component, not "/" itself. */
+/* Clean and absolute (msg_check_abs), and short enough to use. */
 static int
 sb_check_abs(const char *path)
 {
-	const char	*p, *q;
-	size_t		 len;
-
-	if (path[0] != '/' || path[1] == '\0' || strlen(path) >= PATH_MAX)
+	if (strlen(path) >= PATH_MAX)
 		return (-1);
-	for (p = path + 1; ; p = q + 1) {
-		q = strchrnul(p, '/');
-		len = q - p;
-		if (len == 0 || (len == 1 && p[0] == '.') ||
-		    (len == 2 && p[0] == '.' && p[1] == '.'))
-			return (-1);
-		if (*q == '\0')
-			return (0);
-	}
+	return (msg_check_abs(path));
 }
 
 int

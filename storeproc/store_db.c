@@ -214,12 +214,15 @@ static int	 db_path_id(struct store_db *, const char *, int64_t *,
 static char	*db_col_strdup(sqlite3_stmt *, int);
 static int	 db_collect(struct store_db *, sqlite3_stmt *, char ***,
 		    size_t *, const char **);
+static int	 db_collect_path(struct store_db *, enum db_stmt,
+		    const char *, char ***, size_t *, const char **);
 static int	 db_strcmp(const void *, const void *);
 static char	*db_sigs_merge(const char *, char *const *, size_t);
 static int	 db_txn_begin(struct store_db *, int *, const char **);
 static void	 db_changed(struct store_db *);
 static int	 db_txn_commit(struct store_db *, int, const char **);
 static void	 db_txn_abort(struct store_db *, int);
+static int	 db_txn_end(struct store_db *, int, int, const char **);
 static int	 db_check_path(struct store_db *, const char *, const char *,
 		    const char **);
 static int	 db_check_info(struct store_db *, const struct db_pathinfo *,
@@ -658,6 +661,21 @@ db_collect(struct store_db *db, sqlite3_stmt *st, char ***listp,
 	return (0);
 }
 
+/* The same for a statement that takes one path. */
+static int
+db_collect_path(struct store_db *db, enum db_stmt which, const char *path,
+    char ***listp, size_t *np, const char **errstr)
+{
+	sqlite3_stmt	*st;
+
+	*listp = NULL;
+	*np = 0;
+	st = db_stmt(db, which);
+	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK)
+		return (db_sqlerr(db, errstr, "binding a path"));
+	return (db_collect(db, st, listp, np, errstr));
+}
+
 static int
 db_strcmp(const void *a, const void *b)
 {
@@ -760,6 +778,17 @@ db_txn_abort(struct store_db *db, int nested)
 		    NULL);
 	} else
 		sqlite3_exec(db->sd_sql, "rollback;", NULL, NULL, NULL);
+}
+
+/* The end of a write: committed if rc is 0 so far, else rolled back. */
+static int
+db_txn_end(struct store_db *db, int nested, int rc, const char **errstr)
+{
+	if (rc == 0)
+		rc = db_txn_commit(db, nested, errstr);
+	if (rc == -1)
+		db_txn_abort(db, nested);
+	return (rc);
 }
 
 int
@@ -1124,13 +1153,9 @@ db_register(struct store_db *db, const struct db_pathinfo *infos,
 	items = db_batch_new(db, infos, ninfos, outputs, noutputs, errstr);
 	if (items == NULL)
 		return (-1);
-	if (db_txn_begin(db, &nested, errstr) == 0) {
-		if (db_register_batch(db, items, ninfos, errstr) == 0 &&
-		    db_txn_commit(db, nested, errstr) == 0)
-			rc = 0;
-		else
-			db_txn_abort(db, nested);
-	}
+	if (db_txn_begin(db, &nested, errstr) == 0)
+		rc = db_txn_end(db, nested,
+		    db_register_batch(db, items, ninfos, errstr), errstr);
 	db_batch_free(items, ninfos);
 	return (rc);
 }
@@ -1148,11 +1173,8 @@ db_invalidate(struct store_db *db, const char *path, const char **errstr)
 
 	if (db_txn_begin(db, &nested, errstr) == -1)
 		return (-1);
-	st = db_stmt(db, DB_QUERY_REFERRERS);
-	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK)
-		rc = db_sqlerr(db, errstr, "binding a path");
-	else
-		rc = db_collect(db, st, &refs, &nrefs, errstr);
+	rc = db_collect_path(db, DB_QUERY_REFERRERS, path, &refs, &nrefs,
+	    errstr);
 	for (i = 0; rc == 0 && i < nrefs; i++) {
 		if (strcmp(refs[i], path) == 0)
 			continue;
@@ -1176,10 +1198,7 @@ db_invalidate(struct store_db *db, const char *path, const char **errstr)
 		if (rc == 0)
 			db_changed(db);
 	}
-	if (rc == 0)
-		rc = db_txn_commit(db, nested, errstr);
-	if (rc == -1)
-		db_txn_abort(db, nested);
+	rc = db_txn_end(db, nested, rc, errstr);
 	free(list);
 	db_strings_free(refs, nrefs);
 	return (rc);
@@ -1225,10 +1244,7 @@ db_add_sigs(struct store_db *db, const char *path, char *const *sigs,
 		if (rc == 0)
 			db_changed(db);
 	}
-	if (rc == 0)
-		rc = db_txn_commit(db, nested, errstr);
-	if (rc == -1)
-		db_txn_abort(db, nested);
+	rc = db_txn_end(db, nested, rc, errstr);
 	free(merged);
 	return (rc);
 }
@@ -1322,14 +1338,8 @@ int
 db_query_referrers(struct store_db *db, const char *path, char ***listp,
     size_t *np, const char **errstr)
 {
-	sqlite3_stmt	*st;
-
-	*listp = NULL;
-	*np = 0;
-	st = db_stmt(db, DB_QUERY_REFERRERS);
-	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK)
-		return (db_sqlerr(db, errstr, "binding a path"));
-	return (db_collect(db, st, listp, np, errstr));
+	return (db_collect_path(db, DB_QUERY_REFERRERS, path, listp, np,
+	    errstr));
 }
 
 int
@@ -1356,14 +1366,8 @@ int
 db_query_valid_derivers(struct store_db *db, const char *path,
     char ***listp, size_t *np, const char **errstr)
 {
-	sqlite3_stmt	*st;
-
-	*listp = NULL;
-	*np = 0;
-	st = db_stmt(db, DB_QUERY_DERIVERS);
-	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK)
-		return (db_sqlerr(db, errstr, "binding a path"));
-	return (db_collect(db, st, listp, np, errstr));
+	return (db_collect_path(db, DB_QUERY_DERIVERS, path, listp, np,
+	    errstr));
 }
 
 int

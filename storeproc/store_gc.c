@@ -164,15 +164,10 @@ store_temp_root_add(uint32_t sid, const char *path)
 void
 store_handle_temp_root(struct imsg *imsg)
 {
-	const char	*errstr;
-	char		*path;
-	int		 fd = -1;
+	char	*path;
 
-	if (msg_recv_path(imsg, store_env.se_storedir, &path, &fd,
-	    &errstr) == -1) {
-		store_bad_request(imsg, errstr);
+	if ((path = store_recv_path(imsg)) == NULL)
 		return;
-	}
 	store_temp_root_add(imsg_get_peerid(imsg), path);
 	store_reply_ok(imsg_get_peerid(imsg));
 	free(path);

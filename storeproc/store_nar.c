@@ -53,39 +53,24 @@ struct nar_out {
 static TAILQ_HEAD(, nar_out)	nar_outs = TAILQ_HEAD_INITIALIZER(nar_outs);
 static unsigned char		nar_buf[NAR_BUFSIZE];
 
-struct nar_sum {
-	struct hash_ctx	ns_ctx;
-	uint64_t	ns_size;
-};
-
-static int
-nar_sum_sink(void *arg, const void *buf, size_t len)
-{
-	struct nar_sum	*ns = arg;
-
-	hash_update(&ns->ns_ctx, buf, len);
-	ns->ns_size += len;
-	return (0);
-}
-
 /* The NAR hash (any algo) and size of name in dirfd, as it is now. */
 int
 store_nar_hash(int dirfd, const char *name, enum hash_algo algo,
     struct hash *h, uint64_t *size, const char **errstr)
 {
-	struct nar_sum	ns;
+	struct hash_sum	hs;
 
-	memset(&ns, 0, sizeof(ns));
-	if (hash_init(&ns.ns_ctx, algo) == -1) {
+	memset(&hs, 0, sizeof(hs));
+	if (hash_init(&hs.hs_ctx, algo) == -1) {
 		*errstr = "hash algorithm unavailable";
 		return (-1);
 	}
-	if (nar_dump_path(dirfd, name, nar_sum_sink, &ns, errstr) == -1) {
-		hash_abort(&ns.ns_ctx);
+	if (nar_dump_path(dirfd, name, hash_sum_sink, &hs, errstr) == -1) {
+		hash_abort(&hs.hs_ctx);
 		return (-1);
 	}
-	hash_final(&ns.ns_ctx, h);
-	*size = ns.ns_size;
+	hash_final(&hs.hs_ctx, h);
+	*size = hs.hs_size;
 	return (0);
 }
 

@@ -30,22 +30,6 @@
 #include "storeproc.h"
 #include "store_db.h"
 
-/* Received one store path; NULL after a bad request was answered. */
-static char *
-query_recv_path(struct imsg *imsg)
-{
-	const char	*errstr;
-	char		*path;
-	int		 fd = -1;
-
-	if (msg_recv_path(imsg, store_env.se_storedir, &path, &fd,
-	    &errstr) == -1) {
-		store_bad_request(imsg, errstr);
-		return (NULL);
-	}
-	return (path);
-}
-
 static void
 query_db_error(uint32_t sid, const char *errstr)
 {
@@ -63,7 +47,7 @@ store_handle_query_info(struct imsg *imsg)
 	uint32_t		 sid = imsg_get_peerid(imsg);
 	int			 rc;
 
-	if ((path = query_recv_path(imsg)) == NULL)
+	if ((path = store_recv_path(imsg)) == NULL)
 		return;
 	memset(&dpi, 0, sizeof(dpi));
 	memset(&pi, 0, sizeof(pi));
@@ -145,36 +129,33 @@ store_handle_query_all(struct imsg *imsg)
 	query_reply_paths(imsg_get_peerid(imsg), rc, paths, npaths, errstr);
 }
 
-void
-store_handle_query_referrers(struct imsg *imsg)
+/* A path in, the paths a query of the database gives for it out. */
+static void
+query_path_paths(struct imsg *imsg, int (*query)(struct store_db *,
+    const char *, char ***, size_t *, const char **))
 {
 	const char	*errstr;
 	char		*path, **paths = NULL;
 	size_t		 npaths = 0;
 	int		 rc;
 
-	if ((path = query_recv_path(imsg)) == NULL)
+	if ((path = store_recv_path(imsg)) == NULL)
 		return;
-	rc = db_query_referrers(store_env.se_db, path, &paths, &npaths,
-	    &errstr);
+	rc = query(store_env.se_db, path, &paths, &npaths, &errstr);
 	query_reply_paths(imsg_get_peerid(imsg), rc, paths, npaths, errstr);
 	free(path);
 }
 
 void
+store_handle_query_referrers(struct imsg *imsg)
+{
+	query_path_paths(imsg, db_query_referrers);
+}
+
+void
 store_handle_query_derivers(struct imsg *imsg)
 {
-	const char	*errstr;
-	char		*path, **paths = NULL;
-	size_t		 npaths = 0;
-	int		 rc;
-
-	if ((path = query_recv_path(imsg)) == NULL)
-		return;
-	rc = db_query_valid_derivers(store_env.se_db, path, &paths, &npaths,
-	    &errstr);
-	query_reply_paths(imsg_get_peerid(imsg), rc, paths, npaths, errstr);
-	free(path);
+	query_path_paths(imsg, db_query_valid_derivers);
 }
 
 void
@@ -227,7 +208,7 @@ store_handle_query_outputs(struct imsg *imsg)
 	size_t			 nouts = 0, i;
 	uint32_t		 sid = imsg_get_peerid(imsg);
 
-	if ((path = query_recv_path(imsg)) == NULL)
+	if ((path = store_recv_path(imsg)) == NULL)
 		return;
 	if (!query_need_valid(sid, path)) {
 		free(path);
@@ -263,7 +244,7 @@ store_handle_ensure(struct imsg *imsg)
 	uint32_t	 sid = imsg_get_peerid(imsg);
 	int		 rc;
 
-	if ((path = query_recv_path(imsg)) == NULL)
+	if ((path = store_recv_path(imsg)) == NULL)
 		return;
 	if ((rc = store_is_valid(path, &errstr)) == -1)
 		query_db_error(sid, errstr);

@@ -106,6 +106,19 @@ store_tmpname(char *buf, size_t bufsz, const char *kind)
 	    (long)getpid(), ++store_env.se_serial);
 }
 
+/* The text ends up in front of a client: keep it in bounds. */
+static char *
+store_client_text(const char *fmt, va_list ap)
+{
+	char	*msg;
+
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	if (strlen(msg) >= MSG_ERROR_MAX)
+		msg[MSG_ERROR_MAX - 1] = '\0';
+	return (msg);
+}
+
 void
 store_reply_error(uint32_t sid, const char *fmt, ...)
 {
@@ -113,12 +126,8 @@ store_reply_error(uint32_t sid, const char *fmt, ...)
 	char	*msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatal("vasprintf");
+	msg = store_client_text(fmt, ap);
 	va_end(ap);
-	/* The text ends up in front of a client: keep it in bounds. */
-	if (strlen(msg) >= MSG_ERROR_MAX)
-		msg[MSG_ERROR_MAX - 1] = '\0';
 	log_debug("session %u: error: %s", sid, msg);
 	msg_send_text(store_env.se_builder, IMSG_STORE_ERROR, sid, msg);
 	free(msg);
@@ -138,11 +147,8 @@ store_log(uint32_t sid, const char *fmt, ...)
 	char	*msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatal("vasprintf");
+	msg = store_client_text(fmt, ap);
 	va_end(ap);
-	if (strlen(msg) >= MSG_ERROR_MAX)
-		msg[MSG_ERROR_MAX - 1] = '\0';
 	msg_send_text(store_env.se_builder, IMSG_STORE_LOG, sid, msg);
 	free(msg);
 }
@@ -156,6 +162,25 @@ store_bad_request(struct imsg *imsg, const char *errstr)
 	    errstr);
 	store_reply_error(imsg_get_peerid(imsg), "invalid request: %s",
 	    errstr);
+}
+
+/*
+ * The store path of a request that carries nothing else; NULL after a
+ * bad request was answered.
+ */
+char *
+store_recv_path(struct imsg *imsg)
+{
+	const char	*errstr;
+	char		*path;
+	int		 fd = -1;
+
+	if (msg_recv_path(imsg, store_env.se_storedir, &path, &fd,
+	    &errstr) == -1) {
+		store_bad_request(imsg, errstr);
+		return (NULL);
+	}
+	return (path);
 }
 
 /* "<hash>-<name>" of a path that msg_recv_* has checked. */

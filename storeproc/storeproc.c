@@ -207,9 +207,7 @@ store_dispatch_parent(struct imsgev *iev, struct imsg *imsg)
 		store_handle_readlinks_error(imsg);
 		return (0);
 	default:
-		log_warnx("unexpected %s from parent",
-		    imsg_type_name(imsg_get_type(imsg)));
-		return (-1);
+		return (proc_unexpected(imsg, PROC_PARENT));
 	}
 }
 
@@ -326,8 +324,7 @@ store_dispatch_builder(struct imsgev *iev, struct imsg *imsg)
 		store_handle_build_log(imsg);
 		break;
 	default:
-		log_warnx("unexpected %s from builderproc",
-		    imsg_type_name(imsg_get_type(imsg)));
+		(void)proc_unexpected(imsg, PROC_BUILDER);
 		break;
 	}
 	return (0);

@@ -78,6 +78,7 @@ void	store_reply_ok(uint32_t);
 void	store_log(uint32_t, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3)));
 void	store_bad_request(struct imsg *, const char *);
+char	*store_recv_path(struct imsg *);
 const char *store_base(const char *);
 int	store_is_valid(const char *, const char **);
 int	store_info_to_wire(const struct db_pathinfo *,

@@ -987,18 +987,6 @@ expect_words(struct config_list *list, const char *const *canon,
 	}
 }
 
-static void
-reset_list(struct config_list *list)
-{
-	size_t	i;
-
-	for (i = 0; i < list->cl_nwords; i++)
-		free(list->cl_words[i]);
-	free(list->cl_words);
-	list->cl_words = NULL;
-	list->cl_nwords = 0;
-}
-
 /* One list line; the expected list follows what it says. */
 static void
 gen_list(FILE *fp, const char *name, struct config_list *list,
@@ -1016,7 +1004,7 @@ gen_list(FILE *fp, const char *name, struct config_list *list,
 		fprintf(fp, "%s%s", PICK(pool_blank), pool[order[i]]);
 	}
 	if (!append)
-		reset_list(list);
+		config_list_free(list);
 	expect_words(list, canon, order, n);
 }
 
@@ -1169,7 +1157,7 @@ test_roundtrip(void)
 	for (seed = 1; seed <= 1000; seed++) {
 		srandom(seed);
 		config_init_defaults(&exp);
-		reset_list(&exp_binds);
+		config_list_free(&exp_binds);
 		if ((fp = open_memstream(&text, &len)) == NULL)
 			err(1, "open_memstream");
 		nlines = random() % 40;
@@ -1196,7 +1184,7 @@ test_roundtrip(void)
 		free(text1);
 		free(text2);
 	}
-	reset_list(&exp_binds);
+	config_list_free(&exp_binds);
 	printf("random round trips: ok\n");
 }
 

@@ -45,43 +45,10 @@
 
 #include "../../spawner/spawner.h"
 #include "drv.h"
+#include "envlist.h"
 #include "sandbox.h"
 
-static char	**envv;
-static size_t	  nenv;
-
-static void
-env_set(const char *key, const char *value)
-{
-	size_t	i, klen = strlen(key);
-	char	*s;
-
-	if (asprintf(&s, "%s=%s", key, value) == -1)
-		err(1, "asprintf");
-	for (i = 0; i < nenv; i++)
-		if (strncmp(envv[i], key, klen) == 0 && envv[i][klen] == '=') {
-			free(envv[i]);
-			envv[i] = s;
-			return;
-		}
-	if ((envv = reallocarray(envv, nenv + 2, sizeof(*envv))) == NULL)
-		err(1, NULL);
-	envv[nenv++] = s;
-	envv[nenv] = NULL;
-}
-
-static int
-env_cmp(const void *a, const void *b)
-{
-	const char	*x = *(char *const *)a, *y = *(char *const *)b;
-	size_t		 xl = strcspn(x, "="), yl = strcspn(y, "=");
-	int		 rc;
-
-	/* Nix keeps its environment in a std::map: sorted by key. */
-	if ((rc = memcmp(x, y, xl < yl ? xl : yl)) != 0)
-		return (rc);
-	return ((xl > yl) - (xl < yl));
-}
+static struct envlist	env;
 
 static struct drv *
 load_drv(const char *storedir, const char *path)
@@ -111,21 +78,22 @@ nix_env(const struct drv *drv, const char *storedir, const char *cores,
 	size_t	i;
 
 	for (i = 0; i < drv->d_nenv; i++)
-		env_set(drv->d_env[i].de_key, drv->d_env[i].de_value);
-	env_set("PATH", "/path-not-set");
-	env_set("HOME", "/homeless-shelter");
-	env_set("NIX_STORE", storedir);
-	env_set("NIX_BUILD_CORES", cores);
-	env_set("NIX_BUILD_TOP", MOUNT_SANDBOX_BUILD);
-	env_set("TMPDIR", MOUNT_SANDBOX_BUILD);
-	env_set("TEMPDIR", MOUNT_SANDBOX_BUILD);
-	env_set("TMP", MOUNT_SANDBOX_BUILD);
-	env_set("TEMP", MOUNT_SANDBOX_BUILD);
-	env_set("PWD", MOUNT_SANDBOX_BUILD);
+		envlist_set(&env, drv->d_env[i].de_key,
+		    drv->d_env[i].de_value);
+	envlist_set(&env, "PATH", "/path-not-set");
+	envlist_set(&env, "HOME", "/homeless-shelter");
+	envlist_set(&env, "NIX_STORE", storedir);
+	envlist_set(&env, "NIX_BUILD_CORES", cores);
+	envlist_set(&env, "NIX_BUILD_TOP", MOUNT_SANDBOX_BUILD);
+	envlist_set(&env, "TMPDIR", MOUNT_SANDBOX_BUILD);
+	envlist_set(&env, "TEMPDIR", MOUNT_SANDBOX_BUILD);
+	envlist_set(&env, "TMP", MOUNT_SANDBOX_BUILD);
+	envlist_set(&env, "TEMP", MOUNT_SANDBOX_BUILD);
+	envlist_set(&env, "PWD", MOUNT_SANDBOX_BUILD);
 	if (fixed)
-		env_set("NIX_OUTPUT_CHECKED", "1");
-	env_set("NIX_LOG_FD", "2");
-	env_set("TERM", "xterm-256color");
+		envlist_set(&env, "NIX_OUTPUT_CHECKED", "1");
+	envlist_set(&env, "NIX_LOG_FD", "2");
+	envlist_set(&env, "TERM", "xterm-256color");
 }
 
 static void
@@ -252,11 +220,11 @@ main(int argc, char *argv[])
 		if (eq == NULL)
 			errx(2, "-e wants name=value");
 		*eq = '\0';
-		env_set(mb.mbd_env[i], eq + 1);
+		envlist_set(&env, mb.mbd_env[i], eq + 1);
 	}
-	qsort(envv, nenv, sizeof(*envv), env_cmp);
-	mb.mbd_env = envv;
-	mb.mbd_nenv = nenv;
+	envlist_sort(&env);
+	mb.mbd_env = env.el_v;
+	mb.mbd_nenv = env.el_n;
 	if ((mb.mbd_builder = strdup(drv->d_builder)) == NULL)
 		err(1, NULL);
 	mb.mbd_args = drv->d_args;
