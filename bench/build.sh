@@ -51,10 +51,6 @@ export NIX_CONFIG="experimental-features = nix-command"
 bench_init bbench || exit 1
 bench_start bench/build.sh || exit 1
 
-now() { date +%s%N; }
-secs() { awk -v ns="$1" 'BEGIN { printf "%8.3f", ns / 1e9 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%6.2f", a / b }'; }
-status=0 misses=""
 
 # The builders fail outside a sandbox (no /build there).
 [ -e /build ] && { echo "bench/build.sh: the host has /build, skipped"; exit 0; }
@@ -98,13 +94,10 @@ same() {	# what
 	fi
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
 row() {	# label rnixd-ns nix-ns target
 	printf "%-36s %s %s %s\n" "$1" "$(secs "$2")" "$(secs "$3")" \
 	    "$(ratio "$2" "$3")"
-	awk -v a="$2" -v b="$3" -v t="$4" 'BEGIN { exit !(a / b > t) }' &&
-	    misses="$misses|$1: ratio above $4"
+	bench_target "$@"
 }
 
 printf "%-36s %8s %8s %6s\n" "" "rnixd" "nix" "ratio"
@@ -137,9 +130,4 @@ same "60 trivial builds"
 row "60 independent builds, max-jobs $JOBS" "$rt" "$nt" 0.9999
 
 echo "ratio: rnixd time / nix-daemon time; targets: <= 0.70 (one), < 1 (60)"
-if [ -n "$misses" ]; then
-	echo "$misses" | tr '|' '\n' | sed '/^$/d; s/^/target missed: /'
-elif [ $status -eq 0 ]; then
-	echo "build targets met"
-fi
-exit $status
+bench_report build

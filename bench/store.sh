@@ -67,58 +67,13 @@ if [ "${free:-0}" -lt $NEED_KB ]; then
 	    "$((NEED_KB / 1024)); skipped"
 	exit 0
 fi
-# Equal-length roots, so both stores' paths are the same size.
-T=$(mktemp -d "$dir/rnixd-sbench.XXXXXX") || exit 1
-chmod 755 "$T"
-RPID="" NPID=""
-cleanup() {
-	for p in $RPID $NPID; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	chmod -R u+w "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-unset NIX_REMOTE NIX_STORE_DIR NIX_STATE_DIR NIX_PATH
-mkdir -p "$T/conf" "$T/cache" "$T/r" "$T/n" "$T/in"
+. "$TOP/bench/lib.sh"
+bench_init sbench || exit 1
 echo 'substituters =' >"$T/conf/nix.conf"
-export NIX_CONF_DIR="$T/conf" XDG_CACHE_HOME="$T/cache"
 export NIX_CONFIG="experimental-features = nix-command"
 
-# rnixd on $T/r, nix-daemon on $T/n: store dirs of the same length.
-cat >"$T/rnixd.conf" <<EOT
-store-dir = $T/r/nix/store
-state-dir = $T/r/nix/var/nix
-log-dir = $T/r/nix/var/log/nix
-daemon-socket = $T/r/socket
-EOT
-"$RNIXD" -d -f "$T/rnixd.conf" >"$T/rnixd.log" 2>&1 &
-RPID=$!
-NS="local?store=$T/n/nix/store&state=$T/n/nix/var/nix"
-NIX_DAEMON_SOCKET_PATH="$T/n/socket" NIX_REMOTE="$NS&log=$T/n/nix/var/log/nix" \
-    nix-daemon >"$T/nix-daemon.log" 2>&1 &
-NPID=$!
-R="unix://$T/r/socket?store=$T/r/nix/store"
-N="unix://$T/n/socket?store=$T/n/nix/store"
-for s in "$R" "$N"; do
-	i=0
-	until nix store ping --store "$s" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "bench/store.sh: $s does not answer"
-			tail -5 "$T/rnixd.log" "$T/nix-daemon.log"
-			exit 1
-		fi
-		sleep 0.1
-	done
-done
-
-now() { date +%s%N; }
-secs() { awk -v ns="$1" 'BEGIN { printf "%8.3f", ns / 1e9 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%6.2f", a / b }'; }
-status=0 misses=""
+bench_rnixd_conf
+bench_daemons bench/store.sh || exit 1
 
 # best store n cmd...: best wall time in ns of n runs against a store.
 best() {
@@ -267,9 +222,4 @@ if [ -n "$rss" ]; then
 	echo "rnixd peak RSS during the 1 GiB add: $rss MiB (largest process)"
 fi
 echo "ratio: rnixd time / nix-daemon time; target <= 1.00"
-if [ -n "$misses" ]; then
-	echo "$misses" | tr '|' '\n' | sed '/^$/d; s/^/target missed: /'
-elif [ $status -eq 0 ]; then
-	echo "store targets met"
-fi
-exit $status
+bench_report store

@@ -45,6 +45,28 @@ require_root() {
 	    sh "$RNIXD_TOP/mk/users.sh" >/dev/null || fail "cannot create users"
 }
 
+# What a test that builds needs: root, the Nix client program $1
+# (nix-build, nix-env...), a static busybox for the sandbox's /bin/sh
+# (its path in BB) and each build users' group named after it (the
+# daemon's, $BUILD_GROUP, or one real Nix builds with); skips without.
+build_require() {	# client [group...]
+	require_root
+	command -v "$1" >/dev/null || skip "needs $1 (nix-bin)"
+	BB=$(command -v busybox) || skip "needs busybox-static"
+	shift
+	for br_group; do
+		getent group "$br_group" >/dev/null ||
+		    skip "needs group $br_group"
+	done
+}
+
+# Busybox as the sandbox's /bin/sh (after build_require), and the
+# settings given, in the test's config.
+build_conf() {	# [setting...]
+	echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$CONF"
+}
+
 # What ASan and UBSan print; the processes of an ASan build
 # (regress/asan) write it to their stderr, rnixd.log.
 SAN_REPORT='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:'
@@ -84,21 +106,47 @@ build-users-group = $BUILD_GROUP
 EOT
 }
 
+# Poll every tenth of a second, for up to $1 seconds, until command
+# $2... succeeds; 1 if it never did.  The one waiting loop of the
+# tests: a condition worth more than one command is a function.
+wait_until() {	# seconds command...
+	wu_left=$(($1 * 10))
+	shift
+	until "$@"; do
+		wu_left=$((wu_left - 1))
+		[ $wu_left -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# True once every process named is gone (or reaped).
+gone() {	# pid...
+	for gone_pid; do
+		kill -0 "$gone_pid" 2>/dev/null && return 1
+	done
+	return 0
+}
+
+# True once every file named exists.
+exists() {	# file...
+	for exists_file; do
+		[ -e "$exists_file" ] || return 1
+	done
+	return 0
+}
+
 # Wait up to $2 seconds (default 10) for a line matching $1 in the log,
 # looking only past byte $LOG_MARK (set by log_mark; 0 = whole log).
 LOG_MARK=0
 log_mark() {
 	LOG_MARK=$(stat -c %s "$TROOT/rnixd.log" 2>/dev/null || echo 0)
 }
+log_has() {
+	tail -c +$((LOG_MARK + 1)) "$TROOT/rnixd.log" 2>/dev/null |
+	    grep -q -- "$1"
+}
 wait_log() {
-	n=0
-	while ! tail -c +$((LOG_MARK + 1)) "$TROOT/rnixd.log" 2>/dev/null |
-	    grep -q -- "$1"; do
-		n=$((n + 1))
-		[ $n -gt $((${2:-10} * 10)) ] && return 1
-		sleep 0.1
-	done
-	return 0
+	wait_until "${2:-10}" log_has "$1"
 }
 
 # rnixd -d on the test's root; $RNIXD_WRAP, if set, is a command that
@@ -115,22 +163,26 @@ rnixd_stop() {
 	[ -n "$RNIXD_PID" ] || return 0
 	if kill -0 "$RNIXD_PID" 2>/dev/null; then
 		kill -TERM "$RNIXD_PID"
-		n=0
-		while kill -0 "$RNIXD_PID" 2>/dev/null && [ $n -lt 100 ]; do
-			sleep 0.1
-			n=$((n + 1))
-		done
-		kill -0 "$RNIXD_PID" 2>/dev/null && kill -KILL "$RNIXD_PID"
+		wait_until 10 gone "$RNIXD_PID" || kill -KILL "$RNIXD_PID"
 	fi
 	wait "$RNIXD_PID" 2>/dev/null
 	RNIXD_PID=""
 }
 
-# The pid of one of our daemon's children: storeproc, builderproc, mountproc.
-child_pid() {
-	comm=$(printf %.15s "rnixd-$1")	# the kernel keeps 15 bytes
-	for p in $(pgrep -P "$RNIXD_PID"); do
-		if [ "$(cat /proc/$p/comm 2>/dev/null)" = "$comm" ]; then
+# The daemon must go down by itself within $1 seconds (it lost a
+# process it cannot do without), or the test fails with $2; it is
+# reaped, its exit status in RNIXD_STATUS.
+rnixd_wait_down() {	# seconds message
+	wait_until "$1" gone "$RNIXD_PID" || fail "$2"
+	wait "$RNIXD_PID"
+	RNIXD_STATUS=$?
+	RNIXD_PID=""
+}
+
+# The pid of the child of process $1 whose name (comm) is $2.
+child_named() {	# parent-pid comm
+	for p in $(pgrep -P "$1"); do
+		if [ "$(cat /proc/$p/comm 2>/dev/null)" = "$2" ]; then
 			echo "$p"
 			return 0
 		fi
@@ -138,8 +190,122 @@ child_pid() {
 	return 1
 }
 
+# The pid of one of our daemon's children: storeproc, builderproc, mountproc.
+child_pid() {
+	# The kernel keeps 15 bytes of the name.
+	child_named "$RNIXD_PID" "$(printf %.15s "rnixd-$1")"
+}
+
 nix_ping() {
 	nix store ping --store "unix://$SOCKET" "$@"
+}
+
+# Time one nix store ping, in milliseconds, into $ms; a failed ping
+# ends the test through $1 (a function that stops the test's clients
+# first; default fail).
+ping_ms() {	# [fail-function]
+	pm_t0=$(date +%s%N)
+	nix_ping >/dev/null 2>"$TROOT/ping.err" ||
+	    ${1:-fail} "ping: $(cat "$TROOT/ping.err")"
+	ms=$((($(date +%s%N) - pm_t0) / 1000000))
+}
+
+# Another client is served within a second under the load a test
+# made ($1 says what load): ping_ms, printed and checked.
+ping_quick() {	# what [fail-function]
+	ping_ms "$2"
+	echo "ping $1: $ms ms"
+	[ "$ms" -lt 1000 ] || ${2:-fail} "ping took $ms ms"
+}
+
+# Run a command as nobody: a user not in trusted-users (root alone by
+# default), the untrusted client of the tests.
+nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+}
+
+# store_init and store_start for a test of what root may do and nobody
+# may not: setpriv to run as nobody, and root the one trusted user.
+trust_store_start() {
+	require_root
+	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+	store_init
+	echo 'trusted-users = root' >>"$CONF"
+	store_start
+}
+
+# A python3 nobody can run: the system's (one installed under /root,
+# say, is out of nobody's reach).
+nobody_python() {
+	if [ -x /usr/bin/python3 ]; then
+		echo /usr/bin/python3
+	else
+		command -v python3
+	fi
+}
+
+# The test's python script $1 run as nobody with arguments $2...: from a
+# copy in the test root, beside the test's other h_*.py it may import,
+# since the tree it came from may be out of nobody's reach too.
+nobody_py() {	# script arg...
+	np_script=$1
+	shift
+	[ -e "$TROOT/$np_script" ] || cp ./h_*.py "$TROOT/" ||
+	    fail "cannot copy the h_*.py for nobody"
+	nobody "$(nobody_python)" "$TROOT/$np_script" "$@"
+}
+
+# For tests of builderproc under its clients: rnixd started, the pid of
+# builderproc in bpid, and a first ping served.
+bp_start() {
+	rnixd_start
+	bpid=$(child_pid builderproc) || fail "no builderproc"
+	nix_ping >/dev/null || fail "first ping"
+}
+
+# The number of descriptors process $1 (default builderproc) holds.
+nfds() {	# [pid]
+	ls "/proc/${1:-$bpid}/fd" | wc -l
+}
+
+# builderproc holds as many descriptors as $fds_before again within $1
+# seconds (default 5; it closes a connection a moment after its
+# client), or the test fails.
+fds_back() {	# [seconds]
+	wait_until "${1:-5}" fds_same ||
+	    fail "builderproc fds: $(nfds), before: $fds_before"
+}
+fds_same() {
+	[ "$(nfds)" -eq "$fds_before" ]
+}
+
+# A daemon for the tests of builderproc's memory budget: clients may
+# take their time (no handshake or idle timeout closes them) and
+# max-request-memory is $BUDGET; the settings given are added.  Then
+# as bp_start.
+budget_start() {	# [setting...]
+	printf '%s\n' "handshake-timeout = 120" "idle-timeout = 0" \
+	    "max-request-memory = $BUDGET" "$@" >>"$CONF"
+	bp_start
+}
+
+# Field $1 (VmHWM, VmRSS) of builderproc's status, in kB.
+kb() {	# field
+	awk -v k="$1:" '$1 == k { print $2 }' "/proc/$bpid/status"
+}
+
+# builderproc's peak size so far (VmHWM, into $hwm) is within $limit
+# kB, or the test ends through $1 (default fail).
+hwm_check() {	# [fail-function]
+	hwm=$(kb VmHWM)
+	[ "$hwm" -le "$limit" ] ||
+	    ${1:-fail} "builderproc VmHWM $hwm kB, limit $limit kB"
+}
+
+# builderproc still runs and serves nix store ping after $1.
+bp_alive() {	# what
+	kill -0 "$bpid" 2>/dev/null || fail "builderproc died after $1"
+	nix_ping >/dev/null || fail "nix store ping after $1"
 }
 
 # Store tests: rnixd and real Nix side by side on the same inputs.
@@ -168,6 +334,47 @@ store_init() {
 	echo 'substituters =' >"$TROOT/nixconf/nix.conf"
 	unset NIX_REMOTE NIX_STORE_DIR NIX_STATE_DIR NIX_LOG_DIR NIX_PATH
 	export NIX_CONF_DIR="$TROOT/nixconf" XDG_CACHE_HOME="$TROOT/cache"
+}
+
+# store_init for a test that builds: build_conf's lines in the config.
+build_store_init() {	# [setting...]
+	store_init
+	build_conf "$@"
+}
+
+# The options (REFOPTS, split into words) that make real Nix build in
+# its sandbox as rnixd does: busybox as /bin/sh, the users of group $1.
+ref_build_opts() {	# group
+	REFOPTS="--option sandbox true --option build-users-group $1
+    --option sandbox-paths /bin/sh=$BB"
+}
+
+# The reference for what a build through a daemon does: refdaemon_start
+# with real Nix building in its sandbox as ref_build_opts says and the
+# settings given (nix.conf lines); its store URI in REFD.
+ref_build_daemon() {	# group [setting...]
+	rbd_group=$1
+	shift
+	refdaemon_start 'sandbox = true' "build-users-group = $rbd_group" \
+	    "sandbox-paths = /bin/sh=$BB" "$@"
+	REFD="unix://$NSOCK?store=$STORE"
+}
+
+# The ladder of 40 diamonds of build/ and recursive/diamond.sh: the
+# test's diamond.nix, salted by its pid, built within 60 s, and the
+# daemon answering another client once the $1 of level 3 has started;
+# the output in $out.
+ladder_build() {	# what
+	timeout 60 nix-build --no-out-link diamond.nix --argstr salt "$$" \
+	    >"$TROOT/out" 2>"$TROOT/build.log" &
+	lb_pid=$!
+	wait_log "d3a.drv: build [0-9]* started" 30 ||
+	    fail "no $1 of level 3: $(tail -n 3 "$TROOT/build.log")"
+	timeout 5 nix store ping --store "unix://$SOCKET" >/dev/null 2>&1 ||
+	    fail "the daemon did not answer another client during the build"
+	wait $lb_pid || fail "the ladder did not build within 60 s:
+$(tail -n 3 "$TROOT/build.log")"
+	out=$(cat "$TROOT/out")
 }
 
 # on_rnixd|on_ref command...: run a Nix command against one store.
@@ -200,6 +407,26 @@ $b"
 	printf '%s\n' "$a"
 }
 
+# File $2 holds what file $3 holds, or the test fails with $1, showing
+# what differs from $3 to $2.
+same_files() {	# what file expected-file
+	cmp -s "$2" "$3" && return 0
+	diff -u "$3" "$2"
+	fail "$1"
+}
+
+# The messages of a build that failed through rnixd ($TROOT/$1.rnixd)
+# and through the reference nix-daemon ($TROOT/$1.refd), as the test's
+# own errtext reads them (into $1.rnixd.err and $1.refd.err): the same,
+# and there are some.
+same_daemon_errors() {	# name
+	errtext "$TROOT/$1.rnixd" >"$TROOT/$1.rnixd.err"
+	errtext "$TROOT/$1.refd" >"$TROOT/$1.refd.err"
+	[ -s "$TROOT/$1.refd.err" ] || fail "$1: no error from nix-daemon"
+	same_files "$1: the messages differ" "$TROOT/$1.rnixd.err" \
+	    "$TROOT/$1.refd.err"
+}
+
 # nix path-info --json without registrationTime (it differs by run) and
 # the other keys named in $PI_DROP.
 pathinfo_json() {
@@ -229,48 +456,89 @@ db_integrity() {
 	[ "$r" = ok ] || fail "integrity_check: $r"
 }
 
+# The real nix-daemon on socket $2 serving store URI $3 (a local
+# store), its output added to file $4, with $5 for NIX_CONFIG if given;
+# its pid in variable $1 (for the test's exit to end it even if it
+# fails here), then a wait for its socket.
+nixd_spawn() {	# variable socket store log [nix.conf text]
+	NIX_DAEMON_SOCKET_PATH="$2" NIX_REMOTE="$3" \
+	    NIX_CONFIG="${5-$NIX_CONFIG}" nix-daemon >>"$4" 2>&1 &
+	eval "$1=\$!"
+	wait_until 10 test -S "$2" || fail "nix-daemon did not get ready"
+}
+
 # The real nix-daemon in the foreground on socket $1 serving store URI
 # $2 (a local store); its pid in RNIXD_PID so rnixd_stop ends it too.
 nixdaemon_start() {
-	NIX_DAEMON_SOCKET_PATH="$1" NIX_REMOTE="$2" nix-daemon \
-	    >>"$TROOT/rnixd.log" 2>&1 &
-	RNIXD_PID=$!
-	n=0
-	while ! [ -S "$1" ]; do
-		n=$((n + 1))
-		[ $n -gt 100 ] && fail "nix-daemon did not get ready"
-		sleep 0.1
-	done
+	nixd_spawn RNIXD_PID "$1" "$2" "$TROOT/rnixd.log"
 }
 
 # The real nix-daemon on $REFSTORE at $NSOCK, beside rnixd: the reference
-# a test's requests are compared with.  Ended when the test exits.
-refdaemon_start() {
+# a test's requests are compared with, with the nix.conf lines given
+# (else the test's NIX_CONFIG).  Ended when the test exits.
+refdaemon_start() {	# [nix.conf line...]
 	NSOCK="$TROOT/nixsock"
-	NIX_DAEMON_SOCKET_PATH="$NSOCK" NIX_REMOTE="$REFSTORE" nix-daemon \
-	    >>"$TROOT/nix-daemon.log" 2>&1 &
-	NIXD=$!
 	trap refdaemon_exit EXIT
-	n=0
-	until [ -S "$NSOCK" ]; do
-		n=$((n + 1))
-		[ $n -gt 100 ] && fail "nix-daemon did not start"
-		sleep 0.1
-	done
+	if [ $# -gt 0 ]; then
+		nixd_spawn NIXD "$NSOCK" "$REFSTORE" "$TROOT/nix-daemon.log" \
+		    "$(printf '%s\n' "$@")"
+	else
+		nixd_spawn NIXD "$NSOCK" "$REFSTORE" "$TROOT/nix-daemon.log"
+	fi
 }
 
 refdaemon_exit() {
 	rc=$?
-	kill $NIXD 2>/dev/null
-	wait $NIXD
+	if [ -n "$NIXD" ]; then
+		kill $NIXD 2>/dev/null
+		wait $NIXD
+	fi
 	(exit $rc)
 	test_cleanup
 }
 
+# Skip unless the hard limit on open descriptors allows $1.
+need_nofile() {	# count
+	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge "$1" ] ||
+	    skip "needs a hard descriptor limit of $1 or more"
+}
+
+# The lines in the daemon's log.
+nloglines() {
+	wc -l <"$TROOT/rnixd.log"
+}
+
 # The two h_flood.py "hold" clients of daemon/ and recursive/flood.sh
-# ($fpid1 and $fpid2, writing $out.1 and $out.2).  flood_fail ends them
-# with the test; flood_stop tells them to stop and expects each to find
-# every one of its connections closed by the handshake timeout.
+# ($fpid1 and $fpid2, writing $out.1 and $out.2).  flood_hold starts
+# them on socket $1, as user $2 if given, with 10,000 connections each
+# (the hard descriptor limit may be 20,000), and returns once both have
+# opened all; flood_fail ends them with the test; flood_stop tells them
+# to stop and expects each to find every one of its connections closed
+# by the handshake timeout.
+flood_hold() {	# socket [user]
+	python3 "$RNIXD_TOP/regress/daemon/h_flood.py" hold "$1" 10000 \
+	    "$out.1" ${2:+"$2"} &
+	fpid1=$!
+	python3 "$RNIXD_TOP/regress/daemon/h_flood.py" hold "$1" 10000 \
+	    "$out.2" ${2:+"$2"} &
+	fpid2=$!
+	wait_until 60 flood_opened || flood_fail "the flood did not finish"
+	echo "flood: $(cat "$out.1" "$out.2")"
+	[ "$(cat "$out.1" "$out.2")" = "opened 10000
+opened 10000" ] || flood_fail "flood: $(cat "$out.1" "$out.2")"
+}
+
+# Both flood clients have reported.  Meanwhile both must run, and the
+# log not grow by 1000 lines past $lines_before: a log that grows
+# without bound would fill the disk.
+flood_opened() {
+	exists "$out.1" "$out.2" && return 0
+	kill -0 $fpid1 && kill -0 $fpid2 || flood_fail "a flood client failed"
+	[ $(($(nloglines) - lines_before)) -gt 1000 ] &&
+	    flood_fail "the log grows: $(tail -n 3 "$TROOT/rnixd.log")"
+	return 1
+}
+
 flood_fail() {
 	kill $fpid1 $fpid2 2>/dev/null
 	fail "$@"
@@ -278,12 +546,8 @@ flood_fail() {
 
 flood_stop() {
 	touch "$out.1.stop" "$out.2.stop"
-	n=0
-	while ! [ -e "$out.1.stop.done" ] || ! [ -e "$out.2.stop.done" ]; do
-		n=$((n + 1))
-		[ $n -gt 100 ] && flood_fail "the flood clients did not stop"
-		sleep 0.1
-	done
+	wait_until 10 exists "$out.1.stop.done" "$out.2.stop.done" ||
+	    flood_fail "the flood clients did not stop"
 	wait $fpid1 $fpid2
 	[ "$(cat "$out.1.stop.done" "$out.2.stop.done")" = "open 0
 open 0" ] || fail "after the handshake timeout:" \
@@ -307,15 +571,18 @@ is_rnixd() {
 	[ "${STORE_TEST_DAEMON:-rnixd}" != nix ]
 }
 
-# Copy regress/store/drvs.nix with the sources it names into $1.
+# Copy regress/store/drvs.nix with the sources it names into
+# $TROOT/src; its path there in nixf.
 drvs_setup() {
-	mkdir -p "$1/drvs-src/tree/sub"
-	cp "$RNIXD_TOP/regress/store/drvs.nix" "$1/"
-	printf 'hello\n' >"$1/drvs-src/hello.txt"
-	printf 'a\n' >"$1/drvs-src/tree/a"
-	printf '#!/bin/sh\n' >"$1/drvs-src/tree/sub/run"
-	chmod 755 "$1/drvs-src/tree/sub/run"
-	ln -s ../a "$1/drvs-src/tree/sub/link"
+	ds_dir="$TROOT/src"
+	mkdir -p "$ds_dir/drvs-src/tree/sub"
+	cp "$RNIXD_TOP/regress/store/drvs.nix" "$ds_dir/"
+	printf 'hello\n' >"$ds_dir/drvs-src/hello.txt"
+	printf 'a\n' >"$ds_dir/drvs-src/tree/a"
+	printf '#!/bin/sh\n' >"$ds_dir/drvs-src/tree/sub/run"
+	chmod 755 "$ds_dir/drvs-src/tree/sub/run"
+	ln -s ../a "$ds_dir/drvs-src/tree/sub/link"
+	nixf="$ds_dir/drvs.nix"
 }
 
 # The privilege table of rnixd.8, checked on the running daemon.
@@ -330,24 +597,12 @@ cap_mask() {	# bit...: the /proc status form of those capabilities
 
 # The spawner is mountproc's child, named rnixd-spawner.
 spawner_pid() {
-	for p in $(pgrep -P "$(child_pid mountproc)"); do
-		if [ "$(cat /proc/$p/comm 2>/dev/null)" = rnixd-spawner ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
+	child_named "$(child_pid mountproc)" rnixd-spawner
 }
 
 # The guard is the spawner's child, named rnixd-guard.
 guard_pid() {
-	for p in $(pgrep -P "$(spawner_pid)"); do
-		if [ "$(cat /proc/$p/comm 2>/dev/null)" = rnixd-guard ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
+	child_named "$(spawner_pid)" rnixd-guard
 }
 
 # One process (a child's name, spawner or guard): not root, user $2 in

@@ -18,14 +18,8 @@
 # to its dependency) and a failing builder (Nix's message with the last
 # log lines, exit status 1 through a daemon).
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
-test_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
-rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+. ./build.inc
+build_start
 
 echo "a 3-step chain"
 out=$(nix-build --no-out-link basic.nix -A c 2>"$TROOT/c.log") ||

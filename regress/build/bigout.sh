@@ -22,9 +22,7 @@
 # RNIXD_TEST_BIG_GIB sets the big file's size (default 8).
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
+build_require nix-build
 GIB=${RNIXD_TEST_BIG_GIB:-8}
 store_init
 echo "sandbox-paths = /bin/sh=$BB /dev/urandom" >>"$CONF"

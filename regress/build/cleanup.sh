@@ -23,12 +23,9 @@
 # (the sentinel stays), and the daemon goes on building.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+build_require nix-build
 command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_store_init
 rnixd_start
 export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 BUILDS="$STATE/rnixd/builds"

@@ -21,10 +21,7 @@
 # hash, a failing builder, a builder without output) must read as real
 # Nix's; then nix build (BuildPathsWithResults), nix-store -l and -r.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
+build_require nix-build nixbld
 command -v python3 >/dev/null || skip "needs python3"
 store_init
 # Nix 2.8 does not rewrite a placeholder in the builder path: a shell
@@ -113,9 +110,8 @@ cmp "$TROOT/out.rnixd" "$TROOT/out.ref" ||
 # log lines; sorted, as builds run side by side.
 sort "$TROOT/build.rnixd" >"$TROOT/sorted.rnixd"
 sort "$TROOT/build.ref" >"$TROOT/sorted.ref"
-cmp -s "$TROOT/sorted.rnixd" "$TROOT/sorted.ref" || {
-	diff -u "$TROOT/sorted.ref" "$TROOT/sorted.rnixd"
-	fail "nix-build printed other things through rnixd"; }
+same_files "nix-build printed other things through rnixd" \
+    "$TROOT/sorted.rnixd" "$TROOT/sorted.ref"
 [ $(wc -l <"$TROOT/out.rnixd") -ge $(echo $ATTRS | wc -w) ] ||
     fail "too few outputs: $(cat "$TROOT/out.rnixd")"
 
@@ -229,12 +225,7 @@ $(cat "$TROOT/$1.rnixd")"
 	    >/dev/null 2>"$TROOT/$1.ref"
 	rc=$?
 	[ $rc -eq $2 ] || fail "$1: exit status $rc with real Nix, expected $2"
-	errtext "$TROOT/$1.rnixd" >"$TROOT/$1.rnixd.err"
-	errtext "$TROOT/$1.refd" >"$TROOT/$1.refd.err"
-	[ -s "$TROOT/$1.refd.err" ] || fail "$1: no error from nix-daemon"
-	cmp -s "$TROOT/$1.rnixd.err" "$TROOT/$1.refd.err" || {
-		diff -u "$TROOT/$1.refd.err" "$TROOT/$1.rnixd.err"
-		fail "$1: the messages differ"; }
+	same_daemon_errors "$1"
 	# Locally Nix prints the log as it goes, so no tail (nor the
 	# ";" before it); the first line is the same.
 	[ "$(head -n 1 "$TROOT/$1.rnixd.err" | sed 's/;$//')" = \
@@ -243,19 +234,7 @@ $(cat "$TROOT/$1.rnixd")"
 }
 # The reference for texts through a daemon: nix-daemon on the reference
 # store.  Failed builds leave nothing valid, so sharing it is harmless.
-REFD="unix://$TROOT/refsock?store=$STORE"
-NIX_DAEMON_SOCKET_PATH="$TROOT/refsock" NIX_REMOTE="$REFSTORE" \
-    NIX_CONFIG="$(printf '%s\n' 'sandbox = true' \
-    'build-users-group = nixbld' "sandbox-paths = /bin/sh=$BB" 'cores = 2')" \
-    nix-daemon >>"$TROOT/nix-daemon.log" 2>&1 &
-REFD_PID=$!
-trap 'rc=$?; kill $REFD_PID 2>/dev/null; wait $REFD_PID; (exit $rc); test_cleanup' EXIT
-n=0
-while ! [ -S "$TROOT/refsock" ]; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "nix-daemon did not get ready"
-	sleep 0.1
-done
+ref_build_daemon nixbld 'cores = 2'
 cat >"$SRC/bad.nix" <<'EOT'
 let
   sh = name: script: extra: derivation ({

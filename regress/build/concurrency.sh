@@ -23,9 +23,7 @@
 # waits: the build goes on for the other.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
+build_require nix-build
 command -v useradd >/dev/null || skip "needs useradd"
 
 # A private group of 3 build users, made once and kept.

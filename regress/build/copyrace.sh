@@ -24,13 +24,10 @@
 # Also: files and directories the builder left mode 000 are copied.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
+build_require nix-build
 HR="$RNIXD_OBJ/regress/build/h_race"
 [ -x "$HR" ] || fail "helpers not built (make regress)"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_store_init
 rnixd_start
 export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 BUILDS="$STATE/rnixd/builds"

@@ -21,28 +21,9 @@
 # every path: one client could stop builderproc, and every other client.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB
-max-jobs = 2
-EOT
-rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+build_start "max-jobs = 2"
 
-timeout 60 nix-build --no-out-link diamond.nix --argstr salt "$$" \
-    >"$TROOT/out" 2>"$TROOT/build.log" &
-bpid=$!
-wait_log "d3a.drv: build [0-9]* started" 30 ||
-    fail "no build of level 3: $(tail -n 3 "$TROOT/build.log")"
-timeout 5 nix store ping --store "unix://$SOCKET" >/dev/null 2>&1 ||
-    fail "the daemon did not answer another client during the build"
-wait $bpid || fail "the ladder did not build within 60 s:
-$(tail -n 3 "$TROOT/build.log")"
-out=$(cat "$TROOT/out")
+ladder_build build
 [ "$(nix-store -qR "$out" | wc -l)" -eq 83 ] ||
     fail "$out: closure of $(nix-store -qR "$out" | wc -l) paths, expected 83"
 echo "the ladder of 40 diamonds: built"

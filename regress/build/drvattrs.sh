@@ -27,11 +27,8 @@
 #   (CVE-2025-52992).
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_require nix-build
+build_store_init
 rnixd_start
 export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 cp drvattrs.nix "$TROOT/src/"

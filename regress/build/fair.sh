@@ -20,19 +20,8 @@
 # daemon still builds everything, one at a time.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
 command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB
-max-jobs = 1
-allowed-users = *
-EOT
-rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+build_start "max-jobs = 1" "allowed-users = *"
 SALT=$$
 
 slow=$(nix-instantiate fair.nix -A slow --argstr salt "$SALT" 2>/dev/null) ||

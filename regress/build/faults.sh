@@ -23,16 +23,9 @@
 # its files, no sandbox is left, and the build succeeds.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
 command -v sqlite3 >/dev/null || skip "needs sqlite3"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
-test_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_start
 DB="$TROOT/nix/var/nix/db/db.sqlite"
-rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
 SALT=$$
 
 inst() {	# attr salt
@@ -40,12 +33,8 @@ inst() {	# attr salt
 	    2>/dev/null || fail "nix-instantiate $1"
 }
 wait_file() {	# file pattern
-	n=0
-	while ! grep -q -- "$2" "$1" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -gt 150 ] && fail "no '$2' in $1: $(cat "$1")"
-		sleep 0.1
-	done
+	wait_until 15 grep -q -- "$2" "$1" 2>/dev/null ||
+	    fail "no '$2' in $1: $(cat "$1")"
 }
 # A client building drv $2 in the background (pid in CPID).
 client() {	# what drv
@@ -103,24 +92,12 @@ kill_child() {
 	mp=$(child_pid mountproc)
 	procs="$RNIXD_PID $(pgrep -P "$RNIXD_PID") $(pgrep -P "$mp")"
 	kill -KILL "$victim"
-	n=0
-	while kill -0 "$RNIXD_PID" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -gt 100 ] && fail "$what: rnixd still up after 10 s"
-		sleep 0.1
-	done
-	wait "$RNIXD_PID"
-	RNIXD_PID=""
+	rnixd_wait_down 10 "$what: rnixd still up after 10 s"
 	wait $CPID && fail "$what: the client succeeded"
 	no_build_procs "$what"
-	n=0
-	for p in $procs; do
-		while kill -0 "$p" 2>/dev/null; do
-			n=$((n + 1))
-			[ $n -gt 50 ] && fail "$what: $(cat /proc/$p/comm) left"
-			sleep 0.1
-		done
-	done
+	# shellcheck disable=SC2086
+	wait_until 5 gone $procs ||
+	    fail "$what: left: $(ps -o comm= -p "$(echo $procs | tr ' ' ,)")"
 	rnixd_start
 	store_whole "$what"
 	not_registered "$what" "$3"

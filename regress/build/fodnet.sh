@@ -24,11 +24,8 @@
 # still build.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+build_require nix-build "$BUILD_GROUP"
 command -v python3 >/dev/null || skip "needs python3"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
 HA="$RNIXD_OBJ/regress/build/h_abstract"
 NL="$RNIXD_OBJ/regress/build/h_nolandlock"
 [ -x "$HA" ] && [ -x "$NL" ] || fail "helpers not built (make regress)"

@@ -27,11 +27,8 @@
 # its host pid is not found, and a tracer cannot make a chmod setuid.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+build_require nix-build nixbld
 command -v python3 >/dev/null || skip "needs python3"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
 HH="$RNIXD_OBJ/regress/sandbox-build/h_hostile"
 FP="$RNIXD_OBJ/regress/build/h_fdpass"
 HP="$RNIXD_OBJ/regress/build/h_ptrace"
@@ -169,9 +166,8 @@ NIX_REMOTE="$REFSTORE" nix-build --no-out-link hostile.nix -A ptrace \
     fail "ptrace with real Nix: $(cat "$TROOT/ptrace.ref")"
 [ "$(tail -n 1 "$TROOT/ptrace.ref")" = "$OUT" ] ||
     fail "ptrace: real Nix built $(tail -n 1 "$TROOT/ptrace.ref")"
-cmp -s "$OUT" "$(ref_real "$OUT")" || {
-	diff -u "$(ref_real "$OUT")" "$OUT"
-	fail "ptrace: the report differs from real Nix's"; }
+same_files "ptrace: the report differs from real Nix's" "$OUT" \
+    "$(ref_real "$OUT")"
 expect "$OUT" "seize-child 0 -" "seize-child stopped" "seize-child-peek same" \
     "attach-child 0 -" "attach-child-peek same" \
     "traceme-exec stop SIGTRAP" "traceme-exec exit 5" \

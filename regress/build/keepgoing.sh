@@ -26,31 +26,11 @@
 # again; "build of …" naming, sorted, every path not built.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+build_require nix-build nixbld
 command -v nix-daemon >/dev/null || skip "needs nix-daemon (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
-store_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB
-max-jobs = 2
-EOT
+build_store_init "max-jobs = 2"
 store_start
-REFD="unix://$TROOT/refsock?store=$STORE"
-NIX_DAEMON_SOCKET_PATH="$TROOT/refsock" NIX_REMOTE="$REFSTORE" \
-    NIX_CONFIG="$(printf '%s\n' 'sandbox = true' \
-    'build-users-group = nixbld' "sandbox-paths = /bin/sh=$BB")" \
-    nix-daemon >>"$TROOT/nix-daemon.log" 2>&1 &
-REFD_PID=$!
-trap 'rc=$?; kill $REFD_PID 2>/dev/null; wait $REFD_PID; (exit $rc);
-    test_cleanup' EXIT
-n=0
-while ! [ -S "$TROOT/refsock" ]; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "nix-daemon did not get ready"
-	sleep 0.1
-done
+ref_build_daemon nixbld
 ATTRS="-A good1 -A good2 -A bad -A after"
 
 # kgbuild name store salt [options]: nix-build the set; its exit
@@ -67,9 +47,8 @@ kgbuild() {
 }
 # same_errors name: rnixd's error lines are real Nix's.
 same_errors() {
-	cmp -s "$TROOT/$1.errors" "$TROOT/$1.ref.errors" || {
-		diff -u "$TROOT/$1.ref.errors" "$TROOT/$1.errors"
-		fail "$1: the messages differ from nix-daemon's"; }
+	same_files "$1: the messages differ from nix-daemon's" \
+	    "$TROOT/$1.errors" "$TROOT/$1.ref.errors"
 }
 drv_of() {	# attr salt
 	NIX_REMOTE="$RSTORE" nix-instantiate -A "$1" --argstr salt "$2" \
@@ -135,10 +114,11 @@ no_build_dirs kg
 
 echo "real Nix 2.8 in its sandbox words the dependency failure the same"
 S=local$$
+ref_build_opts nixbld
+# shellcheck disable=SC2086
 NIX_REMOTE="$REFSTORE" nix-build --no-out-link --keep-going --max-jobs 2 \
-    --option sandbox true --option build-users-group nixbld \
-    --option sandbox-paths "/bin/sh=$BB" $ATTRS --argstr salt $S \
-    keepgoing.nix >/dev/null 2>"$TROOT/local.err"
+    $REFOPTS $ATTRS --argstr salt $S keepgoing.nix >/dev/null \
+    2>"$TROOT/local.err"
 rc=$?
 [ $rc -eq 100 ] || fail "local: exit status $rc, expected 100"
 after=$(drv_of after $S)

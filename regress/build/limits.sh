@@ -22,17 +22,8 @@
 # log is capped as storeproc says, and nix-store -l reads it.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
-test_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB
-timeout = 3
-EOT
-rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE&log=$TROOT/nix/var/log/nix"
+build_start "timeout = 3"
+NIX_REMOTE="$NIX_REMOTE&log=$TROOT/nix/var/log/nix"
 SALT=$$
 
 # timed_out what attr secs message-tail [nix-build options]

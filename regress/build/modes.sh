@@ -25,17 +25,12 @@
 # referrers, and reports a modified path without a deriver.  An
 # untrusted client may check but not repair.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+build_require nix-build "$BUILD_GROUP"
 command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
 command -v sqlite3 >/dev/null || skip "needs sqlite3"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_store_init
 store_start
-REFOPTS="--option sandbox true --option build-users-group $BUILD_GROUP
-    --option sandbox-paths /bin/sh=$BB"
+ref_build_opts "$BUILD_GROUP"
 cp modes.nix "$TROOT/src/"
 cd "$TROOT/src" || fail "cd"
 

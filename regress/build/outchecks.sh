@@ -24,21 +24,14 @@
 # the JSON parser goes fails the build with a clear error and registers
 # nothing.  The daemon serves on.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+build_require nix-build "$BUILD_GROUP"
 command -v python3 >/dev/null || skip "needs python3"
-store_init
-cat >>"$CONF" <<EOT
-sandbox-paths = /bin/sh=$BB
-max-jobs = 2
-EOT
+build_store_init "max-jobs = 2"
 store_start
 # Real Nix builds with the same build users as rnixd, one build at a
 # time on either side, never both at once.
-REFOPTS="--option sandbox true --option build-users-group $BUILD_GROUP
-    --option sandbox-paths /bin/sh=$BB --option max-jobs 1"
+ref_build_opts "$BUILD_GROUP"
+REFOPTS="$REFOPTS --option max-jobs 1"
 SRC="$TROOT/src"
 cp outchecks.nix "$SRC/"
 ATTRS=$(nix-instantiate --eval --json -E \
@@ -80,20 +73,7 @@ self=$(grep -- '-ok-allowedrefs-out$' "$TROOT/out.rnixd")
 
 # The reference for messages through a daemon: nix-daemon on the
 # reference store.  Failed builds leave nothing valid there either.
-REFD="unix://$TROOT/refsock?store=$STORE"
-NIX_DAEMON_SOCKET_PATH="$TROOT/refsock" NIX_REMOTE="$REFSTORE" \
-    NIX_CONFIG="$(printf '%s\n' 'sandbox = true' \
-    "build-users-group = $BUILD_GROUP" "sandbox-paths = /bin/sh=$BB" \
-    'max-jobs = 1')" \
-    nix-daemon >>"$TROOT/nix-daemon.log" 2>&1 &
-REFD_PID=$!
-trap 'rc=$?; kill $REFD_PID 2>/dev/null; wait $REFD_PID; (exit $rc); test_cleanup' EXIT
-n=0
-while ! [ -S "$TROOT/refsock" ]; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "nix-daemon did not get ready"
-	sleep 0.1
-done
+ref_build_daemon "$BUILD_GROUP" 'max-jobs = 1'
 
 # BuildDerivation, as a remote-build client sends it: the checks come
 # from the derivation sent.  Same status and message as nix-daemon's.
@@ -106,7 +86,7 @@ for at in bd-ok bd-bad; do
 	    show-derivation "$drv" >"$TROOT/$at.json" || fail "$at: show"
 	a=$(python3 "$TROOT/h_builddrv.py" "$SOCKET" "$drv" \
 	    "$TROOT/$at.json") || fail "$at: BuildDerivation through rnixd"
-	b=$(python3 "$TROOT/h_builddrv.py" "$TROOT/refsock" "$drv" \
+	b=$(python3 "$TROOT/h_builddrv.py" "$NSOCK" "$drv" \
 	    "$TROOT/$at.json") || fail "$at: BuildDerivation, nix-daemon"
 	[ "$a" = "$b" ] || fail "$at: rnixd answered
 $a
@@ -148,12 +128,7 @@ through rnixd, $rcd through nix-daemon: $(cat "$TROOT/$1.rnixd")"
 	    "$SRC/outchecks.nix" >/dev/null 2>"$TROOT/$1.ref"
 	rcl=$?
 	[ $rcl -ne 0 ] || fail "$1: real Nix builds it"
-	errtext "$TROOT/$1.rnixd" >"$TROOT/$1.rnixd.err"
-	errtext "$TROOT/$1.refd" >"$TROOT/$1.refd.err"
-	[ -s "$TROOT/$1.refd.err" ] || fail "$1: no error from nix-daemon"
-	cmp -s "$TROOT/$1.rnixd.err" "$TROOT/$1.refd.err" || {
-		diff -u "$TROOT/$1.refd.err" "$TROOT/$1.rnixd.err"
-		fail "$1: the messages differ"; }
+	same_daemon_errors "$1"
 	[ "$(head -n 1 "$TROOT/$1.rnixd.err")" = \
 	    "$(errtext "$TROOT/$1.ref" | head -n 1)" ] ||
 	    fail "$1: the local message differs: $(cat "$TROOT/$1.ref")"

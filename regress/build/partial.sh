@@ -21,15 +21,10 @@
 # differs at each run) and all three are printed and valid afterwards.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_require nix-build nixbld
+build_store_init
 store_start
-REFOPTS="--option sandbox true --option build-users-group nixbld
-    --option sandbox-paths /bin/sh=$BB"
+ref_build_opts nixbld
 SALT=$$
 
 # where store path: the file that holds it in that store.
@@ -77,9 +72,8 @@ partial() {
 	state $w | grep -v -- "$dev " >"$TROOT/$w.after"
 	[ "$(grep -c 'registrationTime":[0-9]' "$TROOT/$w.before")" -eq 2 ] ||
 	    fail "$w: no state: $(cat "$TROOT/$w.before")"
-	cmp -s "$TROOT/$w.before" "$TROOT/$w.after" || {
-		diff -u "$TROOT/$w.before" "$TROOT/$w.after"
-		fail "$w: a valid output was changed"; }
+	same_files "$w: a valid output was changed" "$TROOT/$w.after" \
+	    "$TROOT/$w.before"
 	[ "$(on_$w nix-store -q --deriver "$dev")" = "$drv" ] ||
 	    fail "$w: deriver of dev: $(on_$w nix-store -q --deriver "$dev")"
 	on_$w nix-store --verify-path $outs || fail "$w: does not verify"

@@ -18,15 +18,9 @@
 # for the collector once it is gone and nothing else roots them.  (They
 # used to stay rooted by the build itself until the daemon restarted.)
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
+. ./build.inc
 command -v python3 >/dev/null || skip "needs python3"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group nixbld >/dev/null || skip "needs group nixbld"
-test_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
-rnixd_start
-export NIX_REMOTE="unix://$SOCKET?store=$STORE"
+build_start
 
 out=$(nix-build --no-out-link basic.nix -A a 2>"$TROOT/a.log") ||
     fail "nix-build a: $(cat "$TROOT/a.log")"

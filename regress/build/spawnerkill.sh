@@ -20,7 +20,6 @@
 # the guard must be gone too, and the daemon must go down (fail closed).
 . "$RNIXD_TOP/regress/lib.sh"
 . ./build.inc
-require_root
 build_start
 [ -z "$(build_user_procs)" ] || fail "build users busy before the test"
 spawner=$(spawner_pid) || fail "no spawner"
@@ -36,31 +35,18 @@ grep -q "^NoNewPrivs:	1$" "$st" && grep -q "^Seccomp:	2$" "$st" ||
 nix-build --no-out-link spawnerkill.nix --argstr salt "$$" \
     >"$TROOT/build.log" 2>&1 &
 NB=$!
-n=0
-while [ "$(build_user_procs | wc -l)" -lt 3 ]; do
-	n=$((n + 1))
-	[ $n -gt 300 ] && fail "the build did not start: $(cat "$TROOT/build.log")"
-	sleep 0.1
-done
+three_procs() {
+	[ "$(build_user_procs | wc -l)" -ge 3 ]
+}
+wait_until 30 three_procs ||
+    fail "the build did not start: $(cat "$TROOT/build.log")"
 echo "build running: $(build_user_procs | wc -l) processes of build users"
 
 kill -KILL "$spawner"
 no_build_procs "spawner killed"
 echo "spawner killed: no process of the build users left: ok"
-n=0
-while kill -0 "$guard" 2>/dev/null; do
-	n=$((n + 1))
-	[ $n -gt 50 ] && fail "the guard is still running"
-	sleep 0.1
-done
-n=0
-while kill -0 "$RNIXD_PID" 2>/dev/null; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "daemon still up 10 s after losing the spawner"
-	sleep 0.1
-done
-wait "$RNIXD_PID"
-RNIXD_PID=""
+wait_until 5 gone "$guard" || fail "the guard is still running"
+rnixd_wait_down 10 "daemon still up 10 s after losing the spawner"
 grep -q "spawner died\|spawner went away" "$TROOT/rnixd.log" ||
     fail "no loss of the spawner logged"
 wait "$NB" && fail "nix-build succeeded"
@@ -72,12 +58,8 @@ echo "guard gone, daemon down: ok"
 # there a second later, and gone only after the guard.
 rnixd_start
 # The spawner starts its guard once it is set up: give it a moment.
-n=0
-until guard=$(guard_pid); do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "no guard after restart"
-	sleep 0.1
-done
+wait_until 10 guard_pid >/dev/null || fail "no guard after restart"
+guard=$(guard_pid)
 kill -STOP "$guard"
 kill -TERM "$RNIXD_PID"
 sleep 1

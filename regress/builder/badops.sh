@@ -26,29 +26,13 @@ require_root
 command -v python3 >/dev/null || skip "needs python3"
 command -v setpriv >/dev/null || skip "needs setpriv"
 test_init
-rnixd_start
-
-bpid=$(child_pid builderproc) || fail "no builderproc"
-nfds() { ls "/proc/$bpid/fd" | wc -l; }
-nix_ping >/dev/null || fail "first ping"
+bp_start
 fds_before=$(nfds)
 
 python3 h_opclient.py "$SOCKET" "$STORE" all || fail "trusted cases"
-# Untrusted: a user that is not in trusted-users (default root).  A
-# python3 of its own may be out of that user's reach: use the system's.
-upy=/usr/bin/python3
-[ -x "$upy" ] || upy=$(command -v python3)
-cp h_opclient.py "$TROOT/"
-setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    "$upy" "$TROOT/h_opclient.py" "$SOCKET" "$STORE" untrusted ||
+nobody_py h_opclient.py "$SOCKET" "$STORE" untrusted ||
     fail "untrusted cases"
 
-kill -0 "$bpid" || fail "builderproc died"
-nix_ping >/dev/null || fail "nix store ping after the cases"
-n=0
-while [ "$(nfds)" -ne "$fds_before" ]; do
-	n=$((n + 1))
-	[ $n -gt 50 ] && fail "builderproc fds: $(nfds), before: $fds_before"
-	sleep 0.1
-done
+bp_alive "the cases"
+fds_back
 echo "builderproc fds back to $fds_before: ok"

@@ -29,28 +29,17 @@ require_root
 command -v python3 >/dev/null || skip "needs python3"
 command -v setpriv >/dev/null || skip "needs setpriv"
 test_init
-rnixd_start
-
-bpid=$(child_pid builderproc) || fail "no builderproc"
-nix_ping >/dev/null || fail "first ping"
-alive() {
-	kill -0 "$bpid" 2>/dev/null || fail "builderproc died after $1"
-	nix_ping >/dev/null || fail "nix store ping after $1"
-}
+bp_start
 
 for c in opaque nondrv deferred limit oversize many emptymulti; do
 	python3 h_crash.py "$SOCKET" "$STORE" "$c" || fail "case $c"
-	alive "$c"
+	bp_alive "$c"
 done
 # An untrusted client reaches the same code: a user not in trusted-users.
-upy=/usr/bin/python3
-[ -x "$upy" ] || upy=$(command -v python3)
-cp h_crash.py h_opclient.py "$TROOT/"
 for c in opaque nondrv; do
-	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	    "$upy" "$TROOT/h_crash.py" "$SOCKET" "$STORE" "$c" ||
+	nobody_py h_crash.py "$SOCKET" "$STORE" "$c" ||
 	    fail "untrusted case $c"
-	alive "untrusted $c"
+	bp_alive "untrusted $c"
 done
 grep -q "AddressSanitizer\|runtime error" "$TROOT/rnixd.log" &&
     fail "sanitizer report in the log"

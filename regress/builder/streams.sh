@@ -48,15 +48,11 @@ for f in file tree big; do
 	paths="$paths $p"
 done
 
-upy=/usr/bin/python3
-[ -x "$upy" ] || upy=$(command -v python3)
-cp h_opclient.py "$TROOT/"
 for p in $paths; do
 	for c in roundtrip nar-invalid abandon; do
 		python3 h_opclient.py "$SOCKET" "$STORE" $c "$p" ||
 		    fail "$c $p"
-		setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		    "$upy" "$TROOT/h_opclient.py" "$SOCKET" "$STORE" $c "$p" ||
+		nobody_py h_opclient.py "$SOCKET" "$STORE" $c "$p" ||
 		    fail "untrusted $c $p"
 	done
 done
@@ -85,8 +81,8 @@ ROOTLINK="$TROOT/rootlink" python3 h_opclient.py "$SOCKET" "$STORE" \
     roots "$f" || fail "roots as root"
 mkdir "$TROOT/nobody"
 ln -s "$f" "$TROOT/nobody/rootlink"
-ROOTLINK="$TROOT/nobody/rootlink" setpriv --reuid=nobody --regid=nogroup \
-    --clear-groups "$upy" "$TROOT/h_opclient.py" "$SOCKET" "$STORE" \
-    roots "$f" || fail "roots as nobody"
+export ROOTLINK="$TROOT/nobody/rootlink"
+nobody_py h_opclient.py "$SOCKET" "$STORE" roots "$f" ||
+    fail "roots as nobody"
 echo "roots: ok"
 echo "streams: ok"

@@ -21,10 +21,8 @@
 require_root
 command -v python3 >/dev/null || skip "needs python3"
 test_init
-rnixd_start
-
+bp_start
 spid=$(child_pid storeproc) || fail "no storeproc"
-nix_ping >/dev/null || fail "first ping"
 log_mark
 kill -STOP "$spid"
 python3 h_crash.py "$SOCKET" "$STORE" uphup || { kill -CONT "$spid"; fail "uphup"; }

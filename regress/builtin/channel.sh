@@ -21,11 +21,8 @@
 # HOME, the client's state dir and the tarballs are in the test root;
 # nothing is fetched from a network.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-channel >/dev/null || skip "needs nix-channel (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_require nix-channel
+build_store_init
 NIX_CONFIG="$NIX_CONFIG
 sandbox-paths = /bin/sh=$BB"
 REFCONFIG="$NIX_CONFIG

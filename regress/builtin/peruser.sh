@@ -19,13 +19,10 @@
 # works on its default profile, and so does its nix-env -i.  A symlink planted at per-user (the
 # state dir is the store user's) is not followed.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-env >/dev/null || skip "needs nix-env (nix-bin)"
+build_require nix-env
 command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
 id nobody >/dev/null 2>&1 || skip "needs user nobody"
-BB=$(command -v busybox) || skip "needs busybox-static"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_store_init
 STATE="$TROOT/nix/var/nix"
 mkdir -p "$STATE/gcroots" "$TROOT/elsewhere"
 ln -s "$TROOT/elsewhere" "$STATE/gcroots/per-user"

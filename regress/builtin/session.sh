@@ -19,14 +19,10 @@
 # trusted client sends that rnixd does not act on gets Nix's "unknown
 # setting" warning, one it acts on (timeout) none.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix >/dev/null || skip "needs nix (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_require nix
+build_store_init
 store_start
-REFOPTS="--option sandbox true --option build-users-group $BUILD_GROUP
-    --option sandbox-paths /bin/sh=$BB"
+ref_build_opts "$BUILD_GROUP"
 SRC="$TROOT/src"
 cp pkgs.nix "$SRC/"
 

@@ -21,14 +21,10 @@
 # out); a collision of equal priorities fails with Nix's words, and
 # one package set to a lower priority wins.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-env >/dev/null || skip "needs nix-env (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_require nix-env
+build_store_init
 store_start
-REFOPTS="--option sandbox true --option build-users-group $BUILD_GROUP
-    --option sandbox-paths /bin/sh=$BB"
+ref_build_opts "$BUILD_GROUP"
 SRC="$TROOT/src"
 cp pkgs.nix "$SRC/"
 # nix-env keeps its own state (default profile, channels) under HOME.

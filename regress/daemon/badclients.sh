@@ -22,11 +22,7 @@
 require_root
 command -v python3 >/dev/null || skip "needs python3"
 test_init
-rnixd_start
-
-bpid=$(child_pid builderproc) || fail "no builderproc"
-nfds() { ls "/proc/$bpid/fd" | wc -l; }
-nix_ping >/dev/null || fail "first ping"
+bp_start
 fds_before=$(nfds)
 
 for c in garbage wrong-magic truncated old-client bad-op huge-setoptions \
@@ -35,12 +31,6 @@ for c in garbage wrong-magic truncated old-client bad-op huge-setoptions \
 done
 python3 h_badclient.py "$SOCKET" connect-close 1000 || fail "connect-close"
 
-nix_ping >/dev/null || fail "nix store ping after bad clients"
-kill -0 "$bpid" || fail "builderproc died"
-n=0
-while [ "$(nfds)" -ne "$fds_before" ]; do
-	n=$((n + 1))
-	[ $n -gt 50 ] && fail "builderproc fds: $(nfds), before: $fds_before"
-	sleep 0.1
-done
+bp_alive "bad clients"
+fds_back
 echo "builderproc fds back to $fds_before, ping works: ok"

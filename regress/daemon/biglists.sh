@@ -20,12 +20,9 @@
 # sysinfo(2)); a call outside a child's seccomp list kills it.  The
 # daemon must serve afterwards with every child it started.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
+build_require nix-build
 COUNT=${BIGLISTS_COUNT:-5000}
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_store_init
 store_start
 before=$(pgrep -P "$RNIXD_PID" | sort)
 spawner=$(spawner_pid) || fail "no spawner"

@@ -21,9 +21,7 @@
 # act on a build (timeout, max-silent-time) are made to fire.  After
 # each, the daemon still serves with the children it started.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
+build_require nix-build
 test_init
 cp "$CONF" "$TROOT/base.conf"
 export NIX_REMOTE="unix://$SOCKET?store=$TROOT/nix/store"

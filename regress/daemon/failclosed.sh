@@ -24,19 +24,11 @@ for name in storeproc builderproc mountproc; do
 	rnixd_start
 	echo "marker" >"$STORE/.marker-$name"
 	pid=$(child_pid "$name") || fail "$name not running"
-	parent=$RNIXD_PID
-	all=$(pgrep -P "$parent")
+	all=$(pgrep -P "$RNIXD_PID")
 	kill -KILL "$pid"
-	n=0
-	while kill -0 "$parent" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -gt 50 ] && fail "parent still alive 5s after $name died"
-		sleep 0.1
-	done
-	wait "$parent"
-	status=$?
+	rnixd_wait_down 5 "parent still alive 5s after $name died"
+	status=$RNIXD_STATUS
 	[ $status -ne 0 ] || fail "parent exited 0 after losing $name"
-	RNIXD_PID=""
 	grep -q "lost child: $name terminated; signal 9" "$TROOT/rnixd.log" ||
 	    fail "no 'lost child: $name' in the log"
 	[ -e "$SOCKET" ] && fail "socket left behind after losing $name"

@@ -24,16 +24,7 @@ command -v python3 >/dev/null || skip "needs python3"
 getent passwd nobody >/dev/null || skip "needs user nobody"
 BUDGET=67108864		# 64 MiB
 test_init
-cat >>"$CONF" <<EOT
-max-connections-per-user = 600
-handshake-timeout = 120
-idle-timeout = 0
-max-request-memory = $BUDGET
-EOT
-rnixd_start
-bpid=$(child_pid builderproc) || fail "no builderproc"
-kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$bpid/status"; }
-nix_ping >/dev/null || fail "first ping"
+budget_start "max-connections-per-user = 600"
 hwm0=$(kb VmHWM)
 rss0=$(kb VmRSS)
 # The budget, what builderproc had before, and 48 MiB for the rest: a
@@ -46,39 +37,30 @@ flood_fail() {
 	kill $fpid
 	fail "$@"
 }
+# The buffering clients have reported.  Meanwhile they must run, and
+# are stopped before builderproc can take the machine's memory.
+buffered() {
+	[ -e "$out" ] && return 0
+	hwm_check flood_fail
+	kill -0 $fpid || fail "the buffering clients failed"
+	return 1
+}
 # One round of 500 buffering clients; $1 names it.
 round() {
 	out="$TROOT/flood.d/out$1"
 	log_mark
 	python3 h_flood.py buffer "$SOCKET" 500 "$out" nobody &
 	fpid=$!
-	# Stop the clients before builderproc can take the machine's memory.
-	n=0
-	while ! [ -e "$out" ]; do
-		hwm=$(kb VmHWM)
-		[ "$hwm" -gt "$limit" ] &&
-		    flood_fail "builderproc VmHWM $hwm kB, limit $limit kB"
-		n=$((n + 1))
-		[ $n -gt 1200 ] && flood_fail "the clients did not finish"
-		kill -0 $fpid || fail "the buffering clients failed"
-		sleep 0.1
-	done
+	wait_until 120 buffered || flood_fail "the clients did not finish"
 	echo "round $1: clients $(cat "$out")"
 	sent=$(sed -n 's/^sent //p' "$out")
 	[ "$sent" -gt $((BUDGET / 2)) ] ||
 	    flood_fail "the clients sent only $sent bytes"
 	[ "$1" = 2 ] || wait_log "max-request-memory), waiting" 1 ||
 	    flood_fail "builderproc never waited for the budget"
-	t0=$(date +%s%N)
-	nix_ping >/dev/null 2>"$TROOT/ping.err" ||
-	    flood_fail "ping: $(cat "$TROOT/ping.err")"
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	echo "ping as root with 500 buffering clients of nobody: $ms ms"
-	[ "$ms" -lt 1000 ] || flood_fail "ping took $ms ms"
-	hwm=$(kb VmHWM)
+	ping_quick "as root with 500 buffering clients of nobody" flood_fail
+	hwm_check flood_fail
 	echo "builderproc VmHWM $hwm kB, VmRSS $(kb VmRSS) kB"
-	[ "$hwm" -le "$limit" ] ||
-	    flood_fail "builderproc VmHWM $hwm kB, limit $limit kB"
 	kill -0 "$bpid" || flood_fail "builderproc died"
 	[ "$1" = 1 ] && grow_refused
 	touch "$out.stop"
@@ -91,37 +73,22 @@ grow="$TROOT/flood.d/grow"
 grow_start() {
 	python3 h_flood.py grow "$SOCKET" "$STORE" "$grow" &
 	gpid=$!
-	n=0
-	while ! [ -e "$grow" ]; do
-		n=$((n + 1))
-		[ $n -gt 100 ] && fail "the growing client did not start"
-		sleep 0.1
-	done
+	wait_until 10 exists "$grow" || fail "the growing client did not start"
 }
 grow_refused() {
 	touch "$grow.go"
-	n=0
-	while ! [ -e "$grow.done" ]; do
-		n=$((n + 1))
-		[ $n -gt 50 ] && flood_fail "no answer to the growing request"
-		sleep 0.1
-	done
+	wait_until 5 exists "$grow.done" ||
+	    flood_fail "no answer to the growing request"
 	wait $gpid
 	echo "growing request: $(cat "$grow.done")"
 	grep -q "max-request-memory" "$grow.done" ||
 	    flood_fail "growing request: $(cat "$grow.done")"
 }
 
-nfds() { ls "/proc/$bpid/fd" | wc -l; }
-fds0=$(nfds)
+fds_before=$(nfds)
 grow_start
 round 1
-n=0
-while [ "$(nfds)" -ne "$fds0" ]; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && fail "builderproc fds: $(nfds), before: $fds0"
-	sleep 0.1
-done
+fds_back 10
 # The budget came back: a request of 15 MiB is served, and a second
 # round gets as far, in as little.
 p=$(python3 h_flood.py text "$SOCKET" 15728640) || fail "15 MiB text: $p"

@@ -22,13 +22,20 @@
 # the build naming that directory and the setting, not with a bare
 # "Permission denied".
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+build_require nix-build "$BUILD_GROUP"
 test_init
 cp "$CONF" "$TROOT/base.conf"
 MISSING="$TROOT/no-such-dir"
+
+# sandboxerr.nix built anew (its output's text changed from $1 to $2,
+# so that nothing is valid yet) must fail, its log in $TROOT/b.log
+# matching $4; $3 says what stands in its way.
+build_fails() {	# old new what pattern
+	sed -i "s/$1/$2/" "$TROOT/sandboxerr.nix"
+	nix-build --no-out-link "$TROOT/sandboxerr.nix" >/dev/null \
+	    2>"$TROOT/b.log" && fail "$3: the build succeeded"
+	grep -q "$4" "$TROOT/b.log" || fail "$3: $(cat "$TROOT/b.log")"
+}
 
 echo "rnixd -n: a missing sandbox-paths entry, named with file:line"
 { cat "$TROOT/base.conf"; echo "sandbox-paths = /bin/sh=$BB $MISSING"; } \
@@ -81,11 +88,8 @@ log_mark
 kill -HUP "$RNIXD_PID"
 wait_log "configuration reloaded" 5 || fail "reload not taken"
 rmdir "$TROOT/gone"
-sed -i 's/built/built2/' "$TROOT/sandboxerr.nix"
-nix-build --no-out-link "$TROOT/sandboxerr.nix" >/dev/null 2>"$TROOT/b.log" &&
-    fail "build with a vanished sandbox path succeeded"
-grep -q "sandbox-paths: getting attributes of path '$TROOT/gone': No such file or directory" \
-    "$TROOT/b.log" || fail "vanished path: $(cat "$TROOT/b.log")"
+build_fails built built2 "a vanished sandbox path" \
+    "sandbox-paths: getting attributes of path '$TROOT/gone': No such file or directory"
 rnixd_stop
 RNIXD_PID=""
 
@@ -94,11 +98,8 @@ mkdir -m 700 "$TROOT/locked" && echo x >"$TROOT/locked/file" || fail "locked"
 cp "$TROOT/good.conf" "$CONF"
 echo "extra-sandbox-paths = /f=$TROOT/locked/file" >>"$CONF"
 rnixd_start
-sed -i 's/built2/built4/' "$TROOT/sandboxerr.nix"
-nix-build --no-out-link "$TROOT/sandboxerr.nix" >/dev/null 2>"$TROOT/b.log" &&
-    fail "build with an unreachable sandbox path succeeded"
-grep -q "cannot enter '$TROOT/locked' (mode 0700, owner 0:0), which holds the sandbox-paths" \
-    "$TROOT/b.log" || fail "unreachable sandbox path: $(cat "$TROOT/b.log")"
+build_fails built2 built4 "an unreachable sandbox path" \
+    "cannot enter '$TROOT/locked' (mode 0700, owner 0:0), which holds the sandbox-paths"
 rnixd_stop
 RNIXD_PID=""
 
@@ -106,11 +107,8 @@ echo "a state dir the sandbox cannot enter: the directory and setting"
 cp "$TROOT/good.conf" "$CONF"
 chmod 700 "$TROOT"
 rnixd_start
-sed -i 's/built4/built3/' "$TROOT/sandboxerr.nix"
-nix-build --no-out-link "$TROOT/sandboxerr.nix" >/dev/null 2>"$TROOT/b.log" &&
-    fail "build below a locked directory succeeded"
+build_fails built4 built3 "a locked state dir" \
+    "cannot enter '$TROOT' (mode 0700, owner 0:0), which holds the state-dir"
 chmod 755 "$TROOT"
-grep -q "cannot enter '$TROOT' (mode 0700, owner 0:0), which holds the state-dir" \
-    "$TROOT/b.log" || fail "locked state dir: $(cat "$TROOT/b.log")"
 nix_ping >/dev/null || fail "no service after the failed build"
 echo ok

@@ -19,11 +19,8 @@
 # listens, as here).  Many paths in list ops, a build, a reload and
 # SIGUSR1 in that mode; the daemon keeps every child.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-store_init
-echo "sandbox-paths = /bin/sh=$BB" >>"$CONF"
+build_require nix-build
+build_store_init
 # The parent daemonizes and retitles itself: it is found as the parent
 # of the storeproc that has this test's database open.
 "$RNIXD" -v -f "$CONF" || fail "rnixd did not start"

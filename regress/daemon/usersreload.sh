@@ -21,9 +21,7 @@
 # at start and refused the new users: "not a member").
 
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
+build_require nix-build
 test_init
 
 # A group and two users of our own, named after this test's pid.

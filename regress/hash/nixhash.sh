@@ -18,22 +18,15 @@
 # against nix-hash and "nix hash file"; then hash_parse on random
 # digests in every textual form against "nix hash to-*"; then bad
 # strings, which both must refuse with the same message.
+. "$RNIXD_TOP/regress/lib/crosscheck.inc"
 
 HH="$RNIXD_OBJ/regress/hash/h_hash"
 NIX="nix --extra-experimental-features nix-command"
 NFILES=200
 
-for c in nix nix-hash od awk; do
-	command -v $c >/dev/null 2>&1 || { echo "skip: no $c"; exit 77; }
-done
-[ -x "$HH" ] || { echo "skip: $HH not built (make regress)"; exit 77; }
-
-tmp=$(mktemp -d /tmp/rnixd-nixhash.XXXXXX) || exit 1
-fail() {
-	echo "FAIL: $*"
-	echo "scratch: $tmp"
-	exit 1
-}
+need_cmds nix nix-hash od awk
+need_helpers "$HH"
+scratch_init nixhash
 
 # Sizes: block edges first, then random up to 200 KB.
 awk -v n=$NFILES 'BEGIN {

@@ -22,24 +22,19 @@
 # the restore target.
 #
 # SEED=n replays a run (the seed is printed first); NTREES=n, NMUT=n.
+. "$RNIXD_TOP/regress/lib/crosscheck.inc"
 
 HN="$RNIXD_OBJ/regress/nar/h_nar"
 NTREES=${NTREES:-200}
 NMUT=${NMUT:-150}
 SEED=${SEED:-$(date +%s)}
 
-for c in nix-store nix-hash python3 cmp find; do
-	command -v $c >/dev/null 2>&1 || { echo "skip: no $c"; exit 77; }
-done
-[ -x "$HN" ] || { echo "skip: $HN not built (make regress)"; exit 77; }
+need_cmds nix-store nix-hash python3 cmp find
+need_helpers "$HN"
 
 echo "SEED=$SEED"
-tmp=$(mktemp -d /tmp/rnixd-narx.XXXXXX) || exit 1
-fail() {
-	echo "FAIL: $*"
-	echo "SEED=$SEED, scratch: $tmp"
-	exit 1
-}
+scratch_init narx
+SCRATCH_NOTE="SEED=$SEED"
 
 python3 gentree.py trees "$SEED" "$NTREES" "$tmp/trees" ||
     fail "gentree.py"

@@ -23,18 +23,15 @@
 rec_init
 rnixd_start
 
-dep=$(nix-build --no-out-link censored.nix -A dep 2>"$TROOT/dep.log") ||
-    fail "dep: $(log dep)"
-dep2=$(nix-build --no-out-link censored.nix -A dep2 2>"$TROOT/dep2.log") ||
-    fail "dep2: $(log dep2)"
+build_attr dep censored.nix dep
+build_attr dep2 censored.nix dep2
 nix-store --generate-binary-cache-key cen1 "$TROOT/sk" "$TROOT/pk" ||
     fail "cannot make a key"
 echo shared >"$TROOT/shared.txt"
 shared=$(nix-store --add "$TROOT/shared.txt") || fail "add shared.txt outside"
 nix store sign --key-file "$TROOT/sk" "$dep" "$shared" ||
     fail "sign $dep $shared outside"
-out=$(nix-build --no-out-link censored.nix -A cen 2>"$TROOT/cen.log") ||
-    fail "cen: $(log cen)"
+build_attr out censored.nix cen
 set -- $(cat "$out/paths")
 [ $# -eq 4 ] && [ "$1" = "$dep" ] && [ "$2" = "$dep2" ] ||
     fail "paths: $(cat "$out/paths")"

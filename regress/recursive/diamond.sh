@@ -25,16 +25,7 @@ rec_init
 echo "max-jobs = 2" >>"$CONF"
 rnixd_start
 
-timeout 60 nix-build --no-out-link diamond.nix --argstr salt "$$" \
-    >"$TROOT/out" 2>"$TROOT/build.log" &
-bpid=$!
-wait_log "d3a.drv: build [0-9]* started" 30 ||
-    fail "no inner build of level 3: $(tail -n 3 "$TROOT/build.log")"
-timeout 5 nix store ping --store "unix://$SOCKET" >/dev/null 2>&1 ||
-    fail "the daemon did not answer another client during the build"
-wait $bpid || fail "the ladder did not build within 60 s:
-$(tail -n 3 "$TROOT/build.log")"
-out=$(cat "$TROOT/out")
+ladder_build "inner build"
 top=$(cat "$out")
 [ "$(nix-store -qR "$top" | wc -l)" -eq 83 ] ||
     fail "$top: closure of $(nix-store -qR "$top" | wc -l) paths, expected 83"

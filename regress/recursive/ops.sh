@@ -22,12 +22,9 @@
 rec_init
 rnixd_start
 
-secret=$(nix-build --no-out-link ops.nix -A secret 2>"$TROOT/secret.log") ||
-    fail "secret: $(log secret)"
-dep=$(nix-build --no-out-link ops.nix -A dep 2>"$TROOT/dep.log") ||
-    fail "dep: $(log dep)"
-dep2=$(nix-build --no-out-link ops.nix -A dep2 2>"$TROOT/dep2.log") ||
-    fail "dep2: $(log dep2)"
+build_attr secret ops.nix secret
+build_attr dep ops.nix dep
+build_attr dep2 ops.nix dep2
 nix-build --no-out-link ops.nix -A fodv >/dev/null 2>"$TROOT/fodv.log" ||
     fail "fodv: $(log fodv)"
 nix-store --check-validity "$secret" "$secret.drv" 2>/dev/null
@@ -36,8 +33,7 @@ nix-store -q --referrers "$dep" | grep -qx "$dep2" ||
 echo "outside: the secret is valid, $dep has a referrer"
 
 echo "the outer build: raw cases and the real client inside"
-out=$(nix-build --no-out-link ops.nix -A ops 2>"$TROOT/ops.log") ||
-    fail "ops: $(log ops)"
+build_attr out ops.nix ops
 
 # Every case of the client's list ran and passed.
 python3 h_recclient.py /nonexistent "$STORE" list >"$TROOT/want" ||

@@ -21,10 +21,7 @@
 # at once, 3 inner builds each, max-jobs 2: all right.
 . "$RNIXD_TOP/regress/lib.sh"
 . ./rec.inc
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+build_require nix-build "$BUILD_GROUP"
 
 # A pool of two users of our own: rnxrp, members rnxrp1 and rnxrp2.
 POOL=rnxrp

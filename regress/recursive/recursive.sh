@@ -16,10 +16,8 @@
 # Recursive Nix through the daemon, with the real client inside the
 # sandbox (nix-build, nix-store --add, nix path-info) and outside.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v nix-build >/dev/null || skip "needs nix-build (nix-bin)"
-BB=$(command -v busybox) || skip "needs busybox-static"
-getent group "$BUILD_GROUP" >/dev/null || skip "needs group $BUILD_GROUP"
+. ./rec.inc
+build_require nix-build "$BUILD_GROUP"
 test_init
 cat >>"$CONF" <<EOT
 sandbox-paths = /bin/sh=$BB /usr /lib /lib64?
@@ -28,11 +26,9 @@ cp "$CONF" "$TROOT/conf.base"
 echo "experimental-features = recursive-nix" >>"$CONF"
 rnixd_start
 export NIX_REMOTE="unix://$SOCKET?store=$STORE"
-log() { cat "$TROOT/$1.log"; }
 
 echo "the seed: nix-build inside, symlinked, path-info"
-out=$(nix-build --no-out-link recursive.nix -A seed 2>"$TROOT/seed.log") ||
-    fail "seed: $(log seed)"
+build_attr out recursive.nix seed
 inner=$(readlink "$out/inner")
 [ "$(cat "$inner")" = INNER ] || fail "inner output: $(cat "$inner")"
 nix-store -qR "$out" | grep -qx "$inner" ||
@@ -47,8 +43,7 @@ nix-store -q --deriver "$inner" | grep -q -- '-inner.drv$' ||
     fail "outside, $inner has no deriver"
 
 echo "an inner nix-store --add referenced by \$out"
-out=$(nix-build --no-out-link recursive.nix -A added 2>"$TROOT/added.log") ||
-    fail "added: $(log added)"
+build_attr out recursive.nix added
 p=$(cat "$out")
 [ "$(cat "$p")" = hello-added ] || fail "added path: $(cat "$p")"
 [ "$(nix-store -q --references "$out")" = "$p" ] ||
@@ -63,8 +58,7 @@ out=$(nix-build --no-out-link \
 [ "$(cat "$out")" = invisible ] || fail "outside: $(cat "$out")"
 
 echo "a fixed-output derivation from inside is refused"
-out=$(nix-build --no-out-link recursive.nix -A fod 2>"$TROOT/fod.log") ||
-    fail "fod: $(log fod)"
+build_attr out recursive.nix fod
 [ "$(cat "$out")" = refused ] || fail "fod: $(cat "$out")"
 
 echo "no socket without the feature"

@@ -28,14 +28,12 @@
 rec_init
 rnixd_start
 
-secret=$(nix-build --no-out-link smuggle.nix -A secret 2>"$TROOT/secret.log") ||
-    fail "secret: $(log secret)"
+build_attr secret smuggle.nix secret
 secretdrv=$(nix-instantiate smuggle.nix -A secret 2>/dev/null) ||
     fail "instantiate secret"
 unbuilt=$(nix-instantiate smuggle.nix -A unbuilt 2>/dev/null) ||
     fail "instantiate unbuilt"
-dep=$(nix-build --no-out-link smuggle.nix -A dep 2>"$TROOT/dep.log") ||
-    fail "dep: $(log dep)"
+build_attr dep smuggle.nix dep
 mkdir "$TROOT/texts" || fail "mkdir"
 python3 h_smuggle.py "$STORE" "$secret" "$secretdrv" "$unbuilt" "$dep" \
     "$TROOT/texts" || fail "h_smuggle.py"

@@ -22,27 +22,19 @@
 # what h_refscan finds, both in the NAR our writer makes of the output
 # and in "nix-store --dump" read in odd chunk sizes, and exactly the
 # hash parts put there on purpose.
+. "$RNIXD_TOP/regress/lib/crosscheck.inc"
 
 HR="$RNIXD_OBJ/regress/refscan/h_refscan"
-for c in nix-build nix-instantiate nix-store; do
-	command -v $c >/dev/null 2>&1 || { echo "skip: no $c"; exit 77; }
-done
-[ -x "$HR" ] || { echo "skip: $HR not built (make regress)"; exit 77; }
-
-tmp=$(mktemp -d /tmp/rnixd-refscan.XXXXXX) || exit 1
-fail() {
-	echo "FAIL: $*"
-	echo "scratch: $tmp"
-	exit 1
-}
+need_cmds nix-build nix-instantiate nix-store
+need_helpers "$HR"
+scratch_init refscan
 
 # A store of its own: nothing in /nix is touched.
 export NIX_STORE_DIR="$tmp/store" NIX_STATE_DIR="$tmp/var" \
-    NIX_LOG_DIR="$tmp/log" NIX_CONF_DIR="$tmp/etc"
+    NIX_LOG_DIR="$tmp/log"
 unset NIX_REMOTE NIX_PATH
-mkdir "$tmp/etc" "$tmp/expr" || fail "mkdir"
-printf 'sandbox = false\nsubstituters =\nbuild-users-group =\n' \
-    >"$tmp/etc/nix.conf"
+scratch_nixconf
+mkdir "$tmp/expr" || fail "mkdir"
 
 cat >"$tmp/expr/ins.nix" <<'EOT'
 builtins.genList

@@ -21,7 +21,7 @@
 require_root
 store_init
 store_start
-drvs_setup "$TROOT/src"
+drvs_setup
 for s in on_rnixd on_ref; do
 	$s nix-instantiate "$TROOT/src/drvs.nix" -A top >"$TROOT/top" \
 	    2>/dev/null || fail "$s: instantiate"

@@ -23,10 +23,9 @@
 require_root
 store_init
 store_start
-drvs_setup "$TROOT/src"
+drvs_setup
 export NIX_REMOTE="$RSTORE"
 
-nixf="$TROOT/src/drvs.nix"
 for a in dep multi fod; do
 	d=$(nix-instantiate "$nixf" -A $a 2>"$TROOT/err") ||
 	    fail "instantiate $a: $(cat "$TROOT/err")"

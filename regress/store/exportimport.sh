@@ -21,11 +21,7 @@
 # content-addressed paths need no signature (nix copy carries the ca;
 # an export does not).
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-store_init
-printf 'trusted-users = root\n' >>"$CONF"
-store_start
+trust_store_start
 
 # Input-addressed paths, built by real Nix in the reference store: a
 # chain whose outputs reference each other, and a few sources.
@@ -62,8 +58,8 @@ chmod 644 "$TROOT"/*.nar
 mkdir -p "$TROOT/home-nobody"
 chown nobody "$TROOT/home-nobody"
 as_nobody() {
-	HOME="$TROOT/home-nobody" XDG_CACHE_HOME="$TROOT/home-nobody" \
-	    setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+	nobody env HOME="$TROOT/home-nobody" \
+	    XDG_CACHE_HOME="$TROOT/home-nobody" "$@"
 }
 out=$(as_nobody env NIX_REMOTE="$RSTORE" nix-store --import \
     <"$TROOT/closure.nar" 2>&1) && fail "untrusted import of unsigned paths"

@@ -27,7 +27,7 @@ for i in 1 2 3 4 5; do
 	printf 'file %s\n' "$i" >"$TROOT/src/f$i"
 done
 on_rnixd nix-store --add "$TROOT"/src/f* >/dev/null || fail "add"
-drvs_setup "$TROOT/src"
+drvs_setup
 on_rnixd nix-instantiate "$TROOT/src/drvs.nix" >/dev/null 2>&1 ||
     fail "instantiate"
 
@@ -35,35 +35,34 @@ listing() {
 	ls -a "$STORE"
 	dbq "$DB" 'select path, hash from ValidPaths order by path'
 }
+# The store looks as it did ($1).
+same_listing() {
+	listing | cmp -s - "$1"
+}
 # Wait up to 10 s for the store to look as it did ($1).
 settles() {
-	n=0
-	while ! listing | cmp -s - "$1"; do
-		n=$((n + 1))
-		[ $n -gt 100 ] && return 1
-		sleep 0.1
-	done
+	wait_until 10 same_listing "$1"
 }
 listing >"$TROOT/before"
+# h_cut.py ($cut) has sent its first part and command $2, if given,
+# succeeds; the test fails ($1 first in the message) if h_cut.py died.
+cut_sent() {	# what [command]
+	grep -q sent "$TROOT/cut.out" && ${2:-true} && return 0
+	kill -0 $cut 2>/dev/null || fail "${1}h_cut.py failed"
+	return 1
+}
+temps_shown() {
+	[ -n "$(store_temps)" ]
+}
 
 for op in AddToStore AddToStoreNar AddMultipleToStore; do
 	: >"$TROOT/cut.out"
 	python3 h_cut.py "$SOCKET" "$STORE" $op 67108864 >"$TROOT/cut.out" &
 	cut=$!
-	n=0
-	until grep -q sent "$TROOT/cut.out"; do
-		n=$((n + 1))
-		[ $n -gt 300 ] && fail "$op: upload did not start"
-		kill -0 $cut 2>/dev/null || fail "$op: h_cut.py failed"
-		sleep 0.1
-	done
+	wait_until 30 cut_sent "$op: " || fail "$op: upload did not start"
 	if is_rnixd; then	# the add is under way: its temp file shows
-		n=0
-		until [ -n "$(store_temps)" ]; do
-			n=$((n + 1))
-			[ $n -gt 100 ] && fail "$op: no temp file while adding"
-			sleep 0.1
-		done
+		wait_until 10 temps_shown ||
+		    fail "$op: no temp file while adding"
 	fi
 	kill -KILL $cut
 	wait $cut 2>/dev/null
@@ -91,23 +90,11 @@ dbq "$DB" 'select path from ValidPaths order by path' >"$TROOT/valid"
 : >"$TROOT/cut.out"
 python3 h_cut.py "$SOCKET" "$STORE" AddToStore 67108864 >"$TROOT/cut.out" &
 cut=$!
-n=0
-until grep -q sent "$TROOT/cut.out" && [ -n "$(store_temps)" ]; do
-	n=$((n + 1))
-	[ $n -gt 300 ] && fail "no temp file while adding the big file"
-	kill -0 $cut 2>/dev/null || fail "h_cut.py failed"
-	sleep 0.1
-done
+wait_until 30 cut_sent "" temps_shown ||
+    fail "no temp file while adding the big file"
 pid=$(child_pid storeproc) || fail "no storeproc"
 kill -KILL "$pid"
-n=0
-while kill -0 "$RNIXD_PID" 2>/dev/null; do
-	n=$((n + 1))
-	[ $n -gt 50 ] && fail "rnixd still up 5 s after storeproc died"
-	sleep 0.1
-done
-wait "$RNIXD_PID"
-RNIXD_PID=""
+rnixd_wait_down 5 "rnixd still up 5 s after storeproc died"
 kill -KILL $cut 2>/dev/null
 wait $cut 2>/dev/null
 echo "kill -9 storeproc mid-add: daemon down: ok"

@@ -22,8 +22,7 @@
 require_root
 store_init
 store_start
-drvs_setup "$TROOT/src"
-nixf="$TROOT/src/drvs.nix"
+drvs_setup
 L="$TROOT/links"
 mkdir -p "$L" "$REF/var/nix/gcroots"
 

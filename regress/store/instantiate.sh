@@ -22,8 +22,7 @@
 require_root
 store_init
 store_start
-drvs_setup "$TROOT/src"
-nixf="$TROOT/src/drvs.nix"
+drvs_setup
 
 drvs=""
 for a in dep multi fod fodr top lone; do

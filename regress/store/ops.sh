@@ -28,7 +28,7 @@ both() {
 	    fail "nix-daemon: $*"
 	cmp -s "$TROOT/out.rnixd" "$TROOT/out.ref" || fail "$*: outputs differ"
 }
-drvs_setup "$TROOT/src"
+drvs_setup
 both nix-instantiate "$TROOT/src/drvs.nix"
 both nix-instantiate "$TROOT/src/drvs.nix" -A top
 top=$(cat "$TROOT/out.rnixd")

@@ -18,27 +18,18 @@
 # h_trust.py runs as nobody against rnixd and against the real
 # nix-daemon 2.8 (same logical store dir); the transcripts must match.
 . "$RNIXD_TOP/regress/lib.sh"
-require_root
-command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-store_init
-printf 'trusted-users = root\n' >>"$CONF"
-store_start
+trust_store_start
 refdaemon_start
 # Something in both stores, and a root, so FindRoots has an answer.
 printf 'r\n' >"$TROOT/src/r"
 on_rnixd nix-store --add "$TROOT/src/r" >/dev/null || fail "add"
 on_ref nix-store --add "$TROOT/src/r" >/dev/null || fail "add ref"
-drvs_setup "$TROOT/src"
+drvs_setup
 on_rnixd nix-instantiate --add-root "$TROOT/lone" "$TROOT/src/drvs.nix" \
     -A lone >/dev/null || fail "add-root"
 on_ref nix-instantiate --add-root "$TROOT/lone" "$TROOT/src/drvs.nix" \
     -A lone >/dev/null || fail "add-root ref"
-# A python3 that nobody can run (a per-user install in /root is not).
-py=/usr/bin/python3
-[ -x "$py" ] || py=$(command -v python3)
-nobody() {
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
-}
+py=$(nobody_python)
 nobody "$py" -c 'import sys' 2>/dev/null || skip "no python3 for nobody"
 nobody "$py" h_trust.py "$SOCKET" "$STORE" t >"$TROOT/t.rnixd" 2>&1 ||
     fail "h_trust.py against rnixd: $(cat "$TROOT/t.rnixd")"

@@ -20,8 +20,7 @@
 . "$RNIXD_TOP/regress/lib.sh"
 require_root
 store_init
-drvs_setup "$TROOT/src"
-nixf="$TROOT/src/drvs.nix"
+drvs_setup
 LOCAL="local?store=$STORE&state=$STATE&log=$TROOT/nix/var/log/nix"
 strip() { sed 's/\x1b\[[0-9;]*m//g'; }
 

@@ -25,29 +25,19 @@
 #     database: its rows equal Nix's (NULLs included), and Nix in local
 #     mode verifies the contents, shows the same path infos, writes to
 #     it (add, delete, refused delete) and h_storedb reads that back.
+. "$RNIXD_TOP/regress/lib/crosscheck.inc"
 
 HS="$RNIXD_OBJ/regress/storedb/h_storedb"
 HN="$RNIXD_OBJ/regress/nar/h_nar"
 VIEW="$RNIXD_TOP/regress/storedb/nixview.py"
-for c in nix nix-build nix-instantiate nix-store sqlite3 python3; do
-	command -v $c >/dev/null 2>&1 || { echo "skip: no $c"; exit 77; }
-done
-for h in "$HS" "$HN"; do
-	[ -x "$h" ] || { echo "skip: $h not built (make regress)"; exit 77; }
-done
-
-tmp=$(mktemp -d /tmp/rnixd-storedb.XXXXXX) || exit 1
-fail() {
-	echo "FAIL: $*"
-	echo "scratch: $tmp"
-	exit 1
-}
+need_cmds nix nix-build nix-instantiate nix-store sqlite3 python3
+need_helpers "$HS" "$HN"
+scratch_init storedb
 
 unset NIX_REMOTE NIX_PATH NIX_STORE_DIR NIX_STATE_DIR NIX_LOG_DIR
-export NIX_CONF_DIR="$tmp/etc" NIX_CONFIG="experimental-features = nix-command"
-mkdir "$tmp/etc" "$tmp/in" || fail "mkdir"
-printf 'sandbox = false\nsubstituters =\nbuild-users-group =\n' \
-    >"$tmp/etc/nix.conf"
+export NIX_CONFIG="experimental-features = nix-command"
+scratch_nixconf
+mkdir "$tmp/in" || fail "mkdir"
 
 # A store is "root:<dir>" (chroot store, logical /nix/store) or
 # "env:<storedir>:<statedir>" (NIX_STORE_DIR and NIX_STATE_DIR).
@@ -190,20 +180,21 @@ ln -s sub/data "$tmp/in/dir1/link"
 echo "fixed flat" >"$tmp/in/fixed"
 mkdir "$tmp/in/fixdir" && echo "fixed tree" >"$tmp/in/fixdir/f"
 mkdir "$tmp/expr" && echo "a source" >"$tmp/expr/src.txt"
-cat >"$tmp/expr/default.nix" <<'EOT'
-let
-  dep = derivation {
-    name = "dep";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" "echo dep $src > $out" ];
-    src = ./src.txt;
-  };
-in derivation {
-  name = "top";
+# The derivations of (a) and (c): a script run by /bin/sh, and more
+# attributes.
+cat >"$tmp/expr/sh.nix" <<'EOT'
+name: script: attrs: derivation ({
+  inherit name;
   system = builtins.currentSystem;
   builder = "/bin/sh";
-  args = [ "-c" "echo ${dep} > $out; echo $out $dev > $dev" ];
+  args = [ "-c" script ];
+} // attrs)
+EOT
+cat >"$tmp/expr/default.nix" <<'EOT'
+let
+  sh = import ./sh.nix;
+  dep = sh "dep" "echo dep $src > $out" { src = ./src.txt; };
+in sh "top" "echo ${dep} > $out; echo $out $dev > $dev" {
   outputs = [ "out" "dev" ];
   helper = builtins.toFile "helper" "hello";
 }
@@ -310,17 +301,9 @@ C="env:$S/store:$S/var"
 mkdir -p "$S/store" "$tmp/log"
 cat >"$tmp/expr/build.nix" <<'EOT'
 let
-  dep = derivation {
-    name = "bdep";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" "echo bdep > $out" ];
-  };
-in derivation {
-  name = "btop";
-  system = builtins.currentSystem;
-  builder = "/bin/sh";
-  args = [ "-c" "echo ${dep} $out > $out; echo $out > $dev" ];
+  sh = import ./sh.nix;
+  dep = sh "bdep" "echo bdep > $out" {};
+in sh "btop" "echo ${dep} $out > $out; echo $out > $dev" {
   outputs = [ "out" "dev" ];
 }
 EOT

@@ -18,22 +18,15 @@
 # nix-store --add and --add-fixed [--recursive] of random files for
 # every algo, with their ca strings, and a store dir other than
 # /nix/store.  Every path Nix makes must parse.
+. "$RNIXD_TOP/regress/lib/crosscheck.inc"
 
 H="$RNIXD_OBJ/regress/storepath/h_storepath"
 NIX="nix --extra-experimental-features nix-command"
 NFILES=30
 
-for c in nix nix-store nix-instantiate python3 od awk; do
-	command -v $c >/dev/null 2>&1 || { echo "skip: no $c"; exit 77; }
-done
-[ -x "$H" ] || { echo "skip: $H not built (make regress)"; exit 77; }
-
-tmp=$(mktemp -d /tmp/rnixd-nixpath.XXXXXX) || exit 1
-fail() {
-	echo "FAIL: $*"
-	echo "scratch: $tmp"
-	exit 1
-}
+need_cmds nix nix-store nix-instantiate python3 od awk
+need_helpers "$H"
+scratch_init nixpath
 S="$tmp/s"
 OD="$tmp/other/store"
 OS="local?store=$OD&state=$tmp/other/state&log=$tmp/other/log"
