@@ -515,6 +515,24 @@ db_open(const char *statedir, const char *storedir, struct store_db **dbp,
 	return (-1);
 }
 
+/*
+ * Rows the connection's statements stepped through in full-table scans
+ * since the last call (SQLITE_STMTSTATUS_FULLSCAN_STEP, reset as read).
+ * A lookup by path or hash part goes through an index and adds none;
+ * the tests use it to catch a query plan gone linear without timing it.
+ */
+uint64_t
+db_fullscan_steps(struct store_db *db)
+{
+	sqlite3_stmt	*st = NULL;
+	uint64_t	 n = 0;
+
+	while ((st = sqlite3_next_stmt(db->sd_sql, st)) != NULL)
+		n += (unsigned int)sqlite3_stmt_status(st,
+		    SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+	return (n);
+}
+
 void
 db_close(struct store_db *db)
 {

@@ -88,6 +88,8 @@ struct db_graph {
 int	db_open(const char *statedir, const char *storedir,
 	    struct store_db **, const char **errstr);
 void	db_close(struct store_db *);
+/* Full-table-scan steps since the last call, for the tests. */
+uint64_t db_fullscan_steps(struct store_db *);
 /* fn(arg) on every change to an already valid path (see store_db.c). */
 void	db_on_change(struct store_db *, void (*)(void *), void *);
 
