@@ -237,12 +237,8 @@ $(cat "$TROOT/$1.rnixd")"
 ref_build_daemon nixbld 'cores = 2'
 cat >"$SRC/bad.nix" <<'EOT'
 let
-  sh = name: script: extra: derivation ({
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  } // extra);
+  inherit (import (builtins.getEnv "RNIXD_TOP" + "/regress/lib/sh-drv.nix"))
+    sh;
 in {
   wronghash = sh "wronghash" "echo wrong > $out" {
     outputHash = (import ./hashes.nix).wrong;

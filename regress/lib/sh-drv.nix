@@ -4,9 +4,10 @@
 # order, so a file that spelled them out itself gets the very same
 # derivations from these.
 #
-# Not for a .nix file that its test copies elsewhere (compare.nix,
-# modes.nix, pkgs.nix, ...) nor for one evaluated again inside a
-# sandbox (nested.nix, pool.nix): ../lib is not there.
+# A .nix file that its test copies elsewhere (compare.nix, modes.nix,
+# ...) imports it through RNIXD_TOP, which regress/run exports; one
+# evaluated again inside a sandbox (nested.nix, pool.nix) cannot: no
+# part of the tree is there.
 rec {
   # A build that runs script with /bin/sh -c; extra adds attributes or
   # replaces these.
