@@ -173,9 +173,8 @@ store_recv_path(struct imsg *imsg)
 {
 	const char	*errstr;
 	char		*path;
-	int		 fd = -1;
 
-	if (msg_recv_path(imsg, store_env.se_storedir, &path, &fd,
+	if (msg_recv_path(imsg, store_env.se_storedir, &path, NULL,
 	    &errstr) == -1) {
 		store_bad_request(imsg, errstr);
 		return (NULL);
